@@ -1,0 +1,7 @@
+// The module's whole ABI in one place: every export the host may call.
+// Conventions: pointers are byte offsets into linear memory (usize), sizes are element counts,
+// all float data is f32 little-endian, images are NHWC, conv weights HWIO.
+export { alloc, free, memoryBytes } from './memory';
+export * from './gemm';
+export * from './core';
+export * from './random';

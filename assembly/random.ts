@@ -1,0 +1,33 @@
+// Turns raw 32-bit draws (made by the host's seeded generator) into floats, in place.
+// Done here rather than in JS because log/cos must give the same bits in every engine.
+
+/** u32 bits -> uniform in [low, high): 24-bit mantissa draw. */
+export function bitsToUniform(ptr: usize, n: i32, low: f32, high: f32): void {
+  const scale: f32 = (high - low) / 16777216.0;
+  for (let i = 0; i < n; i++) {
+    const p = ptr + (<usize>i << 2);
+    const u = <f32>(load<u32>(p) >>> 8);
+    store<f32>(p, low + u * scale);
+  }
+}
+
+/** u32 bits -> normal(mean, std) by Box-Muller on consecutive pairs (f64 internally). */
+export function bitsToNormal(ptr: usize, n: i32, mean: f32, std: f32): void {
+  let i = 0;
+  for (; i < n; i += 2) {
+    const p0 = ptr + (<usize>i << 2);
+    const u1 = (<f64>(load<u32>(p0) >>> 8) + 0.5) / 16777216.0; // (0, 1): log is finite
+    const hasPair = i + 1 < n;
+    const u2 = hasPair ? <f64>(load<u32>(p0 + 4) >>> 8) / 16777216.0 : 0.25;
+    const r = Math.sqrt(-2.0 * Math.log(u1));
+    const theta = 2.0 * Math.PI * u2;
+    store<f32>(p0, <f32>(<f64>mean + <f64>std * r * Math.cos(theta)));
+    if (hasPair) store<f32>(p0 + 4, <f32>(<f64>mean + <f64>std * r * Math.sin(theta)));
+  }
+}
+
+/** Deterministic math for the host (schedules, bias corrections): same bits in every engine. */
+export function mathPow(x: f64, y: f64): f64 { return Math.pow(x, y); }
+export function mathCos(x: f64): f64 { return Math.cos(x); }
+export function mathExp(x: f64): f64 { return Math.exp(x); }
+export function mathLog(x: f64): f64 { return Math.log(x); }

@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Builds once on a fresh clone (or when any source is newer than dist/), so `npm test` and
+// `npm run bench` just work.
+import { existsSync, statSync, readdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outputs = ['dist/wasm-cnn.wasm', 'dist/wasm-cnn.relaxed.wasm', 'dist/index.js'].map((p) => join(root, p));
+function newest(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+const missing = outputs.some((p) => !existsSync(p));
+const oldest = missing ? 0 : Math.min(...outputs.map((p) => statSync(p).mtimeMs));
+const srcTime = Math.max(newest(join(root, 'assembly')), newest(join(root, 'src')));
+if (missing || srcTime > oldest) {
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+}

@@ -1,0 +1,252 @@
+// Loads and instantiates the kernel module once, detects SIMD / relaxed SIMD, and hands out
+// pointers and fresh memory views. Everything here is runtime-neutral: no Node built-in is
+// imported statically (Node's fs is loaded lazily only when no wasm source is given).
+import { ValueError } from '../errors.js';
+
+/** The raw exports of the kernel module. Every kernel takes byte pointers and element counts. */
+export type Kernels = Record<string, (...args: number[]) => number> & { memory: WebAssembly.Memory };
+
+export type WasmSource = BufferSource | URL | string | WebAssembly.Module | Response;
+
+export interface InitOptions {
+  /** The kernel module: bytes, a URL/path, a compiled `WebAssembly.Module` or a fetch Response. */
+  wasm?: WasmSource;
+  /** Worker threads for kernels (1 = none). */
+  threads?: number | 'auto';
+  /** Which kernel build to use: 'auto' picks relaxed SIMD where the engine supports it. */
+  simd?: 'auto' | 'relaxed' | 'baseline';
+}
+
+export interface BackendState {
+  exports: Kernels;
+  memory: WebAssembly.Memory;
+  variant: 'baseline' | 'relaxed';
+  relaxedSimd: boolean;
+  threads: number;
+}
+
+let state: BackendState | null = null;
+let pending: Promise<BackendState> | null = null;
+let f32View = new Float32Array(0);
+let i32View = new Int32Array(0);
+let u8View = new Uint8Array(0);
+
+// A module with one function computing f32x4.relaxed_madd: validates only where relaxed SIMD is on.
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,
+  0x03, 0x02, 0x01, 0x00,
+  0x0a, 0x3d, 0x01, 0x3b, 0x00,
+  0xfd, 0x0c, ...new Array(16).fill(0),
+  0xfd, 0x0c, ...new Array(16).fill(0),
+  0xfd, 0x0c, ...new Array(16).fill(0),
+  0xfd, 0x85, 0x02, 0x0b,
+]);
+// A module with one function returning v128.const 0: validates where (baseline) SIMD is on.
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,
+  0x03, 0x02, 0x01, 0x00,
+  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, ...new Array(16).fill(0), 0x0b,
+]);
+
+export function engineHasRelaxedSimd(): boolean {
+  try { return WebAssembly.validate(RELAXED_PROBE); } catch { return false; }
+}
+export function engineHasSimd(): boolean {
+  try { return WebAssembly.validate(SIMD_PROBE); } catch { return false; }
+}
+
+function isNode(): boolean {
+  const p = (globalThis as any).process;
+  return !!(p && p.versions && p.versions.node) && typeof (globalThis as any).Deno === 'undefined';
+}
+
+/** Default location of a kernel build: next to the entry module (dist/). */
+export let defaultWasmUrl = (variant: 'baseline' | 'relaxed'): URL | null => {
+  void variant;
+  return null;
+};
+export function setDefaultWasmUrl(fn: (variant: 'baseline' | 'relaxed') => URL | null): void {
+  defaultWasmUrl = fn;
+}
+
+async function readUrl(url: URL | string): Promise<ArrayBuffer | Response> {
+  const u = typeof url === 'string' ? url : url.href;
+  if (u.startsWith('file:') || (isNode() && !/^[a-z]+:\/\//i.test(u))) {
+    const fsName = 'node:fs/promises';
+    const fs = await import(/* @vite-ignore */ fsName);
+    const urlName = 'node:url';
+    const { fileURLToPath } = await import(/* @vite-ignore */ urlName);
+    const path = u.startsWith('file:') ? fileURLToPath(u) : u;
+    const buf: Uint8Array = await fs.readFile(path);
+    return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+  }
+  return fetch(u);
+}
+
+async function compile(source: WasmSource): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  if (typeof Response !== 'undefined' && source instanceof Response) {
+    if (typeof WebAssembly.compileStreaming === 'function' &&
+        (source.headers.get('content-type') ?? '').includes('application/wasm')) {
+      return WebAssembly.compileStreaming(source);
+    }
+    return WebAssembly.compile(await source.arrayBuffer());
+  }
+  if (typeof source === 'string' || source instanceof URL) {
+    return compile(await readUrl(source) as any);
+  }
+  return WebAssembly.compile(source as BufferSource);
+}
+
+function imports(memoryRef: { memory?: WebAssembly.Memory }): WebAssembly.Imports {
+  return {
+    env: {
+      abort(msgPtr: number, filePtr: number, line: number, col: number) {
+        void msgPtr; void filePtr;
+        throw new Error(`wasm-cnn: kernel aborted at ${line}:${col}`);
+      },
+      seed() { return 0; },
+    },
+  };
+}
+
+/** Compiles and instantiates the kernels once. Idempotent: later calls return the same state. */
+export async function init(options: InitOptions = {}): Promise<BackendState> {
+  if (state) return state;
+  if (pending) return pending;
+  pending = (async () => {
+    const simd = options.simd ?? 'auto';
+    if (!['auto', 'relaxed', 'baseline'].includes(simd)) {
+      throw new ValueError(`init: simd must be 'auto', 'relaxed' or 'baseline', got ${JSON.stringify(simd)}`);
+    }
+    if (!engineHasSimd()) {
+      throw new ValueError('init: this JavaScript engine has no WebAssembly SIMD; wasm-cnn needs it (Node >= 16.4, Chrome >= 91, Firefox >= 89, Safari >= 16.4)');
+    }
+    const relaxedAvailable = engineHasRelaxedSimd();
+    if (simd === 'relaxed' && !relaxedAvailable) {
+      throw new ValueError("init: simd 'relaxed' was asked but this engine has no relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)");
+    }
+    let source = options.wasm;
+    let variant: 'baseline' | 'relaxed';
+    if (source === undefined) {
+      variant = simd === 'baseline' ? 'baseline' : relaxedAvailable ? 'relaxed' : 'baseline';
+      const url = defaultWasmUrl(variant);
+      if (!url) throw new ValueError('init: no wasm given and no default location is known; pass init({ wasm })');
+      source = url;
+    } else {
+      variant = 'baseline';
+    }
+    const module = await compile(source);
+    // A module given by the caller: tell the builds apart by their imports/exports marker.
+    const exportNames = WebAssembly.Module.exports(module).map((e) => e.name);
+    if (options.wasm !== undefined) variant = 'baseline'; // decided after instantiation from buildVariant()
+    if (!exportNames.includes('gemm')) {
+      throw new ValueError('init: the given wasm module is not a wasm-cnn kernel build (no gemm export)');
+    }
+    const ref: { memory?: WebAssembly.Memory } = {};
+    const instance = await WebAssembly.instantiate(module, imports(ref));
+    const exports = instance.exports as unknown as Kernels;
+    ref.memory = exports.memory;
+    if (options.wasm !== undefined) variant = exports.buildVariant() === 1 ? 'relaxed' : 'baseline';
+    state = { exports, memory: exports.memory, variant, relaxedSimd: relaxedAvailable, threads: 1 };
+    refreshViews();
+    return state;
+  })();
+  try {
+    return await pending;
+  } finally {
+    pending = null;
+  }
+}
+
+export function isInitialized(): boolean {
+  return state !== null;
+}
+
+export function backend(): BackendState {
+  if (!state) throw new ValueError('wasm-cnn is not initialised: call `await init()` first');
+  return state;
+}
+
+/** The kernel exports (throws if `init` has not run). */
+export function kernels(): Kernels {
+  return backend().exports;
+}
+
+function refreshViews(): void {
+  const buf = state!.memory.buffer;
+  f32View = new Float32Array(buf);
+  i32View = new Int32Array(buf);
+  u8View = new Uint8Array(buf);
+}
+
+/** A Float32Array over all of linear memory, fresh after any growth. Index = pointer >> 2. */
+export function heapF32(): Float32Array {
+  if (f32View.buffer !== state!.memory.buffer) refreshViews();
+  return f32View;
+}
+export function heapI32(): Int32Array {
+  if (i32View.buffer !== state!.memory.buffer) refreshViews();
+  return i32View;
+}
+export function heapU8(): Uint8Array {
+  if (u8View.buffer !== state!.memory.buffer) refreshViews();
+  return u8View;
+}
+
+let liveBlocks = 0;
+let liveBytes = 0;
+const MAX_ALLOC_BYTES = 0xfff00000; // wasm32 linear memory tops out at 4 GiB
+
+/** Allocates a 16-byte aligned block; throws a clear RangeError when memory is exhausted. */
+export function alloc(bytes: number): number {
+  const k = kernels();
+  const n = Math.max(16, bytes);
+  if (!(n <= MAX_ALLOC_BYTES)) {
+    throw new RangeError(`wasm-cnn: out of memory: cannot allocate ${bytes} bytes (wasm32 memory is limited to 4 GiB)`);
+  }
+  let ptr: number;
+  try {
+    ptr = k.alloc(n) >>> 0;
+  } catch (e) {
+    throw new RangeError(`wasm-cnn: out of memory: cannot allocate ${bytes} bytes (wasm memory is ${k.memory.buffer.byteLength} bytes, live tensor bytes ${liveBytes})`);
+  }
+  if (ptr === 0) throw new RangeError(`wasm-cnn: out of memory: cannot allocate ${bytes} bytes`);
+  liveBlocks++;
+  liveBytes += bytes;
+  return ptr;
+}
+
+export function free(ptr: number, bytes: number): void {
+  kernels().free(ptr);
+  liveBlocks--;
+  liveBytes -= bytes;
+}
+
+export function allocStats(): { blocks: number; bytes: number } {
+  return { blocks: liveBlocks, bytes: liveBytes };
+}
+
+// Scratch space reused across kernel calls (packing panels, im2col, small int parameter arrays).
+// Never held across a call that may allocate a tensor... except by pointer (pointers stay valid).
+const scratch: { ptr: number; bytes: number }[] = [];
+
+/** A scratch block of at least `bytes` bytes, slot `slot` (0..3); valid until the next request for that slot. */
+export function workspace(bytes: number, slot = 0): number {
+  const s = scratch[slot];
+  if (s && s.bytes >= bytes) return s.ptr;
+  if (s) { kernels().free(s.ptr); }
+  const grow = Math.max(bytes, s ? s.bytes * 2 : 0, 256);
+  const ptr = kernels().alloc(grow) >>> 0;
+  scratch[slot] = { ptr, bytes: grow };
+  return ptr;
+}
+
+/** Copies a small int array into scratch slot 3 (for shapes/strides passed to kernels). */
+export function int32Args(values: ArrayLike<number>, offset = 0): number {
+  const base = workspace(256 * 4, 3);
+  heapI32().set(values as any, (base >> 2) + offset);
+  return base + offset * 4;
+}

@@ -1,0 +1,41 @@
+// wasm-cnn: the public entry (API.md). Runtime-neutral: no Node built-in is imported here.
+import { init as initBackend, backend, setDefaultWasmUrl, allocStats, type InitOptions } from './backend/wasm.js';
+import { defaultWasmUrl } from './wasm-url.js';
+import { liveTensorCount } from './tensor.js';
+
+setDefaultWasmUrl(defaultWasmUrl);
+
+/** Compiles and instantiates the kernels once; idempotent. */
+export async function init(options: InitOptions = {}): Promise<void> {
+  await initBackend(options);
+}
+
+export interface BackendInfo {
+  simd: boolean;
+  relaxedSimd: boolean;
+  threads: number;
+  variant: string;
+  memoryBytes: number;
+  liveTensors: number;
+  liveBytes: number;
+}
+
+export function backendInfo(): BackendInfo {
+  const b = backend();
+  return {
+    simd: true,
+    relaxedSimd: b.variant === 'relaxed',
+    threads: b.threads,
+    variant: b.variant,
+    memoryBytes: b.memory.buffer.byteLength,
+    liveTensors: liveTensorCount(),
+    liveBytes: allocStats().bytes,
+  };
+}
+
+export type { InitOptions } from './backend/wasm.js';
+export { Tensor, tidy, keep, noGrad, type DType, type NestedArray } from './tensor.js';
+export { tensor, zeros, ones, full, randn, randu } from './creation.js';
+export { setSeed } from './random.js';
+export { ShapeError, ValueError, FormatError, DisposedError } from './errors.js';
+export * as ops from './ops/index.js';

@@ -1,0 +1,101 @@
+// The one seeded generator behind every random draw (initialisers, dropout, shuffling,
+// augmentation). Integer-only in JS (xoshiro128**), so the stream is identical in every engine;
+// the float transforms that need log/cos (normal draws) run in wasm, whose Math is compiled in,
+// never in the host's Math, whose last bits differ between engines.
+import { kernels } from './backend/wasm.js';
+import { ValueError } from './errors.js';
+
+let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+
+function splitmix32(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => {
+    x = (x + 0x9e3779b9) >>> 0;
+    let z = x;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+}
+
+/** Seeds the global generator: two runs with the same seed draw the same numbers. */
+export function setSeed(seed: number): void {
+  if (!Number.isFinite(seed)) throw new ValueError(`setSeed: seed must be a finite number, got ${seed}`);
+  const next = splitmix32(Math.floor(seed) >>> 0 ^ Math.floor(seed / 4294967296) >>> 0);
+  s0 = next(); s1 = next(); s2 = next(); s3 = next();
+  if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
+}
+setSeed(Date.now());
+
+/** Next 32-bit unsigned integer (xoshiro128**). */
+export function nextU32(): number {
+  const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+  const t = s1 << 9;
+  s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+  s2 ^= t;
+  s3 = rotl(s3, 11);
+  return result;
+}
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+/** Uniform float in [0, 1) with 24 random bits (exact in float32 and float64). */
+export function nextFloat(): number {
+  return (nextU32() >>> 8) / 16777216;
+}
+
+/** Uniform integer in [0, n). */
+export function nextInt(n: number): number {
+  // Lemire's multiply-shift without bias rejection is fine for n << 2^32; reject for exactness.
+  const limit = 4294967296 - (4294967296 % n);
+  let x: number;
+  do { x = nextU32(); } while (x >= limit);
+  return x % n;
+}
+
+/** In-place Fisher-Yates shuffle of an index array. */
+export function shuffle(a: Int32Array | number[]): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = nextInt(i + 1);
+    const t = a[i]; a[i] = a[j]; a[j] = t;
+  }
+}
+
+/** Fills wasm floats [ptr, ptr + 4n) with raw 32-bit draws (transformed in wasm afterwards). */
+function fillBits(ptr: number, n: number): void {
+  const k = kernels();
+  const u32 = new Uint32Array(k.memory.buffer, ptr, n);
+  for (let i = 0; i < n; i++) u32[i] = nextU32();
+}
+
+/** Uniform floats in [low, high) into wasm memory. */
+export function fillUniform(ptr: number, n: number, low: number, high: number): void {
+  fillBits(ptr, n);
+  kernels().bitsToUniform(ptr, n, low, high);
+}
+
+/** Normal floats (Box-Muller in wasm) into wasm memory. */
+export function fillNormal(ptr: number, n: number, mean: number, std: number): void {
+  fillBits(ptr, n);
+  kernels().bitsToNormal(ptr, n, mean, std);
+}
+
+/** Truncated normal (redraw beyond 2 std, as Keras' TruncatedNormal). */
+export function fillTruncatedNormal(ptr: number, n: number, mean: number, std: number): void {
+  fillBits(ptr, n);
+  kernels().bitsToNormal(ptr, n, 0, 1);
+  const k = kernels();
+  const f = new Float32Array(k.memory.buffer, ptr, n);
+  const tmp = k.alloc(16) >>> 0;
+  const t = new Uint32Array(k.memory.buffer, tmp, 4);
+  for (let i = 0; i < n; i++) {
+    while (Math.abs(f[i]) > 2) {
+      t[0] = nextU32(); t[1] = nextU32();
+      k.bitsToNormal(tmp, 2, 0, 1);
+      f[i] = new Float32Array(k.memory.buffer, tmp, 1)[0];
+    }
+    f[i] = mean + std * f[i];
+  }
+  k.free(tmp);
+}

@@ -1,0 +1,365 @@
+// Tensor: a shape plus a block of wasm linear memory, freed by dispose(), tidy() or, as a
+// safety net, the FinalizationRegistry. Also the autograd tape: an op's output records its
+// inputs and a backward closure (see `record`), and `backward()` walks that graph in reverse.
+import { alloc, free, heapF32, heapI32, kernels } from './backend/wasm.js';
+import { DisposedError, ShapeError, ValueError, fmtShape } from './errors.js';
+
+export type DType = 'float32' | 'int32';
+export type NestedArray = number | NestedArray[];
+export type TensorLike = Tensor | number;
+
+/** A recorded op: the tensors it read and how to turn the output's gradient into theirs. */
+interface GradNode {
+  inputs: Tensor[];
+  /** Returns one gradient (or null) per input; runs with grad recording off. */
+  backward: (gradOut: Tensor) => (Tensor | null)[];
+  /** Tensors the backward closure reads that are neither inputs nor the output. */
+  saved: Tensor[];
+  op: string;
+}
+
+/** A block of wasm memory; shared by a tensor and its reshaped views. */
+class Storage {
+  refs = 1;
+  constructor(public ptr: number, public bytes: number) {}
+}
+
+const registry = typeof FinalizationRegistry !== 'undefined'
+  ? new FinalizationRegistry<Storage>((s) => release(s))
+  : null;
+let liveTensors = 0;
+
+function release(s: Storage): void {
+  if (--s.refs === 0 && s.ptr !== 0) {
+    free(s.ptr, s.bytes);
+    s.ptr = 0;
+  }
+}
+
+// ---- scopes (tidy) -------------------------------------------------------------------------
+let scopeStack: Set<Tensor>[] = [];
+let gradEnabled = true;
+
+export class Tensor {
+  readonly shape: readonly number[];
+  readonly size: number;
+  readonly dtype: DType;
+  name: string | undefined;
+  /** Set for leaves after requireGrad() and for results computed from tensors that require grad. */
+  requiresGrad = false;
+  grad: Tensor | null = null;
+  /** @internal the op that produced this tensor (null for leaves and after backward). */
+  _node: GradNode | null = null;
+  /** @internal kept out of tidy (parameters, optimizer state, gradients). */
+  _persistent = false;
+  private storage: Storage | null;
+  private readonly token = {};
+
+  /** @internal use `tensor()`, `zeros()` ... or `Tensor.empty()` */
+  constructor(shape: readonly number[], dtype: DType, storage: Storage) {
+    this.shape = Object.freeze(shape.slice());
+    this.size = sizeOf(shape);
+    this.dtype = dtype;
+    this.storage = storage;
+    liveTensors++;
+    registry?.register(this, storage, this.token);
+    const scope = scopeStack[scopeStack.length - 1];
+    if (scope) scope.add(this);
+  }
+
+  /** @internal an uninitialised tensor in fresh wasm memory. */
+  static empty(shape: readonly number[], dtype: DType = 'float32'): Tensor {
+    checkShape(shape, 'tensor');
+    const bytes = sizeOf(shape) * 4;
+    return new Tensor(shape, dtype, new Storage(alloc(bytes), bytes));
+  }
+
+  get rank(): number { return this.shape.length; }
+  get isDisposed(): boolean { return this.storage === null; }
+
+  /** @internal byte offset of the values in wasm memory. */
+  get ptr(): number {
+    if (this.storage === null) throw new DisposedError(`tensor${this.name ? ` '${this.name}'` : ''} ${fmtShape(this.shape)} was disposed and cannot be used`);
+    return this.storage.ptr;
+  }
+
+  /** @internal a view of the values in wasm memory: valid only until the next allocation. */
+  view(): Float32Array | Int32Array {
+    const p = this.ptr >> 2;
+    return this.dtype === 'int32' ? heapI32().subarray(p, p + this.size) : heapF32().subarray(p, p + this.size);
+  }
+
+  dataSync(): Float32Array | Int32Array {
+    return this.view().slice();
+  }
+  async data(): Promise<Float32Array | Int32Array> {
+    return this.dataSync();
+  }
+  arraySync(): NestedArray {
+    const v = this.dataSync();
+    if (this.rank === 0) return v[0];
+    const build = (dim: number, off: number): NestedArray[] => {
+      const n = this.shape[dim];
+      const stride = sizeOf(this.shape.slice(dim + 1));
+      const out: NestedArray[] = [];
+      for (let i = 0; i < n; i++) out.push(dim === this.rank - 1 ? v[off + i] : build(dim + 1, off + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** Marks this tensor as a leaf whose gradient is accumulated by backward(). */
+  requireGrad(): this {
+    if (this.dtype !== 'float32') throw new ValueError(`requireGrad: only float32 tensors can have gradients, this one is ${this.dtype}`);
+    this.requiresGrad = true;
+    return this;
+  }
+
+  /** Reverse-mode autodiff from this tensor. `grad` defaults to 1 for a scalar. */
+  backward(grad?: Tensor): void {
+    backward(this, grad);
+  }
+
+  /** Resets the accumulated gradient to null. */
+  zeroGrad(): void {
+    if (this.grad) { this.grad.dispose(); this.grad = null; }
+  }
+
+  /** Same values, no graph (shares nothing: a copy). */
+  detach(): Tensor {
+    const out = Tensor.empty(this.shape, this.dtype);
+    kernels().copy(this.ptr, out.ptr, this.size);
+    return out;
+  }
+
+  /** Overwrites the values in place with `other`'s (same shape). */
+  assign(other: Tensor | ArrayLike<number>): this {
+    if (other instanceof Tensor) {
+      if (!sameShape(other.shape, this.shape)) {
+        throw new ShapeError(`assign: shapes differ (target ${fmtShape(this.shape)}, value ${fmtShape(other.shape)})`);
+      }
+      kernels().copy(other.ptr, this.ptr, this.size);
+    } else {
+      if (other.length !== this.size) throw new ShapeError(`assign: target ${fmtShape(this.shape)} has ${this.size} values, got ${other.length}`);
+      this.view().set(other as any);
+    }
+    return this;
+  }
+
+  /** Frees the wasm memory now; using the tensor afterwards throws DisposedError. Idempotent. */
+  dispose(): void {
+    if (this.storage === null) return;
+    registry?.unregister(this.token);
+    release(this.storage);
+    this.storage = null;
+    this._node = null;
+    liveTensors--;
+  }
+
+  /** @internal a tensor with another shape sharing these values (reshape without copy). */
+  _viewAs(shape: readonly number[]): Tensor {
+    const s = this.storage;
+    if (s === null) this.ptr; // throws DisposedError
+    s!.refs++;
+    return new Tensor(shape, this.dtype, s!);
+  }
+
+  toString(): string {
+    return `Tensor(${fmtShape(this.shape)}, ${this.dtype}${this.name ? `, '${this.name}'` : ''})`;
+  }
+}
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+export function checkShape(shape: readonly number[], op: string): void {
+  if (!Array.isArray(shape) && !(shape as any)?.length === undefined) throw new ShapeError(`${op}: shape must be an array of integers`);
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${op}: shape ${fmtShape(shape)} must hold non-negative integers`);
+  }
+}
+
+/** Number of live (undisposed) tensors. */
+export function liveTensorCount(): number { return liveTensors; }
+
+// ---- tidy ------------------------------------------------------------------------------------
+
+/** Marks a tensor as never freed by tidy (parameters, optimizer state, gradients). */
+export function keep<T extends Tensor>(t: T): T {
+  t._persistent = true;
+  for (const s of scopeStack) s.delete(t);
+  return t;
+}
+
+function collectTensors(value: unknown, into: Set<Tensor>, seen = new Set<unknown>()): void {
+  if (value instanceof Tensor) { into.add(value); return; }
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  if (Array.isArray(value)) { for (const v of value) collectTensors(v, into, seen); return; }
+  if (value instanceof Map) { for (const v of value.values()) collectTensors(v, into, seen); return; }
+  if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value as object)) collectTensors(v, into, seen);
+  }
+}
+
+/** Tensors a returned tensor still needs for its backward pass: its graph's inputs and saved values. */
+function graphOf(roots: Set<Tensor>): Set<Tensor> {
+  const out = new Set<Tensor>();
+  const stack = [...roots];
+  while (stack.length) {
+    const t = stack.pop()!;
+    const node = t._node;
+    if (!node) continue;
+    for (const x of [...node.inputs, ...node.saved]) {
+      if (!out.has(x)) { out.add(x); stack.push(x); }
+    }
+  }
+  return out;
+}
+
+/**
+ * Runs `fn` and disposes every tensor created inside it except those it returns (found in
+ * arrays and plain objects), the tensors those still need for backward(), and persistent
+ * tensors (parameters, optimizer state, gradients). Errors inside still clean up.
+ */
+export function tidy<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new ValueError('tidy: expects a function');
+  const scope = new Set<Tensor>();
+  scopeStack.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    scopeStack.pop();
+    for (const t of scope) if (!t._persistent) t.dispose();
+    throw e;
+  }
+  scopeStack.pop();
+  if (result && typeof (result as any).then === 'function') {
+    for (const t of scope) if (!t._persistent) t.dispose();
+    throw new ValueError('tidy: the function must be synchronous (it returned a Promise)');
+  }
+  const kept = new Set<Tensor>();
+  collectTensors(result, kept);
+  for (const t of graphOf(kept)) kept.add(t);
+  const outer = scopeStack[scopeStack.length - 1];
+  for (const t of scope) {
+    if (kept.has(t)) { if (outer && !t._persistent) outer.add(t); }
+    else if (!t._persistent) t.dispose();
+  }
+  return result;
+}
+
+// ---- autograd ----------------------------------------------------------------------------------
+
+export function isGradEnabled(): boolean { return gradEnabled; }
+
+/** Runs fn without recording the graph (as torch.no_grad). */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try { return fn(); } finally { gradEnabled = prev; }
+}
+
+/**
+ * Records `out` as produced by an op from `inputs`. `backward(gradOut)` returns one gradient
+ * per input (null where none is needed) and must only read tensors that are inputs, the output,
+ * or listed in `saved`. Returns out.
+ */
+export function record(op: string, out: Tensor, inputs: Tensor[], backward: GradNode['backward'], saved: Tensor[] = []): Tensor {
+  if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
+    out.requiresGrad = true;
+    out._node = { inputs, backward, saved, op };
+  }
+  return out;
+}
+
+function backward(root: Tensor, gradIn?: Tensor): void {
+  if (!root.requiresGrad) throw new ValueError(`backward: ${root} does not require grad (no input of its graph called requireGrad())`);
+  if (gradIn === undefined && root.size !== 1) {
+    throw new ShapeError(`backward: a gradient must be given for a non-scalar tensor ${fmtShape(root.shape)}`);
+  }
+  if (gradIn !== undefined && !sameShape(gradIn.shape, root.shape)) {
+    throw new ShapeError(`backward: gradient ${fmtShape(gradIn.shape)} does not match tensor ${fmtShape(root.shape)}`);
+  }
+  // Topological order by depth-first search from the root.
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  const stack: [Tensor, number][] = [[root, 0]];
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const [t, i] = top;
+    if (i === 0) { if (visited.has(t)) { stack.pop(); continue; } visited.add(t); }
+    const inputs = t._node?.inputs ?? [];
+    if (i < inputs.length) {
+      top[1]++;
+      const x = inputs[i];
+      if (x.requiresGrad && !visited.has(x)) stack.push([x, 0]);
+    } else {
+      stack.pop();
+      order.push(t);
+    }
+  }
+  const grads = new Map<Tensor, Tensor>();
+  const prevEnabled = gradEnabled;
+  gradEnabled = false;
+  const scope = new Set<Tensor>();
+  scopeStack.push(scope);
+  try {
+    const seed = gradIn ? gradIn.detach() : fillTensor(root.shape, 1);
+    grads.set(root, seed);
+    for (let j = order.length - 1; j >= 0; j--) {
+      const t = order[j];
+      const g = grads.get(t);
+      if (!g) continue;
+      const node = t._node;
+      if (!node) {
+        // A leaf: accumulate into .grad (kept out of every tidy).
+        if (t.grad) {
+          kernels().addInPlace(t.grad.ptr, g.ptr, g.size);
+        } else {
+          t.grad = keep(g.detach());
+          t.grad.name = t.name ? `${t.name}.grad` : undefined;
+        }
+        continue;
+      }
+      const gin = node.backward(g);
+      for (let k = 0; k < node.inputs.length; k++) {
+        const x = node.inputs[k];
+        const gx = gin[k];
+        if (!gx || !x.requiresGrad) continue;
+        if (!sameShape(gx.shape, x.shape)) {
+          throw new ShapeError(`backward of ${node.op}: gradient ${fmtShape(gx.shape)} for input ${fmtShape(x.shape)}`);
+        }
+        // Out of place: a backward may hand the same tensor to several inputs.
+        const prev = grads.get(x);
+        grads.set(x, prev ? addNew(prev, gx) : gx);
+      }
+    }
+    // The graph is consumed (as PyTorch without retain_graph): drop it so saved tensors can go.
+    for (const t of order) t._node = null;
+  } finally {
+    gradEnabled = prevEnabled;
+    scopeStack.pop();
+    for (const t of scope) if (!t._persistent) t.dispose();
+  }
+}
+
+/** a + b for two tensors of one shape, in a new tensor. */
+function addNew(a: Tensor, b: Tensor): Tensor {
+  const out = Tensor.empty(a.shape);
+  kernels().addSame(a.ptr, b.ptr, out.ptr, a.size);
+  return out;
+}
+
+export function fillTensor(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
+  const t = Tensor.empty(shape, dtype);
+  if (dtype === 'int32') heapI32().fill(value, t.ptr >> 2, (t.ptr >> 2) + t.size);
+  else kernels().fill(t.ptr, t.size, value);
+  return t;
+}

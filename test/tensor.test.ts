@@ -1,0 +1,44 @@
+import { describe, it, expect } from 'vitest';
+import { tensor, zeros, ones, full, randn, randu, tidy, setSeed, backendInfo, DisposedError, ShapeError } from '../src/index.js';
+
+describe('tensor basics', () => {
+  it('round-trips values and shapes', () => {
+    const t = tensor([[1, 2, 3], [4, 5, 6]]);
+    expect(t.shape).toEqual([2, 3]);
+    expect(Array.from(t.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(t.arraySync()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    t.dispose();
+  });
+  it('rejects a shape that does not match the values', () => {
+    expect(() => tensor([1, 2, 3], [2, 2])).toThrow(ShapeError);
+  });
+  it('throws DisposedError after dispose', () => {
+    const t = ones([2]);
+    t.dispose();
+    expect(() => t.dataSync()).toThrow(DisposedError);
+    t.dispose(); // idempotent
+  });
+  it('tidy frees what is not returned, including on error', () => {
+    const before = backendInfo().liveTensors;
+    const kept = tidy(() => { zeros([3]); full([2], 7); return ones([4]); });
+    expect(backendInfo().liveTensors).toBe(before + 1);
+    expect(() => tidy(() => { zeros([5]); throw new Error('boom'); })).toThrow('boom');
+    expect(backendInfo().liveTensors).toBe(before + 1);
+    kept.dispose();
+    expect(backendInfo().liveTensors).toBe(before);
+  });
+  it('seeded random draws repeat bit for bit and have the right moments', () => {
+    setSeed(42);
+    const a = randn([10000]).dataSync();
+    setSeed(42);
+    const b = randn([10000]).dataSync();
+    expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+    const mean = a.reduce((s, v) => s + v, 0) / a.length;
+    const varc = a.reduce((s, v) => s + (v - mean) ** 2, 0) / a.length;
+    expect(Math.abs(mean)).toBeLessThan(0.05);
+    expect(Math.abs(varc - 1)).toBeLessThan(0.05);
+    const u = randu([10000], { low: -2, high: 3 }).dataSync();
+    expect(Math.min(...u)).toBeGreaterThanOrEqual(-2);
+    expect(Math.max(...u)).toBeLessThan(3);
+  });
+});
