@@ -30,4 +30,13 @@ for (const v of variants) {
 if (!wasmOnly) {
   run(bin('tsc'), ['-p', 'tsconfig.json']);
   console.log('built dist/ (TypeScript host)');
+  // Browser ESM bundles: one fetching dist/wasm-cnn(.relaxed).wasm next to it, one with the
+  // baseline kernels inlined.
+  const common = ['--bundle', '--format=esm', '--platform=browser', '--target=es2022', '--minify',
+    '--legal-comments=none', '--external:node:*'];
+  run(bin('esbuild'), ['src/index.ts', ...common, '--outfile=dist/wasm-cnn.browser.js']);
+  run(bin('esbuild'), ['src/inline.ts', ...common, '--loader:.wasm=binary', '--outfile=dist/wasm-cnn.inline.js']);
+  for (const f of ['wasm-cnn.browser.js', 'wasm-cnn.inline.js']) {
+    console.log(`built dist/${f} (${statSync(join(root, 'dist', f)).size} bytes)`);
+  }
 }
