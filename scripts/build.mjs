@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Builds the kernels (AssemblyScript -> wasm, baseline SIMD and relaxed SIMD, then wasm-opt -O3)
-// and the TypeScript host (tsc -> dist/ with .d.ts). `--wasm-only` skips the host.
-import { execFileSync } from 'node:child_process';
+// and the TypeScript host (tsc -> dist/ with .d.ts, esbuild browser bundles).
+// `--wasm-only` builds just the two single-threaded kernel builds (quick loop for kernel work).
+import { execFileSync, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync, copyFileSync, statSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,16 +18,30 @@ mkdirSync(join(root, 'dist'), { recursive: true });
 
 const baseFeatures = ['--enable-simd', '--enable-bulk-memory', '--enable-sign-ext',
   '--enable-nontrapping-float-to-int', '--enable-mutable-globals'];
+const relaxedFeatures = [...baseFeatures, '--enable-relaxed-simd'];
+const threadFeatures = ['--enable-threads'];
+// baseline / relaxed: what init() picks by default; *.threads: the same kernels over an imported
+// shared memory, for worker threads (init({ threads })).
 const variants = [
   { target: 'baseline', out: 'wasm-cnn.wasm', features: baseFeatures },
-  { target: 'relaxed', out: 'wasm-cnn.relaxed.wasm', features: [...baseFeatures, '--enable-relaxed-simd'] },
+  { target: 'relaxed', out: 'wasm-cnn.relaxed.wasm', features: relaxedFeatures },
+  { target: 'threads', out: 'wasm-cnn.threads.wasm', features: [...baseFeatures, ...threadFeatures] },
+  { target: 'relaxed-threads', out: 'wasm-cnn.relaxed.threads.wasm', features: [...relaxedFeatures, ...threadFeatures] },
 ];
-for (const v of variants) {
+const exec = promisify(execFile);
+// --wasm-only is the quick inner loop for kernel work: it skips the threaded builds.
+const selected = wasmOnly ? variants.filter((v) => !v.target.includes('threads')) : variants;
+await Promise.all(selected.map(async (v) => {
   const raw = join(root, 'build', v.out);
-  run(bin('asc'), ['assembly/index.ts', '--config', 'asconfig.json', '--target', v.target]);
-  run(bin('wasm-opt'), [raw, '-O3', ...v.features, '-o', join(root, 'dist', v.out)]);
+  try {
+    await exec(bin('asc'), ['assembly/index.ts', '--config', 'asconfig.json', '--target', v.target], { cwd: root });
+    await exec(bin('wasm-opt'), [raw, '-O3', ...v.features, '-o', join(root, 'dist', v.out)], { cwd: root });
+  } catch (e) {
+    process.stderr.write(`build of ${v.out} failed:\n${e.stdout ?? ''}${e.stderr ?? e.message}\n`);
+    process.exit(1);
+  }
   console.log(`built dist/${v.out} (${statSync(join(root, 'dist', v.out)).size} bytes)`);
-}
+}));
 
 if (!wasmOnly) {
   run(bin('tsc'), ['-p', 'tsconfig.json']);
@@ -36,7 +52,9 @@ if (!wasmOnly) {
     '--legal-comments=none', '--external:node:*'];
   run(bin('esbuild'), ['src/index.ts', ...common, '--outfile=dist/wasm-cnn.browser.js']);
   run(bin('esbuild'), ['src/inline.ts', ...common, '--loader:.wasm=binary', '--outfile=dist/wasm-cnn.inline.js']);
-  for (const f of ['wasm-cnn.browser.js', 'wasm-cnn.inline.js']) {
+  // The kernel worker, self-contained, for Node worker_threads and browser Web Workers.
+  run(bin('esbuild'), ['src/worker.ts', ...common, '--outfile=dist/wasm-cnn.worker.js']);
+  for (const f of ['wasm-cnn.browser.js', 'wasm-cnn.inline.js', 'wasm-cnn.worker.js']) {
     console.log(`built dist/${f} (${statSync(join(root, 'dist', f)).size} bytes)`);
   }
 }
