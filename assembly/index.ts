@@ -5,3 +5,4 @@ export { alloc, free, memoryBytes } from './memory';
 export * from './gemm';
 export * from './core';
 export * from './random';
+export * from './augment';

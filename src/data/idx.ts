@@ -1,0 +1,249 @@
+// IDX files (the MNIST / Fashion-MNIST format), plain or gzipped, parsed synchronously with no
+// Node built-in: gzip is inflated by fflate. Every malformation is a FormatError that says what
+// the header promised and what the bytes hold.
+import { gunzipSync, Gunzip } from 'fflate';
+import { FormatError } from '../errors.js';
+
+export type IdxValues = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
+
+export interface IdxData {
+  shape: number[];
+  values: IdxValues;
+}
+
+interface IdxType {
+  name: string;
+  bytes: number;
+  make: (n: number) => IdxValues;
+  /** Reads element i (big-endian) at byte offset `off` of `dv`. */
+  read: (dv: DataView, off: number) => number;
+}
+
+const TYPES: Record<number, IdxType> = {
+  0x08: { name: 'uint8', bytes: 1, make: (n) => new Uint8Array(n), read: (dv, o) => dv.getUint8(o) },
+  0x09: { name: 'int8', bytes: 1, make: (n) => new Int8Array(n), read: (dv, o) => dv.getInt8(o) },
+  0x0b: { name: 'int16', bytes: 2, make: (n) => new Int16Array(n), read: (dv, o) => dv.getInt16(o, false) },
+  0x0c: { name: 'int32', bytes: 4, make: (n) => new Int32Array(n), read: (dv, o) => dv.getInt32(o, false) },
+  0x0d: { name: 'float32', bytes: 4, make: (n) => new Float32Array(n), read: (dv, o) => dv.getFloat32(o, false) },
+  0x0e: { name: 'float64', bytes: 8, make: (n) => new Float64Array(n), read: (dv, o) => dv.getFloat64(o, false) },
+};
+
+/** IDX type codes by name, for writers and tests. */
+export const IDX_TYPE_CODES = { uint8: 0x08, int8: 0x09, int16: 0x0b, int32: 0x0c, float32: 0x0d, float64: 0x0e } as const;
+
+const hex2 = (b: number) => '0x' + b.toString(16).padStart(2, '0');
+
+/**
+ * Parses an IDX file (optionally gzip-compressed: detected by its 1f 8b magic) into its shape and
+ * a typed array chosen by the type byte. Throws FormatError for a wrong magic number, an unknown
+ * type, truncated or over-long data, or a corrupt gzip stream.
+ */
+export function parseIdx(bytes: Uint8Array): IdxData {
+  try {
+    return parseIdxBare(bytes);
+  } catch (e) {
+    if (e instanceof FormatError) throw new FormatError(`parseIdx: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * @internal parseIdx without the `parseIdx: ` prefix on error messages, so a file loader can
+ * put the file name there instead (`train-images-idx3-ubyte.gz: truncated: ...`).
+ */
+export function parseIdxBare(bytes: Uint8Array): IdxData {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new FormatError(`expected the file's bytes as a Uint8Array, got ${describe(bytes)}`);
+  }
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    const gz = inflateGzip(bytes);
+    return parseRaw(gz.data, gz.problem, true);
+  }
+  return parseRaw(bytes, null, false);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'object') return (v as object).constructor?.name ?? 'an object';
+  return typeof v;
+}
+
+/**
+ * `problem` is set when the gzip layer was damaged: then `data` holds what could be inflated, and
+ * the IDX header decides whether to call it truncated (data missing) or corrupt.
+ */
+function parseRaw(data: Uint8Array, problem: GzipProblem | null, gzipped: boolean): IdxData {
+  const what = 'file';
+  const early = !gzipped ? '' : problem?.kind === 'short' ? ' (after inflating; the gzip stream ends early)'
+    : problem ? ` (after inflating; ${problem.message})` : ' (after inflating)';
+  if (data.length < 4) {
+    if (problem) {
+      const kind = problem.kind === 'short' ? 'truncated gzip stream' : 'corrupt gzip data';
+      throw new FormatError(`${kind}: ${problem.message}; only ${data.length} bytes could be inflated`);
+    }
+    throw new FormatError(`not an IDX file: ${what} has ${data.length} bytes${early}, fewer than the 4-byte magic number`);
+  }
+  const magic = ((data[0] << 24) | (data[1] << 16) | (data[2] << 8) | data[3]) >>> 0;
+  if (data[0] !== 0 || data[1] !== 0) {
+    if (problem) throw new FormatError(`corrupt gzip data: ${problem.message}`);
+    throw new FormatError(`not an IDX file: magic number 0x${magic.toString(16).padStart(8, '0')} does not start with two zero bytes (expected 0x0000TTNN: type TT, NN dimensions)`);
+  }
+  const type = TYPES[data[2]];
+  if (!type) {
+    throw new FormatError(`unknown IDX data type ${hex2(data[2])} in magic number 0x${magic.toString(16).padStart(8, '0')} ` +
+      '(expected 0x08 uint8, 0x09 int8, 0x0b int16, 0x0c int32, 0x0d float32 or 0x0e float64)');
+  }
+  const ndim = data[3];
+  const headerBytes = 4 + 4 * ndim;
+  if (data.length < headerBytes) {
+    throw new FormatError(`truncated: the header of ${ndim} dimensions needs ${headerBytes} bytes, ${what} has ${data.length}${early}`);
+  }
+  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const shape: number[] = [];
+  let count = 1;
+  for (let i = 0; i < ndim; i++) {
+    const d = dv.getUint32(4 + 4 * i, false);
+    shape.push(d);
+    count *= d;
+  }
+  if (shape.includes(0)) count = 0; // not NaN from Infinity * 0
+  if (count * type.bytes > Number.MAX_SAFE_INTEGER) {
+    throw new FormatError(`size mismatch: header says ${shape.join('x')} ${type.name} values, more than 2^53 bytes, ${what} has ${data.length - headerBytes} bytes of data`);
+  }
+  const dataBytes = count * type.bytes;
+  const have = data.length - headerBytes;
+  const dims = ndim === 0 ? 'a scalar' : shape.join('x');
+  const promised = type.bytes === 1
+    ? `${dims} = ${dataBytes} bytes of data`
+    : `${dims} ${type.name} values = ${dataBytes} bytes of data`;
+  if (have < dataBytes) {
+    throw new FormatError(`truncated: header says ${promised}, ${what} has ${have}${early}`);
+  }
+  if (have > dataBytes) {
+    if (problem) throw new FormatError(`corrupt gzip data: ${problem.message}`);
+    throw new FormatError(`size mismatch: expected ${headerBytes + dataBytes} bytes (${headerBytes}-byte header + ${promised}), ` +
+      `${what} has ${data.length} (${have - dataBytes} bytes too many)${early}`);
+  }
+  if (problem) {
+    // Every byte the header promised is there, but the gzip layer failed its own checks.
+    throw new FormatError(`corrupt gzip data: ${problem.message}`);
+  }
+  let values: IdxValues;
+  if (type.bytes === 1) {
+    // Inflated bytes are ours; caller's bytes are copied so later edits of either don't alias.
+    const body = data.subarray(headerBytes, headerBytes + dataBytes);
+    const src = gzipped ? body : body.slice();
+    values = data[2] === 0x08 ? src : new Int8Array(src.buffer, src.byteOffset, src.length);
+  } else {
+    values = type.make(count);
+    for (let i = 0, off = headerBytes; i < count; i++, off += type.bytes) values[i] = type.read(dv, off);
+  }
+  return { shape, values };
+}
+
+// ---- gzip ----------------------------------------------------------------------------------
+
+interface GzipProblem {
+  /** 'short': the stream just stops (a cut file); 'corrupt': bad data or failed checks. */
+  kind: 'short' | 'corrupt';
+  message: string;
+}
+
+// Deflate cannot expand data by more than ~1032:1, so a trailer claiming more is damaged; checking
+// it first keeps a corrupt trailer from making fflate allocate gigabytes up front.
+const MAX_DEFLATE_RATIO = 1032;
+
+/**
+ * Inflates a gzip member. On success `problem` is null. Otherwise `data` holds whatever prefix
+ * could be inflated (so a cut file still shows its IDX header) and `problem` says what failed.
+ */
+function inflateGzip(bytes: Uint8Array): { data: Uint8Array; problem: GzipProblem | null } {
+  const n = bytes.length;
+  let failure = '';
+  if (n >= 18) {
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, n);
+    const storedCrc = dv.getUint32(n - 8, true);
+    const storedSize = dv.getUint32(n - 4, true);
+    if (storedSize <= n * MAX_DEFLATE_RATIO + 1024) {
+      try {
+        const out = gunzipSync(bytes);
+        if (out.length !== storedSize) {
+          failure = `the trailer says ${storedSize} bytes inflated, the stream gives ${out.length}`;
+        } else {
+          const crc = crc32(out);
+          if (crc === storedCrc) return { data: out, problem: null };
+          failure = `CRC-32 mismatch (trailer 0x${storedCrc.toString(16).padStart(8, '0')}, data 0x${crc.toString(16).padStart(8, '0')})`;
+        }
+      } catch (e) {
+        failure = (e as Error).message;
+      }
+    } else {
+      failure = `the trailer claims ${storedSize} inflated bytes, impossible from ${n} compressed bytes`;
+    }
+  } else {
+    failure = `only ${n} bytes, shorter than a gzip header and trailer`;
+  }
+  // Inflate incrementally as far as the stream allows. A stream that simply stops (a cut file)
+  // inflates without error; a damaged one throws.
+  const chunks: Uint8Array[] = [];
+  let streamError: string | null = null;
+  try {
+    const g = new Gunzip((chunk) => { chunks.push(chunk); });
+    g.push(bytes, false);
+  } catch (e) {
+    streamError = (e as Error).message;
+  }
+  let total = 0;
+  for (const c of chunks) total += c.length;
+  const data = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) { data.set(c, off); off += c.length; }
+  if (streamError !== null) {
+    return { data, problem: { kind: 'corrupt', message: `${streamError} after ${total} inflated bytes` } };
+  }
+  return { data, problem: { kind: 'short', message: failure } };
+}
+
+let crcTable: Int32Array | null = null;
+
+/** CRC-32 (IEEE, as gzip stores it). */
+export function crc32(data: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Int32Array(256);
+    for (let i = 0; i < 256; i++) {
+      let c = i;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[i] = c;
+    }
+  }
+  const t = crcTable;
+  let c = -1;
+  for (let i = 0; i < data.length; i++) c = t[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+
+/** Encodes an IDX file (big-endian, uncompressed): the inverse of parseIdx, for writers and tests. */
+export function encodeIdx(shape: readonly number[], values: IdxValues): Uint8Array {
+  const code = values instanceof Uint8Array ? 0x08 : values instanceof Int8Array ? 0x09
+    : values instanceof Int16Array ? 0x0b : values instanceof Int32Array ? 0x0c
+    : values instanceof Float32Array ? 0x0d : 0x0e;
+  const type = TYPES[code];
+  const header = 4 + 4 * shape.length;
+  const out = new Uint8Array(header + values.length * type.bytes);
+  const dv = new DataView(out.buffer);
+  dv.setUint8(2, code);
+  dv.setUint8(3, shape.length);
+  shape.forEach((d, i) => dv.setUint32(4 + 4 * i, d, false));
+  let off = header;
+  for (let i = 0; i < values.length; i++, off += type.bytes) {
+    switch (code) {
+      case 0x08: dv.setUint8(off, values[i]); break;
+      case 0x09: dv.setInt8(off, values[i]); break;
+      case 0x0b: dv.setInt16(off, values[i], false); break;
+      case 0x0c: dv.setInt32(off, values[i], false); break;
+      case 0x0d: dv.setFloat32(off, values[i], false); break;
+      default: dv.setFloat64(off, values[i], false);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,2 @@
+export { parseIdx } from './idx.js';
+export { augment } from './augment.js';
