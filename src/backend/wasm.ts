@@ -2,6 +2,8 @@
 // pointers and fresh memory views. Everything here is runtime-neutral: no Node built-in is
 // imported statically (Node's fs is loaded lazily only when no wasm source is given).
 import { ValueError } from '../errors.js';
+import { startPool, canBlock, hardwareThreads, type Pool } from './threads.js';
+import { CTRL_BYTES, MAX_THREADS } from './protocol.js';
 
 /** The raw exports of the kernel module. Every kernel takes byte pointers and element counts. */
 export type Kernels = Record<string, (...args: number[]) => number> & { memory: WebAssembly.Memory };
@@ -23,6 +25,9 @@ export interface BackendState {
   variant: 'baseline' | 'relaxed';
   relaxedSimd: boolean;
   threads: number;
+  /** Why fewer threads than asked run, if so. */
+  threadsNote?: string;
+  pool: Pool | null;
 }
 
 let state: BackendState | null = null;
@@ -62,13 +67,14 @@ function isNode(): boolean {
   return !!(p && p.versions && p.versions.node) && typeof (globalThis as any).Deno === 'undefined';
 }
 
-/** Default location of a kernel build: next to the entry module (dist/). */
-export let defaultWasmUrl = (variant: 'baseline' | 'relaxed'): URL | null => {
-  void variant;
-  return null;
-};
-export function setDefaultWasmUrl(fn: (variant: 'baseline' | 'relaxed') => URL | null): void {
-  defaultWasmUrl = fn;
+export interface DefaultLocations {
+  wasm(variant: 'baseline' | 'relaxed', threaded: boolean): URL | null;
+  worker(): URL | null;
+}
+/** Default locations of the kernel builds and the worker script: next to the entry module (dist/). */
+let defaults: DefaultLocations = { wasm: () => null, worker: () => null };
+export function setDefaultLocations(d: DefaultLocations): void {
+  defaults = d;
 }
 
 async function readUrl(url: URL | string): Promise<ArrayBuffer | Response> {
@@ -100,9 +106,10 @@ async function compile(source: WasmSource): Promise<WebAssembly.Module> {
   return WebAssembly.compile(source as BufferSource);
 }
 
-function imports(memoryRef: { memory?: WebAssembly.Memory }): WebAssembly.Imports {
+function imports(memory: WebAssembly.Memory | undefined): WebAssembly.Imports {
   return {
     env: {
+      ...(memory ? { memory } : {}),
       abort(msgPtr: number, filePtr: number, line: number, col: number) {
         void msgPtr; void filePtr;
         throw new Error(`wasm-cnn: kernel aborted at ${line}:${col}`);
@@ -116,49 +123,101 @@ function imports(memoryRef: { memory?: WebAssembly.Memory }): WebAssembly.Import
 export async function init(options: InitOptions = {}): Promise<BackendState> {
   if (state) return state;
   if (pending) return pending;
-  pending = (async () => {
-    const simd = options.simd ?? 'auto';
-    if (!['auto', 'relaxed', 'baseline'].includes(simd)) {
-      throw new ValueError(`init: simd must be 'auto', 'relaxed' or 'baseline', got ${JSON.stringify(simd)}`);
-    }
-    if (!engineHasSimd()) {
-      throw new ValueError('init: this JavaScript engine has no WebAssembly SIMD; wasm-cnn needs it (Node >= 16.4, Chrome >= 91, Firefox >= 89, Safari >= 16.4)');
-    }
-    const relaxedAvailable = engineHasRelaxedSimd();
-    if (simd === 'relaxed' && !relaxedAvailable) {
-      throw new ValueError("init: simd 'relaxed' was asked but this engine has no relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)");
-    }
-    let source = options.wasm;
-    let variant: 'baseline' | 'relaxed';
-    if (source === undefined) {
-      variant = simd === 'baseline' ? 'baseline' : relaxedAvailable ? 'relaxed' : 'baseline';
-      const url = defaultWasmUrl(variant);
-      if (!url) throw new ValueError('init: no wasm given and no default location is known; pass init({ wasm })');
-      source = url;
-    } else {
-      variant = 'baseline';
-    }
-    const module = await compile(source);
-    // A module given by the caller: tell the builds apart by their imports/exports marker.
-    const exportNames = WebAssembly.Module.exports(module).map((e) => e.name);
-    if (options.wasm !== undefined) variant = 'baseline'; // decided after instantiation from buildVariant()
-    if (!exportNames.includes('gemm')) {
-      throw new ValueError('init: the given wasm module is not a wasm-cnn kernel build (no gemm export)');
-    }
-    const ref: { memory?: WebAssembly.Memory } = {};
-    const instance = await WebAssembly.instantiate(module, imports(ref));
-    const exports = instance.exports as unknown as Kernels;
-    ref.memory = exports.memory;
-    if (options.wasm !== undefined) variant = exports.buildVariant() === 1 ? 'relaxed' : 'baseline';
-    state = { exports, memory: exports.memory, variant, relaxedSimd: relaxedAvailable, threads: 1 };
-    refreshViews();
-    return state;
-  })();
+  pending = instantiate(options);
   try {
     return await pending;
   } finally {
     pending = null;
   }
+}
+
+async function resolveThreads(threads: InitOptions['threads']): Promise<number> {
+  if (threads === undefined) return 1;
+  if (threads === 'auto') return Math.min(await hardwareThreads(), 8);
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new ValueError(`init: threads must be 'auto' or an integer from 1 to ${MAX_THREADS}, got ${JSON.stringify(threads)}`);
+  }
+  return threads;
+}
+
+async function instantiate(options: InitOptions): Promise<BackendState> {
+  const simd = options.simd ?? 'auto';
+  if (!['auto', 'relaxed', 'baseline'].includes(simd)) {
+    throw new ValueError(`init: simd must be 'auto', 'relaxed' or 'baseline', got ${JSON.stringify(simd)}`);
+  }
+  if (!engineHasSimd()) {
+    throw new ValueError('init: this JavaScript engine has no WebAssembly SIMD; wasm-cnn needs it (Node >= 16.4, Chrome >= 91, Firefox >= 89, Safari >= 16.4)');
+  }
+  const relaxedAvailable = engineHasRelaxedSimd();
+  if (simd === 'relaxed' && !relaxedAvailable) {
+    throw new ValueError("init: simd 'relaxed' was asked but this engine has no relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)");
+  }
+  let threads = await resolveThreads(options.threads);
+  let threadsNote: string | undefined;
+  if (threads > 1 && !canBlock()) {
+    threadsNote = 'threads need SharedArrayBuffer and a thread that may block: a Web Worker in a cross-origin isolated page (COOP/COEP), Node, Deno or Bun';
+    threads = 1;
+  }
+  if (threads > 1 && options.wasm !== undefined && !(options.wasm instanceof WebAssembly.Module && importsMemory(options.wasm))) {
+    threadsNote = 'threads need the threaded kernel build (dist/wasm-cnn.threads.wasm); the wasm given is single-threaded';
+    threads = 1;
+  }
+  const variant: 'baseline' | 'relaxed' = simd === 'baseline' ? 'baseline' : relaxedAvailable ? 'relaxed' : 'baseline';
+  let source = options.wasm;
+  if (source === undefined) {
+    const url = defaults.wasm(variant, threads > 1);
+    if (!url) throw new ValueError('init: no wasm given and no default location is known; pass init({ wasm })');
+    source = url;
+  }
+  const module = await compile(source);
+  const exportNames = WebAssembly.Module.exports(module).map((e) => e.name);
+  if (!exportNames.includes('gemm') || !exportNames.includes('alloc')) {
+    throw new ValueError('init: the given wasm module is not a wasm-cnn kernel build (no gemm/alloc exports)');
+  }
+  const threaded = importsMemory(module);
+  let memory: WebAssembly.Memory | undefined;
+  if (threaded) memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true } as WebAssembly.MemoryDescriptor);
+  const instance = await WebAssembly.instantiate(module, imports(memory));
+  if (!memory) memory = instance.exports.memory as WebAssembly.Memory;
+  const exports = { ...instance.exports, memory } as unknown as Kernels;
+  const built = exports.buildVariant() === 1 ? 'relaxed' : 'baseline';
+  state = { exports, memory, variant: built, relaxedSimd: relaxedAvailable, threads: 1, threadsNote, pool: null };
+  refreshViews();
+  if (threads > 1 && threaded) {
+    const workerUrl = defaults.worker();
+    if (!workerUrl) {
+      state.threadsNote = 'no worker script location is known';
+    } else {
+      const ctrl = exports.alloc(CTRL_BYTES) >>> 0;
+      new Uint8Array(memory.buffer, ctrl, CTRL_BYTES).fill(0);
+      const names = exportNames.filter((n) => typeof (exports as any)[n] === 'function');
+      state.pool = await startPool(threads, module, memory, ctrl, names, workerUrl);
+      state.threads = threads;
+    }
+  }
+  return state;
+}
+
+function importsMemory(module: WebAssembly.Module): boolean {
+  return WebAssembly.Module.imports(module).some((i) => i.kind === 'memory');
+}
+
+/** Stops the worker threads (a Node process exits on its own without this: workers are unref'd). */
+export async function shutdown(): Promise<void> {
+  if (state?.pool) { await state.pool.terminate(); state.pool = null; state.threads = 1; }
+}
+
+/** Runs kernel `name` once per argument list, in parallel when a pool is running. */
+export function parallel(name: string, argsPerThread: number[][]): void {
+  const b = backend();
+  const fn = b.exports[name];
+  if (b.pool && argsPerThread.length > 1) b.pool.run(fn, name, argsPerThread);
+  else for (const a of argsPerThread) fn(...a);
+}
+
+/** Threads available to split a kernel over (1 without a pool). */
+export function threadCount(): number {
+  return state ? state.threads : 1;
 }
 
 export function isInitialized(): boolean {

@@ -1,0 +1,15 @@
+// Layout of the control block that the main thread and kernel workers share (in wasm memory).
+export const CTRL = {
+  SEQ: 0,       // bumped for every job (workers wait on it)
+  PENDING: 1,   // workers still running the current job
+  FN: 2,        // index of the export to call
+  NARGS: 3,     // arguments per thread
+  STOP: 4,      // 1: workers exit
+  THREADS: 5,   // threads taking part in the current job (thread 0 = main)
+  ERROR: 6,     // 1 + index of a worker whose kernel threw
+  WORDS: 16,
+} as const;
+export const MAX_ARGS = 24;
+export const MAX_THREADS = 64;
+export const ARGS_BYTE_OFFSET = 64;
+export const CTRL_BYTES = ARGS_BYTE_OFFSET + MAX_ARGS * MAX_THREADS * 8;

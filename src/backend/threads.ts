@@ -1,0 +1,122 @@
+// The kernel worker pool: N-1 workers plus the calling thread run slices of one kernel over
+// the shared wasm memory. Work is always split by output rows, so results are bit-identical
+// for any thread count. Jobs go through a control block in shared memory (see protocol.ts).
+import { CTRL, MAX_ARGS, MAX_THREADS, ARGS_BYTE_OFFSET } from './protocol.js';
+
+export interface Pool {
+  threads: number;
+  /** Runs export `name` once per entry of argsPerThread (entry 0 on the calling thread). */
+  run(fn: (...a: number[]) => number, name: string, argsPerThread: number[][]): void;
+  terminate(): Promise<void>;
+}
+
+interface AnyWorker {
+  postMessage(m: unknown): void;
+  terminate(): unknown;
+  unref?: () => void;
+}
+
+function isNode(): boolean {
+  const p = (globalThis as any).process;
+  return !!(p && p.versions && p.versions.node);
+}
+
+/** True where the calling thread may block on Atomics.wait (not a browser's main thread). */
+export function canBlock(): boolean {
+  const g = globalThis as any;
+  if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') return false;
+  if (isNode() || typeof g.Deno !== 'undefined' || typeof g.Bun !== 'undefined') return true;
+  return typeof g.WorkerGlobalScope !== 'undefined' && g.crossOriginIsolated === true;
+}
+
+export async function hardwareThreads(): Promise<number> {
+  const g = globalThis as any;
+  if (g.navigator?.hardwareConcurrency) return g.navigator.hardwareConcurrency;
+  if (isNode()) {
+    const osName = 'node:os';
+    const os = await import(/* @vite-ignore */ osName);
+    return os.availableParallelism ? os.availableParallelism() : os.cpus().length;
+  }
+  return 1;
+}
+
+export async function startPool(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory,
+                                ctrl: number, names: string[], workerUrl: URL): Promise<Pool> {
+  const workers: AnyWorker[] = [];
+  const ready: Promise<void>[] = [];
+  let NodeWorker: any = null;
+  if (isNode()) {
+    const wtName = 'node:worker_threads';
+    NodeWorker = (await import(/* @vite-ignore */ wtName)).Worker;
+  }
+  for (let i = 1; i < threads; i++) {
+    let w: AnyWorker;
+    if (NodeWorker) {
+      const nw = new NodeWorker(workerUrl);
+      ready.push(new Promise((res, rej) => { nw.once('message', () => res()); nw.once('error', rej); }));
+      w = nw;
+    } else {
+      const bw = new (globalThis as any).Worker(workerUrl, { type: 'module' });
+      ready.push(new Promise((res, rej) => {
+        bw.addEventListener('message', () => res(), { once: true });
+        bw.addEventListener('error', (e: any) => rej(new Error(`wasm-cnn: kernel worker failed to start: ${e.message ?? e}`)), { once: true });
+      }));
+      w = bw;
+    }
+    w.postMessage({ module, memory, ctrl, index: i, names });
+    workers.push(w);
+  }
+  await Promise.all(ready);
+  // Idle workers sleep in Atomics.wait; let a Node process exit without an explicit shutdown.
+  for (const w of workers) w.unref?.();
+  const i32 = () => new Int32Array(memory.buffer, ctrl, CTRL.WORDS);
+  const f64 = () => new Float64Array(memory.buffer, ctrl + ARGS_BYTE_OFFSET, MAX_ARGS * MAX_THREADS);
+  const index = new Map(names.map((n, i) => [n, i]));
+  return {
+    threads,
+    run(fn, name, argsPerThread) {
+      const n = argsPerThread.length;
+      if (n === 1) { fn(...argsPerThread[0]); return; }
+      const c = i32();
+      const a = f64();
+      const nargs = argsPerThread[0].length;
+      for (let t = 1; t < n; t++) for (let k = 0; k < nargs; k++) a[t * MAX_ARGS + k] = argsPerThread[t][k];
+      Atomics.store(c, CTRL.FN, index.get(name)!);
+      Atomics.store(c, CTRL.NARGS, nargs);
+      Atomics.store(c, CTRL.THREADS, n);
+      Atomics.store(c, CTRL.ERROR, 0);
+      Atomics.store(c, CTRL.PENDING, n - 1);
+      Atomics.add(c, CTRL.SEQ, 1);
+      Atomics.notify(c, CTRL.SEQ);
+      let error: unknown = null;
+      try { fn(...argsPerThread[0]); } catch (e) { error = e; }
+      for (let spins = 0; ; spins++) {
+        const p = Atomics.load(c, CTRL.PENDING);
+        if (p === 0) break;
+        if (spins > 2000) Atomics.wait(c, CTRL.PENDING, p, 50);
+      }
+      if (error) throw error;
+      const failed = Atomics.load(c, CTRL.ERROR);
+      if (failed) throw new Error(`wasm-cnn: kernel ${name} failed in worker ${failed - 1}`);
+    },
+    async terminate() {
+      const c = i32();
+      Atomics.store(c, CTRL.STOP, 1);
+      Atomics.add(c, CTRL.SEQ, 1);
+      Atomics.notify(c, CTRL.SEQ);
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
+/** Splits rows [0, rows) into `parts` contiguous ranges aligned to `align` rows. */
+export function splitRows(rows: number, parts: number, align = 1): [number, number][] {
+  const units = Math.ceil(rows / align);
+  const n = Math.max(1, Math.min(parts, units));
+  const out: [number, number][] = [];
+  for (let t = 0; t < n; t++) {
+    const u0 = Math.floor((units * t) / n), u1 = Math.floor((units * (t + 1)) / n);
+    out.push([Math.min(rows, u0 * align), Math.min(rows, u1 * align)]);
+  }
+  return out;
+}

@@ -1,0 +1,53 @@
+// A kernel worker: instantiates the threaded kernel build over the main thread's shared
+// memory and runs slices of kernels on request. Jobs arrive through a control block in that
+// memory (Atomics.wait / notify), not postMessage, so a dispatch costs microseconds.
+// Runs in Node worker_threads and in browser Web Workers alike.
+import { CTRL, MAX_ARGS, ARGS_BYTE_OFFSET } from './backend/protocol.js';
+
+interface Start { module: WebAssembly.Module; memory: WebAssembly.Memory; ctrl: number; index: number; names: string[] }
+
+async function main(post: (m: unknown) => void, onMessage: (fn: (m: any) => void) => void): Promise<void> {
+  onMessage(async (msg: Start) => {
+    const { module, memory, ctrl, index, names } = msg;
+    const instance = await WebAssembly.instantiate(module, {
+      env: {
+        memory,
+        abort(_m: number, _f: number, line: number, col: number) { throw new Error(`wasm-cnn: kernel aborted at ${line}:${col}`); },
+        seed() { return 0; },
+      },
+    });
+    const fns = names.map((n) => (instance.exports as any)[n] as (...a: number[]) => number);
+    const i32 = new Int32Array(memory.buffer, ctrl, CTRL.WORDS);
+    const args = new Float64Array(memory.buffer, ctrl + ARGS_BYTE_OFFSET, MAX_ARGS * 64);
+    post('ready');
+    let seen = Atomics.load(i32, CTRL.SEQ);
+    for (;;) {
+      Atomics.wait(i32, CTRL.SEQ, seen);
+      seen = Atomics.load(i32, CTRL.SEQ);
+      if (Atomics.load(i32, CTRL.STOP)) break;
+      if (index >= Atomics.load(i32, CTRL.THREADS)) continue;
+      try {
+        const fn = fns[Atomics.load(i32, CTRL.FN)];
+        const n = Atomics.load(i32, CTRL.NARGS);
+        const base = index * MAX_ARGS;
+        const a: number[] = [];
+        for (let k = 0; k < n; k++) a.push(args[base + k]);
+        fn(...a);
+      } catch {
+        Atomics.store(i32, CTRL.ERROR, index + 1);
+      }
+      if (Atomics.sub(i32, CTRL.PENDING, 1) === 1) Atomics.notify(i32, CTRL.PENDING);
+    }
+    post('stopped');
+  });
+}
+
+const g = globalThis as any;
+if (typeof g.WorkerGlobalScope !== 'undefined' && typeof g.postMessage === 'function') {
+  main((m) => g.postMessage(m), (fn) => { g.onmessage = (e: MessageEvent) => fn(e.data); });
+} else {
+  const wt = 'node:worker_threads';
+  import(/* @vite-ignore */ wt).then(({ parentPort }) => {
+    main((m) => parentPort.postMessage(m), (fn) => parentPort.once('message', fn));
+  });
+}
