@@ -1,9 +1,9 @@
 // wasm-cnn: the public entry (API.md). Runtime-neutral: no Node built-in is imported here.
-import { init as initBackend, backend, setDefaultWasmUrl, allocStats, type InitOptions } from './backend/wasm.js';
-import { defaultWasmUrl } from './wasm-url.js';
+import { init as initBackend, backend, setDefaultLocations, allocStats, type InitOptions } from './backend/wasm.js';
+import { defaultLocations } from './wasm-url.js';
 import { liveTensorCount } from './tensor.js';
 
-setDefaultWasmUrl(defaultWasmUrl);
+setDefaultLocations(defaultLocations);
 
 /** Compiles and instantiates the kernels once; idempotent. */
 export async function init(options: InitOptions = {}): Promise<void> {
@@ -15,6 +15,8 @@ export interface BackendInfo {
   relaxedSimd: boolean;
   threads: number;
   variant: string;
+  /** Why fewer threads run than were asked for, when that happens. */
+  threadsNote?: string;
   memoryBytes: number;
   liveTensors: number;
   liveBytes: number;
@@ -27,6 +29,7 @@ export function backendInfo(): BackendInfo {
     relaxedSimd: b.variant === 'relaxed',
     threads: b.threads,
     variant: b.variant,
+    ...(b.threadsNote ? { threadsNote: b.threadsNote } : {}),
     memoryBytes: b.memory.buffer.byteLength,
     liveTensors: liveTensorCount(),
     liveBytes: allocStats().bytes,
@@ -34,8 +37,11 @@ export function backendInfo(): BackendInfo {
 }
 
 export type { InitOptions } from './backend/wasm.js';
+export { shutdown } from './backend/wasm.js';
 export { Tensor, tidy, keep, noGrad, type DType, type NestedArray } from './tensor.js';
 export { tensor, zeros, ones, full, randn, randu } from './creation.js';
 export { setSeed } from './random.js';
 export { ShapeError, ValueError, FormatError, DisposedError } from './errors.js';
 export * as ops from './ops/index.js';
+export * as losses from './losses.js';
+export * as optim from './optim/index.js';
