@@ -1,0 +1,254 @@
+// The optimizer base: parameter binding, per-parameter state (kept out of tidy), learning rate
+// as a number or a schedule, and argument checks shared by every optimizer. Subclasses only
+// describe their state buffers and call their one fused kernel (assembly/optim.ts) per tensor.
+import { Tensor, keep, fillTensor, sameShape } from '../tensor.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { describe } from '../ops/util.js';
+import type { LrSchedule } from './schedules.js';
+
+/** A learning rate: a constant, or a schedule `epoch -> lr` (see `optim.schedules`). */
+export type LearningRate = number | LrSchedule | ((epoch: number) => number);
+
+/** Parameters as `step`/`zeroGrad`/`bind` accept them: an array or iterable of tensors, or an object of named tensors. */
+export type ParamList = Iterable<Tensor> | Record<string, Tensor>;
+
+/** Per-parameter state: PyTorch's `state['step']` and the optimizer's buffers (kept tensors). */
+export interface ParamState {
+  step: number;
+  buffers: Record<string, Tensor>;
+}
+
+/**
+ * Base class of every optimizer.
+ *
+ * Learning rate and epochs: `lr` is a number or a schedule (a function `epoch -> lr`, e.g.
+ * `optim.schedules.cosine({...})`). The optimizer keeps a current epoch (0 at construction);
+ * `setEpoch(e)` moves it and re-evaluates the schedule, so `lr` reads `schedule(e)`. A model's
+ * `fit` calls `setEpoch(e)` at the start of each epoch `e` (0-based: the first epoch trains
+ * with `schedule(0)`, the initial rate). For per-batch schedules call `setEpoch(step)` yourself
+ * with a step counter (the schedule's unit is whatever counter feeds it). With a constant lr,
+ * `setEpoch` only records the epoch. Assigning `optimizer.lr = x` replaces the rate (number or
+ * schedule) and keeps the current epoch.
+ */
+export abstract class Optimizer {
+  /** The optimizer's name as in `optim.<name>` ('sgd', 'adam', ...). */
+  abstract readonly name: string;
+  private bound: Tensor[] | null = null;
+  private readonly state = new Map<Tensor, ParamState>();
+  private schedule: ((epoch: number) => number) | null = null;
+  private currentLr = 0;
+  private currentEpoch = 0;
+  private stepCount = 0;
+
+  /** @internal */
+  protected constructor(name: string, lr: unknown, params?: ParamList) {
+    this.setLr(name, lr);
+    if (params !== undefined) this.bound = toParamArray(params, name, 'params');
+  }
+
+  /** The learning rate in use now (a schedule's value at the current epoch). */
+  get lr(): number { return this.currentLr; }
+  /** Sets a constant rate or a schedule (evaluated at the current epoch). */
+  set lr(value: LearningRate) { this.setLr(this.name, value); }
+
+  /** The epoch the schedule is at (0 until `setEpoch` is called). */
+  get epoch(): number { return this.currentEpoch; }
+
+  /** Number of `step()` calls so far. */
+  get iterations(): number { return this.stepCount; }
+
+  /** The schedule in use, or null for a constant rate. */
+  get lrSchedule(): ((epoch: number) => number) | null { return this.schedule; }
+
+  /** Moves the schedule to `epoch` (a non-negative number, normally the 0-based epoch index). */
+  setEpoch(epoch: number): void {
+    if (typeof epoch !== 'number' || !Number.isFinite(epoch) || epoch < 0) {
+      throw new ValueError(`${this.name}.setEpoch: epoch must be a non-negative finite number, got ${describe(epoch)}`);
+    }
+    if (this.schedule) this.currentLr = evalSchedule(this.name, this.schedule, epoch);
+    this.currentEpoch = epoch;
+  }
+
+  /** Binds the parameters `step()` and `zeroGrad()` use when called without arguments (`model.compile` does this). */
+  bind(params: ParamList): this {
+    this.bound = toParamArray(params, this.name, 'params');
+    return this;
+  }
+
+  /** The bound parameters (null when none). */
+  get params(): readonly Tensor[] | null { return this.bound; }
+
+  /**
+   * Updates every parameter whose `.grad` is set (others are skipped, as PyTorch) with one
+   * fused kernel per tensor. `params` defaults to the bound list. Every parameter is checked
+   * before any is updated, so an error leaves all of them untouched.
+   */
+  step(params?: ParamList): void {
+    const list = this.resolve(params, 'step');
+    const todo: [Tensor, Tensor][] = [];
+    for (const p of list) {
+      const g = p.grad;
+      if (g === null || g === undefined) continue;
+      if (p.dtype !== 'float32') throw new ValueError(`${this.name}.step: parameter${label(p)} must be float32, got ${p.dtype}`);
+      if (!sameShape(g.shape, p.shape)) {
+        throw new ShapeError(`${this.name}.step: gradient ${fmtShape(g.shape)} does not match parameter${label(p)} ${fmtShape(p.shape)}`);
+      }
+      g.ptr; // DisposedError if the gradient was disposed by hand
+      todo.push([p, g]);
+    }
+    this.dropStaleState();
+    this.stepCount++;
+    for (const [p, g] of todo) {
+      let s = this.state.get(p);
+      if (!s) {
+        s = { step: 0, buffers: {} };
+        for (const [key, init] of Object.entries(this.stateSpec())) {
+          const t = keep(fillTensor(p.shape, init));
+          t.name = `${p.name ?? 'param'}.${key}`;
+          s.buffers[key] = t;
+        }
+        this.state.set(p, s);
+      }
+      s.step++;
+      if (p.size > 0) this.update(p, g, s, this.currentLr);
+    }
+  }
+
+  /** Resets `.grad` to null (disposing it) for `params`, else the bound parameters, else every parameter this optimizer has updated. */
+  zeroGrad(params?: ParamList): void {
+    const list = params !== undefined ? toParamArray(params, this.name, 'params')
+      : this.bound ?? [...this.state.keys()];
+    for (const p of list) {
+      if (p.grad) { p.grad.dispose(); p.grad = null; }
+    }
+  }
+
+  /** The state buffers of one parameter (undefined before its first update); for inspection and tests. */
+  getState(param: Tensor): Readonly<ParamState> | undefined {
+    return this.state.get(param);
+  }
+
+  /** Frees every state buffer; a later `step` starts from fresh state (step counts restart). */
+  dispose(): void {
+    for (const s of this.state.values()) for (const t of Object.values(s.buffers)) t.dispose();
+    this.state.clear();
+  }
+
+  /** The hyper-parameters (and lr or its schedule's config), e.g. for saving a model. */
+  getConfig(): Record<string, unknown> {
+    const sched = this.schedule as (LrSchedule | null);
+    return { name: this.name, lr: sched ? (sched.config ?? 'custom schedule') : this.currentLr, ...this.hyperParameters() };
+  }
+
+  /** @internal buffer name -> initial value, created per parameter at its first update. */
+  protected abstract stateSpec(): Record<string, number>;
+  /** @internal one fused kernel call updating `p` (and `state`) from `g`; `state.step` is already incremented. */
+  protected abstract update(p: Tensor, g: Tensor, state: ParamState, lr: number): void;
+  /** @internal hyper-parameters other than lr. */
+  protected abstract hyperParameters(): Record<string, unknown>;
+
+  private setLr(name: string, value: unknown): void {
+    if (typeof value === 'function') {
+      const sched = value as (epoch: number) => number;
+      this.currentLr = evalSchedule(name, sched, this.currentEpoch);
+      this.schedule = sched;
+      return;
+    }
+    this.currentLr = checkNumber(name, 'lr', value, { min: 0 });
+    this.schedule = null;
+  }
+
+  private resolve(params: ParamList | undefined, method: string): Tensor[] {
+    if (params !== undefined) return toParamArray(params, this.name, 'params');
+    if (this.bound) return this.bound;
+    throw new ValueError(`${this.name}.${method}: no parameters: pass them (${method}(model.parameters())) or bind them (compile / bind / the constructor)`);
+  }
+
+  private dropStaleState(): void {
+    for (const [p, s] of this.state) {
+      if (p.isDisposed) {
+        for (const t of Object.values(s.buffers)) t.dispose();
+        this.state.delete(p);
+      }
+    }
+  }
+}
+
+function label(p: Tensor): string {
+  return p.name ? ` '${p.name}'` : '';
+}
+
+function evalSchedule(name: string, sched: (epoch: number) => number, epoch: number): number {
+  const v = sched(epoch);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw new ValueError(`${name}: the learning-rate schedule returned ${describe(v)} at epoch ${epoch}; it must give a non-negative finite number`);
+  }
+  return v;
+}
+
+function toParamArray(params: ParamList, name: string, arg: string): Tensor[] {
+  let items: unknown[];
+  if (params !== null && typeof params === 'object' && typeof (params as any)[Symbol.iterator] === 'function') {
+    items = [...(params as Iterable<unknown>)];
+  } else if (params !== null && typeof params === 'object') {
+    items = Object.values(params);
+  } else {
+    throw new ValueError(`${name}: ${arg} must be an array of tensors, got ${describe(params)}`);
+  }
+  const seen = new Set<Tensor>();
+  const out: Tensor[] = [];
+  items.forEach((p, i) => {
+    if (!(p instanceof Tensor)) throw new ValueError(`${name}: ${arg}[${i}] is not a Tensor (${describe(p)})`);
+    p.ptr; // DisposedError naming the tensor
+    if (!seen.has(p)) { seen.add(p); out.push(p); }
+  });
+  return out;
+}
+
+// ---- hyper-parameter checks (at construction, naming the optimizer and the value) ----------
+
+export interface NumberRule { min?: number; max?: number; maxExclusive?: boolean; minExclusive?: boolean }
+
+/** A finite number within [min, max] (or the exclusive variants); ValueError otherwise. */
+export function checkNumber(opt: string, key: string, value: unknown, rule: NumberRule = {}): number {
+  const range = () => {
+    const lo = rule.min === undefined ? '(-inf' : `${rule.minExclusive ? '(' : '['}${rule.min}`;
+    const hi = rule.max === undefined ? 'inf)' : `${rule.max}${rule.maxExclusive ? ')' : ']'}`;
+    return `${lo}, ${hi}`;
+  };
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new ValueError(`${opt}: ${key} must be a finite number in ${range()}, got ${describe(value)}`);
+  }
+  const bad = (rule.min !== undefined && (rule.minExclusive ? value <= rule.min : value < rule.min)) ||
+    (rule.max !== undefined && (rule.maxExclusive ? value >= rule.max : value > rule.max));
+  if (bad) throw new ValueError(`${opt}: ${key} must be in ${range()}, got ${value}`);
+  return value;
+}
+
+export function checkBool(opt: string, key: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new ValueError(`${opt}: ${key} must be a boolean, got ${describe(value)}`);
+  return value;
+}
+
+/** Checks the options object and rejects unknown keys (a typo such as `learningRate` fails loudly). */
+export function checkOptions(opt: string, options: unknown, known: readonly string[]): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ValueError(`${opt}: options must be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new ValueError(`${opt}: unknown option '${key}' (known: ${known.join(', ')})`);
+  }
+  return options as Record<string, unknown>;
+}
+
+/** `options[key]` or its default, checked as a number. */
+export function numberOption(opt: string, options: Record<string, unknown>, key: string, dflt: number, rule: NumberRule): number {
+  const v = options[key];
+  return checkNumber(opt, key, v === undefined ? dflt : v, rule);
+}
+
+export function boolOption(opt: string, options: Record<string, unknown>, key: string, dflt: boolean): boolean {
+  const v = options[key];
+  return checkBool(opt, key, v === undefined ? dflt : v);
+}
