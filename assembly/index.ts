@@ -6,3 +6,5 @@ export * from './gemm';
 export * from './core';
 export * from './random';
 export * from './augment';
+export * from './loss';
+export * from './optim';
