@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+// GEMM throughput of the kernel build this process runs (single thread), against the engine's
+// register-only multiply-add peak (peakMadd). Shapes are M x K x N: C[M,N] = A[M,K] · B[K,N],
+// FLOPs = 2·M·N·K. Each figure is the median of several timed runs (the machine is shared).
+//
+//   node scripts/build.mjs && node bench/gemm.mjs                              baseline SIMD
+//   node --experimental-wasm-relaxed-simd bench/gemm.mjs                       relaxed SIMD (FMA)
+//   node bench/gemm.mjs --both                                                 both, one after the other
+//   node bench/gemm.mjs --json                                                 rows as JSON
+// As a module: `import { benchGemm } from './gemm.mjs'; const rows = await benchGemm();`
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { init, backendInfo } from '../dist/index.js';
+import { kernels, alloc, free, heapF32 } from '../dist/backend/wasm.js';
+
+/** [M, K, N, label] */
+export const GEMM_SHAPES = [
+  [256, 256, 256, '256^3'],
+  [512, 512, 512, '512^3'],
+  [1024, 1024, 1024, '1024^3'],
+  [64, 800, 500, '64x800x500 (MxKxN)'],
+];
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+};
+
+/** Calls per timed sample so that one sample lasts about minMs. */
+function calibrate(fn, minMs) {
+  fn(); // warm up (tier-up, page faults in the buffers)
+  let calls = 1;
+  for (;;) {
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i++) fn();
+    const dt = performance.now() - t0;
+    if (dt >= minMs) return calls;
+    calls = Math.max(calls * 2, Math.ceil(calls * minMs / Math.max(dt, 0.01)));
+  }
+}
+function sample(fn, calls) {
+  const t0 = performance.now();
+  for (let i = 0; i < calls; i++) fn();
+  return (performance.now() - t0) / calls;
+}
+
+const PEAK_ITERS = 1_000_000;
+
+/** Register-only multiply-add peak in GFLOP/s (median of repeats). */
+export function benchPeak({ repeats = 7 } = {}) {
+  const k = kernels();
+  const flops = PEAK_ITERS * k.peakMaddChains() * 8;
+  const fn = () => k.peakMadd(PEAK_ITERS);
+  const calls = calibrate(fn, 30);
+  const ms = median(Array.from({ length: repeats }, () => sample(fn, calls)));
+  return { gflops: flops / (ms * 1e6), ms };
+}
+
+/**
+ * Measures GEMM GFLOP/s for each shape (default GEMM_SHAPES) and the register-only peak.
+ * Each repeat times the peak loop right before the GEMM, so `pctPeak` is the median of paired
+ * ratios: robust to other processes slowing the machine down between samples.
+ * Returns rows { shape, M, K, N, ms, gflops, peakGflops, pctPeak, variant }; prints them unless quiet.
+ */
+export async function benchGemm({ shapes = GEMM_SHAPES, repeats = 9, quiet = false, simd = 'auto' } = {}) {
+  await init({ simd });
+  const variant = backendInfo().variant;
+  const k = kernels();
+  const peakFlops = PEAK_ITERS * k.peakMaddChains() * 8;
+  const peakFn = () => k.peakMadd(PEAK_ITERS);
+  const peakCalls = calibrate(peakFn, 20);
+  const rows = [];
+  const allPeaks = [];
+  for (const [M, K, N, label] of shapes) {
+    const aPtr = alloc(M * K * 4);
+    const bPtr = alloc(K * N * 4);
+    const cPtr = alloc(M * N * 4);
+    const wBytes = k.gemmWorkspaceBytes(M, N, K);
+    const wPtr = alloc(wBytes);
+    const heap = heapF32();
+    for (let i = 0; i < M * K; i++) heap[(aPtr >> 2) + i] = ((i * 7919) % 1000) / 1000 - 0.5;
+    for (let i = 0; i < K * N; i++) heap[(bPtr >> 2) + i] = ((i * 104729) % 1000) / 1000 - 0.5;
+    const fn = () => k.gemm(0, 0, M, N, K, aPtr, K, bPtr, N, cPtr, N, 0, 0, 0, wPtr);
+    const calls = calibrate(fn, 60);
+    const gf = [], pk = [], ratio = [];
+    for (let r = 0; r < repeats; r++) {
+      const p = peakFlops / (sample(peakFn, peakCalls) * 1e6);
+      const g = (2 * M * N * K) / (sample(fn, calls) * 1e6);
+      gf.push(g); pk.push(p); ratio.push(g / p);
+    }
+    allPeaks.push(...pk);
+    const ms = (2 * M * N * K) / (median(gf) * 1e6);
+    rows.push({ shape: label, M, K, N, ms: +ms.toFixed(3), gflops: +median(gf).toFixed(2),
+      peakGflops: +median(pk).toFixed(2), pctPeak: +(100 * median(ratio)).toFixed(1), variant });
+    free(aPtr, M * K * 4); free(bPtr, K * N * 4); free(cPtr, M * N * 4); free(wPtr, wBytes);
+  }
+  const peak = median(allPeaks);
+  rows.push({ shape: 'peakMadd (register-only)', M: 0, K: 0, N: 0, ms: +(peakFlops / (peak * 1e6)).toFixed(3),
+    gflops: +peak.toFixed(2), peakGflops: +peak.toFixed(2), pctPeak: 100, variant });
+  if (!quiet) {
+    console.log(`GEMM, ${variant} build, 1 thread, median of ${repeats} (shape M x K x N: C[M,N] = A[M,K]·B[K,N], FLOPs = 2MNK)`);
+    for (const r of rows) {
+      console.log(`  ${r.shape.padEnd(26)} ${r.gflops.toFixed(1).padStart(6)} GFLOP/s  ${r.pctPeak.toFixed(1).padStart(5)}% of peak (paired)  (${r.ms} ms)`);
+    }
+  }
+  return rows;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const json = process.argv.includes('--json');
+  if (process.argv.includes('--both')) {
+    const self = fileURLToPath(import.meta.url);
+    const rest = process.argv.slice(2).filter((a) => a !== '--both');
+    for (const flags of [[], ['--experimental-wasm-relaxed-simd']]) {
+      const r = spawnSync(process.execPath, [...flags, self, ...rest], { stdio: 'inherit' });
+      if (r.status !== 0) process.exit(r.status ?? 1);
+    }
+  } else {
+    const rows = await benchGemm({ quiet: json });
+    if (json) console.log(JSON.stringify(rows, null, 2));
+  }
+}
