@@ -8,3 +8,4 @@ export * from './random';
 export * from './augment';
 export * from './loss';
 export * from './optim';
+export * from './peak';
