@@ -1,0 +1,54 @@
+// Activations and their gradients: relu, leakyRelu, elu, exact (erf-based) gelu, sigmoid,
+// tanh, and softmax / logSoftmax along an axis (numerically stable: shifted by the max).
+import { Tensor, record, type TensorLike } from '../tensor.js';
+import { kernels } from '../backend/wasm.js';
+import { asFloat, normAxis } from './util.js';
+import { UN, finiteNumber, unaryOp } from './internal.js';
+
+/** max(x, 0); gradient 0 at x <= 0. */
+export function relu(x: TensorLike): Tensor { return unaryOp('relu', UN.relu, x); }
+
+/** x > 0 ? x : alpha * x */
+export function leakyRelu(x: TensorLike, alpha = 0.01): Tensor {
+  return unaryOp('leakyRelu', UN.leakyRelu, x, finiteNumber(alpha, 'leakyRelu', 'alpha'));
+}
+
+/** x > 0 ? x : alpha * (e^x - 1) */
+export function elu(x: TensorLike, alpha = 1): Tensor {
+  return unaryOp('elu', UN.elu, x, finiteNumber(alpha, 'elu', 'alpha'));
+}
+
+/** x * Phi(x) with Phi the standard normal CDF (the exact, erf-based GELU). */
+export function gelu(x: TensorLike): Tensor { return unaryOp('gelu', UN.gelu, x); }
+
+/** 1 / (1 + e^-x) */
+export function sigmoid(x: TensorLike): Tensor { return unaryOp('sigmoid', UN.sigmoid, x); }
+
+/** Hyperbolic tangent. */
+export function tanh(x: TensorLike): Tensor { return unaryOp('tanh', UN.tanh, x); }
+
+function softmaxOp(op: string, logOut: 0 | 1, x: TensorLike, axis: number): Tensor {
+  const t = asFloat(x, op);
+  const ax = normAxis(axis, t.rank, op);
+  let outer = 1, inner = 1;
+  for (let d = 0; d < ax; d++) outer *= t.shape[d];
+  for (let d = ax + 1; d < t.rank; d++) inner *= t.shape[d];
+  const n = t.shape[ax];
+  const out = Tensor.empty(t.shape);
+  if (out.size) kernels().softmax(t.ptr, out.ptr, outer, n, inner, logOut);
+  return record(op, out, [t], (g) => {
+    const gx = Tensor.empty(t.shape);
+    if (gx.size) kernels().softmaxBackward(out.ptr, g.ptr, gx.ptr, outer, n, inner, logOut);
+    return [gx];
+  });
+}
+
+/** e^x / sum(e^x) along `axis` (default the last). */
+export function softmax(x: TensorLike, axis = -1): Tensor {
+  return softmaxOp('softmax', 0, x, axis);
+}
+
+/** x - log(sum(e^x)) along `axis` (default the last). */
+export function logSoftmax(x: TensorLike, axis = -1): Tensor {
+  return softmaxOp('logSoftmax', 1, x, axis);
+}
