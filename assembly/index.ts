@@ -9,3 +9,5 @@ export * from './augment';
 export * from './loss';
 export * from './optim';
 export * from './peak';
+export * from './conv';
+export * from './pool';

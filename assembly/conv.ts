@@ -1,0 +1,560 @@
+// Convolution kernels, NHWC activations and HWIO weights: conv2d forward, backward-input and
+// backward-filter through GEMM (im2col / col2im over chunks of output rows), plus a depthwise
+// path (groups == inChannels) vectorised over channels. Geometry comes in a ConvArgs block.
+import { gemm } from './gemm';
+
+/**
+ * Geometry of one convolution, 16 i32 written by the host (src/ops/conv.ts `convArgs`).
+ * Only top/left padding is needed: bottom/right padding is implied by outH/outW, and taps that
+ * fall outside [0, inH) x [0, inW) read zeros (forward) or are dropped (gradients).
+ */
+@unmanaged class ConvArgs {
+  batch: i32; inH: i32; inW: i32; inC: i32;
+  outH: i32; outW: i32; outC: i32;
+  kH: i32; kW: i32; strideH: i32; strideW: i32; dilH: i32; dilW: i32;
+  padTop: i32; padLeft: i32; groups: i32;
+}
+
+// ---- small helpers ---------------------------------------------------------------------------
+
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+@inline function off(i: i32): usize { return <usize>i << 2; }
+
+/** ceil(a / b) for b > 0 and any sign of a. */
+@inline function ceilDiv(a: i32, b: i32): i32 {
+  return a >= 0 ? (a + b - 1) / b : -((-a) / b);
+}
+
+@inline function copyFloats(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    v128.store(dst + off(i), v128.load(src + off(i)));
+    v128.store(dst + off(i), v128.load(src + off(i), 16), 16);
+  }
+  for (; i + 4 <= n; i += 4) v128.store(dst + off(i), v128.load(src + off(i)));
+  for (; i < n; i++) store<f32>(dst + off(i), load<f32>(src + off(i)));
+}
+
+@inline function zeroFloats(dst: usize, n: i32): void {
+  const z = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + off(i), z);
+  for (; i < n; i++) store<f32>(dst + off(i), 0);
+}
+
+/** dst[i] += src[i] */
+@inline function addFloats(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + off(i), f32x4.add(v128.load(dst + off(i)), v128.load(src + off(i))));
+  for (; i < n; i++) store<f32>(dst + off(i), load<f32>(dst + off(i)) + load<f32>(src + off(i)));
+}
+
+/** A 1x1, stride-1, unpadded convolution reads x as the GEMM's A matrix directly. */
+@inline function isPointwise(a: ConvArgs): bool {
+  return a.kH == 1 && a.kW == 1 && a.strideH == 1 && a.strideW == 1 &&
+    a.padTop == 0 && a.padLeft == 0 && a.outH == a.inH && a.outW == a.inW;
+}
+
+// ---- im2col / col2im -------------------------------------------------------------------------
+
+/**
+ * col[r, (kh, kw, ci)] = x[n, ih, iw, g*Cg + ci] for output rows m0 .. m0+rows of group g,
+ * zero where the tap falls in the padding. Row length Kg = kH*kW*Cg.
+ */
+function im2col(a: ConvArgs, x: usize, col: usize, m0: i32, rows: i32, g: i32): void {
+  const H = a.inH, W = a.inW, C = a.inC, Ho = a.outH, Wo = a.outW;
+  const kH = a.kH, kW = a.kW, sh = a.strideH, sw = a.strideW, dh = a.dilH, dw = a.dilW;
+  const Cg = C / a.groups;
+  const runW = kW * Cg;
+  // With unit dilation and one group a kernel row's taps are one contiguous run of x.
+  const contiguous = dw == 1 && Cg == C;
+  const spanW = (kW - 1) * dw;
+  let ow = m0 % Wo;
+  let t = m0 / Wo;
+  let oh = t % Ho;
+  let n = t / Ho;
+  let dst = col;
+  const xg = x + off(g * Cg);
+  for (let r = 0; r < rows; r++) {
+    const ih0 = oh * sh - a.padTop;
+    const iw0 = ow * sw - a.padLeft;
+    const inside = iw0 >= 0 && iw0 + spanW < W;
+    for (let kh = 0; kh < kH; kh++) {
+      const ih = ih0 + kh * dh;
+      if (<u32>ih >= <u32>H) {
+        zeroFloats(dst, runW);
+      } else {
+        const rowBase = (n * H + ih) * W;
+        if (inside && contiguous) {
+          copyFloats(dst, xg + off((rowBase + iw0) * C), runW);
+        } else if (Cg == 1) {
+          for (let kw = 0; kw < kW; kw++) {
+            const iw = iw0 + kw * dw;
+            store<f32>(dst + off(kw), <u32>iw < <u32>W ? load<f32>(xg + off((rowBase + iw) * C)) : <f32>0);
+          }
+        } else {
+          for (let kw = 0; kw < kW; kw++) {
+            const iw = iw0 + kw * dw;
+            if (<u32>iw < <u32>W) copyFloats(dst + off(kw * Cg), xg + off((rowBase + iw) * C), Cg);
+            else zeroFloats(dst + off(kw * Cg), Cg);
+          }
+        }
+      }
+      dst += off(runW);
+    }
+    if (++ow == Wo) { ow = 0; if (++oh == Ho) { oh = 0; n++; } }
+  }
+}
+
+/** The adjoint of im2col: dx[n, ih, iw, g*Cg + ci] += col[r, (kh, kw, ci)]; padding taps dropped. */
+function col2im(a: ConvArgs, col: usize, dx: usize, m0: i32, rows: i32, g: i32): void {
+  const H = a.inH, W = a.inW, C = a.inC, Ho = a.outH, Wo = a.outW;
+  const kH = a.kH, kW = a.kW, sh = a.strideH, sw = a.strideW, dh = a.dilH, dw = a.dilW;
+  const Cg = C / a.groups;
+  const runW = kW * Cg;
+  const contiguous = dw == 1 && Cg == C;
+  const spanW = (kW - 1) * dw;
+  let ow = m0 % Wo;
+  let t = m0 / Wo;
+  let oh = t % Ho;
+  let n = t / Ho;
+  let src = col;
+  const xg = dx + off(g * Cg);
+  for (let r = 0; r < rows; r++) {
+    const ih0 = oh * sh - a.padTop;
+    const iw0 = ow * sw - a.padLeft;
+    const inside = iw0 >= 0 && iw0 + spanW < W;
+    for (let kh = 0; kh < kH; kh++) {
+      const ih = ih0 + kh * dh;
+      if (<u32>ih < <u32>H) {
+        const rowBase = (n * H + ih) * W;
+        if (inside && contiguous) {
+          addFloats(xg + off((rowBase + iw0) * C), src, runW);
+        } else {
+          for (let kw = 0; kw < kW; kw++) {
+            const iw = iw0 + kw * dw;
+            if (<u32>iw < <u32>W) addFloats(xg + off((rowBase + iw) * C), src + off(kw * Cg), Cg);
+          }
+        }
+      }
+      src += off(runW);
+    }
+    if (++ow == Wo) { ow = 0; if (++oh == Ho) { oh = 0; n++; } }
+  }
+}
+
+// ---- GEMM-based convolution ------------------------------------------------------------------
+// M = batch*outH*outW output rows, per group K = kH*kW*Cg and N = Og = outC/groups.
+// `col` holds chunkRows*K floats; `work` is the GEMM's workspace for the largest call the host
+// sizes (gemmWorkspaceBytes). Chunks run in row order, so results do not depend on chunkRows
+// except in conv2dBackwardFilter, whose K-reduction is split at chunk boundaries (fixed per shape).
+
+/** y = conv2d(x, w) (+ bias, then relu when act == 1). */
+export function conv2dForward(args: usize, x: usize, w: usize, bias: usize, y: usize, act: i32,
+                              col: usize, chunkRows: i32, work: usize): void {
+  const a = changetype<ConvArgs>(args);
+  const G = a.groups, Cin = a.inC, Cout = a.outC;
+  const Cg = Cin / G, Og = Cout / G;
+  const M = a.batch * a.outH * a.outW;
+  if (M == 0 || Cout == 0) return;
+  if (isPointwise(a)) {
+    for (let g = 0; g < G; g++) {
+      gemm(0, 0, M, Og, Cg, x + off(g * Cg), Cin, w + off(g * Og), Cout, y + off(g * Og), Cout,
+        0, bias ? bias + off(g * Og) : 0, act, work);
+    }
+    return;
+  }
+  const K = a.kH * a.kW * Cg;
+  for (let m0 = 0; m0 < M; m0 += chunkRows) {
+    const rows = min(chunkRows, M - m0);
+    for (let g = 0; g < G; g++) {
+      im2col(a, x, col, m0, rows, g);
+      gemm(0, 0, rows, Og, K, col, K, w + off(g * Og), Cout, y + (<usize>m0 * Cout << 2) + off(g * Og), Cout,
+        0, bias ? bias + off(g * Og) : 0, act, work);
+    }
+  }
+}
+
+/** dx = gradient of conv2d w.r.t. its input: GEMM dy · wᵀ into columns, then col2im. */
+export function conv2dBackwardInput(args: usize, dy: usize, w: usize, dx: usize,
+                                    col: usize, chunkRows: i32, work: usize): void {
+  const a = changetype<ConvArgs>(args);
+  const G = a.groups, Cin = a.inC, Cout = a.outC;
+  const Cg = Cin / G, Og = Cout / G;
+  const M = a.batch * a.outH * a.outW;
+  if (isPointwise(a)) {
+    for (let g = 0; g < G; g++) {
+      gemm(0, 1, M, Cg, Og, dy + off(g * Og), Cout, w + off(g * Og), Cout, dx + off(g * Cg), Cin, 0, 0, 0, work);
+    }
+    return;
+  }
+  memory.fill(dx, 0, <usize>a.batch * a.inH * a.inW * Cin << 2);
+  if (M == 0 || Cout == 0) return;
+  const K = a.kH * a.kW * Cg;
+  for (let m0 = 0; m0 < M; m0 += chunkRows) {
+    const rows = min(chunkRows, M - m0);
+    for (let g = 0; g < G; g++) {
+      // B(k = o, n = tap) = w[tap, g*Og + o]: the weights read transposed, no copy.
+      gemm(0, 1, rows, K, Og, dy + (<usize>m0 * Cout << 2) + off(g * Og), Cout, w + off(g * Og), Cout, col, K, 0, 0, 0, work);
+      col2im(a, col, dx, m0, rows, g);
+    }
+  }
+}
+
+/** dw = gradient of conv2d w.r.t. its HWIO weights: im2colᵀ · dy, accumulated over chunks. */
+export function conv2dBackwardFilter(args: usize, x: usize, dy: usize, dw: usize,
+                                     col: usize, chunkRows: i32, work: usize): void {
+  const a = changetype<ConvArgs>(args);
+  const G = a.groups, Cin = a.inC, Cout = a.outC;
+  const Cg = Cin / G, Og = Cout / G;
+  const M = a.batch * a.outH * a.outW;
+  const K = a.kH * a.kW * Cg;
+  if (M == 0) { memory.fill(dw, 0, <usize>K * Cout << 2); return; }
+  if (Cout == 0) return;
+  if (isPointwise(a)) {
+    for (let g = 0; g < G; g++) {
+      gemm(1, 0, Cg, Og, M, x + off(g * Cg), Cin, dy + off(g * Og), Cout, dw + off(g * Og), Cout, 0, 0, 0, work);
+    }
+    return;
+  }
+  for (let m0 = 0; m0 < M; m0 += chunkRows) {
+    const rows = min(chunkRows, M - m0);
+    for (let g = 0; g < G; g++) {
+      im2col(a, x, col, m0, rows, g);
+      // A stored [rows, K] and read transposed: dw[K, Og] (+)= colᵀ · dy.
+      gemm(1, 0, K, Og, rows, col, K, dy + (<usize>m0 * Cout << 2) + off(g * Og), Cout, dw + off(g * Og), Cout,
+        m0 > 0 ? 1 : 0, 0, 0, work);
+    }
+  }
+}
+
+/** db[c] = sum over rows of dy[r, c] (bias gradient; rows = batch*outH*outW). */
+export function conv2dBiasGrad(dy: usize, rows: i32, C: i32, db: usize): void {
+  let c = 0;
+  for (; c + 16 <= C; c += 16) {
+    let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+    let p = dy + off(c);
+    const stride = off(C);
+    for (let r = 0; r < rows; r++) {
+      s0 = f32x4.add(s0, v128.load(p));
+      s1 = f32x4.add(s1, v128.load(p, 16));
+      s2 = f32x4.add(s2, v128.load(p, 32));
+      s3 = f32x4.add(s3, v128.load(p, 48));
+      p += stride;
+    }
+    v128.store(db + off(c), s0);
+    v128.store(db + off(c), s1, 16);
+    v128.store(db + off(c), s2, 32);
+    v128.store(db + off(c), s3, 48);
+  }
+  for (; c + 4 <= C; c += 4) {
+    let s = f32x4.splat(0);
+    for (let r = 0; r < rows; r++) s = f32x4.add(s, v128.load(dy + off(r * C + c)));
+    v128.store(db + off(c), s);
+  }
+  for (; c < C; c++) {
+    let s: f32 = 0;
+    for (let r = 0; r < rows; r++) s += load<f32>(dy + off(r * C + c));
+    store<f32>(db + off(c), s);
+  }
+}
+
+/** out[i] = y[i] > 0 ? g[i] : 0 — the relu fused into a conv epilogue, differentiated from its output. */
+export function reluGradFromOutput(y: usize, g: usize, out: usize, n: i32): void {
+  const z = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128.store(out + off(i), v128.and(v128.load(g + off(i)), f32x4.gt(v128.load(y + off(i)), z)));
+  }
+  for (; i < n; i++) store<f32>(out + off(i), load<f32>(y + off(i)) > 0 ? load<f32>(g + off(i)) : 0);
+}
+
+// ---- depthwise (groups == inC, outC = inC * multiplier) ---------------------------------------
+// Weights [kH, kW, 1, C*m]: output channel co = c*m + j reads input channel c = co / m.
+// The m == 1 paths keep a tile of 8 channels in registers over the whole window; m > 1 paths
+// vectorise over output channels with the input value broadcast (or gathered when m % 4 != 0).
+
+/** The input values feeding output channels co .. co+3 at pixel `px` (m > 1). */
+@inline function gatherX(px: usize, co: i32, m: i32): v128 {
+  if ((m & 3) == 0) return v128.load32_splat(px + off(co / m));
+  let v = f32x4.splat(load<f32>(px + off(co / m)));
+  v = f32x4.replace_lane(v, 1, load<f32>(px + off((co + 1) / m)));
+  v = f32x4.replace_lane(v, 2, load<f32>(px + off((co + 2) / m)));
+  v = f32x4.replace_lane(v, 3, load<f32>(px + off((co + 3) / m)));
+  return v;
+}
+
+export function depthwiseForward(args: usize, x: usize, w: usize, bias: usize, y: usize, act: i32): void {
+  const a = changetype<ConvArgs>(args);
+  const N = a.batch, H = a.inH, W = a.inW, C = a.inC, Ho = a.outH, Wo = a.outW, CO = a.outC;
+  const kH = a.kH, kW = a.kW, sh = a.strideH, sw = a.strideW, dh = a.dilH, dw = a.dilW;
+  const m = CO / C;
+  const zero = f32x4.splat(0);
+  for (let n = 0; n < N; n++) {
+    for (let oh = 0; oh < Ho; oh++) {
+      const ih0 = oh * sh - a.padTop;
+      const khLo = ih0 < 0 ? ceilDiv(-ih0, dh) : 0;
+      const khHi = min(kH, ceilDiv(H - ih0, dh));
+      for (let ow = 0; ow < Wo; ow++) {
+        const iw0 = ow * sw - a.padLeft;
+        const kwLo = iw0 < 0 ? ceilDiv(-iw0, dw) : 0;
+        const kwHi = min(kW, ceilDiv(W - iw0, dw));
+        const yp = y + off(((n * Ho + oh) * Wo + ow) * CO);
+        let co = 0;
+        if (m == 1) {
+          for (; co + 8 <= CO; co += 8) {
+            let acc0 = bias ? v128.load(bias + off(co)) : zero;
+            let acc1 = bias ? v128.load(bias + off(co), 16) : zero;
+            for (let kh = khLo; kh < khHi; kh++) {
+              const xrow = x + off(((n * H + ih0 + kh * dh) * W + iw0) * C + co);
+              const wrow = w + off(kh * kW * CO + co);
+              for (let kw = kwLo; kw < kwHi; kw++) {
+                const xp = xrow + off(kw * dw * C);
+                const wp = wrow + off(kw * CO);
+                acc0 = madd(v128.load(xp), v128.load(wp), acc0);
+                acc1 = madd(v128.load(xp, 16), v128.load(wp, 16), acc1);
+              }
+            }
+            if (act == 1) { acc0 = f32x4.max(acc0, zero); acc1 = f32x4.max(acc1, zero); }
+            v128.store(yp + off(co), acc0);
+            v128.store(yp + off(co), acc1, 16);
+          }
+        }
+        for (; co + 4 <= CO; co += 4) {
+          let acc = bias ? v128.load(bias + off(co)) : zero;
+          for (let kh = khLo; kh < khHi; kh++) {
+            const xrow = x + off(((n * H + ih0 + kh * dh) * W + iw0) * C);
+            const wrow = w + off(kh * kW * CO + co);
+            for (let kw = kwLo; kw < kwHi; kw++) {
+              const xp = xrow + off(kw * dw * C);
+              const xv = m == 1 ? v128.load(xp + off(co)) : gatherX(xp, co, m);
+              acc = madd(xv, v128.load(wrow + off(kw * CO)), acc);
+            }
+          }
+          if (act == 1) acc = f32x4.max(acc, zero);
+          v128.store(yp + off(co), acc);
+        }
+        for (; co < CO; co++) {
+          let s: f32 = bias ? load<f32>(bias + off(co)) : 0;
+          const ci = co / m;
+          for (let kh = khLo; kh < khHi; kh++) {
+            const xrow = x + off(((n * H + ih0 + kh * dh) * W + iw0) * C + ci);
+            const wrow = w + off(kh * kW * CO + co);
+            for (let kw = kwLo; kw < kwHi; kw++) s += load<f32>(xrow + off(kw * dw * C)) * load<f32>(wrow + off(kw * CO));
+          }
+          if (act == 1 && s < 0) s = 0;
+          store<f32>(yp + off(co), s);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Tap tables for the gather form of backward-input: for every input row ih the (kh, oh) pairs
+ * with oh*sh - padTop + kh*dh == ih, and likewise (kw, ow) per input column. Layout at `tab`:
+ * counts [H] then pairs [H][kH][2], then counts [W] then pairs [W][kW][2] (i32).
+ * Returns the byte size; the host sizes the scratch with depthwiseWorkspaceBytes.
+ */
+function buildTaps(tab: usize, inSize: i32, outSize: i32, k: i32, s: i32, d: i32, pad: i32): usize {
+  const pairs = tab + off(inSize);
+  for (let i = 0; i < inSize; i++) {
+    let cnt = 0;
+    for (let kk = 0; kk < k; kk++) {
+      const t = i + pad - kk * d;
+      if (t < 0) break;
+      if (t % s != 0) continue;
+      const o = t / s;
+      if (o >= outSize) continue;
+      const e = pairs + off((i * k + cnt) * 2);
+      store<i32>(e, kk);
+      store<i32>(e, o, 4);
+      cnt++;
+    }
+    store<i32>(tab + off(i), cnt);
+  }
+  return off(inSize + inSize * k * 2);
+}
+
+export function depthwiseWorkspaceBytes(H: i32, W: i32, kH: i32, kW: i32): i32 {
+  return (H + H * kH * 2 + W + W * kW * 2) * 4;
+}
+
+export function depthwiseBackwardInput(args: usize, dy: usize, w: usize, dx: usize, work: usize): void {
+  const a = changetype<ConvArgs>(args);
+  const N = a.batch, H = a.inH, W = a.inW, C = a.inC, Ho = a.outH, Wo = a.outW, CO = a.outC;
+  const kH = a.kH, kW = a.kW;
+  const m = CO / C;
+  const tabH = work;
+  const tabW = work + buildTaps(tabH, H, Ho, kH, a.strideH, a.dilH, a.padTop);
+  buildTaps(tabW, W, Wo, kW, a.strideW, a.dilW, a.padLeft);
+  const pairsH = tabH + off(H), pairsW = tabW + off(W);
+  const zero = f32x4.splat(0);
+  for (let n = 0; n < N; n++) {
+    for (let ih = 0; ih < H; ih++) {
+      const nh = load<i32>(tabH + off(ih));
+      const ph = pairsH + off(ih * kH * 2);
+      for (let iw = 0; iw < W; iw++) {
+        const nw = load<i32>(tabW + off(iw));
+        const pw = pairsW + off(iw * kW * 2);
+        const dxp = dx + off(((n * H + ih) * W + iw) * C);
+        if (m == 1) {
+          let c = 0;
+          for (; c + 8 <= C; c += 8) {
+            let acc0 = zero, acc1 = zero;
+            for (let i = 0; i < nh; i++) {
+              const kh = load<i32>(ph + off(2 * i)), oh = load<i32>(ph + off(2 * i + 1));
+              const dyrow = dy + off((n * Ho + oh) * Wo * C + c);
+              const wrow = w + off(kh * kW * C + c);
+              for (let j = 0; j < nw; j++) {
+                const kw = load<i32>(pw + off(2 * j)), ow = load<i32>(pw + off(2 * j + 1));
+                const gp = dyrow + off(ow * C), wp = wrow + off(kw * C);
+                acc0 = madd(v128.load(gp), v128.load(wp), acc0);
+                acc1 = madd(v128.load(gp, 16), v128.load(wp, 16), acc1);
+              }
+            }
+            v128.store(dxp + off(c), acc0);
+            v128.store(dxp + off(c), acc1, 16);
+          }
+          for (; c + 4 <= C; c += 4) {
+            let acc = zero;
+            for (let i = 0; i < nh; i++) {
+              const kh = load<i32>(ph + off(2 * i)), oh = load<i32>(ph + off(2 * i + 1));
+              const dyrow = dy + off((n * Ho + oh) * Wo * C + c);
+              const wrow = w + off(kh * kW * C + c);
+              for (let j = 0; j < nw; j++) {
+                const kw = load<i32>(pw + off(2 * j)), ow = load<i32>(pw + off(2 * j + 1));
+                acc = madd(v128.load(dyrow + off(ow * C)), v128.load(wrow + off(kw * C)), acc);
+              }
+            }
+            v128.store(dxp + off(c), acc);
+          }
+          for (; c < C; c++) {
+            let s: f32 = 0;
+            for (let i = 0; i < nh; i++) {
+              const kh = load<i32>(ph + off(2 * i)), oh = load<i32>(ph + off(2 * i + 1));
+              for (let j = 0; j < nw; j++) {
+                const kw = load<i32>(pw + off(2 * j)), ow = load<i32>(pw + off(2 * j + 1));
+                s += load<f32>(dy + off(((n * Ho + oh) * Wo + ow) * C + c)) * load<f32>(w + off((kh * kW + kw) * C + c));
+              }
+            }
+            store<f32>(dxp + off(c), s);
+          }
+        } else {
+          // dx[c] = sum over taps and j of dy[c*m + j] * w[tap, c*m + j]: vector over output
+          // channels, then each lane is added into the input channel it belongs to.
+          zeroFloats(dxp, C);
+          let co = 0;
+          for (; co + 4 <= CO; co += 4) {
+            let acc = zero;
+            for (let i = 0; i < nh; i++) {
+              const kh = load<i32>(ph + off(2 * i)), oh = load<i32>(ph + off(2 * i + 1));
+              const dyrow = dy + off((n * Ho + oh) * Wo * CO + co);
+              const wrow = w + off(kh * kW * CO + co);
+              for (let j = 0; j < nw; j++) {
+                const kw = load<i32>(pw + off(2 * j)), ow = load<i32>(pw + off(2 * j + 1));
+                acc = madd(v128.load(dyrow + off(ow * CO)), v128.load(wrow + off(kw * CO)), acc);
+              }
+            }
+            const p0 = dxp + off(co / m), p1 = dxp + off((co + 1) / m), p2 = dxp + off((co + 2) / m), p3 = dxp + off((co + 3) / m);
+            store<f32>(p0, load<f32>(p0) + f32x4.extract_lane(acc, 0));
+            store<f32>(p1, load<f32>(p1) + f32x4.extract_lane(acc, 1));
+            store<f32>(p2, load<f32>(p2) + f32x4.extract_lane(acc, 2));
+            store<f32>(p3, load<f32>(p3) + f32x4.extract_lane(acc, 3));
+          }
+          for (; co < CO; co++) {
+            let s: f32 = 0;
+            for (let i = 0; i < nh; i++) {
+              const kh = load<i32>(ph + off(2 * i)), oh = load<i32>(ph + off(2 * i + 1));
+              for (let j = 0; j < nw; j++) {
+                const kw = load<i32>(pw + off(2 * j)), ow = load<i32>(pw + off(2 * j + 1));
+                s += load<f32>(dy + off(((n * Ho + oh) * Wo + ow) * CO + co)) * load<f32>(w + off((kh * kW + kw) * CO + co));
+              }
+            }
+            const p = dxp + off(co / m);
+            store<f32>(p, load<f32>(p) + s);
+          }
+        }
+      }
+    }
+  }
+}
+
+export function depthwiseBackwardFilter(args: usize, x: usize, dy: usize, dw: usize): void {
+  const a = changetype<ConvArgs>(args);
+  const N = a.batch, H = a.inH, W = a.inW, C = a.inC, Ho = a.outH, Wo = a.outW, CO = a.outC;
+  const kH = a.kH, kW = a.kW, sh = a.strideH, sw = a.strideW, dh = a.dilH, dwl = a.dilW;
+  const m = CO / C;
+  memory.fill(dw, 0, <usize>kH * kW * CO << 2);
+  const zero = f32x4.splat(0);
+  // For each output row and tap, one pass over the valid output columns with the channel tile's
+  // sums in registers: the row of x and dy stay in L1 while dw is touched once per pass.
+  for (let n = 0; n < N; n++) {
+    for (let oh = 0; oh < Ho; oh++) {
+      const ih0 = oh * sh - a.padTop;
+      const khLo = ih0 < 0 ? ceilDiv(-ih0, dh) : 0;
+      const khHi = min(kH, ceilDiv(H - ih0, dh));
+      const dyrow = dy + off((n * Ho + oh) * Wo * CO);
+      for (let kh = khLo; kh < khHi; kh++) {
+        const xrow = x + off((n * H + ih0 + kh * dh) * W * C);
+        for (let kw = 0; kw < kW; kw++) {
+          // Valid ow: 0 <= ow*sw - padLeft + kw*dwl < W.
+          const shift = kw * dwl - a.padLeft;
+          const owLo = max(0, ceilDiv(-shift, sw));
+          const owHi = min(Wo, ceilDiv(W - shift, sw));
+          if (owLo >= owHi) continue;
+          const wp = dw + off((kh * kW + kw) * CO);
+          const xStep = off(sw * C), gStep = off(CO);
+          let co = 0;
+          if (m == 1) {
+            for (; co + 8 <= CO; co += 8) {
+              let acc0 = zero, acc1 = zero;
+              let xp = xrow + off((owLo * sw + shift) * C + co);
+              let gp = dyrow + off(owLo * CO + co);
+              for (let ow = owLo; ow < owHi; ow++) {
+                acc0 = madd(v128.load(xp), v128.load(gp), acc0);
+                acc1 = madd(v128.load(xp, 16), v128.load(gp, 16), acc1);
+                xp += xStep; gp += gStep;
+              }
+              v128.store(wp + off(co), f32x4.add(v128.load(wp + off(co)), acc0));
+              v128.store(wp + off(co), f32x4.add(v128.load(wp + off(co), 16), acc1), 16);
+            }
+          }
+          for (; co + 4 <= CO; co += 4) {
+            let acc = zero;
+            let xp = xrow + off((owLo * sw + shift) * C);
+            let gp = dyrow + off(owLo * CO + co);
+            for (let ow = owLo; ow < owHi; ow++) {
+              const xv = m == 1 ? v128.load(xp + off(co)) : gatherX(xp, co, m);
+              acc = madd(xv, v128.load(gp), acc);
+              xp += xStep; gp += gStep;
+            }
+            v128.store(wp + off(co), f32x4.add(v128.load(wp + off(co)), acc));
+          }
+          for (; co < CO; co++) {
+            let s: f32 = 0;
+            const ci = co / m;
+            for (let ow = owLo; ow < owHi; ow++) {
+              s += load<f32>(xrow + off((ow * sw + shift) * C + ci)) * load<f32>(dyrow + off(ow * CO + co));
+            }
+            store<f32>(wp + off(co), load<f32>(wp + off(co)) + s);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** y[r, c] += bias[c] for rows x C (conv2dTranspose's bias). */
+export function addChannelBias(y: usize, rows: i32, C: i32, bias: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const p = y + off(r * C);
+    let c = 0;
+    for (; c + 4 <= C; c += 4) v128.store(p + off(c), f32x4.add(v128.load(p + off(c)), v128.load(bias + off(c))));
+    for (; c < C; c++) store<f32>(p + off(c), load<f32>(p + off(c)) + load<f32>(bias + off(c)));
+  }
+}

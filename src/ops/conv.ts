@@ -1,0 +1,386 @@
+// Convolution ops: conv2d (groups, dilation, depthwise) and conv2dTranspose, each with its
+// gradient recorded right below the forward, plus the raw gradient functions and the pure
+// shape/padding resolution they all share. Kernels: assembly/conv.ts.
+import { Tensor, record, sizeOf } from '../tensor.js';
+import { kernels, workspace, int32Args } from '../backend/wasm.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { asFloat, checkRank, pair, describe } from './util.js';
+
+/** 'valid' | 'same' (TensorFlow) | p | [padH, padW] | [[top, bottom], [left, right]]. */
+export type Padding2d =
+  | 'valid' | 'same' | number
+  | readonly [number, number]
+  | readonly [readonly [number, number], readonly [number, number]];
+
+export interface Conv2dOptions {
+  strides?: number | readonly [number, number];
+  padding?: Padding2d;
+  dilation?: number | readonly [number, number];
+  groups?: number;
+  /** Fused into the kernel's epilogue. */
+  activation?: 'relu' | 'linear' | null;
+}
+
+export interface Conv2dTransposeOptions {
+  strides?: number | readonly [number, number];
+  padding?: Padding2d;
+  /** Extra rows/columns at the bottom/right of the output (each < stride or < dilation). */
+  outputPadding?: number | readonly [number, number];
+  dilation?: number | readonly [number, number];
+}
+
+/**
+ * Everything a conv2d kernel needs, after resolving the options. For conv2dTranspose this is the
+ * geometry of the forward convolution it is the adjoint of (its input is the transpose's output).
+ */
+export interface ConvGeometry {
+  batch: number; inH: number; inW: number; inC: number;
+  outH: number; outW: number; outC: number;
+  kH: number; kW: number;
+  strideH: number; strideW: number; dilH: number; dilW: number;
+  padTop: number; padBottom: number; padLeft: number; padRight: number;
+  groups: number;
+}
+
+/**
+ * Resolves `padding` for one convolution to [top, bottom, left, right] (pure). `kH`/`kW` are the
+ * dilated kernel extents. 'same' follows TensorFlow: out = ceil(in / stride), and the odd pixel
+ * of padding goes to the bottom/right.
+ */
+export function resolvePadding(padding: Padding2d, inH: number, inW: number, kH: number, kW: number,
+                               strideH: number, strideW: number, op = 'conv2d'): [number, number, number, number] {
+  if (padding === 'valid') return [0, 0, 0, 0];
+  if (padding === 'same') {
+    const totalH = Math.max((Math.ceil(inH / strideH) - 1) * strideH + kH - inH, 0);
+    const totalW = Math.max((Math.ceil(inW / strideW) - 1) * strideW + kW - inW, 0);
+    const t = Math.floor(totalH / 2), l = Math.floor(totalW / 2);
+    return [t, totalH - t, l, totalW - l];
+  }
+  const bad = (): never => {
+    throw new ValueError(`${op}: padding must be 'valid', 'same', a non-negative integer, [padH, padW] or [[top, bottom], [left, right]], got ${JSON.stringify(padding)}`);
+  };
+  const ok = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+  if (typeof padding === 'number') return ok(padding) ? [padding, padding, padding, padding] : bad();
+  if (!Array.isArray(padding) || padding.length !== 2) return bad();
+  const [ph, pw] = padding as readonly unknown[];
+  if (Array.isArray(ph) || Array.isArray(pw)) {
+    if (!Array.isArray(ph) || !Array.isArray(pw) || ph.length !== 2 || pw.length !== 2 || ![...ph, ...pw].every(ok)) return bad();
+    return [ph[0], ph[1], pw[0], pw[1]];
+  }
+  return ok(ph) && ok(pw) ? [ph, ph, pw, pw] : bad();
+}
+
+function checkGroups(groups: unknown, op: string): number {
+  if (groups === undefined) return 1;
+  if (!Number.isInteger(groups) || (groups as number) < 1) {
+    throw new ValueError(`${op}: groups must be a positive integer, got ${describe(groups)}`);
+  }
+  return groups as number;
+}
+
+/** Resolves conv2d's options against the input [N,H,W,C] and HWIO weight shapes (pure; throws on misuse). */
+export function conv2dGeometry(xShape: readonly number[], wShape: readonly number[],
+                               options: Conv2dOptions = {}, op = 'conv2d'): ConvGeometry {
+  const shapes = `(input ${fmtShape(xShape)}, weights ${fmtShape(wShape)})`;
+  if (xShape.length !== 4) throw new ShapeError(`${op}: input must be rank 4 (NHWC), got shape ${fmtShape(xShape)}`);
+  if (wShape.length !== 4) throw new ShapeError(`${op}: weights must be rank 4 (HWIO: [kernelH, kernelW, inChannels/groups, outChannels]), got shape ${fmtShape(wShape)}`);
+  const [strideH, strideW] = pair(options.strides, 1, op, 'strides');
+  const [dilH, dilW] = pair(options.dilation, 1, op, 'dilation');
+  const groups = checkGroups(options.groups, op);
+  const [batch, inH, inW, inC] = xShape;
+  const [kH, kW, wIn, outC] = wShape;
+  if (kH < 1 || kW < 1) throw new ShapeError(`${op}: the kernel must be at least 1x1, got ${kH}x${kW} ${shapes}`);
+  if (inC % groups !== 0) throw new ValueError(`${op}: groups ${groups} must divide the input channels ${inC} ${shapes}`);
+  if (outC % groups !== 0) throw new ValueError(`${op}: groups ${groups} must divide the output channels ${outC} ${shapes}`);
+  if (wIn * groups !== inC) {
+    throw new ShapeError(groups === 1
+      ? `${op}: input has ${inC} channels but weights expect ${wIn} ${shapes}`
+      : `${op}: input has ${inC} channels but weights expect ${wIn} per group x ${groups} groups = ${wIn * groups} ${shapes}`);
+  }
+  const effKH = (kH - 1) * dilH + 1, effKW = (kW - 1) * dilW + 1;
+  const [padTop, padBottom, padLeft, padRight] = resolvePadding(options.padding ?? 'valid', inH, inW, effKH, effKW, strideH, strideW, op);
+  const padH = inH + padTop + padBottom, padW = inW + padLeft + padRight;
+  if (padH < effKH || padW < effKW) {
+    const dil = dilH > 1 || dilW > 1 ? ` (dilated to ${effKH}x${effKW})` : '';
+    throw new ShapeError(`${op}: kernel ${kH}x${kW}${dil} is larger than the padded input ${padH}x${padW} ${shapes}`);
+  }
+  return {
+    batch, inH, inW, inC,
+    outH: Math.floor((padH - effKH) / strideH) + 1, outW: Math.floor((padW - effKW) / strideW) + 1, outC,
+    kH, kW, strideH, strideW, dilH, dilW, padTop, padBottom, padLeft, padRight, groups,
+  };
+}
+
+/**
+ * Resolves conv2dTranspose's options (pure). Output size as TensorFlow: 'valid' -> in*s +
+ * max(k - s, 0), 'same' -> in*s, explicit padding -> (in-1)*s + k - top - bottom; then plus
+ * outputPadding (k is the dilated kernel extent). Returns the geometry of the forward convolution
+ * whose input gradient this is: its input is [N, outH, outW, w[2]] and its output x.
+ */
+export function conv2dTransposeGeometry(xShape: readonly number[], wShape: readonly number[],
+                                        options: Conv2dTransposeOptions = {}, op = 'conv2dTranspose'): ConvGeometry {
+  const shapes = `(input ${fmtShape(xShape)}, weights ${fmtShape(wShape)})`;
+  if (xShape.length !== 4) throw new ShapeError(`${op}: input must be rank 4 (NHWC), got shape ${fmtShape(xShape)}`);
+  if (wShape.length !== 4) throw new ShapeError(`${op}: weights must be rank 4 ([kernelH, kernelW, outChannels, inChannels]), got shape ${fmtShape(wShape)}`);
+  const [strideH, strideW] = pair(options.strides, 1, op, 'strides');
+  const [dilH, dilW] = pair(options.dilation, 1, op, 'dilation');
+  const [opH, opW] = pair(options.outputPadding, 0, op, 'outputPadding', 0);
+  if (opH >= Math.max(strideH, dilH) || opW >= Math.max(strideW, dilW)) {
+    throw new ValueError(`${op}: outputPadding ${JSON.stringify(options.outputPadding)} must be smaller than the stride or the dilation (strides [${strideH},${strideW}], dilation [${dilH},${dilW}])`);
+  }
+  const [batch, inH, inW, inC] = xShape;
+  const [kH, kW, outC, wIn] = wShape;
+  if (kH < 1 || kW < 1) throw new ShapeError(`${op}: the kernel must be at least 1x1, got ${kH}x${kW} ${shapes}`);
+  if (wIn !== inC) throw new ShapeError(`${op}: input has ${inC} channels but weights expect ${wIn} ${shapes}`);
+  const effKH = (kH - 1) * dilH + 1, effKW = (kW - 1) * dilW + 1;
+  const padding = options.padding ?? 'valid';
+  let outH: number, outW: number, padTop: number, padLeft: number;
+  if (padding === 'valid') {
+    outH = inH * strideH + Math.max(effKH - strideH, 0) + opH;
+    outW = inW * strideW + Math.max(effKW - strideW, 0) + opW;
+    padTop = 0; padLeft = 0;
+  } else if (padding === 'same') {
+    outH = inH * strideH + opH;
+    outW = inW * strideW + opW;
+    // As TensorFlow: the forward 'same' padding of a convolution from the output size back to x.
+    padTop = Math.floor(Math.max((inH - 1) * strideH + effKH - outH, 0) / 2);
+    padLeft = Math.floor(Math.max((inW - 1) * strideW + effKW - outW, 0) / 2);
+  } else {
+    const [t, b, l, r] = resolvePadding(padding, 0, 0, effKH, effKW, strideH, strideW, op);
+    outH = (inH - 1) * strideH + effKH - t - b + opH;
+    outW = (inW - 1) * strideW + effKW - l - r + opW;
+    padTop = t; padLeft = l;
+  }
+  if (outH < 1 || outW < 1) throw new ShapeError(`${op}: padding ${JSON.stringify(padding)} leaves an empty output ${outH}x${outW} ${shapes}`);
+  return {
+    batch, inH: outH, inW: outW, inC: outC, outH: inH, outW: inW, outC: inC,
+    kH, kW, strideH, strideW, dilH, dilW,
+    padTop, padBottom: (inH - 1) * strideH + effKH - padTop - outH,
+    padLeft, padRight: (inW - 1) * strideW + effKW - padLeft - outW, groups: 1,
+  };
+}
+
+// ---- kernel drivers --------------------------------------------------------------------------
+
+/** Tunables for benchmarks: bytes of im2col scratch per chunk of output rows. */
+export const convTuning = { chunkBytes: 1 << 20 };
+
+const shapeIn = (g: ConvGeometry) => [g.batch, g.inH, g.inW, g.inC];
+const shapeOut = (g: ConvGeometry) => [g.batch, g.outH, g.outW, g.outC];
+const shapeW = (g: ConvGeometry) => [g.kH, g.kW, g.inC / g.groups, g.outC];
+
+function argsPtr(g: ConvGeometry): number {
+  return int32Args([g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW,
+    g.strideH, g.strideW, g.dilH, g.dilW, g.padTop, g.padLeft, g.groups]);
+}
+function isDepthwise(g: ConvGeometry): boolean {
+  return g.groups === g.inC && g.groups > 1;
+}
+function isPointwise(g: ConvGeometry): boolean {
+  return g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 &&
+    g.padLeft === 0 && g.outH === g.inH && g.outW === g.inW;
+}
+/** Output rows per im2col chunk: about convTuning.chunkBytes of columns, a multiple of 16 rows. */
+function chunkRows(M: number, K: number): number {
+  let rows = Math.floor(convTuning.chunkBytes / (K * 4));
+  rows = rows >= 32 ? rows - (rows % 16) : Math.max(rows, 16);
+  return Math.max(1, Math.min(rows, M));
+}
+
+function forwardInto(g: ConvGeometry, x: number, w: number, b: number, y: number, act: number): void {
+  const k = kernels();
+  const M = g.batch * g.outH * g.outW;
+  if (M === 0 || g.outC === 0) return;
+  if (isDepthwise(g)) { k.depthwiseForward(argsPtr(g), x, w, b, y, act); return; }
+  const Cg = g.inC / g.groups, Og = g.outC / g.groups, K = g.kH * g.kW * Cg;
+  if (isPointwise(g)) {
+    const work = workspace(k.gemmWorkspaceBytes(M, Og, Cg), 0);
+    k.conv2dForward(argsPtr(g), x, w, b, y, act, 0, M, work);
+    return;
+  }
+  const rows = chunkRows(M, K);
+  const col = workspace(rows * K * 4, 1);
+  const work = workspace(k.gemmWorkspaceBytes(rows, Og, K), 0);
+  k.conv2dForward(argsPtr(g), x, w, b, y, act, col, rows, work);
+}
+
+function backpropInputInto(g: ConvGeometry, dy: number, w: number, dx: number): void {
+  const k = kernels();
+  const M = g.batch * g.outH * g.outW;
+  if (M === 0 || g.outC === 0) { k.fill(dx, g.batch * g.inH * g.inW * g.inC, 0); return; }
+  if (isDepthwise(g)) {
+    const work = workspace(k.depthwiseWorkspaceBytes(g.inH, g.inW, g.kH, g.kW), 1);
+    k.depthwiseBackwardInput(argsPtr(g), dy, w, dx, work);
+    return;
+  }
+  const Cg = g.inC / g.groups, Og = g.outC / g.groups, K = g.kH * g.kW * Cg;
+  if (isPointwise(g)) {
+    const work = workspace(k.gemmWorkspaceBytes(M, Cg, Og), 0);
+    k.conv2dBackwardInput(argsPtr(g), dy, w, dx, 0, M, work);
+    return;
+  }
+  const rows = chunkRows(M, K);
+  const col = workspace(rows * K * 4, 1);
+  const work = workspace(k.gemmWorkspaceBytes(rows, K, Og), 0);
+  k.conv2dBackwardInput(argsPtr(g), dy, w, dx, col, rows, work);
+}
+
+function backpropFilterInto(g: ConvGeometry, x: number, dy: number, dw: number): void {
+  const k = kernels();
+  const M = g.batch * g.outH * g.outW;
+  if (M === 0 || g.outC === 0) { k.fill(dw, sizeOf(shapeW(g)), 0); return; }
+  if (isDepthwise(g)) { k.depthwiseBackwardFilter(argsPtr(g), x, dy, dw); return; }
+  const Cg = g.inC / g.groups, Og = g.outC / g.groups, K = g.kH * g.kW * Cg;
+  if (isPointwise(g)) {
+    const work = workspace(k.gemmWorkspaceBytes(Cg, Og, M), 0);
+    k.conv2dBackwardFilter(argsPtr(g), x, dy, dw, 0, M, work);
+    return;
+  }
+  const rows = chunkRows(M, K);
+  const col = workspace(rows * K * 4, 1);
+  const work = workspace(k.gemmWorkspaceBytes(K, Og, rows), 0);
+  k.conv2dBackwardFilter(argsPtr(g), x, dy, dw, col, rows, work);
+}
+
+/** Sum of dy [N,H,W,C] over N, H, W. */
+function biasGrad(dy: Tensor, C: number): Tensor {
+  const db = Tensor.empty([C]);
+  kernels().conv2dBiasGrad(dy.ptr, dy.size / C, C, db.ptr);
+  return db;
+}
+
+function checkBias(b: unknown, outC: number, op: string, wShape: readonly number[]): Tensor {
+  const t = asFloat(b, op, 'bias');
+  if (t.rank !== 1 || t.shape[0] !== outC) {
+    throw new ShapeError(`${op}: bias must have shape [${outC}] (one value per output channel of weights ${fmtShape(wShape)}), got ${fmtShape(t.shape)}`);
+  }
+  return t;
+}
+
+function activationCode(act: unknown, op: string): number {
+  if (act === undefined || act === null || act === 'linear') return 0;
+  if (act === 'relu') return 1;
+  throw new ValueError(`${op}: activation must be 'relu', 'linear' or omitted, got ${JSON.stringify(act)} (apply other activations as a separate op)`);
+}
+
+/** Lets `conv2d(x, w, { strides: 2 })` pass options where the bias goes. */
+function splitBias<O>(b: unknown, options: O | undefined): [unknown, O] {
+  if (b !== undefined && b !== null && !(b instanceof Tensor) && typeof b === 'object' && !Array.isArray(b) && options === undefined) {
+    return [null, b as O];
+  }
+  return [b, (options ?? {}) as O];
+}
+
+function checkOptions(options: unknown, op: string): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ValueError(`${op}: options must be an object, got ${describe(options)}`);
+  }
+}
+
+// ---- conv2d ----------------------------------------------------------------------------------
+
+/**
+ * 2-D convolution, NHWC input, HWIO weights [kH, kW, inC/groups, outC], optional bias [outC].
+ * `groups === inC` is depthwise (multiplier outC/inC). activation 'relu' is fused.
+ */
+export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options?: Conv2dOptions): Tensor {
+  const op = 'conv2d';
+  let bb: unknown;
+  [bb, options] = splitBias(b, options);
+  checkOptions(options, op);
+  x = asFloat(x, op, 'x');
+  w = asFloat(w, op, 'weights');
+  checkRank(x, 4, op, 'input', 'NHWC');
+  checkRank(w, 4, op, 'weights', 'HWIO: [kernelH, kernelW, inChannels/groups, outChannels]');
+  const g = conv2dGeometry(x.shape, w.shape, options, op);
+  const bias = bb == null ? null : checkBias(bb, g.outC, op, w.shape);
+  const act = activationCode(options.activation, op);
+  const y = Tensor.empty(shapeOut(g));
+  forwardInto(g, x.ptr, w.ptr, bias ? bias.ptr : 0, y.ptr, act);
+  return record(op, y, bias ? [x, w, bias] : [x, w], (dy) => {
+    // The fused relu is differentiated from the output: y > 0 exactly where the sum was.
+    let gz = dy;
+    if (act === 1) {
+      gz = Tensor.empty(dy.shape);
+      kernels().reluGradFromOutput(y.ptr, dy.ptr, gz.ptr, dy.size);
+    }
+    let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
+    if (x.requiresGrad) { dx = Tensor.empty(x.shape); backpropInputInto(g, gz.ptr, w.ptr, dx.ptr); }
+    if (w.requiresGrad) { dw = Tensor.empty(w.shape); backpropFilterInto(g, x.ptr, gz.ptr, dw.ptr); }
+    if (bias?.requiresGrad) db = biasGrad(gz, g.outC);
+    if (gz !== dy) gz.dispose();
+    return bias ? [dx, dw, db] : [dx, dw];
+  });
+}
+
+function checkShapeArg(shape: unknown, op: string, name: string): number[] {
+  if (!Array.isArray(shape) || shape.length !== 4 || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new ShapeError(`${op}: ${name} must be 4 non-negative integers, got ${JSON.stringify(shape)}`);
+  }
+  return shape.slice();
+}
+function checkDy(dy: Tensor, g: ConvGeometry, op: string): void {
+  const want = shapeOut(g);
+  if (dy.rank !== 4 || !dy.shape.every((d, i) => d === want[i])) {
+    throw new ShapeError(`${op}: dy must have the conv2d output shape ${fmtShape(want)}, got ${fmtShape(dy.shape)}`);
+  }
+}
+
+/** Gradient of conv2d w.r.t. its input (not recorded for autograd). */
+export function conv2dBackpropInput(inputShape: readonly number[], dy: Tensor, w: Tensor, options: Conv2dOptions = {}): Tensor {
+  const op = 'conv2dBackpropInput';
+  checkOptions(options, op);
+  const xShape = checkShapeArg(inputShape, op, 'inputShape');
+  dy = asFloat(dy, op, 'dy');
+  w = asFloat(w, op, 'weights');
+  const g = conv2dGeometry(xShape, w.shape, options, op);
+  checkDy(dy, g, op);
+  const dx = Tensor.empty(xShape);
+  backpropInputInto(g, dy.ptr, w.ptr, dx.ptr);
+  return dx;
+}
+
+/** Gradient of conv2d w.r.t. its HWIO weights (not recorded for autograd). */
+export function conv2dBackpropFilter(x: Tensor, dy: Tensor, filterShape: readonly number[], options: Conv2dOptions = {}): Tensor {
+  const op = 'conv2dBackpropFilter';
+  checkOptions(options, op);
+  const wShape = checkShapeArg(filterShape, op, 'filterShape');
+  x = asFloat(x, op, 'x');
+  dy = asFloat(dy, op, 'dy');
+  const g = conv2dGeometry(x.shape, wShape, options, op);
+  checkDy(dy, g, op);
+  const dw = Tensor.empty(wShape);
+  backpropFilterInto(g, x.ptr, dy.ptr, dw.ptr);
+  return dw;
+}
+
+// ---- conv2dTranspose -------------------------------------------------------------------------
+
+/**
+ * Transposed convolution: the gradient of conv2d w.r.t. its input, as a layer. Weights are
+ * [kH, kW, outC, inC] as TensorFlow (the same bytes as the HWIO weights of that conv2d).
+ */
+export function conv2dTranspose(x: Tensor, w: Tensor, b?: Tensor | null, options?: Conv2dTransposeOptions): Tensor {
+  const op = 'conv2dTranspose';
+  let bb: unknown;
+  [bb, options] = splitBias(b, options);
+  checkOptions(options, op);
+  x = asFloat(x, op, 'x');
+  w = asFloat(w, op, 'weights');
+  checkRank(x, 4, op, 'input', 'NHWC');
+  checkRank(w, 4, op, 'weights', '[kernelH, kernelW, outChannels, inChannels]');
+  const g = conv2dTransposeGeometry(x.shape, w.shape, options, op);
+  const bias = bb == null ? null : checkBias(bb, g.inC, op, w.shape);
+  const y = Tensor.empty(shapeIn(g));
+  backpropInputInto(g, x.ptr, w.ptr, y.ptr);
+  if (bias) kernels().addChannelBias(y.ptr, y.size / g.inC, g.inC, bias.ptr);
+  return record(op, y, bias ? [x, w, bias] : [x, w], (dy) => {
+    let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
+    // Its input gradient is the forward convolution of dy; its filter gradient is conv2d's
+    // filter gradient with the roles of input (dy) and output gradient (x) swapped.
+    if (x.requiresGrad) { dx = Tensor.empty(x.shape); forwardInto(g, dy.ptr, w.ptr, 0, dx.ptr, 0); }
+    if (w.requiresGrad) { dw = Tensor.empty(w.shape); backpropFilterInto(g, dy.ptr, x.ptr, dw.ptr); }
+    if (bias?.requiresGrad) db = biasGrad(dy, g.inC);
+    return bias ? [dx, dw, db] : [dx, dw];
+  });
+}
