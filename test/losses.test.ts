@@ -339,6 +339,15 @@ describe('argument errors', () => {
     expect(() => losses.meanSquaredError(f, 'x' as any)).toThrow(ValueError);
     i.dispose(); f.dispose();
   });
+  it('accepts plain arrays and typed arrays as targets', () => {
+    const x = tensor([0.2, -0.3, 0.4, 1.5], [2, 2]);
+    const a = losses.meanSquaredError(x, [[0, 0], [1, 1]]).dataSync()[0];
+    const b = losses.meanSquaredError(x, tensor([0, 0, 1, 1], [2, 2])).dataSync()[0];
+    expect(a).toBe(b);
+    const c = losses.sparseCategoricalCrossentropy(x, new Int32Array([1, 0]), { fromLogits: true }).dataSync()[0];
+    expectClose(c, ref.sparseCategoricalCrossentropy([0.2, -0.3, 0.4, 1.5].map(Math.fround), [1, 0], 2, true).loss);
+    x.dispose();
+  });
   it('the library keeps working after an error', () => {
     const x = tensor(rnd(8, 5), [2, 4]);
     expect(() => losses.sparseCategoricalCrossentropy(x, tensor(new Int32Array([7, 0])))).toThrow(ValueError);
