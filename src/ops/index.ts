@@ -2,3 +2,8 @@
 // Each family file appends its own `export * from` line here.
 export * from './conv.js';
 export * from './pool.js';
+export * from './elementwise.js';
+export * from './activations.js';
+export * from './reduce.js';
+export * from './shape.js';
+export * from './normalization.js';
