@@ -11,3 +11,7 @@ export * from './optim';
 export * from './peak';
 export * from './conv';
 export * from './pool';
+export * from './elementwise';
+export * from './reduce';
+export * from './shape';
+export * from './normalization';

@@ -2,6 +2,7 @@
 import { init as initBackend, backend, setDefaultLocations, allocStats, type InitOptions } from './backend/wasm.js';
 import { defaultLocations } from './wasm-url.js';
 import { liveTensorCount } from './tensor.js';
+import './ops/methods.js';
 
 setDefaultLocations(defaultLocations);
 
