@@ -15,3 +15,4 @@ export * from './elementwise';
 export * from './reduce';
 export * from './shape';
 export * from './normalization';
+export * from './model';

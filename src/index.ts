@@ -46,3 +46,6 @@ export { ShapeError, ValueError, FormatError, DisposedError } from './errors.js'
 export * as ops from './ops/index.js';
 export * as losses from './losses.js';
 export * as optim from './optim/index.js';
+export * as nn from './nn/index.js';
+export { Sequential } from './model.js';
+export * as data from './data/index.js';

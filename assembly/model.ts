@@ -1,0 +1,197 @@
+// Kernels for the model layer: row gathers for (shuffled) batches, metric counting, and the
+// fused batch-norm layer (one-pass statistics, forward, backward, moving-statistics update).
+// Channels-last throughout: a [rows, c] matrix where rows = N*H*W.
+
+/** dst[i, :] = src[idx[i], :] for i < n; rows of `rowFloats` 4-byte values (f32 or i32). */
+export function gatherRows(src: usize, idx: usize, n: i32, rowFloats: i32, dst: usize): void {
+  const rowBytes = <usize>rowFloats << 2;
+  for (let i = 0; i < n; i++) {
+    const r = <usize>load<i32>(idx + (<usize>i << 2));
+    memory.copy(dst + <usize>i * rowBytes, src + r * rowBytes, rowBytes);
+  }
+}
+
+/** Index of the first maximum of row `p` (c floats); NaN never wins. */
+function argmaxRow(p: usize, c: i32): i32 {
+  let best = 0;
+  let bestV = load<f32>(p);
+  for (let j = 1; j < c; j++) {
+    const v = load<f32>(p + (<usize>j << 2));
+    if (v > bestV || (bestV != bestV && v == v)) { bestV = v; best = j; }
+  }
+  return best;
+}
+
+/** Rows of pred [b, c] whose argmax equals the int32 label. */
+export function countArgmaxLabels(pred: usize, labels: usize, b: i32, c: i32): i32 {
+  let n = 0;
+  for (let i = 0; i < b; i++) {
+    if (argmaxRow(pred + (<usize>i * <usize>c << 2), c) == load<i32>(labels + (<usize>i << 2))) n++;
+  }
+  return n;
+}
+
+/** Rows of pred [b, c] whose argmax equals a float label (labels given as float32). */
+export function countArgmaxFloatLabels(pred: usize, labels: usize, b: i32, c: i32): i32 {
+  let n = 0;
+  for (let i = 0; i < b; i++) {
+    if (<f32>argmaxRow(pred + (<usize>i * <usize>c << 2), c) == load<f32>(labels + (<usize>i << 2))) n++;
+  }
+  return n;
+}
+
+/** Rows where argmax(pred) == argmax(target), both [b, c] (one-hot or soft targets). */
+export function countArgmaxOneHot(pred: usize, target: usize, b: i32, c: i32): i32 {
+  let n = 0;
+  for (let i = 0; i < b; i++) {
+    const o = <usize>i * <usize>c << 2;
+    if (argmaxRow(pred + o, c) == argmaxRow(target + o, c)) n++;
+  }
+  return n;
+}
+
+/** Elements where (pred > threshold) == (target >= 0.5); binary accuracy. */
+export function countThreshold(pred: usize, target: usize, n: i32, threshold: f32): i32 {
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    if ((load<f32>(pred + o) > threshold) == (load<f32>(target + o) >= <f32>0.5)) k++;
+  }
+  return k;
+}
+
+/** Index of the first int32 label outside [0, c), or -1. */
+export function firstLabelOutOfRange(labels: usize, n: i32, c: i32): i32 {
+  for (let i = 0; i < n; i++) {
+    const v = load<i32>(labels + (<usize>i << 2));
+    if (v < 0 || v >= c) return i;
+  }
+  return -1;
+}
+
+/**
+ * Per-channel mean and biased variance of x [rows, c] (two passes, f64 accumulation, rows in
+ * order so the result never depends on anything but the data). `scratch` holds 2*c f64.
+ */
+export function bnMoments(x: usize, rows: i32, c: i32, mean: usize, variance: usize, scratch: usize): void {
+  const acc = scratch;
+  const mu = scratch + (<usize>c << 3);
+  for (let j = 0; j < c; j++) store<f64>(acc + (<usize>j << 3), 0);
+  for (let i = 0; i < rows; i++) {
+    const row = x + (<usize>i * <usize>c << 2);
+    for (let j = 0; j < c; j++) {
+      const a = acc + (<usize>j << 3);
+      store<f64>(a, load<f64>(a) + <f64>load<f32>(row + (<usize>j << 2)));
+    }
+  }
+  for (let j = 0; j < c; j++) {
+    const m = load<f64>(acc + (<usize>j << 3)) / <f64>rows;
+    store<f64>(mu + (<usize>j << 3), m);
+    store<f64>(acc + (<usize>j << 3), 0);
+  }
+  for (let i = 0; i < rows; i++) {
+    const row = x + (<usize>i * <usize>c << 2);
+    for (let j = 0; j < c; j++) {
+      const a = acc + (<usize>j << 3);
+      const d = <f64>load<f32>(row + (<usize>j << 2)) - load<f64>(mu + (<usize>j << 3));
+      store<f64>(a, load<f64>(a) + d * d);
+    }
+  }
+  for (let j = 0; j < c; j++) {
+    store<f32>(mean + (<usize>j << 2), <f32>load<f64>(mu + (<usize>j << 3)));
+    store<f32>(variance + (<usize>j << 2), <f32>(load<f64>(acc + (<usize>j << 3)) / <f64>rows));
+  }
+}
+
+/** out = gamma * (x - mean) * invstd + beta, invstd = 1 / sqrt(variance + eps) (written to `invstd`). */
+export function bnForward(x: usize, rows: i32, c: i32, mean: usize, variance: usize, gamma: usize, beta: usize,
+                          eps: f32, out: usize, invstd: usize): void {
+  for (let j = 0; j < c; j++) {
+    const o = <usize>j << 2;
+    store<f32>(invstd + o, <f32>1 / Mathf.sqrt(load<f32>(variance + o) + eps));
+  }
+  let j4 = 0;
+  if ((c & 3) == 0) {
+    for (let i = 0; i < rows; i++) {
+      const base = <usize>i * <usize>c << 2;
+      for (j4 = 0; j4 < c; j4 += 4) {
+        const o = <usize>j4 << 2;
+        const xm = f32x4.sub(v128.load(x + base + o), v128.load(mean + o));
+        const s = f32x4.mul(v128.load(gamma + o), v128.load(invstd + o));
+        v128.store(out + base + o, f32x4.add(f32x4.mul(xm, s), v128.load(beta + o)));
+      }
+    }
+    return;
+  }
+  for (let i = 0; i < rows; i++) {
+    const base = <usize>i * <usize>c << 2;
+    for (let j = 0; j < c; j++) {
+      const o = <usize>j << 2;
+      const xm = load<f32>(x + base + o) - load<f32>(mean + o);
+      const s = load<f32>(gamma + o) * load<f32>(invstd + o);
+      store<f32>(out + base + o, xm * s + load<f32>(beta + o));
+    }
+  }
+}
+
+/**
+ * Gradients of bnForward. dbeta = sum g, dgamma = sum g * xhat. With `training` the mean and
+ * variance are the batch's own, so dx = gamma*invstd/rows * (rows*g - dbeta - xhat*dgamma);
+ * otherwise they are constants and dx = g * gamma * invstd. `scratch` holds 2*c f64.
+ */
+export function bnBackward(x: usize, g: usize, rows: i32, c: i32, mean: usize, invstd: usize, gamma: usize,
+                           dx: usize, dgamma: usize, dbeta: usize, training: i32, scratch: usize): void {
+  const sg = scratch;
+  const sgx = scratch + (<usize>c << 3);
+  for (let j = 0; j < c; j++) { store<f64>(sg + (<usize>j << 3), 0); store<f64>(sgx + (<usize>j << 3), 0); }
+  for (let i = 0; i < rows; i++) {
+    const base = <usize>i * <usize>c << 2;
+    for (let j = 0; j < c; j++) {
+      const o = <usize>j << 2;
+      const gv = <f64>load<f32>(g + base + o);
+      const xhat = <f64>((load<f32>(x + base + o) - load<f32>(mean + o)) * load<f32>(invstd + o));
+      store<f64>(sg + (<usize>j << 3), load<f64>(sg + (<usize>j << 3)) + gv);
+      store<f64>(sgx + (<usize>j << 3), load<f64>(sgx + (<usize>j << 3)) + gv * xhat);
+    }
+  }
+  for (let j = 0; j < c; j++) {
+    store<f32>(dbeta + (<usize>j << 2), <f32>load<f64>(sg + (<usize>j << 3)));
+    store<f32>(dgamma + (<usize>j << 2), <f32>load<f64>(sgx + (<usize>j << 3)));
+  }
+  if (training) {
+    const inv = <f32>1 / <f32>rows;
+    for (let i = 0; i < rows; i++) {
+      const base = <usize>i * <usize>c << 2;
+      for (let j = 0; j < c; j++) {
+        const o = <usize>j << 2;
+        const is = load<f32>(invstd + o);
+        const xhat = (load<f32>(x + base + o) - load<f32>(mean + o)) * is;
+        const t = load<f32>(g + base + o) - (load<f32>(dbeta + o) + xhat * load<f32>(dgamma + o)) * inv;
+        store<f32>(dx + base + o, load<f32>(gamma + o) * is * t);
+      }
+    }
+  } else {
+    for (let i = 0; i < rows; i++) {
+      const base = <usize>i * <usize>c << 2;
+      for (let j = 0; j < c; j++) {
+        const o = <usize>j << 2;
+        store<f32>(dx + base + o, load<f32>(g + base + o) * load<f32>(gamma + o) * load<f32>(invstd + o));
+      }
+    }
+  }
+}
+
+/**
+ * Keras moving statistics: running = running*momentum + batch*(1-momentum); the running variance
+ * takes the unbiased batch variance (biased * rows / (rows - 1)).
+ */
+export function bnUpdateMoving(movingMean: usize, movingVar: usize, mean: usize, variance: usize, c: i32,
+                               momentum: f32, rows: i32): void {
+  const keep = <f32>1 - momentum;
+  const unbias = <f32>(<f64>rows / <f64>(rows - 1));
+  for (let j = 0; j < c; j++) {
+    const o = <usize>j << 2;
+    store<f32>(movingMean + o, load<f32>(movingMean + o) * momentum + load<f32>(mean + o) * keep);
+    store<f32>(movingVar + o, load<f32>(movingVar + o) * momentum + load<f32>(variance + o) * unbias * keep);
+  }
+}

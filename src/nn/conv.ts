@@ -1,0 +1,272 @@
+// Convolution layers: Conv2D (HWIO kernel, groups), DepthwiseConv2D (kernel [kh, kw, C, multiplier],
+// the same bytes as HWIO [kh, kw, 1, C*multiplier] with groups = C) and Conv2DTranspose
+// (kernel [kh, kw, filters, inChannels], as TensorFlow). Bias and activation follow the conv.
+import type { Tensor } from '../tensor.js';
+import { ShapeError, ValueError } from '../errors.js';
+import { ops } from './ops.js';
+import { activationName, applyActivation, type ActivationName } from './activations.js';
+import type { Initializer, InitializerSpec } from './initializers.js';
+import {
+  Layer, type LayerOptions, type Padding, fmtBatchShape, checkKeys, optInt, optPair, optPadding, optBool,
+  optInitializer, windowOut,
+} from './layer.js';
+
+export interface Conv2DOptions extends LayerOptions {
+  filters: number;
+  kernelSize: number | [number, number];
+  strides?: number | [number, number];
+  padding?: 'valid' | 'same' | number | [number, number] | [[number, number], [number, number]];
+  dilation?: number | [number, number];
+  /** Keras' name for `dilation`. */
+  dilationRate?: number | [number, number];
+  groups?: number;
+  activation?: ActivationName | null;
+  useBias?: boolean;
+  kernelInitializer?: InitializerSpec;
+  biasInitializer?: InitializerSpec;
+}
+
+function paddingJSON(p: Padding): unknown {
+  return typeof p === 'string' ? p : p.map((q) => q.slice());
+}
+
+function spatialOut(layer: string, shape: readonly number[], k: [number, number], s: [number, number],
+                    d: [number, number], padding: Padding): [number, number] {
+  const oh = windowOut(shape[0], k[0], s[0], d[0], padding, 0);
+  const ow = windowOut(shape[1], k[1], s[1], d[1], padding, 1);
+  if (oh < 1 || ow < 1) {
+    const eff = `${d[0] * (k[0] - 1) + 1}x${d[1] * (k[1] - 1) + 1}`;
+    throw new ShapeError(`${layer}: input ${shape[0]}x${shape[1]} is smaller than the ${eff} window (padding ${JSON.stringify(padding)}), input shape ${fmtBatchShape(shape)}`);
+  }
+  return [oh, ow];
+}
+
+export class Conv2D extends Layer {
+  readonly className: string = 'Conv2D';
+  readonly baseName: string = 'conv2d';
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  readonly dilation: [number, number];
+  readonly groups: number;
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  protected readonly kernelInit: Initializer;
+  protected readonly biasInit: Initializer;
+  kernel: Tensor | null = null;
+  bias: Tensor | null = null;
+
+  constructor(opts: Conv2DOptions) {
+    const L = 'conv2d';
+    super(opts, L);
+    checkKeys(L, opts, ['filters', 'kernelSize', 'strides', 'padding', 'dilation', 'dilationRate', 'groups', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer']);
+    const o = (opts ?? {}) as unknown as Record<string, unknown>;
+    this.filters = optInt(L, o, 'filters', undefined);
+    this.kernelSize = optPair(L, o, 'kernelSize', undefined);
+    this.strides = optPair(L, o, 'strides', 1);
+    this.padding = optPadding(L, o);
+    this.dilation = optPair(L, o, o.dilation !== undefined ? 'dilation' : 'dilationRate', 1);
+    this.groups = optInt(L, o, 'groups', 1);
+    if (this.filters % this.groups !== 0) {
+      throw new ValueError(`${L}: option 'filters' (${this.filters}) must be divisible by 'groups' (${this.groups})`);
+    }
+    this.activation = activationName(o.activation, `${L}: option 'activation'`);
+    this.useBias = optBool(L, o, 'useBias', true);
+    this.kernelInit = optInitializer(L, o, 'kernelInitializer', 'glorotUniform');
+    this.biasInit = optInitializer(L, o, 'biasInitializer', 'zeros');
+  }
+
+  computeOutputShape(shape: readonly number[]): number[] {
+    this.checkRank(shape, 3, 'images');
+    const c = shape[2];
+    if (c % this.groups !== 0) {
+      throw new ShapeError(`${this.label}: input channels (${c}) must be divisible by groups (${this.groups}), input shape ${fmtBatchShape(shape)}`);
+    }
+    if (this.inputShape && c !== this.inputShape[2]) {
+      throw new ShapeError(`${this.label}: input has ${c} channels but the kernel expects ${this.inputShape[2]} (input ${fmtBatchShape(shape)}, kernel [${this.kernel!.shape.join(',')}])`);
+    }
+    const [oh, ow] = spatialOut(this.label, shape, this.kernelSize, this.strides, this.dilation, this.padding);
+    return [oh, ow, this.filters];
+  }
+
+  protected override compatible(): boolean { return true; } // computeOutputShape checks channels
+
+  protected override createWeights(shape: readonly number[]): void {
+    const [kh, kw] = this.kernelSize;
+    this.kernel = this.addWeight('kernel', [kh, kw, shape[2] / this.groups, this.filters], this.kernelInit);
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit);
+  }
+
+  protected call(x: Tensor): Tensor {
+    const y = ops.conv2d(x, this.kernel, this.bias ?? undefined, {
+      strides: this.strides, padding: this.padding, dilation: this.dilation, groups: this.groups,
+    });
+    return applyActivation(this.activation, y);
+  }
+
+  protected config(): Record<string, unknown> {
+    return {
+      filters: this.filters, kernelSize: this.kernelSize.slice(), strides: this.strides.slice(),
+      padding: paddingJSON(this.padding), dilation: this.dilation.slice(), groups: this.groups,
+      activation: this.activation, useBias: this.useBias,
+      kernelInitializer: this.kernelInit.toJSON(), biasInitializer: this.biasInit.toJSON(),
+    };
+  }
+}
+
+export interface DepthwiseConv2DOptions extends LayerOptions {
+  kernelSize: number | [number, number];
+  depthMultiplier?: number;
+  strides?: number | [number, number];
+  padding?: Conv2DOptions['padding'];
+  dilation?: number | [number, number];
+  dilationRate?: number | [number, number];
+  activation?: ActivationName | null;
+  useBias?: boolean;
+  depthwiseInitializer?: InitializerSpec;
+  biasInitializer?: InitializerSpec;
+}
+
+export class DepthwiseConv2D extends Layer {
+  readonly className: string = 'DepthwiseConv2D';
+  readonly baseName: string = 'depthwise_conv2d';
+  readonly kernelSize: [number, number];
+  readonly depthMultiplier: number;
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  readonly dilation: [number, number];
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  protected readonly kernelInit: Initializer;
+  protected readonly biasInit: Initializer;
+  /** [kh, kw, C, multiplier], named 'depthwise_kernel' as in Keras. */
+  kernel: Tensor | null = null;
+  bias: Tensor | null = null;
+
+  constructor(opts: DepthwiseConv2DOptions) {
+    const L = 'depthwiseConv2d';
+    super(opts, L);
+    checkKeys(L, opts, ['kernelSize', 'depthMultiplier', 'strides', 'padding', 'dilation', 'dilationRate', 'activation', 'useBias', 'depthwiseInitializer', 'biasInitializer']);
+    const o = (opts ?? {}) as unknown as Record<string, unknown>;
+    this.kernelSize = optPair(L, o, 'kernelSize', undefined);
+    this.depthMultiplier = optInt(L, o, 'depthMultiplier', 1);
+    this.strides = optPair(L, o, 'strides', 1);
+    this.padding = optPadding(L, o);
+    this.dilation = optPair(L, o, o.dilation !== undefined ? 'dilation' : 'dilationRate', 1);
+    this.activation = activationName(o.activation, `${L}: option 'activation'`);
+    this.useBias = optBool(L, o, 'useBias', true);
+    this.kernelInit = optInitializer(L, o, 'depthwiseInitializer', 'glorotUniform');
+    this.biasInit = optInitializer(L, o, 'biasInitializer', 'zeros');
+  }
+
+  computeOutputShape(shape: readonly number[]): number[] {
+    this.checkRank(shape, 3, 'images');
+    if (this.inputShape && shape[2] !== this.inputShape[2]) {
+      throw new ShapeError(`${this.label}: input has ${shape[2]} channels but the kernel expects ${this.inputShape[2]} (input ${fmtBatchShape(shape)}, kernel [${this.kernel!.shape.join(',')}])`);
+    }
+    const [oh, ow] = spatialOut(this.label, shape, this.kernelSize, this.strides, this.dilation, this.padding);
+    return [oh, ow, shape[2] * this.depthMultiplier];
+  }
+
+  protected override compatible(): boolean { return true; }
+
+  protected override createWeights(shape: readonly number[]): void {
+    const [kh, kw] = this.kernelSize;
+    const c = shape[2];
+    this.kernel = this.addWeight('depthwise_kernel', [kh, kw, c, this.depthMultiplier], this.kernelInit);
+    if (this.useBias) this.bias = this.addWeight('bias', [c * this.depthMultiplier], this.biasInit);
+  }
+
+  protected call(x: Tensor): Tensor {
+    const [kh, kw] = this.kernelSize;
+    const c = x.shape[3];
+    const w = ops.reshape(this.kernel, [kh, kw, 1, c * this.depthMultiplier]);
+    const y = ops.conv2d(x, w, this.bias ?? undefined, {
+      strides: this.strides, padding: this.padding, dilation: this.dilation, groups: c,
+    });
+    return applyActivation(this.activation, y);
+  }
+
+  protected config(): Record<string, unknown> {
+    return {
+      kernelSize: this.kernelSize.slice(), depthMultiplier: this.depthMultiplier, strides: this.strides.slice(),
+      padding: paddingJSON(this.padding), dilation: this.dilation.slice(), activation: this.activation,
+      useBias: this.useBias, depthwiseInitializer: this.kernelInit.toJSON(), biasInitializer: this.biasInit.toJSON(),
+    };
+  }
+}
+
+export interface Conv2DTransposeOptions extends LayerOptions {
+  filters: number;
+  kernelSize: number | [number, number];
+  strides?: number | [number, number];
+  padding?: 'valid' | 'same';
+  activation?: ActivationName | null;
+  useBias?: boolean;
+  kernelInitializer?: InitializerSpec;
+  biasInitializer?: InitializerSpec;
+}
+
+export class Conv2DTranspose extends Layer {
+  readonly className: string = 'Conv2DTranspose';
+  readonly baseName: string = 'conv2d_transpose';
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: 'valid' | 'same';
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  protected readonly kernelInit: Initializer;
+  protected readonly biasInit: Initializer;
+  /** [kh, kw, filters, inChannels] as TensorFlow. */
+  kernel: Tensor | null = null;
+  bias: Tensor | null = null;
+
+  constructor(opts: Conv2DTransposeOptions) {
+    const L = 'conv2dTranspose';
+    super(opts, L);
+    checkKeys(L, opts, ['filters', 'kernelSize', 'strides', 'padding', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer']);
+    const o = (opts ?? {}) as unknown as Record<string, unknown>;
+    this.filters = optInt(L, o, 'filters', undefined);
+    this.kernelSize = optPair(L, o, 'kernelSize', undefined);
+    this.strides = optPair(L, o, 'strides', 1);
+    const p = o.padding ?? 'valid';
+    if (p !== 'valid' && p !== 'same') throw new ValueError(`${L}: option 'padding' must be 'valid' or 'same', got ${JSON.stringify(p)}`);
+    this.padding = p;
+    this.activation = activationName(o.activation, `${L}: option 'activation'`);
+    this.useBias = optBool(L, o, 'useBias', true);
+    this.kernelInit = optInitializer(L, o, 'kernelInitializer', 'glorotUniform');
+    this.biasInit = optInitializer(L, o, 'biasInitializer', 'zeros');
+  }
+
+  computeOutputShape(shape: readonly number[]): number[] {
+    this.checkRank(shape, 3, 'images');
+    if (this.inputShape && shape[2] !== this.inputShape[2]) {
+      throw new ShapeError(`${this.label}: input has ${shape[2]} channels but the kernel expects ${this.inputShape[2]} (input ${fmtBatchShape(shape)}, kernel [${this.kernel!.shape.join(',')}])`);
+    }
+    const out = (n: number, k: number, s: number) => this.padding === 'same' ? n * s : n * s + Math.max(k - s, 0);
+    return [out(shape[0], this.kernelSize[0], this.strides[0]), out(shape[1], this.kernelSize[1], this.strides[1]), this.filters];
+  }
+
+  protected override compatible(): boolean { return true; }
+
+  protected override createWeights(shape: readonly number[]): void {
+    const [kh, kw] = this.kernelSize;
+    this.kernel = this.addWeight('kernel', [kh, kw, this.filters, shape[2]], this.kernelInit);
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit);
+  }
+
+  protected call(x: Tensor): Tensor {
+    const y = ops.conv2dTranspose(x, this.kernel, this.bias ?? undefined, { strides: this.strides, padding: this.padding });
+    return applyActivation(this.activation, y);
+  }
+
+  protected config(): Record<string, unknown> {
+    return {
+      filters: this.filters, kernelSize: this.kernelSize.slice(), strides: this.strides.slice(), padding: this.padding,
+      activation: this.activation, useBias: this.useBias,
+      kernelInitializer: this.kernelInit.toJSON(), biasInitializer: this.biasInit.toJSON(),
+    };
+  }
+}

@@ -1,0 +1,59 @@
+// The `nn` namespace: Keras-style layer factories (API.md "Layers"), the layer classes, and the
+// initialisers. Shapes are inferred on first call (or from a model's inputShape).
+import { Conv2D, DepthwiseConv2D, Conv2DTranspose, type Conv2DOptions, type DepthwiseConv2DOptions, type Conv2DTransposeOptions } from './conv.js';
+import {
+  MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D,
+  type Pool2DOptions, type ZeroPadding2DOptions,
+} from './pooling.js';
+import { Dense, Flatten, Dropout, Activation, PReLU, type DenseOptions, type DropoutOptions, type ActivationOptions, type PReLUOptions } from './core.js';
+import { BatchNormalization, type BatchNormOptions } from './normalization.js';
+import type { LayerOptions, Layer, LayerJSON } from './layer.js';
+import type { ActivationName } from './activations.js';
+import { ValueError } from '../errors.js';
+
+export { Layer, type LayerOptions, type ApplyOptions, type LayerJSON } from './layer.js';
+export type { ActivationName } from './activations.js';
+export {
+  Conv2D, DepthwiseConv2D, Conv2DTranspose, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
+  GlobalMaxPooling2D, ZeroPadding2D, Dense, Flatten, Dropout, Activation, PReLU, BatchNormalization,
+};
+export type {
+  Conv2DOptions, DepthwiseConv2DOptions, Conv2DTransposeOptions, Pool2DOptions, ZeroPadding2DOptions,
+  DenseOptions, DropoutOptions, ActivationOptions, PReLUOptions, BatchNormOptions,
+};
+export * as initializers from './initializers.js';
+
+export const conv2d = (opts: Conv2DOptions): Conv2D => new Conv2D(opts);
+export const depthwiseConv2d = (opts: DepthwiseConv2DOptions): DepthwiseConv2D => new DepthwiseConv2D(opts);
+export const conv2dTranspose = (opts: Conv2DTransposeOptions): Conv2DTranspose => new Conv2DTranspose(opts);
+export const maxPool2d = (opts?: Pool2DOptions): MaxPooling2D => new MaxPooling2D(opts);
+export const avgPool2d = (opts?: Pool2DOptions): AveragePooling2D => new AveragePooling2D(opts);
+export const globalAvgPool2d = (opts?: LayerOptions): GlobalAveragePooling2D => new GlobalAveragePooling2D(opts);
+export const globalMaxPool2d = (opts?: LayerOptions): GlobalMaxPooling2D => new GlobalMaxPooling2D(opts);
+export const zeroPadding2d = (opts?: ZeroPadding2DOptions): ZeroPadding2D => new ZeroPadding2D(opts);
+export const batchNorm = (opts?: BatchNormOptions): BatchNormalization => new BatchNormalization(opts);
+export const dropout = (opts: DropoutOptions): Dropout => new Dropout(opts);
+export const flatten = (opts?: LayerOptions): Flatten => new Flatten(opts);
+export const dense = (opts: DenseOptions): Dense => new Dense(opts);
+/** nn.activation('relu') or nn.activation({ activation: 'relu', name? }). */
+export const activation = (opts: ActivationName | ActivationOptions): Activation => new Activation(opts);
+export const prelu = (opts?: PReLUOptions): PReLU => new PReLU(opts);
+
+type LayerClass = new (config: any) => Layer;
+const CLASSES: Record<string, LayerClass> = {
+  Conv2D, DepthwiseConv2D, Conv2DTranspose, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
+  GlobalMaxPooling2D, ZeroPadding2D, BatchNormalization, Dropout, Flatten, Dense, Activation, PReLU,
+};
+
+/** Keras class names this build can rebuild from JSON. */
+export const layerClassNames = (): string[] => Object.keys(CLASSES);
+
+/** Rebuilds a layer from its toJSON() form; ValueError for an unknown class. */
+export function layerFromJSON(json: LayerJSON): Layer {
+  const cls = json && typeof json.className === 'string' && Object.prototype.hasOwnProperty.call(CLASSES, json.className)
+    ? CLASSES[json.className] : undefined;
+  if (!cls) {
+    throw new ValueError(`unknown layer class ${JSON.stringify(json?.className)} (known: ${Object.keys(CLASSES).join(', ')})`);
+  }
+  return new cls({ ...(json.config ?? {}) });
+}

@@ -1,0 +1,262 @@
+// The Layer base: lazy build from the first input shape, named parameters kept out of tidy,
+// shape inference (`computeOutputShape`) used by Sequential and summary(), and the option checks
+// every layer runs at construction (so misuse fails where it is written, not at first use).
+import { Tensor, keep } from '../tensor.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { getInitializer, type Initializer, type InitializerSpec } from './initializers.js';
+import { describe } from '../ops/util.js';
+
+export interface ApplyOptions {
+  /** Training mode: batch statistics in batch norm, dropout active. Default false. */
+  training?: boolean;
+}
+
+/** Options every layer accepts. */
+export interface LayerOptions {
+  /** Layer name (unique within a model; defaults to the Keras snake_case name). */
+  name?: string;
+  /** Shape of one sample (no batch axis); only meaningful on a model's first layer. */
+  inputShape?: readonly number[];
+  /** When false, parameters() returns nothing (frozen layer). Default true. */
+  trainable?: boolean;
+}
+
+/** Serialised layer: the Keras class name and the options that rebuild it. */
+export interface LayerJSON {
+  className: string;
+  config: Record<string, unknown>;
+}
+
+export abstract class Layer {
+  /** Keras class name ('Conv2D', 'MaxPooling2D', ...). */
+  abstract readonly className: string;
+  /** Default snake_case name base ('conv2d', 'max_pooling2d', ...). */
+  abstract readonly baseName: string;
+  name: string;
+  /** True when the name was given by the user (Sequential leaves it as is). */
+  readonly explicitName: boolean;
+  trainable: boolean;
+  /** Input shape declared in the options (one sample, no batch axis). */
+  readonly declaredInputShape: number[] | null;
+  /** Shape of one input sample, set by build(). */
+  inputShape: number[] | null = null;
+  /** Shape of one output sample, set by build(). */
+  outputShape: number[] | null = null;
+  protected readonly _trainable: Tensor[] = [];
+  protected readonly _nonTrainable: Tensor[] = [];
+
+  constructor(opts: LayerOptions | undefined, layerType: string) {
+    if (opts !== undefined && (opts === null || typeof opts !== 'object' || Array.isArray(opts))) {
+      throw new ValueError(`${layerType}: options must be an object, got ${describe(opts)}`);
+    }
+    const o = opts ?? {};
+    if (o.name !== undefined && (typeof o.name !== 'string' || o.name === '' || /[/\s]/.test(o.name))) {
+      throw new ValueError(`${layerType}: option 'name' must be a non-empty string without '/' or spaces, got ${JSON.stringify(o.name)}`);
+    }
+    this.name = o.name ?? '';
+    this.explicitName = o.name !== undefined;
+    if (o.trainable !== undefined && typeof o.trainable !== 'boolean') {
+      throw new ValueError(`${layerType}: option 'trainable' must be a boolean, got ${JSON.stringify(o.trainable)}`);
+    }
+    this.trainable = o.trainable ?? true;
+    if (o.inputShape !== undefined) {
+      if (!Array.isArray(o.inputShape) || o.inputShape.length === 0 || !o.inputShape.every((d) => Number.isInteger(d) && d > 0)) {
+        throw new ValueError(`${layerType}: option 'inputShape' must be an array of positive integers (one sample, no batch axis), got ${JSON.stringify(o.inputShape)}`);
+      }
+      this.declaredInputShape = o.inputShape.slice();
+    } else {
+      this.declaredInputShape = null;
+    }
+  }
+
+  /** Layer name for messages: the model-given name once set, else the base name. */
+  protected get label(): string { return this.name || this.baseName; }
+
+  get built(): boolean { return this.inputShape !== null; }
+
+  /** Output shape (no batch axis) for an input shape; throws ShapeError naming the layer. */
+  abstract computeOutputShape(inputShape: readonly number[]): number[];
+
+  /** Creates the parameters for this input shape (called once, by build). */
+  protected createWeights(inputShape: readonly number[]): void { void inputShape; }
+
+  /** The forward computation on a batch (input already checked). */
+  protected abstract call(x: Tensor, training: boolean): Tensor;
+
+  /** Options that rebuild this layer (without name/inputShape/trainable, which the base adds). */
+  protected abstract config(): Record<string, unknown>;
+
+  /** Builds the layer for one sample's shape (no batch axis). Idempotent for the same shape. */
+  build(inputShape: readonly number[]): number[] {
+    if (this.inputShape) {
+      this.checkBuiltShape(inputShape);
+      return this.outputShape!.slice();
+    }
+    const out = this.computeOutputShape(inputShape);
+    this.createWeights(inputShape);
+    this.inputShape = inputShape.slice();
+    this.outputShape = out;
+    return out.slice();
+  }
+
+  /** Layers with parameters accept only the input shape they were built for (others: any). */
+  protected checkBuiltShape(inputShape: readonly number[]): void {
+    if (this.paramCount() === 0) { this.computeOutputShape(inputShape); return; }
+    const want = this.inputShape!;
+    if (inputShape.length !== want.length || !this.compatible(inputShape, want)) {
+      throw new ShapeError(`${this.label}: expected input of shape ${fmtBatchShape(want)}, got ${fmtBatchShape(inputShape)}`);
+    }
+    this.computeOutputShape(inputShape);
+  }
+
+  /** Whether a new input shape fits the built parameters (default: the last axis matches). */
+  protected compatible(shape: readonly number[], built: readonly number[]): boolean {
+    return shape[shape.length - 1] === built[built.length - 1];
+  }
+
+  /** Runs the layer on a batch `x` ([batch, ...inputShape]); builds it on first use. */
+  apply(x: Tensor, opts: ApplyOptions = {}): Tensor {
+    if (!(x instanceof Tensor)) throw new ValueError(`${this.label}: input must be a Tensor, got ${describe(x)}`);
+    x.ptr; // DisposedError when disposed
+    if (x.rank < 1) throw new ShapeError(`${this.label}: input must have a batch axis, got a scalar`);
+    if (x.dtype !== 'float32') throw new ValueError(`${this.label}: input must be float32, got ${x.dtype} ${fmtShape(x.shape)}`);
+    this.build(x.shape.slice(1));
+    return this.call(x, opts?.training === true);
+  }
+
+  /** Trainable parameters (named as in Keras); empty when the layer is frozen. */
+  parameters(): Tensor[] { return this.trainable ? this._trainable.slice() : []; }
+
+  /** Every weight in saving order: trainable ones, then non-trainable (e.g. moving statistics). */
+  weights(): Tensor[] { return [...this._trainable, ...this._nonTrainable]; }
+
+  /** Weights that are not trained by gradient (plus all weights of a frozen layer). */
+  nonTrainableWeights(): Tensor[] { return this.trainable ? this._nonTrainable.slice() : this.weights(); }
+
+  /** Number of scalars in every weight, trainable or not (Keras' count_params). */
+  countParams(): number {
+    if (!this.built) {
+      throw new ValueError(`${this.label}: countParams() needs the layer built: apply it to an input or give inputShape`);
+    }
+    return this.paramCount();
+  }
+
+  protected paramCount(): number {
+    let n = 0;
+    for (const w of this.weights()) n += w.size;
+    return n;
+  }
+
+  /** Resets the gradients of the parameters to null. */
+  zeroGrad(): void { for (const p of this._trainable) p.zeroGrad(); }
+
+  /** Frees the parameters; the layer is unusable afterwards. */
+  dispose(): void {
+    for (const w of this.weights()) w.dispose();
+  }
+
+  /** Serialisable description: className and the options that rebuild it. */
+  toJSON(): LayerJSON {
+    const cfg: Record<string, unknown> = { name: this.name || this.baseName, ...this.config() };
+    if (!this.trainable) cfg.trainable = false;
+    if (this.declaredInputShape) cfg.inputShape = this.declaredInputShape.slice();
+    return { className: this.className, config: cfg };
+  }
+
+  /** Creates a trainable parameter: kept out of tidy, requires grad, named as Keras. */
+  protected addWeight(name: string, shape: readonly number[], init: Initializer, trainable = true): Tensor {
+    const t = keep(init.init(shape));
+    t.name = name;
+    if (trainable) { t.requireGrad(); this._trainable.push(t); }
+    else this._nonTrainable.push(t);
+    return t;
+  }
+
+  protected checkRank(shape: readonly number[], rank: number, what: string): void {
+    if (shape.length !== rank) {
+      throw new ShapeError(`${this.label}: expects ${what} (batch, ${rank === 3 ? 'height, width, channels' : `${rank} axes`}), got input of shape ${fmtBatchShape(shape)}`);
+    }
+  }
+}
+
+/** Keras style: (None, 7, 7, 64). */
+export function fmtBatchShape(shape: readonly number[]): string {
+  return `(None${shape.map((d) => `, ${d}`).join('')})`;
+}
+
+// ---- option checks (ValueError naming the layer and option) -------------------------------------
+
+export function optInt(layer: string, opts: Record<string, unknown>, key: string, dflt: number | undefined, min = 1): number {
+  const v = opts[key] ?? dflt;
+  if (v === undefined) throw new ValueError(`${layer}: option '${key}' is required`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new ValueError(`${layer}: option '${key}' must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+export function optNumber(layer: string, opts: Record<string, unknown>, key: string, dflt: number, lo: number, hi: number, loOpen = false, hiOpen = false): number {
+  const v = opts[key] ?? dflt;
+  const ok = typeof v === 'number' && Number.isFinite(v) && (loOpen ? v > lo : v >= lo) && (hiOpen ? v < hi : v <= hi);
+  if (!ok) {
+    throw new ValueError(`${layer}: option '${key}' must be a number in ${loOpen ? '(' : '['}${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${JSON.stringify(v)}`);
+  }
+  return v as number;
+}
+
+export function optBool(layer: string, opts: Record<string, unknown>, key: string, dflt: boolean): boolean {
+  const v = opts[key] ?? dflt;
+  if (typeof v !== 'boolean') throw new ValueError(`${layer}: option '${key}' must be a boolean, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function optPair(layer: string, opts: Record<string, unknown>, key: string, dflt: number | undefined, min = 1): [number, number] {
+  const v = opts[key] ?? dflt;
+  if (v === undefined) throw new ValueError(`${layer}: option '${key}' is required`);
+  const p = typeof v === 'number' ? [v, v] : v;
+  if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= min)) {
+    throw new ValueError(`${layer}: option '${key}' must be an integer >= ${min} or a pair [h, w] of them, got ${JSON.stringify(v)}`);
+  }
+  return [p[0], p[1]];
+}
+
+/** Explicit padding as [[top, bottom], [left, right]], or 'valid' / 'same'. */
+export type Padding = 'valid' | 'same' | [[number, number], [number, number]];
+
+export function optPadding(layer: string, opts: Record<string, unknown>, key = 'padding', dflt: 'valid' | 'same' = 'valid'): Padding {
+  const v = opts[key] ?? dflt;
+  if (v === 'valid' || v === 'same') return v;
+  const bad = (): never => {
+    throw new ValueError(`${layer}: option '${key}' must be 'valid', 'same', a non-negative integer, [padH, padW] or [[top, bottom], [left, right]], got ${JSON.stringify(v)}`);
+  };
+  const nn = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+  if (nn(v)) return [[v, v], [v, v]];
+  if (!Array.isArray(v) || v.length !== 2) return bad();
+  if (nn(v[0]) && nn(v[1])) return [[v[0], v[0]], [v[1], v[1]]];
+  if (v.every((p) => Array.isArray(p) && p.length === 2 && nn(p[0]) && nn(p[1]))) {
+    return [[v[0][0], v[0][1]], [v[1][0], v[1][1]]];
+  }
+  return bad();
+}
+
+export function optInitializer(layer: string, opts: Record<string, unknown>, key: string, dflt: InitializerSpec): Initializer {
+  return getInitializer((opts[key] ?? dflt) as InitializerSpec, `${layer}: option '${key}'`);
+}
+
+/** Rejects option keys a layer does not know (a typo would otherwise be silently ignored). */
+export function checkKeys(layer: string, opts: object | undefined, known: readonly string[]): void {
+  if (!opts) return;
+  const all = [...known, 'name', 'inputShape', 'trainable'];
+  for (const k of Object.keys(opts)) {
+    if (!all.includes(k)) throw new ValueError(`${layer}: unknown option '${k}' (known: ${all.join(', ')})`);
+  }
+}
+
+/** Output length of a windowed op along one axis (TensorFlow's rules). */
+export function windowOut(inSize: number, k: number, stride: number, dilation: number, padding: Padding, axis: 0 | 1): number {
+  const eff = dilation * (k - 1) + 1;
+  if (padding === 'same') return Math.ceil(inSize / stride);
+  if (padding === 'valid') return Math.floor((inSize - eff) / stride) + 1;
+  const [a, b] = padding[axis];
+  return Math.floor((inSize + a + b - eff) / stride) + 1;
+}
