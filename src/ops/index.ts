@@ -7,3 +7,4 @@ export * from './activations.js';
 export * from './reduce.js';
 export * from './shape.js';
 export * from './normalization.js';
+export * from './matmul.js';
