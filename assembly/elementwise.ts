@@ -318,7 +318,13 @@ const INV_SQRT_2PI: f64 = 0.39894228040143267794;
   if (op == RELU) return max<f32>(x, 0);
   if (op == LEAKY_RELU) return x > 0 ? x : p1 * x;
   if (op == ELU) return x > 0 ? x : p1 * Mathf.expm1(x);
-  if (op == GELU) { const d = <f64>x; return <f32>(d * normalCdf(d)); }
+  if (op == GELU) {
+    // Beyond |x| = 20, x * Phi(x) is -0 or x in float32; the guard also gives gelu(-inf) = -0.
+    if (x < -20) return -0.0;
+    if (x > 20) return x;
+    const d = <f64>x;
+    return <f32>(d * normalCdf(d));
+  }
   if (op == SIGMOID) {
     // exp of a non-positive argument only: no overflow, full relative accuracy for x << 0.
     if (x >= 0) return 1 / (1 + Mathf.exp(-x));
@@ -390,6 +396,8 @@ export function unary(op: i32, x: usize, out: usize, n: i32, p1: f32, p2: f32): 
   if (op == LEAKY_RELU) return x > 0 ? g : p1 * g;
   if (op == ELU) return x > 0 ? g : g * (y + p1);
   if (op == GELU) {
+    if (x < -20) return g * 0;
+    if (x > 20) return g;
     const d = <f64>x;
     return <f32>(<f64>g * (normalCdf(d) + d * INV_SQRT_2PI * Math.exp(-0.5 * d * d)));
   }
