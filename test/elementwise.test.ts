@@ -208,6 +208,24 @@ describe('gradients (finite differences)', () => {
   });
 });
 
+describe('Tensor methods', () => {
+  it('every op of API.md that reads naturally as a method is attached to Tensor', () => {
+    const names = ['add', 'sub', 'mul', 'div', 'neg', 'exp', 'log', 'sqrt', 'pow', 'abs', 'clip', 'maximum', 'minimum',
+      'relu', 'leakyRelu', 'elu', 'gelu', 'sigmoid', 'tanh', 'softmax', 'logSoftmax', 'sum', 'mean', 'max', 'argMax',
+      'reshape', 'flatten', 'transpose', 'concat', 'slice', 'pad', 'broadcastTo', 'dropout',
+      'matmul', 'conv2d', 'conv2dTranspose', 'maxPool2d', 'avgPool2d', 'globalAvgPool2d', 'globalMaxPool2d'];
+    const t = tensor([1]);
+    for (const n of names) expect(typeof (t as any)[n], n).toBe('function');
+    // not enumerable: they do not show up when a tensor is inspected or spread
+    expect(Object.keys(Object.getPrototypeOf(t))).not.toContain('add');
+  });
+  it('chains with numbers', () => {
+    const x = tensor([[1, 2], [3, 4]]);
+    expect(x.mul(2).add(1).sub(x).div(2).pow(2).neg().abs().sqrt().arraySync()).toEqual([[1, 1.5], [2, 2.5]]);
+    expect(x.matmul(x).arraySync()).toEqual([[7, 10], [15, 22]]);
+  });
+});
+
 describe('errors', () => {
   it('names the op and both shapes when shapes cannot broadcast', () => {
     expect(() => ops.add(tensor([[1, 2, 3], [4, 5, 6]]), tensor([1, 2, 3, 4]))).toThrow(new ShapeError('add: shapes [2,3] and [4] cannot broadcast'));

@@ -9,7 +9,7 @@ import { reshape, flatten, transpose, concat, slice, pad, broadcastTo } from './
 import { dropout } from './normalization.js';
 import { conv2d, conv2dTranspose, type Conv2dOptions, type Conv2dTransposeOptions } from './conv.js';
 import { maxPool2d, avgPool2d, globalAvgPool2d, globalMaxPool2d, type Pool2dOptions } from './pool.js';
-// TODO(matmul): add `matmul(b, {transposeA?, transposeB?})` here once src/ops/matmul.ts lands.
+import { matmul, type MatmulOptions } from './matmul.js';
 
 declare module '../tensor.js' {
   interface Tensor {
@@ -46,6 +46,7 @@ declare module '../tensor.js' {
     pad(paddings: readonly (readonly [number, number])[], value?: number): Tensor;
     broadcastTo(shape: readonly number[]): Tensor;
     dropout(rate: number, training?: boolean): Tensor;
+    matmul(b: Tensor, options?: MatmulOptions): Tensor;
     conv2d(w: Tensor, b?: Tensor | null, options?: Conv2dOptions): Tensor;
     conv2dTranspose(w: Tensor, b?: Tensor | null, options?: Conv2dTransposeOptions): Tensor;
     maxPool2d(options?: Pool2dOptions): Tensor;
@@ -91,6 +92,7 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   pad(paddings: readonly (readonly [number, number])[], value?: number) { return pad(this, paddings, value); },
   broadcastTo(shape: readonly number[]) { return broadcastTo(this, shape); },
   dropout(rate: number, training?: boolean) { return dropout(this, rate, training); },
+  matmul(b: Tensor, options?: MatmulOptions) { return matmul(this, b, options); },
   conv2d(w: Tensor, b?: Tensor | null, options?: Conv2dOptions) { return conv2d(this, w, b, options); },
   conv2dTranspose(w: Tensor, b?: Tensor | null, options?: Conv2dTransposeOptions) { return conv2dTranspose(this, w, b, options); },
   maxPool2d(options?: Pool2dOptions) { return maxPool2d(this, options); },
