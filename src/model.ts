@@ -231,10 +231,16 @@ export class Sequential {
       else throw new ValueError(`${this.name}.compile: unknown metric ${JSON.stringify(m)} (supported: 'accuracy')`);
     }
     const cfg = resolved.config;
+    this.bindOptimizer(opt);
     this.compiled = {
       optimizer: opt, loss: resolved, lossSpec: typeof loss === 'function' ? null : loss, accuracy,
       threshold: cfg?.fromLogits ? 0 : 0.5,
     };
+  }
+
+  /** Binds the model's parameters to an unbound optimizer (so `opt.step()` works without arguments). */
+  private bindOptimizer(opt: optim.Optimizer): void {
+    if (this.built && opt.params === null && typeof opt.bind === 'function') opt.bind(this.parameters());
   }
 
   /** The compiled optimizer (undefined before compile). */
@@ -279,6 +285,7 @@ export class Sequential {
     if (val) { history.valLoss = []; if (c.accuracy) history.valAccuracy = []; }
     const reporter = new ProgressReporter({ verbose, epochs, samples: nTrain, log: o.log });
     const params = this.parameters();
+    this.bindOptimizer(c.optimizer);
     this.stopTraining = false;
     let lastYield = nowMs();
     await callAll(hooks, 'onTrainBegin');
@@ -328,6 +335,7 @@ export class Sequential {
     this.checkLabels(y, 'trainOnBatch');
     const n = x.shape[0];
     if (n === 0) throw new ValueError('trainOnBatch: the batch is empty');
+    this.bindOptimizer(c.optimizer);
     const [loss, right] = this.step(c, this.parameters(), x, y, null, 0, n, undefined, true);
     return c.accuracy ? { loss, accuracy: right / n } : { loss };
   }

@@ -235,6 +235,42 @@ describe('learning', () => {
   });
 });
 
+describe('accuracy for every target kind', () => {
+  // pred rows: argmax 1, 0, 2, 2 (probabilities); single-unit logits: 2, -1, 0.5, -3
+  const probs = [[0.1, 0.8, 0.1], [0.7, 0.2, 0.1], [0.2, 0.3, 0.5], [0.3, 0.3, 0.4]];
+  const fixed = (values: number[][]) => {
+    // a model whose output is exactly its input (flatten of [C] samples)
+    const m = new Sequential([nn.flatten()], { inputShape: [values[0].length] });
+    return { m, x: tensor(values) };
+  };
+  it('int32 labels, float labels and one-hot targets: argmax', () => {
+    const { m, x } = fixed(probs);
+    m.compile({ optimizer: optim.sgd({ lr: 0.1 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    expect(m.evaluate(x, tensor(Int32Array.from([1, 0, 0, 2]), [4], 'int32')).accuracy).toBe(0.75);
+    expect(m.evaluate(x, tensor([1, 0, 2, 2])).accuracy).toBe(1);
+    m.compile({ optimizer: optim.sgd({ lr: 0.1 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    expect(m.evaluate(x, tensor([[0, 1, 0], [0, 0, 1], [0, 0, 1], [1, 0, 0]])).accuracy).toBe(0.5);
+    m.dispose();
+  });
+  it('a single output unit: threshold 0.5, or 0 with fromLogits', () => {
+    const { m, x } = fixed([[0.9], [0.2], [0.6], [0.4]]);
+    m.compile({ optimizer: optim.sgd({ lr: 0.1 }), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    expect(m.evaluate(x, tensor([[1], [0], [0], [0]])).accuracy).toBe(0.75);
+    expect(m.evaluate(x, tensor([1, 0, 1, 0])).accuracy).toBe(1);
+    const l = fixed([[2], [-1], [0.5], [-3]]);
+    l.m.compile({ optimizer: optim.sgd({ lr: 0.1 }), loss: { name: 'binaryCrossentropy', fromLogits: true }, metrics: ['accuracy'] });
+    expect(l.m.evaluate(l.x, tensor([1, 0, 0, 0])).accuracy).toBe(0.75);
+    m.dispose(); l.m.dispose();
+  });
+  it('compile binds the parameters, so opt.step() works without arguments', () => {
+    const m = smallModel();
+    const opt = optim.sgd({ lr: 0.1 });
+    m.compile({ optimizer: opt, loss: { name: 'sparseCategoricalCrossentropy', fromLogits: true } });
+    expect(opt.params).toHaveLength(4);
+    m.dispose();
+  });
+});
+
 describe('fit options', () => {
   const setup = () => {
     setSeed(6);

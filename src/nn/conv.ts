@@ -99,7 +99,7 @@ export class Conv2D extends Layer {
   }
 
   protected call(x: Tensor): Tensor {
-    const y = ops.conv2d(x, this.kernel, this.bias ?? undefined, {
+    const y = ops.conv2d(x, this.kernel!, this.bias ?? undefined, {
       strides: this.strides, padding: this.padding, dilation: this.dilation, groups: this.groups,
     });
     return applyActivation(this.activation, y);
@@ -181,7 +181,7 @@ export class DepthwiseConv2D extends Layer {
   protected call(x: Tensor): Tensor {
     const [kh, kw] = this.kernelSize;
     const c = x.shape[3];
-    const w = ops.reshape(this.kernel, [kh, kw, 1, c * this.depthMultiplier]);
+    const w = ops.reshape(this.kernel!, [kh, kw, 1, c * this.depthMultiplier]);
     const y = ops.conv2d(x, w, this.bias ?? undefined, {
       strides: this.strides, padding: this.padding, dilation: this.dilation, groups: c,
     });
@@ -258,7 +258,7 @@ export class Conv2DTranspose extends Layer {
   }
 
   protected call(x: Tensor): Tensor {
-    const y = ops.conv2dTranspose(x, this.kernel, this.bias ?? undefined, { strides: this.strides, padding: this.padding });
+    const y = ops.conv2dTranspose(x, this.kernel!, this.bias ?? undefined, { strides: this.strides, padding: this.padding });
     return applyActivation(this.activation, y);
   }
 

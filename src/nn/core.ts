@@ -58,7 +58,7 @@ export class Dense extends Layer {
   protected call(x: Tensor): Tensor {
     const f = x.shape[x.rank - 1];
     const x2 = x.rank === 2 ? x : ops.reshape(x, [x.size / f, f]);
-    let y = ops.matmul(x2, this.kernel);
+    let y = ops.matmul(x2, this.kernel!);
     if (this.bias) y = ops.add(y, this.bias);
     if (x.rank !== 2) y = ops.reshape(y, [...x.shape.slice(0, -1), this.units]);
     return applyActivation(this.activation, y);
@@ -176,7 +176,7 @@ export class PReLU extends Layer {
 
   // prelu(x) = relu(x) - alpha * relu(-x); alpha broadcasts over the batch (and shared axes).
   protected call(x: Tensor): Tensor {
-    return ops.sub(ops.relu(x), ops.mul(this.alpha, ops.relu(ops.neg(x))));
+    return ops.sub(ops.relu(x), ops.mul(this.alpha!, ops.relu(ops.neg(x))));
   }
 
   protected config(): Record<string, unknown> {
