@@ -448,9 +448,13 @@ const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
  * process with the flag so training uses the faster fused multiply-add kernels; then main().
  */
 export async function run(argv: string[], script: string): Promise<number> {
-  const wantsRelaxed = !argv.some((a, i) => (a === '--simd' && argv[i + 1] === 'baseline') || a === '--simd=baseline');
-  if (wantsRelaxed && argv[0] === 'train' && !process.execArgv.includes(RELAXED_FLAG) && !process.env.WASM_CNN_NO_REEXEC &&
-      !engineHasRelaxedSimd() && typeof process.versions.node === 'string') {
+  let wantsRelaxed = false;
+  if (argv[0] === 'train' && !argv.includes('--help') && !argv.includes('-h')) {
+    try {
+      wantsRelaxed = parseTrainArgs(argv.slice(1)).simd !== 'baseline';
+    } catch { /* main() reports the usage error */ }
+  }
+  if (wantsRelaxed && !process.execArgv.includes(RELAXED_FLAG) && !process.env.WASM_CNN_NO_REEXEC && !engineHasRelaxedSimd()) {
     const child = spawnSync(process.execPath, [...process.execArgv, RELAXED_FLAG, script, ...argv], {
       stdio: 'inherit', env: { ...process.env, WASM_CNN_NO_REEXEC: '1' },
     });
