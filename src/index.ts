@@ -49,3 +49,5 @@ export * as optim from './optim/index.js';
 export * as nn from './nn/index.js';
 export { Sequential } from './model.js';
 export * as data from './data/index.js';
+import './io/onnx-export.js';
+export { loadOnnx, type OnnxModel, type OnnxValueInfo } from './io/onnx-import.js';
