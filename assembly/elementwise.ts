@@ -3,7 +3,8 @@
 // unary ops and activations with their gradients, and the dropout mask.
 // Each kernel switches on the op code once, outside its loops: the loop helpers are inlined
 // with a constant op, so every (op, loop) pair compiles to its own branch-free loop.
-import { erf64, erfcPos } from './erf';
+import { erf64, erfcPos } from './mathfit';
+import { expV, expS, expm1V, expm1S, expRangeV, expAnyS } from './vmath';
 
 // Binary op codes (mirrored in src/ops/elementwise.ts).
 const ADD = 0;
@@ -311,13 +312,13 @@ const INV_SQRT_2PI: f64 = 0.39894228040143267794;
 // @ts-ignore: decorator
 @inline function uop(op: i32, x: f32, p1: f32, p2: f32): f32 {
   if (op == NEG) return -x;
-  if (op == EXP) return Mathf.exp(x);
+  if (op == EXP) return expAnyS(x);
   if (op == LOG) return Mathf.log(x);
   if (op == SQRT) return Mathf.sqrt(x);
   if (op == ABS) return Mathf.abs(x);
   if (op == RELU) return max<f32>(x, 0);
   if (op == LEAKY_RELU) return x > 0 ? x : p1 * x;
-  if (op == ELU) return x > 0 ? x : p1 * Mathf.expm1(x);
+  if (op == ELU) return x > 0 ? x : p1 * expm1S(max<f32>(x, -87)); // expm1(-87) is -1 in float32
   if (op == GELU) {
     // Beyond |x| = 20, x * Phi(x) is -0 or x in float32; the guard also gives gelu(-inf) = -0.
     if (x < -20) return -0.0;
@@ -327,17 +328,20 @@ const INV_SQRT_2PI: f64 = 0.39894228040143267794;
   }
   if (op == SIGMOID) {
     // exp of a non-positive argument only: no overflow, full relative accuracy for x << 0.
-    if (x >= 0) return 1 / (1 + Mathf.exp(-x));
-    const e = Mathf.exp(x);
-    return e / (1 + e);
+    const e = expAnyS(-Mathf.abs(x));
+    return (x >= 0 ? <f32>1 : e) / (1 + e);
   }
-  if (op == TANH) return Mathf.tanh(x);
+  if (op == TANH) {
+    // expm1(2|x|) / (expm1(2|x|) + 2): accurate near 0; tanh(9) is 1 in float32.
+    const e = expm1S(2 * min<f32>(Mathf.abs(x), 9));
+    return copysign<f32>(e / (e + 2), x);
+  }
   return min<f32>(max<f32>(x, p1), p2); // CLIP
 }
 
 // @ts-ignore: decorator
 @inline function uopSimd(op: i32): bool {
-  return op == NEG || op == SQRT || op == ABS || op == RELU || op == LEAKY_RELU || op == CLIP;
+  return op != LOG && op != GELU;
 }
 
 // @ts-ignore: decorator
@@ -347,7 +351,31 @@ const INV_SQRT_2PI: f64 = 0.39894228040143267794;
   if (op == ABS) return f32x4.abs(x);
   if (op == RELU) return f32x4.max(x, f32x4.splat(0));
   if (op == LEAKY_RELU) return v128.bitselect(x, f32x4.mul(x, f32x4.splat(p1)), f32x4.gt(x, f32x4.splat(0)));
+  if (op == ELU) {
+    const em = expm1V(f32x4.max(x, f32x4.splat(-87)));
+    return v128.bitselect(x, f32x4.mul(em, f32x4.splat(p1)), f32x4.gt(x, f32x4.splat(0)));
+  }
+  if (op == TANH) {
+    const e = expm1V(f32x4.mul(f32x4.splat(2), f32x4.min(f32x4.abs(x), f32x4.splat(9))));
+    const t = f32x4.div(e, f32x4.add(e, f32x4.splat(2)));
+    return v128.or(v128.and(t, i32x4.splat(0x7fffffff)), v128.and(x, i32x4.splat(0x80000000)));
+  }
+  // EXP and SIGMOID reach here only with every lane in the polynomial's range (see unaryLoop).
+  if (op == EXP) return expV(x);
+  if (op == SIGMOID) {
+    const e = expV(f32x4.neg(f32x4.abs(x)));
+    const num = v128.bitselect(f32x4.splat(1), e, f32x4.ge(x, f32x4.splat(0)));
+    return f32x4.div(num, f32x4.add(f32x4.splat(1), e));
+  }
   return f32x4.min(f32x4.max(x, f32x4.splat(p1)), f32x4.splat(p2)); // CLIP
+}
+
+/** Whether a vector can take the SIMD path (exp and sigmoid fall back to scalar outside the polynomial's range). */
+// @ts-ignore: decorator
+@inline function uvopOk(op: i32, x: v128): bool {
+  if (op == EXP) return expRangeV(x);
+  if (op == SIGMOID) return expRangeV(f32x4.neg(f32x4.abs(x)));
+  return true;
 }
 
 // @ts-ignore: decorator
@@ -356,7 +384,12 @@ const INV_SQRT_2PI: f64 = 0.39894228040143267794;
   if (uopSimd(op)) {
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
-      v128.store(out + o, uvop(op, v128.load(x + o), p1, p2));
+      const v = v128.load(x + o);
+      if (uvopOk(op, v)) {
+        v128.store(out + o, uvop(op, v, p1, p2));
+      } else {
+        for (let j: usize = 0; j < 16; j += 4) store<f32>(out + o + j, uop(op, load<f32>(x + o + j), p1, p2));
+      }
     }
   }
   for (; i < n; i++) {

@@ -3,6 +3,7 @@
 // sum / mean, max with its argmax, softmax and log-softmax (stable: shifted by the max),
 // and sumToShape, which reduces a broadcast gradient back to an input's shape.
 // Summation order is fixed by the shape alone, so results never depend on threads or engine.
+import { expV, expRangeV, expAnyS } from './vmath';
 
 /** out[o, i] = (sum_k x[o, k, i]) / divisor. divisor = 1 for sum, n for mean. */
 export function reduceSum(x: usize, out: usize, outer: i32, n: i32, inner: i32, divisor: f32): void {
@@ -162,6 +163,10 @@ export function sumToShape(src: usize, out: usize, outSize: i32, rank: i32, shap
  */
 export function softmax(x: usize, out: usize, outer: i32, n: i32, inner: i32, log: i32): void {
   const step = <usize>inner << 2;
+  if (inner == 1) {
+    for (let o = 0; o < outer; o++) softmaxRow(x + (<usize>o * <usize>n << 2), out + (<usize>o * <usize>n << 2), n, log);
+    return;
+  }
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const xs = x + ((<usize>o * <usize>n * <usize>inner + <usize>i) << 2);
@@ -171,7 +176,7 @@ export function softmax(x: usize, out: usize, outer: i32, n: i32, inner: i32, lo
       // An all -inf row has no finite shift; softmax is then undefined (NaN), as in PyTorch.
       let sum: f64 = 0;
       if (log) {
-        for (let k = 0; k < n; k++) sum += <f64>Mathf.exp(load<f32>(xs + <usize>k * step) - m);
+        for (let k = 0; k < n; k++) sum += <f64>expAnyS(load<f32>(xs + <usize>k * step) - m);
         const lse = <f32>Math.log(sum);
         for (let k = 0; k < n; k++) {
           const kk = <usize>k * step;
@@ -180,7 +185,7 @@ export function softmax(x: usize, out: usize, outer: i32, n: i32, inner: i32, lo
       } else {
         for (let k = 0; k < n; k++) {
           const kk = <usize>k * step;
-          const e = Mathf.exp(load<f32>(xs + kk) - m);
+          const e = expAnyS(load<f32>(xs + kk) - m);
           store<f32>(os + kk, e);
           sum += <f64>e;
         }
@@ -190,6 +195,74 @@ export function softmax(x: usize, out: usize, outer: i32, n: i32, inner: i32, lo
           store<f32>(os + kk, load<f32>(os + kk) / s);
         }
       }
+    }
+  }
+}
+
+/** Softmax / log-softmax of one contiguous row, vectorised (exp by the SIMD polynomial). */
+function softmaxRow(xs: usize, os: usize, n: i32, log: i32): void {
+  // max: four lanes, then combined
+  let k = 0;
+  let m = load<f32>(xs);
+  if (n >= 4) {
+    let vm = v128.load(xs);
+    for (k = 4; k + 4 <= n; k += 4) vm = f32x4.max(vm, v128.load(xs + (<usize>k << 2)));
+    m = max<f32>(max<f32>(f32x4.extract_lane(vm, 0), f32x4.extract_lane(vm, 1)),
+                 max<f32>(f32x4.extract_lane(vm, 2), f32x4.extract_lane(vm, 3)));
+  }
+  for (; k < n; k++) m = max<f32>(m, load<f32>(xs + (<usize>k << 2)));
+  // exp(x - m) into out, summed in f64 (two f64x2 accumulators, then the tail)
+  const vmax = f32x4.splat(m);
+  let acc0 = f64x2.splat(0);
+  let acc1 = f64x2.splat(0);
+  k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const o = <usize>k << 2;
+    const d = f32x4.sub(v128.load(xs + o), vmax);
+    let e: v128;
+    if (expRangeV(d)) {
+      e = expV(d);
+    } else {
+      e = f32x4.splat(0);
+      e = f32x4.replace_lane(e, 0, expAnyS(f32x4.extract_lane(d, 0)));
+      e = f32x4.replace_lane(e, 1, expAnyS(f32x4.extract_lane(d, 1)));
+      e = f32x4.replace_lane(e, 2, expAnyS(f32x4.extract_lane(d, 2)));
+      e = f32x4.replace_lane(e, 3, expAnyS(f32x4.extract_lane(d, 3)));
+    }
+    if (!log) v128.store(os + o, e);
+    acc0 = f64x2.add(acc0, f64x2.promote_low_f32x4(e));
+    acc1 = f64x2.add(acc1, f64x2.promote_low_f32x4(v128.shuffle<f32>(e, e, 2, 3, 0, 1)));
+  }
+  const acc = f64x2.add(acc0, acc1);
+  let sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  for (; k < n; k++) {
+    const o = <usize>k << 2;
+    const e = expAnyS(load<f32>(xs + o) - m);
+    if (!log) store<f32>(os + o, e);
+    sum += <f64>e;
+  }
+  k = 0;
+  if (log) {
+    const lse = <f32>Math.log(sum);
+    const vl = f32x4.splat(lse);
+    for (; k + 4 <= n; k += 4) {
+      const o = <usize>k << 2;
+      v128.store(os + o, f32x4.sub(f32x4.sub(v128.load(xs + o), vmax), vl));
+    }
+    for (; k < n; k++) {
+      const o = <usize>k << 2;
+      store<f32>(os + o, (load<f32>(xs + o) - m) - lse);
+    }
+  } else {
+    const s = <f32>sum;
+    const vs = f32x4.splat(s);
+    for (; k + 4 <= n; k += 4) {
+      const o = <usize>k << 2;
+      v128.store(os + o, f32x4.div(v128.load(os + o), vs));
+    }
+    for (; k < n; k++) {
+      const o = <usize>k << 2;
+      store<f32>(os + o, load<f32>(os + o) / s);
     }
   }
 }
@@ -213,7 +286,7 @@ export function softmaxBackward(y: usize, g: usize, gx: usize, outer: i32, n: i3
         const d = <f32>dot;
         for (let k = 0; k < n; k++) {
           const kk = <usize>k * step;
-          store<f32>(xs + kk, load<f32>(gs + kk) - Mathf.exp(load<f32>(ys + kk)) * d);
+          store<f32>(xs + kk, load<f32>(gs + kk) - expAnyS(load<f32>(ys + kk)) * d);
         }
       } else {
         for (let k = 0; k < n; k++) {

@@ -1,0 +1,88 @@
+// float32 exp and expm1 for the elementwise kernels, in f32x4 and as scalar twins that perform
+// the very same operations (so a value gives the same bits whichever loop it falls in).
+// exp(x) = 2^n * exp(r), n = round(x / ln2), r = x - n*ln2 (Cody-Waite: ln2 split in a 9-bit
+// head, exact in n*LN2_HI, and a tail), exp(r) from the fitted polynomial in mathfit.ts.
+// About 1 ulp; no FMA (plain mul + add), so baseline and relaxed builds agree.
+// Valid for x in [EXP_LO, EXP_HI] (2^n stays a normal float); callers handle the rest.
+import { EXP_Q0, EXP_Q1, EXP_Q2, EXP_Q3, EXP_Q4, EXP_Q5 } from './mathfit';
+
+export const EXP_LO: f32 = -87.0;
+export const EXP_HI: f32 = 88.0;
+const LOG2E: f32 = 1.44269504;
+const LN2_HI: f32 = 0.693359375;
+const LN2_LO: f32 = -2.12194440e-4;
+
+/** expm1(r) for |r| <= ln2/2: r + r^2 * Q(r). */
+// @ts-ignore: decorator
+@inline function polyV(r: v128): v128 {
+  let q = f32x4.splat(EXP_Q5);
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q4));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q3));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q2));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q1));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q0));
+  return f32x4.add(r, f32x4.mul(f32x4.mul(r, r), q));
+}
+
+// @ts-ignore: decorator
+@inline function polyS(r: f32): f32 {
+  let q = EXP_Q5;
+  q = q * r + EXP_Q4;
+  q = q * r + EXP_Q3;
+  q = q * r + EXP_Q2;
+  q = q * r + EXP_Q1;
+  q = q * r + EXP_Q0;
+  return r + (r * r) * q;
+}
+
+/** True when every lane is in [EXP_LO, EXP_HI] (false for NaN). */
+// @ts-ignore: decorator
+@inline export function expRangeV(x: v128): bool {
+  return i32x4.all_true(v128.and(f32x4.ge(x, f32x4.splat(EXP_LO)), f32x4.le(x, f32x4.splat(EXP_HI))));
+}
+
+// @ts-ignore: decorator
+@inline export function expRangeS(x: f32): bool {
+  return x >= EXP_LO && x <= EXP_HI;
+}
+
+/** exp(x), lanes in [EXP_LO, EXP_HI]. */
+// @ts-ignore: decorator
+@inline export function expV(x: v128): v128 {
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
+  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(f32x4.add(polyV(r), f32x4.splat(1)), scale);
+}
+
+// @ts-ignore: decorator
+@inline export function expS(x: f32): f32 {
+  const n = nearest<f32>(x * LOG2E);
+  const r = (x - n * LN2_HI) - n * LN2_LO;
+  const scale = reinterpret<f32>((<i32>n + 127) << 23);
+  return (polyS(r) + 1) * scale;
+}
+
+/** expm1(x) = 2^n * expm1(r) + (2^n - 1): full relative accuracy near 0. Lanes in [EXP_LO, EXP_HI] or NaN (gives NaN). */
+// @ts-ignore: decorator
+@inline export function expm1V(x: v128): v128 {
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
+  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.add(f32x4.mul(polyV(r), scale), f32x4.sub(scale, f32x4.splat(1)));
+}
+
+// @ts-ignore: decorator
+@inline export function expm1S(x: f32): f32 {
+  if (x != x) return x;
+  const n = nearest<f32>(x * LOG2E);
+  const r = (x - n * LN2_HI) - n * LN2_LO;
+  const scale = reinterpret<f32>((<i32>n + 127) << 23);
+  return polyS(r) * scale + (scale - 1);
+}
+
+/** exp(x) for any x: the polynomial in range, AssemblyScript's Mathf.exp outside (overflow, denormals, NaN). */
+// @ts-ignore: decorator
+@inline export function expAnyS(x: f32): f32 {
+  return expRangeS(x) ? expS(x) : Mathf.exp(x);
+}
