@@ -72,14 +72,22 @@ export function firstLabelOutOfRange(labels: usize, n: i32, c: i32): i32 {
 /**
  * Per-channel mean and biased variance of x [rows, c] (two passes, f64 accumulation, rows in
  * order so the result never depends on anything but the data). `scratch` holds 2*c f64.
+ * Channel pairs go through f64x2 lanes: the same f64 operations, in the same order, as scalar.
  */
 export function bnMoments(x: usize, rows: i32, c: i32, mean: usize, variance: usize, scratch: usize): void {
   const acc = scratch;
   const mu = scratch + (<usize>c << 3);
+  const c2 = c & ~1;
   for (let j = 0; j < c; j++) store<f64>(acc + (<usize>j << 3), 0);
   for (let i = 0; i < rows; i++) {
     const row = x + (<usize>i * <usize>c << 2);
-    for (let j = 0; j < c; j++) {
+    let j = 0;
+    for (; j < c2; j += 2) {
+      const a = acc + (<usize>j << 3);
+      const v = f64x2.promote_low_f32x4(v128.load64_zero(row + (<usize>j << 2)));
+      v128.store(a, f64x2.add(v128.load(a), v));
+    }
+    for (; j < c; j++) {
       const a = acc + (<usize>j << 3);
       store<f64>(a, load<f64>(a) + <f64>load<f32>(row + (<usize>j << 2)));
     }
@@ -91,7 +99,13 @@ export function bnMoments(x: usize, rows: i32, c: i32, mean: usize, variance: us
   }
   for (let i = 0; i < rows; i++) {
     const row = x + (<usize>i * <usize>c << 2);
-    for (let j = 0; j < c; j++) {
+    let j = 0;
+    for (; j < c2; j += 2) {
+      const a = acc + (<usize>j << 3);
+      const d = f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(row + (<usize>j << 2))), v128.load(mu + (<usize>j << 3)));
+      v128.store(a, f64x2.add(v128.load(a), f64x2.mul(d, d)));
+    }
+    for (; j < c; j++) {
       const a = acc + (<usize>j << 3);
       const d = <f64>load<f32>(row + (<usize>j << 2)) - load<f64>(mu + (<usize>j << 3));
       store<f64>(a, load<f64>(a) + d * d);
@@ -138,15 +152,27 @@ export function bnForward(x: usize, rows: i32, c: i32, mean: usize, variance: us
  * Gradients of bnForward. dbeta = sum g, dgamma = sum g * xhat. With `training` the mean and
  * variance are the batch's own, so dx = gamma*invstd/rows * (rows*g - dbeta - xhat*dgamma);
  * otherwise they are constants and dx = g * gamma * invstd. `scratch` holds 2*c f64.
+ * Vector paths do per lane exactly the scalar operations (no FMA), so results do not change.
  */
 export function bnBackward(x: usize, g: usize, rows: i32, c: i32, mean: usize, invstd: usize, gamma: usize,
                            dx: usize, dgamma: usize, dbeta: usize, training: i32, scratch: usize): void {
   const sg = scratch;
   const sgx = scratch + (<usize>c << 3);
+  const c2 = c & ~1;
   for (let j = 0; j < c; j++) { store<f64>(sg + (<usize>j << 3), 0); store<f64>(sgx + (<usize>j << 3), 0); }
   for (let i = 0; i < rows; i++) {
     const base = <usize>i * <usize>c << 2;
-    for (let j = 0; j < c; j++) {
+    let j = 0;
+    for (; j < c2; j += 2) {
+      const o = <usize>j << 2;
+      const o8 = <usize>j << 3;
+      const gv = f64x2.promote_low_f32x4(v128.load64_zero(g + base + o));
+      const xhat = f64x2.promote_low_f32x4(f32x4.mul(
+        f32x4.sub(v128.load64_zero(x + base + o), v128.load64_zero(mean + o)), v128.load64_zero(invstd + o)));
+      v128.store(sg + o8, f64x2.add(v128.load(sg + o8), gv));
+      v128.store(sgx + o8, f64x2.add(v128.load(sgx + o8), f64x2.mul(gv, xhat)));
+    }
+    for (; j < c; j++) {
       const o = <usize>j << 2;
       const gv = <f64>load<f32>(g + base + o);
       const xhat = <f64>((load<f32>(x + base + o) - load<f32>(mean + o)) * load<f32>(invstd + o));
@@ -158,10 +184,23 @@ export function bnBackward(x: usize, g: usize, rows: i32, c: i32, mean: usize, i
     store<f32>(dbeta + (<usize>j << 2), <f32>load<f64>(sg + (<usize>j << 3)));
     store<f32>(dgamma + (<usize>j << 2), <f32>load<f64>(sgx + (<usize>j << 3)));
   }
+  const vec = (c & 3) == 0;
   if (training) {
     const inv = <f32>1 / <f32>rows;
+    const vinv = f32x4.splat(inv);
     for (let i = 0; i < rows; i++) {
       const base = <usize>i * <usize>c << 2;
+      if (vec) {
+        for (let j = 0; j < c; j += 4) {
+          const o = <usize>j << 2;
+          const is = v128.load(invstd + o);
+          const xhat = f32x4.mul(f32x4.sub(v128.load(x + base + o), v128.load(mean + o)), is);
+          const t = f32x4.sub(v128.load(g + base + o),
+            f32x4.mul(f32x4.add(v128.load(dbeta + o), f32x4.mul(xhat, v128.load(dgamma + o))), vinv));
+          v128.store(dx + base + o, f32x4.mul(f32x4.mul(v128.load(gamma + o), is), t));
+        }
+        continue;
+      }
       for (let j = 0; j < c; j++) {
         const o = <usize>j << 2;
         const is = load<f32>(invstd + o);
@@ -173,6 +212,13 @@ export function bnBackward(x: usize, g: usize, rows: i32, c: i32, mean: usize, i
   } else {
     for (let i = 0; i < rows; i++) {
       const base = <usize>i * <usize>c << 2;
+      if (vec) {
+        for (let j = 0; j < c; j += 4) {
+          const o = <usize>j << 2;
+          v128.store(dx + base + o, f32x4.mul(f32x4.mul(v128.load(g + base + o), v128.load(gamma + o)), v128.load(invstd + o)));
+        }
+        continue;
+      }
       for (let j = 0; j < c; j++) {
         const o = <usize>j << 2;
         store<f32>(dx + base + o, load<f32>(g + base + o) * load<f32>(gamma + o) * load<f32>(invstd + o));
