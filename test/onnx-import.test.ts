@@ -1,0 +1,208 @@
+// loadOnnx: small CNNs exported from PyTorch (test/fixtures/onnx/gen_onnx.py: residual block,
+// depthwise-separable block, batch norms, max/avg/global pools, flatten + Gemm, softmax) must
+// match PyTorch's outputs within 1e-4; corrupt or truncated bytes and unsupported ops or
+// attributes throw FormatError (a fast-check fuzz of random corruptions: a model or a
+// FormatError, never another error or a hang).
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { loadOnnx, tensor, backendInfo, FormatError, ShapeError, ValueError, DisposedError, ops, type Tensor } from '../src/index.js';
+import { loadOnnxSync } from '../src/io/onnx-import.js';
+import { encodeModel, AT, DT, type ModelMsg, type NodeMsg, type TensorMsg, type AttributeMsg } from '../src/io/onnx-proto.js';
+
+const dir = new URL('./fixtures/onnx/', import.meta.url);
+const expected = JSON.parse(readFileSync(new URL('expected.json', dir), 'utf8')) as {
+  models: Record<string, { opset: number; inputShape: number[]; input: number[]; outputShape: number[]; output: number[] }>;
+};
+const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`${name}.onnx`, dir)));
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe('PyTorch exports match PyTorch within 1e-4', () => {
+  it.each(Object.keys(expected.models))('%s', async (name) => {
+    const e = expected.models[name];
+    const net = await loadOnnx(fixture(name));
+    expect(net.inputNames).toEqual(['input']);
+    expect(net.outputNames).toEqual(['output']);
+    expect(net.opset).toBe(e.opset);
+    const x = tensor(e.input, e.inputShape);
+    const y = net.predict(x);
+    expect(y.shape).toEqual(e.outputShape);
+    const diff = maxAbsDiff(y.dataSync(), e.output);
+    console.log(`onnx import ${name}: max |ours - PyTorch| = ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThan(1e-4);
+    // run() gives the same, and a second run the same values again (no state kept).
+    const again = net.run({ input: x }).output;
+    expect(maxAbsDiff(again.dataSync(), y.dataSync())).toBe(0);
+    x.dispose(); y.dispose(); again.dispose();
+    net.dispose();
+  });
+
+  it('a dynamic batch (view(x.size(0), -1)) runs with another batch size', async () => {
+    const e = expected.models.view_mlp;
+    const net = await loadOnnx(fixture('view_mlp'));
+    expect(net.inputs[0].shape).toEqual(['batch', 1, 12, 12]);
+    const per = e.input.length / e.inputShape[0];
+    const x1 = tensor(e.input.slice(per), [1, ...e.inputShape.slice(1)]);
+    const y1 = net.predict(x1);
+    expect(y1.shape).toEqual([1, 4]);
+    expect(maxAbsDiff(y1.dataSync(), e.output.slice(4))).toBeLessThan(1e-4);
+    net.dispose();
+  });
+
+  it('a wrong input shape is a ShapeError naming the input; runs and errors free their intermediates', async () => {
+    const net = await loadOnnx(fixture('residual'));
+    const e = expected.models.residual;
+    const x = tensor(e.input, e.inputShape);
+    net.predict(x).dispose(); // warm up (workspaces)
+    const live = backendInfo().liveTensors;
+    net.predict(x).dispose();
+    expect(backendInfo().liveTensors).toBe(live);
+    const small = tensor(new Float32Array(2 * 3 * 8 * 8), [2, 3, 8, 8]);
+    expect(() => net.predict(small)).toThrow(ShapeError);
+    expect(() => net.predict(small)).toThrow(/input 'input' has shape \[2,3,8,8\] but the graph expects \[2,3,16,16\]/);
+    expect(() => net.run({})).toThrow(ValueError);
+    expect(() => net.run({ input: x, other: x })).toThrow(/'other' is not an input/);
+    expect(backendInfo().liveTensors).toBe(live + 1);
+    small.dispose(); x.dispose();
+    net.dispose();
+    expect(() => net.predict(x)).toThrow(DisposedError);
+  });
+
+  it('an error inside the graph names the node, keeps its class and leaks nothing', async () => {
+    // Reshape to a fixed [3, 5] fails at run time for an input of 12 values.
+    const bytes = model([node('Relu', ['x'], ['r']), node('Reshape', ['r', 's'], ['y'], [], 'to_3x5')], [i64('s', [3, 5])], [['x', ['n', 'm']]], ['y']);
+    const net = await loadOnnx(bytes);
+    const x = tensor(new Float32Array(12), [3, 4]);
+    const live = backendInfo().liveTensors;
+    expect(() => net.predict(x)).toThrow(ShapeError);
+    expect(() => net.predict(x)).toThrow(/node 'to_3x5' \(Reshape\): reshape: cannot reshape \[3,4\]/);
+    expect(backendInfo().liveTensors).toBe(live);
+    const ok = net.predict(tensor(new Float32Array(15).fill(-1), [5, 3]));
+    expect(ok.shape).toEqual([3, 5]);
+    net.dispose();
+  });
+});
+
+// ---- hand-made graphs (reference: the same graph's semantics computed here) -------------------
+
+const f32 = (name: string, dims: number[], values: number[] | Float32Array): TensorMsg => {
+  const v = Float32Array.from(values);
+  return { name, dims, dataType: DT.FLOAT, rawData: new Uint8Array(v.buffer) };
+};
+const i64 = (name: string, values: number[]): TensorMsg => ({ name, dims: [values.length], dataType: DT.INT64, int64Data: values });
+const ints = (name: string, v: number[]): AttributeMsg => ({ name, type: AT.INTS, ints: v });
+const int = (name: string, v: number): AttributeMsg => ({ name, type: AT.INT, i: v });
+const flt = (name: string, v: number): AttributeMsg => ({ name, type: AT.FLOAT, f: v });
+const str = (name: string, v: string): AttributeMsg => ({ name, type: AT.STRING, s: new TextEncoder().encode(v) });
+const node = (opType: string, input: string[], output: string[], attribute: AttributeMsg[] = [], name = output[0]): NodeMsg =>
+  ({ opType, input, output, name, attribute });
+
+function model(nodes: NodeMsg[], inits: TensorMsg[], inputs: [string, (number | string)[]][], outputs: string[], opset = 13): Uint8Array {
+  const vi = (name: string, dims?: (number | string)[]) => ({
+    name,
+    type: { tensorType: { elemType: DT.FLOAT, ...(dims ? { shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } : {}) } },
+  });
+  const m: ModelMsg = {
+    irVersion: 7, opsetImport: [{ domain: '', version: opset }], producerName: 'test',
+    graph: { name: 'g', node: nodes, initializer: inits, input: inputs.map(([n, d]) => vi(n, d)), output: outputs.map((n) => vi(n)) },
+  };
+  return encodeModel(m);
+}
+
+describe('hand-made graphs', () => {
+  it('Gemm alpha/beta/transA/transB, Dropout and Identity, Clip with attributes (opset 6)', async () => {
+    // Y = 0.5 * A^T B^T + 2 * C, A given as [K, M].
+    const A = [1, 2, 3, 4, 5, 6]; // [K=3, M=2]
+    const B = [1, 0, -1, 2, 1, 0]; // [N=2, K=3]
+    const C = [0.25, -0.5]; // [N]
+    const bytes = model([
+      node('Gemm', ['a', 'b', 'c'], ['g'], [flt('alpha', 0.5), flt('beta', 2), int('transA', 1), int('transB', 1)]),
+      node('Dropout', ['g'], ['d'], [flt('ratio', 0.3)]),
+      node('Identity', ['d'], ['i']),
+      node('Clip', ['i'], ['y'], [flt('min', -1), flt('max', 3)]),
+    ], [f32('b', [2, 3], B), f32('c', [2], C)], [['a', [3, 2]]], ['y'], 6);
+    const net = await loadOnnx(bytes);
+    const y = net.predict(tensor(A, [3, 2])).dataSync();
+    const want: number[] = [];
+    for (let m = 0; m < 2; m++) {
+      for (let n = 0; n < 2; n++) {
+        let s = 0;
+        for (let k = 0; k < 3; k++) s += A[k * 2 + m] * B[n * 3 + k];
+        want.push(Math.min(3, Math.max(-1, 0.5 * s + 2 * C[n])));
+      }
+    }
+    expect(maxAbsDiff(y, want)).toBeLessThan(1e-6);
+  });
+
+  it('Reshape with 0 and -1, Transpose, Concat, Softmax before opset 13 (flattened axes)', async () => {
+    const x = Array.from({ length: 24 }, (_, i) => (i % 7) - 3);
+    const bytes = model([
+      node('Reshape', ['x', 's'], ['r']), // [2, 3, 4] -> [2, 0, -1] = [2, 3, 4]... then [2, 12]
+      node('Reshape', ['r', 's2'], ['r2']),
+      node('Softmax', ['r2'], ['y'], [int('axis', 1)]),
+    ], [i64('s', [2, 0, -1]), i64('s2', [0, -1])], [['x', [2, 3, 4]]], ['y'], 11);
+    const net = await loadOnnx(bytes);
+    const y = net.predict(tensor(x, [2, 3, 4]));
+    expect(y.shape).toEqual([2, 12]);
+    const want = (ops.softmax(tensor(x, [2, 12]), -1) as Tensor).dataSync();
+    expect(maxAbsDiff(y.dataSync(), want)).toBeLessThan(1e-6);
+  });
+
+  it('an unsupported op is a FormatError naming the node and op type', async () => {
+    const bytes = model([node('Relu', ['x'], ['r']), node('Resize', ['r'], ['y'], [], 'upsample_1')], [], [['x', [1, 2, 4, 4]]], ['y']);
+    await expect(loadOnnx(bytes)).rejects.toThrow(FormatError);
+    await expect(loadOnnx(bytes)).rejects.toThrow(/node 'upsample_1' \(Resize\)/);
+  });
+
+  it('an unsupported attribute value is a FormatError naming the node', async () => {
+    const bytes = model([node('MaxPool', ['x'], ['y'], [ints('kernel_shape', [2, 2]), ints('dilations', [2, 2])], 'mp')], [], [['x', [1, 1, 4, 4]]], ['y']);
+    await expect(loadOnnx(bytes)).rejects.toThrow(/node 'mp' \(MaxPool\): dilations/);
+    const bytes2 = model([node('Conv', ['x', 'w'], ['y'], [str('auto_pad', 'WEIRD')], 'c')], [f32('w', [1, 1, 1, 1], [1])], [['x', [1, 1, 4, 4]]], ['y']);
+    await expect(loadOnnx(bytes2)).rejects.toThrow(/node 'c' \(Conv\): auto_pad 'WEIRD'/);
+  });
+});
+
+// ---- corrupt bytes ----------------------------------------------------------------------------
+
+function loadOrFormatError(bytes: Uint8Array): 'ok' | 'format' {
+  try {
+    const net = loadOnnxSync(bytes);
+    net.dispose();
+    return 'ok';
+  } catch (e) {
+    if (e instanceof FormatError) return 'format';
+    throw e;
+  }
+}
+
+describe('corrupt bytes', () => {
+  const good = fixture('batchnorm_pools');
+
+  it('empty, garbage and truncated bytes are FormatErrors', async () => {
+    await expect(loadOnnx(new Uint8Array(0))).rejects.toThrow(FormatError);
+    await expect(loadOnnx(new TextEncoder().encode('definitely not a protobuf'))).rejects.toThrow(FormatError);
+    for (const n of [1, 10, 100, good.length >> 1, good.length - 1]) {
+      await expect(loadOnnx(good.subarray(0, n))).rejects.toThrow(FormatError);
+    }
+    await expect(loadOnnx('nope' as unknown as Uint8Array)).rejects.toThrow(ValueError);
+  });
+
+  it('random corruptions load or throw FormatError (fuzz)', () => {
+    fc.assert(fc.property(
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+      fc.nat(), fc.boolean(),
+      (edits, cut, truncate) => {
+        const b = good.slice();
+        for (const [at, v] of edits) b[at % b.length] = v;
+        const bytes = truncate ? b.subarray(0, cut % b.length) : b;
+        expect(['ok', 'format']).toContain(loadOrFormatError(bytes));
+      },
+    ), { numRuns: 300, seed: 42 });
+  });
+});
