@@ -288,67 +288,289 @@ export function reluGradFromOutput(y: usize, g: usize, out: usize, n: i32): void
   return v;
 }
 
+/**
+ * Depthwise forward (any multiplier m). Output columns whose window row lies wholly inside the
+ * image go four at a time, so each weight vector loaded serves four pixels; the border columns
+ * go one at a time with the taps clipped.
+ */
 export function depthwiseForward(args: usize, x: usize, w: usize, bias: usize, y: usize, act: i32): void {
   const a = changetype<ConvArgs>(args);
-  const N = a.batch, H = a.inH, W = a.inW, C = a.inC, Ho = a.outH, Wo = a.outW, CO = a.outC;
+  const N = a.batch, H = a.inH, W = a.inW, Ho = a.outH, Wo = a.outW, CO = a.outC;
   const kH = a.kH, kW = a.kW, sh = a.strideH, sw = a.strideW, dh = a.dilH, dw = a.dilW;
-  const m = CO / C;
-  const zero = f32x4.splat(0);
+  const m = CO / a.inC;
+  // Output columns [owA, owB) have all kW taps inside the image.
+  const owA = min(Wo, ceilDiv(a.padLeft, sw));
+  const last = W - 1 + a.padLeft - (kW - 1) * dw;
+  const owB = max(owA, last < 0 ? 0 : min(Wo, last / sw + 1));
   for (let n = 0; n < N; n++) {
     for (let oh = 0; oh < Ho; oh++) {
       const ih0 = oh * sh - a.padTop;
       const khLo = ih0 < 0 ? ceilDiv(-ih0, dh) : 0;
       const khHi = min(kH, ceilDiv(H - ih0, dh));
-      for (let ow = 0; ow < Wo; ow++) {
-        const iw0 = ow * sw - a.padLeft;
-        const kwLo = iw0 < 0 ? ceilDiv(-iw0, dw) : 0;
-        const kwHi = min(kW, ceilDiv(W - iw0, dw));
-        const yp = y + off(((n * Ho + oh) * Wo + ow) * CO);
-        let co = 0;
-        if (m == 1) {
-          for (; co + 8 <= CO; co += 8) {
-            let acc0 = bias ? v128.load(bias + off(co)) : zero;
-            let acc1 = bias ? v128.load(bias + off(co), 16) : zero;
-            for (let kh = khLo; kh < khHi; kh++) {
-              const xrow = x + off(((n * H + ih0 + kh * dh) * W + iw0) * C + co);
-              const wrow = w + off(kh * kW * CO + co);
-              for (let kw = kwLo; kw < kwHi; kw++) {
-                const xp = xrow + off(kw * dw * C);
-                const wp = wrow + off(kw * CO);
-                acc0 = madd(v128.load(xp), v128.load(wp), acc0);
-                acc1 = madd(v128.load(xp, 16), v128.load(wp, 16), acc1);
-              }
-            }
-            if (act == 1) { acc0 = f32x4.max(acc0, zero); acc1 = f32x4.max(acc1, zero); }
-            v128.store(yp + off(co), acc0);
-            v128.store(yp + off(co), acc1, 16);
-          }
+      // x at (n, ih0, 0): rows outside the image are never read (kh in [khLo, khHi)).
+      const xrow = x + off((n * H + ih0) * W * a.inC);
+      const yrow = y + off((n * Ho + oh) * Wo * CO);
+      let ow = 0;
+      for (; ow < owA; ow++) dwPixel(a, xrow, w, bias, yrow, act, khLo, khHi, ow, m);
+      if (m == 1) for (; ow + 4 <= owB; ow += 4) dwQuad1(a, xrow, w, bias, yrow, act, khLo, khHi, ow);
+      else for (; ow + 4 <= owB; ow += 4) dwQuadM(a, xrow, w, bias, yrow, act, khLo, khHi, ow, m);
+      for (; ow < Wo; ow++) dwPixel(a, xrow, w, bias, yrow, act, khLo, khHi, ow, m);
+    }
+  }
+}
+
+/** One output pixel of a depthwise conv, taps clipped to the image. */
+function dwPixel(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, act: i32,
+                 khLo: i32, khHi: i32, ow: i32, m: i32): void {
+  const W = a.inW, C = a.inC, CO = a.outC, kW = a.kW, dh = a.dilH, dw = a.dilW;
+  const iw0 = ow * a.strideW - a.padLeft;
+  const kwLo = iw0 < 0 ? ceilDiv(-iw0, dw) : 0;
+  const kwHi = min(kW, ceilDiv(W - iw0, dw));
+  const yp = yrow + off(ow * CO);
+  const xrowStep = off(dh * W * C), tapStep = off(dw * C);
+  const zero = f32x4.splat(0);
+  if (m == 1) {
+    let c = 0;
+    for (; c + 8 <= C; c += 8) {
+      let acc0 = bias ? v128.load(bias + off(c)) : zero;
+      let acc1 = bias ? v128.load(bias + off(c), 16) : zero;
+      let xr = xrow + off((iw0 + kwLo * dw) * C + c) + <usize>khLo * xrowStep;
+      for (let kh = khLo; kh < khHi; kh++) {
+        let xp = xr;
+        let wp = w + off((kh * kW + kwLo) * C + c);
+        for (let kw = kwLo; kw < kwHi; kw++) {
+          acc0 = madd(v128.load(xp), v128.load(wp), acc0);
+          acc1 = madd(v128.load(xp, 16), v128.load(wp, 16), acc1);
+          xp += tapStep; wp += off(C);
         }
-        for (; co + 4 <= CO; co += 4) {
-          let acc = bias ? v128.load(bias + off(co)) : zero;
-          for (let kh = khLo; kh < khHi; kh++) {
-            const xrow = x + off(((n * H + ih0 + kh * dh) * W + iw0) * C);
-            const wrow = w + off(kh * kW * CO + co);
-            for (let kw = kwLo; kw < kwHi; kw++) {
-              const xp = xrow + off(kw * dw * C);
-              const xv = m == 1 ? v128.load(xp + off(co)) : gatherX(xp, co, m);
-              acc = madd(xv, v128.load(wrow + off(kw * CO)), acc);
-            }
-          }
-          if (act == 1) acc = f32x4.max(acc, zero);
-          v128.store(yp + off(co), acc);
+        xr += xrowStep;
+      }
+      if (act == 1) { acc0 = f32x4.max(acc0, zero); acc1 = f32x4.max(acc1, zero); }
+      v128.store(yp + off(c), acc0);
+      v128.store(yp + off(c), acc1, 16);
+    }
+    for (; c + 4 <= C; c += 4) {
+      let acc = bias ? v128.load(bias + off(c)) : zero;
+      let xr = xrow + off((iw0 + kwLo * dw) * C + c) + <usize>khLo * xrowStep;
+      for (let kh = khLo; kh < khHi; kh++) {
+        let xp = xr;
+        let wp = w + off((kh * kW + kwLo) * C + c);
+        for (let kw = kwLo; kw < kwHi; kw++) {
+          acc = madd(v128.load(xp), v128.load(wp), acc);
+          xp += tapStep; wp += off(C);
         }
-        for (; co < CO; co++) {
-          let s: f32 = bias ? load<f32>(bias + off(co)) : 0;
-          const ci = co / m;
-          for (let kh = khLo; kh < khHi; kh++) {
-            const xrow = x + off(((n * H + ih0 + kh * dh) * W + iw0) * C + ci);
-            const wrow = w + off(kh * kW * CO + co);
-            for (let kw = kwLo; kw < kwHi; kw++) s += load<f32>(xrow + off(kw * dw * C)) * load<f32>(wrow + off(kw * CO));
-          }
-          if (act == 1 && s < 0) s = 0;
-          store<f32>(yp + off(co), s);
+        xr += xrowStep;
+      }
+      if (act == 1) acc = f32x4.max(acc, zero);
+      v128.store(yp + off(c), acc);
+    }
+    for (; c < C; c++) store<f32>(yp + off(c), dwScalar(a, xrow, w, bias, act, khLo, khHi, kwLo, kwHi, iw0, c, c));
+    return;
+  }
+  // m > 1: input channel ci feeds output channels ci*m .. ci*m+m-1 (x broadcast).
+  for (let ci = 0; ci < C; ci++) {
+    let j = 0;
+    for (; j + 4 <= m; j += 4) {
+      const co = ci * m + j;
+      let acc = bias ? v128.load(bias + off(co)) : zero;
+      let xr = xrow + off((iw0 + kwLo * dw) * C + ci) + <usize>khLo * xrowStep;
+      for (let kh = khLo; kh < khHi; kh++) {
+        let xp = xr;
+        let wp = w + off((kh * kW + kwLo) * CO + co);
+        for (let kw = kwLo; kw < kwHi; kw++) {
+          acc = madd(v128.load32_splat(xp), v128.load(wp), acc);
+          xp += tapStep; wp += off(CO);
         }
+        xr += xrowStep;
+      }
+      if (act == 1) acc = f32x4.max(acc, zero);
+      v128.store(yp + off(co), acc);
+    }
+    for (; j < m; j++) {
+      const co = ci * m + j;
+      store<f32>(yp + off(co), dwScalar(a, xrow, w, bias, act, khLo, khHi, kwLo, kwHi, iw0, ci, co));
+    }
+  }
+}
+
+/** One output value: input channel ci, output channel co, taps [khLo,khHi) x [kwLo,kwHi). */
+@inline function dwScalar(a: ConvArgs, xrow: usize, w: usize, bias: usize, act: i32,
+                          khLo: i32, khHi: i32, kwLo: i32, kwHi: i32, iw0: i32, ci: i32, co: i32): f32 {
+  const W = a.inW, C = a.inC, CO = a.outC, kW = a.kW;
+  let s: f32 = bias ? load<f32>(bias + off(co)) : 0;
+  for (let kh = khLo; kh < khHi; kh++) {
+    const xr = xrow + off((kh * a.dilH * W + iw0) * C + ci);
+    for (let kw = kwLo; kw < kwHi; kw++) {
+      s += load<f32>(xr + off(kw * a.dilW * C)) * load<f32>(w + off((kh * kW + kw) * CO + co));
+    }
+  }
+  return act == 1 && s < 0 ? 0 : s;
+}
+
+/** Four interior output pixels ow .. ow+3, multiplier 1: 8 channels x 4 pixels in registers. */
+function dwQuad1(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, act: i32,
+                 khLo: i32, khHi: i32, ow: i32): void {
+  const W = a.inW, C = a.inC, kW = a.kW;
+  const iw0 = ow * a.strideW - a.padLeft;
+  const ps = off(a.strideW * C);             // next output pixel's input, bytes
+  const xrowStep = off(a.dilH * W * C), tapStep = off(a.dilW * C), wStep = off(C);
+  const yp = yrow + off(ow * C);
+  const zero = f32x4.splat(0);
+  let c = 0;
+  for (; c + 8 <= C; c += 8) {
+    const vb0 = bias ? v128.load(bias + off(c)) : zero;
+    const vb1 = bias ? v128.load(bias + off(c), 16) : zero;
+    let vacc0x0123 = vb0, vacc0x4567 = vb1, vacc1x0123 = vb0, vacc1x4567 = vb1;
+    let vacc2x0123 = vb0, vacc2x4567 = vb1, vacc3x0123 = vb0, vacc3x4567 = vb1;
+    let xr = xrow + off(iw0 * C + c) + <usize>khLo * xrowStep;
+    for (let kh = khLo; kh < khHi; kh++) {
+      let x0 = xr;
+      let wp = w + off(kh * kW * C + c);
+      for (let kw = 0; kw < kW; kw++) {
+        const vw0123 = v128.load(wp), vw4567 = v128.load(wp, 16);
+        const x1 = x0 + ps, x2 = x1 + ps, x3 = x2 + ps;
+        vacc0x0123 = madd(v128.load(x0), vw0123, vacc0x0123);
+        vacc0x4567 = madd(v128.load(x0, 16), vw4567, vacc0x4567);
+        vacc1x0123 = madd(v128.load(x1), vw0123, vacc1x0123);
+        vacc1x4567 = madd(v128.load(x1, 16), vw4567, vacc1x4567);
+        vacc2x0123 = madd(v128.load(x2), vw0123, vacc2x0123);
+        vacc2x4567 = madd(v128.load(x2, 16), vw4567, vacc2x4567);
+        vacc3x0123 = madd(v128.load(x3), vw0123, vacc3x0123);
+        vacc3x4567 = madd(v128.load(x3, 16), vw4567, vacc3x4567);
+        x0 += tapStep; wp += wStep;
+      }
+      xr += xrowStep;
+    }
+    if (act == 1) {
+      vacc0x0123 = f32x4.max(vacc0x0123, zero); vacc0x4567 = f32x4.max(vacc0x4567, zero);
+      vacc1x0123 = f32x4.max(vacc1x0123, zero); vacc1x4567 = f32x4.max(vacc1x4567, zero);
+      vacc2x0123 = f32x4.max(vacc2x0123, zero); vacc2x4567 = f32x4.max(vacc2x4567, zero);
+      vacc3x0123 = f32x4.max(vacc3x0123, zero); vacc3x4567 = f32x4.max(vacc3x4567, zero);
+    }
+    const y0 = yp + off(c), y1 = y0 + off(C), y2 = y1 + off(C), y3 = y2 + off(C);
+    v128.store(y0, vacc0x0123); v128.store(y0, vacc0x4567, 16);
+    v128.store(y1, vacc1x0123); v128.store(y1, vacc1x4567, 16);
+    v128.store(y2, vacc2x0123); v128.store(y2, vacc2x4567, 16);
+    v128.store(y3, vacc3x0123); v128.store(y3, vacc3x4567, 16);
+  }
+  for (; c + 4 <= C; c += 4) {
+    const vb = bias ? v128.load(bias + off(c)) : zero;
+    let vacc0 = vb, vacc1 = vb, vacc2 = vb, vacc3 = vb;
+    let xr = xrow + off(iw0 * C + c) + <usize>khLo * xrowStep;
+    for (let kh = khLo; kh < khHi; kh++) {
+      let x0 = xr;
+      let wp = w + off(kh * kW * C + c);
+      for (let kw = 0; kw < kW; kw++) {
+        const vw = v128.load(wp);
+        vacc0 = madd(v128.load(x0), vw, vacc0);
+        vacc1 = madd(v128.load(x0 + ps), vw, vacc1);
+        vacc2 = madd(v128.load(x0 + 2 * ps), vw, vacc2);
+        vacc3 = madd(v128.load(x0 + 3 * ps), vw, vacc3);
+        x0 += tapStep; wp += wStep;
+      }
+      xr += xrowStep;
+    }
+    if (act == 1) {
+      vacc0 = f32x4.max(vacc0, zero); vacc1 = f32x4.max(vacc1, zero);
+      vacc2 = f32x4.max(vacc2, zero); vacc3 = f32x4.max(vacc3, zero);
+    }
+    v128.store(yp + off(c), vacc0);
+    v128.store(yp + off(C + c), vacc1);
+    v128.store(yp + off(2 * C + c), vacc2);
+    v128.store(yp + off(3 * C + c), vacc3);
+  }
+  for (; c < C; c++) {
+    for (let p = 0; p < 4; p++) {
+      store<f32>(yp + off(p * C + c), dwScalar(a, xrow, w, bias, act, khLo, khHi, 0, kW, iw0 + p * a.strideW, c, c));
+    }
+  }
+}
+
+/**
+ * Four interior output pixels, multiplier m > 1 (also a plain conv with one input channel):
+ * 8 output channels of one input channel x 4 pixels in registers, the input broadcast.
+ */
+function dwQuadM(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, act: i32,
+                 khLo: i32, khHi: i32, ow: i32, m: i32): void {
+  const W = a.inW, C = a.inC, CO = a.outC, kW = a.kW;
+  const iw0 = ow * a.strideW - a.padLeft;
+  const ps = off(a.strideW * C);
+  const xrowStep = off(a.dilH * W * C), tapStep = off(a.dilW * C), wStep = off(CO);
+  const yp = yrow + off(ow * CO);
+  const zero = f32x4.splat(0);
+  for (let ci = 0; ci < C; ci++) {
+    let j = 0;
+    for (; j + 8 <= m; j += 8) {
+      const co = ci * m + j;
+      const vb0 = bias ? v128.load(bias + off(co)) : zero;
+      const vb1 = bias ? v128.load(bias + off(co), 16) : zero;
+      let vacc0x0123 = vb0, vacc0x4567 = vb1, vacc1x0123 = vb0, vacc1x4567 = vb1;
+      let vacc2x0123 = vb0, vacc2x4567 = vb1, vacc3x0123 = vb0, vacc3x4567 = vb1;
+      let xr = xrow + off(iw0 * C + ci) + <usize>khLo * xrowStep;
+      for (let kh = khLo; kh < khHi; kh++) {
+        let x0 = xr;
+        let wp = w + off(kh * kW * CO + co);
+        for (let kw = 0; kw < kW; kw++) {
+          const vw0123 = v128.load(wp), vw4567 = v128.load(wp, 16);
+          let vx = v128.load32_splat(x0);
+          vacc0x0123 = madd(vx, vw0123, vacc0x0123);
+          vacc0x4567 = madd(vx, vw4567, vacc0x4567);
+          vx = v128.load32_splat(x0 + ps);
+          vacc1x0123 = madd(vx, vw0123, vacc1x0123);
+          vacc1x4567 = madd(vx, vw4567, vacc1x4567);
+          vx = v128.load32_splat(x0 + 2 * ps);
+          vacc2x0123 = madd(vx, vw0123, vacc2x0123);
+          vacc2x4567 = madd(vx, vw4567, vacc2x4567);
+          vx = v128.load32_splat(x0 + 3 * ps);
+          vacc3x0123 = madd(vx, vw0123, vacc3x0123);
+          vacc3x4567 = madd(vx, vw4567, vacc3x4567);
+          x0 += tapStep; wp += wStep;
+        }
+        xr += xrowStep;
+      }
+      if (act == 1) {
+        vacc0x0123 = f32x4.max(vacc0x0123, zero); vacc0x4567 = f32x4.max(vacc0x4567, zero);
+        vacc1x0123 = f32x4.max(vacc1x0123, zero); vacc1x4567 = f32x4.max(vacc1x4567, zero);
+        vacc2x0123 = f32x4.max(vacc2x0123, zero); vacc2x4567 = f32x4.max(vacc2x4567, zero);
+        vacc3x0123 = f32x4.max(vacc3x0123, zero); vacc3x4567 = f32x4.max(vacc3x4567, zero);
+      }
+      const y0 = yp + off(co), y1 = y0 + off(CO), y2 = y1 + off(CO), y3 = y2 + off(CO);
+      v128.store(y0, vacc0x0123); v128.store(y0, vacc0x4567, 16);
+      v128.store(y1, vacc1x0123); v128.store(y1, vacc1x4567, 16);
+      v128.store(y2, vacc2x0123); v128.store(y2, vacc2x4567, 16);
+      v128.store(y3, vacc3x0123); v128.store(y3, vacc3x4567, 16);
+    }
+    for (; j + 4 <= m; j += 4) {
+      const co = ci * m + j;
+      const vb = bias ? v128.load(bias + off(co)) : zero;
+      let vacc0 = vb, vacc1 = vb, vacc2 = vb, vacc3 = vb;
+      let xr = xrow + off(iw0 * C + ci) + <usize>khLo * xrowStep;
+      for (let kh = khLo; kh < khHi; kh++) {
+        let x0 = xr;
+        let wp = w + off(kh * kW * CO + co);
+        for (let kw = 0; kw < kW; kw++) {
+          const vw = v128.load(wp);
+          vacc0 = madd(v128.load32_splat(x0), vw, vacc0);
+          vacc1 = madd(v128.load32_splat(x0 + ps), vw, vacc1);
+          vacc2 = madd(v128.load32_splat(x0 + 2 * ps), vw, vacc2);
+          vacc3 = madd(v128.load32_splat(x0 + 3 * ps), vw, vacc3);
+          x0 += tapStep; wp += wStep;
+        }
+        xr += xrowStep;
+      }
+      if (act == 1) {
+        vacc0 = f32x4.max(vacc0, zero); vacc1 = f32x4.max(vacc1, zero);
+        vacc2 = f32x4.max(vacc2, zero); vacc3 = f32x4.max(vacc3, zero);
+      }
+      v128.store(yp + off(co), vacc0);
+      v128.store(yp + off(CO + co), vacc1);
+      v128.store(yp + off(2 * CO + co), vacc2);
+      v128.store(yp + off(3 * CO + co), vacc3);
+    }
+    for (; j < m; j++) {
+      const co = ci * m + j;
+      for (let p = 0; p < 4; p++) {
+        store<f32>(yp + off(p * CO + co), dwScalar(a, xrow, w, bias, act, khLo, khHi, 0, kW, iw0 + p * a.strideW, ci, co));
       }
     }
   }

@@ -163,7 +163,7 @@ export function conv2dTransposeGeometry(xShape: readonly number[], wShape: reado
 // ---- kernel drivers --------------------------------------------------------------------------
 
 /** Tunables for benchmarks: bytes of im2col scratch per chunk of output rows. */
-export const convTuning = { chunkBytes: 1 << 20 };
+export const convTuning = { chunkBytes: 1 << 20, directSingleChannel: true };
 
 const shapeIn = (g: ConvGeometry) => [g.batch, g.inH, g.inW, g.inC];
 const shapeOut = (g: ConvGeometry) => [g.batch, g.outH, g.outW, g.outC];
@@ -173,8 +173,13 @@ function argsPtr(g: ConvGeometry): number {
   return int32Args([g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW,
     g.strideH, g.strideW, g.dilH, g.dilW, g.padTop, g.padLeft, g.groups]);
 }
+/** One input channel per group: the depthwise kernels (vectorised over channels, no im2col). */
 function isDepthwise(g: ConvGeometry): boolean {
   return g.groups === g.inC && g.groups > 1;
+}
+/** The forward direct kernel also wins for a single input channel (first layers). */
+function isDepthwiseForward(g: ConvGeometry): boolean {
+  return g.groups === g.inC && (g.groups > 1 || convTuning.directSingleChannel);
 }
 function isPointwise(g: ConvGeometry): boolean {
   return g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 &&
@@ -191,7 +196,7 @@ function forwardInto(g: ConvGeometry, x: number, w: number, b: number, y: number
   const k = kernels();
   const M = g.batch * g.outH * g.outW;
   if (M === 0 || g.outC === 0) return;
-  if (isDepthwise(g)) { k.depthwiseForward(argsPtr(g), x, w, b, y, act); return; }
+  if (isDepthwiseForward(g)) { k.depthwiseForward(argsPtr(g), x, w, b, y, act); return; }
   const Cg = g.inC / g.groups, Og = g.outC / g.groups, K = g.kH * g.kW * Cg;
   if (isPointwise(g)) {
     const work = workspace(k.gemmWorkspaceBytes(M, Og, Cg), 0);
