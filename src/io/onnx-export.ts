@@ -342,7 +342,9 @@ export function sequentialToOnnx(model: Sequential, options: OnnxExportOptions =
         throw new ValueError(`${where} has no ONNX export (supported: Conv2D, DepthwiseConv2D, Conv2DTranspose, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D, BatchNormalization, Dropout, Flatten, Dense, Activation, PReLU)`);
     }
   }
+  // Image-shaped outputs come back in the graph's layout.
   if (layout === 'NHWC') toNHWC('output');
+  else toNCHW('output');
   // Name the result: rename the last node's output, or copy the input through.
   const last = g.nodes[g.nodes.length - 1];
   if (last && last.output![0] === cur.name) last.output![0] = outputName;

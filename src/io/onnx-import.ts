@@ -42,10 +42,10 @@ export interface OnnxModel {
 
 /** Op types loadOnnx runs (default ONNX domain). */
 export const SUPPORTED_ONNX_OPS = [
-  'Add', 'AveragePool', 'BatchNormalization', 'Cast', 'Clip', 'Concat', 'Constant', 'Conv', 'ConvTranspose', 'Div',
+  'Add', 'AveragePool', 'BatchNormalization', 'Cast', 'Clip', 'Concat', 'Constant', 'ConstantOfShape', 'Conv', 'ConvTranspose', 'Div',
   'Dropout', 'Elu', 'Flatten', 'Gather', 'Gelu', 'Gemm', 'GlobalAveragePool', 'GlobalMaxPool', 'Identity', 'LeakyRelu',
   'LogSoftmax', 'MatMul', 'MaxPool', 'Mul', 'Pad', 'PRelu', 'Relu', 'Reshape', 'Shape', 'Sigmoid', 'Softmax',
-  'Squeeze', 'Sub', 'Tanh', 'Transpose', 'Unsqueeze',
+  'Slice', 'Squeeze', 'Sub', 'Tanh', 'Transpose', 'Unsqueeze',
 ] as const;
 
 // ---- values -------------------------------------------------------------------------------------
@@ -252,8 +252,10 @@ interface Ctx {
   /** Tensors the model owns (freed by dispose). */
   owned: Tensor[];
   nodes: NodeMsg[];
-  /** Relu nodes folded into the preceding Conv. */
+  /** Nodes folded into another node's step (a Relu into its Conv, the parts of an exact gelu). */
   fused: Set<NodeMsg>;
+  /** The last node of each exact-gelu pattern -> the pattern's input. */
+  gelu: Map<NodeMsg, string>;
 }
 
 function keepTensor(ctx: Ctx, t: Tensor): Tensor {
@@ -303,6 +305,47 @@ function checkAutoPad(v: string, node: string): string {
 function axisOf(axis: number, rank: number, node: string): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) throw new ShapeError(`${node}: axis ${axis} is out of range for rank ${rank}`);
   return axis < 0 ? axis + rank : axis;
+}
+
+// ---- host integer tensors (shape arithmetic: PyTorch exports compute pads and shapes this way) ----
+
+function stridesOf(dims: readonly number[]): number[] {
+  const s = new Array<number>(dims.length);
+  let n = 1;
+  for (let d = dims.length - 1; d >= 0; d--) { s[d] = n; n *= dims[d]; }
+  return s;
+}
+
+/** Gathers `outDims` elements: out[idx] = data[sum(start[d] + idx[d] * step[d]) * stride[d]]. */
+function gatherStrided(v: IVal, outDims: number[], start: number[], step: number[], axisPerm?: number[]): IVal {
+  const st = stridesOf(v.dims);
+  const src = axisPerm ? axisPerm.map((p) => st[p]) : st;
+  const n = sizeOf(outDims);
+  const data = new Array<number>(n);
+  const idx = new Array<number>(outDims.length).fill(0);
+  for (let o = 0; o < n; o++) {
+    let k = 0;
+    for (let d = 0; d < outDims.length; d++) k += (start[d] + idx[d] * step[d]) * src[d];
+    data[o] = v.data[k];
+    for (let d = outDims.length - 1; d >= 0; d--) { if (++idx[d] < outDims[d]) break; idx[d] = 0; }
+  }
+  return { kind: 'i', dims: outDims, data };
+}
+
+function transposeInts(v: IVal, perm: number[]): IVal {
+  return gatherStrided(v, perm.map((p) => v.dims[p]), perm.map(() => 0), perm.map(() => 1), perm);
+}
+
+/** ONNX Slice bounds for one axis of length `dim`: [start, count]. */
+function sliceRange(dim: number, start: number, end: number, step: number): [number, number] {
+  if (step > 0) {
+    const s = Math.min(Math.max(start < 0 ? start + dim : start, 0), dim);
+    const e = Math.min(Math.max(end < 0 ? end + dim : end, 0), dim);
+    return [s, Math.max(0, Math.ceil((e - s) / step))];
+  }
+  const s = Math.min(Math.max(start < 0 ? start + dim : start, 0), dim - 1);
+  const e = Math.min(Math.max(end < 0 ? end + dim : end, -1), dim - 1);
+  return [s, Math.max(0, Math.ceil((e - s) / step))];
 }
 
 /** Brings operands of an elementwise op to a common form: NHWC when any 4-D operand is. */
@@ -370,6 +413,12 @@ function compileNode(ctx: Ctx, node: NodeMsg, index: number): Step | null {
     setF(out0);
     return (env) => { const v = fin(env, x); env.set(out0, f(fn(v.t), v.nhwc)); };
   };
+
+  const geluIn = ctx.gelu.get(node);
+  if (geluIn) {
+    setF(out0);
+    return (env) => { const v = fin(env, geluIn); env.set(out0, f(ops.gelu(v.t), v.nhwc)); };
+  }
 
   switch (op) {
     case 'Identity': {
@@ -717,11 +766,18 @@ function compileNode(ctx: Ctx, node: NodeMsg, index: number): Step | null {
     case 'Transpose': {
       const permAttr = A(['perm']).ints('perm');
       const x = need(0, 'data');
-      floatIn(0);
       onlyOutputs(1);
-      setF(out0);
+      setF(out0, dtypeOf(x));
       return (env) => {
-        const v = fin(env, x);
+        const u = env.get(x)!;
+        if (u.kind === 'i') {
+          const r = u.dims.length;
+          const perm = permAttr ?? Array.from({ length: r }, (_, i) => r - 1 - i);
+          if (perm.length !== r || new Set(perm).size !== r || perm.some((p) => p < 0 || p >= r)) throw new ShapeError(`${label}: perm ${JSON.stringify(perm)} does not fit ${fmtShape(u.dims)}`);
+          env.set(out0, transposeInts(u, perm));
+          return;
+        }
+        const v = u;
         const rank = v.t.rank;
         const perm = permAttr ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
         if (perm.length !== rank || new Set(perm).size !== rank || perm.some((p) => p < 0 || p >= rank)) {
@@ -750,9 +806,23 @@ function compileNode(ctx: Ctx, node: NodeMsg, index: number): Step | null {
       return (env) => {
         if (isInt) {
           const vs = names.map((n) => iin(env, n));
-          if (vs.some((v) => v.dims.length !== 1)) throw new ShapeError(`${label}: only 1-D integer tensors can be concatenated`);
-          const data = vs.flatMap((v) => v.data);
-          env.set(out0, { kind: 'i', dims: [data.length], data });
+          const rank = vs[0].dims.length;
+          const axis = axisOf(attrAxis, rank, label);
+          if (vs.some((v) => v.dims.length !== rank || v.dims.some((d, i) => i !== axis && d !== vs[0].dims[i]))) {
+            throw new ShapeError(`${label}: shapes ${vs.map((v) => fmtShape(v.dims)).join(', ')} differ outside axis ${axis}`);
+          }
+          // Row-major: blocks of (dims[axis..]) per outer index, interleaved.
+          const outer = sizeOf(vs[0].dims.slice(0, axis));
+          const data: number[] = [];
+          for (let o = 0; o < outer; o++) {
+            for (const v of vs) {
+              const block = sizeOf(v.dims.slice(axis));
+              for (let k = 0; k < block; k++) data.push(v.data[o * block + k]);
+            }
+          }
+          const dims = vs[0].dims.slice();
+          dims[axis] = vs.reduce((n, v) => n + v.dims[axis], 0);
+          env.set(out0, { kind: 'i', dims, data });
           return;
         }
         const vs = names.map((n) => fin(env, n));
@@ -820,6 +890,60 @@ function compileNode(ctx: Ctx, node: NodeMsg, index: number): Step | null {
         const s = v.kind === 'f' ? logicalShape(v) : v.dims;
         const data = s.slice(start, end === null ? undefined : end);
         env.set(out0, { kind: 'i', dims: [data.length], data });
+      };
+    }
+    case 'ConstantOfShape': {
+      const t = A(['value']).tensor('value');
+      const shapeIn = need(0, 'input');
+      if (dtypeOf(shapeIn) !== 'i') throw new FormatError(`loadOnnx: ${label}: the shape input must be an int64 tensor`);
+      onlyOutputs(1);
+      const c = t ? decodeTensor(t, `${label} value`) : { dims: [1], float: new Float32Array(1) };
+      if (sizeOf(c.dims) !== 1) throw new FormatError(`loadOnnx: ${label}: value must hold one element`);
+      const isFloat = !!c.float;
+      const value = c.float ? c.float[0] : c.ints![0];
+      setF(out0, isFloat ? 'f' : 'i');
+      return (env) => {
+        const dims = iin(env, shapeIn).data;
+        if (dims.some((d) => !(d >= 0)) || sizeOf(dims) > MAX_ELEMENTS) throw new ShapeError(`${label}: invalid shape ${fmtShape(dims)}`);
+        env.set(out0, isFloat ? f(makeTensor(new Float32Array(sizeOf(dims)).fill(value), dims))
+          : { kind: 'i', dims: dims.slice(), data: new Array<number>(sizeOf(dims)).fill(value) });
+      };
+    }
+    case 'Slice': {
+      const a = A(ctx.opset < 10 ? ['axes', 'ends', 'starts'] : []);
+      const x = need(0, 'data');
+      onlyOutputs(1);
+      const isInt = dtypeOf(x) === 'i';
+      const names = ctx.opset < 10 ? [] : [need(1, 'starts'), need(2, 'ends'), inName(3), inName(4)];
+      for (const n of names) if (n && dtypeOf(n) !== 'i') throw new FormatError(`loadOnnx: ${label}: starts/ends/axes/steps must be integer tensors`);
+      const attr = ctx.opset < 10 ? { starts: a.ints('starts'), ends: a.ints('ends'), axes: a.ints('axes') } : null;
+      if (attr && (!attr.starts || !attr.ends)) throw new FormatError(`loadOnnx: ${label}: starts and ends are required`);
+      const stepsConst = names[3] ? ctx.host.get(names[3]) : null;
+      if (!isInt && names[3] && (!stepsConst || (stepsConst.ints ?? []).some((v) => v !== 1))) {
+        throw new FormatError(`loadOnnx: ${label}: steps other than 1 are supported only for integer tensors`);
+      }
+      setF(out0, isInt ? 'i' : 'f');
+      return (env) => {
+        const v = env.get(x)!;
+        const shape = v.kind === 'f' ? logicalShape(v) : v.dims;
+        const rank = shape.length;
+        const get = (i: number): number[] | null => (names[i] ? iin(env, names[i]!).data : null);
+        const starts = attr ? attr.starts! : get(0)!;
+        const ends = attr ? attr.ends! : get(1)!;
+        const axes = (attr ? attr.axes : get(2)) ?? starts.map((_, i) => i);
+        const steps = get(3) ?? starts.map(() => 1);
+        if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length || steps.some((st) => st === 0)) {
+          throw new ShapeError(`${label}: starts, ends, axes and steps must have the same length (and steps no zero)`);
+        }
+        const begin = shape.map(() => 0), count = shape.slice(), step = shape.map(() => 1);
+        axes.forEach((ax, i) => {
+          const d = axisOf(ax, rank, label);
+          [begin[d], count[d]] = sliceRange(shape[d], starts[i], ends[i], steps[i]);
+          step[d] = steps[i];
+        });
+        if (v.kind === 'i') { env.set(out0, gatherStrided(v, count, begin, step)); return; }
+        if (v.nhwc) env.set(out0, f(ops.slice(v.t, TO_NHWC.map((d) => begin[d]), TO_NHWC.map((d) => count[d])), true));
+        else env.set(out0, f(ops.slice(v.t, begin, count)));
       };
     }
     case 'Gather': {
@@ -897,6 +1021,42 @@ function isFusableRelu(ctx: Ctx, conv: NodeMsg): string | null {
   if (!next || next.opType !== 'Relu' || (next.domain ?? '') !== '' || (next.attribute ?? []).length || (next.output ?? []).length !== 1 || !next.output![0]) return null;
   ctx.fused.add(next);
   return next.output![0];
+}
+
+/**
+ * Finds exact gelu written out as Div(x, sqrt 2) -> Erf -> Add 1 -> Mul x -> Mul 0.5 (PyTorch's
+ * export before opset 20, and toOnnx's) and runs it as one gelu: there is no Erf kernel.
+ */
+function fuseGelu(ctx: Ctx): void {
+  const readers = new Map<string, NodeMsg[]>();
+  for (const n of ctx.nodes) for (const i of n.input ?? []) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
+  const only = (name: string | undefined): NodeMsg | null => {
+    if (!name || ctx.graphOutputs.has(name)) return null;
+    const r = readers.get(name);
+    return r && r.length === 1 && !(r[0].domain ?? '') && (r[0].output ?? []).length === 1 ? r[0] : null;
+  };
+  const scalar = (name: string | undefined): number | null => {
+    const c = name ? ctx.host.get(name) : undefined;
+    return c && c.float && c.float.length === 1 ? c.float[0] : null;
+  };
+  const near = (v: number | null, want: number) => v !== null && Math.abs(v - want) < 1e-5;
+  const byOutput = new Map<string, NodeMsg>();
+  for (const n of ctx.nodes) for (const o of n.output ?? []) if (o) byOutput.set(o, n);
+  for (const erf of ctx.nodes) {
+    if (erf.opType !== 'Erf' || (erf.domain ?? '') || (erf.attribute ?? []).length) continue;
+    const div = byOutput.get(erf.input?.[0] ?? '');
+    if (!div || (div.input ?? []).length !== 2 || only(div.output?.[0]) !== erf) continue;
+    const [x, c] = div.input!;
+    if (!(div.opType === 'Div' && near(scalar(c), Math.SQRT2)) && !(div.opType === 'Mul' && near(scalar(c), Math.SQRT1_2))) continue;
+    const add = only(erf.output?.[0]);
+    if (!add || add.opType !== 'Add' || !near(scalar(add.input!.find((i) => i !== erf.output![0])), 1)) continue;
+    const mul1 = only(add.output?.[0]);
+    if (!mul1 || mul1.opType !== 'Mul' || !(mul1.input ?? []).includes(x)) continue;
+    const mul2 = only(mul1.output?.[0]);
+    if (!mul2 || mul2.opType !== 'Mul' || !near(scalar(mul2.input!.find((i) => i !== mul1.output![0])), 0.5)) continue;
+    for (const n of [div, erf, add, mul1]) ctx.fused.add(n);
+    ctx.gelu.set(mul2, x);
+  }
 }
 
 function addConst(ctx: Ctx, name: string, c: HostConst): void {
@@ -1022,7 +1182,7 @@ export function loadOnnxSync(bytes: Uint8Array | ArrayBuffer | ArrayBufferView):
 
   const ctx: Ctx = {
     opset, consts: new Map(), host: new Map(), dtypes: new Map(), uses: new Map(), graphOutputs: new Set(),
-    owned: [], nodes: graph.node ?? [], fused: new Set(),
+    owned: [], nodes: graph.node ?? [], fused: new Set(), gelu: new Map(),
   };
   try {
     return build(ctx, graph);
@@ -1055,6 +1215,11 @@ function build(ctx: Ctx, graph: NonNullable<ReturnType<typeof decodeModel>['grap
   if (outputs.length === 0) throw new FormatError('loadOnnx: the graph has no outputs');
   for (const o of outputs) ctx.graphOutputs.add(o.name);
   for (const n of ctx.nodes) for (const i of n.input ?? []) if (i) ctx.uses.set(i, (ctx.uses.get(i) ?? 0) + 1);
+  // Constant nodes first, so patterns can see their values.
+  for (const [index, n] of ctx.nodes.entries()) {
+    if (n.opType === 'Constant' && !(n.domain ?? '') && n.output?.[0] && !ctx.host.has(n.output[0])) compileNode(ctx, n, index);
+  }
+  fuseGelu(ctx);
 
   const defined = new Set<string>([...ctx.host.keys(), ...inputs.map((v) => v.name)]);
   const steps: { step: Step; label: string }[] = [];
@@ -1063,6 +1228,10 @@ function build(ctx: Ctx, graph: NonNullable<ReturnType<typeof decodeModel>['grap
     if (!node.opType) throw new FormatError(`loadOnnx: node #${index} has no op type`);
     for (const i of node.input ?? []) {
       if (i && !defined.has(i)) throw new FormatError(`loadOnnx: ${label} reads '${i}', which no earlier node, graph input or initializer defines`);
+    }
+    if (node.opType === 'Constant' && !(node.domain ?? '') && ctx.host.has(node.output?.[0] ?? '')) {
+      defined.add(node.output![0]);
+      return; // compiled first (above)
     }
     if (ctx.fused.has(node)) {
       for (const o of node.output ?? []) if (o) { defined.add(o); ctx.dtypes.set(o, 'f'); }
