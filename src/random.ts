@@ -81,21 +81,27 @@ export function fillNormal(ptr: number, n: number, mean: number, std: number): v
   kernels().bitsToNormal(ptr, n, mean, std);
 }
 
-/** Truncated normal (redraw beyond 2 std, as Keras' TruncatedNormal). */
+/** Normal(mean, std) cut at 2 std by redrawing (Keras' TruncatedNormal). */
 export function fillTruncatedNormal(ptr: number, n: number, mean: number, std: number): void {
   fillBits(ptr, n);
-  kernels().bitsToNormal(ptr, n, 0, 1);
   const k = kernels();
-  const f = new Float32Array(k.memory.buffer, ptr, n);
-  const tmp = k.alloc(16) >>> 0;
-  const t = new Uint32Array(k.memory.buffer, tmp, 4);
-  for (let i = 0; i < n; i++) {
-    while (Math.abs(f[i]) > 2) {
-      t[0] = nextU32(); t[1] = nextU32();
-      k.bitsToNormal(tmp, 2, 0, 1);
-      f[i] = new Float32Array(k.memory.buffer, tmp, 1)[0];
+  k.bitsToNormal(ptr, n, 0, 1);
+  // Allocate the redraw pair before taking views: an allocation may grow (and detach) memory.
+  const pair = k.alloc(16) >>> 0;
+  try {
+    const f = new Float32Array(k.memory.buffer);
+    const u = new Uint32Array(k.memory.buffer);
+    const base = ptr >> 2;
+    for (let i = 0; i < n; i++) {
+      while (Math.abs(f[base + i]) > 2) {
+        u[pair >> 2] = nextU32();
+        u[(pair >> 2) + 1] = nextU32();
+        k.bitsToNormal(pair, 2, 0, 1);
+        f[base + i] = f[pair >> 2];
+      }
+      f[base + i] = mean + std * f[base + i];
     }
-    f[i] = mean + std * f[i];
+  } finally {
+    k.free(pair);
   }
-  k.free(tmp);
 }

@@ -2,8 +2,7 @@
 // seeded model starts from bit-identical weights; fans follow Keras' `_compute_fans` (HWIO and
 // [kh, kw, C, multiplier] kernels: receptive field * shape[-2] in, receptive field * shape[-1] out).
 import { Tensor, fillTensor } from '../tensor.js';
-import { fillUniform, fillNormal, nextU32 } from '../random.js';
-import { heapF32, heapI32, kernels } from '../backend/wasm.js';
+import { fillUniform, fillNormal, fillTruncatedNormal } from '../random.js';
 import { ValueError } from '../errors.js';
 
 /** A Keras initialiser name ('glorotUniform' or 'glorot_uniform', ...) or `{ name, ...options }`. */
@@ -29,31 +28,6 @@ export function computeFans(shape: readonly number[]): [number, number] {
 // Keras' truncated normal is cut at 2 std, which shrinks the std by this factor; VarianceScaling
 // divides it out so the drawn values have the asked-for variance.
 const TRUNC_STD_CORRECTION = 0.87962566103423978;
-
-/**
- * Normal(mean, std) cut at 2 std by redrawing (Keras' TruncatedNormal). Same stream as
- * random.ts' version, but takes a fresh memory view after every allocation.
- */
-function fillTruncatedNormal(ptr: number, n: number, mean: number, std: number): void {
-  fillNormal(ptr, n, 0, 1);
-  const pair = Tensor.empty([2]);
-  try {
-    const f = heapF32();
-    const base = ptr >> 2;
-    for (let i = 0; i < n; i++) {
-      while (Math.abs(f[base + i]) > 2) {
-        const u = heapI32();
-        u[pair.ptr >> 2] = nextU32() | 0;
-        u[(pair.ptr >> 2) + 1] = nextU32() | 0;
-        kernels().bitsToNormal(pair.ptr, 2, 0, 1);
-        f[base + i] = f[pair.ptr >> 2];
-      }
-      f[base + i] = mean + std * f[base + i];
-    }
-  } finally {
-    pair.dispose();
-  }
-}
 
 type Mode = 'fanIn' | 'fanOut' | 'fanAvg';
 type Dist = 'truncatedNormal' | 'uniform' | 'untruncatedNormal';
