@@ -21,6 +21,7 @@ export interface Preset {
   batchSize: number;
   optimizer: string;
   lr: number;
+  schedule: string;
   augment: string;
   /** Builds the layer list for images of `inputShape` and `numClasses` outputs (logits). */
   layers: (numClasses: number) => Layer[];
@@ -28,12 +29,13 @@ export interface Preset {
 
 export const PRESETS: Record<string, Preset> = {
   lenet: {
-    description: 'LeNet-style: conv 5x5 (16) - maxpool - conv 5x5 (32) - maxpool - dense 128 - dense (logits)',
+    description: 'LeNet-style: conv 5x5 (16) - maxpool - conv 5x5 (32) - maxpool - dense 128 - dropout 0.25 - dense (logits)',
     epochs: 10,
     batchSize: 64,
     optimizer: 'adam',
     lr: 0.002,
-    augment: 'none',
+    schedule: 'cosine',
+    augment: 'crop:2',
     layers: (k) => [
       nn.conv2d({ filters: 16, kernelSize: 5, padding: 'same', activation: 'relu' }),
       nn.maxPool2d({ poolSize: 2 }),
@@ -41,6 +43,7 @@ export const PRESETS: Record<string, Preset> = {
       nn.maxPool2d({ poolSize: 2 }),
       nn.flatten(),
       nn.dense({ units: 128, activation: 'relu' }),
+      nn.dropout({ rate: 0.25 }),
       nn.dense({ units: k }),
     ],
   },
@@ -50,6 +53,7 @@ export const PRESETS: Record<string, Preset> = {
     batchSize: 64,
     optimizer: 'adam',
     lr: 0.001,
+    schedule: 'cosine',
     augment: 'none',
     layers: (k) => [
       nn.conv2d({ filters: 32, kernelSize: 3, padding: 'same', useBias: false }),
@@ -68,6 +72,7 @@ export const PRESETS: Record<string, Preset> = {
   },
 };
 
+const SCHEDULES = ['constant', 'cosine', 'step'];
 const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamw', 'rmsprop', 'adagrad', 'adadelta'];
 
 const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
@@ -99,7 +104,9 @@ Model and training (defaults come from the model preset):
   --epochs N             passes over the training images
   --batch-size N         images per gradient step
   --optimizer NAME       ${OPTIMIZERS.join(' | ')} (momentum = sgd with momentum 0.9, Nesterov)
-  --lr X                 learning rate
+  --lr X                 (initial) learning rate
+  --schedule NAME        learning rate per epoch: constant, cosine (annealed from --lr towards 0
+                         over the epochs) or step (x0.1 at half and at three quarters of the epochs)
   --augment LIST         comma-separated: flip (random horizontal flip), crop[:PAD] (random crop
                          of the zero-padded image, PAD pixels, default 2), none; fresh draws each epoch
   --seed N               seed of every random draw (initial weights, shuffling, dropout,
@@ -129,7 +136,7 @@ Examples:
 
 function presetLine(name: string): string {
   const p = PRESETS[name];
-  return `--epochs ${p.epochs} --batch-size ${p.batchSize} --optimizer ${p.optimizer} --lr ${p.lr} --augment ${p.augment}`;
+  return `--epochs ${p.epochs} --batch-size ${p.batchSize} --optimizer ${p.optimizer} --lr ${p.lr} --schedule ${p.schedule} --augment ${p.augment}`;
 }
 
 export class UsageError extends Error {
@@ -144,6 +151,7 @@ export interface TrainOptions {
   batchSize: number;
   optimizer: string;
   lr: number;
+  schedule: string;
   augment: AugmentOptions | null;
   augmentText: string;
   seed: number;
@@ -162,6 +170,7 @@ const ARG_SPEC = {
   'batch-size': { type: 'string' },
   optimizer: { type: 'string' },
   lr: { type: 'string' },
+  schedule: { type: 'string' },
   augment: { type: 'string' },
   seed: { type: 'string' },
   threads: { type: 'string' },
@@ -218,6 +227,8 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     lr = Number(str('lr'));
     if (!(lr > 0) || !Number.isFinite(lr)) throw new UsageError(`--lr must be a positive number, got '${str('lr')}'`);
   }
+  const schedule = str('schedule') ?? preset.schedule;
+  if (!SCHEDULES.includes(schedule)) throw new UsageError(`--schedule must be one of ${SCHEDULES.join(', ')}, got '${schedule}'`);
   let seed = 1;
   if (str('seed') !== undefined) {
     if (!/^-?\d+$/.test(str('seed')!)) throw new UsageError(`--seed must be an integer, got '${str('seed')}'`);
@@ -232,7 +243,7 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     dataset, data: str('data'), model,
     epochs: intArg('epochs', str('epochs'), preset.epochs, 1),
     batchSize: intArg('batch-size', str('batch-size'), preset.batchSize, 1),
-    optimizer, lr,
+    optimizer, lr, schedule,
     augment: parseAugment(augmentText), augmentText,
     seed, threads, simd,
     save: str('save'),
@@ -290,7 +301,19 @@ function oneLine(e: unknown): string {
 
 // ---- training ------------------------------------------------------------------------------------
 
-function makeOptimizer(name: string, lr: number): optim.Optimizer {
+function makeSchedule(name: string, lr: number, epochs: number): optim.LearningRate {
+  switch (name) {
+    case 'cosine': return optim.schedules.cosine({ initialLr: lr, totalSteps: epochs, minLr: 0 });
+    case 'step': {
+      // x0.1 at half and at three quarters of the run (in whole epochs).
+      const a = Math.max(1, Math.floor(epochs / 2)), b = Math.max(a + 1, Math.floor((3 * epochs) / 4));
+      return (e: number) => (e < a ? lr : e < b ? lr / 10 : lr / 100);
+    }
+    default: return lr;
+  }
+}
+
+function makeOptimizer(name: string, lr: optim.LearningRate): optim.Optimizer {
   switch (name) {
     case 'sgd': return optim.sgd({ lr });
     case 'momentum': return optim.sgd({ lr, momentum: 0.9, nesterov: true });
@@ -353,11 +376,11 @@ export async function train(o: TrainOptions, io: Io = defaultIo): Promise<number
   const preset = PRESETS[o.model];
   const model = new Sequential(preset.layers(k), { inputShape: [h, w, c] });
   model.compile({
-    optimizer: makeOptimizer(o.optimizer, o.lr),
+    optimizer: makeOptimizer(o.optimizer, makeSchedule(o.schedule, o.lr, o.epochs)),
     loss: { name: 'sparseCategoricalCrossentropy', fromLogits: true },
     metrics: ['accuracy'],
   });
-  io.out(`model: ${o.model} (${model.countParams()} parameters); optimizer ${o.optimizer}, lr ${o.lr}; ` +
+  io.out(`model: ${o.model} (${model.countParams()} parameters); optimizer ${o.optimizer}, lr ${o.lr} (${o.schedule}); ` +
     `${o.epochs} epoch${o.epochs === 1 ? "" : "s"}, batch size ${o.batchSize}; augment ${o.augment ? o.augmentText : 'none'}; seed ${o.seed}`);
   io.out(`backend: ${info.variant} SIMD, ${info.threads} thread${info.threads === 1 ? '' : 's'}${info.threadsNote ? ` (${info.threadsNote})` : ''}`);
   if (o.verbose) for (const line of model.summary().split('\n')) io.out(line);
