@@ -49,5 +49,5 @@ export * as optim from './optim/index.js';
 export * as nn from './nn/index.js';
 export { Sequential } from './model.js';
 export * as data from './data/index.js';
-import './io/onnx-export.js';
+export { sequentialToOnnx, type OnnxExportOptions } from './io/onnx-export.js'; // also installs Sequential.prototype.toOnnx
 export { loadOnnx, type OnnxModel, type OnnxValueInfo } from './io/onnx-import.js';
