@@ -3,8 +3,8 @@
 // unary ops and activations with their gradients, and the dropout mask.
 // Each kernel switches on the op code once, outside its loops: the loop helpers are inlined
 // with a constant op, so every (op, loop) pair compiles to its own branch-free loop.
-import { erf64, erfcPos } from './mathfit';
-import { expV, expS, expm1V, expm1S, expRangeV, expAnyS } from './vmath';
+import { erfOverZ, erfcScaled } from './mathfit';
+import { expV, expm1V, expm1S, expRangeV, expAnyS, expNeg64V } from './vmath';
 
 // Binary op codes (mirrored in src/ops/elementwise.ts).
 const ADD = 0;
@@ -303,10 +303,91 @@ const CLIP = 11;      // p1 = min, p2 = max
 const SQRT1_2: f64 = 0.70710678118654752440;
 const INV_SQRT_2PI: f64 = 0.39894228040143267794;
 
-/** Standard normal CDF in f64: accurate in the tails too (erfc for negative x). */
+// ---- exact GELU: x * Phi(x), Phi from erf / erfc in f64 (two lanes at a time) ----------------
+
+/** Phi(x) on f64x2 lanes given e = exp(-x^2 / 2); accurate in both tails (erfc for x < 0). */
 // @ts-ignore: decorator
-@inline function normalCdf(x: f64): f64 {
-  return x >= 0 ? 0.5 + 0.5 * erf64(x * SQRT1_2) : 0.5 * erfcPos(-x * SQRT1_2);
+@inline function normalCdf64V(x: v128, e: v128): v128 {
+  const one = f64x2.splat(1);
+  const half = f64x2.splat(0.5);
+  const z = f64x2.mul(f64x2.abs(x), f64x2.splat(SQRT1_2));
+  // erf(z) for z < 1; clamping keeps the branch not taken finite
+  // (clamps by compare + select: cheaper than f64x2.min/max, whose NaN rules cost extra instructions)
+  const small = f64x2.lt(z, one);
+  const zs = v128.bitselect(z, one, small);
+  const erfSmall = f64x2.mul(zs, erfOverZ(f64x2.sub(f64x2.mul(f64x2.add(zs, zs), zs), one)));
+  // erfc(z) = exp(-z^2) / z * h(1/z) for 1 <= z < 10, and 0 beyond (below 2e-45)
+  const zt = v128.bitselect(z, f64x2.splat(10), f64x2.lt(z, f64x2.splat(10)));
+  const t = f64x2.div(one, v128.bitselect(one, zt, small));
+  const tail = f64x2.mul(f64x2.mul(e, t), erfcScaled(f64x2.mul(f64x2.sub(f64x2.add(t, t), f64x2.splat(1.1)), f64x2.splat(1.0 / 0.9))));
+  const erfcTail = v128.andnot(tail, f64x2.ge(z, f64x2.splat(10)));
+  const erfc = v128.bitselect(f64x2.sub(one, erfSmall), erfcTail, small);
+  const erf = v128.bitselect(erfSmall, f64x2.sub(one, erfcTail), small);
+  return v128.bitselect(f64x2.mul(half, erfc), f64x2.add(half, f64x2.mul(half, erf)), f64x2.lt(x, f64x2.splat(0)));
+}
+
+/** normalCdf64V for lanes all with z = |x|/sqrt2 < 1: the same operations without the tail. */
+// @ts-ignore: decorator
+@inline function normalCdfSmall64V(x: v128): v128 {
+  const one = f64x2.splat(1);
+  const half = f64x2.splat(0.5);
+  const z = f64x2.mul(f64x2.abs(x), f64x2.splat(SQRT1_2));
+  const erfSmall = f64x2.mul(z, erfOverZ(f64x2.sub(f64x2.mul(f64x2.add(z, z), z), one)));
+  return v128.bitselect(f64x2.mul(half, f64x2.sub(one, erfSmall)), f64x2.add(half, f64x2.mul(half, erfSmall)), f64x2.lt(x, f64x2.splat(0)));
+}
+
+/** True when every lane of the f32x4 x is safely inside |x| < sqrt2 (z < 1 also in f64). */
+// @ts-ignore: decorator
+@inline function allSmall(x: v128): bool {
+  return i32x4.all_true(f32x4.lt(f32x4.abs(x), f32x4.splat(1.414)));
+}
+
+/** exp(-x^2 / 2) on f64x2 lanes (x^2 / 2 is exact for float32 x). */
+// @ts-ignore: decorator
+@inline function gaussV(x: v128): v128 {
+  const u = f64x2.mul(f64x2.mul(x, x), f64x2.splat(-0.5));
+  return expNeg64V(v128.bitselect(u, f64x2.splat(-700), f64x2.gt(u, f64x2.splat(-700))));
+}
+
+// @ts-ignore: decorator
+@inline function lo64(v: v128): v128 { return f64x2.promote_low_f32x4(v); }
+// @ts-ignore: decorator
+@inline function hi64(v: v128): v128 { return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)); }
+// @ts-ignore: decorator
+@inline function join32(lo: v128, hi: v128): v128 {
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+}
+
+/** gelu on f32x4. Beyond |x| = 20 it is -0 or x in float32 (this also gives gelu(-inf) = -0). */
+// @ts-ignore: decorator
+@inline function geluV(x: v128): v128 {
+  const xl = lo64(x);
+  const xh = hi64(x);
+  let y: v128;
+  if (allSmall(x)) { // most activations: no exp, no tail (bit-identical to the general path)
+    y = join32(f64x2.mul(xl, normalCdfSmall64V(xl)), f64x2.mul(xh, normalCdfSmall64V(xh)));
+  } else {
+    y = join32(f64x2.mul(xl, normalCdf64V(xl, gaussV(xl))), f64x2.mul(xh, normalCdf64V(xh, gaussV(xh))));
+  }
+  const z = v128.bitselect(f32x4.splat(-0.0), y, f32x4.lt(x, f32x4.splat(-20)));
+  return v128.bitselect(x, z, f32x4.gt(x, f32x4.splat(20)));
+}
+
+/** g * gelu'(x) = g * (Phi(x) + x * phi(x)) on f32x4. */
+// @ts-ignore: decorator
+@inline function geluGradV(x: v128, g: v128): v128 {
+  const xl = lo64(x);
+  const xh = hi64(x);
+  const el = gaussV(xl);
+  const eh = gaussV(xh);
+  const small = allSmall(x);
+  const cl = small ? normalCdfSmall64V(xl) : normalCdf64V(xl, el);
+  const ch = small ? normalCdfSmall64V(xh) : normalCdf64V(xh, eh);
+  const dl = f64x2.add(cl, f64x2.mul(xl, f64x2.mul(el, f64x2.splat(INV_SQRT_2PI))));
+  const dh = f64x2.add(ch, f64x2.mul(xh, f64x2.mul(eh, f64x2.splat(INV_SQRT_2PI))));
+  const gx = join32(f64x2.mul(lo64(g), dl), f64x2.mul(hi64(g), dh));
+  const z = v128.bitselect(f32x4.mul(g, f32x4.splat(0)), gx, f32x4.lt(x, f32x4.splat(-20)));
+  return v128.bitselect(g, z, f32x4.gt(x, f32x4.splat(20)));
 }
 
 // @ts-ignore: decorator
@@ -319,13 +400,7 @@ const INV_SQRT_2PI: f64 = 0.39894228040143267794;
   if (op == RELU) return max<f32>(x, 0);
   if (op == LEAKY_RELU) return x > 0 ? x : p1 * x;
   if (op == ELU) return x > 0 ? x : p1 * expm1S(max<f32>(x, -87)); // expm1(-87) is -1 in float32
-  if (op == GELU) {
-    // Beyond |x| = 20, x * Phi(x) is -0 or x in float32; the guard also gives gelu(-inf) = -0.
-    if (x < -20) return -0.0;
-    if (x > 20) return x;
-    const d = <f64>x;
-    return <f32>(d * normalCdf(d));
-  }
+  if (op == GELU) return f32x4.extract_lane(geluV(f32x4.splat(x)), 0); // the SIMD code on one lane: same bits
   if (op == SIGMOID) {
     // exp of a non-positive argument only: no overflow, full relative accuracy for x << 0.
     const e = expAnyS(-Mathf.abs(x));
@@ -341,7 +416,7 @@ const INV_SQRT_2PI: f64 = 0.39894228040143267794;
 
 // @ts-ignore: decorator
 @inline function uopSimd(op: i32): bool {
-  return op != LOG && op != GELU;
+  return op != LOG;
 }
 
 // @ts-ignore: decorator
@@ -362,6 +437,7 @@ const INV_SQRT_2PI: f64 = 0.39894228040143267794;
   }
   // EXP and SIGMOID reach here only with every lane in the polynomial's range (see unaryLoop).
   if (op == EXP) return expV(x);
+  if (op == GELU) return geluV(x);
   if (op == SIGMOID) {
     const e = expV(f32x4.neg(f32x4.abs(x)));
     const num = v128.bitselect(f32x4.splat(1), e, f32x4.ge(x, f32x4.splat(0)));
@@ -428,12 +504,7 @@ export function unary(op: i32, x: usize, out: usize, n: i32, p1: f32, p2: f32): 
   if (op == RELU) return x > 0 ? g : 0;
   if (op == LEAKY_RELU) return x > 0 ? g : p1 * g;
   if (op == ELU) return x > 0 ? g : g * (y + p1);
-  if (op == GELU) {
-    if (x < -20) return g * 0;
-    if (x > 20) return g;
-    const d = <f64>x;
-    return <f32>(<f64>g * (normalCdf(d) + d * INV_SQRT_2PI * Math.exp(-0.5 * d * d)));
-  }
+  if (op == GELU) return f32x4.extract_lane(geluGradV(f32x4.splat(x), f32x4.splat(g)), 0);
   if (op == SIGMOID) return g * y * (1 - y);
   if (op == TANH) return g * (1 - y * y);
   return x >= p1 && x <= p2 ? g : 0; // CLIP: the gradient passes on the closed interval
@@ -441,7 +512,7 @@ export function unary(op: i32, x: usize, out: usize, n: i32, p1: f32, p2: f32): 
 
 // @ts-ignore: decorator
 @inline function ugradSimd(op: i32): bool {
-  return op != GELU;
+  return true;
 }
 
 // @ts-ignore: decorator
@@ -460,6 +531,7 @@ export function unary(op: i32, x: usize, out: usize, n: i32, p1: f32, p2: f32): 
   if (op == ELU) return v128.bitselect(g, f32x4.mul(g, f32x4.add(y, f32x4.splat(p1))), f32x4.gt(x, zero));
   if (op == SIGMOID) return f32x4.mul(f32x4.mul(g, y), f32x4.sub(one, y));
   if (op == TANH) return f32x4.mul(g, f32x4.sub(one, f32x4.mul(y, y)));
+  if (op == GELU) return geluGradV(x, g);
   // CLIP
   return v128.and(g, v128.and(f32x4.ge(x, f32x4.splat(p1)), f32x4.le(x, f32x4.splat(p2))));
 }

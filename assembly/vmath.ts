@@ -4,7 +4,7 @@
 // head, exact in n*LN2_HI, and a tail), exp(r) from the fitted polynomial in mathfit.ts.
 // About 1 ulp; no FMA (plain mul + add), so baseline and relaxed builds agree.
 // Valid for x in [EXP_LO, EXP_HI] (2^n stays a normal float); callers handle the rest.
-import { EXP_Q0, EXP_Q1, EXP_Q2, EXP_Q3, EXP_Q4, EXP_Q5 } from './mathfit';
+import { EXP_Q0, EXP_Q1, EXP_Q2, EXP_Q3, EXP_Q4, EXP_Q5, expTaylor64 } from './mathfit';
 
 export const EXP_LO: f32 = -87.0;
 export const EXP_HI: f32 = 88.0;
@@ -85,4 +85,20 @@ const LN2_LO: f32 = -2.12194440e-4;
 // @ts-ignore: decorator
 @inline export function expAnyS(x: f32): f32 {
   return expRangeS(x) ? expS(x) : Mathf.exp(x);
+}
+
+// ---- f64x2 ---------------------------------------------------------------------------------
+
+const LOG2E64: f64 = 1.4426950408889634;
+const LN2_HI64: f64 = 6.93147180369123816490e-01; // 32 significant bits: n * LN2_HI64 is exact
+const LN2_LO64: f64 = 1.90821492927058770002e-10;
+
+/** exp(u) on two f64 lanes for u in [-700, 0] (relative error ~1e-14): Taylor degree 11 (Estrin) after reduction. */
+// @ts-ignore: decorator
+@inline export function expNeg64V(u: v128): v128 {
+  const n = f64x2.nearest(f64x2.mul(u, f64x2.splat(LOG2E64)));
+  const r = f64x2.sub(f64x2.sub(u, f64x2.mul(n, f64x2.splat(LN2_HI64))), f64x2.mul(n, f64x2.splat(LN2_LO64)));
+  const p = expTaylor64(r);
+  const scale = i64x2.shl(i64x2.add(i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(n)), i64x2.splat(1023)), 52);
+  return f64x2.mul(p, scale);
 }

@@ -48,6 +48,24 @@ describe('activations vs float64 reference', () => {
     expect(Array.from(t.grad!.dataSync())).toEqual([0, 0, 1, 1]);
   });
 
+  it('a value gets the same bits in any SIMD lane mix or in the scalar tail', () => {
+    // vectors of small |x| take a shorter path (no erfc tail); it must agree bit for bit
+    const probe = f32([0.5, -0.7, 1.3, -1.1]);
+    for (const op of [ops.gelu, ops.exp, ops.sigmoid, ops.tanh, ops.elu]) {
+      const alone = op(tensor(probe)).dataSync();
+      const mixed = op(tensor([...probe, 3, -9, 100, -100, ...probe.slice(0, 3)])).dataSync();
+      const tail = op(tensor([7, 7, 7, 7, ...probe.slice(0, 3)])).dataSync();
+      expect(Array.from(mixed.slice(0, 4)), op.name).toEqual(Array.from(alone));
+      expect(Array.from(mixed.slice(8)), op.name).toEqual(Array.from(alone.slice(0, 3)));
+      expect(Array.from(tail.slice(4)), op.name).toEqual(Array.from(alone.slice(0, 3)));
+    }
+    const g1 = tensor(probe).requireGrad();
+    ops.gelu(g1).sum().backward();
+    const g2 = tensor([...probe, 3, -9, 100, -100]).requireGrad();
+    ops.gelu(g2).sum().backward();
+    expect(Array.from(g2.grad!.dataSync().slice(0, 4))).toEqual(Array.from(g1.grad!.dataSync()));
+  });
+
   it('gradients match the analytic derivatives at and away from the kinks', () => {
     const x = f32([-3, -1, -0.01, 0, 0.01, 1, 3]);
     const table: [string, (t: Tensor) => Tensor, (v: number) => number][] = [
