@@ -362,7 +362,7 @@ function alignOperands(vals: FVal[]): { ts: Tensor[]; nhwc: boolean } {
       }),
     };
   }
-  return { nhwc: false, ts: vals.map((v) => v.t) };
+  return { nhwc: false, ts: vals.map(logical) };
 }
 
 function compileNode(ctx: Ctx, node: NodeMsg, index: number): Step | null {
