@@ -3,7 +3,9 @@
 // match PyTorch's outputs within 1e-4; corrupt or truncated bytes and unsupported ops or
 // attributes throw FormatError (a fast-check fuzz of random corruptions: a model or a
 // FormatError, never another error or a hang).
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { loadOnnx, tensor, backendInfo, FormatError, ShapeError, ValueError, DisposedError, ops, type Tensor } from '../src/index.js';
@@ -165,6 +167,128 @@ describe('hand-made graphs', () => {
     await expect(loadOnnx(bytes)).rejects.toThrow(/node 'mp' \(MaxPool\): dilations/);
     const bytes2 = model([node('Conv', ['x', 'w'], ['y'], [str('auto_pad', 'WEIRD')], 'c')], [f32('w', [1, 1, 1, 1], [1])], [['x', [1, 1, 4, 4]]], ['y']);
     await expect(loadOnnx(bytes2)).rejects.toThrow(/node 'c' \(Conv\): auto_pad 'WEIRD'/);
+  });
+});
+
+// ---- graphs checked against onnxruntime-web (layouts, paddings, pooling modes) ------------------
+
+describe('hand-made graphs vs onnxruntime-web', () => {
+  let ort: typeof import('onnxruntime-web');
+  beforeAll(async () => {
+    ort = await import('onnxruntime-web');
+    ort.env.wasm.numThreads = 1;
+    ort.env.logLevel = 'error';
+    const require = createRequire(import.meta.url);
+    ort.env.wasm.wasmPaths = join(dirname(require.resolve('onnxruntime-web')), '/');
+  });
+
+  // Deterministic values in [-1, 1).
+  let seed = 12345;
+  const rand = (n: number): number[] => Array.from({ length: n }, () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) / (1 << 23) - 1;
+  });
+  const w = (name: string, dims: number[]) => f32(name, dims, rand(dims.reduce((a, b) => a * b, 1)));
+
+  const cases: { name: string; nodes: NodeMsg[]; inits: TensorMsg[]; input: number[]; opset?: number }[] = [
+    {
+      name: 'Conv auto_pad SAME_LOWER stride 2, MaxPool auto_pad SAME_UPPER',
+      input: [2, 2, 7, 6],
+      nodes: [
+        node('Conv', ['x', 'w1', 'b1'], ['c'], [str('auto_pad', 'SAME_LOWER'), ints('kernel_shape', [3, 3]), ints('strides', [2, 2])]),
+        node('Relu', ['c'], ['r']),
+        node('MaxPool', ['r'], ['y'], [str('auto_pad', 'SAME_UPPER'), ints('kernel_shape', [3, 3]), ints('strides', [2, 2])]),
+      ],
+      inits: [w('w1', [4, 2, 3, 3]), w('b1', [4])],
+    },
+    {
+      name: 'grouped dilated Conv with asymmetric pads, AveragePool count_include_pad=1, Softmax over channels',
+      input: [1, 4, 9, 8],
+      nodes: [
+        node('Conv', ['x', 'w1'], ['c'], [int('group', 2), ints('dilations', [2, 1]), ints('pads', [1, 0, 2, 1]), ints('kernel_shape', [3, 3])]),
+        node('AveragePool', ['c'], ['p'], [ints('kernel_shape', [3, 2]), ints('strides', [2, 1]), ints('pads', [1, 1, 1, 0]), int('count_include_pad', 1)]),
+        node('Softmax', ['p'], ['y'], [int('axis', 1)]),
+      ],
+      inits: [w('w1', [6, 2, 3, 3])],
+    },
+    {
+      name: 'two branches, Concat on channels, per-channel Mul/Add, Transpose to NHWC, Flatten axis 2',
+      input: [2, 3, 5, 5],
+      nodes: [
+        node('Conv', ['x', 'w1', 'b1'], ['c1'], [ints('kernel_shape', [3, 3]), ints('pads', [1, 1, 1, 1])]),
+        node('MaxPool', ['c1'], ['m'], [ints('kernel_shape', [2, 2]), ints('pads', [0, 0, 1, 1])]),
+        node('Conv', ['x', 'w2'], ['c2'], [ints('kernel_shape', [1, 1])]),
+        node('Concat', ['m', 'c2'], ['cat'], [int('axis', 1)]),
+        node('Mul', ['cat', 'scale'], ['s']),
+        node('Add', ['s', 'shift'], ['a']),
+        node('Transpose', ['a'], ['t'], [ints('perm', [0, 2, 3, 1])]),
+        node('Flatten', ['t'], ['y'], [int('axis', 2)]),
+      ],
+      inits: [w('w1', [4, 3, 3, 3]), w('b1', [4]), w('w2', [2, 3, 1, 1]), w('scale', [6, 1, 1]), w('shift', [1])],
+    },
+    {
+      name: 'AveragePool ceil_mode count_include_pad=0 with pads, MaxPool ceil_mode on odd sizes, LeakyRelu',
+      input: [1, 3, 9, 7],
+      nodes: [
+        node('AveragePool', ['x'], ['p'], [ints('kernel_shape', [3, 3]), ints('strides', [2, 2]), ints('pads', [1, 1, 1, 1]), int('ceil_mode', 1)]),
+        node('LeakyRelu', ['p'], ['l'], [flt('alpha', 0.2)]),
+        node('MaxPool', ['l'], ['y'], [ints('kernel_shape', [2, 2]), ints('strides', [2, 2]), int('ceil_mode', 1)]),
+      ],
+      inits: [],
+    },
+    {
+      name: 'batched MatMul, Add, Clip with min/max inputs, Softmax',
+      input: [2, 3, 4],
+      nodes: [
+        node('MatMul', ['x', 'b'], ['m']),
+        node('Add', ['m', 'bias'], ['a']),
+        node('Clip', ['a', 'lo', 'hi'], ['c']),
+        node('Softmax', ['c'], ['y'], [int('axis', -1)]),
+      ],
+      inits: [w('b', [2, 4, 5]), w('bias', [5]), f32('lo', [], [-0.3]), f32('hi', [], [0.4])],
+    },
+    {
+      name: 'Pad with a value on an NHWC-held value, ConvTranspose, GlobalAveragePool, Flatten, Gemm',
+      input: [2, 2, 4, 3],
+      nodes: [
+        node('Conv', ['x', 'w1'], ['c'], [ints('kernel_shape', [1, 1])]),
+        node('Pad', ['c', 'pads', 'pv'], ['p'], [str('mode', 'constant')]),
+        node('ConvTranspose', ['p', 'wt', 'bt'], ['u'], [ints('kernel_shape', [3, 3]), ints('strides', [2, 2]), ints('pads', [1, 1, 0, 1]), ints('output_padding', [1, 0])]),
+        node('GlobalAveragePool', ['u'], ['g']),
+        node('Flatten', ['g'], ['f']),
+        node('Gemm', ['f', 'gw', 'gb'], ['y'], [int('transB', 1)]),
+      ],
+      inits: [w('w1', [3, 2, 1, 1]), i64('pads', [0, 0, 1, 2, 0, 0, 2, 1]), f32('pv', [], [0.5]), w('wt', [3, 4, 3, 3]), w('bt', [4]), w('gw', [5, 4]), w('gb', [5])],
+    },
+    {
+      name: 'BatchNormalization on 3-D and 4-D, Elu, Sub, Div, Sigmoid, Tanh',
+      input: [2, 3, 6],
+      nodes: [
+        node('BatchNormalization', ['x', 'g', 'b', 'm', 'v'], ['bn'], [flt('epsilon', 1e-3)]),
+        node('Elu', ['bn'], ['e'], [flt('alpha', 0.7)]),
+        node('Sub', ['e', 'm3'], ['s']),
+        node('Div', ['s', 'two'], ['d']),
+        node('Reshape', ['d', 'shape4'], ['r4']),
+        node('BatchNormalization', ['r4', 'g', 'b', 'm', 'v'], ['bn4']),
+        node('Sigmoid', ['bn4'], ['sg']),
+        node('Tanh', ['sg'], ['y']),
+      ],
+      inits: [w('g', [3]), w('b', [3]), w('m', [3]), f32('v', [3], [0.5, 1, 2]), w('m3', [3, 1]), f32('two', [], [2]), i64('shape4', [0, 0, 2, 3])],
+    },
+  ];
+
+  it.each(cases)('$name', async (c) => {
+    const inputValues = rand(c.input.reduce((a, b) => a * b, 1));
+    const bytes = model(c.nodes, c.inits, [['x', c.input]], ['y'], c.opset ?? 13);
+    const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+    const ref = (await session.run({ x: new ort.Tensor('float32', Float32Array.from(inputValues), c.input) })).y;
+    await session.release();
+    const net = await loadOnnx(bytes);
+    const y = net.predict(tensor(inputValues, c.input));
+    expect(y.shape).toEqual(ref.dims);
+    const d = maxAbsDiff(y.dataSync(), ref.data as Float32Array);
+    expect(d).toBeLessThan(1e-5);
+    net.dispose();
   });
 });
 
