@@ -12,6 +12,7 @@ import { augment, type AugmentOptions } from './data/augment.js';
 import { loadIdxDataset, loadMnistDigits, type LabeledDataset } from './node.js';
 import { ShapeError, ValueError, FormatError, DisposedError } from './errors.js';
 import { engineHasRelaxedSimd } from './backend/wasm.js';
+import { exportOnnxCommand, predictCommand } from './cli-onnx.js';
 
 // ---- presets -------------------------------------------------------------------------------------
 
@@ -446,6 +447,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     }
     if (argv[0] === '--version') { io.out(packageVersion()); return 0; }
     const [command, ...rest] = argv;
+    if (command === 'export-onnx') return await exportOnnxCommand(rest, io);
+    if (command === 'predict') return await predictCommand(rest, io);
     if (command !== 'train') throw new UsageError(`unknown command '${command}' (try: wasm-cnn train, or wasm-cnn --help)`);
     if (rest.includes('--help') || rest.includes('-h')) { io.out(HELP.trimEnd()); return 0; }
     return await train(parseTrainArgs(rest), io);
