@@ -299,7 +299,7 @@ export function depthwiseForward(args: usize, x: usize, w: usize, bias: usize, y
   const kH = a.kH, kW = a.kW, sh = a.strideH, sw = a.strideW, dh = a.dilH, dw = a.dilW;
   const m = CO / a.inC;
   // Output columns [owA, owB) have all kW taps inside the image.
-  const owA = min(Wo, ceilDiv(a.padLeft, sw));
+  const owA = max(0, min(Wo, ceilDiv(a.padLeft, sw)));
   const last = W - 1 + a.padLeft - (kW - 1) * dw;
   const owB = max(owA, last < 0 ? 0 : min(Wo, last / sw + 1));
   for (let n = 0; n < N; n++) {
@@ -767,6 +767,18 @@ export function depthwiseBackwardFilter(args: usize, x: usize, dy: usize, dw: us
           }
         }
       }
+    }
+  }
+}
+
+/**
+ * out[kh, kw, co] = w[kH-1-kh, kW-1-kw, co]: with it, a stride-1 depthwise backward-input is the
+ * depthwise forward of dy (padding (k-1)*dilation - pad), the fast 4-pixel path included.
+ */
+export function flipKernel(w: usize, out: usize, kH: i32, kW: i32, CO: i32): void {
+  for (let kh = 0; kh < kH; kh++) {
+    for (let kw = 0; kw < kW; kw++) {
+      copyFloats(out + off((kh * kW + kw) * CO), w + off(((kH - 1 - kh) * kW + (kW - 1 - kw)) * CO), CO);
     }
   }
 }

@@ -173,7 +173,7 @@ export async function benchConv({ shapes = CONV_SHAPES, rounds = 7, cpu = true, 
   return rows;
 }
 
-const f1 = (v) => (v == null ? 'n/a' : v.toFixed(v >= 10 ? 1 : 2));
+const f1 = (v) => (v == null ? 'n/a' : v >= 10 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toPrecision(2));
 function printHeader(libs) {
   const info = backendInfo();
   console.log(`conv2d, wasm-cnn ${info.variant} build, 1 thread; GFLOP/s (median), ratio = wasm-cnn speed / other`);

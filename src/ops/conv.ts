@@ -213,6 +213,17 @@ function backpropInputInto(g: ConvGeometry, dy: number, w: number, dx: number): 
   const k = kernels();
   const M = g.batch * g.outH * g.outW;
   if (M === 0 || g.outC === 0) { k.fill(dx, g.batch * g.inH * g.inW * g.inC, 0); return; }
+  if (isDepthwise(g) && g.outC === g.inC && g.strideH === 1 && g.strideW === 1) {
+    // dx = depthwise conv of dy with the flipped kernel: the forward kernel's fast path.
+    const wFlip = workspace(g.kH * g.kW * g.outC * 4, 2);
+    k.flipKernel(w, wFlip, g.kH, g.kW, g.outC);
+    const t: ConvGeometry = {
+      ...g, inH: g.outH, inW: g.outW, outH: g.inH, outW: g.inW,
+      padTop: (g.kH - 1) * g.dilH - g.padTop, padLeft: (g.kW - 1) * g.dilW - g.padLeft,
+    };
+    k.depthwiseForward(argsPtr(t), dy, wFlip, 0, dx, 0);
+    return;
+  }
   if (isDepthwise(g)) {
     const work = workspace(k.depthwiseWorkspaceBytes(g.inH, g.inW, g.kH, g.kW), 1);
     k.depthwiseBackwardInput(argsPtr(g), dy, w, dx, work);
