@@ -1,25 +1,41 @@
 #!/usr/bin/env node
 // Generates assembly/gemm.ts: the packed, register-tiled WASM SIMD GEMM. AssemblyScript needs
-// load/store offsets and lane indices as compile-time constants, so the MR x NR micro-kernel
-// (unrolled over k) and the 4x4 transposes of the packing routines are written out here.
+// load/store offsets and lane indices as compile-time constants, so the MR x 8 micro-kernels,
+// the unrolled A packing and the 4x4 transposes of the B packing are written out here.
 //
 //   node scripts/gen-gemm.mjs            writes assembly/gemm.ts
 //   node scripts/gen-gemm.mjs --stdout   prints it instead
-//   options (for tuning experiments): --kc=256 --mc=128 --nc=1024 --order=jr|ir
+//   tuning options: --kc=128 --nc=1024 --mr-baseline=4 --mr-relaxed=6
+//
+// Design, measured on Node 20 / V8 (x64, 15 allocatable xmm registers for wasm):
+// - C tile in registers: MR rows x 8 columns = 2*MR v128 accumulators. Per k: two B vectors,
+//   then per row one A broadcast and two multiply-adds, so 2*MR + 2 + 1 registers are live.
+//   Baseline (mul + add, which needs a temporary for the product): MR = 4 (12 registers);
+//   MR = 6 spills and halves the speed. Relaxed (one fused relaxed_madd): MR = 6 (15
+//   registers, no spill); 12 independent FMA chains hide the FMA latency that 8 chains do not
+//   (measured 8 chains: 87% of the 12-chain peak).
+// - A is packed pre-broadcast (each value stored as a v128 of four copies), so the micro-kernel
+//   reads it with plain v128 loads: load32_splat costs an extra shuffle-port op per value
+//   (baseline: 80% -> 90% of peak), and V8 folds the constant offsets of plain loads.
+// - Not unrolled over k: TurboFan schedules the loads of a loop body at its top and Binaryen
+//   fuses unrolled steps into one expression per accumulator, so an unrolled body spills
+//   (measured 1.5-2x slower); unrolling with a mid-loop exit is not faster either.
+// - Loop order: for each KC x NC block of packed B, for each MR-row A micro-panel (packed just
+//   in time, KC x MR x 16 bytes, stays in L1), for each 8-column B micro-panel (from L2).
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const opt = Object.fromEntries(process.argv.slice(2).filter((s) => s.startsWith('--') && s.includes('='))
   .map((s) => s.slice(2).split('=')));
-const MR = 4;        // rows of the C tile: one A broadcast per row and k
-const NR = 8;        // columns of the C tile: two v128 of B per k
-const KC = +(opt.kc ?? 256);   // k-block: a B micro-panel (KC x NR floats = 8 KiB) stays in L1
-const MC = +(opt.mc ?? 128);   // rows of A packed at once (MC x KC floats, L2)
-const NC = +(opt.nc ?? 1024);  // columns of B packed at once (KC x NC floats, L2/L3)
-const ORDER = opt.order ?? 'jr'; // 'jr': B micro-panel outer (kept in L1), A panels inner
-if (MR !== 4 || NR !== 8) throw new Error('the micro-kernel template is written for 4x8');
-if (MC % MR || NC % NR || KC < 1) throw new Error('bad blocking');
+const NR = 8;                              // columns of the C tile: two v128 of B per k
+const KC = +(opt.kc ?? 128);               // k-block: A micro-panel KC*MR*16 bytes (L1)
+const NC = +(opt.nc ?? 1024);              // columns of B packed at once: KC*NC*4 bytes (L2)
+const MRB = +(opt['mr-baseline'] ?? 4);    // tile rows, baseline build
+const MRR = +(opt['mr-relaxed'] ?? 6);     // tile rows, relaxed build
+const MRT = 4;                             // tile rows of a short last panel (<= 4 rows left)
+if (NC % NR || KC < 1 || MRB < MRT || MRR < MRT) throw new Error('bad blocking');
+const tileRows = [...new Set([MRT, MRB, MRR])].sort((x, y) => x - y);
 
 const cols = (j) => [0, 1, 2, 3].map((l) => (j * 4 + l).toString(16).toUpperCase()).join(''); // 0123, 4567
 const nv = NR / 4; // v128 per tile row
@@ -27,22 +43,11 @@ const acc = (r, j) => `vacc${r}x${cols(j)}`;
 const lines = (n, f) => Array.from({ length: n }, (_, i) => f(i)).flat();
 const ind = (s, n) => s.split('\n').map((l) => (l ? ' '.repeat(n) + l : l)).join('\n');
 
-// One k step of the micro-kernel: two B vectors, then per row one broadcast of A and NR/4 madds,
-// so 8 accumulators + 2 B + at most 4 A broadcasts = 14 v128 are live (V8 has 15 for wasm).
-function kStep() {
-  const out = [];
-  for (let j = 0; j < nv; j++) out.push(`const vb${cols(j)} = v128.load(bp, ${j * 16});`);
-  for (let r = 0; r < MR; r++) {
-    out.push(`const va${r} = v128.load32_splat(ap, ${r * 4});`);
-    for (let j = 0; j < nv; j++) out.push(`${acc(r, j)} = madd(va${r}, vb${cols(j)}, ${acc(r, j)});`);
-  }
-  return out.join('\n');
-}
-
-const ukernel = `
+// The MR x 8 micro-kernel.
+const ukernel = (MR) => `
 /**
- * The ${MR}x${NR} micro-kernel: C tile = init + Ap · Bp, then relu if asked.
- *   ap: kc x ${MR} packed A (k-major, ${MR} rows per k);  bp: kc x ${NR} packed B (k-major).
+ * ${MR}x${NR} micro-kernel: C tile = init + Ap · Bp, then relu if asked.
+ *   ap: kc x ${MR} packed A (k-major, each value pre-broadcast to a v128); bp: kc x ${NR} packed B.
  *   c: the tile's top-left, rows ldcBytes apart; init = (loadC ? C tile : 0) + (bias ? bias[0:${NR}] : 0).
  * Each C element is summed in k order in one f32 lane, so results do not depend on blocking.
  */
@@ -59,14 +64,16 @@ ${ind(lines(MR, (r) => lines(nv, (j) => `${acc(r, j)} = v128.load(c${r}, ${j * 1
 ${ind(lines(nv, (j) => `const vbias${cols(j)} = v128.load(bias, ${j * 16});`).join('\n'), 4)}
 ${ind(lines(MR, (r) => lines(nv, (j) => `${acc(r, j)} = f32x4.add(${acc(r, j)}, vbias${cols(j)});`)).join('\n'), 4)}
   }
-  // Not unrolled on purpose: TurboFan hoists every load of a loop body to its top, so an
-  // unrolled body keeps several steps' A and B live and spills (measured: unrolling by 2 or 4 is
-  // 1.5-2x slower; Binaryen also fuses unrolled steps into one expression per accumulator).
-  // Ending on a pointer compare saves a k counter.
-  const apEnd = ap + (<usize>kc << ${Math.log2(MR * 4)});
+  const apEnd = ap + <usize>kc * ${MR * 16};
   do {
-${ind(kStep(), 4)}
-    ap += ${MR * 4};
+${ind([
+  ...lines(nv, (j) => `const vb${cols(j)} = v128.load(bp, ${j * 16});`),
+  ...lines(MR, (r) => [
+    `const va${r} = v128.load(ap, ${r * 16});`,
+    ...lines(nv, (j) => `${acc(r, j)} = madd(va${r}, vb${cols(j)}, ${acc(r, j)});`),
+  ]),
+].join('\n'), 4)}
+    ap += ${MR * 16};
     bp += ${NR * 4};
   } while (ap != apEnd);
   if (relu) {
@@ -74,6 +81,20 @@ ${ind(kStep(), 4)}
 ${ind(lines(MR, (r) => lines(nv, (j) => `${acc(r, j)} = f32x4.pmax(${acc(r, j)}, vzero);`)).join('\n'), 4)}
   }
 ${ind(lines(MR, (r) => lines(nv, (j) => `v128.store(c${r}, ${acc(r, j)}, ${j * 16});`)).join('\n'), 2)}
+}
+`;
+
+// Full A micro-panel of MR rows, unrolled over the rows.
+const packA = (MR) => `
+/** Packs the full ${MR}-row A micro-panel at src (element (r, k) at src + r*mStep + k*kStep), pre-broadcast. */
+function packA${MR}(src: usize, mStep: usize, kStep: usize, kc: i32, panel: usize): void {
+${ind(lines(MR, (r) => `let s${r} = src${r ? ` + ${r} * mStep` : ''};`).join('\n'), 2)}
+  const end = panel + <usize>kc * ${MR * 16};
+  let p = panel;
+  do {
+${ind(lines(MR, (r) => [`v128.store(p, v128.load32_splat(s${r}), ${r * 16});`, `s${r} += kStep;`]).join('\n'), 4)}
+    p += ${MR * 16};
+  } while (p != end);
 }
 `;
 
@@ -87,39 +108,27 @@ const ${dst}1 = v128.shuffle<f32>(${dst}lo01, ${dst}lo23, 2, 3, 6, 7);
 const ${dst}2 = v128.shuffle<f32>(${dst}hi01, ${dst}hi23, 0, 1, 4, 5);
 const ${dst}3 = v128.shuffle<f32>(${dst}hi01, ${dst}hi23, 2, 3, 6, 7);`;
 
-const loopBody = ORDER === 'jr' ? `
-        // One B micro-panel (kc x ${NR}, ${KC * NR * 4 / 1024} KiB at most) stays in L1 while the A panels stream past.
-        for (let jr = 0; jr < nc; jr += NR) {
-          const nr = min<i32>(NR, nc - jr);
-          const bp = packB + (<usize>(jr * kc) << 2);
-          const biasp: usize = useBias ? bias + (<usize>(jc + jr) << 2) : 0;
-          for (let ir = 0; ir < mc; ir += MR) {
-            const mr = min<i32>(MR, mc - ir);
-            const ap = packA + (<usize>(ir * kc) << 2);
-            const cp = c + <usize>(ic + ir) * ldcBytes + (<usize>(jc + jr) << 2);
-            if (mr == MR && nr == NR) ukernel${MR}x${NR}(kc, ap, bp, cp, ldcBytes, loadC, biasp, doRelu);
-            else edgeTile(mr, nr, kc, ap, bp, cp, ldcBytes, loadC, biasp, doRelu, tile);
-          }
-        }` : `
-        // One A micro-panel (${MR} x kc) stays in L1 while the B panels stream past.
-        for (let ir = 0; ir < mc; ir += MR) {
-          const mr = min<i32>(MR, mc - ir);
-          const ap = packA + (<usize>(ir * kc) << 2);
-          for (let jr = 0; jr < nc; jr += NR) {
-            const nr = min<i32>(NR, nc - jr);
-            const bp = packB + (<usize>(jr * kc) << 2);
-            const biasp: usize = useBias ? bias + (<usize>(jc + jr) << 2) : 0;
-            const cp = c + <usize>(ic + ir) * ldcBytes + (<usize>(jc + jr) << 2);
-            if (mr == MR && nr == NR) ukernel${MR}x${NR}(kc, ap, bp, cp, ldcBytes, loadC, biasp, doRelu);
-            else edgeTile(mr, nr, kc, ap, bp, cp, ldcBytes, loadC, biasp, doRelu, tile);
-          }
-        }`;
+// Dispatch on a panel's row count (a compile-time choice in the baseline build: one kernel).
+const dispatch = (fn, args) => {
+  const [first, ...rest] = tileRows;
+  const call = (mr) => `${fn(mr)}(${args});`;
+  if (MRB === MRR) {
+    return tileRows.length === 1 ? call(first)
+      : tileRows.slice(0, -1).map((mr) => `if (rows == ${mr}) ${call(mr)}\nelse `).join('') + call(tileRows[tileRows.length - 1]);
+  }
+  const chain = (set) => set.slice(0, -1).map((mr) => `if (rows == ${mr}) ${call(mr)}\n  else `).join('') + call(set[set.length - 1]);
+  const relaxedSet = [...new Set([MRT, MRR])];
+  const baseSet = [...new Set([MRT, MRB])];
+  void first; void rest;
+  return `if (ASC_FEATURE_RELAXED_SIMD) {\n  ${chain(relaxedSet)}\n} else {\n  ${chain(baseSet)}\n}`;
+};
 
 const src = `// generated by scripts/gen-gemm.mjs, do not edit (change the generator and rerun it).
-// Packed, register-tiled f32 GEMM for WASM SIMD: a ${MR}x${NR} micro-kernel keeps the C tile in
-// ${MR * nv} v128 accumulators, broadcasts A with v128.load32_splat and multiply-adds packed B.
-//   blocking: KC=${KC} (k), MC=${MC} (rows of A packed), NC=${NC} (columns of B packed)
-//   build: f32x4.relaxed_madd (fused) when ASC_FEATURE_RELAXED_SIMD, else f32x4.mul + f32x4.add.
+// Packed, register-tiled f32 GEMM for WASM SIMD. An MR x ${NR} micro-kernel keeps the C tile in
+// 2*MR v128 accumulators and multiply-adds packed B with pre-broadcast packed A: MR = ${MRB} with
+// f32x4.mul + f32x4.add (baseline build), MR = ${MRR} with fused f32x4.relaxed_madd
+// (ASC_FEATURE_RELAXED_SIMD); a last panel of <= ${MRT} rows uses the ${MRT}x${NR} kernel. Blocking
+// KC = ${KC}, NC = ${NC}. See scripts/gen-gemm.mjs for the measurements behind these choices.
 //
 // ABI (fixed; conv and dense call it):
 //   gemm(transA, transB, M, N, K, a, lda, b, ldb, c, ldc, accumulate, bias, act, work)
@@ -127,16 +136,19 @@ const src = `// generated by scripts/gen-gemm.mjs, do not edit (change the gener
 //   transA: A stored [K, M] (row stride lda) instead of [M, K]; transB: B stored [N, K] instead of
 //   [K, N]. bias: 0 for none, else a pointer to N floats. act: 0 none, 1 relu. C must not overlap
 //   A, B or bias. work: gemmWorkspaceBytes(M, N, K) bytes of caller-owned scratch, 16-byte aligned.
-// Order of operations per C element (the same on every tile, edge or not, so a result depends
-// only on the shapes and the build): start from C (when accumulating) or 0, add the bias, add the
-// products in increasing k, then relu. FMA (relaxed build) rounds once per product, so the two
-// builds agree to rounding, not bit for bit.
+// Order of operations per C element (the same on every tile, edge or not, whatever MR, so a
+// result depends only on the shapes and the build): start from C (when accumulating) or 0, add
+// the bias, add the products in increasing k, then relu. Row ranges computed by separate calls
+// give bit-identical rows. FMA (relaxed build) rounds once per product, so the two builds agree
+// to rounding, not bit for bit.
 
-const MR = ${MR};
 const NR = ${NR};
 const KC = ${KC};
-const MC = ${MC};
 const NC = ${NC};
+/** Rows of the main C tile in this build. */
+const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? ${MRR} : ${MRB};
+/** Rows of the tile used for a last panel of at most this many rows. */
+const MR_TAIL: i32 = ${MRT};
 
 // @ts-ignore: decorator
 @inline
@@ -154,12 +166,12 @@ function roundUp(x: i32, m: i32): i32 {
   return (x + m - 1) / m * m;
 }
 
-/** Scratch bytes gemm(…, M, N, K, …) needs: packed B (NC x KC), packed A (MC x KC), an edge tile. */
+/** Scratch bytes gemm(…, M, N, K, …) needs: packed B (KC x NC), one packed A micro-panel, an edge tile. */
 export function gemmWorkspaceBytes(M: i32, N: i32, K: i32): i32 {
+  void M;
   const kc = max<i32>(min<i32>(K, KC), 1);
   const nc = roundUp(max<i32>(min<i32>(N, NC), 1), NR);
-  const mc = roundUp(max<i32>(min<i32>(M, MC), 1), MR);
-  return (nc * kc + mc * kc + MR * NR + NR) << 2;
+  return (nc * kc + MR * kc * 4 + MR * NR + NR) << 2;
 }
 
 export function gemm(transA: i32, transB: i32, M: i32, N: i32, K: i32,
@@ -178,10 +190,13 @@ export function gemm(transA: i32, transB: i32, M: i32, N: i32, K: i32,
   }
   const kcMax = min<i32>(K, KC);
   const ncMax = roundUp(min<i32>(N, NC), NR);
-  const mcMax = roundUp(min<i32>(M, MC), MR);
   const packB = work;
   const packA = packB + (<usize>(ncMax * kcMax) << 2);
-  const tile = packA + (<usize>(mcMax * kcMax) << 2);
+  const tile = packA + (<usize>(MR * kcMax) << 4);
+  // Element (m, k) of op(A) is at a + m*mStep + k*kStep.
+  const ldaBytes = <usize>lda << 2;
+  const mStep: usize = transA ? 4 : ldaBytes;
+  const kStep: usize = transA ? ldaBytes : 4;
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min<i32>(NC, N - jc);
     for (let pc = 0; pc < K; pc += KC) {
@@ -190,22 +205,39 @@ export function gemm(transA: i32, transB: i32, M: i32, N: i32, K: i32,
       const useBias = pc == 0 && bias != 0;
       const doRelu = relu && pc + kc == K;
       packBPanels(transB != 0, b, ldb, pc, kc, jc, nc, packB);
-      for (let ic = 0; ic < M; ic += MC) {
-        const mc = min<i32>(MC, M - ic);
-        packAPanels(transA != 0, a, lda, ic, mc, pc, kc, packA);${loopBody}
+      for (let ir = 0; ir < M; ir += MR) {
+        const mr = min<i32>(MR, M - ir);
+        const rows = mr <= MR_TAIL ? MR_TAIL : MR;
+        packAPanel(rows, mr, a + <usize>ir * mStep + <usize>pc * kStep, mStep, kStep, kc, packA);
+        const crow = c + <usize>ir * ldcBytes + (<usize>jc << 2);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min<i32>(NR, nc - jr);
+          const bp = packB + (<usize>(jr * kc) << 2);
+          const biasp: usize = useBias ? bias + (<usize>(jc + jr) << 2) : 0;
+          const cp = crow + (<usize>jr << 2);
+          if (mr == rows && nr == NR) microKernel(rows, kc, packA, bp, cp, ldcBytes, loadC, biasp, doRelu);
+          else edgeTile(rows, mr, nr, kc, packA, bp, cp, ldcBytes, loadC, biasp, doRelu, tile);
+        }
       }
     }
   }
 }
 
+// @ts-ignore: decorator
+@inline
+function microKernel(rows: i32, kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize,
+                     loadC: bool, bias: usize, relu: bool): void {
+${ind(dispatch((mr) => `ukernel${mr}x${NR}`, 'kc, ap, bp, c, ldcBytes, loadC, bias, relu'), 2)}
+}
+
 /**
- * A tile cut by the M or N edge: run the same micro-kernel on a zero-padded ${MR}x${NR} copy in
+ * A tile cut by the M or N edge: run the same micro-kernel on a zero-padded rows x ${NR} copy in
  * scratch (so nothing outside C or bias is read or written) and copy the mr x nr corner back.
  */
-function edgeTile(mr: i32, nr: i32, kc: i32, ap: usize, bp: usize, cp: usize, ldcBytes: usize,
+function edgeTile(rows: i32, mr: i32, nr: i32, kc: i32, ap: usize, bp: usize, cp: usize, ldcBytes: usize,
                   loadC: bool, biasp: usize, relu: bool, tile: usize): void {
-  const tileBias = tile + MR * NR * 4;
-  memory.fill(tile, 0, (MR * NR + NR) * 4);
+  const tileBias = tile + <usize>(rows * NR * 4);
+  memory.fill(tile, 0, (rows * NR + NR) * 4);
   if (loadC) {
     for (let r = 0; r < mr; r++) {
       for (let j = 0; j < nr; j++) {
@@ -217,7 +249,7 @@ function edgeTile(mr: i32, nr: i32, kc: i32, ap: usize, bp: usize, cp: usize, ld
     for (let j = 0; j < nr; j++) store<f32>(tileBias + (<usize>j << 2), load<f32>(biasp + (<usize>j << 2)));
   }
   // Loading the zeroed tile equals starting from zero, so edge and full tiles round identically.
-  ukernel${MR}x${NR}(kc, ap, bp, tile, NR * 4, true, biasp != 0 ? tileBias : 0, relu);
+  microKernel(rows, kc, ap, bp, tile, NR * 4, true, biasp != 0 ? tileBias : 0, relu);
   for (let r = 0; r < mr; r++) {
     for (let j = 0; j < nr; j++) {
       store<f32>(cp + <usize>r * ldcBytes + (<usize>j << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));
@@ -239,6 +271,25 @@ function epilogueOnly(M: i32, N: i32, c: usize, ldcBytes: usize, accumulate: boo
   }
 }
 
+/**
+ * Packs mr rows (element (r, k) at src + r*mStep + k*kStep) of op(A) into a kc x rows micro-panel,
+ * k-major, each value pre-broadcast to a v128 of four copies; rows mr..rows-1 are zeros.
+ */
+function packAPanel(rows: i32, mr: i32, src: usize, mStep: usize, kStep: usize, kc: i32, panel: usize): void {
+  if (mr == rows) {
+${ind(dispatch((mr) => `packA${mr}`, 'src, mStep, kStep, kc, panel'), 4)}
+    return;
+  }
+  const vzero = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const p = panel + (<usize>(k * rows) << 4);
+    const s = src + <usize>k * kStep;
+    for (let r = 0; r < rows; r++) {
+      v128.store(p + (<usize>r << 4), r < mr ? v128.load32_splat(s + <usize>r * mStep) : vzero);
+    }
+  }
+}
+${tileRows.map(packA).join('')}
 /**
  * Packs op(B)[pc:pc+kc, jc:jc+nc] into ceil(nc/${NR}) panels of kc x ${NR} floats (k-major),
  * zero-padding the last panel's missing columns.
@@ -288,61 +339,12 @@ ${ind(lines(nv, (h) => [
     }
   }
 }
-
-/**
- * Packs op(A)[ic:ic+mc, pc:pc+kc] into ceil(mc/${MR}) panels of kc x ${MR} floats (k-major: the
- * ${MR} rows' values for one k are adjacent), zero-padding the last panel's missing rows.
- */
-function packAPanels(transA: bool, a: usize, lda: i32, ic: i32, mc: i32, pc: i32, kc: i32, dst: usize): void {
-  const ldaBytes = <usize>lda << 2;
-  for (let ir = 0; ir < mc; ir += MR) {
-    const mr = min<i32>(MR, mc - ir);
-    const panel = dst + (<usize>(ir * kc) << 2);
-    if (transA) {
-      // A stored [K, M]: the ${MR} rows' values for one k are contiguous already.
-      let src = a + <usize>pc * ldaBytes + (<usize>(ic + ir) << 2);
-      if (mr == MR) {
-        for (let k = 0; k < kc; k++) {
-          v128.store(panel + (<usize>(k * MR) << 2), v128.load(src));
-          src += ldaBytes;
-        }
-      } else {
-        for (let k = 0; k < kc; k++) {
-          const p = panel + (<usize>(k * MR) << 2);
-          for (let r = 0; r < MR; r++) store<f32>(p + (<usize>r << 2), r < mr ? load<f32>(src + (<usize>r << 2)) : 0);
-          src += ldaBytes;
-        }
-      }
-    } else {
-      // A stored [M, K]: rows are contiguous in k; transpose 4x4 blocks.
-      const src = a + <usize>(ic + ir) * ldaBytes + (<usize>pc << 2);
-      let k = 0;
-      if (mr == MR) {
-        for (; k + 4 <= kc; k += 4) {
-          const s = src + (<usize>k << 2);
-${ind([
-  ...lines(4, (i) => `const vrow${i} = v128.load(s + ${i} * ldaBytes);`),
-  ...transpose4('vrow', 'vk').split('\n'),
-  `const p = panel + (<usize>(k * MR) << 2);`,
-  ...lines(4, (i) => `v128.store(p, vk${i}, ${i * MR * 4});`),
-].join('\n'), 10)}
-        }
-      }
-      for (; k < kc; k++) {
-        const p = panel + (<usize>(k * MR) << 2);
-        for (let r = 0; r < MR; r++) {
-          store<f32>(p + (<usize>r << 2), r < mr ? load<f32>(src + <usize>r * ldaBytes + (<usize>k << 2)) : 0);
-        }
-      }
-    }
-  }
-}
-${ukernel}`;
+${tileRows.map(ukernel).join('')}`;
 
 if (process.argv.includes('--stdout')) {
   process.stdout.write(src);
 } else {
   const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'assembly', 'gemm.ts');
   writeFileSync(out, src);
-  console.log(`wrote ${out} (MR=${MR} NR=${NR} KC=${KC} MC=${MC} NC=${NC} order=${ORDER})`);
+  console.log(`wrote ${out} (NR=${NR} MR baseline ${MRB}, relaxed ${MRR}, tail ${MRT}; KC=${KC} NC=${NC})`);
 }

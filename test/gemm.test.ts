@@ -146,9 +146,10 @@ describe('gemm kernel: named cases', () => {
     { transA: false, transB: false, M: 37, N: 1, K: 29, bias: true },
     { transA: false, transB: false, M: 23, N: 19, K: 1 },
     { transA: true, transB: true, M: 1, N: 1, K: 301 },
-    // K across the k-block (KC = 256), M across the row block (MC = 128), N across NC = 1024.
-    { transA: false, transB: false, M: 9, N: 10, K: 256, bias: true, relu: true },
-    { transA: false, transB: false, M: 9, N: 10, K: 257, accumulate: true, bias: true, relu: true },
+    // K across the k-block (KC = 128), N across the column block (NC = 1024).
+    { transA: false, transB: false, M: 9, N: 10, K: 128, bias: true, relu: true },
+    { transA: false, transB: false, M: 9, N: 10, K: 129, accumulate: true, bias: true, relu: true },
+    { transA: true, transB: false, M: 11, N: 16, K: 256, accumulate: true, relu: true },
     { transA: true, transB: false, M: 7, N: 12, K: 600, bias: true, relu: true },
     { transA: false, transB: true, M: 7, N: 12, K: 1000, accumulate: true, padA: 3, padB: 5, padC: 2 },
     { transA: false, transB: false, M: 131, N: 13, K: 40, relu: true },
