@@ -2,75 +2,72 @@
 // run of reduced axes to that view, transposing first when the axes are not adjacent):
 // sum / mean, max with its argmax, softmax and log-softmax (stable: shifted by the max),
 // and sumToShape, which reduces a broadcast gradient back to an input's shape.
-// Summation order is fixed by the shape alone, so results never depend on threads or engine.
+// Sums accumulate in f64; their order is fixed by the shape alone, so results never depend on
+// threads or engine.
 import { expV, expRangeV, expAnyS } from './vmath';
 
-/** out[o, i] = (sum_k x[o, k, i]) / divisor. divisor = 1 for sum, n for mean. */
-export function reduceSum(x: usize, out: usize, outer: i32, n: i32, inner: i32, divisor: f32): void {
+/**
+ * out[o, i] = (sum_k x[o, k, i]) / divisor. divisor = 1 for sum, n for mean.
+ * Accumulates in f64 (on f64x2 lanes), so long reductions such
+ * as a loss mean or batch-norm statistics over N*H*W rows stay accurate.
+ * scratch: inner f64 (8 * inner bytes), used when inner > 1.
+ */
+export function reduceSum(x: usize, out: usize, outer: i32, n: i32, inner: i32, divisor: f32, scratch: usize): void {
   if (inner == 1) {
     for (let o = 0; o < outer; o++) {
       const row = x + (<usize>o * <usize>n << 2);
-      store<f32>(out + (<usize>o << 2), sumContiguous(row, n) / divisor);
+      store<f32>(out + (<usize>o << 2), <f32>(sumContiguous64(row, n) / <f64>divisor));
     }
     return;
   }
   const innerBytes = <usize>inner << 2;
-  const vd = f32x4.splat(divisor);
   for (let o = 0; o < outer; o++) {
     const src = x + <usize>o * <usize>n * innerBytes;
+    memory.fill(scratch, 0, <usize>inner << 3);
+    for (let k = 0; k < n; k++) addRow64(scratch, src + <usize>k * innerBytes, inner);
     const dst = out + <usize>o * innerBytes;
-    // Accumulate whole rows into dst, vectorised over the inner axis.
-    if (n == 0) {
-      memory.fill(dst, 0, innerBytes);
-    } else {
-      memory.copy(dst, src, innerBytes);
-    }
-    for (let k = 1; k < n; k++) {
-      const s = src + <usize>k * innerBytes;
-      let i = 0;
-      for (; i + 4 <= inner; i += 4) {
-        const p = <usize>i << 2;
-        v128.store(dst + p, f32x4.add(v128.load(dst + p), v128.load(s + p)));
-      }
-      for (; i < inner; i++) {
-        const p = <usize>i << 2;
-        store<f32>(dst + p, load<f32>(dst + p) + load<f32>(s + p));
-      }
-    }
-    if (divisor != 1) {
-      let i = 0;
-      for (; i + 4 <= inner; i += 4) {
-        const p = <usize>i << 2;
-        v128.store(dst + p, f32x4.div(v128.load(dst + p), vd));
-      }
-      for (; i < inner; i++) {
-        const p = <usize>i << 2;
-        store<f32>(dst + p, load<f32>(dst + p) / divisor);
-      }
+    for (let i = 0; i < inner; i++) {
+      store<f32>(dst + (<usize>i << 2), <f32>(load<f64>(scratch + (<usize>i << 3)) / <f64>divisor));
     }
   }
 }
 
-/** Sum of n contiguous floats: 8 interleaved partial sums (SIMD), then a fixed combine order. */
+/** acc64[i] += src32[i] for i < n, on f64x2 lanes. */
 // @ts-ignore: decorator
-@inline function sumContiguous(p: usize, n: i32): f32 {
-  let acc0 = f32x4.splat(0);
-  let acc1 = f32x4.splat(0);
+@inline function addRow64(acc: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(src + (<usize>i << 2));
+    const a = acc + (<usize>i << 3);
+    v128.store(a, f64x2.add(v128.load(a), f64x2.promote_low_f32x4(v)));
+    v128.store(a, f64x2.add(v128.load(a, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1))), 16);
+  }
+  for (; i < n; i++) {
+    const a = acc + (<usize>i << 3);
+    store<f64>(a, load<f64>(a) + <f64>load<f32>(src + (<usize>i << 2)));
+  }
+}
+
+/** Sum of n contiguous floats in f64: four f64x2 accumulators (8 interleaved partial sums). */
+function sumContiguous64(p: usize, n: i32): f64 {
+  let acc0 = f64x2.splat(0);
+  let acc1 = f64x2.splat(0);
+  let acc2 = f64x2.splat(0);
+  let acc3 = f64x2.splat(0);
   let i = 0;
   for (; i + 8 <= n; i += 8) {
     const o = <usize>i << 2;
-    acc0 = f32x4.add(acc0, v128.load(p + o));
-    acc1 = f32x4.add(acc1, v128.load(p + o, 16));
+    const v0 = v128.load(p + o);
+    const v1 = v128.load(p + o, 16);
+    acc0 = f64x2.add(acc0, f64x2.promote_low_f32x4(v0));
+    acc1 = f64x2.add(acc1, f64x2.promote_low_f32x4(v128.shuffle<f32>(v0, v0, 2, 3, 0, 1)));
+    acc2 = f64x2.add(acc2, f64x2.promote_low_f32x4(v1));
+    acc3 = f64x2.add(acc3, f64x2.promote_low_f32x4(v128.shuffle<f32>(v1, v1, 2, 3, 0, 1)));
   }
-  if (i + 4 <= n) {
-    acc0 = f32x4.add(acc0, v128.load(p + (<usize>i << 2)));
-    i += 4;
-  }
-  const acc = f32x4.add(acc0, acc1);
-  let s = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) +
-          (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
-  for (; i < n; i++) s += load<f32>(p + (<usize>i << 2));
-  return s;
+  const s = f64x2.add(f64x2.add(acc0, acc1), f64x2.add(acc2, acc3));
+  let total = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  for (; i < n; i++) total += <f64>load<f32>(p + (<usize>i << 2));
+  return total;
 }
 
 /**
@@ -113,13 +110,14 @@ export function reduceMaxBackward(g: usize, arg: usize, gx: usize, outer: i32, n
 }
 
 /**
- * out (zeroed first, outSize floats) += src, where src is contiguous with `shape` (rank dims)
- * and out is addressed with outStrides (0 on the dims being summed away). Source rows are
- * visited in order, so the summation order is fixed.
+ * out (outSize floats) = src summed over its broadcast dims: src is contiguous with `shape`
+ * (rank dims) and out is addressed with outStrides (0 on the dims being summed away). Source
+ * rows are visited in order and accumulated in f64 (scratch: outSize f64), so the result is
+ * accurate and its summation order fixed.
  */
-export function sumToShape(src: usize, out: usize, outSize: i32, rank: i32, shape: usize, outStrides: usize): void {
-  memory.fill(out, 0, <usize>outSize << 2);
+export function sumToShape(src: usize, out: usize, outSize: i32, rank: i32, shape: usize, outStrides: usize, scratch: usize): void {
   if (rank == 0) { store<f32>(out, load<f32>(src)); return; }
+  memory.fill(scratch, 0, <usize>outSize << 3);
   const last = <usize>(rank - 1) << 2;
   const n = load<i32>(shape + last);
   const so = load<i32>(outStrides + last);
@@ -135,26 +133,19 @@ export function sumToShape(src: usize, out: usize, outSize: i32, rank: i32, shap
       rem /= size;
     }
     const s = src + (<usize>r * <usize>n << 2);
-    const o = out + (<usize>off << 2);
+    const o = scratch + (<usize>off << 3);
     if (so == 1) {
-      let i = 0;
-      for (; i + 4 <= n; i += 4) {
-        const p = <usize>i << 2;
-        v128.store(o + p, f32x4.add(v128.load(o + p), v128.load(s + p)));
-      }
-      for (; i < n; i++) {
-        const p = <usize>i << 2;
-        store<f32>(o + p, load<f32>(o + p) + load<f32>(s + p));
-      }
+      addRow64(o, s, n);
     } else if (so == 0) {
-      store<f32>(o, load<f32>(o) + sumContiguous(s, n));
+      store<f64>(o, load<f64>(o) + sumContiguous64(s, n));
     } else {
       for (let i = 0; i < n; i++) {
-        const p = o + (<usize>(i * so) << 2);
-        store<f32>(p, load<f32>(p) + load<f32>(s + (<usize>i << 2)));
+        const p = o + (<usize>(i * so) << 3);
+        store<f64>(p, load<f64>(p) + <f64>load<f32>(s + (<usize>i << 2)));
       }
     }
   }
+  for (let i = 0; i < outSize; i++) store<f32>(out + (<usize>i << 2), <f32>load<f64>(scratch + (<usize>i << 3)));
 }
 
 /**

@@ -3,7 +3,7 @@
 // max gradient routed to the argmax, finite-difference gradients, errors and memory.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { tensor, tidy, ops, ones, backendInfo, ShapeError, ValueError, type Tensor } from '../src/index.js';
+import { tensor, tidy, ops, ones, full, backendInfo, ShapeError, ValueError, type Tensor } from '../src/index.js';
 import { values, closeness, sizeOf, type Arr } from './reference/elementwise.js';
 import { sumRef, meanRef, maxRef, argMaxRef } from './reference/reduce.js';
 import { gradCheck } from './reference/gradcheck.js';
@@ -79,6 +79,18 @@ describe('sum / mean / max vs float64 reference', () => {
     expect(ones([1_000_000]).sum().dataSync()[0]).toBe(1_000_000);
     const m = ops.mean(ones([1000, 1000]), 0).dataSync();
     expect(m.every((v) => v === 1)).toBe(true);
+  });
+
+  it('accumulates in f64: long sums are exact to float32 rounding', () => {
+    const v = Math.fround(0.1), n = 1_000_000;
+    const expected = Math.fround(v * n); // float64 of a sum of n equal float32 values, rounded once
+    expect(ops.sum(full([n], v)).dataSync()[0]).toBe(expected);
+    expect(Array.from(ops.sum(full([n / 4, 4], v), 0).dataSync())).toEqual([1, 2, 3, 4].map(() => Math.fround(v * n / 4)));
+    expect(ops.mean(full([1000, 1000], v)).dataSync()[0]).toBe(v);
+    // the gradient of a broadcast bias sums N rows (sumToShape)
+    const b = tensor([0, 0, 0]).requireGrad();
+    ops.add(ones([200_000, 3]), b).backward(full([200_000, 3], v));
+    expect(Array.from(b.grad!.dataSync())).toEqual([0, 0, 0].map(() => Math.fround(v * 200_000)));
   });
 
   it('max propagates NaN and handles -inf', () => {

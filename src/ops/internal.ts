@@ -2,7 +2,7 @@
 // broadcasting, stride coalescing, and raw (graph-free) launches of the strided kernels.
 // Not re-exported from the `ops` namespace.
 import { Tensor, record, sameShape, sizeOf } from '../tensor.js';
-import { int32Args, kernels } from '../backend/wasm.js';
+import { int32Args, kernels, workspace } from '../backend/wasm.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { asFloat } from './util.js';
 
@@ -171,8 +171,9 @@ export function sumToShapeRaw(g: Tensor, shape: readonly number[]): Tensor {
   const c = coalesce(g.shape, [contiguousStrides(g.shape), outStrides]);
   const r = c.shape.length;
   checkRankLimit(r, 'sumToShape');
+  const scratch = workspace(8 * Math.max(out.size, 1), 1);
   const args = int32Args([...c.shape, ...c.strides[1]]);
-  kernels().sumToShape(g.ptr, out.ptr, out.size, r, args, args + 4 * r);
+  kernels().sumToShape(g.ptr, out.ptr, out.size, r, args, args + 4 * r, scratch);
   return out;
 }
 

@@ -2,7 +2,7 @@
 // and argMax (int32, no gradient). Reduced axes that form one run (ignoring size-1 dims) are
 // read in place as [outer, n, inner]; scattered axes are first transposed to the end.
 import { Tensor, record, type TensorLike } from '../tensor.js';
-import { kernels } from '../backend/wasm.js';
+import { kernels, workspace } from '../backend/wasm.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { asFloat, describe, normAxis } from './util.js';
 import { BIN, binaryRaw, expandRaw, transposeRaw } from './internal.js';
@@ -73,7 +73,7 @@ function sumOrMean(op: 'sum' | 'mean', x: TensorLike, axis: number | number[] | 
   const divisor = op === 'mean' ? p.n : 1;
   if (out.size) {
     const src = p.perm ? transposeRaw(t, p.perm) : t;
-    kernels().reduceSum(src.ptr, out.ptr, p.outer, p.n, p.inner, divisor);
+    kernels().reduceSum(src.ptr, out.ptr, p.outer, p.n, p.inner, divisor, p.inner > 1 ? workspace(8 * p.inner, 1) : 0);
     if (src !== t) src.dispose();
   }
   return record(op, out, [t], (g) => {
