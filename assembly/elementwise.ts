@@ -4,7 +4,7 @@
 // Each kernel switches on the op code once, outside its loops: the loop helpers are inlined
 // with a constant op, so every (op, loop) pair compiles to its own branch-free loop.
 import { erfOverZ, erfcScaled } from './mathfit';
-import { expV, expm1V, expm1S, expRangeV, expAnyS, expNeg64V } from './vmath';
+import { expV, expm1V, expm1S, expRangeV, expAnyS, expNeg64V, tanhV, tanhS } from './vmath';
 
 // Binary op codes (mirrored in src/ops/elementwise.ts).
 const ADD = 0;
@@ -406,11 +406,7 @@ const INV_SQRT_2PI: f64 = 0.39894228040143267794;
     const e = expAnyS(-Mathf.abs(x));
     return (x >= 0 ? <f32>1 : e) / (1 + e);
   }
-  if (op == TANH) {
-    // expm1(2|x|) / (expm1(2|x|) + 2): accurate near 0; tanh(9) is 1 in float32.
-    const e = expm1S(2 * min<f32>(Mathf.abs(x), 9));
-    return copysign<f32>(e / (e + 2), x);
-  }
+  if (op == TANH) return tanhS(x);
   return min<f32>(max<f32>(x, p1), p2); // CLIP
 }
 
@@ -430,11 +426,7 @@ const INV_SQRT_2PI: f64 = 0.39894228040143267794;
     const em = expm1V(f32x4.max(x, f32x4.splat(-87)));
     return v128.bitselect(x, f32x4.mul(em, f32x4.splat(p1)), f32x4.gt(x, f32x4.splat(0)));
   }
-  if (op == TANH) {
-    const e = expm1V(f32x4.mul(f32x4.splat(2), f32x4.min(f32x4.abs(x), f32x4.splat(9))));
-    const t = f32x4.div(e, f32x4.add(e, f32x4.splat(2)));
-    return v128.or(v128.and(t, i32x4.splat(0x7fffffff)), v128.and(x, i32x4.splat(0x80000000)));
-  }
+  if (op == TANH) return tanhV(x);
   // EXP and SIGMOID reach here only with every lane in the polynomial's range (see unaryLoop).
   if (op == EXP) return expV(x);
   if (op == GELU) return geluV(x);

@@ -13,6 +13,14 @@ export const EXP_Q3: f32 = 0.00833329838;
 export const EXP_Q4: f32 = 0.00139336439;
 export const EXP_Q5: f32 = 0.000198992770;
 
+/** tanh(x) = x + x * u * (TANH_P0 + s * (TANH_P1 + ...)), u = x^2, s = u * TANH_S - 1, for |x| <= 0.55 (max relative error 6.1e-9). */
+export const TANH_S: f32 = 6.61157036;
+export const TANH_P0: f32 = -0.314329982;
+export const TANH_P1: f32 = 0.0179071687;
+export const TANH_P2: f32 = -0.00103281927;
+export const TANH_P3: f32 = 0.0000598947227;
+export const TANH_P4: f32 = -0.00000346227034;
+
 /** erf(z) / z for z in [0, 1], given s = 2z^2 - 1. (two f64 lanes) */
 // @ts-ignore: decorator
 @inline export function erfOverZ(s: v128): v128 {

@@ -4,7 +4,7 @@
 // head, exact in n*LN2_HI, and a tail), exp(r) from the fitted polynomial in mathfit.ts.
 // About 1 ulp; no FMA (plain mul + add), so baseline and relaxed builds agree.
 // Valid for x in [EXP_LO, EXP_HI] (2^n stays a normal float); callers handle the rest.
-import { EXP_Q0, EXP_Q1, EXP_Q2, EXP_Q3, EXP_Q4, EXP_Q5, expTaylor64 } from './mathfit';
+import { EXP_Q0, EXP_Q1, EXP_Q2, EXP_Q3, EXP_Q4, EXP_Q5, expTaylor64, TANH_S, TANH_P0, TANH_P1, TANH_P2, TANH_P3, TANH_P4 } from './mathfit';
 
 export const EXP_LO: f32 = -87.0;
 export const EXP_HI: f32 = 88.0;
@@ -79,6 +79,43 @@ const LN2_LO: f32 = -2.12194440e-4;
   const r = (x - n * LN2_HI) - n * LN2_LO;
   const scale = reinterpret<f32>((<i32>n + 127) << 23);
   return polyS(r) * scale + (scale - 1);
+}
+
+/**
+ * tanh(x): the fitted odd polynomial for |x| < 0.55, else expm1(2|x|) / (expm1(2|x|) + 2) with the
+ * sign of x (|x| clamped at 9, where tanh is 1 in float32). About 1.5 ulp; NaN gives NaN.
+ */
+// @ts-ignore: decorator
+@inline export function tanhV(x: v128): v128 {
+  const a = f32x4.abs(x);
+  const e = expm1V(f32x4.mul(f32x4.splat(2), f32x4.min(a, f32x4.splat(9))));
+  const big = v128.or(v128.and(f32x4.div(e, f32x4.add(e, f32x4.splat(2))), i32x4.splat(0x7fffffff)), v128.and(x, i32x4.splat(0x80000000)));
+  const u = f32x4.mul(x, x);
+  const s = f32x4.sub(f32x4.mul(u, f32x4.splat(TANH_S)), f32x4.splat(1));
+  let p = f32x4.splat(TANH_P4);
+  p = f32x4.add(f32x4.mul(p, s), f32x4.splat(TANH_P3));
+  p = f32x4.add(f32x4.mul(p, s), f32x4.splat(TANH_P2));
+  p = f32x4.add(f32x4.mul(p, s), f32x4.splat(TANH_P1));
+  p = f32x4.add(f32x4.mul(p, s), f32x4.splat(TANH_P0));
+  const small = f32x4.add(x, f32x4.mul(x, f32x4.mul(u, p)));
+  return v128.bitselect(small, big, f32x4.lt(a, f32x4.splat(0.55)));
+}
+
+// @ts-ignore: decorator
+@inline export function tanhS(x: f32): f32 {
+  const a = Mathf.abs(x);
+  if (a < 0.55) {
+    const u = x * x;
+    const s = u * TANH_S - 1;
+    let p = TANH_P4;
+    p = p * s + TANH_P3;
+    p = p * s + TANH_P2;
+    p = p * s + TANH_P1;
+    p = p * s + TANH_P0;
+    return x + x * (u * p);
+  }
+  const e = expm1S(2 * min<f32>(a, 9));
+  return copysign<f32>(e / (e + 2), x);
 }
 
 /** exp(x) for any x: the polynomial in range, AssemblyScript's Mathf.exp outside (overflow, denormals, NaN). */
