@@ -150,6 +150,10 @@ export function binarySame(op: i32, a: usize, b: usize, out: usize, n: i32): voi
 
 /** out = a op s (scalarFirst = 0) or s op a (scalarFirst = 1), a of n contiguous values. */
 export function binaryScalar(op: i32, a: usize, s: f32, out: usize, n: i32, scalarFirst: i32): void {
+  // x ** 2 (squares in losses and statistics): the correctly rounded x * x, vectorised, instead
+  // of pow's within-1-ulp; same special values (NaN, inf, -0). Its gradient 2 * x^1 likewise.
+  if (!scalarFirst && s == 2 && op == POW) { rowVV(MUL, a, a, out, n); return; }
+  if (!scalarFirst && s == 2 && op == POW_DA) { rowVS(MUL, a, 2, out, n); return; }
   if (scalarFirst) {
     switch (op) {
       case ADD: rowSV(ADD, s, a, out, n); break;

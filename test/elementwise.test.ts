@@ -92,6 +92,15 @@ describe('binary ops vs float64 reference', () => {
     expect(Array.from(ops.pow(tensor([-8, 0, 2]), tensor([1 / 3, 0, -1])).dataSync())).toEqual([NaN, 1, 0.5]);
   });
 
+  it('pow(x, 2) is exactly x * x (and its gradient 2x)', () => {
+    const v = f32(values(37, 4, -30, 30));
+    const x = tensor([...v, NaN, Infinity, -Infinity, -0]).requireGrad();
+    const y = ops.pow(x, 2);
+    expect(Array.from(y.dataSync())).toEqual(Array.from(ops.mul(x, x).dataSync()));
+    y.sum().backward();
+    expect(Array.from(x.grad!.dataSync()).slice(0, 37)).toEqual(v.map((t) => Math.fround(2 * t)));
+  });
+
   it('property: any broadcastable pair of shapes matches the reference', () => {
     // An output shape, then each operand drops leading dims and sets some dims to 1.
     const pair = fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 0, maxLength: 4 }).chain((out) =>
