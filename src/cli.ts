@@ -30,7 +30,7 @@ export interface Preset {
 
 export const PRESETS: Record<string, Preset> = {
   lenet: {
-    description: 'LeNet-style: conv 5x5 (16) - maxpool - conv 5x5 (32) - maxpool - dense 128 - dropout 0.25 - dense (logits)',
+    description: 'LeNet-style CNN (the default): conv 5x5 16 relu - maxpool 2 - conv 5x5 32 relu - maxpool 2 - dense 128 relu - dropout 0.25 - dense',
     epochs: 10,
     batchSize: 64,
     optimizer: 'adam',
@@ -49,7 +49,7 @@ export const PRESETS: Record<string, Preset> = {
     ],
   },
   bn: {
-    description: "2 Conv + pooling + BN (Fashion-MNIST benchmark table): [conv 3x3 (32) - BN - relu - maxpool] x2 (64) - dense 128 - dropout 0.3 - dense (logits)",
+    description: "'2 Conv + pooling + BN' of Fashion-MNIST's benchmark table: conv 3x3 32 - batch norm - relu - maxpool 2 - conv 3x3 64 - batch norm - relu - maxpool 2 - dense 128 relu - dropout 0.3 - dense",
     epochs: 8,
     batchSize: 64,
     optimizer: 'adam',
@@ -98,18 +98,18 @@ Data (one of):
                          (each may be gzipped, .gz); pixels are scaled to [0, 1]
 
 Model and training (defaults come from the model preset):
-  --model lenet          LeNet-style CNN (default): ${PRESETS.lenet.description}
-                         defaults: ${presetLine('lenet')}
-  --model bn             ${PRESETS.bn.description}
-                         defaults: ${presetLine('bn')}
+  --model lenet          ${wrap(PRESETS.lenet.description)}
+                         ${wrap('defaults: ' + presetLine('lenet'))}
+  --model bn             ${wrap(PRESETS.bn.description)}
+                         ${wrap('defaults: ' + presetLine('bn'))}
   --epochs N             passes over the training images
   --batch-size N         images per gradient step
-  --optimizer NAME       ${OPTIMIZERS.join(' | ')} (momentum = sgd with momentum 0.9, Nesterov)
+  --optimizer NAME       ${wrap(OPTIMIZERS.join(' | ') + ' (momentum: sgd with Nesterov momentum 0.9)')}
   --lr X                 (initial) learning rate
   --schedule NAME        learning rate per epoch: constant, cosine (annealed from --lr towards 0
                          over the epochs) or step (x0.1 at half and at three quarters of the epochs)
   --augment LIST         comma-separated: flip (random horizontal flip), crop[:PAD] (random crop
-                         of the zero-padded image, PAD pixels, default 2), none; fresh draws each epoch
+                         of the zero-padded image, PAD pixels, default 2), none; drawn afresh for every batch
   --seed N               seed of every random draw (initial weights, shuffling, dropout,
                          augmentation): the same seed gives the same run (default 1)
 
@@ -134,6 +134,17 @@ Examples:
   wasm-cnn train --dataset fashion --model bn
   wasm-cnn train --data ./my-idx-dir --epochs 3 --optimizer sgd --lr 0.05 --save ./model
 `;
+
+/** Wraps text to the help's right-hand column (25 spaces of indent, 100 columns). */
+function wrap(text: string): string {
+  const lines: string[] = [];
+  let cur = '';
+  for (const word of text.split(' ')) {
+    if (cur && cur.length + 1 + word.length > 75) { lines.push(cur); cur = word; } else cur = cur ? `${cur} ${word}` : word;
+  }
+  lines.push(cur);
+  return lines.join('\n' + ' '.repeat(25));
+}
 
 function presetLine(name: string): string {
   const p = PRESETS[name];
