@@ -5,7 +5,7 @@
 // (node_modules/.bin/deno, bun; miniflare's workerd) and no network.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,20 +14,19 @@ import * as W from '../src/index.js';
 import { seededComputation } from './runtimes/seeded.js';
 // @ts-ignore plain-JS module without types
 import { buildWorker, workerOptions, bundleSizes, outDir, readKernels } from '../examples/edge-worker/build.mjs';
+// @ts-ignore plain-JS module without types
+import { runtimeBinary } from '../examples/edge-worker/binaries.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 const seededCli = join(root, 'test', 'runtimes', 'seeded-cli.js');
 
 interface Seeded { runtime: string; variant: string; result: ReturnType<typeof seededComputation> }
 
 /** Runs a command, resolves to the JSON of its last stdout line; rejects with its stderr. */
-function runJson(cmd: string, args: string[]): Promise<Seeded> {
+function runJson(binary: () => string, args: string[]): Promise<Seeded> {
   return new Promise((resolve, reject) => {
-    if (!existsSync(cmd)) {
-      reject(new Error(`${cmd} is missing: run \`npm ci\` (the package provides the binary)`));
-      return;
-    }
+    let cmd: string;
+    try { cmd = binary(); } catch (e) { reject(e); return; }
     const child = spawn(cmd, args, {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -79,9 +78,9 @@ describe('seeded computation: bit-identical in Node, workerd, Deno and Bun (base
     writeFileSync(file, wasm);
     const url = pathToFileURL(file).href;
     // Started together, each awaited by its own test.
-    runs.node = runJson(process.execPath, [seededCli, url]);
-    runs.deno = runJson(bin('deno'), ['run', '--allow-read', '--no-remote', '--cached-only', seededCli, url]);
-    runs.bun = runJson(bin('bun'), ['--no-install', seededCli, url]);
+    runs.node = runJson(() => process.execPath, [seededCli, url]);
+    runs.deno = runJson(() => runtimeBinary('deno'), ['run', '--allow-read', '--no-remote', '--cached-only', seededCli, url]);
+    runs.bun = runJson(() => runtimeBinary('bun'), ['--no-install', seededCli, url]);
     runs.workerd = runWorkerd(wasm);
     for (const p of Object.values(runs)) p.catch(() => {}); // reported by the test that awaits it
   });
@@ -105,6 +104,55 @@ describe('seeded computation: bit-identical in Node, workerd, Deno and Bun (base
     const [other, node] = await Promise.all([runs[name], runs.node]);
     expect(other.variant).toBe('baseline');
     expect(other.result).toEqual(node.result);
+  });
+});
+
+describe('workerd: init() explains how to load the kernels', () => {
+  it('bytes (code generation is off) or no wasm -> ValueError naming wasm-cnn/wasm; then a module works', async () => {
+    // The current sources (src/index.ts) bundled as the browser bundle is.
+    const dir = mkdtempSync(join(tmpdir(), 'wasm-cnn-workerd-'));
+    try {
+      const { build } = await import('esbuild');
+      await build({
+        entryPoints: [join(root, 'src/index.ts')], outfile: join(dir, 'lib.js'), bundle: true, format: 'esm',
+        platform: 'browser', target: 'es2022', external: ['node:*'], logLevel: 'error',
+      });
+      writeFileSync(join(dir, 'worker.js'), `
+        import * as W from './lib.js';
+        import kernels from './k.wasm';
+        export default { async fetch(request) {
+          const how = new URL(request.url).pathname;
+          try {
+            if (how === '/bytes') await W.init({ wasm: new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]) });
+            else if (how === '/none') await W.init();
+            else await W.init({ wasm: kernels });
+            return Response.json({ variant: W.backendInfo().variant });
+          } catch (e) { return Response.json({ name: e.name, message: e.message }); }
+        } };`);
+      const mf = new Miniflare({
+        modulesRoot: dir,
+        modules: [
+          { type: 'ESModule', path: join(dir, 'worker.js') },
+          { type: 'ESModule', path: join(dir, 'lib.js') },
+          { type: 'CompiledWasm', path: join(dir, 'k.wasm'), contents: await readKernels(join(root, 'dist/wasm-cnn.wasm')) },
+        ],
+        compatibilityDate: '2025-09-01',
+      });
+      try {
+        const get = async (p: string) => (await mf.dispatchFetch(`http://localhost${p}`)).json() as Promise<Record<string, string>>;
+        const bytes = await get('/bytes');
+        expect(bytes.name).toBe('ValueError');
+        expect(bytes.message).toMatch(/does not allow compiling WebAssembly from bytes.*wasm-cnn\/wasm/);
+        const none = await get('/none');
+        expect(none.name).toBe('ValueError');
+        expect(none.message).toMatch(/no wasm given.*wasm-cnn\/wasm/);
+        expect(await get('/module')).toEqual({ variant: 'baseline' });
+      } finally {
+        await mf.dispose();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

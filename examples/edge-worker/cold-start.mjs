@@ -14,25 +14,25 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
 import { buildWorker, workerOptions, bundleSizes } from './build.mjs';
+import { runtimeBinary } from './binaries.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
-const bin = (name) => join(root, 'node_modules', '.bin', name);
 const runs = Number(process.argv[2] ?? 7);
 const script = join(here, 'first-prediction.js');
 const image = readFileSync(join(here, 'sample-digit.json'), 'utf8');
 
 const commands = {
   node: [process.execPath, [script]],
-  deno: [bin('deno'), ['run', '--allow-read', script]],
-  bun: [bin('bun'), [script]],
+  deno: [runtimeBinary('deno'), ['run', '--allow-read', script]],
+  bun: [runtimeBinary('bun'), [script]],
 };
 
 function runProcess(name) {
   const [cmd, args] = commands[name];
   return new Promise((res, rej) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } });
     let out = '', err = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { err += d; });

@@ -91,19 +91,30 @@ async function readUrl(url: URL | string): Promise<ArrayBuffer | Response> {
   return fetch(u);
 }
 
+// How to load the kernels where compiling wasm from bytes is off (Cloudflare Workers, Vercel's edge runtime).
+const IMPORT_HINT = "import the kernels as a module and pass it: `import kernels from 'wasm-cnn/wasm'; await init({ wasm: kernels })` (docs/EDGE.md)";
+
 async function compile(source: WasmSource): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
-  if (typeof Response !== 'undefined' && source instanceof Response) {
-    if (typeof WebAssembly.compileStreaming === 'function' &&
-        (source.headers.get('content-type') ?? '').includes('application/wasm')) {
-      return WebAssembly.compileStreaming(source);
+  try {
+    if (typeof Response !== 'undefined' && source instanceof Response) {
+      if (typeof WebAssembly.compileStreaming === 'function' &&
+          (source.headers.get('content-type') ?? '').includes('application/wasm')) {
+        return await WebAssembly.compileStreaming(source);
+      }
+      return await WebAssembly.compile(await source.arrayBuffer());
     }
-    return WebAssembly.compile(await source.arrayBuffer());
+    if (typeof source === 'string' || source instanceof URL) {
+      return await compile(await readUrl(source) as any);
+    }
+    return await WebAssembly.compile(source as BufferSource);
+  } catch (e) {
+    // workerd: "WebAssembly.compile(): Wasm code generation disallowed by embedder".
+    if (e instanceof Error && !(e instanceof ValueError) && /code generation disallowed/i.test(e.message)) {
+      throw new ValueError(`init: this runtime does not allow compiling WebAssembly from bytes (${e.message}); ${IMPORT_HINT}`);
+    }
+    throw e;
   }
-  if (typeof source === 'string' || source instanceof URL) {
-    return compile(await readUrl(source) as any);
-  }
-  return WebAssembly.compile(source as BufferSource);
 }
 
 function imports(memory: WebAssembly.Memory | undefined): WebAssembly.Imports {
@@ -166,7 +177,7 @@ async function instantiate(options: InitOptions): Promise<BackendState> {
   let source = options.wasm;
   if (source === undefined) {
     const url = defaults.wasm(variant, threads > 1);
-    if (!url) throw new ValueError('init: no wasm given and no default location is known; pass init({ wasm })');
+    if (!url) throw new ValueError(`init: no wasm given and this runtime gives no module URL to find it next to; pass init({ wasm }) (bytes, a URL, a fetch Response or a WebAssembly.Module); in Cloudflare Workers ${IMPORT_HINT}`);
     source = url;
   }
   const module = await compile(source);
