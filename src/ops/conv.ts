@@ -185,10 +185,10 @@ function isPointwise(g: ConvGeometry): boolean {
   return g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 &&
     g.padLeft === 0 && g.outH === g.inH && g.outW === g.inW;
 }
-/** Output rows per im2col chunk: about convTuning.chunkBytes of columns, a multiple of 16 rows. */
+/** Output rows per im2col chunk: about convTuning.chunkBytes of columns, a multiple of 48 rows (whole GEMM row tiles of 4 or 6). */
 function chunkRows(M: number, K: number): number {
   let rows = Math.floor(convTuning.chunkBytes / (K * 4));
-  rows = rows >= 32 ? rows - (rows % 16) : Math.max(rows, 16);
+  rows = rows >= 96 ? rows - (rows % 48) : Math.max(rows, 16);
   return Math.max(1, Math.min(rows, M));
 }
 
