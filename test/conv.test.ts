@@ -180,7 +180,7 @@ describe('conv2d against the reference', () => {
       return out;
     });
     const a = run(), b = run();
-    for (let i = 0; i < 3; i++) expect(Buffer.from(a[i].buffer).equals(Buffer.from(b[i].buffer))).toBe(true);
+    for (let i = 0; i < 3; i++) expect(new Uint8Array(a[i].buffer)).toEqual(new Uint8Array(b[i].buffer));
     expect(backendInfo().liveTensors).toBe(before);
   });
 });
