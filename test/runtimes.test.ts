@@ -156,6 +156,31 @@ describe('workerd: init() explains how to load the kernels', () => {
   });
 });
 
+describe('init({ wasm: path }) in Node, Deno and Bun', () => {
+  it.each(['node', 'deno', 'bun'])('%s: a relative path string is read from disk', async (name) => {
+    // The current sources bundled into one file (no bare imports), run from the repository root.
+    const dir = mkdtempSync(join(tmpdir(), 'wasm-cnn-path-'));
+    try {
+      const { build } = await import('esbuild');
+      await build({
+        entryPoints: [join(root, 'src/index.ts')], outfile: join(dir, 'lib.js'), bundle: true, format: 'esm',
+        platform: 'neutral', mainFields: ['module', 'main'], target: 'es2022', external: ['node:*'], logLevel: 'error',
+      });
+      writeFileSync(join(dir, 'main.js'), `
+        import * as W from './lib.js';
+        await W.init({ wasm: 'dist/wasm-cnn.wasm' });
+        console.log(JSON.stringify({ runtime: '${name}', variant: W.backendInfo().variant, result: {} }));`);
+      const script = join(dir, 'main.js');
+      const out = name === 'node' ? await runJson(() => process.execPath, [script])
+        : name === 'deno' ? await runJson(() => runtimeBinary('deno'), ['run', '--allow-read', '--no-remote', '--cached-only', script])
+        : await runJson(() => runtimeBinary('bun'), ['--no-install', script]);
+      expect(out.variant).toBe('baseline');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('examples/edge-worker in workerd', () => {
   let mf: Miniflare;
   const digits: { label: number; pixels: number[] }[] = [];

@@ -79,7 +79,10 @@ export function setDefaultLocations(d: DefaultLocations): void {
 
 async function readUrl(url: URL | string): Promise<ArrayBuffer | Response> {
   const u = typeof url === 'string' ? url : url.href;
-  if (u.startsWith('file:') || (isNode() && !/^[a-z]+:\/\//i.test(u))) {
+  // A string without a URL scheme (data:, blob:, https:, ...) is a file path where there is a file
+  // system: Node, Bun and Deno (which has node:fs too; its fetch cannot take a relative path).
+  const hasFs = isNode() || typeof (globalThis as any).Deno !== 'undefined';
+  if (u.startsWith('file:') || (hasFs && !/^[a-z][a-z0-9+.-]+:/i.test(u))) {
     const fsName = 'node:fs/promises';
     const fs = await import(/* @vite-ignore */ fsName);
     const urlName = 'node:url';
