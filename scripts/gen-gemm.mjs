@@ -22,6 +22,12 @@
 //   (measured 1.5-2x slower); unrolling with a mid-loop exit is not faster either.
 // - Loop order: for each KC x NC block of packed B, for each MR-row A micro-panel (packed just
 //   in time, KC x MR x 16 bytes, stays in L1), for each 8-column B micro-panel (from L2).
+// - Edge tiles (M or N remainder) run the same micro-kernel on a zeroed scratch tile. Handling
+//   them inside the micro-kernel (rows aliased to the last real row, partial lane loads/stores)
+//   was tried: partial stores after the loop make TurboFan schedule every load of the k loop
+//   first (spills, 2x slower), and storing through a selected pointer costs ~10% on full tiles.
+// - Every micro-kernel has two call sites (full tiles and edgeTile): Binaryen inlines a function
+//   with a single caller into gemm, where its k loop got reordered and spilled (2x slower).
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
