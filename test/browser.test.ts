@@ -86,7 +86,14 @@ describe.skipIf(SKIP)('in Chromium (playwright-core, /usr/bin/chromium)', () => 
   let server: { url: string; close: () => Promise<void> };
   const pages: Page[] = [];
 
+  // A failing hook would leave the tests "skipped" in the summary CI reads: keep the error and
+  // fail every test with it instead.
+  let setupError: unknown = null;
+  const ready = () => { if (setupError) throw setupError; };
   beforeAll(async () => {
+    try { await setup(); } catch (e) { setupError = e; }
+  });
+  async function setup(): Promise<void> {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`${CHROMIUM} not found: the browser tests need Debian's Chromium (apt-get install -y chromium; .ci/run installs it). ` +
         'Set WASM_CNN_SKIP_BROWSER=1 to skip them, or WASM_CNN_CHROMIUM=/path/to/chromium to use another build.');
@@ -98,7 +105,7 @@ describe.skipIf(SKIP)('in Chromium (playwright-core, /usr/bin/chromium)', () => 
     server = await startServer({ port: 0 });
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  });
+  }
   afterAll(async () => {
     await browser?.close();
     await server?.close();
@@ -125,6 +132,7 @@ describe.skipIf(SKIP)('in Chromium (playwright-core, /usr/bin/chromium)', () => 
 
   let nodeBaseline: Seeded;
   it('baseline build: Chromium (dist/wasm-cnn.browser.js) and Node (dist/index.js) give bit-identical losses, weights and outputs', async () => {
+    ready();
     // In this process: dist/index.js with the baseline kernels' bytes from dist/.
     const W = await import('../dist/index.js');
     await W.init({ wasm: readFileSync(`${root}dist/wasm-cnn.wasm`), simd: 'baseline' });
@@ -138,6 +146,7 @@ describe.skipIf(SKIP)('in Chromium (playwright-core, /usr/bin/chromium)', () => 
   });
 
   it('baseline build, other ways of loading it in Chromium: inlined kernels, an esbuild app bundle, 2 kernel threads in a Web Worker', async () => {
+    ready();
     expect(nodeBaseline, 'needs the previous test').toBeDefined();
     const inline = await seededInChromium('bundle=inline&simd=baseline');
     sameBits(inline, nodeBaseline, 'inline bundle');
@@ -152,6 +161,7 @@ describe.skipIf(SKIP)('in Chromium (playwright-core, /usr/bin/chromium)', () => 
   });
 
   it('relaxed-SIMD build: Chromium and Node (--experimental-wasm-relaxed-simd) give bit-identical results', async () => {
+    ready();
     const [node, chromium] = await Promise.all([nodeChild('relaxed'), seededInChromium('bundle=browser&simd=relaxed')]);
     expect(node.info.variant).toBe('relaxed');
     expect(chromium.info.variant).toBe('relaxed');
@@ -159,6 +169,7 @@ describe.skipIf(SKIP)('in Chromium (playwright-core, /usr/bin/chromium)', () => 
   });
 
   it('the demo page trains in a worker with kernel threads: accuracy rises, filters and maps are drawn, a drawn digit is classified, no console errors', async () => {
+    ready();
     const { page, errors } = await newPage();
     await page.goto(`${server.url}/examples/browser/?epochs=1`);
     const state = () => page.evaluate(() => {
@@ -218,6 +229,7 @@ describe.skipIf(SKIP)('in Chromium (playwright-core, /usr/bin/chromium)', () => 
   }, 60_000);
 
   it('the demo page without COOP/COEP runs on one thread and says why', async () => {
+    ready();
     const { page, errors } = await newPage();
     await page.goto(`${server.url}/no-isolation/examples/browser/?epochs=1`);
     await page.waitForFunction(() => (window as any).__demo.backend !== null, null, { timeout: 20_000 });
