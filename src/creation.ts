@@ -12,7 +12,10 @@ function inferShape(v: NestedArray): number[] {
 
 function flatten(v: NestedArray, shape: number[], dim: number, out: number[]): void {
   if (dim === shape.length) {
-    if (typeof v !== 'number') throw new ShapeError(`tensor: ragged nested array (expected a number at depth ${dim})`);
+    if (typeof v !== 'number') {
+      if (Array.isArray(v)) throw new ShapeError(`tensor: ragged nested array (expected a number at depth ${dim}, got an array of length ${v.length})`);
+      throw new ValueError(`tensor: values must be numbers, got ${v === null ? 'null' : `${typeof v} ${JSON.stringify(v)}`} at depth ${dim}`);
+    }
     out.push(v);
     return;
   }
@@ -33,14 +36,15 @@ export function tensor(values: NestedArray | Float32Array | Int32Array | Uint8Ar
     const out: number[] = [];
     flatten(values, inferred, 0, out);
     flat = out;
-  } else if (values && typeof (values as ArrayLike<number>).length === 'number') {
+  } else if (values && typeof values === 'object' && typeof (values as ArrayLike<number>).length === 'number') {
     flat = values as ArrayLike<number>; inferred = [flat.length];
   } else {
-    throw new ValueError(`tensor: values must be a number, an array or a typed array, got ${typeof values}`);
+    throw new ValueError(`tensor: values must be a number, an array or a typed array, got ${values === null ? 'null' : typeof values === 'string' ? `string ${JSON.stringify(values)}` : typeof values}`);
   }
   const dt: DType = dtype ?? (values instanceof Int32Array ? 'int32' : 'float32');
   if (dt !== 'float32' && dt !== 'int32') throw new ValueError(`tensor: dtype must be 'float32' or 'int32', got ${JSON.stringify(dtype)}`);
-  const shp = shape ? shape.slice() : inferred;
+  if (shape !== undefined && shape !== null) checkShape(shape, 'tensor');
+  const shp = shape !== undefined && shape !== null ? shape.slice() : inferred;
   checkShape(shp, 'tensor');
   if (sizeOf(shp) !== flat.length) {
     throw new ShapeError(`tensor: shape ${fmtShape(shp)} needs ${sizeOf(shp)} values, got ${flat.length}`);
@@ -50,18 +54,23 @@ export function tensor(values: NestedArray | Float32Array | Int32Array | Uint8Ar
   return t;
 }
 
+function checkDType(dtype: unknown, op: string): DType {
+  if (dtype !== 'float32' && dtype !== 'int32') throw new ValueError(`${op}: dtype must be 'float32' or 'int32', got ${JSON.stringify(dtype) ?? String(dtype)}`);
+  return dtype;
+}
+
 export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
   checkShape(shape, 'zeros');
-  return fillTensor(shape, 0, dtype);
+  return fillTensor(shape, 0, checkDType(dtype, 'zeros'));
 }
 export function ones(shape: readonly number[], dtype: DType = 'float32'): Tensor {
   checkShape(shape, 'ones');
-  return fillTensor(shape, 1, dtype);
+  return fillTensor(shape, 1, checkDType(dtype, 'ones'));
 }
 export function full(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
   checkShape(shape, 'full');
   if (typeof value !== 'number') throw new ValueError(`full: value must be a number, got ${typeof value}`);
-  return fillTensor(shape, value, dtype);
+  return fillTensor(shape, value, checkDType(dtype, 'full'));
 }
 
 export function randn(shape: readonly number[], { mean = 0, std = 1 }: { mean?: number; std?: number } = {}): Tensor {

@@ -52,6 +52,12 @@ export class Tensor {
   _node: GradNode | null = null;
   /** @internal kept out of tidy (parameters, optimizer state, gradients). */
   _persistent = false;
+  /** @internal tensors tidy kept alive only for this tensor's backward (freed with its graph). */
+  _graphDeps: Set<Tensor> | null = null;
+  /** @internal how many returned graphs keep this tensor alive (see `_graphOnly`). */
+  _graphHolders = 0;
+  /** @internal tidy kept this tensor only because a returned graph needs it for backward. */
+  _graphOnly = false;
   private storage: Storage | null;
   private readonly token = {};
 
@@ -134,12 +140,20 @@ export class Tensor {
 
   /** Overwrites the values in place with `other`'s (same shape). */
   assign(other: Tensor | ArrayLike<number>): this {
+    const dst = this.ptr; // DisposedError before anything else
     if (other instanceof Tensor) {
       if (!sameShape(other.shape, this.shape)) {
         throw new ShapeError(`assign: shapes differ (target ${fmtShape(this.shape)}, value ${fmtShape(other.shape)})`);
       }
-      kernels().copy(other.ptr, this.ptr, this.size);
+      // A raw copy between dtypes would reinterpret the bits (int 1 -> float 1.4e-45).
+      if (other.dtype !== this.dtype) {
+        throw new ValueError(`assign: dtypes differ (target ${this.dtype} ${fmtShape(this.shape)}, value ${other.dtype} ${fmtShape(other.shape)})`);
+      }
+      kernels().copy(other.ptr, dst, this.size);
     } else {
+      if (other === null || typeof other !== 'object' || typeof (other as ArrayLike<number>).length !== 'number') {
+        throw new ValueError(`assign: value must be a Tensor, an array or a typed array, got ${other === null ? 'null' : typeof other}`);
+      }
       if (other.length !== this.size) throw new ShapeError(`assign: target ${fmtShape(this.shape)} has ${this.size} values, got ${other.length}`);
       this.view().set(other as any);
     }
@@ -154,6 +168,7 @@ export class Tensor {
     this.storage = null;
     this._node = null;
     liveTensors--;
+    releaseGraph(this);
   }
 
   /** @internal a tensor with another shape sharing these values (reshape without copy). */
@@ -178,9 +193,12 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 export function checkShape(shape: readonly number[], op: string): void {
-  if (!Array.isArray(shape) && !(shape as any)?.length === undefined) throw new ShapeError(`${op}: shape must be an array of integers`);
+  if (!Array.isArray(shape)) {
+    const got = shape === null ? 'null' : typeof shape === 'object' ? (shape as object).constructor?.name ?? 'an object' : `${typeof shape} ${JSON.stringify(shape)}`;
+    throw new ShapeError(`${op}: shape must be an array of non-negative integers, got ${got}`);
+  }
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${op}: shape ${fmtShape(shape)} must hold non-negative integers`);
+    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${op}: shape ${fmtShape(shape.map((v) => (typeof v === 'string' ? JSON.stringify(v) : v)))} must hold non-negative integers`);
   }
 }
 
@@ -201,9 +219,19 @@ function collectTensors(value: unknown, into: Set<Tensor>, seen = new Set<unknow
   if (value === null || typeof value !== 'object' || seen.has(value)) return;
   seen.add(value);
   if (Array.isArray(value)) { for (const v of value) collectTensors(v, into, seen); return; }
-  if (value instanceof Map) { for (const v of value.values()) collectTensors(v, into, seen); return; }
+  if (value instanceof Map || value instanceof Set) { for (const v of value.values()) collectTensors(v, into, seen); return; }
   if (Object.getPrototypeOf(value) === Object.prototype) {
     for (const v of Object.values(value as object)) collectTensors(v, into, seen);
+  }
+}
+
+/** Frees the tensors tidy kept only for `t`'s graph once no other returned graph needs them. */
+function releaseGraph(t: Tensor): void {
+  const deps = t._graphDeps;
+  if (!deps) return;
+  t._graphDeps = null;
+  for (const d of deps) {
+    if (--d._graphHolders <= 0 && d._graphOnly && !d._persistent) d.dispose();
   }
 }
 
@@ -244,9 +272,21 @@ export function tidy<T>(fn: () => T): T {
     for (const t of scope) if (!t._persistent) t.dispose();
     throw new ValueError('tidy: the function must be synchronous (it returned a Promise)');
   }
-  const kept = new Set<Tensor>();
-  collectTensors(result, kept);
-  for (const t of graphOf(kept)) kept.add(t);
+  const returned = new Set<Tensor>();
+  collectTensors(result, returned);
+  const kept = new Set<Tensor>(returned);
+  for (const root of returned) {
+    root._graphOnly = false; // returned: the caller owns it now
+    if (!root._node) continue;
+    // Tensors made here that only this graph still needs: freed when the graph is consumed by
+    // backward() or the root is disposed (graph-only tensors of an inner tidy count as made here).
+    for (const d of graphOf(new Set([root]))) {
+      kept.add(d);
+      if (returned.has(d) || d._persistent || !scope.has(d)) continue;
+      if (!root._graphDeps) root._graphDeps = new Set();
+      if (!root._graphDeps.has(d)) { root._graphDeps.add(d); d._graphHolders++; d._graphOnly = true; }
+    }
+  }
   const outer = scopeStack[scopeStack.length - 1];
   for (const t of scope) {
     if (kept.has(t)) { if (outer && !t._persistent) outer.add(t); }
@@ -341,8 +381,10 @@ function backward(root: Tensor, gradIn?: Tensor): void {
         grads.set(x, prev ? addNew(prev, gx) : gx);
       }
     }
-    // The graph is consumed (as PyTorch without retain_graph): drop it so saved tensors can go.
+    // The graph is consumed (as PyTorch without retain_graph): drop it so saved tensors can go,
+    // and free what tidy kept alive only for it.
     for (const t of order) t._node = null;
+    for (const t of order) releaseGraph(t);
   } finally {
     gradEnabled = prevEnabled;
     scopeStack.pop();

@@ -310,9 +310,19 @@ const scratch: { ptr: number; bytes: number }[] = [];
 export function workspace(bytes: number, slot = 0): number {
   const s = scratch[slot];
   if (s && s.bytes >= bytes) return s.ptr;
-  if (s) { kernels().free(s.ptr); }
-  const grow = Math.max(bytes, s ? s.bytes * 2 : 0, 256);
-  const ptr = kernels().alloc(grow) >>> 0;
+  const k = kernels();
+  // Forget the old block before allocating: if the allocation fails, the slot must not keep
+  // pointing at freed memory.
+  if (s) { k.free(s.ptr); scratch[slot] = undefined as never; }
+  let grow = Math.max(bytes, s ? s.bytes * 2 : 0, 256);
+  const tryAlloc = (n: number): number => {
+    try { return n <= MAX_ALLOC_BYTES ? k.alloc(n) >>> 0 : 0; } catch { return 0; }
+  };
+  let ptr = tryAlloc(grow);
+  if (ptr === 0 && grow > Math.max(bytes, 256)) { grow = Math.max(bytes, 256); ptr = tryAlloc(grow); }
+  if (ptr === 0) {
+    throw new RangeError(`wasm-cnn: out of memory: cannot allocate ${bytes} bytes of kernel workspace (wasm memory is ${k.memory.buffer.byteLength} bytes, live tensor bytes ${liveBytes})`);
+  }
   scratch[slot] = { ptr, bytes: grow };
   return ptr;
 }

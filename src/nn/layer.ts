@@ -2,7 +2,7 @@
 // shape inference (`computeOutputShape`) used by Sequential and summary(), and the option checks
 // every layer runs at construction (so misuse fails where it is written, not at first use).
 import { Tensor, keep } from '../tensor.js';
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue as fmtOpt } from '../errors.js';
 import { getInitializer, type Initializer, type InitializerSpec } from './initializers.js';
 import { describe } from '../ops/util.js';
 
@@ -61,7 +61,7 @@ export abstract class Layer {
     this.trainable = o.trainable ?? true;
     if (o.inputShape !== undefined) {
       if (!Array.isArray(o.inputShape) || o.inputShape.length === 0 || !o.inputShape.every((d) => Number.isInteger(d) && d > 0)) {
-        throw new ValueError(`${layerType}: option 'inputShape' must be an array of positive integers (one sample, no batch axis), got ${JSON.stringify(o.inputShape)}`);
+        throw new ValueError(`${layerType}: option 'inputShape' must be an array of positive integers (one sample, no batch axis), got ${fmtOpt(o.inputShape)}`);
       }
       this.declaredInputShape = o.inputShape.slice();
     } else {
@@ -190,7 +190,7 @@ export function optInt(layer: string, opts: Record<string, unknown>, key: string
   const v = opts[key] ?? dflt;
   if (v === undefined) throw new ValueError(`${layer}: option '${key}' is required`);
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new ValueError(`${layer}: option '${key}' must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+    throw new ValueError(`${layer}: option '${key}' must be an integer >= ${min}, got ${fmtOpt(v)}`);
   }
   return v;
 }
@@ -199,14 +199,14 @@ export function optNumber(layer: string, opts: Record<string, unknown>, key: str
   const v = opts[key] ?? dflt;
   const ok = typeof v === 'number' && Number.isFinite(v) && (loOpen ? v > lo : v >= lo) && (hiOpen ? v < hi : v <= hi);
   if (!ok) {
-    throw new ValueError(`${layer}: option '${key}' must be a number in ${loOpen ? '(' : '['}${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${JSON.stringify(v)}`);
+    throw new ValueError(`${layer}: option '${key}' must be a number in ${loOpen ? '(' : '['}${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${fmtOpt(v)}`);
   }
   return v as number;
 }
 
 export function optBool(layer: string, opts: Record<string, unknown>, key: string, dflt: boolean): boolean {
   const v = opts[key] ?? dflt;
-  if (typeof v !== 'boolean') throw new ValueError(`${layer}: option '${key}' must be a boolean, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'boolean') throw new ValueError(`${layer}: option '${key}' must be a boolean, got ${fmtOpt(v)}`);
   return v;
 }
 
@@ -215,7 +215,7 @@ export function optPair(layer: string, opts: Record<string, unknown>, key: strin
   if (v === undefined) throw new ValueError(`${layer}: option '${key}' is required`);
   const p = typeof v === 'number' ? [v, v] : v;
   if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= min)) {
-    throw new ValueError(`${layer}: option '${key}' must be an integer >= ${min} or a pair [h, w] of them, got ${JSON.stringify(v)}`);
+    throw new ValueError(`${layer}: option '${key}' must be an integer >= ${min} or a pair [h, w] of them, got ${fmtOpt(v)}`);
   }
   return [p[0], p[1]];
 }
@@ -227,7 +227,7 @@ export function optPadding(layer: string, opts: Record<string, unknown>, key = '
   const v = opts[key] ?? dflt;
   if (v === 'valid' || v === 'same') return v;
   const bad = (): never => {
-    throw new ValueError(`${layer}: option '${key}' must be 'valid', 'same', a non-negative integer, [padH, padW] or [[top, bottom], [left, right]], got ${JSON.stringify(v)}`);
+    throw new ValueError(`${layer}: option '${key}' must be 'valid', 'same', a non-negative integer, [padH, padW] or [[top, bottom], [left, right]], got ${fmtOpt(v)}`);
   };
   const nn = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
   if (nn(v)) return [[v, v], [v, v]];

@@ -1,6 +1,6 @@
 // Argument checks and conversions shared by every op.
 import { Tensor, fillTensor } from '../tensor.js';
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
 
 /** Checks that `x` is a live Tensor (or turns a number into a scalar tensor). */
 export function asTensor(x: unknown, op: string, arg = 'x'): Tensor {
@@ -27,7 +27,8 @@ export function checkRank(t: Tensor, rank: number, op: string, arg = 'x', what =
 
 /** Normalises a negative axis; throws ValueError when out of range. */
 export function normAxis(axis: number, rank: number, op: string): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= Math.max(rank, 1)) {
+  if (!Number.isInteger(axis)) throw new ValueError(`${op}: axis must be an integer, got ${fmtValue(axis)}`);
+  if (axis < -rank || axis >= Math.max(rank, 1)) {
     throw new ValueError(`${op}: axis ${axis} is out of range for rank ${rank}`);
   }
   return axis < 0 ? axis + rank : axis;
@@ -38,7 +39,7 @@ export function pair(v: number | readonly number[] | undefined, dflt: number, op
   if (v === undefined) return [dflt, dflt];
   const p = typeof v === 'number' ? [v, v] : v;
   if (!Array.isArray(p) || p.length !== 2 || !p.every((x) => Number.isInteger(x) && x >= min)) {
-    throw new ValueError(`${op}: ${name} must be an integer >= ${min} or a pair of them, got ${JSON.stringify(v)}`);
+    throw new ValueError(`${op}: ${name} must be an integer >= ${min} or a pair of them, got ${fmtValue(v)}`);
   }
   return [p[0], p[1]];
 }

@@ -2,7 +2,7 @@
 // as a number or a schedule, and argument checks shared by every optimizer. Subclasses only
 // describe their state buffers and call their one fused kernel (assembly/optim.ts) per tensor.
 import { Tensor, keep, fillTensor, sameShape } from '../tensor.js';
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { DisposedError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { describe } from '../ops/util.js';
 import type { LrSchedule } from './schedules.js';
 
@@ -86,22 +86,29 @@ export abstract class Optimizer {
   step(params?: ParamList): void {
     const list = this.resolve(params, 'step');
     const todo: [Tensor, Tensor][] = [];
-    for (const p of list) {
+    list.forEach((p, i) => {
       const g = p.grad;
-      if (g === null || g === undefined) continue;
-      if (p.dtype !== 'float32') throw new ValueError(`${this.name}.step: parameter${label(p)} must be float32, got ${p.dtype}`);
-      if (!sameShape(g.shape, p.shape)) {
-        throw new ShapeError(`${this.name}.step: gradient ${fmtShape(g.shape)} does not match parameter${label(p)} ${fmtShape(p.shape)}`);
+      if (g === null || g === undefined) return;
+      if (p.isDisposed) throw new DisposedError(`${this.name}.step: parameter ${i}${label(p)} ${fmtShape(p.shape)} was disposed`);
+      if (p.dtype !== 'float32') throw new ValueError(`${this.name}.step: parameter ${i}${label(p)} must be float32, got ${p.dtype}`);
+      if (!(g instanceof Tensor) || g.isDisposed) {
+        throw new DisposedError(`${this.name}.step: the gradient of parameter ${i}${label(p)} ${fmtShape(p.shape)} was disposed (call zeroGrad() instead of disposing .grad)`);
       }
-      g.ptr; // DisposedError if the gradient was disposed by hand
+      if (!sameShape(g.shape, p.shape)) {
+        throw new ShapeError(`${this.name}.step: gradient ${fmtShape(g.shape)} does not match parameter${label(p)} ${fmtShape(p.shape)} (parameter ${i} of ${list.length})`);
+      }
+      if (g.dtype !== 'float32') throw new ValueError(`${this.name}.step: the gradient of parameter ${i}${label(p)} must be float32, got ${g.dtype}`);
       todo.push([p, g]);
-    }
+    });
     this.dropStaleState();
-    this.stepCount++;
-    for (const [p, g] of todo) {
-      let s = this.state.get(p);
-      if (!s) {
-        s = { step: 0, buffers: {} };
+    // Create every missing state buffer before the first update, so running out of memory
+    // here cannot leave some parameters updated and others not.
+    const fresh: ParamState[] = [];
+    try {
+      for (const [p] of todo) {
+        if (this.state.has(p)) continue;
+        const s: ParamState = { step: 0, buffers: {} };
+        fresh.push(s);
         for (const [key, init] of Object.entries(this.stateSpec())) {
           const t = keep(fillTensor(p.shape, init));
           t.name = `${p.name ?? 'param'}.${key}`;
@@ -109,6 +116,14 @@ export abstract class Optimizer {
         }
         this.state.set(p, s);
       }
+    } catch (e) {
+      for (const [p, s] of this.state) if (fresh.includes(s)) this.state.delete(p);
+      for (const s of fresh) for (const t of Object.values(s.buffers)) t.dispose();
+      throw e;
+    }
+    this.stepCount++;
+    for (const [p, g] of todo) {
+      const s = this.state.get(p)!;
       s.step++;
       if (p.size > 0) this.update(p, g, s, this.currentLr);
     }
