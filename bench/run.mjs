@@ -13,7 +13,7 @@ import { writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   ROOT, isQuick, log, fmt, ratio, mdTable, reason, machineInfo, measureRoundRobin, loadTf, tfBackend,
-  loadWasmCnn, shutdownWasmCnn, randomF32, benchModels,
+  loadWasmCnn, shutdownWasmCnn, randomF32, median, benchModels,
 } from './models.mjs';
 import { benchColdStart } from './coldstart.mjs';
 
@@ -50,22 +50,18 @@ const GEMM_SHAPES = [[256, 256, 256, '256³'], [512, 512, 512, '512³'], [1024, 
 async function sectionGemm(ctx) {
   log('GEMM ...');
   const { tf } = await loadTf();
-  // wasm-cnn side: bench/gemm.mjs (rows { shape, M, K, N, gflops, pctPeak, variant }, last one the peak)
-  let rows = null;
-  let gemmErr = null;
+  // wasm-cnn side: bench/gemm.mjs's benchGemm (rows { shape, M, K, N, gflops, variant }, plus the
+  // peakMadd row), called once per round with repeats: 1, interleaved with the tfjs cases below,
+  // so the same background load hits both; figures are medians over the rounds.
   const g = await importOptional('./gemm.mjs', 'benchGemm');
-  if (g.error) gemmErr = g.error;
-  else {
-    try { rows = await g.fn({ quiet: true, repeats: REPEATS }); } catch (e) { gemmErr = reason(e); }
-  }
-  if (gemmErr) log(`  wasm-cnn GEMM: n/a (${gemmErr})`);
-  const peakRow = rows?.find((r) => !r.M || /peak/i.test(r.shape));
-  const peak = peakRow?.gflops ?? NaN;
-  ctx.peakGflops = peak;
-  const wasmRow = (M, K, N) => rows?.find((r) => r.M === M && r.K === K && r.N === N);
-
-  // tfjs sides, round-robin over shapes and backends
-  const cases = [];
+  const W = await loadWasmCnn();
+  const rounds = [];
+  const cases = [{
+    name: 'wasm-cnn gemm', work: 1, warmup: 0, calls: 1,
+    error: g.error ?? (W.error ? 'not built yet' : null),
+    run: async () => { rounds.push(await g.fn({ quiet: true, repeats: 1, shapes: GEMM_SHAPES.map(([M, K, N, l]) => [M, K, N, l]) })); },
+  }];
+  if (g.error) log(`  wasm-cnn GEMM: n/a (${g.error})`);
   for (const be of ['wasm', 'cpu']) {
     for (const [M, K, N] of GEMM_SHAPES) {
       let a, b;
@@ -82,12 +78,19 @@ async function sectionGemm(ctx) {
       });
     }
   }
-  const r = await measureRoundRobin(cases, { repeats: REPEATS, minMs: MIN_MS, label: 'matMul ' });
+  const r = await measureRoundRobin(cases, { repeats: REPEATS, minMs: MIN_MS, label: 'GEMM ' });
+  const gemmErr = r.get('wasm-cnn gemm').error;
+  const rows = gemmErr || rounds.length === 0 ? null : rounds[0];
+  const medianOf = (pick) => median(rounds.map((rr) => rr.find(pick)?.gflops).filter((v) => Number.isFinite(v)));
+  const peak = rows ? medianOf((x) => !x.M || /peak/i.test(x.shape)) : NaN;
+  ctx.peakGflops = peak;
+  const wasmGflops = (M, K, N) => (rows ? medianOf((x) => x.M === M && x.K === K && x.N === N) : NaN);
+
   const table = GEMM_SHAPES.map(([M, K, N, label]) => {
-    const w = wasmRow(M, K, N)?.gflops ?? NaN;
+    const w = wasmGflops(M, K, N);
     const tw = gflops(r.get(`wasm ${M}x${K}x${N}`));
     const tc = gflops(r.get(`cpu ${M}x${K}x${N}`));
-    return [label, rows ? fmt(w) : 'n/a (not built yet)', pct(w, peak), cell(r.get(`wasm ${M}x${K}x${N}`), (x) => fmt(x / 1e9)),
+    return [label, rows ? fmt(w) : `n/a (${gemmErr ?? 'not built yet'})`, pct(w, peak), cell(r.get(`wasm ${M}x${K}x${N}`), (x) => fmt(x / 1e9)),
       pct(tw, peak), cell(r.get(`cpu ${M}x${K}x${N}`), (x) => fmt(x / 1e9)), ratio(w, tw), ratio(w, tc)];
   });
   table.push(['peak: register-only f32x4 multiply-add loop (`peakMadd`)', Number.isFinite(peak) ? fmt(peak) : 'n/a (not built yet)',
@@ -97,8 +100,8 @@ async function sectionGemm(ctx) {
     '',
     mdTable(['shape', 'wasm-cnn', '% of peak', 'tfjs-wasm matMul', '% of peak', 'tfjs-cpu matMul', 'wasm-cnn ÷ tfjs-wasm', 'wasm-cnn ÷ tfjs-cpu'], table),
     '',
-    `wasm-cnn: bench/gemm.mjs (its own median of ${REPEATS}; the kernel called directly, packing included). `
-      + `tfjs: \`tf.matMul\` on tensors already in the backend, median of ${REPEATS} round-robin repeats.`
+    `wasm-cnn: bench/gemm.mjs's \`benchGemm\` (the kernel called directly, packing included), one call per round;`
+      + ` tfjs: \`tf.matMul\` on tensors already in the backend; medians of ${REPEATS} round-robin rounds.`
       + (rows ? ` wasm-cnn variant: ${rows[0]?.variant ?? 'n/a'}.` : ''),
   ].join('\n');
 }
@@ -453,7 +456,7 @@ async function main() {
     return `## 5. Cold start\n\n${markdown}`;
   });
   const total = (performance.now() - t0) / 1000;
-  const cmd = `npm run bench${quick ? ' -- --quick' : ''}${onlyArg ? ` -- ${argv.filter((a) => a !== '--quick').join(' ')}` : ''}`;
+  const cmd = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
   const md = [
     '# wasm-cnn benchmark results',
     '',
