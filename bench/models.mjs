@@ -343,6 +343,26 @@ export async function benchInference({ quick = false, repeats = quick ? 5 : 7 } 
   const r = await measureRoundRobin(cases, { repeats, minMs, label: 'inference ' });
   for (const s of ortSessions) { try { await s.release(); } catch { /* ignore */ } }
 
+  // Cross-check: onnxruntime-web on wasm-cnn's own export computes what wasm-cnn's predict does.
+  let agreement = '';
+  if (hasToOnnx) {
+    try {
+      const xs = randomF32(8 * 784, 11);
+      const session = await ort.InferenceSession.create(wmodel.toOnnx(), { executionProviders: ['wasm'] });
+      const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', xs, [8, 28, 28, 1]) });
+      const theirs = out[session.outputNames[0]].data;
+      const xt = w.mod.tensor(xs, [8, 28, 28, 1]);
+      const y = wmodel.predict(xt, { batchSize: 8 });
+      const ours = y.dataSync();
+      y.dispose(); xt.dispose();
+      await session.release();
+      let maxDiff = 0;
+      for (let i = 0; i < ours.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ours[i] - theirs[i]));
+      agreement = ` Check: on 8 random images, onnxruntime-web running wasm-cnn's \`toOnnx()\` export gives wasm-cnn's \`predict\``
+        + ` probabilities within max |Δ| = ${maxDiff.toExponential(1)}.`;
+    } catch (e) { agreement = ` Check of the toOnnx export failed: ${reason(e)}.`; }
+  }
+
   const libs = ['wasm-cnn', 'onnxruntime-web', ...(hasToOnnx ? ['onnxruntime-web (wasm-cnn toOnnx export)'] : []),
     'tfjs-layers wasm', 'tfjs-layers cpu'];
   const get = (lib, b) => r.get(`${lib} b${b}`);
@@ -359,7 +379,7 @@ export async function benchInference({ quick = false, repeats = quick ? 5 : 7 } 
     '',
     mdTable(['library', 'batch 1', 'batch 64', 'wasm-cnn ÷ this (b1)', 'wasm-cnn ÷ this (b64)'], rows),
     '',
-    'Ratios above 1 mean wasm-cnn is faster. Every call includes reading the output back (`dataSync`).',
+    `Ratios above 1 mean wasm-cnn is faster. Every call includes reading the output back (\`dataSync\`).${agreement}`,
   ].join('\n');
   return { markdown, results: r };
 }
