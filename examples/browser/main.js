@@ -7,7 +7,7 @@ const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const config = {
   threads: params.get('threads') ?? 'auto',
-  epochs: Number(params.get('epochs') ?? 3),
+  epochs: Math.min(100, Math.max(1, Math.round(Number(params.get('epochs') ?? 3)) || 3)),
   simd: params.get('simd') ?? 'auto',
 };
 
