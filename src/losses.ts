@@ -62,7 +62,7 @@ function checkPred(yPred: unknown, op: string): Tensor {
 }
 
 function toTensor(y: unknown, op: string): { t: Tensor; owned: boolean } {
-  if (y instanceof Tensor) { y.ptr; return { t: y, owned: false }; }
+  if (y instanceof Tensor) { y._checkLive(op, 'yTrue'); return { t: y, owned: false }; }
   if (Array.isArray(y) || ArrayBuffer.isView(y)) return { t: tensor(y as any), owned: true };
   throw new ValueError(`${op}: yTrue must be a Tensor or an array of values, got ${describe(y)}`);
 }

@@ -70,6 +70,12 @@ export interface FitOptions extends Callbacks {
   log?: (line: string) => void;
   /** Applied to each training batch before the forward pass (e.g. `x => data.augment(x, {...})`). */
   augment?: (xBatch: Tensor) => Tensor;
+  /**
+   * Stop when a batch's loss is NaN or infinite (Keras' TerminateOnNaN), before that batch's
+   * update is applied: fit rejects with a ValueError naming the epoch and batch (its `history`
+   * property holds the completed epochs). Default true; false trains on regardless.
+   */
+  stopOnNaN?: boolean;
 }
 
 /** One value per epoch; metric keys exist only when asked for. */
@@ -127,6 +133,7 @@ export class Sequential {
   add(layer: Layer): this {
     if (!(layer instanceof Layer)) throw new ValueError(`${this.name}.add: expected a layer (nn.*), got ${describe(layer)}`);
     if (this.layers.includes(layer)) throw new ValueError(`${this.name}.add: layer '${layer.name}' is already in the model`);
+    const givenName = layer.name;
     if (!layer.name) {
       let n = 0;
       const taken = new Set(this.layers.map((l) => l.name));
@@ -135,12 +142,21 @@ export class Sequential {
     } else if (this.layers.some((l) => l.name === layer.name)) {
       throw new ValueError(`${this.name}.add: a layer named '${layer.name}' is already in the model; layer names must be unique`);
     }
+    const prevInputShape = this.inputShape;
     if (this.layers.length === 0 && !this.inputShape && layer.declaredInputShape) this.inputShape = layer.declaredInputShape.slice();
     this.layers.push(layer);
-    if (this.inputShape && this.layers.length > 1 && this.layers[this.layers.length - 2].built) {
-      layer.build(this.layers[this.layers.length - 2].outputShape!);
-    } else if (this.inputShape && this.layers.length === 1) {
-      layer.build(this.inputShape);
+    try {
+      if (this.inputShape && this.layers.length > 1 && this.layers[this.layers.length - 2].built) {
+        layer.build(this.layers[this.layers.length - 2].outputShape!);
+      } else if (this.inputShape && this.layers.length === 1) {
+        layer.build(this.inputShape);
+      }
+    } catch (e) {
+      // A layer that does not fit is not added: the model stays as it was.
+      this.layers.pop();
+      layer.name = givenName;
+      this.inputShape = prevInputShape;
+      throw e;
     }
     return this;
   }
@@ -222,8 +238,16 @@ export class Sequential {
     const { optimizer, loss, metrics = [] } = options;
     if (optimizer === undefined) throw new ValueError(`${this.name}.compile: option 'optimizer' is required`);
     if (loss === undefined) throw new ValueError(`${this.name}.compile: option 'loss' is required`);
-    const opt = resolveOptimizer(optimizer, this.name);
-    const resolved = getLoss(loss as any);
+    let opt: optim.Optimizer;
+    let resolved: ResolvedLoss;
+    try {
+      opt = resolveOptimizer(optimizer, this.name);
+      resolved = getLoss(loss as any);
+    } catch (e) {
+      // Name where it happened: "sequential.compile: getLoss: unknown loss 'foo' ...".
+      if (e instanceof ValueError && !e.message.startsWith(`${this.name}.compile`)) throw new ValueError(`${this.name}.compile: ${e.message}`);
+      throw e;
+    }
     if (!Array.isArray(metrics)) throw new ValueError(`${this.name}.compile: option 'metrics' must be an array such as ['accuracy'], got ${describe(metrics)}`);
     let accuracy = false;
     for (const m of metrics) {
@@ -258,6 +282,8 @@ export class Sequential {
     if (typeof shuffle !== 'boolean') throw new ValueError(`fit: option 'shuffle' must be a boolean, got ${JSON.stringify(shuffle)}`);
     const verbose = o.verbose ?? 1;
     if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ValueError(`fit: option 'verbose' must be 0, 1 or 2, got ${JSON.stringify(verbose)}`);
+    const stopOnNaN = o.stopOnNaN ?? true;
+    if (typeof stopOnNaN !== 'boolean') throw new ValueError(`fit: option 'stopOnNaN' must be a boolean, got ${JSON.stringify(stopOnNaN)}`);
     if (o.augment !== undefined && typeof o.augment !== 'function') throw new ValueError(`fit: option 'augment' must be a function (xBatch) => Tensor, got ${describe(o.augment)}`);
     const split = o.validationSplit ?? 0;
     if (typeof split !== 'number' || !(split >= 0 && split < 1)) throw new ValueError(`fit: option 'validationSplit' must be a number in [0, 1), got ${JSON.stringify(split)}`);
@@ -298,7 +324,14 @@ export class Sequential {
       for (let b = 0, start = 0; start < nTrain; b++, start += batchSize) {
         const count = Math.min(batchSize, nTrain - start);
         await callAll(hooks, 'onBatchBegin', b);
-        const [loss, right] = this.step(c, params, x, y, order, start, count, o.augment);
+        const [loss, right] = this.step(c, params, x, y, order, start, count, o.augment, false, stopOnNaN);
+        if (!Number.isFinite(loss) && stopOnNaN) {
+          const err = new ValueError(`${this.name}.fit: the loss became ${loss} at epoch ${epoch + 1}/${epochs}, batch ${b + 1} ` +
+            `(samples ${start}-${start + count - 1}); training stopped before applying that batch's update. Lower the learning rate, ` +
+            'check the data for NaN/Infinity, or pass stopOnNaN: false to train on');
+          (err as ValueError & { history?: History }).history = history;
+          throw err;
+        }
         seen += count; lossSum += loss * count; correct += right;
         const running: Logs = { loss: lossSum / seen };
         if (c.accuracy) running.accuracy = correct / seen;
@@ -430,6 +463,8 @@ export class Sequential {
     } catch (e) {
       for (const l of layers) l.dispose();
       if (e instanceof ValueError || e instanceof ShapeError) throw new FormatError(`load: model.json describes a model that cannot be built: ${e.message}`);
+      // A damaged model.json can ask for weights no wasm memory holds: still a malformed file.
+      if (e instanceof RangeError) throw new FormatError(`load: model.json describes a model too large to build (${e.message})`);
       throw e;
     }
     try {
@@ -547,7 +582,7 @@ export class Sequential {
 
   /** Builds from x on first use; ShapeError when x does not fit the built input shape. */
   private checkInput(x: Tensor, what: string): void {
-    x.ptr;
+    x._checkLive(`${this.name}.${what}`, 'x');
     if (x.dtype !== 'float32') throw new ValueError(`${this.name}.${what}: x must be float32, got ${x.dtype} ${fmtShape(x.shape)}`);
     const sample = x.shape.slice(1);
     if (!this.built) { this.build(this.inputShape ?? sample); }
@@ -581,7 +616,7 @@ export class Sequential {
 
   /** One training step inside tidy: forward, loss, backward, optimizer update, grads cleared. */
   private step(c: Compiled, params: Tensor[], x: Tensor, y: Tensor, order: Int32Array | null, start: number,
-               count: number, augment?: (x: Tensor) => Tensor, whole = false): [number, number] {
+               count: number, augment?: (x: Tensor) => Tensor, whole = false, skipNonFinite = false): [number, number] {
     return tidy(() => {
       let xb = whole ? x : takeRows(x, order, start, count);
       const yb = whole ? y : takeRows(y, order, start, count);
@@ -600,6 +635,7 @@ export class Sequential {
       }
       const lossValue = loss.dataSync()[0];
       const right = c.accuracy ? countCorrect(pred, yb, c.threshold) : 0;
+      if (skipNonFinite && !Number.isFinite(lossValue)) return [lossValue, right] as [number, number];
       if (loss.requiresGrad) {
         loss.backward();
         c.optimizer.step(params);

@@ -85,8 +85,14 @@ export class Tensor {
 
   /** @internal byte offset of the values in wasm memory. */
   get ptr(): number {
-    if (this.storage === null) throw new DisposedError(`tensor${this.name ? ` '${this.name}'` : ''} ${fmtShape(this.shape)} was disposed and cannot be used`);
+    if (this.storage === null) throw disposedError(this);
     return this.storage.ptr;
+  }
+
+  /** @internal throws DisposedError naming `op` (and the argument) when disposed. */
+  _checkLive(op: string, arg?: string): this {
+    if (this.storage === null) throw disposedError(this, op, arg);
+    return this;
   }
 
   /** @internal a view of the values in wasm memory: valid only until the next allocation. */
@@ -96,13 +102,13 @@ export class Tensor {
   }
 
   dataSync(): Float32Array | Int32Array {
-    return this.view().slice();
+    return this._checkLive('dataSync').view().slice();
   }
   async data(): Promise<Float32Array | Int32Array> {
     return this.dataSync();
   }
   arraySync(): NestedArray {
-    const v = this.dataSync();
+    const v = this._checkLive('arraySync').dataSync();
     if (this.rank === 0) return v[0];
     const build = (dim: number, off: number): NestedArray[] => {
       const n = this.shape[dim];
@@ -133,15 +139,17 @@ export class Tensor {
 
   /** Same values, no graph (shares nothing: a copy). */
   detach(): Tensor {
+    const src = this._checkLive('detach').ptr; // DisposedError before allocating
     const out = Tensor.empty(this.shape, this.dtype);
-    kernels().copy(this.ptr, out.ptr, this.size);
+    kernels().copy(src, out.ptr, this.size);
     return out;
   }
 
   /** Overwrites the values in place with `other`'s (same shape). */
   assign(other: Tensor | ArrayLike<number>): this {
-    const dst = this.ptr; // DisposedError before anything else
+    const dst = this._checkLive('assign', 'target').ptr; // DisposedError before anything else
     if (other instanceof Tensor) {
+      other._checkLive('assign', 'value');
       if (!sameShape(other.shape, this.shape)) {
         throw new ShapeError(`assign: shapes differ (target ${fmtShape(this.shape)}, value ${fmtShape(other.shape)})`);
       }
@@ -182,6 +190,12 @@ export class Tensor {
   toString(): string {
     return `Tensor(${fmtShape(this.shape)}, ${this.dtype}${this.name ? `, '${this.name}'` : ''})`;
   }
+}
+
+/** The DisposedError for using `t` after dispose(), naming the op and argument when known. */
+export function disposedError(t: Tensor, op?: string, arg?: string): DisposedError {
+  const what = `tensor${t.name ? ` '${t.name}'` : ''} ${fmtShape(t.shape)}`;
+  return new DisposedError(`${op ? `${op}: ${arg ? `${arg} ` : ''}` : ''}${what} was disposed and cannot be used`);
 }
 
 export function sizeOf(shape: readonly number[]): number {

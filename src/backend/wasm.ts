@@ -135,6 +135,10 @@ function imports(memory: WebAssembly.Memory | undefined): WebAssembly.Imports {
 
 /** Compiles and instantiates the kernels once. Idempotent: later calls return the same state. */
 export async function init(options: InitOptions = {}): Promise<BackendState> {
+  // Options are checked on every call, also when already initialised (which then ignores them).
+  if (options === null || typeof options !== 'object') throw new ValueError(`init: options must be an object, got ${options === null ? 'null' : typeof options}`);
+  checkSimdOption(options.simd);
+  checkThreadsOption(options.threads);
   if (state) return state;
   if (pending) return pending;
   pending = instantiate(options);
@@ -145,20 +149,29 @@ export async function init(options: InitOptions = {}): Promise<BackendState> {
   }
 }
 
+function checkThreadsOption(threads: unknown): void {
+  if (threads === undefined || threads === 'auto') return;
+  if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new ValueError(`init: threads must be 'auto' or an integer from 1 to ${MAX_THREADS}, got ${typeof threads === 'number' ? threads : JSON.stringify(threads) ?? String(threads)}`);
+  }
+}
+
+function checkSimdOption(simd: unknown): void {
+  if (simd !== undefined && simd !== 'auto' && simd !== 'relaxed' && simd !== 'baseline') {
+    throw new ValueError(`init: simd must be 'auto', 'relaxed' or 'baseline', got ${JSON.stringify(simd) ?? String(simd)}`);
+  }
+}
+
 async function resolveThreads(threads: InitOptions['threads']): Promise<number> {
+  checkThreadsOption(threads);
   if (threads === undefined) return 1;
   if (threads === 'auto') return Math.min(await hardwareThreads(), 8);
-  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
-    throw new ValueError(`init: threads must be 'auto' or an integer from 1 to ${MAX_THREADS}, got ${JSON.stringify(threads)}`);
-  }
   return threads;
 }
 
 async function instantiate(options: InitOptions): Promise<BackendState> {
+  checkSimdOption(options.simd);
   const simd = options.simd ?? 'auto';
-  if (!['auto', 'relaxed', 'baseline'].includes(simd)) {
-    throw new ValueError(`init: simd must be 'auto', 'relaxed' or 'baseline', got ${JSON.stringify(simd)}`);
-  }
   if (!engineHasSimd()) {
     throw new ValueError('init: this JavaScript engine has no WebAssembly SIMD; wasm-cnn needs it (Node >= 16.4, Chrome >= 91, Firefox >= 89, Safari >= 16.4)');
   }

@@ -35,7 +35,7 @@ export function augment(x: Tensor, options: AugmentOptions = {}): Tensor {
 
 function checkInput(x: Tensor): void {
   if (!(x instanceof Tensor)) throw new ValueError(`augment: x must be a Tensor, got ${typeof x}`);
-  x.ptr; // DisposedError before any random draw
+  x._checkLive('augment', 'x'); // before any random draw
   if (x.rank !== 4) throw new ShapeError(`augment: x must be an NHWC batch of rank 4, got shape ${fmtShape(x.shape)}`);
   if (x.dtype !== 'float32') throw new ValueError(`augment: x must be float32, got ${x.dtype}`);
 }

@@ -4,7 +4,7 @@
 import { Tensor } from '../tensor.js';
 import { heapI32, kernels, workspace } from '../backend/wasm.js';
 import { shuffle as shuffleInPlace } from '../random.js';
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
 import { describe } from '../ops/util.js';
 
 /** Scratch slot for row indices (slots 0-3 belong to ops and int32Args, 6 to batch norm). */
@@ -44,14 +44,14 @@ export interface BatchesOptions {
 /** Checks the arguments shared by data.batches and model.fit / evaluate / predict. */
 export function checkXY(where: string, x: unknown, y: unknown, yOptional: boolean): void {
   if (!(x instanceof Tensor)) throw new ValueError(`${where}: x must be a Tensor, got ${describe(x)}`);
-  x.ptr;
+  x._checkLive(where, 'x');
   if (x.rank < 1) throw new ShapeError(`${where}: x must have a batch axis, got a scalar`);
   if (y === undefined || y === null) {
     if (!yOptional) throw new ValueError(`${where}: y (targets) is required`);
     return;
   }
   if (!(y instanceof Tensor)) throw new ValueError(`${where}: y must be a Tensor, got ${describe(y)}`);
-  y.ptr;
+  y._checkLive(where, 'y');
   if (y.rank < 1) throw new ShapeError(`${where}: y must have a batch axis, got a scalar`);
   if (y.shape[0] !== x.shape[0]) {
     throw new ShapeError(`${where}: x and y hold different numbers of samples (x ${fmtShape(x.shape)}, y ${fmtShape(y.shape)})`);
@@ -60,7 +60,7 @@ export function checkXY(where: string, x: unknown, y: unknown, yOptional: boolea
 
 export function checkBatchSize(where: string, batchSize: unknown): number {
   if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1) {
-    throw new ValueError(`${where}: batchSize must be a positive integer, got ${JSON.stringify(batchSize)}`);
+    throw new ValueError(`${where}: batchSize must be a positive integer, got ${fmtValue(batchSize)}`);
   }
   return batchSize;
 }

@@ -1256,7 +1256,7 @@ function build(ctx: Ctx, graph: NonNullable<ReturnType<typeof decodeModel>['grap
     for (const info of inputs) {
       const t = feeds[info.name];
       if (!(t instanceof Tensor)) throw new ValueError(`run: input '${info.name}' must be a Tensor, got ${t === undefined ? 'nothing' : typeof t}`);
-      t.ptr;
+      t._checkLive('run', `input '${info.name}'`);
       if (t.dtype !== 'float32') throw new ValueError(`run: input '${info.name}' must be float32, got ${t.dtype}`);
       const s = info.shape;
       if (s && (s.length !== t.rank || s.some((d, i) => typeof d === 'number' && d !== t.shape[i]))) {

@@ -3,7 +3,7 @@
 // [kh, kw, C, multiplier] kernels: receptive field * shape[-2] in, receptive field * shape[-1] out).
 import { Tensor, fillTensor } from '../tensor.js';
 import { fillUniform, fillNormal, fillTruncatedNormal } from '../random.js';
-import { ValueError } from '../errors.js';
+import { ValueError, fmtValue } from '../errors.js';
 
 /** A Keras initialiser name ('glorotUniform' or 'glorot_uniform', ...) or `{ name, ...options }`. */
 export type InitializerSpec = string | { name: string; [option: string]: unknown };
@@ -80,7 +80,7 @@ function canonical(name: string): string {
 function num(opts: Record<string, unknown>, key: string, dflt: number, where: string, min = -Infinity): number {
   const v = opts[key] ?? dflt;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
-    throw new ValueError(`${where}: option '${key}' must be a finite number${min > -Infinity ? ` >= ${min}` : ''}, got ${JSON.stringify(v)}`);
+    throw new ValueError(`${where}: option '${key}' must be a finite number${min > -Infinity ? ` >= ${min}` : ''}, got ${fmtValue(v)}`);
   }
   return v;
 }

@@ -93,7 +93,16 @@ export abstract class Layer {
       return this.outputShape!.slice();
     }
     const out = this.computeOutputShape(inputShape);
-    this.createWeights(inputShape);
+    const nT = this._trainable.length, nN = this._nonTrainable.length;
+    try {
+      this.createWeights(inputShape);
+    } catch (e) {
+      // E.g. out of memory after the kernel but before the bias: drop the partial weights so
+      // a later build starts clean.
+      for (const w of this._trainable.splice(nT)) w.dispose();
+      for (const w of this._nonTrainable.splice(nN)) w.dispose();
+      throw e;
+    }
     this.inputShape = inputShape.slice();
     this.outputShape = out;
     return out.slice();
@@ -117,7 +126,7 @@ export abstract class Layer {
   /** Runs the layer on a batch `x` ([batch, ...inputShape]); builds it on first use. */
   apply(x: Tensor, opts: ApplyOptions = {}): Tensor {
     if (!(x instanceof Tensor)) throw new ValueError(`${this.label}: input must be a Tensor, got ${describe(x)}`);
-    x.ptr; // DisposedError when disposed
+    x._checkLive(this.label, 'input');
     if (x.rank < 1) throw new ShapeError(`${this.label}: input must have a batch axis, got a scalar`);
     if (x.dtype !== 'float32') throw new ValueError(`${this.label}: input must be float32, got ${x.dtype} ${fmtShape(x.shape)}`);
     this.build(x.shape.slice(1));

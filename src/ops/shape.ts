@@ -3,7 +3,7 @@
 // for int32 tensors too (no gradient there).
 import { Tensor, record, sizeOf, type TensorLike } from '../tensor.js';
 import { kernels } from '../backend/wasm.js';
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
 import { asTensor, describe, normAxis } from './util.js';
 import { broadcastShapes, contiguousStrides, expandRaw, sliceRaw, stridedCopy, sumToShapeRaw, transposeRaw } from './internal.js';
 
@@ -14,7 +14,7 @@ function isIntArray(v: unknown): v is number[] {
 /** The same values with another shape (one dim may be -1: inferred). Shares storage: no copy. */
 export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
   const t = asTensor(x, 'reshape');
-  if (!isIntArray(shape)) throw new ValueError(`reshape: shape must be an array of integers, got ${describe(shape)}`);
+  if (!isIntArray(shape)) throw new ValueError(`reshape: shape must be an array of integers, got ${fmtValue(shape)}`);
   const unknown = shape.filter((d) => d === -1).length;
   if (unknown > 1 || shape.some((d) => d < -1)) {
     throw new ValueError(`reshape: shape ${fmtShape(shape)} may hold non-negative integers and at most one -1`);
@@ -92,7 +92,7 @@ export function slice(x: TensorLike, begin: number | readonly number[], size?: n
   const b = typeof begin === 'number' ? [begin] : begin;
   const s = size === undefined ? [] : typeof size === 'number' ? [size] : size;
   if (!isIntArray(b) || !isIntArray(s)) {
-    throw new ValueError(`slice: begin and size must be integers or arrays of integers, got ${describe(begin)} and ${describe(size)}`);
+    throw new ValueError(`slice: begin and size must be integers or arrays of integers, got ${fmtValue(begin)} and ${fmtValue(size)}`);
   }
   if (b.length > t.rank || s.length > t.rank) {
     throw new ShapeError(`slice: begin ${fmtShape(b)} / size ${fmtShape(s)} have more entries than the rank of ${fmtShape(t.shape)}`);
@@ -138,7 +138,7 @@ export function pad(x: TensorLike, paddings: readonly (readonly [number, number]
 /** x broadcast to `shape` (NumPy rules); the gradient is summed back to x's shape. */
 export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = asTensor(x, 'broadcastTo');
-  if (!isIntArray(shape) || shape.some((d) => d < 0)) throw new ValueError(`broadcastTo: shape must be an array of non-negative integers, got ${describe(shape)}`);
+  if (!isIntArray(shape) || shape.some((d) => d < 0)) throw new ValueError(`broadcastTo: shape must be an array of non-negative integers, got ${fmtValue(shape)}`);
   const b = broadcastShapes(t.shape, shape, 'broadcastTo');
   if (b.length !== shape.length || b.some((d, i) => d !== shape[i])) {
     throw new ShapeError(`broadcastTo: cannot broadcast ${fmtShape(t.shape)} to ${fmtShape(shape)}`);

@@ -5,8 +5,7 @@ import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
 /** Checks that `x` is a live Tensor (or turns a number into a scalar tensor). */
 export function asTensor(x: unknown, op: string, arg = 'x'): Tensor {
   if (x instanceof Tensor) {
-    x.ptr; // throws DisposedError naming the tensor when disposed
-    return x;
+    return x._checkLive(op, arg); // DisposedError naming the op, the argument and the tensor
   }
   if (typeof x === 'number') return fillTensor([], x);
   throw new ValueError(`${op}: ${arg} must be a Tensor or a number, got ${describe(x)}`);

@@ -214,7 +214,7 @@ function toParamArray(params: ParamList, name: string, arg: string): Tensor[] {
   const out: Tensor[] = [];
   items.forEach((p, i) => {
     if (!(p instanceof Tensor)) throw new ValueError(`${name}: ${arg}[${i}] is not a Tensor (${describe(p)})`);
-    p.ptr; // DisposedError naming the tensor
+    p._checkLive(name, `${arg}[${i}]`);
     if (!seen.has(p)) { seen.add(p); out.push(p); }
   });
   return out;

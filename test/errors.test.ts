@@ -1,0 +1,583 @@
+// Misuse of every public entry (API.md "Errors"): one table of bad inputs across creation, tensor
+// methods, ops, layers, the model, losses, optimizers, data, io and init. Each row asserts the
+// typed error class (and its `name`), message fragments naming the op/layer and the offending
+// shapes or values, that the failed call left no tensor behind, and that a valid computation
+// (conv + gradient) right after it still gives the same bits. Then the "nothing half-updated"
+// cases: optimizer steps, fit, Sequential.add, load.
+import { describe, it, expect, afterAll } from 'vitest';
+import {
+  init, backendInfo, tensor, zeros, ones, full, randn, randu, tidy, keep, setSeed, ops, nn, losses, optim, data,
+  Sequential, loadOnnx, Tensor, ShapeError, ValueError, FormatError, DisposedError,
+} from '../src/index.js';
+import { encodeIdx } from '../src/data/idx.js';
+
+type ErrClass = new (...args: any[]) => Error;
+type Frag = string | RegExp;
+interface Owned { weights?: () => Tensor[]; dispose(): void; isDisposed?: boolean }
+interface Case { name: string; fn: () => unknown; err: ErrClass; frags: Frag[] }
+
+setSeed(11);
+const live = () => backendInfo().liveTensors;
+
+// ---- fixtures (made once, outside every measurement) -----------------------------------------
+const T = {
+  img: keep(randn([2, 5, 5, 3])),          // NHWC
+  img1: keep(randn([1, 4, 4, 1])),
+  w33: keep(randn([3, 3, 3, 4])),           // HWIO for img
+  w1: keep(randn([3, 3, 1, 2])),
+  b4: keep(randn([4])),
+  m23: keep(randn([2, 3])),
+  m34: keep(randn([3, 4])),
+  m45: keep(randn([4, 5])),
+  v3: keep(randn([3])),
+  v4: keep(randn([4])),
+  s: keep(tensor(2)),
+  i32: keep(tensor(new Int32Array([0, 1]), [2], 'int32')),
+  labels3: keep(tensor(new Int32Array([0, 2]), [2], 'int32')),
+  gone: (() => { const t = randn([2, 2]); t.dispose(); return t; })(),
+  goneW: (() => { const t = randn([3, 3, 3, 4]); t.dispose(); return t; })(),
+  param: keep(tensor([1, 2, 3]).requireGrad()),
+};
+
+// Tensors / layers / models a case makes for itself: not counted as leaks, freed after the case.
+let owned: Owned[] = [];
+function own<X extends Owned>(x: X): X { owned.push(x); return x; }
+const t = (...a: Parameters<typeof tensor>) => own(tensor(...a));
+const z = (shape: number[], dtype?: 'float32' | 'int32') => own(zeros(shape, dtype));
+const o = (shape: number[]) => own(ones(shape));
+function ownedLive(): number {
+  let n = 0;
+  for (const x of owned) {
+    if (x instanceof Tensor) n += x.isDisposed ? 0 : 1;
+    else if (x.weights) n += x.weights().filter((w) => !w.isDisposed).length;
+  }
+  return n;
+}
+
+const expectedConv = tidy(() => ops.sum(ops.relu(ops.conv2d(T.img, T.w33, T.b4, { padding: 'same' }))).dataSync()[0]);
+/** A valid computation after a failure: same conv bits as before any error, and autograd still records. */
+function validAfter(): void {
+  const y = tidy(() => ops.sum(ops.relu(ops.conv2d(T.img, T.w33, T.b4, { padding: 'same' }))).dataSync()[0]);
+  expect(y).toBe(expectedConv);
+  tidy(() => { ops.sum(ops.mul(T.param, 3)).backward(); });
+  expect(Array.from(T.param.grad!.dataSync())).toEqual([3, 3, 3]);
+  T.param.zeroGrad();
+}
+
+// A tiny compiled model, made per case (fit / evaluate / ... rows).
+function model(opts: { inputShape?: number[]; units?: number; compile?: boolean } = {}): Sequential {
+  const m = new Sequential([nn.conv2d({ filters: 2, kernelSize: 3 }), nn.flatten(), nn.dense({ units: opts.units ?? 3 })],
+    { inputShape: opts.inputShape ?? [5, 5, 1] });
+  if (opts.compile !== false) m.compile({ optimizer: optim.sgd({ lr: 0.1 }), loss: { name: 'sparseCategoricalCrossentropy', fromLogits: true }, metrics: ['accuracy'] });
+  return own(m);
+}
+let savedBytes: Uint8Array;
+let onnxBytes: Uint8Array;
+{
+  const m = new Sequential([nn.conv2d({ filters: 2, kernelSize: 3 }), nn.flatten(), nn.dense({ units: 3 })], { inputShape: [5, 5, 1] });
+  savedBytes = await m.save();
+  onnxBytes = (m as any).toOnnx();
+  m.dispose();
+}
+const net = await loadOnnx(onnxBytes);
+
+const cases: Case[] = [];
+const bad = (name: string, fn: () => unknown, err: ErrClass, ...frags: Frag[]) => { cases.push({ name, fn, err, frags }); };
+
+// ---- creation -----------------------------------------------------------------------------------
+bad('zeros(5): shape not an array', () => zeros(5 as any), ShapeError, 'zeros', 'shape must be an array', 'number 5');
+bad('zeros("ab")', () => zeros('ab' as any), ShapeError, 'zeros', 'string "ab"');
+bad('zeros(null)', () => zeros(null as any), ShapeError, 'zeros', 'null');
+bad('zeros([2.5]) non-integer dim', () => zeros([2.5]), ShapeError, 'zeros', '[2.5]', 'non-negative integers');
+bad('zeros([-1])', () => zeros([-1]), ShapeError, 'zeros', '[-1]');
+bad('zeros([NaN])', () => zeros([NaN]), ShapeError, 'zeros', '[NaN]');
+bad('zeros(["2"]) string dim', () => zeros(['2' as any]), ShapeError, 'zeros', '["2"]');
+bad('zeros dtype float64', () => zeros([2], 'float64' as any), ValueError, 'zeros', 'dtype', '"float64"');
+bad('ones([Infinity])', () => ones([Infinity]), ShapeError, 'ones', '[Infinity]');
+bad('full value string', () => full([2], '1' as any), ValueError, 'full', 'value must be a number', 'string');
+bad('full bad shape', () => full([1.5], 1), ShapeError, 'full', '[1.5]');
+bad('randn std < 0', () => randn([2], { std: -1 }), ValueError, 'randn', 'std -1');
+bad('randn mean NaN', () => randn([2], { mean: NaN }), ValueError, 'randn', 'mean NaN');
+bad('randu low > high', () => randu([2], { low: 1, high: 0 }), ValueError, 'randu', 'low 1', 'high 0');
+bad('tensor("abc")', () => tensor('abc' as any), ValueError, 'tensor', 'string "abc"');
+bad('tensor(null)', () => tensor(null as any), ValueError, 'tensor', 'null');
+bad('tensor([1, "a"])', () => tensor([1, 'a'] as any), ValueError, 'tensor', 'numbers', 'string "a"');
+bad('tensor ragged', () => tensor([[1, 2], [3]]), ShapeError, 'tensor', 'ragged', 'expected length 2');
+bad('tensor shape/value count', () => tensor([1, 2, 3], [2, 2]), ShapeError, 'tensor', '[2,2]', '4 values', 'got 3');
+bad('tensor shape number', () => tensor([1, 2], 2 as any), ShapeError, 'tensor', 'number 2');
+bad('tensor dtype', () => tensor([1], [1], 'float64' as any), ValueError, 'tensor', '"float64"');
+bad('zeros([70000, 70000]): beyond wasm32', () => zeros([70000, 70000]), RangeError, 'out of memory', '19600000000 bytes');
+
+// ---- tensor methods -----------------------------------------------------------------------------
+bad('dataSync after dispose', () => T.gone.dataSync(), DisposedError, 'dataSync: tensor [2,2]', 'disposed');
+bad('arraySync after dispose', () => T.gone.arraySync(), DisposedError, 'arraySync', '[2,2]', 'disposed');
+bad('detach after dispose', () => T.gone.detach(), DisposedError, 'detach', '[2,2]', 'disposed');
+bad('x.add after dispose', () => T.gone.add(1), DisposedError, 'add: a tensor [2,2]');
+bad('reshape a disposed tensor', () => T.gone.reshape([4]), DisposedError, 'reshape: x tensor [2,2]');
+bad('assign into a disposed tensor', () => T.gone.assign([1, 2, 3, 4]), DisposedError, 'assign: target', '[2,2]');
+bad('assign from a disposed tensor', () => z([2, 2]).assign(T.gone), DisposedError, 'assign: value', '[2,2]');
+bad('assign shape', () => z([2]).assign(T.v3), ShapeError, 'assign', 'target [2]', 'value [3]');
+bad('assign length', () => z([2]).assign([1, 2, 3]), ShapeError, 'assign', '[2]', 'got 3');
+bad('assign dtype', () => z([2]).assign(T.i32), ValueError, 'assign', 'float32', 'int32');
+bad('assign a string', () => z([2]).assign('ab' as any), ValueError, 'assign', 'string');
+bad('backward of a non-scalar without grad', () => tidy(() => T.param.mul(2).backward()), ShapeError, 'backward', 'non-scalar', '[3]');
+bad('backward without requireGrad', () => tidy(() => T.v3.sum().backward()), ValueError, 'backward', 'does not require grad');
+bad('backward with a grad of another shape', () => tidy(() => T.param.mul(2).backward(ones([4]))), ShapeError, 'backward', '[4]', '[3]');
+bad('requireGrad on int32', () => z([2], 'int32').requireGrad(), ValueError, 'requireGrad', 'int32');
+bad('tidy(5)', () => tidy(5 as any), ValueError, 'tidy', 'function');
+bad('tidy(async)', () => tidy((async () => ones([2])) as any), ValueError, 'tidy', 'synchronous');
+
+// ---- elementwise and activations ----------------------------------------------------------------
+bad('add: shapes do not broadcast', () => ops.add(T.m23, T.v4), ShapeError, 'add', '[2,3]', '[4]', 'broadcast');
+bad('sub: string operand', () => ops.sub(T.m23, 'a' as any), ValueError, 'sub', 'b must be a Tensor or a number', 'string a');
+bad('mul: int32 operand', () => ops.mul(T.i32, T.v3), ValueError, 'mul', 'float32', 'int32');
+bad('div: null operand', () => ops.div(null as any, T.v3), ValueError, 'div', 'null');
+bad('pow: shapes', () => ops.pow(T.m34, T.m23), ShapeError, 'pow', '[3,4]', '[2,3]');
+bad('maximum: disposed', () => ops.maximum(T.gone, T.m23), DisposedError, 'maximum: a tensor [2,2]');
+bad('minimum: shapes', () => ops.minimum(T.v3, T.v4), ShapeError, 'minimum', '[3]', '[4]');
+bad('exp: string', () => ops.exp('x' as any), ValueError, 'exp', 'string x');
+bad('log: int32', () => ops.log(T.i32), ValueError, 'log', 'int32');
+bad('sqrt: disposed', () => ops.sqrt(T.gone), DisposedError, 'sqrt: x', '[2,2]', 'disposed');
+bad('clip: min > max', () => ops.clip(T.v3, 2, 1), ValueError, 'clip', 'min 2', 'max 1');
+bad('clip: NaN bound', () => ops.clip(T.v3, NaN, 1), ValueError, 'clip', 'NaN');
+bad('relu: int32', () => ops.relu(T.i32), ValueError, 'relu', 'int32');
+bad('leakyRelu: alpha string', () => ops.leakyRelu(T.v3, 'a' as any), ValueError, 'leakyRelu', 'alpha', 'string');
+bad('leakyRelu: alpha NaN', () => ops.leakyRelu(T.v3, NaN), ValueError, 'leakyRelu', 'alpha', 'NaN');
+bad('elu: alpha Infinity', () => ops.elu(T.v3, Infinity), ValueError, 'elu', 'Infinity');
+bad('sigmoid: object', () => ops.sigmoid({} as any), ValueError, 'sigmoid', 'Object');
+bad('softmax: axis out of range', () => ops.softmax(T.m23, 2), ValueError, 'softmax', 'axis 2', 'rank 2');
+bad('softmax: axis string', () => ops.softmax(T.m23, 'a' as any), ValueError, 'softmax', 'axis must be an integer', '"a"');
+bad('logSoftmax: axis 1.5', () => ops.logSoftmax(T.m23, 1.5), ValueError, 'logSoftmax', '1.5');
+bad('softmax: scalar', () => ops.softmax(T.s), ValueError, 'softmax', 'rank 0');
+
+// ---- reductions ---------------------------------------------------------------------------------
+bad('sum: axis 5', () => ops.sum(T.m23, 5), ValueError, 'sum', 'axis 5', 'rank 2');
+bad('sum: axis -3', () => ops.sum(T.m23, -3), ValueError, 'sum', 'axis -3');
+bad('mean: repeated axes', () => ops.mean(T.m23, [1, -1]), ValueError, 'mean', 'repeats');
+bad('mean: keepDims string', () => ops.mean(T.m23, 0, 'yes' as any), ValueError, 'mean', 'keepDims', 'string yes');
+bad('max: over an empty axis', () => ops.max(z([2, 0]), 1), ValueError, 'max', 'empty axis', '[2,0]');
+bad('max: axis string', () => ops.max(T.m23, 'x' as any), ValueError, 'max', 'axis');
+bad('argMax: scalar', () => ops.argMax(T.s), ShapeError, 'argMax', 'scalar');
+bad('argMax: axis 2', () => ops.argMax(T.m23, 2), ValueError, 'argMax', 'axis 2');
+bad('argMax: axis null', () => ops.argMax(T.m23, null as any), ValueError, 'argMax', 'axis');
+
+// ---- shape ops ----------------------------------------------------------------------------------
+bad('reshape: size differs', () => ops.reshape(T.m23, [4]), ShapeError, 'reshape', '[2,3]', '[4]');
+bad('reshape: non-integer dim', () => ops.reshape(T.m23, [2.5, 2]), ValueError, 'reshape', 'integers', '[2.5,2]');
+bad('reshape: two -1', () => ops.reshape(T.m23, [-1, -1]), ValueError, 'reshape', '[-1,-1]');
+bad('reshape: -1 does not divide', () => ops.reshape(T.m23, [-1, 4]), ShapeError, 'reshape', '[2,3]', '[-1,4]');
+bad('reshape: shape a string', () => ops.reshape(T.m23, '6' as any), ValueError, 'reshape', 'got "6"');
+bad('flatten: scalar', () => ops.flatten(T.s), ShapeError, 'flatten', 'scalar');
+bad('transpose: not a permutation', () => ops.transpose(T.m23, [0, 0]), ValueError, 'transpose', '[0,0]', '[2,3]');
+bad('transpose: wrong length', () => ops.transpose(T.m23, [1, 0, 2]), ValueError, 'transpose', '[1,0,2]');
+bad('concat: shapes differ', () => ops.concat([T.m23, T.m34], 1), ShapeError, 'concat', '[2,3]', '[3,4]');
+bad('concat: dtypes differ', () => ops.concat([T.v3, t(new Int32Array([1, 2, 3]), [3], 'int32')]), ValueError, 'concat', 'float32', 'int32');
+bad('concat: empty list', () => ops.concat([]), ValueError, 'concat', 'non-empty');
+bad('concat: axis 3', () => ops.concat([T.m23, T.m23], 3), ValueError, 'concat', 'axis 3');
+bad('slice: out of bounds', () => ops.slice(T.m23, [0, 2], [1, 2]), ShapeError, 'slice', '[0,2]', '[1,2]', '[2,3]');
+bad('slice: negative begin', () => ops.slice(T.m23, [-1, 0]), ShapeError, 'slice', '[-1,0]');
+bad('slice: too many entries', () => ops.slice(T.m23, [0, 0, 0]), ShapeError, 'slice', '[0,0,0]');
+bad('slice: begin 0.5', () => ops.slice(T.m23, [0.5]), ValueError, 'slice', 'integers', '[0.5]');
+bad('pad: one pair for rank 2', () => ops.pad(T.m23, [[1, 1]]), ValueError, 'pad', '[[1,1]]', '[2,3]');
+bad('pad: negative', () => ops.pad(T.m23, [[1, 1], [-1, 0]]), ValueError, 'pad', '-1');
+bad('pad: value string', () => ops.pad(T.m23, [[0, 0], [0, 0]], 'z' as any), ValueError, 'pad', 'value', 'string');
+bad('broadcastTo: incompatible', () => ops.broadcastTo(T.v3, [2, 4]), ShapeError, 'broadcastTo', '[3]', '[2,4]');
+
+// ---- matmul -------------------------------------------------------------------------------------
+bad('matmul: inner dims differ', () => ops.matmul(T.m23, T.m45), ShapeError, 'matmul', 'inner', '[2,3]', '[4,5]');
+bad('matmul: rank 1', () => ops.matmul(T.v3, T.m34), ShapeError, 'matmul', 'rank 2 or 3', '[3]');
+bad('matmul: rank 4', () => ops.matmul(T.img, T.m34), ShapeError, 'matmul', '[2,5,5,3]');
+bad('matmul: int32', () => ops.matmul(T.i32 as any, T.m34), ValueError, 'matmul', 'int32');
+bad('matmul: batch dims differ', () => ops.matmul(z([2, 2, 3]), z([3, 3, 4])), ShapeError, 'matmul', 'batch', '[2,2,3]', '[3,3,4]');
+bad('matmul: transposeA string', () => ops.matmul(T.m23, T.m34, { transposeA: 'yes' as any }), ValueError, 'matmul', 'transposeA', 'string');
+bad('matmul: transposeB makes dims differ', () => ops.matmul(T.m23, T.m34, { transposeB: true }), ShapeError, 'matmul', 'transposeB true');
+bad('matmul: disposed b', () => ops.matmul(T.m23, T.gone), DisposedError, 'matmul: b tensor [2,2]');
+
+// ---- convolution --------------------------------------------------------------------------------
+bad('conv2d: channels differ', () => ops.conv2d(T.img, T.w1), ShapeError, 'conv2d', '3 channels', 'expect 1', '[2,5,5,3]', '[3,3,1,2]');
+bad('conv2d: input rank 3', () => ops.conv2d(z([5, 5, 3]), T.w33), ShapeError, 'conv2d', 'rank 4', '[5,5,3]');
+bad('conv2d: weights rank 2', () => ops.conv2d(T.img, T.m34), ShapeError, 'conv2d', 'weights', '[3,4]');
+bad('conv2d: negative stride', () => ops.conv2d(T.img, T.w33, null, { strides: -1 }), ValueError, 'conv2d', 'strides', '-1');
+bad('conv2d: stride 0', () => ops.conv2d(T.img, T.w33, null, { strides: [1, 0] }), ValueError, 'conv2d', 'strides', '[1,0]');
+bad('conv2d: stride string', () => ops.conv2d(T.img, T.w33, null, { strides: '2' as any }), ValueError, 'conv2d', 'strides', '"2"');
+bad('conv2d: stride NaN', () => ops.conv2d(T.img, T.w33, null, { strides: NaN }), ValueError, 'conv2d', 'strides', 'NaN');
+bad('conv2d: dilation 0', () => ops.conv2d(T.img, T.w33, null, { dilation: 0 }), ValueError, 'conv2d', 'dilation', '0');
+bad('conv2d: kernel larger than input', () => ops.conv2d(T.img1, o([5, 5, 1, 1])), ShapeError, 'conv2d', 'kernel 5x5', 'padded input 4x4', '[1,4,4,1]');
+bad('conv2d: kernel larger than padded input', () => ops.conv2d(T.img1, o([7, 7, 1, 1]), null, { padding: 1 }), ShapeError, 'conv2d', '7x7', '6x6');
+bad('conv2d: dilated kernel too large', () => ops.conv2d(T.img1, o([3, 3, 1, 1]), null, { dilation: 2 }), ShapeError, 'conv2d', 'dilated to 5x5');
+bad('conv2d: groups do not divide channels', () => ops.conv2d(T.img, o([3, 3, 1, 2]), null, { groups: 2 }), ValueError, 'conv2d', 'groups 2', 'input channels 3');
+bad('conv2d: groups do not divide filters', () => ops.conv2d(o([1, 4, 4, 4]), o([3, 3, 2, 3]), null, { groups: 2 }), ValueError, 'conv2d', 'groups 2', 'output channels 3');
+bad('conv2d: groups 0', () => ops.conv2d(T.img, T.w33, null, { groups: 0 }), ValueError, 'conv2d', 'groups', '0');
+bad('conv2d: groups x weights != channels', () => ops.conv2d(o([1, 4, 4, 4]), o([3, 3, 1, 4]), null, { groups: 2 }), ShapeError, 'conv2d', 'per group', '2 groups');
+bad('conv2d: padding -1', () => ops.conv2d(T.img, T.w33, null, { padding: -1 }), ValueError, 'conv2d', 'padding', '-1');
+bad('conv2d: padding "full"', () => ops.conv2d(T.img, T.w33, null, { padding: 'full' as any }), ValueError, 'conv2d', '"full"');
+bad('conv2d: padding [[1],[1,1]]', () => ops.conv2d(T.img, T.w33, null, { padding: [[1], [1, 1]] as any }), ValueError, 'conv2d', 'padding');
+bad('conv2d: bias shape', () => ops.conv2d(T.img, T.w33, T.v3), ShapeError, 'conv2d', 'bias', '[4]', 'got [3]');
+bad('conv2d: activation tanh', () => ops.conv2d(T.img, T.w33, null, { activation: 'tanh' as any }), ValueError, 'conv2d', 'activation', '"tanh"');
+bad('conv2d: options a string', () => ops.conv2d(T.img, T.w33, null, 'same' as any), ValueError, 'conv2d', 'options', 'string');
+bad('conv2d: disposed weights', () => ops.conv2d(T.img, T.goneW), DisposedError, 'conv2d: weights', '[3,3,3,4]', 'disposed');
+bad('conv2d: 0x3 kernel', () => ops.conv2d(T.img, z([0, 3, 3, 4])), ShapeError, 'conv2d', '0x3');
+bad('conv2dBackpropInput: dy shape', () => ops.conv2dBackpropInput([2, 5, 5, 3], T.img, T.w33), ShapeError, 'conv2dBackpropInput', 'dy', '[2,3,3,4]', '[2,5,5,3]');
+bad('conv2dBackpropInput: inputShape 2.5', () => ops.conv2dBackpropInput([2, 5, 5, 2.5], T.img, T.w33), ShapeError, 'conv2dBackpropInput', 'inputShape', '2.5');
+bad('conv2dBackpropFilter: filterShape rank 3', () => ops.conv2dBackpropFilter(T.img, T.img, [3, 3, 3]), ShapeError, 'conv2dBackpropFilter', 'filterShape');
+bad('conv2dTranspose: channels', () => ops.conv2dTranspose(T.img, T.w33), ShapeError, 'conv2dTranspose', '3 channels', 'expect 4');
+bad('conv2dTranspose: outputPadding >= stride', () => ops.conv2dTranspose(T.img, o([3, 3, 2, 3]), null, { strides: 2, outputPadding: 2 }), ValueError, 'conv2dTranspose', 'outputPadding 2', 'strides [2,2]');
+bad('conv2dTranspose: padding eats the output', () => ops.conv2dTranspose(T.img1, o([1, 1, 1, 1]), null, { padding: 3 }), ShapeError, 'conv2dTranspose', 'empty output');
+bad('conv2dTranspose: bias shape', () => ops.conv2dTranspose(T.img, o([3, 3, 2, 3]), T.v3), ShapeError, 'conv2dTranspose', 'bias', '[2]');
+
+// ---- pooling ------------------------------------------------------------------------------------
+bad('maxPool2d: window larger than input', () => ops.maxPool2d(T.img1, { poolSize: 5 }), ShapeError, 'maxPool2d', '5x5', '4x4', '[1,4,4,1]');
+bad('maxPool2d: poolSize 0', () => ops.maxPool2d(T.img1, { poolSize: 0 }), ValueError, 'maxPool2d', 'poolSize', '0');
+bad('maxPool2d: negative stride', () => ops.maxPool2d(T.img1, { strides: -2 }), ValueError, 'maxPool2d', 'strides', '-2');
+bad('maxPool2d: numeric padding', () => ops.maxPool2d(T.img1, { padding: 1 as any }), ValueError, 'maxPool2d', 'padding', '1');
+bad('maxPool2d: options a string', () => ops.maxPool2d(T.img1, 'abc' as any), ValueError, 'maxPool2d', 'options');
+bad('maxPool2d: rank 3', () => ops.maxPool2d(z([4, 4, 1])), ShapeError, 'maxPool2d', 'rank 4', '[4,4,1]');
+bad('avgPool2d: poolSize [2, 2.5]', () => ops.avgPool2d(T.img1, { poolSize: [2, 2.5] }), ValueError, 'avgPool2d', '[2,2.5]');
+bad('avgPool2d: int32', () => ops.avgPool2d(z([1, 2, 2, 1], 'int32')), ValueError, 'avgPool2d', 'int32');
+bad('globalAvgPool2d: no pixels', () => ops.globalAvgPool2d(z([1, 0, 0, 2])), ShapeError, 'globalAvgPool2d', '[1,0,0,2]');
+bad('globalMaxPool2d: rank 2', () => ops.globalMaxPool2d(T.m23), ShapeError, 'globalMaxPool2d', '[2,3]');
+
+// ---- normalization and dropout ------------------------------------------------------------------
+bad('batchNorm: mean per channel', () => ops.batchNorm(T.m23, o([2]), T.v3), ShapeError, 'batchNorm', 'mean [2]', '3 channels');
+bad('batchNorm: gamma shape', () => ops.batchNorm(T.m23, T.v3, T.v3, T.v4), ShapeError, 'batchNorm', 'gamma [4]');
+bad('batchNorm: eps negative', () => ops.batchNorm(T.m23, T.v3, T.v3, null, null, -1), ValueError, 'batchNorm', 'eps', '-1');
+bad('batchNorm: scalar x', () => ops.batchNorm(T.s, T.v3, T.v3), ShapeError, 'batchNorm', 'scalar');
+bad('dropout: rate 1', () => ops.dropout(T.v3, 1), ValueError, 'dropout', 'rate', '1');
+bad('dropout: rate NaN', () => ops.dropout(T.v3, NaN), ValueError, 'dropout', 'NaN');
+bad('dropout: rate -0.1', () => ops.dropout(T.v3, -0.1), ValueError, 'dropout', '-0.1');
+bad('dropout: training string', () => ops.dropout(T.v3, 0.5, 'yes' as any), ValueError, 'dropout', 'training', 'string');
+
+// ---- layers: construction (ValueError at construction, naming the layer and option) -----------
+bad('nn.conv2d: filters 0', () => nn.conv2d({ filters: 0, kernelSize: 3 }), ValueError, 'conv2d', "'filters'", '0');
+bad('nn.conv2d: filters "8"', () => nn.conv2d({ filters: '8' as any, kernelSize: 3 }), ValueError, 'conv2d', "'filters'", '"8"');
+bad('nn.conv2d: filters 2.5', () => nn.conv2d({ filters: 2.5, kernelSize: 3 }), ValueError, 'conv2d', '2.5');
+bad('nn.conv2d: filters missing', () => nn.conv2d({ kernelSize: 3 } as any), ValueError, 'conv2d', "'filters' is required");
+bad('nn.conv2d: kernelSize NaN', () => nn.conv2d({ filters: 2, kernelSize: NaN }), ValueError, 'conv2d', "'kernelSize'", 'NaN');
+bad('nn.conv2d: kernelSize [3]', () => nn.conv2d({ filters: 2, kernelSize: [3] as any }), ValueError, 'conv2d', '[3]');
+bad('nn.conv2d: strides -1', () => nn.conv2d({ filters: 2, kernelSize: 3, strides: -1 }), ValueError, 'conv2d', "'strides'", '-1');
+bad('nn.conv2d: groups do not divide filters', () => nn.conv2d({ filters: 8, kernelSize: 3, groups: 3 }), ValueError, 'conv2d', '(8)', "'groups' (3)");
+bad('nn.conv2d: padding "full"', () => nn.conv2d({ filters: 2, kernelSize: 3, padding: 'full' as any }), ValueError, 'conv2d', "'padding'", '"full"');
+bad('nn.conv2d: activation "foo"', () => nn.conv2d({ filters: 2, kernelSize: 3, activation: 'foo' as any }), ValueError, 'conv2d', "'activation'", '"foo"');
+bad('nn.conv2d: unknown option', () => nn.conv2d({ filters: 2, kernelSize: 3, stride: 2 } as any), ValueError, 'conv2d', "unknown option 'stride'");
+bad('nn.conv2d: initializer "foo"', () => nn.conv2d({ filters: 2, kernelSize: 3, kernelInitializer: 'foo' }), ValueError, 'conv2d', 'kernelInitializer', '"foo"');
+bad('nn.conv2d: useBias "no"', () => nn.conv2d({ filters: 2, kernelSize: 3, useBias: 'no' as any }), ValueError, 'conv2d', "'useBias'", '"no"');
+bad('nn.conv2d: options a number', () => nn.conv2d(3 as any), ValueError, 'conv2d', 'options must be an object');
+bad('nn.conv2d: name with a space', () => nn.conv2d({ filters: 2, kernelSize: 3, name: 'my conv' }), ValueError, 'conv2d', "'name'", '"my conv"');
+bad('nn.conv2d: inputShape [0, 4, 1]', () => nn.conv2d({ filters: 2, kernelSize: 3, inputShape: [0, 4, 1] }), ValueError, 'conv2d', 'inputShape', '[0,4,1]');
+bad('nn.depthwiseConv2d: depthMultiplier 0', () => nn.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 0 }), ValueError, 'depthwiseConv2d', "'depthMultiplier'", '0');
+bad('nn.conv2dTranspose: numeric padding', () => nn.conv2dTranspose({ filters: 2, kernelSize: 3, padding: 1 as any }), ValueError, 'conv2dTranspose', "'padding'", '1');
+bad('nn.dense: units 0', () => nn.dense({ units: 0 }), ValueError, 'dense', "'units'", '0');
+bad('nn.dense: units -3', () => nn.dense({ units: -3 }), ValueError, 'dense', '-3');
+bad('nn.dense: options a string', () => nn.dense('abc' as any), ValueError, 'dense', 'options must be an object');
+bad('nn.dropout: rate 1', () => nn.dropout({ rate: 1 }), ValueError, 'dropout', "'rate'", '[0, 1)', '1');
+bad('nn.dropout: rate missing', () => nn.dropout({} as any), ValueError, 'dropout', "'rate' is required");
+bad('nn.batchNorm: momentum 2', () => nn.batchNorm({ momentum: 2 }), ValueError, 'batchNorm', "'momentum'", '2');
+bad('nn.batchNorm: epsilon 0', () => nn.batchNorm({ epsilon: 0 }), ValueError, 'batchNorm', "'epsilon'", '0');
+bad('nn.batchNorm: momentum NaN', () => nn.batchNorm({ momentum: NaN }), ValueError, 'batchNorm', 'NaN');
+bad('nn.maxPool2d: poolSize 0', () => nn.maxPool2d({ poolSize: 0 }), ValueError, 'maxPool2d', "'poolSize'", '0');
+bad('nn.avgPool2d: padding "full"', () => nn.avgPool2d({ padding: 'full' as any }), ValueError, 'avgPool2d', "'padding'", '"full"');
+bad('nn.zeroPadding2d: padding -1', () => nn.zeroPadding2d({ padding: -1 }), ValueError, 'zeroPadding2d', "'padding'", '-1');
+bad('nn.activation: "foo"', () => nn.activation('foo' as any), ValueError, 'activation', '"foo"');
+bad('nn.prelu: sharedAxes [0]', () => nn.prelu({ sharedAxes: [0] }), ValueError, 'prelu', 'sharedAxes', '[0]');
+bad('nn.globalAvgPool2d: unknown option', () => nn.globalAvgPool2d({ poolSize: 2 } as any), ValueError, 'globalAvgPool2d', "unknown option 'poolSize'");
+bad('initializer: randomUniform minval > maxval', () => nn.dense({ units: 2, kernelInitializer: { name: 'randomUniform', minval: 1, maxval: 0 } }), ValueError, 'dense', 'randomUniform', '1 > 0');
+bad('initializer: constant value NaN', () => nn.dense({ units: 2, kernelInitializer: { name: 'constant', value: NaN } }), ValueError, 'dense', "'value'", 'NaN');
+bad('initializer: varianceScaling mode', () => nn.conv2d({ filters: 2, kernelSize: 1, kernelInitializer: { name: 'varianceScaling', mode: 'fanMiddle' } }), ValueError, 'conv2d', 'mode', '"fanMiddle"');
+bad('initializer: not a name', () => nn.dense({ units: 2, kernelInitializer: 5 as any }), ValueError, 'dense', 'kernelInitializer', '5');
+
+// ---- layers: apply ------------------------------------------------------------------------------
+bad('conv2d layer: kernel larger than input', () => own(nn.conv2d({ filters: 2, kernelSize: 5 })).apply(T.img1), ShapeError, 'conv2d', '4x4', '5x5', '(None, 4, 4, 1)');
+bad('conv2d layer: rank-2 input', () => own(nn.conv2d({ filters: 2, kernelSize: 1 })).apply(T.m23), ShapeError, 'conv2d', 'images', '(None, 3)');
+bad('conv2d layer: groups vs channels', () => own(nn.conv2d({ filters: 4, kernelSize: 1, groups: 2 })).apply(T.img), ShapeError, 'conv2d', 'input channels (3)', 'groups (2)');
+bad('conv2d layer: channels change after build', () => { const l = own(nn.conv2d({ filters: 2, kernelSize: 1 })); tidy(() => { l.apply(T.img); }); return l.apply(T.img1); },
+  ShapeError, 'conv2d', '1 channels', 'expects 3');
+bad('dense layer: features change after build', () => { const l = own(nn.dense({ units: 2 })); tidy(() => { l.apply(T.m23); }); return l.apply(T.m34); },
+  ShapeError, 'dense', '4 features', 'expects 3', '[3,2]');
+bad('layer.apply: a number', () => own(nn.dense({ units: 2 })).apply(3 as any), ValueError, 'dense', 'input must be a Tensor', 'number 3');
+bad('layer.apply: scalar', () => own(nn.dense({ units: 2 })).apply(T.s), ShapeError, 'dense', 'batch axis');
+bad('layer.apply: int32', () => own(nn.dense({ units: 2 })).apply(T.i32), ValueError, 'dense', 'float32', 'int32');
+bad('layer.apply: disposed', () => own(nn.dense({ units: 2 })).apply(T.gone), DisposedError, 'dense: input', '[2,2]');
+bad('batchNorm layer: training on one value per channel', () => own(nn.batchNorm()).apply(o([1, 3]), { training: true }), ValueError, 'batch_normalization', 'more than one value per channel', '[1,3]');
+bad('countParams before build', () => nn.dense({ units: 2 }).countParams(), ValueError, 'dense', 'countParams', 'built');
+bad('maxPool2d layer: window larger than input', () => own(nn.maxPool2d({ poolSize: 5 })).apply(T.img1), ShapeError, 'max_pooling2d', '4x4', '5x5');
+bad('prelu layer: shared axis beyond rank', () => own(nn.prelu({ sharedAxes: [3] })).apply(T.m23), ShapeError, 'p_re_lu', 'shared axis 3');
+
+// ---- model --------------------------------------------------------------------------------------
+bad('Sequential: layers not an array', () => new Sequential(5 as any), ValueError, 'Sequential', 'layers must be an array');
+bad('Sequential: a non-layer', () => new Sequential([1 as any]), ValueError, 'sequential.add', 'expected a layer', 'number 1');
+bad('Sequential: inputShape [0]', () => new Sequential([], { inputShape: [0] }), ValueError, 'Sequential', 'inputShape', '[0]');
+bad('Sequential: inputShape [2.5]', () => new Sequential([], { inputShape: [2.5] }), ValueError, 'inputShape', '[2.5]');
+bad('Sequential: duplicate layer names', () => own(new Sequential([nn.dense({ units: 2, name: 'a' }), nn.dense({ units: 2, name: 'a' })])), ValueError, "named 'a'", 'unique');
+bad('Sequential.add: a layer that does not fit', () => model().add(nn.conv2d({ filters: 2, kernelSize: 1 })), ShapeError, 'conv2d', 'images', '(None, 3)');
+bad('summary before build', () => new Sequential([nn.dense({ units: 2 })]).summary(), ValueError, 'summary', 'not built');
+bad('compile: optimizer "foo"', () => model({ compile: false }).compile({ optimizer: 'foo', loss: 'mse' }), ValueError, 'compile', "unknown optimizer 'foo'");
+bad('compile: loss "foo"', () => model({ compile: false }).compile({ optimizer: 'sgd', loss: 'foo' }), ValueError, 'compile', "unknown loss 'foo'");
+bad('compile: lr NaN', () => model({ compile: false }).compile({ optimizer: { name: 'sgd', lr: NaN }, loss: 'mse' }), ValueError, 'sgd', 'lr', 'NaN');
+bad('compile: metric "f1"', () => model({ compile: false }).compile({ optimizer: 'sgd', loss: 'mse', metrics: ['f1'] }), ValueError, 'compile', '"f1"');
+bad('compile: loss option typo', () => model({ compile: false }).compile({ optimizer: 'sgd', loss: { name: 'mse', fromLogit: true } }), ValueError, "no option 'fromLogit'");
+bad('fit before compile', () => model({ compile: false }).fit(T.img1, T.i32), ValueError, 'fit', 'compile');
+bad('fit: labels out of range', () => model().fit(o([2, 5, 5, 1]), t(new Int32Array([0, 7]), [2], 'int32'), { verbose: 0 }), ValueError, 'fit', 'label 7', 'index 1', '3 classes');
+bad('fit: negative label', () => model().fit(o([2, 5, 5, 1]), t(new Int32Array([-1, 0]), [2], 'int32'), { verbose: 0 }), ValueError, 'fit', 'label -1');
+bad('fit: float label 0.5', () => model().fit(o([2, 5, 5, 1]), t([0.5, 1]), { verbose: 0 }), ValueError, 'fit', 'label 0.5');
+bad('fit: input shape', () => model().fit(o([2, 4, 4, 1]), T.i32, { verbose: 0 }), ShapeError, 'fit', '[2,4,4,1]', '(None, 5, 5, 1)');
+bad('fit: x and y sample counts', () => model().fit(o([3, 5, 5, 1]), T.i32, { verbose: 0 }), ShapeError, 'fit', 'x [3,5,5,1]', 'y [2]');
+bad('fit: epochs -1', () => model().fit(o([2, 5, 5, 1]), T.i32, { epochs: -1 }), ValueError, 'fit', "'epochs'", '-1');
+bad('fit: epochs "2"', () => model().fit(o([2, 5, 5, 1]), T.i32, { epochs: '2' as any }), ValueError, 'fit', '"2"');
+bad('fit: batchSize 0', () => model().fit(o([2, 5, 5, 1]), T.i32, { batchSize: 0 }), ValueError, 'fit', 'batchSize', '0');
+bad('fit: batchSize NaN', () => model().fit(o([2, 5, 5, 1]), T.i32, { batchSize: NaN }), ValueError, 'fit', 'batchSize', 'NaN');
+bad('fit: validationSplit 1', () => model().fit(o([2, 5, 5, 1]), T.i32, { validationSplit: 1 }), ValueError, 'fit', 'validationSplit', '1');
+bad('fit: verbose 3', () => model().fit(o([2, 5, 5, 1]), T.i32, { verbose: 3 as any }), ValueError, 'fit', 'verbose', '3');
+bad('fit: stopOnNaN "yes"', () => model().fit(o([2, 5, 5, 1]), T.i32, { stopOnNaN: 'yes' as any }), ValueError, 'fit', 'stopOnNaN', '"yes"');
+bad('fit: x a string', () => model().fit('x' as any, T.i32), ValueError, 'fit', 'x must be a Tensor', 'string x');
+bad('fit: disposed x', () => model().fit(T.gone, T.i32), DisposedError, 'fit: x', '[2,2]');
+bad('fit: int32 x', () => model().fit(z([2, 5, 5, 1], 'int32'), T.i32, { verbose: 0 }), ValueError, 'fit', 'float32', 'int32');
+bad('fit: callback not a function', () => model().fit(o([2, 5, 5, 1]), T.i32, { verbose: 0, onEpochEnd: 5 as any }), ValueError, 'fit', 'onEpochEnd');
+bad('fit: augment returns another shape', () => model().fit(o([2, 5, 5, 1]), T.i32, { verbose: 0, augment: (x) => ops.slice(x, [0], [1]) }), ShapeError, 'augment', '[2,5,5,1]', '[1,5,5,1]');
+bad('evaluate: labels out of range', () => model().evaluate(o([2, 5, 5, 1]), t(new Int32Array([3, 0]), [2], 'int32')), ValueError, 'evaluate', 'label 3');
+bad('evaluate: batchSize -1', () => model().evaluate(o([2, 5, 5, 1]), T.i32, { batchSize: -1 }), ValueError, 'evaluate', 'batchSize', '-1');
+bad('predict: input shape', () => model().predict(o([2, 3, 3, 1])), ShapeError, 'predict', '[2,3,3,1]', '(None, 5, 5, 1)');
+bad('predict: batchSize 1.5', () => model().predict(o([2, 5, 5, 1]), { batchSize: 1.5 }), ValueError, 'predict', 'batchSize', '1.5');
+bad('trainOnBatch: y length', () => model().trainOnBatch(o([2, 5, 5, 1]), t(new Int32Array([0, 1, 2]), [3], 'int32')), ShapeError, 'trainOnBatch', 'y [3]');
+bad('trainOnBatch: empty batch', () => model().trainOnBatch(z([0, 5, 5, 1]), z([0], 'int32')), ValueError, 'trainOnBatch', 'empty');
+bad('forward: disposed x', () => model().forward(T.gone), DisposedError, 'forward: x', '[2,2]');
+bad('model: a custom loss returning a vector', () => { const m = model({ compile: false }); m.compile({ optimizer: 'sgd', loss: (p) => ops.sum(p, 1) }); return m.trainOnBatch(o([2, 5, 5, 1]), T.i32); },
+  ValueError, 'scalar', '[2]');
+
+// ---- losses -------------------------------------------------------------------------------------
+bad('sparseCCE: label out of range', () => losses.sparseCategoricalCrossentropy(T.m23, t(new Int32Array([0, 5]), [2], 'int32')), ValueError, 'sparseCategoricalCrossentropy', 'label 5', 'index 1', '[0, 3)');
+bad('sparseCCE: negative label', () => losses.sparseCategoricalCrossentropy(T.m23, t(new Int32Array([-1, 0]), [2], 'int32')), ValueError, 'label -1');
+bad('sparseCCE: non-integer float label', () => losses.sparseCategoricalCrossentropy(T.m23, t([0.5, 1])), ValueError, 'label 0.5', 'not an integer');
+bad('sparseCCE: NaN label', () => losses.sparseCategoricalCrossentropy(T.m23, t([NaN, 1])), ValueError, 'label NaN');
+bad('sparseCCE: label shape', () => losses.sparseCategoricalCrossentropy(T.m23, T.v3), ShapeError, 'sparseCategoricalCrossentropy', '[3]', '[2]');
+bad('categoricalCCE: shapes', () => losses.categoricalCrossentropy(T.m23, T.m34), ShapeError, 'categoricalCrossentropy', '[2,3]', '[3,4]');
+bad('categoricalCCE: fromLogits "yes"', () => losses.categoricalCrossentropy(T.m23, T.m23, { fromLogits: 'yes' as any }), ValueError, 'fromLogits', 'string yes');
+bad('binaryCE: shapes', () => losses.binaryCrossentropy(T.m23, T.v3), ShapeError, 'binaryCrossentropy', '[2,3]', '[3]');
+bad('meanSquaredError: yPred string', () => losses.meanSquaredError('a' as any, T.m23), ValueError, 'meanSquaredError', 'yPred', 'string a');
+bad('meanAbsoluteError: yTrue a number', () => losses.meanAbsoluteError(T.m23, 5 as any), ValueError, 'meanAbsoluteError', 'yTrue');
+bad('meanSquaredError: empty yPred', () => losses.meanSquaredError(z([0, 3]), z([0, 3])), ShapeError, 'meanSquaredError', 'empty', '[0,3]');
+bad('huber: delta 0', () => losses.huber(T.m23, T.m23, { delta: 0 }), ValueError, 'huber', 'delta', '0');
+bad('huber: delta NaN', () => losses.huber(T.m23, T.m23, { delta: NaN }), ValueError, 'huber', 'NaN');
+bad('hinge: disposed yTrue', () => losses.hinge(T.m23, T.gone), DisposedError, 'hinge: yTrue', '[2,2]');
+
+// ---- optimizers and schedules -------------------------------------------------------------------
+bad('sgd: lr NaN', () => optim.sgd({ lr: NaN }), ValueError, 'sgd', 'lr', 'NaN');
+bad('sgd: lr missing', () => optim.sgd({} as any), ValueError, 'sgd', 'lr is required');
+bad('sgd: lr -0.1', () => optim.sgd({ lr: -0.1 }), ValueError, 'sgd', 'lr', '-0.1');
+bad('sgd: lr "0.1"', () => optim.sgd({ lr: '0.1' as any }), ValueError, 'sgd', 'lr', 'string 0.1');
+bad('sgd: lr Infinity', () => optim.sgd({ lr: Infinity }), ValueError, 'sgd', 'Infinity');
+bad('sgd: nesterov without momentum', () => optim.sgd({ lr: 0.1, nesterov: true }), ValueError, 'sgd', 'nesterov', 'momentum 0');
+bad('sgd: learningRate typo', () => optim.sgd({ lr: 0.1, learningRate: 0.1 } as any), ValueError, 'sgd', "unknown option 'learningRate'");
+bad('adam: beta1 1', () => optim.adam({ beta1: 1 }), ValueError, 'adam', 'beta1', '1');
+bad('adam: beta2 -0.5', () => optim.adam({ beta2: -0.5 }), ValueError, 'adam', 'beta2', '-0.5');
+bad('adam: epsilon NaN', () => optim.adam({ epsilon: NaN }), ValueError, 'adam', 'epsilon', 'NaN');
+bad('adamw: weightDecay -1', () => optim.adamw({ weightDecay: -1 }), ValueError, 'adamw', 'weightDecay', '-1');
+bad('rmsprop: rho 2', () => optim.rmsprop({ rho: 2 }), ValueError, 'rmsprop', 'rho', '2');
+bad('adagrad: epsilon -1', () => optim.adagrad({ epsilon: -1 }), ValueError, 'adagrad', 'epsilon', '-1');
+bad('adadelta: rho 1.5', () => optim.adadelta({ rho: 1.5 }), ValueError, 'adadelta', 'rho', '1.5');
+bad('optimizer: params not tensors', () => optim.sgd({ lr: 0.1 }, [1, 2] as any), ValueError, 'sgd', 'params[0]', 'number 1');
+bad('step without params', () => optim.sgd({ lr: 0.1 }).step(), ValueError, 'sgd.step', 'no parameters');
+bad('step: gradient of another shape', () => { const p = t([1, 2]).requireGrad(); p.grad = own(keep(tensor([1, 2, 3]))); return optim.sgd({ lr: 0.1 }).step([p]); },
+  ShapeError, 'sgd.step', 'gradient [3]', 'parameter [2]');
+bad('step: disposed parameter', () => optim.sgd({ lr: 0.1 }).step([T.gone]), DisposedError, 'sgd: params[0]', '[2,2]');
+bad('setEpoch(-1)', () => optim.sgd({ lr: 0.1 }).setEpoch(-1), ValueError, 'sgd.setEpoch', '-1');
+bad('schedule returning NaN', () => optim.sgd({ lr: () => NaN }), ValueError, 'sgd', 'schedule returned', 'NaN');
+bad('cosine: epochs 0', () => optim.schedules.cosine({ initialLr: 0.1, epochs: 0 }), ValueError, 'cosine', 'epochs', '0');
+bad('stepDecay: stepSize -1', () => optim.schedules.stepDecay({ initialLr: 0.1, stepSize: -1 }), ValueError, 'stepDecay', 'stepSize', '-1');
+bad('exponential: gamma NaN', () => optim.schedules.exponential({ initialLr: 0.1, gamma: NaN }), ValueError, 'exponential', 'gamma', 'NaN');
+
+// ---- data ---------------------------------------------------------------------------------------
+bad('batches: sample counts differ', () => data.batches(T.m23, T.v3, 1), ShapeError, 'batches', '[2,3]', '[3]');
+bad('batches: batchSize 0', () => data.batches(T.m23, null, 0), ValueError, 'batches', 'batchSize', '0');
+bad('batches: batchSize 2.5', () => data.batches(T.m23, null, 2.5), ValueError, 'batches', '2.5');
+bad('batches: shuffle "yes"', () => data.batches(T.m23, null, 1, { shuffle: 'yes' as any }), ValueError, 'batches', 'shuffle', '"yes"');
+bad('batches: x a number', () => data.batches(3 as any, null, 1), ValueError, 'batches', 'x must be a Tensor');
+bad('parseIdx: truncated', () => data.parseIdx(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 5, 1, 2])), FormatError, 'parseIdx', 'truncated', '5 bytes', 'has 2');
+bad('parseIdx: bad magic', () => data.parseIdx(new Uint8Array([1, 2, 8, 1, 0, 0, 0, 0])), FormatError, 'parseIdx', 'magic', '0x01020801');
+bad('parseIdx: unknown type', () => data.parseIdx(new Uint8Array([0, 0, 0x0a, 1, 0, 0, 0, 0])), FormatError, 'parseIdx', 'type 0x0a');
+bad('parseIdx: trailing bytes', () => data.parseIdx(new Uint8Array([...encodeIdx([2], new Uint8Array([1, 2])), 9])), FormatError, 'parseIdx', '1 bytes too many');
+bad('parseIdx: a string', () => data.parseIdx('abc' as any), FormatError, 'parseIdx', 'Uint8Array', 'string');
+bad('parseIdx: corrupt gzip', () => data.parseIdx(new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10])), FormatError, 'parseIdx', 'gzip');
+bad('augment: rank 2', () => data.augment(T.m23, {}), ShapeError, 'augment', 'rank 4', '[2,3]');
+bad('augment: padding -1', () => data.augment(T.img1, { randomCrop: { padding: -1 } }), ValueError, 'augment', 'padding', '-1');
+bad('augment: unknown option', () => data.augment(T.img1, { rotate: 90 } as any), ValueError, 'augment', "unknown option 'rotate'");
+bad('augment: flipHorizontal "yes"', () => data.augment(T.img1, { flipHorizontal: 'yes' as any }), ValueError, 'augment', 'flipHorizontal', '"yes"');
+bad('augment: disposed', () => data.augment(T.gone, {}), DisposedError, 'augment: x', '[2,2]', 'disposed');
+
+// ---- io -----------------------------------------------------------------------------------------
+bad('load: a number', () => Sequential.load(123 as any), ValueError, 'load', 'number 123');
+bad('load: truncated bytes', () => Sequential.load(savedBytes.slice(0, 100)), FormatError, 'load', 'truncated', 'has 100');
+bad('load: flipped weight byte (CRC)', () => { const b = savedBytes.slice(); b[b.length - 3] ^= 0x40; return Sequential.load(b); }, FormatError, 'load', 'CRC-32');
+bad('load: not a model file', () => Sequential.load(new TextEncoder().encode('hello, this is not a model')), FormatError, 'load', 'not a wasm-cnn model file', '"hell"');
+bad('load: trailing bytes', () => Sequential.load(new Uint8Array([...savedBytes, 0])), FormatError, 'load', '1 unexpected trailing bytes');
+bad('fromJSON: invalid JSON', () => Sequential.fromJSON('{"format": '), FormatError, 'load', 'not valid JSON');
+bad('fromJSON: mismatched weights (filters changed)', () => { const j = savedJson(); j.model.layers[0].config.filters = 3; return Sequential.fromJSON(j, savedWeights()); },
+  FormatError, 'does not match', 'conv2d/kernel', '[3,3,1,2]', '[3,3,1,3]');
+bad('fromJSON: weights of another model', () => Sequential.fromJSON(savedJson(), otherWeights()), FormatError, 'load', 'weights.bin holds', 'float32 values');
+bad('fromJSON: unknown layer class', () => { const j = savedJson(); j.model.layers[0].className = 'Conv3D'; return Sequential.fromJSON(j); }, FormatError, 'invalid layer', '"Conv3D"');
+bad('fromJSON: absurd filters (too large to build)', () => { const j = savedJson(); j.model.layers[0].config.filters = 1e9; return Sequential.fromJSON(j, savedWeights()); }, FormatError, 'load', 'too large');
+bad('fromJSON: weights not bytes', () => Sequential.fromJSON(savedJson(), 'abc' as any), ValueError, 'fromJSON', 'weights');
+bad('loadOnnx: junk bytes', () => loadOnnx(new Uint8Array([1, 2, 3, 4, 5])), FormatError, 'loadOnnx', 'protobuf');
+bad('loadOnnx: a string', () => loadOnnx('model.onnx' as any), ValueError, 'loadOnnx', 'bytes', 'string');
+bad('loadOnnx: truncated', () => loadOnnx(onnxBytes.slice(0, onnxBytes.length - 40)), FormatError, 'loadOnnx');
+bad('onnx run: wrong input shape', () => net.predict(o([1, 4, 4, 1])), ShapeError, 'run', "input 'input'", '[1,4,4,1]');
+bad('onnx run: unknown feed', () => net.run({ nope: T.img1 }), ValueError, 'run', "'nope'");
+bad('onnx run: int32 input', () => net.predict(z([1, 5, 5, 1], 'int32')), ValueError, 'run', 'float32', 'int32');
+
+// ---- init ---------------------------------------------------------------------------------------
+bad('init: threads 0', () => init({ threads: 0 }), ValueError, 'init', 'threads', '0');
+bad('init: threads "2"', () => init({ threads: '2' as any }), ValueError, 'init', 'threads', '"2"');
+bad('init: simd "fast"', () => init({ simd: 'fast' as any }), ValueError, 'init', 'simd', '"fast"');
+bad('init: options a string', () => init('wasm' as any), ValueError, 'init', 'options');
+
+function savedJson(): any { const { json } = unpackSaved(); return JSON.parse(JSON.stringify(json)); }
+function savedWeights(): Uint8Array { return unpackSaved().weights; }
+function otherWeights(): Uint8Array {
+  const m = new Sequential([nn.dense({ units: 2 })], { inputShape: [3] });
+  const w = m.weightsBytes();
+  m.dispose();
+  return w;
+}
+function unpackSaved(): { json: any; weights: Uint8Array } {
+  const dv = new DataView(savedBytes.buffer, savedBytes.byteOffset);
+  const jsonLen = dv.getUint32(8, true);
+  const pad = (4 - (jsonLen % 4)) % 4;
+  return { json: JSON.parse(new TextDecoder().decode(savedBytes.subarray(16, 16 + jsonLen))), weights: savedBytes.subarray(16 + jsonLen + pad) };
+}
+
+describe(`errors: ${cases.length} bad-input cases, each followed by a valid call`, () => {
+  it('has at least 150 cases with unique names', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(150);
+    expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);
+  });
+
+  for (const c of cases) {
+    it(c.name, async () => {
+      owned = [];
+      const before = live();
+      let err: unknown = null;
+      try {
+        await c.fn();
+      } catch (e) {
+        err = e;
+      }
+      expect(err, 'expected the call to throw').toBeInstanceOf(c.err);
+      const e = err as Error;
+      if (process.env.WASM_CNN_PRINT_ERRORS) console.log(`${c.name}\n    ${e.name}: ${e.message}`);
+      expect(e.name).toBe(c.err.name);
+      for (const f of c.frags) {
+        if (typeof f === 'string') expect(e.message).toContain(f);
+        else expect(e.message).toMatch(f);
+      }
+      // The failed call itself left nothing behind (only what the case made on purpose).
+      expect(live() - before - ownedLive()).toBe(0);
+      for (const x of owned) x.dispose();
+      owned = [];
+      expect(live()).toBe(before);
+      validAfter();
+    });
+  }
+});
+
+// ---- nothing half-updated ---------------------------------------------------------------------------
+describe('errors leave nothing half-updated', () => {
+  it('an optimizer step failing on the 3rd parameter updates none', () => {
+    for (const make of [() => optim.sgd({ lr: 1, momentum: 0.9 }), () => optim.adam({ lr: 1 }), () => optim.rmsprop({ lr: 1 })]) {
+      const ps = [tensor([1, 2]).requireGrad(), tensor([3]).requireGrad(), tensor([4, 5, 6]).requireGrad()];
+      ps[0].grad = keep(tensor([1, 1]));
+      ps[1].grad = keep(tensor([1]));
+      ps[2].grad = keep(tensor([1, 1])); // wrong shape
+      const opt = make();
+      expect(() => opt.step(ps)).toThrow(ShapeError);
+      expect(() => opt.step(ps)).toThrow(/parameter 2 of 3/);
+      expect(ps.map((p) => Array.from(p.dataSync()))).toEqual([[1, 2], [3], [4, 5, 6]]);
+      expect(opt.getState(ps[0])).toBeUndefined(); // no state either: the next valid step is a first step
+      expect(opt.iterations).toBe(0);
+      // a disposed gradient on the 3rd parameter: DisposedError, nothing updated
+      ps[2].grad.dispose();
+      expect(() => opt.step(ps)).toThrow(DisposedError);
+      expect(() => opt.step(ps)).toThrow(/gradient of parameter 2/);
+      expect(ps.map((p) => Array.from(p.dataSync()))).toEqual([[1, 2], [3], [4, 5, 6]]);
+      // a disposed 3rd parameter (bound list): DisposedError, nothing updated
+      ps[2].grad = keep(tensor([1, 1, 1]));
+      const bound = make().bind(ps);
+      const p2 = ps[2];
+      p2.dispose();
+      expect(() => bound.step()).toThrow(DisposedError);
+      expect(ps.slice(0, 2).map((p) => Array.from(p.dataSync()))).toEqual([[1, 2], [3]]);
+      // then valid: updates happen
+      opt.step(ps.slice(0, 2));
+      expect(ps[0].dataSync()[0]).not.toBe(1);
+      for (const p of ps) { p.zeroGrad(); p.dispose(); }
+      opt.dispose(); bound.dispose();
+    }
+  });
+
+  it('a fit that throws midway keeps the model usable (weights finite, evaluate / fit work after)', async () => {
+    setSeed(3);
+    const m = new Sequential([nn.conv2d({ filters: 2, kernelSize: 3, activation: 'relu' }), nn.batchNorm(), nn.flatten(), nn.dense({ units: 2 })], { inputShape: [5, 5, 1] });
+    m.compile({ optimizer: optim.adam({ lr: 0.01 }), loss: { name: 'sparseCategoricalCrossentropy', fromLogits: true } });
+    const x = randn([16, 5, 5, 1]);
+    const y = tensor(new Int32Array(16).map((_, i) => i % 2), [16], 'int32');
+    const before = live();
+    let calls = 0;
+    await expect(m.fit(x, y, {
+      verbose: 0, batchSize: 4, epochs: 2,
+      augment: (xb) => (++calls === 3 ? ops.slice(xb, [0], [1]) : xb),
+    })).rejects.toThrow(ShapeError);
+    // Two steps ran before the failing third batch: only Adam's state (2 buffers x 6 parameters) is new.
+    expect(live()).toBe(before + 2 * 6);
+    for (const w of m.weights()) expect(Array.from(w.dataSync()).every(Number.isFinite)).toBe(true);
+    // and a callback that throws
+    await expect(m.fit(x, y, { verbose: 0, batchSize: 4, onBatchEnd: () => { throw new Error('stop here'); } })).rejects.toThrow('stop here');
+    const r = m.evaluate(x, y);
+    expect(Number.isFinite(r.loss)).toBe(true);
+    const h = await m.fit(x, y, { verbose: 0, batchSize: 4, epochs: 2 });
+    expect(h.loss.every(Number.isFinite)).toBe(true);
+    m.dispose(); x.dispose(); y.dispose();
+  });
+
+  it('Sequential.add of a layer that does not fit leaves the model as it was', () => {
+    const m = new Sequential([nn.flatten(), nn.dense({ units: 3 })], { inputShape: [4, 4, 1] });
+    const n = live();
+    expect(() => m.add(nn.conv2d({ filters: 2, kernelSize: 3 }))).toThrow(ShapeError);
+    expect(m.layers.length).toBe(2);
+    expect(m.built).toBe(true);
+    expect(live()).toBe(n);
+    const p = m.predict(ones([2, 4, 4, 1]));
+    expect(p.shape).toEqual([2, 3]);
+    m.add(nn.dense({ units: 2 })); // a fitting layer still goes in
+    expect(m.outputShape).toEqual([2]);
+    p.dispose(); m.dispose();
+  });
+
+  it('a failed load leaves no partial model (no tensors, and the RNG stream untouched)', async () => {
+    const n = live();
+    const j = savedJson();
+    j.model.layers[2].config.units = 4; // dense: manifest mismatch after conv/flatten were built
+    setSeed(5);
+    expect(() => Sequential.fromJSON(j, savedWeights())).toThrow(FormatError);
+    const a = tidy(() => randu([4]).dataSync());
+    expect(live()).toBe(n);
+    setSeed(5);
+    const b = tidy(() => randu([4]).dataSync());
+    expect(Array.from(a)).toEqual(Array.from(b));
+    const bad = savedBytes.slice();
+    bad[bad.length - 1] ^= 1;
+    await expect(Sequential.load(bad)).rejects.toThrow(FormatError);
+    expect(live()).toBe(n);
+    const ok = await Sequential.load(savedBytes);
+    expect(ok.predict(ones([1, 5, 5, 1])).shape).toEqual([1, 3]);
+    ok.dispose();
+  });
+
+  it('init with bad options after init throws and leaves the backend working', async () => {
+    await expect(init({ threads: -1 })).rejects.toThrow(ValueError);
+    await init(); // idempotent
+    validAfter();
+  });
+});
+
+afterAll(() => {
+  for (const v of Object.values(T)) v.dispose();
+  net.dispose();
+});
