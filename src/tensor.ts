@@ -24,8 +24,9 @@ class Storage {
   constructor(public ptr: number, public bytes: number) {}
 }
 
+// A tensor collected without dispose(): free its block and stop counting it as live.
 const registry = typeof FinalizationRegistry !== 'undefined'
-  ? new FinalizationRegistry<Storage>((s) => release(s))
+  ? new FinalizationRegistry<Storage>((s) => { liveTensors--; release(s); })
   : null;
 let liveTensors = 0;
 
@@ -334,6 +335,8 @@ export function record(op: string, out: Tensor, inputs: Tensor[], backward: Grad
 }
 
 function backward(root: Tensor, gradIn?: Tensor): void {
+  root._checkLive('backward');
+  gradIn?._checkLive('backward', 'gradient');
   if (!root.requiresGrad) throw new ValueError(`backward: ${root} does not require grad (no input of its graph called requireGrad())`);
   if (gradIn === undefined && root.size !== 1) {
     throw new ShapeError(`backward: a gradient must be given for a non-scalar tensor ${fmtShape(root.shape)}`);
