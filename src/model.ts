@@ -8,7 +8,7 @@ import { ShapeError, ValueError, FormatError, fmtShape } from './errors.js';
 import { describe } from './ops/util.js';
 import { Layer, fmtBatchShape, type ApplyOptions } from './nn/layer.js';
 import { layerFromJSON } from './nn/index.js';
-import { withoutInitDraws } from './nn/initializers.js';
+import { withoutInitDraws, withWeightBudget } from './nn/initializers.js';
 import { getLoss, type LossConfig, type LossFn, type ResolvedLoss } from './losses.js';
 import * as optim from './optim/index.js';
 import { takeRows, permutation, checkXY, checkBatchSize } from './data/batches.js';
@@ -459,7 +459,9 @@ export class Sequential {
     let model: Sequential;
     const make = () => new Sequential(layers, { name: j.model.name, ...(j.model.inputShape ? { inputShape: j.model.inputShape } : {}) });
     try {
-      model = payload ? withoutInitDraws(make) : make();
+      // A small mismatch still builds and gets checkManifest's precise message; an absurd one
+      // (a damaged size) is refused before it grows wasm memory by gigabytes.
+      model = payload ? withoutInitDraws(() => withWeightBudget(payload.length / 4 + (1 << 22), 'weights.bin', make)) : make();
     } catch (e) {
       for (const l of layers) l.dispose();
       if (e instanceof ValueError || e instanceof ShapeError) throw new FormatError(`load: model.json describes a model that cannot be built: ${e.message}`);

@@ -410,11 +410,17 @@ bad('load: flipped weight byte (CRC)', () => { const b = savedBytes.slice(); b[b
 bad('load: not a model file', () => Sequential.load(new TextEncoder().encode('hello, this is not a model')), FormatError, 'load', 'not a wasm-cnn model file', '"hell"');
 bad('load: trailing bytes', () => Sequential.load(new Uint8Array([...savedBytes, 0])), FormatError, 'load', '1 unexpected trailing bytes');
 bad('fromJSON: invalid JSON', () => Sequential.fromJSON('{"format": '), FormatError, 'load', 'not valid JSON');
-bad('fromJSON: mismatched weights (filters changed)', () => { const j = savedJson(); j.model.layers[0].config.filters = 3; return Sequential.fromJSON(j, savedWeights()); },
-  FormatError, 'does not match', 'conv2d/kernel', '[3,3,1,2]', '[3,3,1,3]');
+bad('fromJSON: mismatched weights (filters changed)', () => { const j = savedJson(); j.model.layers[0].config.filters = 1; return Sequential.fromJSON(j, savedWeights()); },
+  FormatError, 'does not match', 'conv2d/kernel', '[3,3,1,2]', '[3,3,1,1]');
 bad('fromJSON: weights of another model', () => Sequential.fromJSON(savedJson(), otherWeights()), FormatError, 'load', 'weights.bin holds', 'float32 values');
 bad('fromJSON: unknown layer class', () => { const j = savedJson(); j.model.layers[0].className = 'Conv3D'; return Sequential.fromJSON(j); }, FormatError, 'invalid layer', '"Conv3D"');
-bad('fromJSON: absurd filters (too large to build)', () => { const j = savedJson(); j.model.layers[0].config.filters = 1e9; return Sequential.fromJSON(j, savedWeights()); }, FormatError, 'load', 'too large');
+bad('fromJSON: absurd filters, with weights (refused before allocating)', () => { const j = savedJson(); j.model.layers[0].config.filters = 1e9; return Sequential.fromJSON(j, savedWeights()); },
+  FormatError, 'load', 'more weight values than weights.bin holds', '[3,3,1,1000000000]');
+bad('fromJSON: units grown a little (builds, then the manifest check names the weight)', () => { const j = savedJson(); j.model.layers[2].config.units = 4; return Sequential.fromJSON(j, savedWeights()); },
+  FormatError, 'does not match', 'dense/kernel', '[18,3]', '[18,4]');
+bad('fromJSON: absurd filters, no weights (too large to build)', () => { const j = savedJson(); j.model.layers[0].config.filters = 1e9; return Sequential.fromJSON(j); }, FormatError, 'load', 'too large');
+bad('fromJSON: inputShape grown (dense kernel far larger than weights.bin)', () => { const j = savedJson(); j.model.inputShape = [2000, 2000, 1]; return Sequential.fromJSON(j, savedWeights()); },
+  FormatError, 'load', 'more weight values than weights.bin holds');
 bad('fromJSON: weights not bytes', () => Sequential.fromJSON(savedJson(), 'abc' as any), ValueError, 'fromJSON', 'weights');
 bad('loadOnnx: junk bytes', () => loadOnnx(new Uint8Array([1, 2, 3, 4, 5])), FormatError, 'loadOnnx', 'protobuf');
 bad('loadOnnx: a string', () => loadOnnx('model.onnx' as any), ValueError, 'loadOnnx', 'bytes', 'string');

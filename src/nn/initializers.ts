@@ -42,6 +42,24 @@ export function withoutInitDraws<T>(fn: () => T): T {
   try { return fn(); } finally { skipDraws = prev; }
 }
 
+// While set (loading a model with its weights.bin), the weights the layers create may hold at
+// most this many values in total: a damaged model.json asking for more than the file holds fails
+// before allocating it (instead of growing wasm memory by gigabytes and then failing the manifest check).
+let budget: { left: number; what: string } | null = null;
+/** @internal runs fn with initialisers refusing to create more than `floats` values in total. */
+export function withWeightBudget<T>(floats: number, what: string, fn: () => T): T {
+  const prev = budget;
+  budget = { left: floats, what };
+  try { return fn(); } finally { budget = prev; }
+}
+function claim(shape: readonly number[]): void {
+  if (!budget) return;
+  let n = 1;
+  for (const d of shape) n *= d;
+  budget.left -= n;
+  if (budget.left < 0) throw new ValueError(`the layers need far more weight values than ${budget.what} holds (a weight of shape [${shape.join(',')}] goes past it)`);
+}
+
 function varianceScaling(shape: readonly number[], scale: number, mode: Mode, dist: Dist): Tensor {
   const t = Tensor.empty(shape);
   if (skipDraws) return t;
@@ -98,7 +116,7 @@ export function getInitializer(spec: InitializerSpec | Initializer, where: strin
     throw new ValueError(`${where}: unknown initialiser ${JSON.stringify(opts.name)} (known: ${NAMES.join(', ')})`);
   }
   const json = (): InitializerSpec => (typeof spec === 'string' ? name : { ...opts, name });
-  const make = (init: (shape: readonly number[]) => Tensor): Initializer => ({ init, toJSON: json });
+  const make = (init: (shape: readonly number[]) => Tensor): Initializer => ({ init: (shape) => { claim(shape); return init(shape); }, toJSON: json });
   const fromVS = (scale: number, mode: Mode, dist: Dist) => make((shape) => varianceScaling(shape, scale, mode, dist));
   switch (name) {
     case 'zeros': return make((shape) => fillTensor(shape, 0));
