@@ -320,12 +320,19 @@ async function sectionConv(ctx) {
   // timed here, scaled down where its loop kernels would take minutes. Without conv.mjs, all here.
   const c = await importOptional('./conv.mjs', 'benchConv');
   let convRows = null;
+  // The peak, measured just before and after the conv kernels too: the load on a shared machine drifts.
+  const gp = await importOptional('./gemm.mjs', 'benchPeak');
+  const peaks = Number.isFinite(ctx.peakGflops) ? [ctx.peakGflops] : [];
+  const peakWhere = peaks.length ? 'in section 1 and ' : '';
+  const samplePeak = () => { if (!gp.error && !W.error) { try { peaks.push(gp.fn({ repeats: REPEATS }).gflops); } catch { /* n/a */ } } };
+  samplePeak();
   if (!c.error && !W.error) {
     try {
       log('  bench/conv.mjs (wasm-cnn vs tfjs-wasm) ...');
       convRows = await c.fn({ quiet: true, rounds: REPEATS, cpu: false, minMs: quick ? 30 : 60 });
     } catch (e) { log(`  bench/conv.mjs failed (${reason(e)}); timing the ops here instead`); }
   } else log(`  ${c.error ?? 'wasm-cnn not built'}: timing the ops here`);
+  samplePeak();
   const theirShapes = c.mod?.CONV_SHAPES;
   const cases = [];
   const fromRows = new Map();
@@ -342,11 +349,8 @@ async function sectionConv(ctx) {
   const r = await measureRoundRobin(cases, { repeats: REPEATS, minMs: MIN_MS, label: 'conv ' });
   const scaled = new Map(cases.filter((x) => x.scaledTo).map((x) => [x.name, x.scaledTo]));
 
-  if (!Number.isFinite(ctx.peakGflops)) { // --only conv: measure the peak alone
-    const gm = await importOptional('./gemm.mjs', 'benchPeak');
-    if (!gm.error && !W.error) { try { ctx.peakGflops = gm.fn({ repeats: REPEATS }).gflops; } catch { /* n/a */ } }
-  }
-  const peak = ctx.peakGflops;
+  samplePeak();
+  const peak = median(peaks);
   const noKernel = (msg) => (/not registered for backend/.test(msg ?? '') ? 'no kernel' : msg);
   const f = (x) => fmt(x / 1e9);
   const notes = [];
@@ -417,7 +421,8 @@ async function sectionConv(ctx) {
     '',
     mdTable(['layer', 'pass', 'wasm-cnn ms', 'tfjs-wasm ms', 'tfjs-cpu ms', 'wasm-cnn speed-up vs tfjs-wasm', 'vs tfjs-cpu'], poolRowsOut),
     '',
-    `${src} Medians of ${REPEATS}; % of peak against \`peakMadd\` of section 1.`,
+    `${src} Medians of ${REPEATS}; % of peak against the median of \`peakMadd\` measured ${peakWhere}before, between and after`
+      + ` these kernels (${peaks.map(fmt).join(', ')} GFLOP/s → ${fmt(peak)}); above 100% means the load changed between the two measurements.`,
     ...(notes.length ? ['', `tfjs-cpu's conv backprops and MaxPoolGrad are plain JS loops over \`TensorBuffer.get\` (one batch-64`
       + ' Conv2DBackpropFilter here takes minutes) and their rate per FLOP does not depend on the size, so calls predicted to take'
       + ` over ${CPU_MAX_CALL_MS} ms were timed on a smaller batch, then a smaller image:`, '', ...notes.map((n, i) => `${i + 1}. ${n}`)] : []),
