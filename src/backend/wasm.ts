@@ -286,12 +286,22 @@ let liveBlocks = 0;
 let liveBytes = 0;
 const MAX_ALLOC_BYTES = 0xfff00000; // wasm32 linear memory tops out at 4 GiB
 
+// Largest single block handed out; lowered by tests that run hostile inputs (fuzzing) so a
+// damaged graph asking for gigabytes fails fast instead of growing wasm memory for good.
+let allocLimit = MAX_ALLOC_BYTES;
+/** @internal sets the largest single allocation (bytes, capped at the wasm32 maximum); returns the previous limit. */
+export function setAllocLimit(bytes: number): number {
+  const prev = allocLimit;
+  allocLimit = Math.min(Math.max(16, bytes), MAX_ALLOC_BYTES);
+  return prev;
+}
+
 /** Allocates a 16-byte aligned block; throws a clear RangeError when memory is exhausted. */
 export function alloc(bytes: number): number {
   const k = kernels();
   const n = Math.max(16, bytes);
-  if (!(n <= MAX_ALLOC_BYTES)) {
-    throw new RangeError(`wasm-cnn: out of memory: cannot allocate ${bytes} bytes (wasm32 memory is limited to 4 GiB)`);
+  if (!(n <= allocLimit)) {
+    throw new RangeError(`wasm-cnn: out of memory: cannot allocate ${bytes} bytes (${allocLimit === MAX_ALLOC_BYTES ? 'wasm32 memory is limited to 4 GiB' : `the allocation limit is ${allocLimit} bytes`})`);
   }
   let ptr: number;
   try {
@@ -329,7 +339,7 @@ export function workspace(bytes: number, slot = 0): number {
   if (s) { k.free(s.ptr); scratch[slot] = undefined as never; }
   let grow = Math.max(bytes, s ? s.bytes * 2 : 0, 256);
   const tryAlloc = (n: number): number => {
-    try { return n <= MAX_ALLOC_BYTES ? k.alloc(n) >>> 0 : 0; } catch { return 0; }
+    try { return n <= allocLimit ? k.alloc(n) >>> 0 : 0; } catch { return 0; }
   };
   let ptr = tryAlloc(grow);
   if (ptr === 0 && grow > Math.max(bytes, 256)) { grow = Math.max(bytes, 256); ptr = tryAlloc(grow); }

@@ -1307,7 +1307,7 @@ function build(ctx: Ctx, graph: NonNullable<ReturnType<typeof decodeModel>['grap
 /** Re-throws an op's error with the node that raised it, keeping the error class. */
 function withContext(e: unknown, label: string): unknown {
   if (!(e instanceof Error) || e.message.startsWith(label)) return e;
-  for (const Cls of [ShapeError, ValueError, FormatError, DisposedError]) {
+  for (const Cls of [ShapeError, ValueError, FormatError, DisposedError, RangeError]) {
     if (e instanceof Cls) return new Cls(`${label}: ${e.message}`);
   }
   return e;
