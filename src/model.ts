@@ -616,35 +616,59 @@ export class Sequential {
     }
   }
 
-  /** One training step inside tidy: forward, loss, backward, optimizer update, grads cleared. */
+  /**
+   * One training step inside tidy: forward, loss, backward, optimizer update, grads cleared.
+   * The forward pass updates state that is not a parameter (batch-norm moving statistics): it is
+   * put back when the step fails or, with `skipNonFinite`, when the loss is NaN / infinite, so
+   * an aborted step leaves the model exactly as it was.
+   */
   private step(c: Compiled, params: Tensor[], x: Tensor, y: Tensor, order: Int32Array | null, start: number,
                count: number, augment?: (x: Tensor) => Tensor, whole = false, skipNonFinite = false): [number, number] {
     return tidy(() => {
-      let xb = whole ? x : takeRows(x, order, start, count);
-      const yb = whole ? y : takeRows(y, order, start, count);
-      if (augment) {
-        const a = augment(xb);
-        if (!(a instanceof Tensor) || !sameDims(a.shape, xb.shape)) {
-          throw new ShapeError(`fit: augment must return a Tensor of the batch's shape ${fmtShape(xb.shape)}, got ${a instanceof Tensor ? fmtShape(a.shape) : describe(a)}`);
-        }
-        xb = a;
+      const trained = new Set(params);
+      const state = this.weights().filter((w) => !trained.has(w));
+      const snapshot = state.map((w) => w.detach()); // freed by this tidy
+      const restore = () => state.forEach((w, i) => w.assign(snapshot[i]));
+      try {
+        return this.stepBody(c, params, x, y, order, start, count, augment, whole, skipNonFinite, restore);
+      } catch (e) {
+        restore();
+        this.zeroGrad();
+        throw e;
       }
-      this.zeroGrad();
-      const pred = this.forward(xb, { training: true });
-      const loss = c.loss(pred, yb);
-      if (!(loss instanceof Tensor) || loss.size !== 1) {
-        throw new ValueError(`${this.name}: the loss must return a scalar Tensor, got ${loss instanceof Tensor ? fmtShape(loss.shape) : describe(loss)}`);
-      }
-      const lossValue = loss.dataSync()[0];
-      const right = c.accuracy ? countCorrect(pred, yb, c.threshold) : 0;
-      if (skipNonFinite && !Number.isFinite(lossValue)) return [lossValue, right] as [number, number];
-      if (loss.requiresGrad) {
-        loss.backward();
-        c.optimizer.step(params);
-      }
-      this.zeroGrad();
-      return [lossValue, right] as [number, number];
     });
+  }
+
+  private stepBody(c: Compiled, params: Tensor[], x: Tensor, y: Tensor, order: Int32Array | null, start: number,
+                   count: number, augment: ((x: Tensor) => Tensor) | undefined, whole: boolean, skipNonFinite: boolean,
+                   restore: () => void): [number, number] {
+    let xb = whole ? x : takeRows(x, order, start, count);
+    const yb = whole ? y : takeRows(y, order, start, count);
+    if (augment) {
+      const a = augment(xb);
+      if (!(a instanceof Tensor) || !sameDims(a.shape, xb.shape)) {
+        throw new ShapeError(`fit: augment must return a Tensor of the batch's shape ${fmtShape(xb.shape)}, got ${a instanceof Tensor ? fmtShape(a.shape) : describe(a)}`);
+      }
+      xb = a;
+    }
+    this.zeroGrad();
+    const pred = this.forward(xb, { training: true });
+    const loss = c.loss(pred, yb);
+    if (!(loss instanceof Tensor) || loss.size !== 1) {
+      throw new ValueError(`${this.name}: the loss must return a scalar Tensor, got ${loss instanceof Tensor ? fmtShape(loss.shape) : describe(loss)}`);
+    }
+    const lossValue = loss.dataSync()[0];
+    const right = c.accuracy ? countCorrect(pred, yb, c.threshold) : 0;
+    if (skipNonFinite && !Number.isFinite(lossValue)) {
+      restore();
+      return [lossValue, right] as [number, number];
+    }
+    if (loss.requiresGrad) {
+      loss.backward();
+      c.optimizer.step(params);
+    }
+    this.zeroGrad();
+    return [lossValue, right] as [number, number];
   }
 
   private evalRange(c: Compiled, x: Tensor, y: Tensor, from: number, to: number, batchSize: number): { loss: number; accuracy?: number } {
