@@ -2,7 +2,8 @@
 // straight calls of the packed GEMM kernel (assembly/gemm.ts): transposes are GEMM flags, never
 // materialised, and a batch reduction accumulates into one buffer in a fixed order.
 import { Tensor, record } from '../tensor.js';
-import { kernels, workspace } from '../backend/wasm.js';
+import { kernels } from '../backend/wasm.js';
+import { gemm } from '../backend/gemm.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { asFloat, describe } from './util.js';
 
@@ -70,11 +71,9 @@ function gemmBatched(batch: number, tA: boolean, tB: boolean, M: number, N: numb
     if (cStride === 0) k.fill(c, M * N, 0);
     return;
   }
-  const work = workspace(k.gemmWorkspaceBytes(M, N, K), 0);
   for (let i = 0; i < batch; i++) {
-    const accumulate = cStride === 0 && i > 0 ? 1 : 0;
-    k.gemm(+tA, +tB, M, N, K, a + 4 * i * aStride, lda, b + 4 * i * bStride, ldb,
-      c + 4 * i * cStride, ldc, accumulate, 0, 0, work);
+    const accumulate = cStride === 0 && i > 0;
+    gemm(tA, tB, M, N, K, a + 4 * i * aStride, lda, b + 4 * i * bStride, ldb, c + 4 * i * cStride, ldc, accumulate);
   }
 }
 
