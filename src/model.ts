@@ -4,7 +4,7 @@
 // only parameters, optimizer state and moving statistics remain.
 import { Tensor, tidy, noGrad } from './tensor.js';
 import { kernels, heapF32, heapI32 } from './backend/wasm.js';
-import { ShapeError, ValueError, FormatError, fmtShape } from './errors.js';
+import { ShapeError, ValueError, FormatError, fmtShape, fmtValue } from './errors.js';
 import { describe } from './ops/util.js';
 import { Layer, fmtBatchShape, type ApplyOptions } from './nn/layer.js';
 import { layerFromJSON } from './nn/index.js';
@@ -12,6 +12,7 @@ import { withoutInitDraws, withWeightBudget } from './nn/initializers.js';
 import { getLoss, type LossConfig, type LossFn, type ResolvedLoss } from './losses.js';
 import * as optim from './optim/index.js';
 import { takeRows, permutation, checkXY, checkBatchSize } from './data/batches.js';
+import { randomStream, withRandomStream } from './random.js';
 import { ProgressReporter, type Verbosity } from './progress.js';
 import {
   FORMAT_NAME, FORMAT_VERSION, encodeWeights, decodeWeights, parseModelJSON, checkManifest, pack, unpack,
@@ -76,6 +77,12 @@ export interface FitOptions extends Callbacks {
    * property holds the completed epochs). Default true; false trains on regardless.
    */
   stopOnNaN?: boolean;
+  /**
+   * Seeds this fit's own random stream (shuffling, dropout, augmentation) instead of drawing from
+   * the global generator: the result then does not depend on anything else drawing random numbers
+   * meanwhile, such as another model training concurrently (fit yields between batches).
+   */
+  seed?: number;
 }
 
 /** One value per epoch; metric keys exist only when asked for. */
@@ -282,6 +289,11 @@ export class Sequential {
     if (typeof shuffle !== 'boolean') throw new ValueError(`fit: option 'shuffle' must be a boolean, got ${JSON.stringify(shuffle)}`);
     const verbose = o.verbose ?? 1;
     if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ValueError(`fit: option 'verbose' must be 0, 1 or 2, got ${JSON.stringify(verbose)}`);
+    if (o.seed !== undefined && (typeof o.seed !== 'number' || !Number.isFinite(o.seed))) {
+      throw new ValueError(`fit: option 'seed' must be a finite number, got ${fmtValue(o.seed)}`);
+    }
+    const stream = o.seed === undefined ? null : randomStream(o.seed);
+    const rng = <T>(fn: () => T): T => (stream ? withRandomStream(stream, fn) : fn());
     const stopOnNaN = o.stopOnNaN ?? true;
     if (typeof stopOnNaN !== 'boolean') throw new ValueError(`fit: option 'stopOnNaN' must be a boolean, got ${JSON.stringify(stopOnNaN)}`);
     if (o.augment !== undefined && typeof o.augment !== 'function') throw new ValueError(`fit: option 'augment' must be a function (xBatch) => Tensor, got ${describe(o.augment)}`);
@@ -319,12 +331,12 @@ export class Sequential {
       c.optimizer.setEpoch(epoch);
       await callAll(hooks, 'onEpochBegin', epoch);
       reporter.epochBegin(epoch);
-      const order = shuffle ? permutation(nTrain) : null;
+      const order = shuffle ? rng(() => permutation(nTrain)) : null;
       let seen = 0, lossSum = 0, correct = 0;
       for (let b = 0, start = 0; start < nTrain; b++, start += batchSize) {
         const count = Math.min(batchSize, nTrain - start);
         await callAll(hooks, 'onBatchBegin', b);
-        const [loss, right] = this.step(c, params, x, y, order, start, count, o.augment, false, stopOnNaN);
+        const [loss, right] = rng(() => this.step(c, params, x, y, order, start, count, o.augment, false, stopOnNaN));
         if (!Number.isFinite(loss) && stopOnNaN) {
           const err = new ValueError(`${this.name}.fit: the loss became ${loss} at epoch ${epoch + 1}/${epochs}, batch ${b + 1} ` +
             `(samples ${start}-${start + count - 1}); training stopped before applying that batch's update. Lower the learning rate, ` +

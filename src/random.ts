@@ -21,9 +21,36 @@ function splitmix32(seed: number): () => number {
 /** Seeds the global generator: two runs with the same seed draw the same numbers. */
 export function setSeed(seed: number): void {
   if (!Number.isFinite(seed)) throw new ValueError(`setSeed: seed must be a finite number, got ${seed}`);
+  [s0, s1, s2, s3] = stateOf(seed);
+}
+
+function stateOf(seed: number): [number, number, number, number] {
   const next = splitmix32(Math.floor(seed) >>> 0 ^ Math.floor(seed / 4294967296) >>> 0);
-  s0 = next(); s1 = next(); s2 = next(); s3 = next();
-  if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
+  const st: [number, number, number, number] = [next(), next(), next(), next()];
+  if ((st[0] | st[1] | st[2] | st[3]) === 0) st[0] = 1;
+  return st;
+}
+
+/** A private generator stream (e.g. one fit's), independent of the global one. */
+export interface RandomStream { state: [number, number, number, number] }
+export function randomStream(seed: number): RandomStream {
+  if (!Number.isFinite(seed)) throw new ValueError(`seed must be a finite number, got ${seed}`);
+  return { state: stateOf(seed) };
+}
+
+/**
+ * Runs fn (synchronous) with every draw taken from `stream` instead of the global generator,
+ * which is left exactly as it was.
+ */
+export function withRandomStream<T>(stream: RandomStream, fn: () => T): T {
+  const saved = [s0, s1, s2, s3];
+  [s0, s1, s2, s3] = stream.state;
+  try {
+    return fn();
+  } finally {
+    stream.state = [s0, s1, s2, s3];
+    [s0, s1, s2, s3] = saved;
+  }
 }
 setSeed(Date.now());
 
