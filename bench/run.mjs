@@ -12,7 +12,7 @@
 import { writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
-  ROOT, isQuick, log, fmt, ratio, mdTable, reason, machineInfo, measureRoundRobin, loadTf, tfBackend,
+  ROOT, isQuick, log, fmt, ratio, roundRatio, mdTable, reason, machineInfo, measureRoundRobin, loadTf, tfBackend,
   loadWasmCnn, shutdownWasmCnn, randomF32, median, benchModels,
 } from './models.mjs';
 import { benchColdStart } from './coldstart.mjs';
@@ -81,17 +81,29 @@ async function sectionGemm(ctx) {
   const r = await measureRoundRobin(cases, { repeats: REPEATS, minMs: MIN_MS, label: 'GEMM ' });
   const gemmErr = r.get('wasm-cnn gemm').error;
   const rows = gemmErr || rounds.length === 0 ? null : rounds[0];
-  const medianOf = (pick) => median(rounds.map((rr) => rr.find(pick)?.gflops).filter((v) => Number.isFinite(v)));
-  const peak = rows ? medianOf((x) => !x.M || /peak/i.test(x.shape)) : NaN;
+  // Per-round figures: wasm-cnn GEMM and peak come from the same benchGemm call, the tfjs samples
+  // from the same round; % of peak and ratios are medians of per-round values (the other vCPU's load
+  // can halve SIMD throughput from one second to the next).
+  const isPeak = (x) => !x.M || /peak/i.test(x.shape);
+  const perRound = (pick) => rounds.map((rr) => rr.find(pick)?.gflops ?? NaN);
+  const peaks = rows ? perRound(isPeak) : [];
+  const peak = rows ? median(peaks) : NaN;
   ctx.peakGflops = peak;
-  const wasmGflops = (M, K, N) => (rows ? medianOf((x) => x.M === M && x.K === K && x.N === N) : NaN);
+  const wasmRounds = (M, K, N) => (rows ? perRound((x) => x.M === M && x.K === K && x.N === N) : []);
+  const pctRounds = (gf) => {
+    const v = gf.map((x, i) => x / peaks[i]).filter((x) => Number.isFinite(x));
+    return v.length ? `${(100 * median(v)).toFixed(0)}%` : 'n/a';
+  };
+  const tfRounds = (res) => (res && !res.error && res.samples.length === rounds.length ? res.samples.map((x) => x / 1e9) : []);
 
   const table = GEMM_SHAPES.map(([M, K, N, label]) => {
-    const w = wasmGflops(M, K, N);
-    const tw = gflops(r.get(`wasm ${M}x${K}x${N}`));
-    const tc = gflops(r.get(`cpu ${M}x${K}x${N}`));
-    return [label, rows ? fmt(w) : `n/a (${gemmErr ?? 'not built yet'})`, pct(w, peak), cell(r.get(`wasm ${M}x${K}x${N}`), (x) => fmt(x / 1e9)),
-      pct(tw, peak), cell(r.get(`cpu ${M}x${K}x${N}`), (x) => fmt(x / 1e9)), ratio(w, tw), ratio(w, tc)];
+    const wr = wasmRounds(M, K, N);
+    const w = rows ? median(wr) : NaN;
+    const rw = r.get(`wasm ${M}x${K}x${N}`), rc = r.get(`cpu ${M}x${K}x${N}`);
+    const wres = { rate: w, samples: wr, error: rows ? null : 'n/a' };
+    return [label, rows ? fmt(w) : `n/a (${gemmErr ?? 'not built yet'})`, pctRounds(wr), cell(rw, (x) => fmt(x / 1e9)),
+      pctRounds(tfRounds(rw)), cell(rc, (x) => fmt(x / 1e9)),
+      roundRatio(wres, { ...rw, samples: tfRounds(rw), rate: gflops(rw) }), roundRatio(wres, { ...rc, samples: tfRounds(rc), rate: gflops(rc) })];
   });
   table.push(['peak: register-only f32x4 multiply-add loop (`peakMadd`)', Number.isFinite(peak) ? fmt(peak) : 'n/a (not built yet)',
     Number.isFinite(peak) ? '100%' : 'n/a', '', '', '', '', '']);
@@ -100,8 +112,10 @@ async function sectionGemm(ctx) {
     '',
     mdTable(['shape', 'wasm-cnn', '% of peak', 'tfjs-wasm matMul', '% of peak', 'tfjs-cpu matMul', 'wasm-cnn ÷ tfjs-wasm', 'wasm-cnn ÷ tfjs-cpu'], table),
     '',
-    `wasm-cnn: bench/gemm.mjs's \`benchGemm\` (the kernel called directly, packing included), one call per round;`
-      + ` tfjs: \`tf.matMul\` on tensors already in the backend; medians of ${REPEATS} round-robin rounds.`
+    `wasm-cnn: bench/gemm.mjs's \`benchGemm\` (the kernel called directly, packing included, and \`peakMadd\`), one call per round;`
+      + ` tfjs: \`tf.matMul\` on tensors already in the backend; medians of ${REPEATS} round-robin rounds; % of peak and ratios are`
+      + ` medians of per-round values (wall-clock peak per round: ${peaks.map(fmt).join(', ') || 'n/a'} GFLOP/s; it drops whenever`
+      + ' other processes take the core).'
       + (rows ? ` wasm-cnn variant: ${rows[0]?.variant ?? 'n/a'}.` : ''),
   ].join('\n');
 }
@@ -312,6 +326,35 @@ function convRowFor(rows, theirShapes, s, pass) {
   return rows.find((r) => r.direction === pass && (name ? r.shape === name : String(r.shape).startsWith(s.x.join('x')))) ?? null;
 }
 
+/**
+ * The register-only peak by wall clock, as conv.mjs times its kernels (bench/gemm.mjs's benchPeak
+ * uses process CPU time): a function (repeats) -> median GFLOP/s, or null without peakMadd.
+ */
+async function makeWallPeak() {
+  const { kernels } = await import('../dist/backend/wasm.js');
+  const k = kernels();
+  if (typeof k.peakMadd !== 'function' || typeof k.peakMaddChains !== 'function') return null;
+  const iters = 500_000;
+  const flops = iters * k.peakMaddChains() * 8;
+  return (repeats) => {
+    k.peakMadd(iters);
+    let calls = 1;
+    for (;;) {
+      const t0 = performance.now();
+      for (let i = 0; i < calls; i++) k.peakMadd(iters);
+      if (performance.now() - t0 >= 20) break;
+      calls *= 2;
+    }
+    const gf = [];
+    for (let r = 0; r < repeats; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < calls; i++) k.peakMadd(iters);
+      gf.push((flops * calls) / ((performance.now() - t0) * 1e6));
+    }
+    return median(gf);
+  };
+}
+
 async function sectionConv(ctx) {
   log('conv2d + pooling ...');
   const { tf } = await loadTf();
@@ -321,16 +364,30 @@ async function sectionConv(ctx) {
   const c = await importOptional('./conv.mjs', 'benchConv');
   let convRows = null;
   // The peak, measured just before and after the conv kernels too: the load on a shared machine drifts.
-  const gp = await importOptional('./gemm.mjs', 'benchPeak');
-  const peaks = Number.isFinite(ctx.peakGflops) ? [ctx.peakGflops] : [];
-  const peakWhere = peaks.length ? 'in section 1 and ' : '';
-  const samplePeak = () => { if (!gp.error && !W.error) { try { peaks.push(gp.fn({ repeats: REPEATS }).gflops); } catch { /* n/a */ } } };
-  samplePeak();
+  const wallPeak = W.error ? null : await makeWallPeak();
+  // conv.mjs runs one shape at a time with peakMadd sampled between shapes: each shape's % of peak
+  // uses the peaks measured just before and after it.
+  const peaks = [];
+  const peakNear = new Map(); // conv.mjs shape name -> [peak before, peak after]
+  const samplePeak = () => {
+    if (!wallPeak) return NaN;
+    try { const p = wallPeak(REPEATS); peaks.push(p); return p; } catch { return NaN; }
+  };
   if (!c.error && !W.error) {
     try {
       log('  bench/conv.mjs (wasm-cnn vs tfjs-wasm) ...');
-      convRows = await c.fn({ quiet: true, rounds: REPEATS, cpu: false, minMs: quick ? 30 : 60 });
-    } catch (e) { log(`  bench/conv.mjs failed (${reason(e)}); timing the ops here instead`); }
+      const opts = { quiet: true, rounds: REPEATS, cpu: false, minMs: quick ? 30 : 60 };
+      if (Array.isArray(c.mod.CONV_SHAPES)) {
+        convRows = [];
+        let before = samplePeak();
+        for (const shape of c.mod.CONV_SHAPES) {
+          convRows.push(...await c.fn({ ...opts, shapes: [shape] }));
+          const after = samplePeak();
+          peakNear.set(shape.name, [before, after]);
+          before = after;
+        }
+      } else convRows = await c.fn(opts);
+    } catch (e) { convRows = null; log(`  bench/conv.mjs failed (${reason(e)}); timing the ops here instead`); }
   } else log(`  ${c.error ?? 'wasm-cnn not built'}: timing the ops here`);
   samplePeak();
   const theirShapes = c.mod?.CONV_SHAPES;
@@ -350,7 +407,11 @@ async function sectionConv(ctx) {
   const scaled = new Map(cases.filter((x) => x.scaledTo).map((x) => [x.name, x.scaledTo]));
 
   samplePeak();
-  const peak = median(peaks);
+  const peak = median(peaks.filter(Number.isFinite));
+  const peakFor = (row) => {
+    const near = row ? peakNear.get(row.shape)?.filter(Number.isFinite) : null;
+    return near?.length ? median(near) : peak;
+  };
   const noKernel = (msg) => (/not registered for backend/.test(msg ?? '') ? 'no kernel' : msg);
   const f = (x) => fmt(x / 1e9);
   const notes = [];
@@ -381,7 +442,7 @@ async function sectionConv(ctx) {
         notes.push(`${s.label} ${pass}: tfjs-cpu timed on input [${sc.join(',')}]`);
         tcCell += ` [${notes.length}]`;
       }
-      convRowsOut.push([pass === 'forward' ? `${s.label} (${fmt(g.flops / 1e9)} GFLOP)` : '', pass, cell(w, f), pct(gflops(w), peak),
+      convRowsOut.push([pass === 'forward' ? `${s.label} (${fmt(g.flops / 1e9)} GFLOP)` : '', pass, cell(w, f), pct(gflops(w), peakFor(row)),
         cell(tw, f), tcCell, ratioW, ratio(gflops(w), gflops(tc))]);
     }
   }
@@ -421,8 +482,8 @@ async function sectionConv(ctx) {
     '',
     mdTable(['layer', 'pass', 'wasm-cnn ms', 'tfjs-wasm ms', 'tfjs-cpu ms', 'wasm-cnn speed-up vs tfjs-wasm', 'vs tfjs-cpu'], poolRowsOut),
     '',
-    `${src} Medians of ${REPEATS}; % of peak against the median of \`peakMadd\` measured ${peakWhere}before, between and after`
-      + ` these kernels (${peaks.map(fmt).join(', ')} GFLOP/s → ${fmt(peak)}); above 100% means the load changed between the two measurements.`,
+    `${src} Medians of ${REPEATS}; % of peak against \`peakMadd\` timed by wall clock just before and after each layer's`
+      + ` kernels (${peaks.map(fmt).join(', ')} GFLOP/s in turn; it drops whenever other processes take the core).`,
     ...(notes.length ? ['', `tfjs-cpu's conv backprops and MaxPoolGrad are plain JS loops over \`TensorBuffer.get\` (one batch-64`
       + ' Conv2DBackpropFilter here takes minutes) and their rate per FLOP does not depend on the size, so calls predicted to take'
       + ` over ${CPU_MAX_CALL_MS} ms were timed on a smaller batch, then a smaller image:`, '', ...notes.map((n, i) => `${i + 1}. ${n}`)] : []),
