@@ -224,6 +224,7 @@ export function liveTensorCount(): number { return liveTensors; }
 
 /** Marks a tensor as never freed by tidy (parameters, optimizer state, gradients). */
 export function keep<T extends Tensor>(t: T): T {
+  if (!(t instanceof Tensor)) throw new ValueError(`keep: expects a Tensor, got ${t === null ? 'null' : typeof t}`);
   t._persistent = true;
   for (const s of scopeStack) s.delete(t);
   return t;
@@ -336,6 +337,9 @@ export function record(op: string, out: Tensor, inputs: Tensor[], backward: Grad
 
 function backward(root: Tensor, gradIn?: Tensor): void {
   root._checkLive('backward');
+  if (gradIn !== undefined && !(gradIn instanceof Tensor)) {
+    throw new ValueError(`backward: the gradient must be a Tensor of shape ${fmtShape(root.shape)}, got ${gradIn === null ? 'null' : typeof gradIn}`);
+  }
   gradIn?._checkLive('backward', 'gradient');
   if (!root.requiresGrad) throw new ValueError(`backward: ${root} does not require grad (no input of its graph called requireGrad())`);
   if (gradIn === undefined && root.size !== 1) {

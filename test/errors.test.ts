@@ -10,6 +10,11 @@ import {
   Sequential, loadOnnx, Tensor, ShapeError, ValueError, FormatError, DisposedError,
 } from '../src/index.js';
 import { encodeIdx } from '../src/data/idx.js';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 type ErrClass = new (...args: any[]) => Error;
 type Frag = string | RegExp;
@@ -125,6 +130,9 @@ bad('backward without requireGrad', () => tidy(() => T.v3.sum().backward()), Val
 bad('backward with a grad of another shape', () => tidy(() => T.param.mul(2).backward(ones([4]))), ShapeError, 'backward', '[4]', '[3]');
 bad('requireGrad on int32', () => z([2], 'int32').requireGrad(), ValueError, 'requireGrad', 'int32');
 bad('tidy(5)', () => tidy(5 as any), ValueError, 'tidy', 'function');
+bad('keep(5)', () => keep(5 as any), ValueError, 'keep', 'number');
+bad('backward with an array gradient', () => tidy(() => T.param.mul(2).backward([1, 2, 3] as any)), ValueError, 'backward', 'gradient must be a Tensor', '[3]');
+bad('backward of a disposed tensor', () => T.gone.backward(), DisposedError, 'backward', '[2,2]');
 bad('tidy(async)', () => tidy((async () => ones([2])) as any), ValueError, 'tidy', 'synchronous');
 
 // ---- elementwise and activations ----------------------------------------------------------------
@@ -586,4 +594,44 @@ describe('errors leave nothing half-updated', () => {
 afterAll(() => {
   for (const v of Object.values(T)) v.dispose();
   net.dispose();
+});
+
+// ---- init misuse in a fresh process (the test process is initialised already) -----------------
+describe('init() misuse before the backend exists (child process on dist/)', () => {
+  const dist = new URL('../dist/index.js', import.meta.url);
+  it.skipIf(!existsSync(fileURLToPath(dist)))('typed errors for use before init and for bad wasm sources; a valid init works after them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasm-cnn-init-'));
+    const file = join(dir, 'child.mjs');
+    writeFileSync(file, `
+      import * as W from ${JSON.stringify(dist.href)};
+      import { readFileSync } from 'node:fs';
+      const out = [];
+      const attempt = async (name, fn) => { try { await fn(); out.push([name, 'ok']); } catch (e) { out.push([name, e.name, e.message]); } };
+      await attempt('backendInfo before init', () => W.backendInfo());
+      await attempt('ops.add before init', () => W.ops.add(1, 2));
+      await attempt('zeros before init', () => W.zeros([2]));
+      await attempt('wasm: 123', () => W.init({ wasm: 123 }));
+      await attempt('wasm: junk bytes', () => W.init({ wasm: new Uint8Array([0, 97, 115, 109, 9, 9]) }));
+      await attempt('wasm: missing file', () => W.init({ wasm: '/nonexistent/wasm-cnn.wasm' }));
+      await attempt('wasm: another module', () => W.init({ wasm: new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]) }));
+      await attempt('threads: 0', () => W.init({ threads: 0 }));
+      await attempt('valid init', () => W.init({ wasm: readFileSync(new URL('./wasm-cnn.wasm', ${JSON.stringify(dist.href)})) }));
+      out.push(['after', Array.from(W.ops.add(W.tensor([1, 2]), 3).dataSync())]);
+      console.log(JSON.stringify(out));
+    `);
+    const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 30_000 });
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.status, r.stderr).toBe(0);
+    const out = Object.fromEntries((JSON.parse(r.stdout.trim().split('\n').pop()!) as string[][]).map(([k, ...v]) => [k, v]));
+    expect(out['backendInfo before init']).toEqual(['ValueError', expect.stringContaining('call `await init()` first')]);
+    expect(out['ops.add before init'][0]).toBe('ValueError');
+    expect(out['zeros before init'][0]).toBe('ValueError');
+    expect(out['wasm: 123']).toEqual(['ValueError', expect.stringContaining("init: option 'wasm' must be the kernel bytes")]);
+    expect(out['wasm: junk bytes']).toEqual(['ValueError', expect.stringContaining('not a valid WebAssembly module')]);
+    expect(out['wasm: missing file']).toEqual(['ValueError', expect.stringContaining('/nonexistent/wasm-cnn.wasm')]);
+    expect(out['wasm: another module']).toEqual(['ValueError', expect.stringContaining('not a wasm-cnn kernel build')]);
+    expect(out['threads: 0']).toEqual(['ValueError', expect.stringContaining('threads')]);
+    expect(out['valid init']).toEqual(['ok']);
+    expect(out.after).toEqual([[4, 5]]);
+  });
 });

@@ -99,6 +99,10 @@ const IMPORT_HINT = "import the kernels as a module and pass it: `import kernels
 
 async function compile(source: WasmSource): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
+  const isResponse = typeof Response !== 'undefined' && source instanceof Response;
+  if (!isResponse && typeof source !== 'string' && !(source instanceof URL) && !(source instanceof ArrayBuffer) && !ArrayBuffer.isView(source)) {
+    throw new ValueError(`init: option 'wasm' must be the kernel bytes, a URL or path, a fetch Response or a WebAssembly.Module, got ${source === null ? 'null' : typeof source}`);
+  }
   try {
     if (typeof Response !== 'undefined' && source instanceof Response) {
       if (typeof WebAssembly.compileStreaming === 'function' &&
@@ -115,6 +119,12 @@ async function compile(source: WasmSource): Promise<WebAssembly.Module> {
     // workerd: "WebAssembly.compile(): Wasm code generation disallowed by embedder".
     if (e instanceof Error && !(e instanceof ValueError) && /code generation disallowed/i.test(e.message)) {
       throw new ValueError(`init: this runtime does not allow compiling WebAssembly from bytes (${e.message}); ${IMPORT_HINT}`);
+    }
+    if (e && typeof e === 'object' && ((e as { code?: string }).code === 'ENOENT' || (e as { code?: string }).code === 'EISDIR')) {
+      throw new ValueError(`init: cannot read the wasm file ${JSON.stringify(String(source))} (${(e as Error).message})`);
+    }
+    if (e instanceof WebAssembly.CompileError) {
+      throw new ValueError(`init: the wasm given is not a valid WebAssembly module (${e.message}); pass dist/wasm-cnn.wasm (wasm-cnn/wasm)`);
     }
     throw e;
   }
