@@ -12,7 +12,6 @@ import { augment, type AugmentOptions } from './data/augment.js';
 import { loadIdxDataset, loadMnistDigits, type LabeledDataset } from './node.js';
 import { ShapeError, ValueError, FormatError, DisposedError } from './errors.js';
 import { engineHasRelaxedSimd } from './backend/wasm.js';
-import { exportOnnxCommand, predictCommand } from './cli-onnx.js';
 
 // ---- presets -------------------------------------------------------------------------------------
 
@@ -84,6 +83,8 @@ const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 
 // ---- arguments -----------------------------------------------------------------------------------
 
 export const HELP = `Usage: wasm-cnn train [options]
+       wasm-cnn export-onnx <model-dir> <out.onnx> [options]    (see wasm-cnn export-onnx --help)
+       wasm-cnn predict <model.onnx | model-dir> <image.png> [options]  (wasm-cnn predict --help)
        wasm-cnn --help | --version
 
 Trains a convolutional network with wasm-cnn (WebAssembly SIMD kernels) and reports its accuracy
@@ -460,9 +461,12 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     }
     if (argv[0] === '--version') { io.out(packageVersion()); return 0; }
     const [command, ...rest] = argv;
-    if (command === 'export-onnx') return await exportOnnxCommand(rest, io);
-    if (command === 'predict') return await predictCommand(rest, io);
-    if (command !== 'train') throw new UsageError(`unknown command '${command}' (try: wasm-cnn train, or wasm-cnn --help)`);
+    if (command === 'export-onnx' || command === 'predict') {
+      // Loaded only when asked for (predict brings a PNG decoder).
+      const onnx = await import('./cli-onnx.js');
+      return await (command === 'predict' ? onnx.predictCommand : onnx.exportOnnxCommand)(rest, io);
+    }
+    if (command !== 'train') throw new UsageError(`unknown command '${command}' (commands: train, export-onnx, predict; see wasm-cnn --help)`);
     if (rest.includes('--help') || rest.includes('-h')) { io.out(HELP.trimEnd()); return 0; }
     return await train(parseTrainArgs(rest), io);
   } catch (e) {
