@@ -1,6 +1,6 @@
 // Creating tensors: from JS values, constants, and seeded random draws.
 import { Tensor, fillTensor, sizeOf, checkShape, type DType, type NestedArray } from './tensor.js';
-import { ShapeError, ValueError, fmtShape } from './errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from './errors.js';
 import { fillNormal, fillUniform } from './random.js';
 
 function inferShape(v: NestedArray): number[] {
@@ -14,7 +14,7 @@ function flatten(v: NestedArray, shape: number[], dim: number, out: number[]): v
   if (dim === shape.length) {
     if (typeof v !== 'number') {
       if (Array.isArray(v)) throw new ShapeError(`tensor: ragged nested array (expected a number at depth ${dim}, got an array of length ${v.length})`);
-      throw new ValueError(`tensor: values must be numbers, got ${v === null ? 'null' : `${typeof v} ${JSON.stringify(v)}`} at depth ${dim}`);
+      throw new ValueError(`tensor: values must be numbers, got ${v === null ? 'null' : `${typeof v} ${fmtValue(v)}`} at depth ${dim}`);
     }
     out.push(v);
     return;
@@ -30,7 +30,12 @@ export function tensor(values: NestedArray | Float32Array | Int32Array | Uint8Ar
   let flat: ArrayLike<number>;
   let inferred: number[];
   if (typeof values === 'number') { flat = [values]; inferred = []; }
-  else if (ArrayBuffer.isView(values)) { flat = values as ArrayLike<number>; inferred = [flat.length]; }
+  else if (ArrayBuffer.isView(values)) {
+    if (values instanceof BigInt64Array || values instanceof BigUint64Array || values instanceof DataView) {
+      throw new ValueError(`tensor: values must be numbers; a ${values.constructor.name} cannot be used (convert to Float32Array or Int32Array)`);
+    }
+    flat = values as ArrayLike<number>; inferred = [flat.length];
+  }
   else if (Array.isArray(values)) {
     inferred = inferShape(values);
     const out: number[] = [];
@@ -39,10 +44,10 @@ export function tensor(values: NestedArray | Float32Array | Int32Array | Uint8Ar
   } else if (values && typeof values === 'object' && typeof (values as ArrayLike<number>).length === 'number') {
     flat = values as ArrayLike<number>; inferred = [flat.length];
   } else {
-    throw new ValueError(`tensor: values must be a number, an array or a typed array, got ${values === null ? 'null' : typeof values === 'string' ? `string ${JSON.stringify(values)}` : typeof values}`);
+    throw new ValueError(`tensor: values must be a number, an array or a typed array, got ${values === null ? 'null' : typeof values === 'string' ? `string ${fmtValue(values)}` : typeof values}`);
   }
   const dt: DType = dtype ?? (values instanceof Int32Array ? 'int32' : 'float32');
-  if (dt !== 'float32' && dt !== 'int32') throw new ValueError(`tensor: dtype must be 'float32' or 'int32', got ${JSON.stringify(dtype)}`);
+  if (dt !== 'float32' && dt !== 'int32') throw new ValueError(`tensor: dtype must be 'float32' or 'int32', got ${fmtValue(dtype)}`);
   if (shape !== undefined && shape !== null) checkShape(shape, 'tensor');
   const shp = shape !== undefined && shape !== null ? shape.slice() : inferred;
   checkShape(shp, 'tensor');
@@ -55,7 +60,7 @@ export function tensor(values: NestedArray | Float32Array | Int32Array | Uint8Ar
 }
 
 function checkDType(dtype: unknown, op: string): DType {
-  if (dtype !== 'float32' && dtype !== 'int32') throw new ValueError(`${op}: dtype must be 'float32' or 'int32', got ${JSON.stringify(dtype) ?? String(dtype)}`);
+  if (dtype !== 'float32' && dtype !== 'int32') throw new ValueError(`${op}: dtype must be 'float32' or 'int32', got ${fmtValue(dtype)}`);
   return dtype;
 }
 

@@ -129,7 +129,7 @@ export class Sequential {
     if (!Array.isArray(layers)) throw new ValueError(`Sequential: layers must be an array of layers, got ${describe(layers)}`);
     if (options === null || typeof options !== 'object') throw new ValueError(`Sequential: options must be an object, got ${describe(options)}`);
     const name = options.name ?? 'sequential';
-    if (typeof name !== 'string' || name === '') throw new ValueError(`Sequential: option 'name' must be a non-empty string, got ${JSON.stringify(name)}`);
+    if (typeof name !== 'string' || name === '') throw new ValueError(`Sequential: option 'name' must be a non-empty string, got ${fmtValue(name)}`);
     this.name = name;
     if (options.inputShape !== undefined) this.inputShape = checkInputShape(options.inputShape, 'Sequential');
     for (const l of layers) this.add(l);
@@ -259,7 +259,7 @@ export class Sequential {
     let accuracy = false;
     for (const m of metrics) {
       if (m === 'accuracy' || m === 'acc') accuracy = true;
-      else throw new ValueError(`${this.name}.compile: unknown metric ${JSON.stringify(m)} (supported: 'accuracy')`);
+      else throw new ValueError(`${this.name}.compile: unknown metric ${fmtValue(m)} (supported: 'accuracy')`);
     }
     const cfg = resolved.config;
     this.bindOptimizer(opt);
@@ -286,19 +286,19 @@ export class Sequential {
     const initialEpoch = intOption('fit', o.initialEpoch, 'initialEpoch', 0, 0);
     const batchSize = checkBatchSize('fit', o.batchSize ?? 32);
     const shuffle = o.shuffle ?? true;
-    if (typeof shuffle !== 'boolean') throw new ValueError(`fit: option 'shuffle' must be a boolean, got ${JSON.stringify(shuffle)}`);
+    if (typeof shuffle !== 'boolean') throw new ValueError(`fit: option 'shuffle' must be a boolean, got ${fmtValue(shuffle)}`);
     const verbose = o.verbose ?? 1;
-    if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ValueError(`fit: option 'verbose' must be 0, 1 or 2, got ${JSON.stringify(verbose)}`);
+    if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ValueError(`fit: option 'verbose' must be 0, 1 or 2, got ${fmtValue(verbose)}`);
     if (o.seed !== undefined && (typeof o.seed !== 'number' || !Number.isFinite(o.seed))) {
       throw new ValueError(`fit: option 'seed' must be a finite number, got ${fmtValue(o.seed)}`);
     }
     const stream = o.seed === undefined ? null : randomStream(o.seed);
     const rng = <T>(fn: () => T): T => (stream ? withRandomStream(stream, fn) : fn());
     const stopOnNaN = o.stopOnNaN ?? true;
-    if (typeof stopOnNaN !== 'boolean') throw new ValueError(`fit: option 'stopOnNaN' must be a boolean, got ${JSON.stringify(stopOnNaN)}`);
+    if (typeof stopOnNaN !== 'boolean') throw new ValueError(`fit: option 'stopOnNaN' must be a boolean, got ${fmtValue(stopOnNaN)}`);
     if (o.augment !== undefined && typeof o.augment !== 'function') throw new ValueError(`fit: option 'augment' must be a function (xBatch) => Tensor, got ${describe(o.augment)}`);
     const split = o.validationSplit ?? 0;
-    if (typeof split !== 'number' || !(split >= 0 && split < 1)) throw new ValueError(`fit: option 'validationSplit' must be a number in [0, 1), got ${JSON.stringify(split)}`);
+    if (typeof split !== 'number' || !(split >= 0 && split < 1)) throw new ValueError(`fit: option 'validationSplit' must be a number in [0, 1), got ${fmtValue(split)}`);
     if (split > 0 && o.validationData) throw new ValueError('fit: give validationData or validationSplit, not both');
     const n = x.shape[0];
     const nTrain = split > 0 ? Math.floor(n * (1 - split)) : n;
@@ -767,13 +767,13 @@ async function callAll(list: Callbacks[], hook: keyof Callbacks, ...args: unknow
 
 function intOption(where: string, v: unknown, key: string, dflt: number, min: number): number {
   const x = v ?? dflt;
-  if (typeof x !== 'number' || !Number.isInteger(x) || x < min) throw new ValueError(`${where}: option '${key}' must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  if (typeof x !== 'number' || !Number.isInteger(x) || x < min) throw new ValueError(`${where}: option '${key}' must be an integer >= ${min}, got ${fmtValue(v)}`);
   return x;
 }
 
 function checkInputShape(shape: unknown, where: string): number[] {
   if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new ValueError(`${where}: inputShape must be an array of positive integers (one sample, no batch axis), got ${JSON.stringify(shape)}`);
+    throw new ValueError(`${where}: inputShape must be an array of positive integers (one sample, no batch axis), got ${fmtValue(shape)}`);
   }
   return shape.slice();
 }

@@ -2,7 +2,7 @@
 // safety net, the FinalizationRegistry. Also the autograd tape: an op's output records its
 // inputs and a backward closure (see `record`), and `backward()` walks that graph in reverse.
 import { alloc, free, heapF32, heapI32, kernels } from './backend/wasm.js';
-import { DisposedError, ShapeError, ValueError, fmtShape } from './errors.js';
+import { DisposedError, ShapeError, ValueError, fmtShape, fmtValue } from './errors.js';
 
 export type DType = 'float32' | 'int32';
 export type NestedArray = number | NestedArray[];
@@ -213,7 +213,7 @@ export function checkShape(shape: readonly number[], op: string): void {
     throw new ShapeError(`${op}: shape must be an array of non-negative integers, got ${got}`);
   }
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${op}: shape ${fmtShape(shape.map((v) => (typeof v === 'string' ? JSON.stringify(v) : v)))} must hold non-negative integers`);
+    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${op}: shape ${fmtValue(shape)} must hold non-negative integers`);
   }
 }
 

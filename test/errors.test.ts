@@ -111,6 +111,9 @@ bad('tensor ragged', () => tensor([[1, 2], [3]]), ShapeError, 'tensor', 'ragged'
 bad('tensor shape/value count', () => tensor([1, 2, 3], [2, 2]), ShapeError, 'tensor', '[2,2]', '4 values', 'got 3');
 bad('tensor shape number', () => tensor([1, 2], 2 as any), ShapeError, 'tensor', 'number 2');
 bad('tensor dtype', () => tensor([1], [1], 'float64' as any), ValueError, 'tensor', '"float64"');
+bad('tensor([1n, 2n])', () => tensor([1n, 2n] as any), ValueError, 'tensor', 'numbers', 'bigint 1n');
+bad('tensor(BigInt64Array)', () => tensor(new BigInt64Array([1n]) as any), ValueError, 'tensor', 'BigInt64Array');
+bad('ones([2n])', () => ones([2n as any]), ShapeError, 'ones', '[2n]');
 bad('zeros([70000, 70000]): beyond wasm32', () => zeros([70000, 70000]), RangeError, 'out of memory', '19600000000 bytes');
 
 // ---- tensor methods -----------------------------------------------------------------------------
@@ -408,6 +411,7 @@ bad('parseIdx: corrupt gzip', () => data.parseIdx(new Uint8Array([0x1f, 0x8b, 8,
 bad('augment: rank 2', () => data.augment(T.m23, {}), ShapeError, 'augment', 'rank 4', '[2,3]');
 bad('augment: padding -1', () => data.augment(T.img1, { randomCrop: { padding: -1 } }), ValueError, 'augment', 'padding', '-1');
 bad('augment: unknown option', () => data.augment(T.img1, { rotate: 90 } as any), ValueError, 'augment', "unknown option 'rotate'");
+bad('augment: randomCrop.padding 1n', () => data.augment(T.img1, { randomCrop: { padding: 1n as any } }), ValueError, 'augment', 'padding', '1n');
 bad('augment: flipHorizontal "yes"', () => data.augment(T.img1, { flipHorizontal: 'yes' as any }), ValueError, 'augment', 'flipHorizontal', '"yes"');
 bad('augment: disposed', () => data.augment(T.gone, {}), DisposedError, 'augment: x', '[2,2]', 'disposed');
 

@@ -1,7 +1,7 @@
 // Loads and instantiates the kernel module once, detects SIMD / relaxed SIMD, and hands out
 // pointers and fresh memory views. Everything here is runtime-neutral: no Node built-in is
 // imported statically (Node's fs is loaded lazily only when no wasm source is given).
-import { ValueError } from '../errors.js';
+import { ValueError, fmtValue } from '../errors.js';
 import { startPool, canBlock, hardwareThreads, type Pool } from './threads.js';
 import { CTRL_BYTES, MAX_THREADS } from './protocol.js';
 
@@ -121,7 +121,7 @@ async function compile(source: WasmSource): Promise<WebAssembly.Module> {
       throw new ValueError(`init: this runtime does not allow compiling WebAssembly from bytes (${e.message}); ${IMPORT_HINT}`);
     }
     if (e && typeof e === 'object' && ((e as { code?: string }).code === 'ENOENT' || (e as { code?: string }).code === 'EISDIR')) {
-      throw new ValueError(`init: cannot read the wasm file ${JSON.stringify(String(source))} (${(e as Error).message})`);
+      throw new ValueError(`init: cannot read the wasm file ${fmtValue(String(source))} (${(e as Error).message})`);
     }
     if (e instanceof WebAssembly.CompileError) {
       throw new ValueError(`init: the wasm given is not a valid WebAssembly module (${e.message}); pass dist/wasm-cnn.wasm (wasm-cnn/wasm)`);
@@ -168,7 +168,7 @@ function checkThreadsOption(threads: unknown): void {
 
 function checkSimdOption(simd: unknown): void {
   if (simd !== undefined && simd !== 'auto' && simd !== 'relaxed' && simd !== 'baseline') {
-    throw new ValueError(`init: simd must be 'auto', 'relaxed' or 'baseline', got ${JSON.stringify(simd) ?? String(simd)}`);
+    throw new ValueError(`init: simd must be 'auto', 'relaxed' or 'baseline', got ${fmtValue(simd)}`);
   }
 }
 

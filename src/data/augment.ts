@@ -3,7 +3,7 @@
 // one wasm kernel (assembly/augment.ts) then moves the pixels in a single pass.
 import { Tensor } from '../tensor.js';
 import { heapI32, kernels, workspace } from '../backend/wasm.js';
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
 import { nextFloat, nextInt } from '../random.js';
 
 export interface AugmentOptions {
@@ -52,13 +52,13 @@ export function drawAugmentParams(n: number, options: AugmentOptions): Int32Arra
     if (!KNOWN.has(k)) throw new ValueError(`augment: unknown option '${k}' (known: ${[...KNOWN].join(', ')})`);
   }
   const { flipHorizontal = false, flipVertical = false, randomCrop } = options;
-  if (typeof flipHorizontal !== 'boolean') throw new ValueError(`augment: flipHorizontal must be a boolean, got ${JSON.stringify(flipHorizontal)}`);
-  if (typeof flipVertical !== 'boolean') throw new ValueError(`augment: flipVertical must be a boolean, got ${JSON.stringify(flipVertical)}`);
+  if (typeof flipHorizontal !== 'boolean') throw new ValueError(`augment: flipHorizontal must be a boolean, got ${fmtValue(flipHorizontal)}`);
+  if (typeof flipVertical !== 'boolean') throw new ValueError(`augment: flipVertical must be a boolean, got ${fmtValue(flipVertical)}`);
   let pad = -1;
   if (randomCrop !== undefined) {
     const p = randomCrop?.padding;
     if (!Number.isInteger(p) || p < 0) {
-      throw new ValueError(`augment: randomCrop.padding must be a non-negative integer, got ${JSON.stringify(p)}`);
+      throw new ValueError(`augment: randomCrop.padding must be a non-negative integer, got ${fmtValue(p)}`);
     }
     pad = p;
   }

@@ -74,7 +74,7 @@ export function batches(x: Tensor, y: Tensor | null, batchSize: number, options:
   checkXY('batches', x, y, true);
   checkBatchSize('batches', batchSize);
   const shuffle = options?.shuffle ?? false;
-  if (typeof shuffle !== 'boolean') throw new ValueError(`batches: option 'shuffle' must be a boolean, got ${JSON.stringify(shuffle)}`);
+  if (typeof shuffle !== 'boolean') throw new ValueError(`batches: option 'shuffle' must be a boolean, got ${fmtValue(shuffle)}`);
   const n = x.shape[0];
   const order = shuffle ? permutation(n) : null; // drawn now, not at the first next()
   return (function* () {

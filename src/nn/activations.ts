@@ -1,6 +1,6 @@
 // Activation names accepted by layers (Keras spellings included), resolved to ops.
 import type { Tensor } from '../tensor.js';
-import { ValueError } from '../errors.js';
+import { ValueError, fmtValue } from '../errors.js';
 import { ops } from './ops.js';
 
 /** Activation names a layer accepts ('linear' / null = none). */
@@ -27,7 +27,7 @@ export function activationName(spec: unknown, where: string): ActivationName {
     const name = (ALIASES[spec] ?? ALIASES[spec.toLowerCase()] ?? spec) as ActivationName;
     if (Object.prototype.hasOwnProperty.call(FNS, name)) return name;
   }
-  throw new ValueError(`${where} must be one of ${Object.keys(FNS).map((n) => `'${n}'`).join(', ')}, got ${JSON.stringify(spec)}`);
+  throw new ValueError(`${where} must be one of ${Object.keys(FNS).map((n) => `'${n}'`).join(', ')}, got ${fmtValue(spec)}`);
 }
 
 /** Applies a named activation (identity for 'linear'). */

@@ -2,7 +2,7 @@
 // the same bytes as HWIO [kh, kw, 1, C*multiplier] with groups = C) and Conv2DTranspose
 // (kernel [kh, kw, filters, inChannels], as TensorFlow). Bias and activation follow the conv.
 import type { Tensor } from '../tensor.js';
-import { ShapeError, ValueError } from '../errors.js';
+import { ShapeError, ValueError, fmtValue } from '../errors.js';
 import { ops } from './ops.js';
 import { activationName, applyActivation, type ActivationName } from './activations.js';
 import type { Initializer, InitializerSpec } from './initializers.js';
@@ -36,7 +36,7 @@ function spatialOut(layer: string, shape: readonly number[], k: [number, number]
   const ow = windowOut(shape[1], k[1], s[1], d[1], padding, 1);
   if (oh < 1 || ow < 1) {
     const eff = `${d[0] * (k[0] - 1) + 1}x${d[1] * (k[1] - 1) + 1}`;
-    throw new ShapeError(`${layer}: input ${shape[0]}x${shape[1]} is smaller than the ${eff} window (padding ${JSON.stringify(padding)}), input shape ${fmtBatchShape(shape)}`);
+    throw new ShapeError(`${layer}: input ${shape[0]}x${shape[1]} is smaller than the ${eff} window (padding ${fmtValue(padding)}), input shape ${fmtBatchShape(shape)}`);
   }
   return [oh, ow];
 }
@@ -232,7 +232,7 @@ export class Conv2DTranspose extends Layer {
     this.kernelSize = optPair(L, o, 'kernelSize', undefined);
     this.strides = optPair(L, o, 'strides', 1);
     const p = o.padding ?? 'valid';
-    if (p !== 'valid' && p !== 'same') throw new ValueError(`${L}: option 'padding' must be 'valid' or 'same', got ${JSON.stringify(p)}`);
+    if (p !== 'valid' && p !== 'same') throw new ValueError(`${L}: option 'padding' must be 'valid' or 'same', got ${fmtValue(p)}`);
     this.padding = p;
     this.activation = activationName(o.activation, `${L}: option 'activation'`);
     this.useBias = optBool(L, o, 'useBias', true);

@@ -1,7 +1,7 @@
 // Core layers: Dense (on the last axis), Flatten, Dropout (active only in training),
 // Activation and PReLU (alpha per element, Keras' default, with optional sharedAxes).
 import type { Tensor } from '../tensor.js';
-import { ShapeError, ValueError } from '../errors.js';
+import { ShapeError, ValueError, fmtValue } from '../errors.js';
 import { ops } from './ops.js';
 import { activationName, applyActivation, type ActivationName } from './activations.js';
 import type { Initializer, InitializerSpec } from './initializers.js';
@@ -153,7 +153,7 @@ export class PReLU extends Layer {
     this.alphaInit = optInitializer(L, o, 'alphaInitializer', 'zeros');
     const s = o.sharedAxes ?? [];
     if (!Array.isArray(s) || !s.every((a) => Number.isInteger(a) && a >= 1)) {
-      throw new ValueError(`${L}: option 'sharedAxes' must be an array of sample axes >= 1 (1-based, the batch axis is 0), got ${JSON.stringify(s)}`);
+      throw new ValueError(`${L}: option 'sharedAxes' must be an array of sample axes >= 1 (1-based, the batch axis is 0), got ${fmtValue(s)}`);
     }
     this.sharedAxes = s.slice();
   }

@@ -9,7 +9,7 @@ import { Dense, Flatten, Dropout, Activation, PReLU, type DenseOptions, type Dro
 import { BatchNormalization, type BatchNormOptions } from './normalization.js';
 import type { LayerOptions, Layer, LayerJSON } from './layer.js';
 import type { ActivationName } from './activations.js';
-import { ValueError } from '../errors.js';
+import { ValueError, fmtValue } from '../errors.js';
 
 export { Layer, type LayerOptions, type ApplyOptions, type LayerJSON } from './layer.js';
 export type { ActivationName } from './activations.js';
@@ -53,7 +53,7 @@ export function layerFromJSON(json: LayerJSON): Layer {
   const cls = json && typeof json.className === 'string' && Object.prototype.hasOwnProperty.call(CLASSES, json.className)
     ? CLASSES[json.className] : undefined;
   if (!cls) {
-    throw new ValueError(`unknown layer class ${JSON.stringify(json?.className)} (known: ${Object.keys(CLASSES).join(', ')})`);
+    throw new ValueError(`unknown layer class ${fmtValue(json?.className)} (known: ${Object.keys(CLASSES).join(', ')})`);
   }
   return new cls({ ...(json.config ?? {}) });
 }

@@ -108,12 +108,12 @@ export function getInitializer(spec: InitializerSpec | Initializer, where: strin
   if (spec && typeof spec === 'object' && typeof (spec as Initializer).init === 'function') return spec as Initializer;
   const given = typeof spec === 'string' ? { name: spec } : spec;
   if (!given || typeof given !== 'object' || typeof (given as any).name !== 'string') {
-    throw new ValueError(`${where} must be an initialiser name such as 'glorotUniform' or { name, ...options }, got ${JSON.stringify(spec)}`);
+    throw new ValueError(`${where} must be an initialiser name such as 'glorotUniform' or { name, ...options }, got ${fmtValue(spec)}`);
   }
   const opts = given as Record<string, unknown>;
   const name = canonical(opts.name as string);
   if (!NAMES.includes(name)) {
-    throw new ValueError(`${where}: unknown initialiser ${JSON.stringify(opts.name)} (known: ${NAMES.join(', ')})`);
+    throw new ValueError(`${where}: unknown initialiser ${fmtValue(opts.name)} (known: ${NAMES.join(', ')})`);
   }
   const json = (): InitializerSpec => (typeof spec === 'string' ? name : { ...opts, name });
   const make = (init: (shape: readonly number[]) => Tensor): Initializer => ({ init: (shape) => { claim(shape); return init(shape); }, toJSON: json });
@@ -150,9 +150,9 @@ export function getInitializer(spec: InitializerSpec | Initializer, where: strin
       const scale = num(opts, 'scale', 1, where, 0);
       const mode = canonical(String(opts.mode ?? 'fanIn')) as Mode;
       const dist = canonical(String(opts.distribution ?? 'truncatedNormal')) as Dist;
-      if (!['fanIn', 'fanOut', 'fanAvg'].includes(mode)) throw new ValueError(`${where}: varianceScaling mode must be fanIn, fanOut or fanAvg, got ${JSON.stringify(opts.mode)}`);
+      if (!['fanIn', 'fanOut', 'fanAvg'].includes(mode)) throw new ValueError(`${where}: varianceScaling mode must be fanIn, fanOut or fanAvg, got ${fmtValue(opts.mode)}`);
       const d = dist === ('normal' as Dist) ? 'truncatedNormal' : dist;
-      if (!['truncatedNormal', 'uniform', 'untruncatedNormal'].includes(d)) throw new ValueError(`${where}: varianceScaling distribution must be truncatedNormal, untruncatedNormal or uniform, got ${JSON.stringify(opts.distribution)}`);
+      if (!['truncatedNormal', 'uniform', 'untruncatedNormal'].includes(d)) throw new ValueError(`${where}: varianceScaling distribution must be truncatedNormal, untruncatedNormal or uniform, got ${fmtValue(opts.distribution)}`);
       return fromVS(scale, mode, d);
     }
     default: {

@@ -51,12 +51,12 @@ export abstract class Layer {
     }
     const o = opts ?? {};
     if (o.name !== undefined && (typeof o.name !== 'string' || o.name === '' || /[/\s]/.test(o.name))) {
-      throw new ValueError(`${layerType}: option 'name' must be a non-empty string without '/' or spaces, got ${JSON.stringify(o.name)}`);
+      throw new ValueError(`${layerType}: option 'name' must be a non-empty string without '/' or spaces, got ${fmtOpt(o.name)}`);
     }
     this.name = o.name ?? '';
     this.explicitName = o.name !== undefined;
     if (o.trainable !== undefined && typeof o.trainable !== 'boolean') {
-      throw new ValueError(`${layerType}: option 'trainable' must be a boolean, got ${JSON.stringify(o.trainable)}`);
+      throw new ValueError(`${layerType}: option 'trainable' must be a boolean, got ${fmtOpt(o.trainable)}`);
     }
     this.trainable = o.trainable ?? true;
     if (o.inputShape !== undefined) {

@@ -4,7 +4,7 @@
 // variance); inference uses the moving statistics.
 import { Tensor, record } from '../tensor.js';
 import { kernels, workspace } from '../backend/wasm.js';
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
 import { getInitializer } from './initializers.js';
 import { Layer, type LayerOptions, fmtBatchShape, checkKeys, optNumber } from './layer.js';
 
@@ -41,7 +41,7 @@ export class BatchNormalization extends Layer {
     this.momentum = optNumber(L, o, 'momentum', 0.99, 0, 1);
     this.epsilon = optNumber(L, o, 'epsilon', 1e-3, 0, Infinity, true);
     const axis = o.axis ?? -1;
-    if (typeof axis !== 'number' || !Number.isInteger(axis)) throw new ValueError(`${L}: option 'axis' must be an integer (the channel axis, -1), got ${JSON.stringify(axis)}`);
+    if (typeof axis !== 'number' || !Number.isInteger(axis)) throw new ValueError(`${L}: option 'axis' must be an integer (the channel axis, -1), got ${fmtValue(axis)}`);
     this.axis = axis;
   }
 

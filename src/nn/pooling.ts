@@ -1,7 +1,7 @@
 // Pooling and padding layers (no parameters): MaxPooling2D, AveragePooling2D, the global pools
 // and ZeroPadding2D. Windows follow TensorFlow's output-size rules.
 import type { Tensor } from '../tensor.js';
-import { ShapeError, ValueError } from '../errors.js';
+import { ShapeError, ValueError, fmtValue } from '../errors.js';
 import { ops } from './ops.js';
 import { Layer, type LayerOptions, fmtBatchShape, checkKeys, optPair, windowOut } from './layer.js';
 
@@ -25,7 +25,7 @@ abstract class Pool2D extends Layer {
     this.poolSize = optPair(L, o, 'poolSize', 2);
     this.strides = o.strides === undefined || o.strides === null ? this.poolSize : optPair(L, o, 'strides', undefined);
     const p = o.padding ?? 'valid';
-    if (p !== 'valid' && p !== 'same') throw new ValueError(`${L}: option 'padding' must be 'valid' or 'same', got ${JSON.stringify(p)}`);
+    if (p !== 'valid' && p !== 'same') throw new ValueError(`${L}: option 'padding' must be 'valid' or 'same', got ${fmtValue(p)}`);
     this.padding = p;
   }
 
@@ -110,7 +110,7 @@ export class ZeroPadding2D extends Layer {
       const q = v as [[number, number], [number, number]];
       this.padding = [[q[0][0], q[0][1]], [q[1][0], q[1][1]]];
     } else {
-      throw new ValueError(`${L}: option 'padding' must be a non-negative integer, [padH, padW] or [[top, bottom], [left, right]], got ${JSON.stringify(v)}`);
+      throw new ValueError(`${L}: option 'padding' must be a non-negative integer, [padH, padW] or [[top, bottom], [left, right]], got ${fmtValue(v)}`);
     }
   }
 

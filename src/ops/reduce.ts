@@ -3,7 +3,7 @@
 // read in place as [outer, n, inner]; scattered axes are first transposed to the end.
 import { Tensor, record, type TensorLike } from '../tensor.js';
 import { kernels, workspace } from '../backend/wasm.js';
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
 import { asFloat, describe, normAxis } from './util.js';
 import { BIN, binaryRaw, expandRaw, transposeRaw } from './internal.js';
 
@@ -29,7 +29,7 @@ function planReduce(x: Tensor, axis: unknown, op: string): ReducePlan {
     const list = Array.isArray(axis) ? axis : [axis];
     if (!list.every((a) => typeof a === 'number')) throw new ValueError(`${op}: axis must be a number or an array of numbers, got ${describe(axis)}`);
     axes = list.map((a) => normAxis(a as number, rank, op));
-    if (new Set(axes).size !== axes.length) throw new ValueError(`${op}: axis ${JSON.stringify(axis)} repeats an axis`);
+    if (new Set(axes).size !== axes.length) throw new ValueError(`${op}: axis ${fmtValue(axis)} repeats an axis`);
     axes.sort((a, b) => a - b);
   }
   const isReduced = x.shape.map((_, i) => axes.includes(i));
@@ -103,7 +103,7 @@ export function max(x: TensorLike, axis?: number | number[], keepDims?: boolean)
   const p = planReduce(t, axis, 'max');
   const keep = checkKeepDims(keepDims, 'max');
   if (p.n === 0 && p.outer * p.inner > 0) {
-    throw new ValueError(`max: cannot reduce over an empty axis (shape ${fmtShape(t.shape)}, axis ${JSON.stringify(axis ?? null)})`);
+    throw new ValueError(`max: cannot reduce over an empty axis (shape ${fmtShape(t.shape)}, axis ${fmtValue(axis ?? null)})`);
   }
   const out = Tensor.empty(keep ? p.keepShape : p.outShape);
   const arg = Tensor.empty(p.outShape, 'int32');

@@ -46,7 +46,7 @@ export function transpose(x: TensorLike, perm?: readonly number[]): Tensor {
   const t = asTensor(x, 'transpose');
   const p = perm === undefined ? t.shape.map((_, i) => t.rank - 1 - i) : perm;
   if (!isIntArray(p) || p.length !== t.rank || new Set(p).size !== t.rank || p.some((v) => v < 0 || v >= t.rank)) {
-    throw new ValueError(`transpose: perm ${JSON.stringify(perm)} is not a permutation of the ${t.rank} axes of ${fmtShape(t.shape)}`);
+    throw new ValueError(`transpose: perm ${fmtValue(perm)} is not a permutation of the ${t.rank} axes of ${fmtShape(t.shape)}`);
   }
   const out = transposeRaw(t, p);
   return record('transpose', out, [t], (g) => {
@@ -121,7 +121,7 @@ export function pad(x: TensorLike, paddings: readonly (readonly [number, number]
   const t = asTensor(x, 'pad');
   if (!Array.isArray(paddings) || paddings.length !== t.rank ||
       !paddings.every((p) => Array.isArray(p) && p.length === 2 && p.every((v) => Number.isInteger(v) && v >= 0))) {
-    throw new ValueError(`pad: paddings must hold one [before, after] pair of non-negative integers per axis of ${fmtShape(t.shape)}, got ${JSON.stringify(paddings)}`);
+    throw new ValueError(`pad: paddings must hold one [before, after] pair of non-negative integers per axis of ${fmtShape(t.shape)}, got ${fmtValue(paddings)}`);
   }
   if (typeof value !== 'number') throw new ValueError(`pad: value must be a number, got ${describe(value)}`);
   const outShape = t.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
