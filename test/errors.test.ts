@@ -639,3 +639,26 @@ describe('init() misuse before the backend exists (child process on dist/)', () 
     expect(out.after).toEqual([[4, 5]]);
   });
 });
+
+// ---- known bugs in files whose owners are still at work (src/ops/conv.ts, src/ops/pool.ts) ---------
+// These fail until fixed there: resolvePadding (conv.ts) and pool2dGeometry (pool.ts) build their
+// messages with JSON.stringify(padding), which throws a TypeError for a BigInt or a circular value
+// (so the caller gets "Do not know how to serialize a BigInt" instead of the ValueError), and
+// prints a Symbol as "undefined". errors.ts now has fmtValue() for this.
+describe('known bugs (owned elsewhere): option values that JSON.stringify cannot print', () => {
+  const x = keep(ones([1, 5, 5, 2])), w = keep(ones([3, 3, 2, 2]));
+  const circular: unknown[] = [];
+  circular.push(circular);
+  it.each([
+    ['conv2d padding [1n, 1n]', () => ops.conv2d(x, w, null, { padding: [1n, 1n] as any }), /conv2d: padding must be .*got \[1n,1n\]/],
+    ['conv2d padding circular', () => ops.conv2d(x, w, null, { padding: circular as any }), /conv2d: padding must be/],
+    ['conv2d padding Symbol', () => ops.conv2d(x, w, null, { padding: Symbol('p') as any }), /conv2d: padding must be .*got Symbol\(p\)/],
+    ['conv2dTranspose padding 2n', () => ops.conv2dTranspose(x, w, null, { padding: 2n as any }), /conv2dTranspose: padding must be .*got 2n/],
+    ['maxPool2d padding 2n', () => ops.maxPool2d(x, { padding: 2n as any }), /maxPool2d: padding must be 'valid' or 'same', got 2n/],
+  ] as [string, () => unknown, RegExp][])('%s throws ValueError', (_name, fn, msg) => {
+    let err: unknown = null;
+    try { fn(); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(ValueError);
+    expect((err as Error).message).toMatch(msg);
+  });
+});
