@@ -374,22 +374,24 @@ function backward(root: Tensor, gradIn?: Tensor): void {
   try {
     const seed = gradIn ? gradIn.detach() : fillTensor(root.shape, 1);
     grads.set(root, seed);
+    // Leaves' gradients are written only once the whole pass has succeeded: a backward that
+    // fails halfway (e.g. an input disposed since the forward) leaves every .grad as it was.
+    const leaves: [Tensor, Tensor][] = [];
     for (let j = order.length - 1; j >= 0; j--) {
       const t = order[j];
       const g = grads.get(t);
       if (!g) continue;
       const node = t._node;
-      if (!node) {
-        // A leaf: accumulate into .grad (kept out of every tidy).
-        if (t.grad) {
-          kernels().addInPlace(t.grad.ptr, g.ptr, g.size);
-        } else {
-          t.grad = keep(g.detach());
-          t.grad.name = t.name ? `${t.name}.grad` : undefined;
+      if (!node) { leaves.push([t, g]); continue; }
+      let gin: (Tensor | null)[];
+      try {
+        gin = node.backward(g);
+      } catch (e) {
+        if (e instanceof DisposedError) {
+          throw new DisposedError(`backward of ${node.op}: a tensor it needs was disposed after the forward pass (${e.message})`);
         }
-        continue;
+        throw e;
       }
-      const gin = node.backward(g);
       for (let k = 0; k < node.inputs.length; k++) {
         const x = node.inputs[k];
         const gx = gin[k];
@@ -400,6 +402,15 @@ function backward(root: Tensor, gradIn?: Tensor): void {
         // Out of place: a backward may hand the same tensor to several inputs.
         const prev = grads.get(x);
         grads.set(x, prev ? addNew(prev, gx) : gx);
+      }
+    }
+    for (const [t, g] of leaves) {
+      // Accumulate into .grad (kept out of every tidy); a .grad disposed by hand starts afresh.
+      if (t.grad && !t.grad.isDisposed) {
+        kernels().addInPlace(t.grad.ptr, g.ptr, g.size);
+      } else {
+        t.grad = keep(g.detach());
+        t.grad.name = t.name ? `${t.name}.grad` : undefined;
       }
     }
     // The graph is consumed (as PyTorch without retain_graph): drop it so saved tensors can go,

@@ -369,3 +369,36 @@ describe('out of memory', () => {
     expect(live()).toBe(n0);
   });
 });
+
+describe('backward that fails halfway', () => {
+  it('an input disposed between forward and backward: DisposedError naming the op, no .grad touched, nothing leaked', () => {
+    const a = tensor([1, 2, 3]).requireGrad();
+    const b = tensor([4, 5, 6]).requireGrad();
+    const n0 = live();
+    a.grad = keep(tensor([10, 10, 10]));
+    tidy(() => {
+      const c = tensor([2, 2, 2]);
+      const loss = ops.sum(ops.add(ops.mul(a, c), ops.mul(b, 3)));
+      c.dispose();
+      expect(() => loss.backward()).toThrow(DisposedError);
+      expect(() => loss.backward()).toThrow(/backward of mul: a tensor it needs was disposed/);
+    });
+    expect(Array.from(a.grad!.dataSync())).toEqual([10, 10, 10]); // untouched
+    expect(b.grad).toBeNull(); // not half-written either
+    expect(live()).toBe(n0 + 1); // a.grad
+    tidy(() => { ops.sum(ops.mul(a, 2)).backward(); });
+    expect(Array.from(a.grad!.dataSync())).toEqual([12, 12, 12]);
+    a.zeroGrad(); b.zeroGrad();
+    expect(live()).toBe(n0);
+    a.dispose(); b.dispose();
+  });
+
+  it('a .grad disposed by hand (instead of zeroGrad) starts afresh on the next backward', () => {
+    const a = tensor([1, 2]).requireGrad();
+    tidy(() => { ops.sum(ops.mul(a, 2)).backward(); });
+    a.grad!.dispose();
+    tidy(() => { ops.sum(ops.mul(a, 3)).backward(); });
+    expect(Array.from(a.grad!.dataSync())).toEqual([3, 3]);
+    a.zeroGrad(); a.dispose();
+  });
+});
