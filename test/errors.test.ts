@@ -417,6 +417,8 @@ bad('augment: disposed', () => data.augment(T.gone, {}), DisposedError, 'augment
 
 // ---- io -----------------------------------------------------------------------------------------
 bad('load: a number', () => Sequential.load(123 as any), ValueError, 'load', 'number 123');
+bad('save: a disposed model', () => { const m = model(); m.dispose(); return m.save(); }, DisposedError, 'save: weight', "'kernel'", '[3,3,1,2]');
+bad('predict: a disposed model', () => { const m = model(); m.dispose(); return m.predict(o([1, 5, 5, 1])); }, DisposedError, 'conv2d: weights', "'kernel'");
 bad('load: truncated bytes', () => Sequential.load(savedBytes.slice(0, 100)), FormatError, 'load', 'truncated', 'has 100');
 bad('load: flipped weight byte (CRC)', () => { const b = savedBytes.slice(); b[b.length - 3] ^= 0x40; return Sequential.load(b); }, FormatError, 'load', 'CRC-32');
 bad('load: not a model file', () => Sequential.load(new TextEncoder().encode('hello, this is not a model')), FormatError, 'load', 'not a wasm-cnn model file', '"hell"');

@@ -83,7 +83,7 @@ export function encodeWeights(tensors: readonly Tensor[]): Uint8Array {
   const out = new Uint8Array(HEADER_BYTES + floats * 4);
   let at = HEADER_BYTES;
   for (const t of tensors) {
-    const ptr = t.ptr;
+    const ptr = t._checkLive('save', 'weight').ptr;
     out.set(heapU8().subarray(ptr, ptr + t.size * 4), at);
     at += t.size * 4;
   }
