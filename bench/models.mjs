@@ -43,17 +43,6 @@ export function ratio(a, b) {
   return `${r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2)}x`;
 }
 
-/**
- * Speed ratio a ÷ b of two round-robin results as the median of per-round ratios (each round's pair
- * ran back to back, under the same background load); ratio of medians when rounds do not pair up.
- */
-export function roundRatio(a, b) {
-  if (!a || !b || a.error || b.error) return 'n/a';
-  const n = Math.min(a.samples?.length ?? 0, b.samples?.length ?? 0);
-  if (n === 0 || a.samples.length !== b.samples.length) return ratio(a.rate, b.rate);
-  return ratio(median(a.samples.map((x, i) => x / b.samples[i])), 1);
-}
-
 /** A markdown table; the first column is left-aligned, the others right-aligned. */
 export function mdTable(header, rows) {
   const line = (cells) => `| ${cells.join(' | ')} |`;
@@ -382,15 +371,15 @@ export async function benchInference({ quick = false, repeats = quick ? 5 : 7 } 
     lib === 'onnxruntime-web' ? 'onnxruntime-web 1.30 (wasm EP, 1 thread, NCHW .onnx)'
       : lib.startsWith('tfjs') ? `${lib} (tfjs 4.22)` : lib,
     rateCell(get(lib, 1)), rateCell(get(lib, 64)),
-    roundRatio(get('wasm-cnn', 1), get(lib, 1)),
-    roundRatio(get('wasm-cnn', 64), get(lib, 64)),
+    ratio(wb(1), get(lib, 1)?.rate),
+    ratio(wb(64), get(lib, 64)?.rate),
   ]);
   const markdown = [
     `### Inference: MNIST CNN, images/s (median of ${repeats} round-robin repeats, each >= ${minMs} ms)`,
     '',
     mdTable(['library', 'batch 1', 'batch 64', 'wasm-cnn ÷ this (b1)', 'wasm-cnn ÷ this (b64)'], rows),
     '',
-    `Ratios (medians of per-round ratios) above 1 mean wasm-cnn is faster. Every call includes reading the output back (\`dataSync\`).${agreement}`,
+    `Ratios above 1 mean wasm-cnn is faster. Every call includes reading the output back (\`dataSync\`).${agreement}`,
   ].join('\n');
   return { markdown, results: r };
 }
@@ -472,10 +461,10 @@ export async function benchTraining({ quick = false, repeats = 5, ortInference64
   if (wasmErr) r.get('tfjs-layers wasm').error = /not registered|Conv2DBackpropFilter/i.test(wasmErr)
     ? 'tfjs-backend-wasm has no Conv2DBackpropFilter kernel' : wasmErr;
   const rows = [
-    ['wasm-cnn (compile + trainOnBatch)', B, rateCell(r.get('wasm-cnn')), roundRatio(r.get('wasm-cnn'), r.get('wasm-cnn'))],
-    ['tfjs-layers wasm (tfjs 4.22)', B, rateCell(r.get('tfjs-layers wasm')), roundRatio(r.get('wasm-cnn'), r.get('tfjs-layers wasm'))],
-    [`tfjs-layers cpu (tfjs 4.22) †`, cpuBatch, rateCell(r.get('tfjs-layers cpu')), roundRatio(r.get('wasm-cnn'), r.get('tfjs-layers cpu'))],
-    [`ConvNetJS 0.3 (sgd, batch_size ${B}) ‡`, B, rateCell(r.get('ConvNetJS')), roundRatio(r.get('wasm-cnn'), r.get('ConvNetJS'))],
+    ['wasm-cnn (compile + trainOnBatch)', B, rateCell(r.get('wasm-cnn')), ratio(wRate, wRate)],
+    ['tfjs-layers wasm (tfjs 4.22)', B, rateCell(r.get('tfjs-layers wasm')), ratio(wRate, r.get('tfjs-layers wasm')?.rate)],
+    [`tfjs-layers cpu (tfjs 4.22) †`, cpuBatch, rateCell(r.get('tfjs-layers cpu')), ratio(wRate, r.get('tfjs-layers cpu')?.rate)],
+    [`ConvNetJS 0.3 (sgd, batch_size ${B}) ‡`, B, rateCell(r.get('ConvNetJS')), ratio(wRate, r.get('ConvNetJS')?.rate)],
   ];
   const lines = [
     `### Training: MNIST CNN, images/s, SGD momentum 0.9 (median of ${repeats} round-robin repeats)`,

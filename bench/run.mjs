@@ -12,7 +12,7 @@
 import { writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
-  ROOT, isQuick, log, fmt, ratio, roundRatio, mdTable, reason, machineInfo, measureRoundRobin, loadTf, tfBackend,
+  ROOT, isQuick, log, fmt, ratio, mdTable, reason, machineInfo, measureRoundRobin, loadTf, tfBackend,
   loadWasmCnn, shutdownWasmCnn, randomF32, median, benchModels,
 } from './models.mjs';
 import { benchColdStart } from './coldstart.mjs';
@@ -81,29 +81,17 @@ async function sectionGemm(ctx) {
   const r = await measureRoundRobin(cases, { repeats: REPEATS, minMs: MIN_MS, label: 'GEMM ' });
   const gemmErr = r.get('wasm-cnn gemm').error;
   const rows = gemmErr || rounds.length === 0 ? null : rounds[0];
-  // Per-round figures: wasm-cnn GEMM and peak come from the same benchGemm call, the tfjs samples
-  // from the same round; % of peak and ratios are medians of per-round values (the other vCPU's load
-  // can halve SIMD throughput from one second to the next).
+  // wasm-cnn GEMM and the peak come from the same benchGemm calls (wall clock), one per round.
   const isPeak = (x) => !x.M || /peak/i.test(x.shape);
-  const perRound = (pick) => rounds.map((rr) => rr.find(pick)?.gflops ?? NaN);
+  const perRound = (pick) => rounds.map((rr) => rr.find(pick)?.gflops ?? NaN).filter(Number.isFinite);
   const peaks = rows ? perRound(isPeak) : [];
   const peak = rows ? median(peaks) : NaN;
   ctx.peakGflops = peak;
-  const wasmRounds = (M, K, N) => (rows ? perRound((x) => x.M === M && x.K === K && x.N === N) : []);
-  const pctRounds = (gf) => {
-    const v = gf.map((x, i) => x / peaks[i]).filter((x) => Number.isFinite(x));
-    return v.length ? `${(100 * median(v)).toFixed(0)}%` : 'n/a';
-  };
-  const tfRounds = (res) => (res && !res.error && res.samples.length === rounds.length ? res.samples.map((x) => x / 1e9) : []);
-
   const table = GEMM_SHAPES.map(([M, K, N, label]) => {
-    const wr = wasmRounds(M, K, N);
-    const w = rows ? median(wr) : NaN;
+    const w = rows ? median(perRound((x) => x.M === M && x.K === K && x.N === N)) : NaN;
     const rw = r.get(`wasm ${M}x${K}x${N}`), rc = r.get(`cpu ${M}x${K}x${N}`);
-    const wres = { rate: w, samples: wr, error: rows ? null : 'n/a' };
-    return [label, rows ? fmt(w) : `n/a (${gemmErr ?? 'not built yet'})`, pctRounds(wr), cell(rw, (x) => fmt(x / 1e9)),
-      pctRounds(tfRounds(rw)), cell(rc, (x) => fmt(x / 1e9)),
-      roundRatio(wres, { ...rw, samples: tfRounds(rw), rate: gflops(rw) }), roundRatio(wres, { ...rc, samples: tfRounds(rc), rate: gflops(rc) })];
+    return [label, rows ? fmt(w) : `n/a (${gemmErr ?? 'not built yet'})`, pct(w, peak), cell(rw, (x) => fmt(x / 1e9)),
+      pct(gflops(rw), peak), cell(rc, (x) => fmt(x / 1e9)), ratio(w, gflops(rw)), ratio(w, gflops(rc))];
   });
   table.push(['peak: register-only f32x4 multiply-add loop (`peakMadd`)', Number.isFinite(peak) ? fmt(peak) : 'n/a (not built yet)',
     Number.isFinite(peak) ? '100%' : 'n/a', '', '', '', '', '']);
@@ -113,9 +101,8 @@ async function sectionGemm(ctx) {
     mdTable(['shape', 'wasm-cnn', '% of peak', 'tfjs-wasm matMul', '% of peak', 'tfjs-cpu matMul', 'wasm-cnn ÷ tfjs-wasm', 'wasm-cnn ÷ tfjs-cpu'], table),
     '',
     `wasm-cnn: bench/gemm.mjs's \`benchGemm\` (the kernel called directly, packing included, and \`peakMadd\`), one call per round;`
-      + ` tfjs: \`tf.matMul\` on tensors already in the backend; medians of ${REPEATS} round-robin rounds; % of peak and ratios are`
-      + ` medians of per-round values (wall-clock peak per round: ${peaks.map(fmt).join(', ') || 'n/a'} GFLOP/s; it drops whenever`
-      + ' other processes take the core).'
+      + ` tfjs: \`tf.matMul\` on tensors already in the backend; medians of ${REPEATS} round-robin rounds. The peak is timed the`
+      + ` same way (wall clock) in every round: ${peaks.map(fmt).join(', ') || 'n/a'} GFLOP/s; it drops whenever other processes take the core.`
       + (rows ? ` wasm-cnn variant: ${rows[0]?.variant ?? 'n/a'}.` : ''),
   ].join('\n');
 }
@@ -365,10 +352,9 @@ async function sectionConv(ctx) {
   let convRows = null;
   // The peak, measured just before and after the conv kernels too: the load on a shared machine drifts.
   const wallPeak = W.error ? null : await makeWallPeak();
-  // conv.mjs runs one shape at a time with peakMadd sampled between shapes: each shape's % of peak
-  // uses the peaks measured just before and after it.
+  // conv.mjs runs one shape at a time with peakMadd sampled between shapes; % of peak divides by
+  // the median of those samples (the same clock, spread over the same minutes as the kernels).
   const peaks = [];
-  const peakNear = new Map(); // conv.mjs shape name -> [peak before, peak after]
   const samplePeak = () => {
     if (!wallPeak) return NaN;
     try { const p = wallPeak(REPEATS); peaks.push(p); return p; } catch { return NaN; }
@@ -379,12 +365,10 @@ async function sectionConv(ctx) {
       const opts = { quiet: true, rounds: REPEATS, cpu: false, minMs: quick ? 30 : 60 };
       if (Array.isArray(c.mod.CONV_SHAPES)) {
         convRows = [];
-        let before = samplePeak();
+        samplePeak();
         for (const shape of c.mod.CONV_SHAPES) {
           convRows.push(...await c.fn({ ...opts, shapes: [shape] }));
-          const after = samplePeak();
-          peakNear.set(shape.name, [before, after]);
-          before = after;
+          samplePeak();
         }
       } else convRows = await c.fn(opts);
     } catch (e) { convRows = null; log(`  bench/conv.mjs failed (${reason(e)}); timing the ops here instead`); }
@@ -408,10 +392,6 @@ async function sectionConv(ctx) {
 
   samplePeak();
   const peak = median(peaks.filter(Number.isFinite));
-  const peakFor = (row) => {
-    const near = row ? peakNear.get(row.shape)?.filter(Number.isFinite) : null;
-    return near?.length ? median(near) : peak;
-  };
   const noKernel = (msg) => (/not registered for backend/.test(msg ?? '') ? 'no kernel' : msg);
   const f = (x) => fmt(x / 1e9);
   const notes = [];
@@ -427,7 +407,7 @@ async function sectionConv(ctx) {
         const gt = row.gflops?.['tfjs-wasm'];
         w = gw == null ? { error: noKernel(row.errors?.['wasm-cnn']) ?? 'failed' } : { rate: gw * 1e9 };
         tw = gt == null ? { error: noKernel(row.errors?.['tfjs-wasm']) ?? 'no kernel' } : { rate: gt * 1e9 };
-        ratioW = row.ratio?.['tfjs-wasm'] != null ? ratio(row.ratio['tfjs-wasm'], 1) : 'n/a';
+        ratioW = ratio(gflops(w), gflops(tw));
       } else {
         w = r.get(`wasm-cnn ${key}`);
         tw = r.get(`wasm ${key}`);
@@ -442,7 +422,7 @@ async function sectionConv(ctx) {
         notes.push(`${s.label} ${pass}: tfjs-cpu timed on input [${sc.join(',')}]`);
         tcCell += ` [${notes.length}]`;
       }
-      convRowsOut.push([pass === 'forward' ? `${s.label} (${fmt(g.flops / 1e9)} GFLOP)` : '', pass, cell(w, f), pct(gflops(w), peakFor(row)),
+      convRowsOut.push([pass === 'forward' ? `${s.label} (${fmt(g.flops / 1e9)} GFLOP)` : '', pass, cell(w, f), pct(gflops(w), peak),
         cell(tw, f), tcCell, ratioW, ratio(gflops(w), gflops(tc))]);
     }
   }
@@ -465,8 +445,8 @@ async function sectionConv(ctx) {
     }
   }
   const src = convRows
-    ? `wasm-cnn and tfjs-wasm: bench/conv.mjs (kernels through \`runKernel\`, ${REPEATS} round-robin rounds; its ratio is the median of per-round ratios).`
-      + ' tfjs-cpu: timed here through the same kernels, round-robin with the pooling cases; its ratio is wasm-cnn\'s conv.mjs median ÷ this median.'
+    ? `wasm-cnn and tfjs-wasm: bench/conv.mjs (kernels through \`runKernel\`, ${REPEATS} round-robin rounds, one layer at a time).`
+      + ' tfjs-cpu: timed here through the same kernels, round-robin with the pooling cases.'
     : 'wasm-cnn: the public ops (`ops.conv2d`, `ops.conv2dBackpropInput`, `ops.conv2dBackpropFilter`); tfjs: the kernels the layers call'
       + ' (`tf.conv2d`, `tf.depthwiseConv2d`, `Conv2DBackpropInput`/`Conv2DBackpropFilter`/`DepthwiseConv2dNativeBackprop*` through `runKernel`); all round-robin here.';
   return [
@@ -482,8 +462,9 @@ async function sectionConv(ctx) {
     '',
     mdTable(['layer', 'pass', 'wasm-cnn ms', 'tfjs-wasm ms', 'tfjs-cpu ms', 'wasm-cnn speed-up vs tfjs-wasm', 'vs tfjs-cpu'], poolRowsOut),
     '',
-    `${src} Medians of ${REPEATS}; % of peak against \`peakMadd\` timed by wall clock just before and after each layer's`
-      + ` kernels (${peaks.map(fmt).join(', ')} GFLOP/s in turn; it drops whenever other processes take the core).`,
+    `${src} Medians of ${REPEATS}; Ratios are ratios of the medians shown. % of peak against the median of \`peakMadd\``
+      + ` timed by wall clock before, between and after the layers (${peaks.map(fmt).join(', ')} GFLOP/s in turn: it drops whenever other`
+      + ' processes take the core, so % of peak is as noisy as both figures).',
     ...(notes.length ? ['', `tfjs-cpu's conv backprops and MaxPoolGrad are plain JS loops over \`TensorBuffer.get\` (one batch-64`
       + ' Conv2DBackpropFilter here takes minutes) and their rate per FLOP does not depend on the size, so calls predicted to take'
       + ` over ${CPU_MAX_CALL_MS} ms were timed on a smaller batch, then a smaller image:`, '', ...notes.map((n, i) => `${i + 1}. ${n}`)] : []),
