@@ -82,12 +82,15 @@ describe('padding and shape resolution', () => {
     expect([gr.outH, gr.outW, gr.groups]).toEqual([4, 4, 3]);
   });
   test.each([
-    // [x, w, strides, padding, outputPadding, expected output H/W]
+    // [x, w, strides, padding, outputPadding, expected output H/W]. An explicit outputPadding
+    // follows Keras' deconv_output_length: (in-1)*s + k - 2*pad + op, pad = k//2 ('same') or 0.
     [[1, 3, 3, 2], [3, 3, 4, 2], 2, 'valid', 0, 7],
-    [[1, 3, 3, 2], [3, 3, 4, 2], 2, 'same', 0, 6],
-    [[1, 3, 3, 2], [3, 3, 4, 2], 2, 'same', 1, 7],
+    [[1, 3, 3, 2], [3, 3, 4, 2], 2, 'same', 0, 5],
+    [[1, 3, 3, 2], [3, 3, 4, 2], 2, 'same', 1, 6],
     [[1, 3, 3, 2], [2, 2, 4, 2], 2, 'valid', 0, 6],
-    [[1, 3, 3, 2], [2, 2, 4, 2], 3, 'valid', 0, 9],
+    [[1, 3, 3, 2], [2, 2, 4, 2], 3, 'valid', 0, 8],
+    [[1, 3, 3, 2], [2, 2, 4, 2], 3, 'valid', undefined, 9],
+    [[1, 3, 3, 2], [3, 3, 4, 2], 2, 'same', undefined, 6],
     [[1, 3, 3, 2], [3, 3, 4, 2], 1, 'valid', 0, 5],
     [[1, 3, 3, 2], [3, 3, 4, 2], 1, 'same', 0, 3],
     [[1, 3, 3, 2], [3, 3, 4, 2], 2, 1, 0, 5],

@@ -164,22 +164,28 @@ describe('fuzz: kernels against the float64 references', () => {
     });
     fc.assert(fc.property(arb, (r) => {
       const { n, h, w, inC, outC, kh, kw, s, d } = r;
-      // With 'same', an explicit outputPadding follows Keras' deconv_output_length (see
-      // test/pytorch-ops.test.ts); the fuzzer leaves it out there and checks out = in * stride.
-      const opad = r.pad === 'same' ? 0 : r.op % Math.max(s, d);
+      // An explicit outputPadding with 'valid'/'same' follows Keras' deconv_output_length
+      // ((in-1)*s + k - 2*pad + op, pad = k//2 for 'same'); without one, TensorFlow's sizes.
+      const opad = r.op % Math.max(s, d);
+      const given = r.seed % 2 === 0;
       const ekh = (kh - 1) * d + 1, ekw = (kw - 1) * d + 1;
       let outH: number, outW: number, padTop: number, padLeft: number;
       if (r.pad === 'valid') {
-        outH = h * s + Math.max(ekh - s, 0) + opad; outW = w * s + Math.max(ekw - s, 0) + opad; padTop = 0; padLeft = 0;
+        if (given) { outH = (h - 1) * s + ekh + opad; outW = (w - 1) * s + ekw + opad; }
+        else { outH = h * s + Math.max(ekh - s, 0); outW = w * s + Math.max(ekw - s, 0); }
+        padTop = 0; padLeft = 0;
       } else if (r.pad === 'same') {
-        outH = h * s + opad; outW = w * s + opad;
+        if (given) {
+          outH = (h - 1) * s + ekh - 2 * Math.floor(ekh / 2) + opad; outW = (w - 1) * s + ekw - 2 * Math.floor(ekw / 2) + opad;
+        } else { outH = h * s; outW = w * s; }
         padTop = Math.floor(Math.max((h - 1) * s + ekh - outH, 0) / 2); padLeft = Math.floor(Math.max((w - 1) * s + ekw - outW, 0) / 2);
       } else {
         const [t, b, l, rr] = refPads(r.pad, 0, 0, kh, kw, [s, s], [d, d]);
-        outH = (h - 1) * s + ekh - t - b + opad; outW = (w - 1) * s + ekw - l - rr + opad; padTop = t; padLeft = l;
+        const o = given ? opad : 0;
+        outH = (h - 1) * s + ekh - t - b + o; outW = (w - 1) * s + ekw - l - rr + o; padTop = t; padLeft = l;
       }
       const xShape = [n, h, w, inC], wShape = [kh, kw, outC, inC];
-      const opts = { strides: s, dilation: d, padding: r.pad, outputPadding: r.pad === 'same' ? undefined : opad };
+      const opts = { strides: s, dilation: d, padding: r.pad, outputPadding: given ? opad : undefined };
       const n0 = live();
       tidy(() => {
         const x = tensor(vals(sizeOf(xShape), r.seed), xShape).requireGrad();

@@ -3,7 +3,7 @@
 // shape/padding resolution they all share. Kernels: assembly/conv.ts.
 import { Tensor, record, sizeOf } from '../tensor.js';
 import { kernels, workspace, int32Args } from '../backend/wasm.js';
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
 import { asFloat, checkRank, pair, describe } from './util.js';
 
 /** 'valid' | 'same' (TensorFlow) | p | [padH, padW] | [[top, bottom], [left, right]]. */
@@ -57,7 +57,7 @@ export function resolvePadding(padding: Padding2d, inH: number, inW: number, kH:
     return [t, totalH - t, l, totalW - l];
   }
   const bad = (): never => {
-    throw new ValueError(`${op}: padding must be 'valid', 'same', a non-negative integer, [padH, padW] or [[top, bottom], [left, right]], got ${JSON.stringify(padding)}`);
+    throw new ValueError(`${op}: padding must be 'valid', 'same', a non-negative integer, [padH, padW] or [[top, bottom], [left, right]], got ${fmtValue(padding)}`);
   };
   const ok = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
   if (typeof padding === 'number') return ok(padding) ? [padding, padding, padding, padding] : bad();
@@ -113,8 +113,9 @@ export function conv2dGeometry(xShape: readonly number[], wShape: readonly numbe
 
 /**
  * Resolves conv2dTranspose's options (pure). Output size as TensorFlow: 'valid' -> in*s +
- * max(k - s, 0), 'same' -> in*s, explicit padding -> (in-1)*s + k - top - bottom; then plus
- * outputPadding (k is the dilated kernel extent). Returns the geometry of the forward convolution
+ * max(k - s, 0), 'same' -> in*s, explicit padding -> (in-1)*s + k - top - bottom (+ outputPadding).
+ * Given outputPadding with 'valid'/'same', the size is Keras' (in-1)*s + k - 2*pad + outputPadding
+ * with pad 0 / k//2 (k is the dilated kernel extent). Returns the geometry of the forward convolution
  * whose input gradient this is: its input is [N, outH, outW, w[2]] and its output x.
  */
 export function conv2dTransposeGeometry(xShape: readonly number[], wShape: readonly number[],
@@ -126,7 +127,7 @@ export function conv2dTransposeGeometry(xShape: readonly number[], wShape: reado
   const [dilH, dilW] = pair(options.dilation, 1, op, 'dilation');
   const [opH, opW] = pair(options.outputPadding, 0, op, 'outputPadding', 0);
   if (opH >= Math.max(strideH, dilH) || opW >= Math.max(strideW, dilW)) {
-    throw new ValueError(`${op}: outputPadding ${JSON.stringify(options.outputPadding)} must be smaller than the stride or the dilation (strides [${strideH},${strideW}], dilation [${dilH},${dilW}])`);
+    throw new ValueError(`${op}: outputPadding ${fmtValue(options.outputPadding)} must be smaller than the stride or the dilation (strides [${strideH},${strideW}], dilation [${dilH},${dilW}])`);
   }
   const [batch, inH, inW, inC] = xShape;
   const [kH, kW, outC, wIn] = wShape;
@@ -135,13 +136,16 @@ export function conv2dTransposeGeometry(xShape: readonly number[], wShape: reado
   const effKH = (kH - 1) * dilH + 1, effKW = (kW - 1) * dilW + 1;
   const padding = options.padding ?? 'valid';
   let outH: number, outW: number, padTop: number, padLeft: number;
+  // Without outputPadding the sizes are TensorFlow's; with it, Keras' deconv_output_length:
+  // (in - 1)*s + k - 2*pad + outputPadding, pad = k//2 for 'same' and 0 for 'valid'.
+  const keras = options.outputPadding !== undefined;
   if (padding === 'valid') {
-    outH = inH * strideH + Math.max(effKH - strideH, 0) + opH;
-    outW = inW * strideW + Math.max(effKW - strideW, 0) + opW;
+    outH = keras ? (inH - 1) * strideH + effKH + opH : inH * strideH + Math.max(effKH - strideH, 0);
+    outW = keras ? (inW - 1) * strideW + effKW + opW : inW * strideW + Math.max(effKW - strideW, 0);
     padTop = 0; padLeft = 0;
   } else if (padding === 'same') {
-    outH = inH * strideH + opH;
-    outW = inW * strideW + opW;
+    outH = keras ? (inH - 1) * strideH + effKH - 2 * Math.floor(effKH / 2) + opH : inH * strideH;
+    outW = keras ? (inW - 1) * strideW + effKW - 2 * Math.floor(effKW / 2) + opW : inW * strideW;
     // As TensorFlow: the forward 'same' padding of a convolution from the output size back to x.
     padTop = Math.floor(Math.max((inH - 1) * strideH + effKH - outH, 0) / 2);
     padLeft = Math.floor(Math.max((inW - 1) * strideW + effKW - outW, 0) / 2);
@@ -151,7 +155,7 @@ export function conv2dTransposeGeometry(xShape: readonly number[], wShape: reado
     outW = (inW - 1) * strideW + effKW - l - r + opW;
     padTop = t; padLeft = l;
   }
-  if (outH < 1 || outW < 1) throw new ShapeError(`${op}: padding ${JSON.stringify(padding)} leaves an empty output ${outH}x${outW} ${shapes}`);
+  if (outH < 1 || outW < 1) throw new ShapeError(`${op}: padding ${fmtValue(padding)} leaves an empty output ${outH}x${outW} ${shapes}`);
   return {
     batch, inH: outH, inW: outW, inC: outC, outH: inH, outW: inW, outC: inC,
     kH, kW, strideH, strideW, dilH, dilW,
@@ -279,7 +283,7 @@ function checkBias(b: unknown, outC: number, op: string, wShape: readonly number
 function activationCode(act: unknown, op: string): number {
   if (act === undefined || act === null || act === 'linear') return 0;
   if (act === 'relu') return 1;
-  throw new ValueError(`${op}: activation must be 'relu', 'linear' or omitted, got ${JSON.stringify(act)} (apply other activations as a separate op)`);
+  throw new ValueError(`${op}: activation must be 'relu', 'linear' or omitted, got ${fmtValue(act)} (apply other activations as a separate op)`);
 }
 
 /** Lets `conv2d(x, w, { strides: 2 })` pass options where the bias goes. */
@@ -334,7 +338,7 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options?: Conv2d
 
 function checkShapeArg(shape: unknown, op: string, name: string): number[] {
   if (!Array.isArray(shape) || shape.length !== 4 || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new ShapeError(`${op}: ${name} must be 4 non-negative integers, got ${JSON.stringify(shape)}`);
+    throw new ShapeError(`${op}: ${name} must be 4 non-negative integers, got ${fmtValue(shape)}`);
   }
   return shape.slice();
 }

@@ -2,7 +2,7 @@
 // with its gradient recorded right below the forward. Kernels: assembly/pool.ts.
 import { Tensor, record } from '../tensor.js';
 import { kernels, int32Args } from '../backend/wasm.js';
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
 import { asFloat, checkRank, pair, describe } from './util.js';
 import { resolvePadding } from './conv.js';
 
@@ -31,7 +31,7 @@ export function pool2dGeometry(xShape: readonly number[], options: Pool2dOptions
   const [strideH, strideW] = pair(options.strides ?? options.poolSize, 2, op, 'strides');
   const padding = options.padding ?? 'valid';
   if (padding !== 'valid' && padding !== 'same') {
-    throw new ValueError(`${op}: padding must be 'valid' or 'same', got ${JSON.stringify(padding)}`);
+    throw new ValueError(`${op}: padding must be 'valid' or 'same', got ${fmtValue(padding)}`);
   }
   const [batch, inH, inW, C] = xShape;
   const [padTop, padBottom, padLeft, padRight] = resolvePadding(padding, inH, inW, kH, kW, strideH, strideW, op);
