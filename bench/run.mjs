@@ -462,7 +462,7 @@ async function sectionConv(ctx) {
     '',
     mdTable(['layer', 'pass', 'wasm-cnn ms', 'tfjs-wasm ms', 'tfjs-cpu ms', 'wasm-cnn speed-up vs tfjs-wasm', 'vs tfjs-cpu'], poolRowsOut),
     '',
-    `${src} Medians of ${REPEATS}; Ratios are ratios of the medians shown. % of peak against the median of \`peakMadd\``
+    `${src} Medians of ${REPEATS}; ratios are ratios of the medians shown. % of peak against the median of \`peakMadd\``
       + ` timed by wall clock before, between and after the layers (${peaks.map(fmt).join(', ')} GFLOP/s in turn: it drops whenever other`
       + ' processes take the core, so % of peak is as noisy as both figures).',
     ...(notes.length ? ['', `tfjs-cpu's conv backprops and MaxPoolGrad are plain JS loops over \`TensorBuffer.get\` (one batch-64`
