@@ -188,6 +188,38 @@ describe('conv2d against the reference', () => {
   });
 });
 
+describe('Winograd F(2x2,3x3) path (3x3, stride 1, undilated, one group)', () => {
+  const WINO: Case[] = [
+    { x: [2, 6, 6, 8], f: [3, 3, 8, 8], p: 'same' },
+    { x: [1, 7, 5, 9], f: [3, 3, 9, 13], p: 'same' },
+    { x: [1, 5, 8, 16], f: [3, 3, 16, 12], p: 'valid' },
+    { x: [2, 4, 9, 10], f: [3, 3, 10, 8], p: [[2, 0], [0, 1]] },
+    { x: [1, 3, 3, 8], f: [3, 3, 8, 9], p: 2 },
+    { x: [1, 9, 7, 8], f: [3, 3, 8, 11], p: 'same', act: 'relu' },
+  ];
+  test.each(WINO.map((c) => [caseName(c), c] as const))('%s', (_name, c) => checkConv(c, 41));
+  it('every 3x3 stride-1 case of the table, with Winograd forced on and off', () => {
+    const prev = convTuning.winogradMinChannels;
+    try {
+      for (const min of [1, 0]) {
+        convTuning.winogradMinChannels = min;
+        for (const c of [...TABLE, ...WINO]) checkConv(c, 5);
+      }
+    } finally {
+      convTuning.winogradMinChannels = prev;
+    }
+  });
+  it('tiles across chunk boundaries', () => {
+    const prev = convTuning.winogradChunkBytes;
+    try {
+      convTuning.winogradChunkBytes = 1; // 16 tiles per chunk
+      checkConv({ x: [3, 7, 9, 8], f: [3, 3, 8, 8], p: 'same' }, 9);
+    } finally {
+      convTuning.winogradChunkBytes = prev;
+    }
+  });
+});
+
 describe('conv2d property tests (random geometry vs reference)', () => {
   const geometry = fc.record({
     n: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 1, max: 7 }), w: fc.integer({ min: 1, max: 12 }),
@@ -213,7 +245,10 @@ describe('conv2d property tests (random geometry vs reference)', () => {
         expect(() => ops.conv2d(tensor(new Float32Array(size(c.x)), c.x), tensor(new Float32Array(size(c.f)), c.f), null, { strides: c.s, dilation: c.d, padding: c.p, groups })).toThrow(ShapeError);
         return;
       }
-      checkConv(c, r.seed);
+      // Every other draw runs 3x3 stride-1 convs through Winograd whatever their channel count.
+      const prev = convTuning.winogradMinChannels;
+      convTuning.winogradMinChannels = r.seed % 2 ? 1 : prev;
+      try { checkConv(c, r.seed); } finally { convTuning.winogradMinChannels = prev; }
       checked++;
     }), { numRuns: 150, seed: 20240601 });
     expect(checked).toBeGreaterThan(100);

@@ -167,7 +167,14 @@ export function conv2dTransposeGeometry(xShape: readonly number[], wShape: reado
 // ---- kernel drivers --------------------------------------------------------------------------
 
 /** Tunables for benchmarks: bytes of im2col scratch per chunk of output rows. */
-export const convTuning = { chunkBytes: 1 << 20, directSingleChannel: true };
+export const convTuning = {
+  chunkBytes: 1 << 20,
+  directSingleChannel: true,
+  /** Winograd F(2x2,3x3) for 3x3 stride-1 undilated ungrouped convs with at least this many input and output channels (0 = off). */
+  winogradMinChannels: 8,
+  /** Bytes of transformed tiles (input + products) per Winograd chunk. */
+  winogradChunkBytes: 2 << 20,
+};
 
 const shapeIn = (g: ConvGeometry) => [g.batch, g.inH, g.inW, g.inC];
 const shapeOut = (g: ConvGeometry) => [g.batch, g.outH, g.outW, g.outC];
@@ -199,11 +206,33 @@ function chunkRows(M: number, K: number): number {
   return Math.max(1, Math.min(rows, M));
 }
 
+function useWinograd(g: ConvGeometry): boolean {
+  const min = convTuning.winogradMinChannels;
+  return min > 0 && g.kH === 3 && g.kW === 3 && g.strideH === 1 && g.strideW === 1 && g.dilH === 1 &&
+    g.dilW === 1 && g.groups === 1 && g.inC >= min && g.outC >= min;
+}
+
+/** Winograd F(2x2,3x3): flip = 1 runs the backward-input conv of `g` (already transposed by the caller). */
+function winogradInto(g: ConvGeometry, x: number, w: number, flip: number, b: number, y: number, act: number): void {
+  const k = kernels();
+  const C = g.inC, CO = g.outC;
+  const tiles = g.batch * Math.ceil(g.outH / 2) * Math.ceil(g.outW / 2);
+  let tc = Math.floor(convTuning.winogradChunkBytes / (16 * (C + CO) * 4));
+  tc = Math.max(1, Math.min(tiles, tc >= 96 ? tc - (tc % 48) : Math.max(tc, 16)));
+  const U = workspace(k.winogradWeightsBytes(C, CO), 2);
+  const V = workspace(tc * 16 * (C + CO) * 4, 1);
+  const work = workspace(k.gemmWorkspaceBytes(tc, CO, C), 0);
+  // flip: w is the forward conv's [3,3,CO,C] weights, read rotated with channels swapped.
+  k.winogradWeights(w, U, flip ? CO : C, flip ? C : CO, flip);
+  k.conv2dWinograd(argsPtr(g), x, U, b, y, act, V, V + tc * 16 * C * 4, tc, work);
+}
+
 function forwardInto(g: ConvGeometry, x: number, w: number, b: number, y: number, act: number): void {
   const k = kernels();
   const M = g.batch * g.outH * g.outW;
   if (M === 0 || g.outC === 0) return;
   if (isDepthwiseForward(g)) { k.depthwiseForward(argsPtr(g), x, w, b, y, act); return; }
+  if (useWinograd(g)) { winogradInto(g, x, w, 0, b, y, act); return; }
   const Cg = g.inC / g.groups, Og = g.outC / g.groups, K = g.kH * g.kW * Cg;
   if (isPointwise(g)) {
     const work = workspace(k.gemmWorkspaceBytes(M, Og, Cg), 0);
@@ -229,6 +258,15 @@ function backpropInputInto(g: ConvGeometry, dy: number, w: number, dx: number): 
       padTop: (g.kH - 1) * g.dilH - g.padTop, padLeft: (g.kW - 1) * g.dilW - g.padLeft,
     };
     k.depthwiseForward(argsPtr(t), dy, wFlip, 0, dx, 0);
+    return;
+  }
+  if (useWinograd(g)) {
+    // dx = 3x3 conv of dy with the rotated, channel-swapped kernel, padding 2 - pad.
+    const t: ConvGeometry = {
+      ...g, inH: g.outH, inW: g.outW, inC: g.outC, outH: g.inH, outW: g.inW, outC: g.inC,
+      padTop: 2 - g.padTop, padLeft: 2 - g.padLeft,
+    };
+    winogradInto(t, dy, w, 1, 0, dx, 0);
     return;
   }
   if (isDepthwise(g)) {
