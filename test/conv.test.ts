@@ -316,6 +316,7 @@ describe('finite-difference gradient checks', () => {
     { x: [1, 5, 5, 3], f: [3, 3, 1, 3], g: 3, s: 2, p: 'same' },
     { x: [1, 4, 4, 3], f: [1, 1, 3, 2] },
     { x: [1, 5, 5, 2], f: [3, 3, 2, 3], p: 'same', act: 'relu' },
+    { x: [1, 4, 5, 8], f: [3, 3, 8, 8], p: 'same' }, // Winograd
   ];
   test.each(GC.map((c) => [caseName(c), c] as const))('%s', (_name, c) => {
     const err = gradCheck((x, w, b) => ops.conv2d(x, w, b, { strides: c.s, dilation: c.d, padding: c.p, groups: c.g, activation: c.act }),

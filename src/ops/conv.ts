@@ -173,7 +173,7 @@ export const convTuning = {
   /** Winograd F(2x2,3x3) for 3x3 stride-1 undilated ungrouped convs with at least this many input and output channels (0 = off). */
   winogradMinChannels: 8,
   /** Bytes of transformed tiles (input + products) per Winograd chunk. */
-  winogradChunkBytes: 2 << 20,
+  winogradChunkBytes: 1 << 20,
 };
 
 const shapeIn = (g: ConvGeometry) => [g.batch, g.inH, g.inW, g.inC];
