@@ -464,8 +464,8 @@ async function sectionConv(ctx) {
     '',
     `${src} Medians of ${REPEATS}; ratios are ratios of the medians shown. % of peak against the median of \`peakMadd\``
       + ` timed by wall clock before, between and after the layers (${peaks.map(fmt).join(', ')} GFLOP/s in turn: it drops whenever other`
-      + ' processes take the core, so % of peak is as noisy as both figures). Above 100% means a kernel outran the `peakMadd` loop'
-      + ' itself, i.e. that loop is below this CPU\'s real peak.',
+      + ' processes take the core, so % of peak is as noisy as both figures). GFLOP/s are effective: they count direct-convolution'
+      + ' FLOPs, so a kernel using a fast algorithm (Winograd) that does fewer multiply-adds can show more than 100% of peak.',
     ...(notes.length ? ['', `tfjs-cpu's conv backprops and MaxPoolGrad are plain JS loops over \`TensorBuffer.get\` (one batch-64`
       + ' Conv2DBackpropFilter here takes minutes) and their rate per FLOP does not depend on the size, so calls predicted to take'
       + ` over ${CPU_MAX_CALL_MS} ms were timed on a smaller batch, then a smaller image:`, '', ...notes.map((n, i) => `${i + 1}. ${n}`)] : []),
