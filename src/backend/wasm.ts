@@ -97,14 +97,22 @@ async function readUrl(url: URL | string): Promise<ArrayBuffer | Response> {
 // How to load the kernels where compiling wasm from bytes is off (Cloudflare Workers, Vercel's edge runtime).
 const IMPORT_HINT = "import the kernels as a module and pass it: `import kernels from 'wasm-cnn/wasm'; await init({ wasm: kernels })` (docs/EDGE.md)";
 
+/**
+ * A fetch Response, by its shape: touching the global `Response` in Node loads its whole fetch
+ * implementation (undici, ~10 ms of a cold start), so never do that for bytes or paths.
+ */
+function isResponse(x: unknown): x is Response {
+  return typeof x === 'object' && x !== null && !ArrayBuffer.isView(x) && !(x instanceof ArrayBuffer) &&
+    !(x instanceof URL) && typeof (x as Response).arrayBuffer === 'function' && 'headers' in x;
+}
+
 async function compile(source: WasmSource): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
-  const isResponse = typeof Response !== 'undefined' && source instanceof Response;
-  if (!isResponse && typeof source !== 'string' && !(source instanceof URL) && !(source instanceof ArrayBuffer) && !ArrayBuffer.isView(source)) {
+  if (!isResponse(source) && typeof source !== 'string' && !(source instanceof URL) && !(source instanceof ArrayBuffer) && !ArrayBuffer.isView(source)) {
     throw new ValueError(`init: option 'wasm' must be the kernel bytes, a URL or path, a fetch Response or a WebAssembly.Module, got ${source === null ? 'null' : typeof source}`);
   }
   try {
-    if (typeof Response !== 'undefined' && source instanceof Response) {
+    if (isResponse(source)) {
       if (typeof WebAssembly.compileStreaming === 'function' &&
           (source.headers.get('content-type') ?? '').includes('application/wasm')) {
         return await WebAssembly.compileStreaming(source);
