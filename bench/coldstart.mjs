@@ -9,7 +9,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ROOT, ONNX_PATH, median, fmt, ratio, mdTable, isQuick, log, machineInfo, loadWasmCnn, shutdownWasmCnn } from './models.mjs';
 
 const MARK = '__FIRST_PREDICTION__';
-const distUrl = pathToFileURL(`${ROOT}dist/index.js`).href;
+// What `import ... from 'wasm-cnn'` loads: the package exports map points "." at this bundle.
+const distUrl = pathToFileURL(`${ROOT}dist/pkg-index.js`).href;
 
 // The child scripts (ES modules, run with cwd = repo root so package imports resolve).
 const layersKeras = (p) => `[

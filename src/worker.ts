@@ -3,6 +3,7 @@
 // memory (Atomics.wait / notify), not postMessage, so a dispatch costs microseconds.
 // Runs in Node worker_threads and in browser Web Workers alike.
 import { CTRL, MAX_ARGS, ARGS_BYTE_OFFSET } from './backend/protocol.js';
+import { importNodeBuiltin } from './backend/node-builtin.js';
 
 interface Start { module: WebAssembly.Module; memory: WebAssembly.Memory; ctrl: number; index: number; names: string[] }
 
@@ -46,8 +47,7 @@ const g = globalThis as any;
 if (typeof g.WorkerGlobalScope !== 'undefined' && typeof g.postMessage === 'function') {
   main((m) => g.postMessage(m), (fn) => { g.onmessage = (e: MessageEvent) => fn(e.data); });
 } else {
-  const wt = 'node:worker_threads';
-  import(/* @vite-ignore */ wt).then(({ parentPort }) => {
+  importNodeBuiltin('worker_threads').then(({ parentPort }) => {
     main((m) => parentPort.postMessage(m), (fn) => parentPort.once('message', fn));
   });
 }

@@ -69,7 +69,8 @@ describe('browser bundles', () => {
     });
     expect(r.errors).toEqual([]);
     const inputs = Object.keys(r.metafile.inputs);
-    expect(inputs.some((p) => p.endsWith('dist/index.js')), 'resolved through the exports map').toBe(true);
+    const mainEntry = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).exports['.'].import.slice(2);
+    expect(inputs.some((p) => p.endsWith(mainEntry)), 'resolved through the exports map').toBe(true);
     expect(inputs.filter((p) => p.startsWith('node:'))).toEqual([]);
     for (const out of Object.values(r.metafile.outputs)) {
       // Only the kernel file (file-loader); a Node built-in may appear only as a dynamic import behind a Node check.

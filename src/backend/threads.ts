@@ -2,6 +2,7 @@
 // the shared wasm memory. Work is always split by output rows, so results are bit-identical
 // for any thread count. Jobs go through a control block in shared memory (see protocol.ts).
 import { CTRL, MAX_ARGS, MAX_THREADS, ARGS_BYTE_OFFSET } from './protocol.js';
+import { importNodeBuiltin } from './node-builtin.js';
 
 export interface Pool {
   threads: number;
@@ -33,8 +34,7 @@ export async function hardwareThreads(): Promise<number> {
   const g = globalThis as any;
   if (g.navigator?.hardwareConcurrency) return g.navigator.hardwareConcurrency;
   if (isNode()) {
-    const osName = 'node:os';
-    const os = await import(/* @vite-ignore */ osName);
+    const os = await importNodeBuiltin('os');
     return os.availableParallelism ? os.availableParallelism() : os.cpus().length;
   }
   return 1;
@@ -46,8 +46,7 @@ export async function startPool(threads: number, module: WebAssembly.Module, mem
   const ready: Promise<void>[] = [];
   let NodeWorker: any = null;
   if (isNode()) {
-    const wtName = 'node:worker_threads';
-    NodeWorker = (await import(/* @vite-ignore */ wtName)).Worker;
+    NodeWorker = (await importNodeBuiltin('worker_threads')).Worker;
   }
   for (let i = 1; i < threads; i++) {
     let w: AnyWorker;

@@ -4,6 +4,7 @@
 import { ValueError, fmtValue } from '../errors.js';
 import { startPool, canBlock, hardwareThreads, type Pool } from './threads.js';
 import { CTRL_BYTES, MAX_THREADS } from './protocol.js';
+import { importNodeBuiltin } from './node-builtin.js';
 
 /** The raw exports of the kernel module. Every kernel takes byte pointers and element counts. */
 export type Kernels = Record<string, (...args: number[]) => number> & { memory: WebAssembly.Memory };
@@ -83,10 +84,8 @@ async function readUrl(url: URL | string): Promise<ArrayBuffer | Response> {
   // system: Node, Bun and Deno (which has node:fs too; its fetch cannot take a relative path).
   const hasFs = isNode() || typeof (globalThis as any).Deno !== 'undefined';
   if (u.startsWith('file:') || (hasFs && !/^[a-z][a-z0-9+.-]+:/i.test(u))) {
-    const fsName = 'node:fs/promises';
-    const fs = await import(/* @vite-ignore */ fsName);
-    const urlName = 'node:url';
-    const { fileURLToPath } = await import(/* @vite-ignore */ urlName);
+    const fs = await importNodeBuiltin('fs/promises');
+    const { fileURLToPath } = await importNodeBuiltin('url');
     const path = u.startsWith('file:') ? fileURLToPath(u) : u;
     const buf: Uint8Array = await fs.readFile(path);
     return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;

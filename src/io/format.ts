@@ -6,6 +6,7 @@ import { Tensor } from '../tensor.js';
 import { heapU8 } from '../backend/wasm.js';
 import { FormatError, ValueError, fmtShape } from '../errors.js';
 import { describe } from '../ops/util.js';
+import { importNodeBuiltin } from '../backend/node-builtin.js';
 
 export const FORMAT_NAME = 'wasm-cnn-model';
 export const FORMAT_VERSION = 1;
@@ -259,15 +260,13 @@ function isRemote(s: string): boolean {
 }
 
 async function nodeFs(): Promise<any> {
-  const name = 'node:fs/promises';
-  return import(/* @vite-ignore */ name);
+  return importNodeBuiltin('fs/promises');
 }
 
 async function toPath(target: string | URL): Promise<string> {
   const s = typeof target === 'string' ? target : target.href;
   if (!/^file:/i.test(s)) return s;
-  const urlName = 'node:url';
-  const { fileURLToPath } = await import(/* @vite-ignore */ urlName);
+  const { fileURLToPath } = await importNodeBuiltin('url');
   return fileURLToPath(s);
 }
 
