@@ -31,3 +31,19 @@ export function mathPow(x: f64, y: f64): f64 { return Math.pow(x, y); }
 export function mathCos(x: f64): f64 { return Math.cos(x); }
 export function mathExp(x: f64): f64 { return Math.exp(x); }
 export function mathLog(x: f64): f64 { return Math.log(x); }
+
+/**
+ * Writes n raw draws of xoshiro128** to out, advancing the generator state (4 u32 at `state`).
+ * The same stream as the host's nextU32 (src/random.ts), just without a JS loop per value.
+ */
+export function xoshiroFill(state: usize, out: usize, n: i32): void {
+  let s0 = load<u32>(state), s1 = load<u32>(state, 4), s2 = load<u32>(state, 8), s3 = load<u32>(state, 12);
+  for (let i = 0; i < n; i++) {
+    store<u32>(out + (<usize>i << 2), rotl<u32>(s1 * 5, 7) * 9);
+    const t = s1 << 9;
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl<u32>(s3, 11);
+  }
+  store<u32>(state, s0); store<u32>(state, s1, 4); store<u32>(state, s2, 8); store<u32>(state, s3, 12);
+}

@@ -42,3 +42,17 @@ describe('tensor basics', () => {
     expect(Math.max(...u)).toBeLessThan(3);
   });
 });
+
+describe('random stream', () => {
+  it('long draws (made in wasm) continue the same xoshiro128** stream as single draws (made in JS)', async () => {
+    const { nextFloat, nextU32 } = await import('../src/random.js');
+    setSeed(5);
+    const bulk = randu([1000]).dataSync();
+    const afterBulk = nextU32();
+    setSeed(5);
+    const single = Array.from({ length: 1000 }, () => nextFloat());
+    const afterSingle = nextU32();
+    expect(Array.from(bulk)).toEqual(single);
+    expect(afterBulk).toBe(afterSingle);
+  });
+});
