@@ -2,6 +2,8 @@
 // Convolution throughput, single thread: conv2d forward, backward-input and backward-filter in
 // GFLOP/s (FLOPs = 2·N·Ho·Wo·Cout·Kh·Kw·Cin/groups for each), wasm-cnn against
 // @tensorflow/tfjs-backend-wasm (XNNPACK) and @tensorflow/tfjs-backend-cpu, same process.
+// FLOPs are those of the direct convolution for every library, so 3x3 stride-1 convs that
+// wasm-cnn runs with Winograd F(2x2,3x3) (2.25x fewer multiplies) show effective GFLOP/s.
 // Samples run round-robin (one of each library, then again), so background load on a shared
 // machine hits all alike; figures are medians, ratios are medians of per-round ratios.
 //
@@ -191,7 +193,7 @@ export async function benchConv({ shapes = CONV_SHAPES, rounds = 7, cpu = true, 
 const f1 = (v) => (v == null ? 'n/a' : v >= 10 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toPrecision(2));
 function printHeader(libs) {
   const info = backendInfo();
-  console.log(`conv2d, wasm-cnn ${info.variant} build, 1 thread; GFLOP/s (median), ratio = wasm-cnn speed / other`);
+  console.log(`conv2d, wasm-cnn ${info.variant} build, 1 thread; GFLOP/s (median, direct-convolution FLOPs), ratio = wasm-cnn speed / other`);
   console.log(`${'shape'.padEnd(34)} ${'direction'.padEnd(16)} ${'wasm-cnn'.padStart(9)} ${libs.map((l) => `${l.padStart(9)} ${'ratio'.padStart(7)}`).join(' ')}`);
 }
 function printRow(row, libs) {
