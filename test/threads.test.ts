@@ -1,21 +1,33 @@
 // Worker threads: kernels split over 2 threads give the same bits as 1 thread, and a Node
-// process with a running pool exits on its own (workers are unref'd).
+// process with a running pool exits on its own (workers are unref'd). The child covers matmul,
+// conv2d forward/backward on the Winograd, im2col (strided, dilated, grouped, batch 1 row split),
+// pointwise and depthwise paths, conv2dTranspose, max/avg pooling (batch > 1 and batch 1), and a
+// short training run.
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const child = fileURLToPath(new URL('./runtimes/threads-child.js', import.meta.url));
-function run(threads: number): { threads: number; hashes: Record<string, string> } {
-  const out = execFileSync(process.execPath, [child, String(threads)], { encoding: 'utf8', timeout: 60_000 });
+function run(threads: number, simd = 'baseline'): { threads: number; hashes: Record<string, string> } {
+  const flags = simd === 'relaxed' ? ['--experimental-wasm-relaxed-simd'] : [];
+  const out = execFileSync(process.execPath, [...flags, child, String(threads), simd], { encoding: 'utf8', timeout: 60_000 });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
 describe('threads', () => {
-  it('matmul, conv2d (forward and both gradients) and a training run are bit-identical on 1 and 2 threads', () => {
+  it('matmul, conv2d / conv2dTranspose / pooling (forward and gradients) and a training run are bit-identical on 1 and 2 threads', () => {
     const one = run(1);
     const two = run(2);
     expect(one.threads).toBe(1);
     expect(two.threads).toBe(2);
+    expect(Object.keys(one.hashes).length).toBeGreaterThan(50);
     expect(two.hashes).toEqual(one.hashes);
-  });
+  }, 120_000);
+
+  it('the relaxed-SIMD build is bit-identical on 1 and 2 threads too', () => {
+    const one = run(1, 'relaxed');
+    const two = run(2, 'relaxed');
+    expect(two.threads).toBe(2);
+    expect(two.hashes).toEqual(one.hashes);
+  }, 120_000);
 });

@@ -2,7 +2,9 @@
 // gradient recorded right below the forward, plus the raw gradient functions and the pure
 // shape/padding resolution they all share. Kernels: assembly/conv.ts.
 import { Tensor, record, sizeOf } from '../tensor.js';
-import { kernels, workspace, int32Args } from '../backend/wasm.js';
+import { kernels, workspace, int32Args, threadCount, parallel } from '../backend/wasm.js';
+import { gemm as hostGemm } from '../backend/gemm.js';
+import { splitRows } from '../backend/threads.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
 import { asFloat, checkRank, pair, describe } from './util.js';
 
@@ -212,6 +214,49 @@ function useWinograd(g: ConvGeometry): boolean {
     g.dilW === 1 && g.groups === 1 && g.inC >= min && g.outC >= min;
 }
 
+// ---- threads ---------------------------------------------------------------------------------
+// Work is split by OUTPUT only, so every output element is computed by exactly the operations of
+// the single-threaded kernel: by whole images when the batch has at least two (each thread gets a
+// geometry with a smaller batch and pointers moved to its first image), else (batch 1) by output
+// rows (outH shrinks, padTop moves up by the rows skipped: the kernels only use padTop through
+// ih = oh*stride - padTop, so the taps, zero padding and bounds checks are unchanged).
+
+/** Below this many multiply-adds (or window reads for pooling) a kernel runs on one thread. */
+export const PARALLEL_MIN_WORK = 1 << 20;
+
+/** One thread's share of an NHWC output: images [n0, n1) or (batch 1) output rows [oh0, oh1). */
+export interface OutputPart { n0: number; n1: number; oh0: number; oh1: number }
+
+/**
+ * Splits [batch, outH] output over the pool: by images when batch > 1, by output rows (aligned to
+ * rowAlign) for one image unless allowRows is false. One part when work is below the threshold.
+ */
+export function splitOutput(batch: number, outH: number, work: number, allowRows = true, rowAlign = 1): OutputPart[] {
+  const threads = Math.min(threadCount(), 16);
+  if (threads < 2 || work < PARALLEL_MIN_WORK) return [{ n0: 0, n1: batch, oh0: 0, oh1: outH }];
+  if (batch > 1) return splitRows(batch, threads).map(([n0, n1]) => ({ n0, n1, oh0: 0, oh1: outH }));
+  if (batch === 1 && allowRows) return splitRows(outH, threads, rowAlign).map(([oh0, oh1]) => ({ n0: 0, n1: 1, oh0, oh1 }));
+  return [{ n0: 0, n1: batch, oh0: 0, oh1: outH }];
+}
+
+/** The geometry one part computes (the pointers move by partOffsets). */
+function partGeometry(g: ConvGeometry, p: OutputPart): ConvGeometry {
+  return { ...g, batch: p.n1 - p.n0, outH: p.oh1 - p.oh0, padTop: g.padTop - p.oh0 * g.strideH };
+}
+/** Float offsets of a part's first input and output element. */
+function partOffsets(g: ConvGeometry, p: OutputPart): [number, number] {
+  return [p.n0 * g.inH * g.inW * g.inC, (p.n0 * g.outH + p.oh0) * g.outW * g.outC];
+}
+/** Conv args blocks for all parts, one 16-int block each in the int-args scratch. */
+function partArgs(g: ConvGeometry, parts: OutputPart[]): number[] {
+  return parts.map((p, t) => {
+    const q = partGeometry(g, p);
+    return int32Args([q.batch, q.inH, q.inW, q.inC, q.outH, q.outW, q.outC, q.kH, q.kW,
+      q.strideH, q.strideW, q.dilH, q.dilW, q.padTop, q.padLeft, q.groups], 16 * t);
+  });
+}
+const align16 = (n: number) => (n + 15) & ~15;
+
 /** Winograd F(2x2,3x3): flip = 1 runs the backward-input conv of `g` (already transposed by the caller). */
 function winogradInto(g: ConvGeometry, x: number, w: number, flip: number, b: number, y: number, act: number): void {
   const k = kernels();
@@ -220,29 +265,55 @@ function winogradInto(g: ConvGeometry, x: number, w: number, flip: number, b: nu
   let tc = Math.floor(convTuning.winogradChunkBytes / (16 * (C + CO) * 4));
   tc = Math.max(1, Math.min(tiles, tc >= 96 ? tc - (tc % 48) : Math.max(tc, 16)));
   const U = workspace(k.winogradWeightsBytes(C, CO), 2);
-  const V = workspace(tc * 16 * (C + CO) * 4, 1);
-  const work = workspace(k.gemmWorkspaceBytes(tc, CO, C), 0);
   // flip: w is the forward conv's [3,3,CO,C] weights, read rotated with channels swapped.
   k.winogradWeights(w, U, flip ? CO : C, flip ? C : CO, flip);
-  k.conv2dWinograd(argsPtr(g), x, U, b, y, act, V, V + tc * 16 * C * 4, tc, work);
+  // Tiles are independent (2x2 output blocks), so parts split at even output rows.
+  const parts = splitOutput(g.batch, g.outH, g.batch * g.outH * g.outW * C * CO * 4, true, 2);
+  const vBytes = align16(tc * 16 * (C + CO) * 4), wBytes = align16(k.gemmWorkspaceBytes(tc, CO, C));
+  const V = workspace(vBytes * parts.length, 1);
+  const work = workspace(wBytes * parts.length, 0);
+  const args = partArgs(g, parts);
+  parallel('conv2dWinograd', parts.map((p, t) => {
+    const [xo, yo] = partOffsets(g, p);
+    const v = V + t * vBytes;
+    return [args[t], x + 4 * xo, U, b, y + 4 * yo, act, v, v + tc * 16 * C * 4, tc, work + t * wBytes];
+  }));
 }
 
 function forwardInto(g: ConvGeometry, x: number, w: number, b: number, y: number, act: number): void {
   const k = kernels();
   const M = g.batch * g.outH * g.outW;
   if (M === 0 || g.outC === 0) return;
-  if (isDepthwiseForward(g)) { k.depthwiseForward(argsPtr(g), x, w, b, y, act); return; }
+  if (isDepthwiseForward(g)) {
+    const parts = splitOutput(g.batch, g.outH, M * g.kH * g.kW * g.outC);
+    const args = partArgs(g, parts);
+    parallel('depthwiseForward', parts.map((p, t) => {
+      const [xo, yo] = partOffsets(g, p);
+      return [args[t], x + 4 * xo, w, b, y + 4 * yo, act];
+    }));
+    return;
+  }
   if (useWinograd(g)) { winogradInto(g, x, w, 0, b, y, act); return; }
   const Cg = g.inC / g.groups, Og = g.outC / g.groups, K = g.kH * g.kW * Cg;
   if (isPointwise(g)) {
+    if (g.groups === 1) { hostGemm(false, false, M, Og, Cg, x, Cg, w, Og, y, Og, false, b, act); return; }
     const work = workspace(k.gemmWorkspaceBytes(M, Og, Cg), 0);
     k.conv2dForward(argsPtr(g), x, w, b, y, act, 0, M, work);
     return;
   }
   const rows = chunkRows(M, K);
-  const col = workspace(rows * K * 4, 1);
-  const work = workspace(k.gemmWorkspaceBytes(rows, Og, K), 0);
-  k.conv2dForward(argsPtr(g), x, w, b, y, act, col, rows, work);
+  // Rows of the im2col GEMM are independent, so chunk boundaries (which move with the split) do not matter.
+  let parts = splitOutput(g.batch, g.outH, M * K * Og * g.groups);
+  // A row slice must not look like a 1x1 unpadded conv to the kernel (it would read x as A directly).
+  if (parts.some((p) => isPointwise(partGeometry(g, p)))) parts = [{ n0: 0, n1: g.batch, oh0: 0, oh1: g.outH }];
+  const colBytes = align16(rows * K * 4), wBytes = align16(k.gemmWorkspaceBytes(rows, Og, K));
+  const col = workspace(colBytes * parts.length, 1);
+  const work = workspace(wBytes * parts.length, 0);
+  const args = partArgs(g, parts);
+  parallel('conv2dForward', parts.map((p, t) => {
+    const [xo, yo] = partOffsets(g, p);
+    return [args[t], x + 4 * xo, w, b, y + 4 * yo, act, col + t * colBytes, rows, work + t * wBytes];
+  }));
 }
 
 function backpropInputInto(g: ConvGeometry, dy: number, w: number, dx: number): void {
@@ -257,7 +328,12 @@ function backpropInputInto(g: ConvGeometry, dy: number, w: number, dx: number): 
       ...g, inH: g.outH, inW: g.outW, outH: g.inH, outW: g.inW,
       padTop: (g.kH - 1) * g.dilH - g.padTop, padLeft: (g.kW - 1) * g.dilW - g.padLeft,
     };
-    k.depthwiseForward(argsPtr(t), dy, wFlip, 0, dx, 0);
+    const parts = splitOutput(t.batch, t.outH, t.batch * t.outH * t.outW * t.kH * t.kW * t.outC);
+    const args = partArgs(t, parts);
+    parallel('depthwiseForward', parts.map((p, i) => {
+      const [xo, yo] = partOffsets(t, p);
+      return [args[i], dy + 4 * xo, wFlip, 0, dx + 4 * yo, 0];
+    }));
     return;
   }
   if (useWinograd(g)) {
@@ -269,21 +345,36 @@ function backpropInputInto(g: ConvGeometry, dy: number, w: number, dx: number): 
     winogradInto(t, dy, w, 1, 0, dx, 0);
     return;
   }
+  // The scatter-add paths split by whole images only: each image's dx is disjoint and its adds
+  // run in increasing output row whatever the chunking, as on one thread.
   if (isDepthwise(g)) {
-    const work = workspace(k.depthwiseWorkspaceBytes(g.inH, g.inW, g.kH, g.kW), 1);
-    k.depthwiseBackwardInput(argsPtr(g), dy, w, dx, work);
+    const parts = splitOutput(g.batch, g.outH, M * g.kH * g.kW * g.outC, false);
+    const wBytes = align16(k.depthwiseWorkspaceBytes(g.inH, g.inW, g.kH, g.kW));
+    const work = workspace(wBytes * parts.length, 1);
+    const args = partArgs(g, parts);
+    parallel('depthwiseBackwardInput', parts.map((p, t) => {
+      const [xo, yo] = partOffsets(g, p);
+      return [args[t], dy + 4 * yo, w, dx + 4 * xo, work + t * wBytes];
+    }));
     return;
   }
   const Cg = g.inC / g.groups, Og = g.outC / g.groups, K = g.kH * g.kW * Cg;
   if (isPointwise(g)) {
+    if (g.groups === 1) { hostGemm(false, true, M, Cg, Og, dy, Og, w, Og, dx, Cg); return; }
     const work = workspace(k.gemmWorkspaceBytes(M, Cg, Og), 0);
     k.conv2dBackwardInput(argsPtr(g), dy, w, dx, 0, M, work);
     return;
   }
   const rows = chunkRows(M, K);
-  const col = workspace(rows * K * 4, 1);
-  const work = workspace(k.gemmWorkspaceBytes(rows, K, Og), 0);
-  k.conv2dBackwardInput(argsPtr(g), dy, w, dx, col, rows, work);
+  const parts = splitOutput(g.batch, g.outH, M * K * Og * g.groups, false);
+  const colBytes = align16(rows * K * 4), wBytes = align16(k.gemmWorkspaceBytes(rows, K, Og));
+  const col = workspace(colBytes * parts.length, 1);
+  const work = workspace(wBytes * parts.length, 0);
+  const args = partArgs(g, parts);
+  parallel('conv2dBackwardInput', parts.map((p, t) => {
+    const [xo, yo] = partOffsets(g, p);
+    return [args[t], dy + 4 * yo, w, dx + 4 * xo, col + t * colBytes, rows, work + t * wBytes];
+  }));
 }
 
 function backpropFilterInto(g: ConvGeometry, x: number, dy: number, dw: number): void {
@@ -293,11 +384,26 @@ function backpropFilterInto(g: ConvGeometry, x: number, dy: number, dw: number):
   if (isDepthwise(g)) { k.depthwiseBackwardFilter(argsPtr(g), x, dy, dw); return; }
   const Cg = g.inC / g.groups, Og = g.outC / g.groups, K = g.kH * g.kW * Cg;
   if (isPointwise(g)) {
+    // dw = xᵀ · dy: the host GEMM splits dw's rows; each element's sum over M is untouched.
+    if (g.groups === 1) { hostGemm(true, false, Cg, Og, M, x, Cg, dy, Og, dw, Og); return; }
     const work = workspace(k.gemmWorkspaceBytes(Cg, Og, M), 0);
     k.conv2dBackwardFilter(argsPtr(g), x, dy, dw, 0, M, work);
     return;
   }
   const rows = chunkRows(M, K);
+  const threads = Math.min(threadCount(), 16);
+  if (g.groups === 1 && threads > 1 && M * K * Og >= PARALLEL_MIN_WORK && Og >= 16) {
+    // The reduction over M is never split: each thread owns whole columns (output channels) of
+    // dw, aligned to the GEMM's 8-column tiles, and runs every chunk itself (im2col repeated).
+    const cols = splitRows(Og, threads, 8);
+    const colBytes = align16(rows * K * 4), wBytes = align16(k.gemmWorkspaceBytes(K, cols[0][1] - cols[0][0], rows));
+    const col = workspace(colBytes * cols.length, 1);
+    const work = workspace(wBytes * cols.length, 0);
+    const args = argsPtr(g);
+    parallel('conv2dBackwardFilterCols', cols.map(([o0, o1], t) =>
+      [args, x, dy, dw, col + t * colBytes, rows, work + t * wBytes, o0, o1]));
+    return;
+  }
   const col = workspace(rows * K * 4, 1);
   const work = workspace(k.gemmWorkspaceBytes(K, Og, rows), 0);
   k.conv2dBackwardFilter(argsPtr(g), x, dy, dw, col, rows, work);

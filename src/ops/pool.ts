@@ -1,10 +1,10 @@
 // Pooling ops over NHWC images: maxPool2d, avgPool2d, globalAvgPool2d, globalMaxPool2d, each
 // with its gradient recorded right below the forward. Kernels: assembly/pool.ts.
 import { Tensor, record } from '../tensor.js';
-import { kernels, int32Args } from '../backend/wasm.js';
+import { kernels, int32Args, parallel } from '../backend/wasm.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
 import { asFloat, checkRank, pair, describe } from './util.js';
-import { resolvePadding } from './conv.js';
+import { resolvePadding, splitOutput } from './conv.js';
 
 export interface Pool2dOptions {
   /** Window [h, w] (or one number for both); default 2 as Keras. */
@@ -46,8 +46,20 @@ export function pool2dGeometry(xShape: readonly number[], options: Pool2dOptions
   };
 }
 
-function argsPtr(g: PoolGeometry): number {
-  return int32Args([g.batch, g.inH, g.inW, g.C, g.outH, g.outW, g.kH, g.kW, g.strideH, g.strideW, g.padTop, g.padLeft]);
+/**
+ * Runs a pooling kernel (args, a, b[, c, d]) over the worker pool, split by output: images, or for
+ * one image output rows (forward only: the backward kernels scatter-add into overlapping windows).
+ * `ins`/`outs` are pointers into input-shaped / output-shaped tensors, moved to each part's start.
+ */
+function runPool(name: string, g: PoolGeometry, ins: number[], outs: number[], forward: boolean, order: ('i' | 'o')[]): void {
+  const parts = splitOutput(g.batch, g.outH, g.batch * g.outH * g.outW * g.C * g.kH * g.kW, forward);
+  parallel(name, parts.map((p, t) => {
+    const args = int32Args([p.n1 - p.n0, g.inH, g.inW, g.C, p.oh1 - p.oh0, g.outW, g.kH, g.kW,
+      g.strideH, g.strideW, g.padTop - p.oh0 * g.strideH, g.padLeft], 12 * t);
+    const xo = 4 * p.n0 * g.inH * g.inW * g.C, yo = 4 * (p.n0 * g.outH + p.oh0) * g.outW * g.C;
+    let i = 0, o = 0;
+    return [args, ...order.map((k) => (k === 'i' ? ins[i++] + xo : outs[o++] + yo))];
+  }));
 }
 
 function prepare(x: Tensor, options: Pool2dOptions | undefined, op: string): [Tensor, PoolGeometry] {
@@ -62,10 +74,10 @@ export function maxPool2d(x: Tensor, options?: Pool2dOptions): Tensor {
   let g: PoolGeometry;
   [x, g] = prepare(x, options, op);
   const y = Tensor.empty([g.batch, g.outH, g.outW, g.C]);
-  if (y.size > 0) kernels().maxPoolForward(argsPtr(g), x.ptr, y.ptr);
+  if (y.size > 0) runPool('maxPoolForward', g, [x.ptr], [y.ptr], true, ['i', 'o']);
   return record(op, y, [x], (dy) => {
     const dx = Tensor.empty(x.shape);
-    kernels().maxPoolBackward(argsPtr(g), x.ptr, y.ptr, dy.ptr, dx.ptr);
+    if (dx.size > 0) runPool('maxPoolBackward', g, [x.ptr, dx.ptr], [y.ptr, dy.ptr], false, ['i', 'o', 'o', 'i']);
     return [dx];
   });
 }
@@ -76,10 +88,10 @@ export function avgPool2d(x: Tensor, options?: Pool2dOptions): Tensor {
   let g: PoolGeometry;
   [x, g] = prepare(x, options, op);
   const y = Tensor.empty([g.batch, g.outH, g.outW, g.C]);
-  if (y.size > 0) kernels().avgPoolForward(argsPtr(g), x.ptr, y.ptr);
+  if (y.size > 0) runPool('avgPoolForward', g, [x.ptr], [y.ptr], true, ['i', 'o']);
   return record(op, y, [x], (dy) => {
     const dx = Tensor.empty(x.shape);
-    kernels().avgPoolBackward(argsPtr(g), dy.ptr, dx.ptr);
+    if (dx.size > 0) runPool('avgPoolBackward', g, [dx.ptr], [dy.ptr], false, ['o', 'i']);
     return [dx];
   });
 }

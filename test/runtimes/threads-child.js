@@ -1,9 +1,11 @@
 // Child process for test/threads.test.ts: runs big enough kernels to be split over the worker
-// pool and prints hashes of the results. Usage: node threads-child.js <threads>
+// pool and prints hashes of the results. Usage: node threads-child.js <threads> [simd]
+// Every conv/pool case below is above the parallel work threshold, so with 2 threads it takes
+// the split path named in its key (images for batch > 1, output rows for batch 1).
 import * as W from '../../dist/index.js';
 import { fnv1a, seededComputation } from './seeded.js';
 
-await W.init({ simd: 'baseline', threads: Number(process.argv[2]) });
+await W.init({ simd: process.argv[3] ?? 'baseline', threads: Number(process.argv[2]) });
 W.setSeed(7);
 const hashes = {};
 const a = W.randn([300, 256]).requireGrad();
@@ -13,12 +15,60 @@ c.backward(W.randn([300, 200]));
 hashes.matmul = fnv1a(c.dataSync());
 hashes.matmulGradA = fnv1a(a.grad.dataSync());
 hashes.matmulGradB = fnv1a(b.grad.dataSync());
-const x = W.randn([8, 28, 28, 32]).requireGrad();
-const w = W.randn([3, 3, 32, 64], { std: 0.1 }).requireGrad();
-const y = W.ops.conv2d(x, w, undefined, { padding: 'same' });
-y.backward(W.randn(y.shape));
-hashes.conv = fnv1a(y.dataSync());
-hashes.convGradX = fnv1a(x.grad.dataSync());
-hashes.convGradW = fnv1a(w.grad.dataSync());
+
+/** conv2d forward + both gradients (+ bias gradient) of one case, hashed under `name`. */
+function convCase(name, xShape, wShape, options, bias = false) {
+  const x = W.randn(xShape).requireGrad();
+  const w = W.randn(wShape, { std: 0.1 }).requireGrad();
+  const bb = bias ? W.randn([wShape[3]]).requireGrad() : undefined;
+  const y = W.ops.conv2d(x, w, bb, options);
+  y.backward(W.randn(y.shape));
+  hashes[name] = fnv1a(y.dataSync());
+  hashes[name + 'GradX'] = fnv1a(x.grad.dataSync());
+  hashes[name + 'GradW'] = fnv1a(w.grad.dataSync());
+  if (bb) hashes[name + 'GradB'] = fnv1a(bb.grad.dataSync());
+}
+// Winograd (3x3 s1, >= 8 channels): batch split and (batch 1) even-row split, odd sizes.
+convCase('conv', [8, 28, 28, 32], [3, 3, 32, 64], { padding: 'same' });
+convCase('winogradB1', [1, 57, 45, 32], [3, 3, 32, 48], { padding: 'same', activation: 'relu' }, true);
+convCase('winogradB3', [3, 31, 29, 16], [3, 3, 16, 40], { padding: 'valid' });
+// im2col: strided / dilated / grouped / 1 input channel, batch 1 (row split) and batch > 1.
+convCase('im2colB1', [1, 112, 112, 3], [7, 7, 3, 64], { strides: 2, padding: 3 }, true);
+convCase('im2colB5', [5, 33, 35, 12], [5, 5, 12, 40], { strides: 2, padding: 'same', activation: 'relu' });
+convCase('im2colDil', [2, 40, 40, 16], [3, 3, 16, 32], { dilation: 2, padding: 'same' });
+convCase('im2colGroups', [4, 30, 30, 32], [3, 3, 8, 64], { groups: 4, padding: 1, strides: 2 });
+convCase('im2colB1Pad', [1, 64, 64, 24], [1, 1, 24, 64], { padding: 1 });
+convCase('pointwise', [6, 28, 28, 64], [1, 1, 64, 96], {}, true);
+// Depthwise: stride 1 (flipped forward for dx), stride 2 (gather dx), multiplier 2, batch 1.
+convCase('depthwise', [6, 40, 40, 64], [3, 3, 1, 64], { groups: 64, padding: 'same' });
+convCase('depthwiseS2', [5, 41, 39, 48], [3, 3, 1, 48], { groups: 48, padding: 'same', strides: 2 });
+convCase('depthwiseM2', [3, 36, 36, 32], [5, 5, 1, 64], { groups: 32, padding: 2 });
+convCase('depthwiseB1', [1, 112, 112, 64], [3, 3, 1, 64], { groups: 64, padding: 'same' });
+// A single input channel takes the direct (depthwise forward) kernel.
+convCase('singleChannel', [32, 28, 28, 1], [3, 3, 1, 32], { padding: 'same' });
+// conv2dTranspose: forward = backward-input kernels, dx = forward kernels.
+{
+  const x = W.randn([4, 20, 20, 32]).requireGrad();
+  const w = W.randn([3, 3, 24, 32], { std: 0.1 }).requireGrad();
+  const y = W.ops.conv2dTranspose(x, w, undefined, { strides: 2, padding: 'same' });
+  y.backward(W.randn(y.shape));
+  hashes.transpose = fnv1a(y.dataSync());
+  hashes.transposeGradX = fnv1a(x.grad.dataSync());
+  hashes.transposeGradW = fnv1a(w.grad.dataSync());
+}
+
+/** A pooling op and its gradient. */
+function poolCase(name, op, xShape, options) {
+  const x = W.randn(xShape).requireGrad();
+  const y = W.ops[op](x, options);
+  y.backward(W.randn(y.shape));
+  hashes[name] = fnv1a(y.dataSync());
+  hashes[name + 'GradX'] = fnv1a(x.grad.dataSync());
+}
+poolCase('maxPool', 'maxPool2d', [8, 56, 56, 64], { poolSize: 3, strides: 2, padding: 'same' });
+poolCase('maxPoolB1', 'maxPool2d', [1, 113, 111, 64], { poolSize: 3, strides: 2, padding: 'same' });
+poolCase('avgPool', 'avgPool2d', [6, 48, 48, 32], { poolSize: 3, strides: 1, padding: 'same' });
+poolCase('avgPoolB1', 'avgPool2d', [1, 97, 101, 64], { poolSize: 2 });
+
 hashes.seeded = seededComputation(W).weights;
 console.log(JSON.stringify({ threads: W.backendInfo().threads, hashes }));
