@@ -233,22 +233,73 @@ export function conv2dBackwardFilter(args: usize, x: usize, dy: usize, dw: usize
 }
 
 /**
- * Columns o0 .. o1 of conv2dBackwardFilter for one group (groups == 1): every thread runs the whole
- * reduction over M in the same chunks (its own col/work), so each dw element sums in exactly the
- * single-threaded order; only the GEMM's N range differs (GEMM columns are independent).
+ * Columns k0 .. k1 of im2col (group 0, groups == 1) into col [rows, k1 - k0]: the same values as
+ * im2col's columns k0 .. k1, so a GEMM over them gives bit-identical rows of dw.
  */
-export function conv2dBackwardFilterCols(args: usize, x: usize, dy: usize, dw: usize,
-                                         col: usize, chunkRows: i32, work: usize, o0: i32, o1: i32): void {
+function im2colRange(a: ConvArgs, x: usize, col: usize, m0: i32, rows: i32, k0: i32, k1: i32): void {
+  const H = a.inH, W = a.inW, C = a.inC, Ho = a.outH, Wo = a.outW;
+  const kW = a.kW, sh = a.strideH, sw = a.strideW, dh = a.dilH, dw = a.dilW;
+  const runW = kW * C;
+  const contiguous = dw == 1;
+  const spanW = (kW - 1) * dw;
+  const kt = k1 - k0;
+  const khA = k0 / runW, khB = (k1 - 1) / runW;
+  let ow = m0 % Wo;
+  let t = m0 / Wo;
+  let oh = t % Ho;
+  let n = t / Ho;
+  let dst = col;
+  for (let r = 0; r < rows; r++) {
+    const ih0 = oh * sh - a.padTop;
+    const iw0 = ow * sw - a.padLeft;
+    const inside = iw0 >= 0 && iw0 + spanW < W;
+    for (let kh = khA; kh <= khB; kh++) {
+      // Row-local span [s0, s1) of this kernel row inside [k0, k1).
+      const base = kh * runW;
+      const s0 = max(k0, base) - base, s1 = min(k1, base + runW) - base;
+      const d = dst + off(base + s0 - k0);
+      const ih = ih0 + kh * dh;
+      if (<u32>ih >= <u32>H) {
+        zeroFloats(d, s1 - s0);
+      } else {
+        const rowBase = (n * H + ih) * W;
+        if (inside && contiguous) {
+          copyFloats(d, x + off((rowBase + iw0) * C + s0), s1 - s0);
+        } else {
+          let s = s0;
+          while (s < s1) {
+            const kw = s / C, ci = s - kw * C;
+            const len = min(C - ci, s1 - s);
+            const iw = iw0 + kw * dw;
+            const q = dst + off(base + s - k0);
+            if (<u32>iw < <u32>W) copyFloats(q, x + off((rowBase + iw) * C + ci), len);
+            else zeroFloats(q, len);
+            s += len;
+          }
+        }
+      }
+    }
+    dst += off(kt);
+    if (++ow == Wo) { ow = 0; if (++oh == Ho) { oh = 0; n++; } }
+  }
+}
+
+/**
+ * Rows k0 .. k1 of dw (groups == 1) for one thread: the whole reduction over M in the same
+ * chunks and order as conv2dBackwardFilter (each dw element sums exactly as single-threaded);
+ * only the GEMM's M range (rows of dw) differs, and GEMM rows are independent.
+ */
+export function conv2dBackwardFilterRows(args: usize, x: usize, dy: usize, dw: usize,
+                                         col: usize, chunkRows: i32, work: usize, k0: i32, k1: i32): void {
   const a = changetype<ConvArgs>(args);
   const Cout = a.outC;
   const M = a.batch * a.outH * a.outW;
-  const K = a.kH * a.kW * a.inC;
-  const nc = o1 - o0;
-  if (nc <= 0 || M == 0) return;
+  const kt = k1 - k0;
+  if (kt <= 0 || M == 0) return;
   for (let m0 = 0; m0 < M; m0 += chunkRows) {
     const rows = min(chunkRows, M - m0);
-    im2col(a, x, col, m0, rows, 0);
-    gemm(1, 0, K, nc, rows, col, K, dy + (<usize>m0 * Cout << 2) + off(o0), Cout, dw + off(o0), Cout,
+    im2colRange(a, x, col, m0, rows, k0, k1);
+    gemm(1, 0, kt, Cout, rows, col, kt, dy + (<usize>m0 * Cout << 2), Cout, dw + (<usize>k0 * Cout << 2), Cout,
       m0 > 0 ? 1 : 0, 0, 0, work);
   }
 }

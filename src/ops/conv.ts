@@ -392,16 +392,18 @@ function backpropFilterInto(g: ConvGeometry, x: number, dy: number, dw: number):
   }
   const rows = chunkRows(M, K);
   const threads = Math.min(threadCount(), 16);
-  if (g.groups === 1 && threads > 1 && M * K * Og >= PARALLEL_MIN_WORK && Og >= 16) {
-    // The reduction over M is never split: each thread owns whole columns (output channels) of
-    // dw, aligned to the GEMM's 8-column tiles, and runs every chunk itself (im2col repeated).
-    const cols = splitRows(Og, threads, 8);
-    const colBytes = align16(rows * K * 4), wBytes = align16(k.gemmWorkspaceBytes(K, cols[0][1] - cols[0][0], rows));
-    const col = workspace(colBytes * cols.length, 1);
-    const work = workspace(wBytes * cols.length, 0);
+  if (g.groups === 1 && threads > 1 && M * K * Og >= PARALLEL_MIN_WORK && K >= 24) {
+    // The reduction over M is never split: each thread owns whole rows (taps x input channels)
+    // of dw, aligned to whole GEMM micro-tiles, and runs every chunk itself with an im2col of just
+    // its columns.
+    const ks = splitRows(K, threads, 12);
+    const kMax = Math.max(...ks.map(([k0, k1]) => k1 - k0));
+    const colBytes = align16(rows * kMax * 4), wBytes = align16(k.gemmWorkspaceBytes(kMax, Og, rows));
+    const col = workspace(colBytes * ks.length, 1);
+    const work = workspace(wBytes * ks.length, 0);
     const args = argsPtr(g);
-    parallel('conv2dBackwardFilterCols', cols.map(([o0, o1], t) =>
-      [args, x, dy, dw, col + t * colBytes, rows, work + t * wBytes, o0, o1]));
+    parallel('conv2dBackwardFilterRows', ks.map(([k0, k1], t) =>
+      [args, x, dy, dw, col + t * colBytes, rows, work + t * wBytes, k0, k1]));
     return;
   }
   const col = workspace(rows * K * 4, 1);
