@@ -205,6 +205,15 @@ export function conv2dBackwardInput(args: usize, dy: usize, w: usize, dx: usize,
   }
 }
 
+/**
+ * The col2im half of conv2dBackwardInput for output rows m0 .. m0+rows of group 0 (groups == 1):
+ * the host runs the GEMM (split over threads by rows of col) and calls this for each chunk in
+ * increasing m0, so every dx element receives the same adds in the same order as single-threaded.
+ */
+export function conv2dCol2im(args: usize, col: usize, dx: usize, m0: i32, rows: i32): void {
+  col2im(changetype<ConvArgs>(args), col, dx, m0, rows, 0);
+}
+
 /** dw = gradient of conv2d w.r.t. its HWIO weights: im2colᵀ · dy, accumulated over chunks. */
 export function conv2dBackwardFilter(args: usize, x: usize, dy: usize, dw: usize,
                                      col: usize, chunkRows: i32, work: usize): void {
