@@ -788,11 +788,19 @@ export function depthwiseBackwardInput(args: usize, dy: usize, w: usize, dx: usi
 }
 
 export function depthwiseBackwardFilter(args: usize, x: usize, dy: usize, dw: usize): void {
+  depthwiseBackwardFilterRange(args, x, dy, dw, 0, changetype<ConvArgs>(args).outC);
+}
+
+/**
+ * Output channels co0 .. co1 of depthwiseBackwardFilter (for threads: co0 and co1 multiples of 8,
+ * or co1 = outC, so every channel takes the same vector/scalar path as on one thread).
+ */
+export function depthwiseBackwardFilterRange(args: usize, x: usize, dy: usize, dw: usize, co0: i32, co1: i32): void {
   const a = changetype<ConvArgs>(args);
   const N = a.batch, H = a.inH, W = a.inW, C = a.inC, Ho = a.outH, Wo = a.outW, CO = a.outC;
   const kH = a.kH, kW = a.kW, sh = a.strideH, sw = a.strideW, dh = a.dilH, dwl = a.dilW;
   const m = CO / C;
-  memory.fill(dw, 0, <usize>kH * kW * CO << 2);
+  for (let t = 0; t < kH * kW; t++) memory.fill(dw + off(t * CO + co0), 0, off(co1 - co0));
   const zero = f32x4.splat(0);
   // For each output row and tap, one pass over the valid output columns with the channel tile's
   // sums in registers: the row of x and dy stay in L1 while dw is touched once per pass.
@@ -812,9 +820,9 @@ export function depthwiseBackwardFilter(args: usize, x: usize, dy: usize, dw: us
           if (owLo >= owHi) continue;
           const wp = dw + off((kh * kW + kw) * CO);
           const xStep = off(sw * C), gStep = off(CO);
-          let co = 0;
+          let co = co0;
           if (m == 1) {
-            for (; co + 8 <= CO; co += 8) {
+            for (; co + 8 <= co1; co += 8) {
               let acc0 = zero, acc1 = zero;
               let xp = xrow + off((owLo * sw + shift) * C + co);
               let gp = dyrow + off(owLo * CO + co);
@@ -827,7 +835,7 @@ export function depthwiseBackwardFilter(args: usize, x: usize, dy: usize, dw: us
               v128.store(wp + off(co), f32x4.add(v128.load(wp + off(co), 16), acc1), 16);
             }
           }
-          for (; co + 4 <= CO; co += 4) {
+          for (; co + 4 <= co1; co += 4) {
             let acc = zero;
             let xp = xrow + off((owLo * sw + shift) * C);
             let gp = dyrow + off(owLo * CO + co);
@@ -838,7 +846,7 @@ export function depthwiseBackwardFilter(args: usize, x: usize, dy: usize, dw: us
             }
             v128.store(wp + off(co), f32x4.add(v128.load(wp + off(co)), acc));
           }
-          for (; co < CO; co++) {
+          for (; co < co1; co++) {
             let s: f32 = 0;
             const ci = co / m;
             for (let ow = owLo; ow < owHi; ow++) {

@@ -394,7 +394,15 @@ function backpropFilterInto(g: ConvGeometry, x: number, dy: number, dw: number):
   const k = kernels();
   const M = g.batch * g.outH * g.outW;
   if (M === 0 || g.outC === 0) { k.fill(dw, sizeOf(shapeW(g)), 0); return; }
-  if (isDepthwise(g)) { k.depthwiseBackwardFilter(argsPtr(g), x, dy, dw); return; }
+  if (isDepthwise(g)) {
+    // Split by output channels (whole 8-channel tiles): each dw element's sum over images, rows
+    // and columns is untouched.
+    const threads = Math.min(threadCount(), 16);
+    const cos = threads > 1 && M * g.kH * g.kW * g.outC >= PARALLEL_MIN_WORK ? splitRows(g.outC, threads, 8) : [[0, g.outC]];
+    const args = argsPtr(g);
+    parallel('depthwiseBackwardFilterRange', cos.map(([c0, c1]) => [args, x, dy, dw, c0, c1]));
+    return;
+  }
   const Cg = g.inC / g.groups, Og = g.outC / g.groups, K = g.kH * g.kW * Cg;
   if (isPointwise(g)) {
     // dw = xᵀ · dy: the host GEMM splits dw's rows; each element's sum over M is untouched.
