@@ -313,6 +313,27 @@ export function conv2dBackwardFilterRows(args: usize, x: usize, dy: usize, dw: u
   }
 }
 
+/**
+ * Columns o0 .. o1 (output channels) of conv2dBackwardFilter, groups == 1: for short rows of dw
+ * (small K) where a row split has too little to share. Each thread runs the whole reduction over M
+ * in the same chunks (repeating the cheap im2col); GEMM columns are independent.
+ */
+export function conv2dBackwardFilterCols(args: usize, x: usize, dy: usize, dw: usize,
+                                         col: usize, chunkRows: i32, work: usize, o0: i32, o1: i32): void {
+  const a = changetype<ConvArgs>(args);
+  const Cout = a.outC;
+  const M = a.batch * a.outH * a.outW;
+  const K = a.kH * a.kW * a.inC;
+  const nc = o1 - o0;
+  if (nc <= 0 || M == 0) return;
+  for (let m0 = 0; m0 < M; m0 += chunkRows) {
+    const rows = min(chunkRows, M - m0);
+    im2col(a, x, col, m0, rows, 0);
+    gemm(1, 0, K, nc, rows, col, K, dy + (<usize>m0 * Cout << 2) + off(o0), Cout, dw + off(o0), Cout,
+      m0 > 0 ? 1 : 0, 0, 0, work);
+  }
+}
+
 /** db[c] = sum over rows of dy[r, c] (bias gradient; rows = batch*outH*outW). */
 export function conv2dBiasGrad(dy: usize, rows: i32, C: i32, db: usize): void {
   let c = 0;

@@ -427,6 +427,19 @@ function backpropFilterInto(g: ConvGeometry, x: number, dy: number, dw: number):
       [args, x, dy, dw, col + t * colBytes, rows, work + t * wBytes, k0, k1]));
     return;
   }
+  if (g.groups === 1 && threads > 1 && M * K * Og >= PARALLEL_MIN_WORK && Og >= 16) {
+    // Short dw rows (K < 24): split its columns (output channels) instead, each thread repeating
+    // the im2col (K floats per output row: cheap next to K*Og multiply-adds).
+    const cs = splitRows(Og, threads, 8);
+    const nMax = Math.max(...cs.map(([o0, o1]) => o1 - o0));
+    const colBytes = align16(rows * K * 4), wBytes = align16(k.gemmWorkspaceBytes(K, nMax, rows));
+    const col = workspace(colBytes * cs.length, 1);
+    const work = workspace(wBytes * cs.length, 0);
+    const args = argsPtr(g);
+    parallel('conv2dBackwardFilterCols', cs.map(([o0, o1], t) =>
+      [args, x, dy, dw, col + t * colBytes, rows, work + t * wBytes, o0, o1]));
+    return;
+  }
   const col = workspace(rows * K * 4, 1);
   const work = workspace(k.gemmWorkspaceBytes(K, Og, rows), 0);
   k.conv2dBackwardFilter(argsPtr(g), x, dy, dw, col, rows, work);
