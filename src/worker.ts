@@ -20,8 +20,9 @@ async function main(post: (m: unknown) => void, onMessage: (fn: (m: any) => void
     const fns = names.map((n) => (instance.exports as any)[n] as (...a: number[]) => number);
     const i32 = new Int32Array(memory.buffer, ctrl, CTRL.WORDS);
     const args = new Float64Array(memory.buffer, ctrl + ARGS_BYTE_OFFSET, MAX_ARGS * 64);
-    post('ready');
+    // Read the job counter before saying ready: a job sent right after 'ready' must not be missed.
     let seen = Atomics.load(i32, CTRL.SEQ);
+    post('ready');
     for (;;) {
       Atomics.wait(i32, CTRL.SEQ, seen);
       seen = Atomics.load(i32, CTRL.SEQ);
