@@ -1,78 +1,11 @@
 #!/usr/bin/env node
 // Writes bench/mnist-cnn.onnx: the benchmark's MNIST CNN as an ONNX graph (NCHW input
-// [N,1,28,28], opset 13, seeded random weights), for onnxruntime-web until `model.toOnnx()` exists.
+// [N,1,28,28], opset 13, seeded random weights) for onnxruntime-web, independent of `model.toOnnx()`.
 // Usage: node bench/make-onnx.mjs [out.onnx]
-import protobuf from 'protobufjs';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-
-// The subset of onnx.proto (proto2, field numbers as in the official schema) this file writes.
-const ONNX_SUBSET = `
-syntax = "proto2";
-package onnx;
-message AttributeProto {
-  enum AttributeType { UNDEFINED = 0; FLOAT = 1; INT = 2; STRING = 3; TENSOR = 4; GRAPH = 5;
-                       FLOATS = 6; INTS = 7; STRINGS = 8; }
-  optional string name = 1;
-  optional AttributeType type = 20;
-  optional float f = 2;
-  optional int64 i = 3;
-  optional bytes s = 4;
-  repeated float floats = 7;
-  repeated int64 ints = 8;
-}
-message NodeProto {
-  repeated string input = 1;
-  repeated string output = 2;
-  optional string name = 3;
-  optional string op_type = 4;
-  repeated AttributeProto attribute = 5;
-  optional string domain = 7;
-}
-message TensorProto {
-  repeated int64 dims = 1;
-  optional int32 data_type = 2;
-  optional string name = 8;
-  optional bytes raw_data = 9;
-}
-message TensorShapeProto {
-  message Dimension {
-    oneof value { int64 dim_value = 1; string dim_param = 2; }
-  }
-  repeated Dimension dim = 1;
-}
-message TypeProto {
-  message Tensor {
-    optional int32 elem_type = 1;
-    optional TensorShapeProto shape = 2;
-  }
-  oneof value { Tensor tensor_type = 1; }
-}
-message ValueInfoProto {
-  optional string name = 1;
-  optional TypeProto type = 2;
-}
-message GraphProto {
-  repeated NodeProto node = 1;
-  optional string name = 2;
-  repeated TensorProto initializer = 5;
-  repeated ValueInfoProto input = 11;
-  repeated ValueInfoProto output = 12;
-}
-message OperatorSetIdProto {
-  optional string domain = 1;
-  optional int64 version = 2;
-}
-message ModelProto {
-  optional int64 ir_version = 1;
-  optional string producer_name = 2;
-  optional string producer_version = 3;
-  optional int64 model_version = 5;
-  optional string doc_string = 6;
-  optional GraphProto graph = 7;
-  repeated OperatorSetIdProto opset_import = 8;
-}
-`;
+// The library's own ONNX codec (static code generated from scripts/onnx.proto), not a second schema.
+import { encodeModel } from '../dist/io/onnx-proto.js';
 
 const FLOAT = 1; // TensorProto.DataType.FLOAT
 const ATTR = { INT: 2, INTS: 7 };
@@ -103,8 +36,6 @@ const valueInfo = (name, dims) => ({
 /** The MNIST CNN of bench/models.mjs as ONNX bytes: conv3x3x32 relu, maxpool2, conv3x3x64 relu,
  *  maxpool2, flatten, dense128 relu, dense10 softmax; 'same' padding; input NCHW [N,1,28,28]. */
 export function makeMnistCnnOnnx({ seed = 1234 } = {}) {
-  const root = protobuf.parse(ONNX_SUBSET, { keepCase: false }).root;
-  const ModelProto = root.lookupType('onnx.ModelProto');
   const state = { s: seed >>> 0 || 1 };
   // Glorot-uniform limits: sqrt(6 / (fanIn + fanOut)).
   const glorot = (fanIn, fanOut) => Math.sqrt(6 / (fanIn + fanOut));
@@ -148,9 +79,7 @@ export function makeMnistCnnOnnx({ seed = 1234 } = {}) {
       output: [valueInfo('probs', ['N', 10])],
     },
   };
-  const err = ModelProto.verify(model);
-  if (err) throw new Error(`make-onnx: ${err}`);
-  return ModelProto.encode(ModelProto.create(model)).finish();
+  return encodeModel(model);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
