@@ -89,22 +89,18 @@ export function shuffle(a: Int32Array | number[]): void {
   }
 }
 
-/** Fills wasm floats [ptr, ptr + 4n) with raw 32-bit draws (transformed in wasm afterwards). */
+/** The generator state handed to wasm (4 u32), allocated on first use. */
 let statePtr = 0;
+
+/** Fills wasm floats [ptr, ptr + 4n) with raw 32-bit draws (transformed in wasm afterwards). */
 function fillBits(ptr: number, n: number): void {
   const k = kernels();
-  if (n < 64) {
-    const u32 = new Uint32Array(k.memory.buffer, ptr, n);
-    for (let i = 0; i < n; i++) u32[i] = nextU32();
-    return;
-  }
-  // Long runs (weight initialisation) in wasm: the same xoshiro128** stream, ~10x faster.
+  // In wasm: the same xoshiro128** stream as nextU32, ~10x faster for weight initialisation.
   if (statePtr === 0) statePtr = k.alloc(16) >>> 0;
   const st = new Uint32Array(k.memory.buffer, statePtr, 4);
   st[0] = s0; st[1] = s1; st[2] = s2; st[3] = s3;
-  k.xoshiroFill(statePtr, ptr, n);
-  const after = new Uint32Array(k.memory.buffer, statePtr, 4);
-  s0 = after[0] | 0; s1 = after[1] | 0; s2 = after[2] | 0; s3 = after[3] | 0;
+  k.xoshiroFill(statePtr, ptr, n); // allocates nothing, so the view stays valid
+  s0 = st[0] | 0; s1 = st[1] | 0; s2 = st[2] | 0; s3 = st[3] | 0;
 }
 
 /** Uniform floats in [low, high) into wasm memory. */
