@@ -2,7 +2,7 @@
 // memory and runs slices of kernels on request. Jobs arrive through a control block in that
 // memory (Atomics.wait / notify), not postMessage, so a dispatch costs microseconds.
 // Runs in Node worker_threads and in browser Web Workers alike.
-import { CTRL, MAX_ARGS, ARGS_BYTE_OFFSET } from './backend/protocol.js';
+import { CTRL, MAX_ARGS, ARGS_BYTE_OFFSET, kernelImports } from './backend/protocol.js';
 import { importNodeBuiltin } from './backend/node-builtin.js';
 
 interface Start { module: WebAssembly.Module; memory: WebAssembly.Memory; ctrl: number; index: number; names: string[] }
@@ -10,13 +10,7 @@ interface Start { module: WebAssembly.Module; memory: WebAssembly.Memory; ctrl: 
 async function main(post: (m: unknown) => void, onMessage: (fn: (m: any) => void) => void): Promise<void> {
   onMessage(async (msg: Start) => {
     const { module, memory, ctrl, index, names } = msg;
-    const instance = await WebAssembly.instantiate(module, {
-      env: {
-        memory,
-        abort(_m: number, _f: number, line: number, col: number) { throw new Error(`wasm-cnn: kernel aborted at ${line}:${col}`); },
-        seed() { return 0; },
-      },
-    });
+    const instance = await WebAssembly.instantiate(module, kernelImports(memory));
     const fns = names.map((n) => (instance.exports as any)[n] as (...a: number[]) => number);
     const i32 = new Int32Array(memory.buffer, ctrl, CTRL.WORDS);
     const args = new Float64Array(memory.buffer, ctrl + ARGS_BYTE_OFFSET, MAX_ARGS * 64);

@@ -13,3 +13,15 @@ export const MAX_ARGS = 24;
 export const MAX_THREADS = 64;
 export const ARGS_BYTE_OFFSET = 64;
 export const CTRL_BYTES = ARGS_BYTE_OFFSET + MAX_ARGS * MAX_THREADS * 8;
+
+/** What a kernel instance imports: `env.abort` (a kernel assertion) and, for the threaded builds, the shared memory. */
+export function kernelImports(memory?: WebAssembly.Memory): WebAssembly.Imports {
+  return {
+    env: {
+      ...(memory ? { memory } : {}),
+      abort(_msgPtr: number, _filePtr: number, line: number, col: number) {
+        throw new Error(`wasm-cnn: kernel aborted at ${line}:${col}`);
+      },
+    },
+  };
+}

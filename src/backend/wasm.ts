@@ -3,7 +3,7 @@
 // imported statically (Node's fs is loaded lazily only when no wasm source is given).
 import { ValueError, fmtValue } from '../errors.js';
 import { startPool, canBlock, hardwareThreads, type Pool } from './threads.js';
-import { CTRL_BYTES, MAX_THREADS } from './protocol.js';
+import { CTRL_BYTES, MAX_THREADS, kernelImports } from './protocol.js';
 import { importNodeBuiltin } from './node-builtin.js';
 
 /** The raw exports of the kernel module. Every kernel takes byte pointers and element counts. */
@@ -137,19 +137,6 @@ async function compile(source: WasmSource): Promise<WebAssembly.Module> {
   }
 }
 
-function imports(memory: WebAssembly.Memory | undefined): WebAssembly.Imports {
-  return {
-    env: {
-      ...(memory ? { memory } : {}),
-      abort(msgPtr: number, filePtr: number, line: number, col: number) {
-        void msgPtr; void filePtr;
-        throw new Error(`wasm-cnn: kernel aborted at ${line}:${col}`);
-      },
-      seed() { return 0; },
-    },
-  };
-}
-
 /** Compiles and instantiates the kernels once. Idempotent: later calls return the same state. */
 export async function init(options: InitOptions = {}): Promise<BackendState> {
   // Options are checked on every call, also when already initialised (which then ignores them).
@@ -221,7 +208,7 @@ async function instantiate(options: InitOptions): Promise<BackendState> {
   const threaded = importsMemory(module);
   let memory: WebAssembly.Memory | undefined;
   if (threaded) memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true } as WebAssembly.MemoryDescriptor);
-  const instance = await WebAssembly.instantiate(module, imports(memory));
+  const instance = await WebAssembly.instantiate(module, kernelImports(memory));
   if (!memory) memory = instance.exports.memory as WebAssembly.Memory;
   const exports = { ...instance.exports, memory } as unknown as Kernels;
   const built = exports.buildVariant() === 1 ? 'relaxed' : 'baseline';
