@@ -110,8 +110,11 @@ function im2col(a: ConvArgs, x: usize, col: usize, m0: i32, rows: i32, g: i32): 
   }
 }
 
-/** The adjoint of im2col: dx[n, ih, iw, g*Cg + ci] += col[r, (kh, kw, ci)]; padding taps dropped. */
-function col2im(a: ConvArgs, col: usize, dx: usize, m0: i32, rows: i32, g: i32): void {
+/**
+ * The adjoint of im2col: dx[n, ih, iw, g*Cg + ci] += col[r, (kh, kw, ci)]; padding taps dropped,
+ * and so are taps outside input rows [ihLo, ihHi) (another thread owns those rows of dx).
+ */
+function col2im(a: ConvArgs, col: usize, dx: usize, m0: i32, rows: i32, g: i32, ihLo: i32, ihHi: i32): void {
   const H = a.inH, W = a.inW, C = a.inC, Ho = a.outH, Wo = a.outW;
   const kH = a.kH, kW = a.kW, sh = a.strideH, sw = a.strideW, dh = a.dilH, dw = a.dilW;
   const Cg = C / a.groups;
@@ -130,7 +133,7 @@ function col2im(a: ConvArgs, col: usize, dx: usize, m0: i32, rows: i32, g: i32):
     const inside = iw0 >= 0 && iw0 + spanW < W;
     for (let kh = 0; kh < kH; kh++) {
       const ih = ih0 + kh * dh;
-      if (<u32>ih < <u32>H) {
+      if (<u32>(ih - ihLo) < <u32>(ihHi - ihLo)) {
         const rowBase = (n * H + ih) * W;
         if (inside && contiguous) {
           addFloats(xg + off((rowBase + iw0) * C), src, runW);
@@ -200,18 +203,38 @@ export function conv2dBackwardInput(args: usize, dy: usize, w: usize, dx: usize,
     for (let g = 0; g < G; g++) {
       // B(k = o, n = tap) = w[tap, g*Og + o]: the weights read transposed, no copy.
       gemm(0, 1, rows, K, Og, dy + (<usize>m0 * Cout << 2) + off(g * Og), Cout, w + off(g * Og), Cout, col, K, 0, 0, 0, work);
-      col2im(a, col, dx, m0, rows, g);
+      col2im(a, col, dx, m0, rows, g, 0, a.inH);
     }
   }
 }
 
 /**
- * The col2im half of conv2dBackwardInput for output rows m0 .. m0+rows of group 0 (groups == 1):
- * the host runs the GEMM (split over threads by rows of col) and calls this for each chunk in
- * increasing m0, so every dx element receives the same adds in the same order as single-threaded.
+ * conv2dBackwardInput for input rows ih0 .. ih1 of a single image (batch == 1): one thread's
+ * share when one image is split over threads. It runs the GEMM for just the output rows whose
+ * taps reach [ih0, ih1) and scatters only into those input rows. Every dx element still receives
+ * its adds in increasing output row, as in conv2dBackwardInput, so the result is bit-identical
+ * for any split; output rows on a boundary are computed by both neighbours (a few rows).
  */
-export function conv2dCol2im(args: usize, col: usize, dx: usize, m0: i32, rows: i32): void {
-  col2im(changetype<ConvArgs>(args), col, dx, m0, rows, 0);
+export function conv2dBackwardInputRows(args: usize, dy: usize, w: usize, dx: usize, ih0: i32, ih1: i32,
+                                        col: usize, chunkRows: i32, work: usize): void {
+  const a = changetype<ConvArgs>(args);
+  const G = a.groups, Cin = a.inC, Cout = a.outC, Wo = a.outW;
+  const Cg = Cin / G, Og = Cout / G;
+  memory.fill(dx + off(ih0 * a.inW * Cin), 0, <usize>(ih1 - ih0) * a.inW * Cin << 2);
+  if (Wo == 0 || Cout == 0 || ih1 <= ih0) return;
+  // Output row oh reads input rows oh*sh - padTop + kh*dh for kh in [0, kH).
+  const reach = (a.kH - 1) * a.dilH;
+  const ohLo = max(0, ceilDiv(ih0 + a.padTop - reach, a.strideH));
+  const ohHi = min(a.outH, (ih1 - 1 + a.padTop) / a.strideH + 1);
+  const K = a.kH * a.kW * Cg;
+  const mEnd = ohHi * Wo;
+  for (let m0 = ohLo * Wo; m0 < mEnd; m0 += chunkRows) {
+    const rows = min(chunkRows, mEnd - m0);
+    for (let g = 0; g < G; g++) {
+      gemm(0, 1, rows, K, Og, dy + (<usize>m0 * Cout << 2) + off(g * Og), Cout, w + off(g * Og), Cout, col, K, 0, 0, 0, work);
+      col2im(a, col, dx, m0, rows, g, ih0, ih1);
+    }
+  }
 }
 
 /** dw = gradient of conv2d w.r.t. its HWIO weights: im2colᵀ · dy, accumulated over chunks. */

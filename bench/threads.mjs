@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// conv2d on the worker pool: forward, backward-input and backward-filter ms and GFLOP/s with
-// init({ threads: 1 }) vs init({ threads: 2 }), and the speed-up. Each thread count runs in its
-// own child process; rounds alternate 1, 2, 1, 2, ... so background load on a shared machine hits
-// both alike. Each child reports the median of several timed samples per case; the table shows
-// the median over rounds. FLOPs are the direct convolution's (Winograd shows effective rates).
+// conv2d on the worker pool: forward, backward-input and backward-filter ms and GFLOP/s on one
+// thread vs N threads (default 2). One process per round runs init({ threads: N }) and times
+// each case alternately with setNumThreads(1) and setNumThreads(N): the same memory, the same
+// JIT state, samples interleaved, so drifting background load on a shared machine hits both
+// sides alike. The speed-up is the median of the per-pair ratios; ms columns are medians over
+// samples and rounds. FLOPs are the direct convolution's (Winograd shows effective rates).
 //
 //   node scripts/build.mjs && node bench/threads.mjs
-//   options: --rounds=N (default 3), --threads=N (the parallel side, default 2), --only=<substring>, --json
+//   options: --rounds=N (processes, default 3), --samples=N (pairs per case, default 7),
+//            --threads=N (the parallel side, default 2), --only=<substring>, --json
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -51,9 +53,10 @@ function values(n, seed) {
   return a;
 }
 
-async function child(threads, only) {
+async function child(threads, only, samples) {
   const W = await import('../dist/index.js');
   await W.init({ threads });
+  if (W.backendInfo().threads !== threads) throw new Error(`asked for ${threads} threads, got ${W.backendInfo().threads}`);
   const { tensor, ops } = W;
   const size = (s) => s.reduce((a, b) => a * b, 1);
   const out = {};
@@ -81,6 +84,8 @@ async function child(threads, only) {
     for (const d of DIRECTIONS) {
       const fn = fns[d];
       if (!fn) continue;
+      // Calls per sample: enough for >= ~100 ms on one thread.
+      W.setNumThreads(1);
       fn(); fn();
       let calls = 1;
       for (;;) {
@@ -90,47 +95,54 @@ async function child(threads, only) {
         if (dt >= 100) break;
         calls = Math.max(calls * 2, Math.ceil((calls * 120) / Math.max(dt, 0.01)));
       }
-      const samples = [];
-      for (let s = 0; s < 5; s++) {
+      W.setNumThreads(threads);
+      fn(); fn();
+      const sample = (t) => {
+        W.setNumThreads(t);
         const t0 = performance.now();
         for (let i = 0; i < calls; i++) fn();
-        samples.push((performance.now() - t0) / calls);
+        return (performance.now() - t0) / calls;
+      };
+      const pairs = [];
+      for (let s = 0; s < samples; s++) {
+        // Alternate which side goes first so neither always follows the other.
+        let one, many;
+        if (s % 2) { many = sample(threads); one = sample(1); } else { one = sample(1); many = sample(threads); }
+        pairs.push({ one, many });
       }
-      out[`${c.name}|${d}`] = median(samples);
+      out[`${c.name}|${d}`] = pairs;
     }
+    x.dispose(); dy.dispose();
   }
-  console.log(JSON.stringify({ threads: W.backendInfo().threads, ms: out }));
+  console.log(JSON.stringify({ threads: W.backendInfo().threads, pairs: out }));
 }
 
 async function main() {
   const rounds = Number(arg('rounds', 3));
+  const samples = Number(arg('samples', 7));
   const par = Number(arg('threads', 2));
   const only = arg('only', '');
   const self = fileURLToPath(import.meta.url);
-  const runs = { 1: [], [par]: [] };
+  const runs = [];
   for (let r = 0; r < rounds; r++) {
-    for (const t of [1, par]) {
-      const txt = execFileSync(process.execPath, [self, `--child=${t}`, ...(only ? [`--only=${only}`] : [])], { encoding: 'utf8' });
-      const res = JSON.parse(txt.trim().split('\n').pop());
-      if (res.threads !== t) throw new Error(`asked for ${t} threads, got ${res.threads}`);
-      runs[t].push(res.ms);
-      process.stderr.write(`round ${r + 1}/${rounds}, ${t} thread(s) done\n`);
-    }
+    const txt = execFileSync(process.execPath, [self, `--child=${par}`, `--samples=${samples}`, ...(only ? [`--only=${only}`] : [])], { encoding: 'utf8' });
+    runs.push(JSON.parse(txt.trim().split('\n').pop()).pairs);
+    process.stderr.write(`round ${r + 1}/${rounds} done\n`);
   }
   const rows = [];
-  for (const key of Object.keys(runs[1][0])) {
+  for (const key of Object.keys(runs[0])) {
     const [shape, direction] = key.split('|');
     const c = SHAPES.find((s) => s.name === shape);
-    const ms1 = median(runs[1].map((m) => m[key]));
-    const msN = median(runs[par].map((m) => m[key]));
-    // Speed-up: median over rounds of the per-round ratio (the two runs of a round are adjacent).
-    const speedup = median(runs[1].map((m, i) => m[key] / runs[par][i][key]));
+    const pairs = runs.flatMap((run) => run[key]);
+    const ms1 = median(pairs.map((p) => p.one));
+    const msN = median(pairs.map((p) => p.many));
+    const speedup = median(pairs.map((p) => p.one / p.many));
     const f = flopsOf(c);
     rows.push({ shape, direction, ms1, msN, gflops1: f ? f / ms1 / 1e6 : null, gflopsN: f ? f / msN / 1e6 : null, speedup });
   }
   if (process.argv.includes('--json')) { console.log(JSON.stringify(rows, null, 2)); return; }
   const os = await import('node:os');
-  console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${rounds} rounds`);
+  console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${rounds} rounds x ${samples} interleaved pairs`);
   console.log(`| shape | direction | 1 thread ms | ${par} threads ms | 1 thread GFLOP/s | ${par} threads GFLOP/s | speed-up |`);
   console.log('|---|---|---:|---:|---:|---:|---:|');
   const g = (v) => (v == null ? '-' : v.toFixed(1));
@@ -140,5 +152,5 @@ async function main() {
 }
 
 const childArg = arg('child', null);
-if (childArg) await child(Number(childArg), arg('only', ''));
+if (childArg) await child(Number(childArg), arg('only', ''), Number(arg('samples', 7)));
 else await main();

@@ -6,7 +6,7 @@
 // cases: optimizer steps, fit, Sequential.add, load.
 import { describe, it, expect, afterAll } from 'vitest';
 import {
-  init, backendInfo, tensor, zeros, ones, full, randn, randu, tidy, keep, setSeed, ops, nn, losses, optim, data,
+  init, backendInfo, setNumThreads, tensor, zeros, ones, full, randn, randu, tidy, keep, setSeed, ops, nn, losses, optim, data,
   Sequential, loadOnnx, Tensor, ShapeError, ValueError, FormatError, DisposedError,
 } from '../src/index.js';
 import { encodeIdx } from '../src/data/idx.js';
@@ -448,6 +448,9 @@ bad('init: threads 0', () => init({ threads: 0 }), ValueError, 'init', 'threads'
 bad('init: threads "2"', () => init({ threads: '2' as any }), ValueError, 'init', 'threads', '"2"');
 bad('init: simd "fast"', () => init({ simd: 'fast' as any }), ValueError, 'init', 'simd', '"fast"');
 bad('init: options a string', () => init('wasm' as any), ValueError, 'init', 'options');
+bad('setNumThreads: 2 without a pool', () => setNumThreads(2), ValueError, 'setNumThreads', '1 to 1', 'init({ threads })', '2');
+bad('setNumThreads: 0', () => setNumThreads(0), ValueError, 'setNumThreads', '0');
+bad('setNumThreads: 1.5', () => setNumThreads(1.5), ValueError, 'setNumThreads', '1.5');
 
 function savedJson(): any { const { json } = unpackSaved(); return JSON.parse(JSON.stringify(json)); }
 function savedWeights(): Uint8Array { return unpackSaved().weights; }

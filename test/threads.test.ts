@@ -8,9 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const child = fileURLToPath(new URL('./runtimes/threads-child.js', import.meta.url));
-function run(threads: number, simd = 'baseline'): { threads: number; hashes: Record<string, string> } {
+function run(threads: number, simd = 'baseline', use?: number): { threads: number; hashes: Record<string, string> } {
   const flags = simd === 'relaxed' ? ['--experimental-wasm-relaxed-simd'] : [];
-  const out = execFileSync(process.execPath, [...flags, child, String(threads), simd], { encoding: 'utf8', timeout: 60_000 });
+  const args = [...flags, child, String(threads), simd, ...(use ? [String(use)] : [])];
+  const out = execFileSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -23,6 +24,16 @@ describe('threads', () => {
     expect(Object.keys(one.hashes).length).toBeGreaterThan(50);
     expect(two.hashes).toEqual(one.hashes);
   }, 120_000);
+
+  it('3 threads (uneven splits) and setNumThreads(1) on a 2-thread pool give the same bits as 1 thread', () => {
+    const one = run(1);
+    const three = run(3);
+    const limited = run(2, 'baseline', 1);
+    expect(three.threads).toBe(3);
+    expect(limited.threads).toBe(1);
+    expect(three.hashes).toEqual(one.hashes);
+    expect(limited.hashes).toEqual(one.hashes);
+  }, 180_000);
 
   it('the relaxed-SIMD build is bit-identical on 1 and 2 threads too', () => {
     const one = run(1, 'relaxed');

@@ -251,6 +251,20 @@ export function threadCount(): number {
   return state ? state.threads : 1;
 }
 
+/**
+ * Uses n of the threads init({ threads }) started, from now on (like torch.set_num_threads):
+ * n = 1 runs every kernel on the calling thread. Results do not depend on n (work is split by
+ * output rows). Throws a ValueError outside 1 .. the pool's size.
+ */
+export function setNumThreads(n: number): void {
+  const b = backend();
+  const max = b.pool ? b.pool.threads : 1;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > max) {
+    throw new ValueError(`setNumThreads: n must be an integer from 1 to ${max} (the threads init() started${max === 1 ? '; pass init({ threads }) for more' : ''}), got ${fmtValue(n)}`);
+  }
+  b.threads = n;
+}
+
 export function isInitialized(): boolean {
   return state !== null;
 }

@@ -367,17 +367,17 @@ function backpropInputInto(g: ConvGeometry, dy: number, w: number, dx: number): 
   }
   const rows = chunkRows(M, K);
   const parts = splitOutput(g.batch, g.outH, M * K * Og * g.groups, false);
-  if (parts.length === 1 && g.groups === 1 && threadCount() > 1 && M * K * Og >= PARALLEL_MIN_WORK) {
-    // One image: the GEMM of each chunk (rows of col are independent) goes over the threads
-    // through the host gemm; the scatter-add runs on this thread, chunk by chunk in row order.
-    const col = workspace(rows * K * 4, 1);
+  const threads = Math.min(threadCount(), 16);
+  if (g.batch === 1 && threads > 1 && M * K * Og * g.groups >= PARALLEL_MIN_WORK) {
+    // One image: each thread owns a band of dx rows, runs the GEMM for the output rows that
+    // reach it and scatters only into its band (bit-identical to one thread; see the kernel).
+    const bands = splitRows(g.inH, threads);
+    const colBytes = align16(rows * K * 4), wBytes = align16(k.gemmWorkspaceBytes(rows, K, Og));
+    const col = workspace(colBytes * bands.length, 1);
+    const work = workspace(wBytes * bands.length, 0);
     const args = argsPtr(g);
-    k.fill(dx, g.batch * g.inH * g.inW * g.inC, 0);
-    for (let m0 = 0; m0 < M; m0 += rows) {
-      const r = Math.min(rows, M - m0);
-      hostGemm(false, true, r, K, Og, dy + 4 * m0 * g.outC, g.outC, w, g.outC, col, K);
-      k.conv2dCol2im(args, col, dx, m0, r);
-    }
+    parallel('conv2dBackwardInputRows', bands.map(([ih0, ih1], t) =>
+      [args, dy, w, dx, ih0, ih1, col + t * colBytes, rows, work + t * wBytes]));
     return;
   }
   const colBytes = align16(rows * K * 4), wBytes = align16(k.gemmWorkspaceBytes(rows, K, Og));

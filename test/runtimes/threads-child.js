@@ -6,6 +6,8 @@ import * as W from '../../dist/index.js';
 import { fnv1a, seededComputation } from './seeded.js';
 
 await W.init({ simd: process.argv[3] ?? 'baseline', threads: Number(process.argv[2]) });
+// Optional 4th argument: use fewer of the pool's threads from now on (setNumThreads).
+if (process.argv[4]) W.setNumThreads(Number(process.argv[4]));
 W.setSeed(7);
 const hashes = {};
 const a = W.randn([300, 256]).requireGrad();
@@ -38,6 +40,8 @@ convCase('im2colB5', [5, 33, 35, 12], [5, 5, 12, 40], { strides: 2, padding: 'sa
 convCase('im2colDil', [2, 40, 40, 16], [3, 3, 16, 32], { dilation: 2, padding: 'same' });
 convCase('im2colGroups', [4, 30, 30, 32], [3, 3, 8, 64], { groups: 4, padding: 1, strides: 2 });
 convCase('im2colB1Pad', [1, 64, 64, 24], [1, 1, 24, 64], { padding: 1 });
+convCase('im2colB1GroupsDil', [1, 50, 47, 16], [3, 3, 4, 32], { groups: 4, dilation: 2, padding: 'same' });
+convCase('im2colB1Strided', [1, 61, 53, 8], [5, 4, 8, 24], { strides: [3, 2], padding: 'valid' });
 convCase('pointwise', [6, 28, 28, 64], [1, 1, 64, 96], {}, true);
 // Depthwise: stride 1 (flipped forward for dx), stride 2 (gather dx), multiplier 2, batch 1.
 convCase('depthwise', [6, 40, 40, 64], [3, 3, 1, 64], { groups: 64, padding: 'same' });
