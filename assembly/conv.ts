@@ -532,28 +532,42 @@ function dwPixel(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, a
   return act == 1 && s < 0 ? 0 : s;
 }
 
-/** Four interior output pixels ow .. ow+3, multiplier 1: 8 channels x 4 pixels in registers. */
-function dwQuad1(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, act: i32,
-                 khLo: i32, khHi: i32, ow: i32): void {
-  const W = a.inW, C = a.inC, kW = a.kW;
-  const iw0 = ow * a.strideW - a.padLeft;
-  const ps = off(a.strideW * C);             // next output pixel's input, bytes
-  const xrowStep = off(a.dilH * W * C), tapStep = off(a.dilW * C), wStep = off(C);
-  const yp = yrow + off(ow * C);
-  const zero = f32x4.splat(0);
-  let c = 0;
-  for (; c + 8 <= C; c += 8) {
-    const vb0 = bias ? v128.load(bias + off(c)) : zero;
-    const vb1 = bias ? v128.load(bias + off(c), 16) : zero;
-    let vacc0x0123 = vb0, vacc0x4567 = vb1, vacc1x0123 = vb0, vacc1x4567 = vb1;
-    let vacc2x0123 = vb0, vacc2x4567 = vb1, vacc3x0123 = vb0, vacc3x4567 = vb1;
-    let xr = xrow + off(iw0 * C + c) + <usize>khLo * xrowStep;
-    for (let kh = khLo; kh < khHi; kh++) {
-      let x0 = xr;
-      let wp = w + off(kh * kW * C + c);
-      for (let kw = 0; kw < kW; kw++) {
-        const vw0123 = v128.load(wp), vw4567 = v128.load(wp, 16);
-        const x1 = x0 + ps, x2 = x1 + ps, x3 = x2 + ps;
+/** Four channels of x at p (multiplier 1), or x's one channel broadcast (multiplier > 1). */
+@inline function loadX(p: usize, broadcast: bool): v128 {
+  return broadcast ? v128.load32_splat(p) : v128.load(p);
+}
+
+/**
+ * Eight output channels x four interior output pixels, all 8 accumulators in registers across
+ * the taps. xr: pixel 0's input at tap (khLo, 0); ps: bytes to the next pixel's input; wr: the
+ * weights of tap (khLo, 0) for these channels, wStep bytes per tap; yp: pixel 0's output, yStep
+ * bytes per pixel. broadcast is a constant at each call site, so each caller gets its own loop.
+ */
+@inline function dwTile8(xr: usize, ps: usize, xrowStep: usize, tapStep: usize, rows: i32, kW: i32,
+                         wr: usize, wStep: usize, vb0: v128, vb1: v128, act: i32,
+                         yp: usize, yStep: usize, broadcast: bool): void {
+  let vacc0x0123 = vb0, vacc0x4567 = vb1, vacc1x0123 = vb0, vacc1x4567 = vb1;
+  let vacc2x0123 = vb0, vacc2x4567 = vb1, vacc3x0123 = vb0, vacc3x4567 = vb1;
+  for (let r = 0; r < rows; r++) {
+    let x0 = xr;
+    let wp = wr;
+    for (let kw = 0; kw < kW; kw++) {
+      const vw0123 = v128.load(wp), vw4567 = v128.load(wp, 16);
+      const x1 = x0 + ps, x2 = x1 + ps, x3 = x2 + ps;
+      if (broadcast) {
+        let vx = loadX(x0, true);
+        vacc0x0123 = madd(vx, vw0123, vacc0x0123);
+        vacc0x4567 = madd(vx, vw4567, vacc0x4567);
+        vx = loadX(x1, true);
+        vacc1x0123 = madd(vx, vw0123, vacc1x0123);
+        vacc1x4567 = madd(vx, vw4567, vacc1x4567);
+        vx = loadX(x2, true);
+        vacc2x0123 = madd(vx, vw0123, vacc2x0123);
+        vacc2x4567 = madd(vx, vw4567, vacc2x4567);
+        vx = loadX(x3, true);
+        vacc3x0123 = madd(vx, vw0123, vacc3x0123);
+        vacc3x4567 = madd(vx, vw4567, vacc3x4567);
+      } else {
         vacc0x0123 = madd(v128.load(x0), vw0123, vacc0x0123);
         vacc0x4567 = madd(v128.load(x0, 16), vw4567, vacc0x4567);
         vacc1x0123 = madd(v128.load(x1), vw0123, vacc1x0123);
@@ -562,47 +576,76 @@ function dwQuad1(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, a
         vacc2x4567 = madd(v128.load(x2, 16), vw4567, vacc2x4567);
         vacc3x0123 = madd(v128.load(x3), vw0123, vacc3x0123);
         vacc3x4567 = madd(v128.load(x3, 16), vw4567, vacc3x4567);
-        x0 += tapStep; wp += wStep;
       }
-      xr += xrowStep;
+      x0 += tapStep; wp += wStep;
     }
-    if (act == 1) {
-      vacc0x0123 = f32x4.max(vacc0x0123, zero); vacc0x4567 = f32x4.max(vacc0x4567, zero);
-      vacc1x0123 = f32x4.max(vacc1x0123, zero); vacc1x4567 = f32x4.max(vacc1x4567, zero);
-      vacc2x0123 = f32x4.max(vacc2x0123, zero); vacc2x4567 = f32x4.max(vacc2x4567, zero);
-      vacc3x0123 = f32x4.max(vacc3x0123, zero); vacc3x4567 = f32x4.max(vacc3x4567, zero);
+    xr += xrowStep;
+    wr += <usize>kW * wStep;
+  }
+  if (act == 1) {
+    const zero = f32x4.splat(0);
+    vacc0x0123 = f32x4.max(vacc0x0123, zero); vacc0x4567 = f32x4.max(vacc0x4567, zero);
+    vacc1x0123 = f32x4.max(vacc1x0123, zero); vacc1x4567 = f32x4.max(vacc1x4567, zero);
+    vacc2x0123 = f32x4.max(vacc2x0123, zero); vacc2x4567 = f32x4.max(vacc2x4567, zero);
+    vacc3x0123 = f32x4.max(vacc3x0123, zero); vacc3x4567 = f32x4.max(vacc3x4567, zero);
+  }
+  const y0 = yp, y1 = y0 + yStep, y2 = y1 + yStep, y3 = y2 + yStep;
+  v128.store(y0, vacc0x0123); v128.store(y0, vacc0x4567, 16);
+  v128.store(y1, vacc1x0123); v128.store(y1, vacc1x4567, 16);
+  v128.store(y2, vacc2x0123); v128.store(y2, vacc2x4567, 16);
+  v128.store(y3, vacc3x0123); v128.store(y3, vacc3x4567, 16);
+}
+
+/** dwTile8 for four output channels. */
+@inline function dwTile4(xr: usize, ps: usize, xrowStep: usize, tapStep: usize, rows: i32, kW: i32,
+                         wr: usize, wStep: usize, vb: v128, act: i32,
+                         yp: usize, yStep: usize, broadcast: bool): void {
+  let vacc0 = vb, vacc1 = vb, vacc2 = vb, vacc3 = vb;
+  for (let r = 0; r < rows; r++) {
+    let x0 = xr;
+    let wp = wr;
+    for (let kw = 0; kw < kW; kw++) {
+      const vw = v128.load(wp);
+      vacc0 = madd(loadX(x0, broadcast), vw, vacc0);
+      vacc1 = madd(loadX(x0 + ps, broadcast), vw, vacc1);
+      vacc2 = madd(loadX(x0 + 2 * ps, broadcast), vw, vacc2);
+      vacc3 = madd(loadX(x0 + 3 * ps, broadcast), vw, vacc3);
+      x0 += tapStep; wp += wStep;
     }
-    const y0 = yp + off(c), y1 = y0 + off(C), y2 = y1 + off(C), y3 = y2 + off(C);
-    v128.store(y0, vacc0x0123); v128.store(y0, vacc0x4567, 16);
-    v128.store(y1, vacc1x0123); v128.store(y1, vacc1x4567, 16);
-    v128.store(y2, vacc2x0123); v128.store(y2, vacc2x4567, 16);
-    v128.store(y3, vacc3x0123); v128.store(y3, vacc3x4567, 16);
+    xr += xrowStep;
+    wr += <usize>kW * wStep;
+  }
+  if (act == 1) {
+    const zero = f32x4.splat(0);
+    vacc0 = f32x4.max(vacc0, zero); vacc1 = f32x4.max(vacc1, zero);
+    vacc2 = f32x4.max(vacc2, zero); vacc3 = f32x4.max(vacc3, zero);
+  }
+  v128.store(yp, vacc0);
+  v128.store(yp + yStep, vacc1);
+  v128.store(yp + 2 * yStep, vacc2);
+  v128.store(yp + 3 * yStep, vacc3);
+}
+
+/** Four interior output pixels ow .. ow+3, multiplier 1: tiles of 8 and 4 channels, scalar tail. */
+function dwQuad1(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, act: i32,
+                 khLo: i32, khHi: i32, ow: i32): void {
+  const W = a.inW, C = a.inC, kW = a.kW;
+  const iw0 = ow * a.strideW - a.padLeft;
+  const ps = off(a.strideW * C);             // next output pixel's input, bytes
+  const xrowStep = off(a.dilH * W * C), tapStep = off(a.dilW * C), wStep = off(C);
+  const yp = yrow + off(ow * C);
+  const rows = khHi - khLo;
+  const zero = f32x4.splat(0);
+  const x0 = xrow + off(iw0 * C) + <usize>khLo * xrowStep, w0 = w + off(khLo * kW * C);
+  let c = 0;
+  for (; c + 8 <= C; c += 8) {
+    dwTile8(x0 + off(c), ps, xrowStep, tapStep, rows, kW, w0 + off(c), wStep,
+      bias ? v128.load(bias + off(c)) : zero, bias ? v128.load(bias + off(c), 16) : zero, act,
+      yp + off(c), off(C), false);
   }
   for (; c + 4 <= C; c += 4) {
-    const vb = bias ? v128.load(bias + off(c)) : zero;
-    let vacc0 = vb, vacc1 = vb, vacc2 = vb, vacc3 = vb;
-    let xr = xrow + off(iw0 * C + c) + <usize>khLo * xrowStep;
-    for (let kh = khLo; kh < khHi; kh++) {
-      let x0 = xr;
-      let wp = w + off(kh * kW * C + c);
-      for (let kw = 0; kw < kW; kw++) {
-        const vw = v128.load(wp);
-        vacc0 = madd(v128.load(x0), vw, vacc0);
-        vacc1 = madd(v128.load(x0 + ps), vw, vacc1);
-        vacc2 = madd(v128.load(x0 + 2 * ps), vw, vacc2);
-        vacc3 = madd(v128.load(x0 + 3 * ps), vw, vacc3);
-        x0 += tapStep; wp += wStep;
-      }
-      xr += xrowStep;
-    }
-    if (act == 1) {
-      vacc0 = f32x4.max(vacc0, zero); vacc1 = f32x4.max(vacc1, zero);
-      vacc2 = f32x4.max(vacc2, zero); vacc3 = f32x4.max(vacc3, zero);
-    }
-    v128.store(yp + off(c), vacc0);
-    v128.store(yp + off(C + c), vacc1);
-    v128.store(yp + off(2 * C + c), vacc2);
-    v128.store(yp + off(3 * C + c), vacc3);
+    dwTile4(x0 + off(c), ps, xrowStep, tapStep, rows, kW, w0 + off(c), wStep,
+      bias ? v128.load(bias + off(c)) : zero, act, yp + off(c), off(C), false);
   }
   for (; c < C; c++) {
     for (let p = 0; p < 4; p++) {
@@ -613,7 +656,7 @@ function dwQuad1(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, a
 
 /**
  * Four interior output pixels, multiplier m > 1 (also a plain conv with one input channel):
- * 8 output channels of one input channel x 4 pixels in registers, the input broadcast.
+ * tiles of 8 and 4 output channels of one input channel, the input broadcast; scalar tail.
  */
 function dwQuadM(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, act: i32,
                  khLo: i32, khHi: i32, ow: i32, m: i32): void {
@@ -622,75 +665,21 @@ function dwQuadM(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, a
   const ps = off(a.strideW * C);
   const xrowStep = off(a.dilH * W * C), tapStep = off(a.dilW * C), wStep = off(CO);
   const yp = yrow + off(ow * CO);
+  const rows = khHi - khLo;
   const zero = f32x4.splat(0);
+  const x0 = xrow + off(iw0 * C) + <usize>khLo * xrowStep, w0 = w + off(khLo * kW * CO);
   for (let ci = 0; ci < C; ci++) {
     let j = 0;
     for (; j + 8 <= m; j += 8) {
       const co = ci * m + j;
-      const vb0 = bias ? v128.load(bias + off(co)) : zero;
-      const vb1 = bias ? v128.load(bias + off(co), 16) : zero;
-      let vacc0x0123 = vb0, vacc0x4567 = vb1, vacc1x0123 = vb0, vacc1x4567 = vb1;
-      let vacc2x0123 = vb0, vacc2x4567 = vb1, vacc3x0123 = vb0, vacc3x4567 = vb1;
-      let xr = xrow + off(iw0 * C + ci) + <usize>khLo * xrowStep;
-      for (let kh = khLo; kh < khHi; kh++) {
-        let x0 = xr;
-        let wp = w + off(kh * kW * CO + co);
-        for (let kw = 0; kw < kW; kw++) {
-          const vw0123 = v128.load(wp), vw4567 = v128.load(wp, 16);
-          let vx = v128.load32_splat(x0);
-          vacc0x0123 = madd(vx, vw0123, vacc0x0123);
-          vacc0x4567 = madd(vx, vw4567, vacc0x4567);
-          vx = v128.load32_splat(x0 + ps);
-          vacc1x0123 = madd(vx, vw0123, vacc1x0123);
-          vacc1x4567 = madd(vx, vw4567, vacc1x4567);
-          vx = v128.load32_splat(x0 + 2 * ps);
-          vacc2x0123 = madd(vx, vw0123, vacc2x0123);
-          vacc2x4567 = madd(vx, vw4567, vacc2x4567);
-          vx = v128.load32_splat(x0 + 3 * ps);
-          vacc3x0123 = madd(vx, vw0123, vacc3x0123);
-          vacc3x4567 = madd(vx, vw4567, vacc3x4567);
-          x0 += tapStep; wp += wStep;
-        }
-        xr += xrowStep;
-      }
-      if (act == 1) {
-        vacc0x0123 = f32x4.max(vacc0x0123, zero); vacc0x4567 = f32x4.max(vacc0x4567, zero);
-        vacc1x0123 = f32x4.max(vacc1x0123, zero); vacc1x4567 = f32x4.max(vacc1x4567, zero);
-        vacc2x0123 = f32x4.max(vacc2x0123, zero); vacc2x4567 = f32x4.max(vacc2x4567, zero);
-        vacc3x0123 = f32x4.max(vacc3x0123, zero); vacc3x4567 = f32x4.max(vacc3x4567, zero);
-      }
-      const y0 = yp + off(co), y1 = y0 + off(CO), y2 = y1 + off(CO), y3 = y2 + off(CO);
-      v128.store(y0, vacc0x0123); v128.store(y0, vacc0x4567, 16);
-      v128.store(y1, vacc1x0123); v128.store(y1, vacc1x4567, 16);
-      v128.store(y2, vacc2x0123); v128.store(y2, vacc2x4567, 16);
-      v128.store(y3, vacc3x0123); v128.store(y3, vacc3x4567, 16);
+      dwTile8(x0 + off(ci), ps, xrowStep, tapStep, rows, kW, w0 + off(co), wStep,
+        bias ? v128.load(bias + off(co)) : zero, bias ? v128.load(bias + off(co), 16) : zero, act,
+        yp + off(co), off(CO), true);
     }
     for (; j + 4 <= m; j += 4) {
       const co = ci * m + j;
-      const vb = bias ? v128.load(bias + off(co)) : zero;
-      let vacc0 = vb, vacc1 = vb, vacc2 = vb, vacc3 = vb;
-      let xr = xrow + off(iw0 * C + ci) + <usize>khLo * xrowStep;
-      for (let kh = khLo; kh < khHi; kh++) {
-        let x0 = xr;
-        let wp = w + off(kh * kW * CO + co);
-        for (let kw = 0; kw < kW; kw++) {
-          const vw = v128.load(wp);
-          vacc0 = madd(v128.load32_splat(x0), vw, vacc0);
-          vacc1 = madd(v128.load32_splat(x0 + ps), vw, vacc1);
-          vacc2 = madd(v128.load32_splat(x0 + 2 * ps), vw, vacc2);
-          vacc3 = madd(v128.load32_splat(x0 + 3 * ps), vw, vacc3);
-          x0 += tapStep; wp += wStep;
-        }
-        xr += xrowStep;
-      }
-      if (act == 1) {
-        vacc0 = f32x4.max(vacc0, zero); vacc1 = f32x4.max(vacc1, zero);
-        vacc2 = f32x4.max(vacc2, zero); vacc3 = f32x4.max(vacc3, zero);
-      }
-      v128.store(yp + off(co), vacc0);
-      v128.store(yp + off(CO + co), vacc1);
-      v128.store(yp + off(2 * CO + co), vacc2);
-      v128.store(yp + off(3 * CO + co), vacc3);
+      dwTile4(x0 + off(ci), ps, xrowStep, tapStep, rows, kW, w0 + off(co), wStep,
+        bias ? v128.load(bias + off(co)) : zero, act, yp + off(co), off(CO), true);
     }
     for (; j < m; j++) {
       const co = ci * m + j;
