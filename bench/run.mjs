@@ -7,8 +7,9 @@
 //      when it exists for the wasm-cnn side; this file measures the tfjs sides)
 //   3-4. MNIST CNN inference and training images/s (bench/models.mjs)
 //   5. cold start (bench/coldstart.mjs)
+//   6. conv2d on two threads vs one (bench/threads.mjs)
 //
-//   node bench/run.mjs [--quick] [--only gemm,conv,models,coldstart] [--no-write]
+//   node bench/run.mjs [--quick] [--only gemm,conv,models,coldstart,threads] [--no-write]
 import { writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
@@ -502,6 +503,22 @@ async function main() {
   await section('coldstart', async () => {
     const { markdown } = await benchColdStart({ quick });
     return `## 5. Cold start\n\n${markdown}`;
+  });
+  await section('threads', async () => {
+    log('conv2d on 2 threads vs 1 ...');
+    const { benchThreads } = await import('./threads.mjs');
+    const r = await benchThreads({ rounds: quick ? 1 : 3, samples: quick ? 5 : 7, threads: 2, quiet: true });
+    return [
+      '## 6. Two threads vs one (wasm-cnn)',
+      '',
+      `\`init({ threads: 2 })\`, each case timed alternately with \`setNumThreads(1)\` and \`setNumThreads(2)\` in one process`
+        + ` (${r.rounds} processes × ${r.samples} interleaved pairs; speed-up = median of the per-pair ratios). Results are`
+        + ' bit-identical for any thread count. tfjs-backend-wasm runs one thread in Node, so sections 1-5 compare one thread to one.',
+      '',
+      r.markdown,
+      '',
+      'Reproduce: `node bench/threads.mjs [--rounds=N] [--only=<shape>]`.',
+    ].join('\n');
   });
   const total = (performance.now() - t0) / 1000;
   const cmd = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;

@@ -117,17 +117,17 @@ async function child(threads, only, samples) {
   console.log(JSON.stringify({ threads: W.backendInfo().threads, pairs: out }));
 }
 
-async function main() {
-  const rounds = Number(arg('rounds', 3));
-  const samples = Number(arg('samples', 7));
-  const par = Number(arg('threads', 2));
-  const only = arg('only', '');
+/**
+ * Runs `rounds` child processes (each init({ threads }) and interleaved 1 vs N samples) and
+ * returns one row per case plus the markdown table. Used by main() and by bench/run.mjs.
+ */
+export async function benchThreads({ rounds = 3, samples = 7, threads = 2, only = '', quiet = false } = {}) {
   const self = fileURLToPath(import.meta.url);
   const runs = [];
   for (let r = 0; r < rounds; r++) {
-    const txt = execFileSync(process.execPath, [self, `--child=${par}`, `--samples=${samples}`, ...(only ? [`--only=${only}`] : [])], { encoding: 'utf8' });
+    const txt = execFileSync(process.execPath, [self, `--child=${threads}`, `--samples=${samples}`, ...(only ? [`--only=${only}`] : [])], { encoding: 'utf8' });
     runs.push(JSON.parse(txt.trim().split('\n').pop()).pairs);
-    process.stderr.write(`round ${r + 1}/${rounds} done\n`);
+    if (!quiet) process.stderr.write(`round ${r + 1}/${rounds} done\n`);
   }
   const rows = [];
   for (const key of Object.keys(runs[0])) {
@@ -140,17 +140,26 @@ async function main() {
     const f = flopsOf(c);
     rows.push({ shape, direction, ms1, msN, gflops1: f ? f / ms1 / 1e6 : null, gflopsN: f ? f / msN / 1e6 : null, speedup });
   }
+  const g = (v) => (v == null ? '-' : v.toFixed(1));
+  const markdown = [
+    `| shape | direction | 1 thread ms | ${threads} threads ms | 1 thread GFLOP/s | ${threads} threads GFLOP/s | speed-up |`,
+    '|---|---|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.shape} | ${r.direction} | ${r.ms1.toFixed(2)} | ${r.msN.toFixed(2)} | ${g(r.gflops1)} | ${g(r.gflopsN)} | ${r.speedup.toFixed(2)}x |`),
+  ].join('\n');
+  return { rows, markdown, rounds, samples, threads };
+}
+
+async function main() {
+  const rounds = Number(arg('rounds', 3));
+  const samples = Number(arg('samples', 7));
+  const par = Number(arg('threads', 2));
+  const { rows, markdown } = await benchThreads({ rounds, samples, threads: par, only: arg('only', '') });
   if (process.argv.includes('--json')) { console.log(JSON.stringify(rows, null, 2)); return; }
   const os = await import('node:os');
   console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${rounds} rounds x ${samples} interleaved pairs`);
-  console.log(`| shape | direction | 1 thread ms | ${par} threads ms | 1 thread GFLOP/s | ${par} threads GFLOP/s | speed-up |`);
-  console.log('|---|---|---:|---:|---:|---:|---:|');
-  const g = (v) => (v == null ? '-' : v.toFixed(1));
-  for (const r of rows) {
-    console.log(`| ${r.shape} | ${r.direction} | ${r.ms1.toFixed(2)} | ${r.msN.toFixed(2)} | ${g(r.gflops1)} | ${g(r.gflopsN)} | ${r.speedup.toFixed(2)}x |`);
-  }
+  console.log(markdown);
 }
 
 const childArg = arg('child', null);
 if (childArg) await child(Number(childArg), arg('only', ''), Number(arg('samples', 7)));
-else await main();
+else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
