@@ -11,6 +11,7 @@
 //
 //   node bench/run.mjs [--quick] [--only gemm,conv,models,coldstart,threads] [--no-write]
 import { writeFileSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
   ROOT, isQuick, log, fmt, ratio, mdTable, reason, machineInfo, measureRoundRobin, loadTf, tfBackend,
@@ -96,6 +97,7 @@ async function sectionGemm(ctx) {
   });
   table.push(['peak: register-only f32x4 multiply-add loop (`peakMadd`)', Number.isFinite(peak) ? fmt(peak) : 'n/a (not built yet)',
     Number.isFinite(peak) ? '100%' : 'n/a', '', '', '', '', '']);
+  const builds = gemmBothBuilds();
   return [
     `## 1. GEMM (C = A·B, M×K×N, FLOPs = 2MNK), GFLOP/s, 1 thread`,
     '',
@@ -105,7 +107,36 @@ async function sectionGemm(ctx) {
       + ` tfjs: \`tf.matMul\` on tensors already in the backend; medians of ${REPEATS} round-robin rounds. The peak is timed the`
       + ` same way (wall clock) in every round: ${peaks.map(fmt).join(', ') || 'n/a'} GFLOP/s; it drops whenever other processes take the core.`
       + (rows ? ` wasm-cnn variant: ${rows[0]?.variant ?? 'n/a'}.` : ''),
+    '',
+    builds,
   ].join('\n');
+}
+
+/**
+ * Both kernel builds against their own peak: bench/gemm.mjs in two child processes, the relaxed
+ * one with --experimental-wasm-relaxed-simd (Node 20). % of peak pairs each GEMM sample with a
+ * peak sample taken just before it, by process CPU time (robust to other processes on the core).
+ */
+function gemmBothBuilds() {
+  const run = (flags) => {
+    const r = spawnSync(process.execPath, [...flags, fileURLToPath(new URL('./gemm.mjs', import.meta.url)), '--json'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`bench/gemm.mjs ${flags.join(' ')} failed: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  };
+  try {
+    const base = run([]), relaxed = run(['--experimental-wasm-relaxed-simd']);
+    const rowsOut = base.map((b, i) => {
+      const x = relaxed[i];
+      return [b.shape, fmt(b.gflopsCpu), `${b.pctPeak.toFixed(0)}%`, fmt(x.gflopsCpu), `${x.pctPeak.toFixed(0)}%`, ratio(x.gflopsCpu, b.gflopsCpu)];
+    });
+    return [
+      `Each build against its own peak (bench/gemm.mjs in a child process per build, process CPU time, each GEMM sample paired with a peak sample taken just before it; relaxed = \`node --experimental-wasm-relaxed-simd\`, its GEMM uses \`f32x4.relaxed_madd\` (FMA), variant ${relaxed[0]?.variant}):`,
+      '',
+      mdTable(['shape', 'baseline GFLOP/s', '% of baseline peak', 'relaxed GFLOP/s', '% of relaxed peak', 'relaxed ÷ baseline'], rowsOut),
+    ].join('\n');
+  } catch (e) {
+    return `Both builds against their own peak: n/a (${reason(e)})`;
+  }
 }
 
 // ------------------------------------------------------------------------------ 2. conv2d and pooling
