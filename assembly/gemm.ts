@@ -75,6 +75,14 @@ export function gemm(transA: i32, transB: i32, M: i32, N: i32, K: i32,
     gemmSmallM(M, N, K, a, mStep, kStep, b, <usize>ldb << 2, c, ldcBytes, accumulate != 0, bias, relu);
     return;
   }
+  // The last rows, when too few for a tile (they would run on a zero-padded edge tile per column
+  // panel), are cheaper streamed: B is at hand unpacked, and rows are bit-identical either way.
+  const rem = M % MR;
+  if (!transB && rem != 0 && rem != MR_TAIL) {
+    M -= rem;
+    gemmSmallM(rem, N, K, a + <usize>M * mStep, mStep, kStep, b, <usize>ldb << 2, c + <usize>M * ldcBytes, ldcBytes,
+               accumulate != 0, bias, relu);
+  }
   const kcMax = min<i32>(K, KC);
   const ncMax = roundUp(min<i32>(N, NC), NR);
   const packB = work;

@@ -200,6 +200,9 @@ describe('gemm kernel: small-M path (B streamed unpacked)', () => {
     { transA: false, transB: false, M: 1, N: 10, K: 128, bias: true },
     { transA: false, transB: false, M: 3, N: 130, K: 700, accumulate: true, bias: true, relu: true, padB: 5, padC: 3 },
     { transA: true, transB: false, M: 8, N: 77, K: 513, accumulate: true, relu: true, padA: 2, offset: 1 },
+    // rows past the last full tile (49 = 12 x 4 + 1 baseline, 8 x 6 + 1 relaxed) are streamed too
+    { transA: false, transB: false, M: 49, N: 64, K: 32, bias: true, relu: true, padA: 480 },
+    { transA: true, transB: false, M: 23, N: 45, K: 300, accumulate: true, bias: true },
   ].map((c) => [name(c), c] as const))('%s', (_n, c) => runCase(c));
 });
 
