@@ -1,7 +1,8 @@
 // The raw GEMM kernel (assembly/gemm.ts) against the float64 reference: edge tiles for every
 // M, N, K remainder, transposes, accumulate, bias, relu, padded strides, K/M/N blocking, the
-// workspace bound, the small-M path (B streamed unpacked for M <= 8), and determinism (split
-// rows or split K give bit-identical results; small-M rows equal the packed path's bit for bit).
+// workspace bound, the small-M paths (B streamed unpacked for M <= 8, or as packed panels for
+// M <= 3 with B transposed), and determinism (split rows or split K give bit-identical results;
+// small-M rows equal the packed path's bit for bit).
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { kernels, alloc, free, heapF32 } from '../src/backend/wasm.js';
@@ -204,6 +205,21 @@ describe('gemm kernel: small-M path (B streamed unpacked)', () => {
     { transA: false, transB: false, M: 49, N: 64, K: 32, bias: true, relu: true, padA: 480 },
     { transA: true, transB: false, M: 23, N: 45, K: 300, accumulate: true, bias: true },
   ].map((c) => [name(c), c] as const))('%s', (_n, c) => runCase(c));
+
+  // 1-3 rows with B transposed: packed 8-column panels streamed by the same small kernels.
+  it.each([1, 2, 3].map((M) => [M]))('B transposed, M=%i against the float64 reference', (M) => {
+    for (const transA of [false, true]) {
+      for (const N of Ns) {
+        const K = [1, 5, 33, 129, 300][(M + N) % 5];
+        const h = M * 11 + N;
+        runCase({
+          transA, transB: true, M, N, K,
+          accumulate: (h & 1) === 1, bias: (h & 2) === 2, relu: (h & 4) === 4,
+          padA: h % 3, padB: (h >> 1) % 3, padC: (h >> 2) % 3, offset: h % 5 === 0 ? 1 : 0, seed: h,
+        });
+      }
+    }
+  });
 });
 
 describe('gemm kernel: determinism', () => {
@@ -216,13 +232,15 @@ describe('gemm kernel: determinism', () => {
     expect(bits(split)).toEqual(bits(whole));
   });
 
-  it.each([false, true])('small-M row groups (1..8 rows) equal the packed path bit for bit (tA=%s)', (transA) => {
+  it.each(TRANS)('small-M row groups equal the packed path bit for bit (tA=%s tB=%s)', (transA, transB) => {
     // M = 40 runs the packed path (K = 300 spans three k-blocks); the same rows computed by calls
-    // of 1..8 rows run gemmSmallM, whose blocks and tail cover every column of N = 61.
-    const g = makeArgs({ transA, transB: false, M: 40, N: 61, K: 300, bias: true, relu: true, accumulate: true, padA: 1, padB: 3, padC: 2 });
+    // of 1..8 rows (1..3 with B transposed) run the small-M path, whose blocks and tail cover
+    // every column of N = 61.
+    const g = makeArgs({ transA, transB, M: 40, N: 61, K: 300, bias: true, relu: true, accumulate: true, padA: 1, padB: 3, padC: 2 });
     const packed = runGemm(g);
     const rows: [number, number][] = [];
-    for (let m0 = 0, n = 1; m0 < g.M; m0 += n, n = n % 8 + 1) rows.push([m0, Math.min(n, g.M - m0)]);
+    const most = transB ? 3 : 8;
+    for (let m0 = 0, n = 1; m0 < g.M; m0 += n, n = n % most + 1) rows.push([m0, Math.min(n, g.M - m0)]);
     const small = runGemm(g, 0, { rows });
     expect(bits(small)).toEqual(bits(packed));
   });
