@@ -15,7 +15,8 @@
 // result depends only on the shapes and the build): start from C (when accumulating) or 0, add
 // the bias, add the products in increasing k, then relu. Row ranges computed by separate calls
 // give bit-identical rows. FMA (relaxed build) rounds once per product, so the two builds agree
-// to rounding, not bit for bit.
+// to rounding, not bit for bit. Small M (<= 8 rows, or <= 3 with B transposed) and
+// the rows past the last full tile skip the packing (gemmSmallM) with these same operations.
 
 const NR = 8;
 const KC = 128;
