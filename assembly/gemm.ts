@@ -15,7 +15,8 @@
 // result depends only on the shapes and the build): start from C (when accumulating) or 0, add
 // the bias, add the products in increasing k, then relu. Row ranges computed by separate calls
 // give bit-identical rows. FMA (relaxed build) rounds once per product, so the two builds agree
-// to rounding, not bit for bit.
+// to rounding, not bit for bit. Small M (<= 8 rows, or <= 3 with B transposed) and
+// the rows past the last full tile skip the packing (gemmSmallM) with these same operations.
 
 const NR = 8;
 const KC = 128;
@@ -24,6 +25,10 @@ const NC = 1024;
 const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
 /** Rows of the tile used for a last panel of at most this many rows. */
 const MR_TAIL: i32 = 4;
+/** M at or below which gemm streams B unpacked (gemmSmallM) when B is not transposed. */
+const SMALL_M: i32 = 8;
+/** Rows per group in gemmSmallM (each group reads B once). */
+const SMR: i32 = 4;
 
 // @ts-ignore: decorator
 @inline
@@ -63,15 +68,31 @@ export function gemm(transA: i32, transB: i32, M: i32, N: i32, K: i32,
     epilogueOnly(M, N, c, ldcBytes, accumulate != 0, bias, relu);
     return;
   }
+  // Element (m, k) of op(A) is at a + m*mStep + k*kStep.
+  const ldaBytes = <usize>lda << 2;
+  const mStep: usize = transA ? 4 : ldaBytes;
+  const kStep: usize = transA ? ldaBytes : 4;
+  if (!transB && M <= SMALL_M) {
+    gemmSmallM(M, N, K, a, mStep, kStep, b, <usize>ldb << 2, c, ldcBytes, accumulate != 0, bias, relu);
+    return;
+  }
+  if (transB && M < MR_TAIL) {
+    gemmSmallMTransB(M, N, K, a, mStep, kStep, b, ldb, c, ldcBytes, accumulate != 0, bias, relu, work);
+    return;
+  }
+  // The last rows, when too few for a tile (they would run on a zero-padded edge tile per column
+  // panel), are cheaper streamed: B is at hand unpacked, and rows are bit-identical either way.
+  const rem = M % MR;
+  if (!transB && rem != 0 && rem != MR_TAIL) {
+    M -= rem;
+    gemmSmallM(rem, N, K, a + <usize>M * mStep, mStep, kStep, b, <usize>ldb << 2, c + <usize>M * ldcBytes, ldcBytes,
+               accumulate != 0, bias, relu);
+  }
   const kcMax = min<i32>(K, KC);
   const ncMax = roundUp(min<i32>(N, NC), NR);
   const packB = work;
   const packA = packB + (<usize>(ncMax * kcMax) << 2);
   const tile = packA + (<usize>(MR * kcMax) << 4);
-  // Element (m, k) of op(A) is at a + m*mStep + k*kStep.
-  const ldaBytes = <usize>lda << 2;
-  const mStep: usize = transA ? 4 : ldaBytes;
-  const kStep: usize = transA ? ldaBytes : 4;
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min<i32>(NC, N - jc);
     for (let pc = 0; pc < K; pc += KC) {
@@ -133,6 +154,139 @@ function edgeTile(rows: i32, mr: i32, nr: i32, kc: i32, ap: usize, bp: usize, cp
   for (let r = 0; r < mr; r++) {
     for (let j = 0; j < nr; j++) {
       store<f32>(cp + <usize>r * ldcBytes + (<usize>j << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));
+    }
+  }
+}
+
+/**
+ * Small M, B not transposed: row groups of up to SMR rows, each computing its columns straight
+ * from B in blocks of W (then 8) columns, then the last N % 8 columns 4 at a time (smallTail).
+ */
+function gemmSmallM(M: i32, N: i32, K: i32, a: usize, mStep: usize, kStep: usize, b: usize, ldbBytes: usize,
+                    c: usize, ldcBytes: usize, loadC: bool, bias: usize, relu: bool): void {
+  for (let ir = 0; ir < M; ir += SMR) {
+    const mr = min<i32>(SMR, M - ir);
+    const ar = a + <usize>ir * mStep;
+    const cr = c + <usize>ir * ldcBytes;
+    let jr = 0;
+    if (mr == 1) {
+      for (; jr + 24 <= N; jr += 24) {
+        const off = <usize>jr << 2;
+        small1x24(K, ar, mStep, kStep, b + off, ldbBytes, cr + off, ldcBytes, loadC, bias != 0 ? bias + off : 0, relu);
+      }
+      for (; jr + 8 <= N; jr += 8) {
+        const off = <usize>jr << 2;
+        small1x8(K, ar, mStep, kStep, b + off, ldbBytes, cr + off, ldcBytes, loadC, bias != 0 ? bias + off : 0, relu);
+      }
+    } else if (mr == 2) {
+      for (; jr + 16 <= N; jr += 16) {
+        const off = <usize>jr << 2;
+        small2x16(K, ar, mStep, kStep, b + off, ldbBytes, cr + off, ldcBytes, loadC, bias != 0 ? bias + off : 0, relu);
+      }
+      for (; jr + 8 <= N; jr += 8) {
+        const off = <usize>jr << 2;
+        small2x8(K, ar, mStep, kStep, b + off, ldbBytes, cr + off, ldcBytes, loadC, bias != 0 ? bias + off : 0, relu);
+      }
+    } else if (mr == 3) {
+      for (; jr + 8 <= N; jr += 8) {
+        const off = <usize>jr << 2;
+        small3x8(K, ar, mStep, kStep, b + off, ldbBytes, cr + off, ldcBytes, loadC, bias != 0 ? bias + off : 0, relu);
+      }
+    } else {
+      for (; jr + 8 <= N; jr += 8) {
+        const off = <usize>jr << 2;
+        small4x8(K, ar, mStep, kStep, b + off, ldbBytes, cr + off, ldcBytes, loadC, bias != 0 ? bias + off : 0, relu);
+      }
+    }
+    if (jr < N) {
+      const off = <usize>jr << 2;
+      smallTail(mr, N - jr, K, ar, mStep, kStep, b + off, ldbBytes, cr + off, ldcBytes, loadC, bias != 0 ? bias + off : 0, relu);
+    }
+  }
+}
+
+/** The last nr < 8 columns of a small-M row group, one row and 4 columns at a time (partial lanes). */
+function smallTail(mr: i32, nr: i32, K: i32, a: usize, mStep: usize, kStep: usize, b: usize, ldbBytes: usize,
+                   c: usize, ldcBytes: usize, loadC: bool, bias: usize, relu: bool): void {
+  const vzero = f32x4.splat(0);
+  for (let r = 0; r < mr; r++) {
+    for (let j = 0; j < nr; j += 4) {
+      const w = min<i32>(4, nr - j);
+      const off = <usize>j << 2;
+      const cp = c + <usize>r * ldcBytes + off;
+      let vacc = loadC ? loadCols(cp, w) : vzero;
+      if (bias != 0) vacc = f32x4.add(vacc, loadCols(bias + off, w));
+      let ap = a + <usize>r * mStep;
+      let bp = b + off;
+      const bEnd = bp + <usize>K * ldbBytes;
+      do {
+        vacc = madd(v128.load32_splat(ap), loadCols(bp, w), vacc);
+        ap += kStep;
+        bp += ldbBytes;
+      } while (bp != bEnd);
+      if (relu) vacc = f32x4.pmax(vacc, vzero);
+      storeCols(cp, vacc, w);
+    }
+  }
+}
+
+/** w (1..4) floats at p into the low lanes of a v128, the rest zero (reads nothing past p + 4w). */
+// @ts-ignore: decorator
+@inline
+function loadCols(p: usize, w: i32): v128 {
+  if (w >= 4) return v128.load(p);
+  if (w == 1) return v128.load32_zero(p);
+  const v = v128.load64_zero(p);
+  return w == 2 ? v : v128.load32_lane(p, v, 2, 8);
+}
+
+/** Stores the low w (1..4) lanes of v at p. */
+// @ts-ignore: decorator
+@inline
+function storeCols(p: usize, v: v128, w: i32): void {
+  if (w >= 4) v128.store(p, v);
+  else if (w == 1) v128.store32_lane(p, v, 0);
+  else {
+    v128.store64_lane(p, v, 0);
+    if (w == 3) v128.store32_lane(p, v, 2, 8);
+  }
+}
+
+/**
+ * 1-3 rows with B stored [N, K]: each KC x NC block of op(B) is packed into 8-column panels (as
+ * for the packed path) and each panel streamed by the R x 8 small-M kernels (panel rows 32
+ * bytes apart): no A packing, no 4-row tile for 1-3 rows (M = 1: 0.6-0.7x the packed path's
+ * time; from 4 rows on the packed path is as fast or faster). C carries the sums from one k-block to the next as in the packed path (bias on
+ * the first block, relu after the last), so the order of operations per element is unchanged.
+ */
+function gemmSmallMTransB(M: i32, N: i32, K: i32, a: usize, mStep: usize, kStep: usize, b: usize, ldb: i32,
+                          c: usize, ldcBytes: usize, accumulate: bool, bias: usize, relu: bool, work: usize): void {
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min<i32>(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min<i32>(KC, K - pc);
+      const loadC = accumulate || pc > 0;
+      const doRelu = relu && pc + kc == K;
+      packBPanels(true, b, ldb, pc, kc, jc, nc, work);
+      for (let ir = 0; ir < M; ir += SMR) {
+        const mr = min<i32>(SMR, M - ir);
+        const ar = a + <usize>ir * mStep + <usize>pc * kStep;
+        const cr = c + <usize>ir * ldcBytes + (<usize>jc << 2);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min<i32>(NR, nc - jr);
+          const bp = work + (<usize>(jr * kc) << 2);
+          const biasp: usize = pc == 0 && bias != 0 ? bias + (<usize>(jc + jr) << 2) : 0;
+          const cp = cr + (<usize>jr << 2);
+          if (nr == NR) {
+            if (mr == 1) small1x8(kc, ar, mStep, kStep, bp, 32, cp, ldcBytes, loadC, biasp, doRelu);
+            else if (mr == 2) small2x8(kc, ar, mStep, kStep, bp, 32, cp, ldcBytes, loadC, biasp, doRelu);
+            else if (mr == 3) small3x8(kc, ar, mStep, kStep, bp, 32, cp, ldcBytes, loadC, biasp, doRelu);
+            else small4x8(kc, ar, mStep, kStep, bp, 32, cp, ldcBytes, loadC, biasp, doRelu);
+          } else {
+            smallTail(mr, nr, kc, ar, mStep, kStep, bp, 32, cp, ldcBytes, loadC, biasp, doRelu);
+          }
+        }
+      }
     }
   }
 }
@@ -495,4 +649,392 @@ function ukernel6x8(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize,
   v128.store(c4, vacc4x4567, 16);
   v128.store(c5, vacc5x0123, 0);
   v128.store(c5, vacc5x4567, 16);
+}
+
+/** 1x24 block of gemmSmallM: C tile = init + A[1 rows] · B[:, 0:24] read unpacked (B rows ldbBytes apart), then relu. */
+function small1x24(K: i32, a: usize, mStep: usize, kStep: usize, b: usize, ldbBytes: usize,
+                c: usize, ldcBytes: usize, loadC: bool, bias: usize, relu: bool): void {
+  let a0 = a;
+  const c0 = c;
+  const vzero = f32x4.splat(0);
+  let vacc0x0 = vzero;
+  let vacc0x1 = vzero;
+  let vacc0x2 = vzero;
+  let vacc0x3 = vzero;
+  let vacc0x4 = vzero;
+  let vacc0x5 = vzero;
+  if (loadC) {
+    vacc0x0 = v128.load(c0, 0);
+    vacc0x1 = v128.load(c0, 16);
+    vacc0x2 = v128.load(c0, 32);
+    vacc0x3 = v128.load(c0, 48);
+    vacc0x4 = v128.load(c0, 64);
+    vacc0x5 = v128.load(c0, 80);
+  }
+  if (bias != 0) {
+    const vbias0 = v128.load(bias, 0);
+    const vbias1 = v128.load(bias, 16);
+    const vbias2 = v128.load(bias, 32);
+    const vbias3 = v128.load(bias, 48);
+    const vbias4 = v128.load(bias, 64);
+    const vbias5 = v128.load(bias, 80);
+    vacc0x0 = f32x4.add(vacc0x0, vbias0);
+    vacc0x1 = f32x4.add(vacc0x1, vbias1);
+    vacc0x2 = f32x4.add(vacc0x2, vbias2);
+    vacc0x3 = f32x4.add(vacc0x3, vbias3);
+    vacc0x4 = f32x4.add(vacc0x4, vbias4);
+    vacc0x5 = f32x4.add(vacc0x5, vbias5);
+  }
+  const bEnd = b + <usize>K * ldbBytes;
+  do {
+    const vb0 = v128.load(b, 0);
+    const vb1 = v128.load(b, 16);
+    const vb2 = v128.load(b, 32);
+    const vb3 = v128.load(b, 48);
+    const vb4 = v128.load(b, 64);
+    const vb5 = v128.load(b, 80);
+    const va0 = v128.load32_splat(a0);
+    vacc0x0 = madd(va0, vb0, vacc0x0);
+    vacc0x1 = madd(va0, vb1, vacc0x1);
+    vacc0x2 = madd(va0, vb2, vacc0x2);
+    vacc0x3 = madd(va0, vb3, vacc0x3);
+    vacc0x4 = madd(va0, vb4, vacc0x4);
+    vacc0x5 = madd(va0, vb5, vacc0x5);
+    a0 += kStep;
+    b += ldbBytes;
+  } while (b != bEnd);
+  if (relu) {
+    vacc0x0 = f32x4.pmax(vacc0x0, vzero);
+    vacc0x1 = f32x4.pmax(vacc0x1, vzero);
+    vacc0x2 = f32x4.pmax(vacc0x2, vzero);
+    vacc0x3 = f32x4.pmax(vacc0x3, vzero);
+    vacc0x4 = f32x4.pmax(vacc0x4, vzero);
+    vacc0x5 = f32x4.pmax(vacc0x5, vzero);
+  }
+  v128.store(c0, vacc0x0, 0);
+  v128.store(c0, vacc0x1, 16);
+  v128.store(c0, vacc0x2, 32);
+  v128.store(c0, vacc0x3, 48);
+  v128.store(c0, vacc0x4, 64);
+  v128.store(c0, vacc0x5, 80);
+}
+
+/** 1x8 block of gemmSmallM: C tile = init + A[1 rows] · B[:, 0:8] read unpacked (B rows ldbBytes apart), then relu. */
+function small1x8(K: i32, a: usize, mStep: usize, kStep: usize, b: usize, ldbBytes: usize,
+                c: usize, ldcBytes: usize, loadC: bool, bias: usize, relu: bool): void {
+  let a0 = a;
+  const c0 = c;
+  const vzero = f32x4.splat(0);
+  let vacc0x0 = vzero;
+  let vacc0x1 = vzero;
+  if (loadC) {
+    vacc0x0 = v128.load(c0, 0);
+    vacc0x1 = v128.load(c0, 16);
+  }
+  if (bias != 0) {
+    const vbias0 = v128.load(bias, 0);
+    const vbias1 = v128.load(bias, 16);
+    vacc0x0 = f32x4.add(vacc0x0, vbias0);
+    vacc0x1 = f32x4.add(vacc0x1, vbias1);
+  }
+  const bEnd = b + <usize>K * ldbBytes;
+  do {
+    const vb0 = v128.load(b, 0);
+    const vb1 = v128.load(b, 16);
+    const va0 = v128.load32_splat(a0);
+    vacc0x0 = madd(va0, vb0, vacc0x0);
+    vacc0x1 = madd(va0, vb1, vacc0x1);
+    a0 += kStep;
+    b += ldbBytes;
+  } while (b != bEnd);
+  if (relu) {
+    vacc0x0 = f32x4.pmax(vacc0x0, vzero);
+    vacc0x1 = f32x4.pmax(vacc0x1, vzero);
+  }
+  v128.store(c0, vacc0x0, 0);
+  v128.store(c0, vacc0x1, 16);
+}
+
+/** 2x16 block of gemmSmallM: C tile = init + A[2 rows] · B[:, 0:16] read unpacked (B rows ldbBytes apart), then relu. */
+function small2x16(K: i32, a: usize, mStep: usize, kStep: usize, b: usize, ldbBytes: usize,
+                c: usize, ldcBytes: usize, loadC: bool, bias: usize, relu: bool): void {
+  let a0 = a;
+  let a1 = a0 + mStep;
+  const c0 = c;
+  const c1 = c0 + ldcBytes;
+  const vzero = f32x4.splat(0);
+  let vacc0x0 = vzero;
+  let vacc0x1 = vzero;
+  let vacc0x2 = vzero;
+  let vacc0x3 = vzero;
+  let vacc1x0 = vzero;
+  let vacc1x1 = vzero;
+  let vacc1x2 = vzero;
+  let vacc1x3 = vzero;
+  if (loadC) {
+    vacc0x0 = v128.load(c0, 0);
+    vacc0x1 = v128.load(c0, 16);
+    vacc0x2 = v128.load(c0, 32);
+    vacc0x3 = v128.load(c0, 48);
+    vacc1x0 = v128.load(c1, 0);
+    vacc1x1 = v128.load(c1, 16);
+    vacc1x2 = v128.load(c1, 32);
+    vacc1x3 = v128.load(c1, 48);
+  }
+  if (bias != 0) {
+    const vbias0 = v128.load(bias, 0);
+    const vbias1 = v128.load(bias, 16);
+    const vbias2 = v128.load(bias, 32);
+    const vbias3 = v128.load(bias, 48);
+    vacc0x0 = f32x4.add(vacc0x0, vbias0);
+    vacc0x1 = f32x4.add(vacc0x1, vbias1);
+    vacc0x2 = f32x4.add(vacc0x2, vbias2);
+    vacc0x3 = f32x4.add(vacc0x3, vbias3);
+    vacc1x0 = f32x4.add(vacc1x0, vbias0);
+    vacc1x1 = f32x4.add(vacc1x1, vbias1);
+    vacc1x2 = f32x4.add(vacc1x2, vbias2);
+    vacc1x3 = f32x4.add(vacc1x3, vbias3);
+  }
+  const bEnd = b + <usize>K * ldbBytes;
+  do {
+    const vb0 = v128.load(b, 0);
+    const vb1 = v128.load(b, 16);
+    const vb2 = v128.load(b, 32);
+    const vb3 = v128.load(b, 48);
+    const va0 = v128.load32_splat(a0);
+    vacc0x0 = madd(va0, vb0, vacc0x0);
+    vacc0x1 = madd(va0, vb1, vacc0x1);
+    vacc0x2 = madd(va0, vb2, vacc0x2);
+    vacc0x3 = madd(va0, vb3, vacc0x3);
+    a0 += kStep;
+    const va1 = v128.load32_splat(a1);
+    vacc1x0 = madd(va1, vb0, vacc1x0);
+    vacc1x1 = madd(va1, vb1, vacc1x1);
+    vacc1x2 = madd(va1, vb2, vacc1x2);
+    vacc1x3 = madd(va1, vb3, vacc1x3);
+    a1 += kStep;
+    b += ldbBytes;
+  } while (b != bEnd);
+  if (relu) {
+    vacc0x0 = f32x4.pmax(vacc0x0, vzero);
+    vacc0x1 = f32x4.pmax(vacc0x1, vzero);
+    vacc0x2 = f32x4.pmax(vacc0x2, vzero);
+    vacc0x3 = f32x4.pmax(vacc0x3, vzero);
+    vacc1x0 = f32x4.pmax(vacc1x0, vzero);
+    vacc1x1 = f32x4.pmax(vacc1x1, vzero);
+    vacc1x2 = f32x4.pmax(vacc1x2, vzero);
+    vacc1x3 = f32x4.pmax(vacc1x3, vzero);
+  }
+  v128.store(c0, vacc0x0, 0);
+  v128.store(c0, vacc0x1, 16);
+  v128.store(c0, vacc0x2, 32);
+  v128.store(c0, vacc0x3, 48);
+  v128.store(c1, vacc1x0, 0);
+  v128.store(c1, vacc1x1, 16);
+  v128.store(c1, vacc1x2, 32);
+  v128.store(c1, vacc1x3, 48);
+}
+
+/** 2x8 block of gemmSmallM: C tile = init + A[2 rows] · B[:, 0:8] read unpacked (B rows ldbBytes apart), then relu. */
+function small2x8(K: i32, a: usize, mStep: usize, kStep: usize, b: usize, ldbBytes: usize,
+                c: usize, ldcBytes: usize, loadC: bool, bias: usize, relu: bool): void {
+  let a0 = a;
+  let a1 = a0 + mStep;
+  const c0 = c;
+  const c1 = c0 + ldcBytes;
+  const vzero = f32x4.splat(0);
+  let vacc0x0 = vzero;
+  let vacc0x1 = vzero;
+  let vacc1x0 = vzero;
+  let vacc1x1 = vzero;
+  if (loadC) {
+    vacc0x0 = v128.load(c0, 0);
+    vacc0x1 = v128.load(c0, 16);
+    vacc1x0 = v128.load(c1, 0);
+    vacc1x1 = v128.load(c1, 16);
+  }
+  if (bias != 0) {
+    const vbias0 = v128.load(bias, 0);
+    const vbias1 = v128.load(bias, 16);
+    vacc0x0 = f32x4.add(vacc0x0, vbias0);
+    vacc0x1 = f32x4.add(vacc0x1, vbias1);
+    vacc1x0 = f32x4.add(vacc1x0, vbias0);
+    vacc1x1 = f32x4.add(vacc1x1, vbias1);
+  }
+  const bEnd = b + <usize>K * ldbBytes;
+  do {
+    const vb0 = v128.load(b, 0);
+    const vb1 = v128.load(b, 16);
+    const va0 = v128.load32_splat(a0);
+    vacc0x0 = madd(va0, vb0, vacc0x0);
+    vacc0x1 = madd(va0, vb1, vacc0x1);
+    a0 += kStep;
+    const va1 = v128.load32_splat(a1);
+    vacc1x0 = madd(va1, vb0, vacc1x0);
+    vacc1x1 = madd(va1, vb1, vacc1x1);
+    a1 += kStep;
+    b += ldbBytes;
+  } while (b != bEnd);
+  if (relu) {
+    vacc0x0 = f32x4.pmax(vacc0x0, vzero);
+    vacc0x1 = f32x4.pmax(vacc0x1, vzero);
+    vacc1x0 = f32x4.pmax(vacc1x0, vzero);
+    vacc1x1 = f32x4.pmax(vacc1x1, vzero);
+  }
+  v128.store(c0, vacc0x0, 0);
+  v128.store(c0, vacc0x1, 16);
+  v128.store(c1, vacc1x0, 0);
+  v128.store(c1, vacc1x1, 16);
+}
+
+/** 3x8 block of gemmSmallM: C tile = init + A[3 rows] · B[:, 0:8] read unpacked (B rows ldbBytes apart), then relu. */
+function small3x8(K: i32, a: usize, mStep: usize, kStep: usize, b: usize, ldbBytes: usize,
+                c: usize, ldcBytes: usize, loadC: bool, bias: usize, relu: bool): void {
+  let a0 = a;
+  let a1 = a0 + mStep;
+  let a2 = a1 + mStep;
+  const c0 = c;
+  const c1 = c0 + ldcBytes;
+  const c2 = c1 + ldcBytes;
+  const vzero = f32x4.splat(0);
+  let vacc0x0 = vzero;
+  let vacc0x1 = vzero;
+  let vacc1x0 = vzero;
+  let vacc1x1 = vzero;
+  let vacc2x0 = vzero;
+  let vacc2x1 = vzero;
+  if (loadC) {
+    vacc0x0 = v128.load(c0, 0);
+    vacc0x1 = v128.load(c0, 16);
+    vacc1x0 = v128.load(c1, 0);
+    vacc1x1 = v128.load(c1, 16);
+    vacc2x0 = v128.load(c2, 0);
+    vacc2x1 = v128.load(c2, 16);
+  }
+  if (bias != 0) {
+    const vbias0 = v128.load(bias, 0);
+    const vbias1 = v128.load(bias, 16);
+    vacc0x0 = f32x4.add(vacc0x0, vbias0);
+    vacc0x1 = f32x4.add(vacc0x1, vbias1);
+    vacc1x0 = f32x4.add(vacc1x0, vbias0);
+    vacc1x1 = f32x4.add(vacc1x1, vbias1);
+    vacc2x0 = f32x4.add(vacc2x0, vbias0);
+    vacc2x1 = f32x4.add(vacc2x1, vbias1);
+  }
+  const bEnd = b + <usize>K * ldbBytes;
+  do {
+    const vb0 = v128.load(b, 0);
+    const vb1 = v128.load(b, 16);
+    const va0 = v128.load32_splat(a0);
+    vacc0x0 = madd(va0, vb0, vacc0x0);
+    vacc0x1 = madd(va0, vb1, vacc0x1);
+    a0 += kStep;
+    const va1 = v128.load32_splat(a1);
+    vacc1x0 = madd(va1, vb0, vacc1x0);
+    vacc1x1 = madd(va1, vb1, vacc1x1);
+    a1 += kStep;
+    const va2 = v128.load32_splat(a2);
+    vacc2x0 = madd(va2, vb0, vacc2x0);
+    vacc2x1 = madd(va2, vb1, vacc2x1);
+    a2 += kStep;
+    b += ldbBytes;
+  } while (b != bEnd);
+  if (relu) {
+    vacc0x0 = f32x4.pmax(vacc0x0, vzero);
+    vacc0x1 = f32x4.pmax(vacc0x1, vzero);
+    vacc1x0 = f32x4.pmax(vacc1x0, vzero);
+    vacc1x1 = f32x4.pmax(vacc1x1, vzero);
+    vacc2x0 = f32x4.pmax(vacc2x0, vzero);
+    vacc2x1 = f32x4.pmax(vacc2x1, vzero);
+  }
+  v128.store(c0, vacc0x0, 0);
+  v128.store(c0, vacc0x1, 16);
+  v128.store(c1, vacc1x0, 0);
+  v128.store(c1, vacc1x1, 16);
+  v128.store(c2, vacc2x0, 0);
+  v128.store(c2, vacc2x1, 16);
+}
+
+/** 4x8 block of gemmSmallM: C tile = init + A[4 rows] · B[:, 0:8] read unpacked (B rows ldbBytes apart), then relu. */
+function small4x8(K: i32, a: usize, mStep: usize, kStep: usize, b: usize, ldbBytes: usize,
+                c: usize, ldcBytes: usize, loadC: bool, bias: usize, relu: bool): void {
+  let a0 = a;
+  let a1 = a0 + mStep;
+  let a2 = a1 + mStep;
+  let a3 = a2 + mStep;
+  const c0 = c;
+  const c1 = c0 + ldcBytes;
+  const c2 = c1 + ldcBytes;
+  const c3 = c2 + ldcBytes;
+  const vzero = f32x4.splat(0);
+  let vacc0x0 = vzero;
+  let vacc0x1 = vzero;
+  let vacc1x0 = vzero;
+  let vacc1x1 = vzero;
+  let vacc2x0 = vzero;
+  let vacc2x1 = vzero;
+  let vacc3x0 = vzero;
+  let vacc3x1 = vzero;
+  if (loadC) {
+    vacc0x0 = v128.load(c0, 0);
+    vacc0x1 = v128.load(c0, 16);
+    vacc1x0 = v128.load(c1, 0);
+    vacc1x1 = v128.load(c1, 16);
+    vacc2x0 = v128.load(c2, 0);
+    vacc2x1 = v128.load(c2, 16);
+    vacc3x0 = v128.load(c3, 0);
+    vacc3x1 = v128.load(c3, 16);
+  }
+  if (bias != 0) {
+    const vbias0 = v128.load(bias, 0);
+    const vbias1 = v128.load(bias, 16);
+    vacc0x0 = f32x4.add(vacc0x0, vbias0);
+    vacc0x1 = f32x4.add(vacc0x1, vbias1);
+    vacc1x0 = f32x4.add(vacc1x0, vbias0);
+    vacc1x1 = f32x4.add(vacc1x1, vbias1);
+    vacc2x0 = f32x4.add(vacc2x0, vbias0);
+    vacc2x1 = f32x4.add(vacc2x1, vbias1);
+    vacc3x0 = f32x4.add(vacc3x0, vbias0);
+    vacc3x1 = f32x4.add(vacc3x1, vbias1);
+  }
+  const bEnd = b + <usize>K * ldbBytes;
+  do {
+    const vb0 = v128.load(b, 0);
+    const vb1 = v128.load(b, 16);
+    const va0 = v128.load32_splat(a0);
+    vacc0x0 = madd(va0, vb0, vacc0x0);
+    vacc0x1 = madd(va0, vb1, vacc0x1);
+    a0 += kStep;
+    const va1 = v128.load32_splat(a1);
+    vacc1x0 = madd(va1, vb0, vacc1x0);
+    vacc1x1 = madd(va1, vb1, vacc1x1);
+    a1 += kStep;
+    const va2 = v128.load32_splat(a2);
+    vacc2x0 = madd(va2, vb0, vacc2x0);
+    vacc2x1 = madd(va2, vb1, vacc2x1);
+    a2 += kStep;
+    const va3 = v128.load32_splat(a3);
+    vacc3x0 = madd(va3, vb0, vacc3x0);
+    vacc3x1 = madd(va3, vb1, vacc3x1);
+    a3 += kStep;
+    b += ldbBytes;
+  } while (b != bEnd);
+  if (relu) {
+    vacc0x0 = f32x4.pmax(vacc0x0, vzero);
+    vacc0x1 = f32x4.pmax(vacc0x1, vzero);
+    vacc1x0 = f32x4.pmax(vacc1x0, vzero);
+    vacc1x1 = f32x4.pmax(vacc1x1, vzero);
+    vacc2x0 = f32x4.pmax(vacc2x0, vzero);
+    vacc2x1 = f32x4.pmax(vacc2x1, vzero);
+    vacc3x0 = f32x4.pmax(vacc3x0, vzero);
+    vacc3x1 = f32x4.pmax(vacc3x1, vzero);
+  }
+  v128.store(c0, vacc0x0, 0);
+  v128.store(c0, vacc0x1, 16);
+  v128.store(c1, vacc1x0, 0);
+  v128.store(c1, vacc1x1, 16);
+  v128.store(c2, vacc2x0, 0);
+  v128.store(c2, vacc2x1, 16);
+  v128.store(c3, vacc3x0, 0);
+  v128.store(c3, vacc3x1, 16);
 }

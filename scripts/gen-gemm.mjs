@@ -5,7 +5,7 @@
 //
 //   node scripts/gen-gemm.mjs            writes assembly/gemm.ts
 //   node scripts/gen-gemm.mjs --stdout   prints it instead
-//   tuning options: --kc=128 --nc=1024 --mr-baseline=4 --mr-relaxed=6
+//   tuning options: --kc=128 --nc=1024 --mr-baseline=4 --mr-relaxed=6 --small-m=8 --small-w=24,16,8,8
 //
 // Design, measured on Node 20 / V8 (x64, 15 allocatable xmm registers for wasm):
 // - C tile in registers: MR rows x 8 columns = 2*MR v128 accumulators. Per k: two B vectors,
@@ -22,10 +22,13 @@
 //   (measured 1.5-2x slower); unrolling with a mid-loop exit is not faster either.
 // - Loop order: for each KC x NC block of packed B, for each MR-row A micro-panel (packed just
 //   in time, KC x MR x 16 bytes, stays in L1), for each 8-column B micro-panel (from L2).
-// - Edge tiles (M or N remainder) run the same micro-kernel on a zeroed scratch tile. Handling
-//   them inside the micro-kernel (rows aliased to the last real row, partial lane loads/stores)
-//   was tried: partial stores after the loop make TurboFan schedule every load of the k loop
-//   first (spills, 2x slower), and storing through a selected pointer costs ~10% on full tiles.
+// - M remainder rows (fewer than a tile) go to the small-M path when B is not transposed
+//   (0.8-0.9x the time on shapes like 49x32x64, the Winograd products of a batch-1 conv).
+// - Edge tiles (N remainder, or M remainder with B transposed) run the same micro-kernel on a
+//   zeroed scratch tile. Handling them inside the micro-kernel (rows aliased to the last real
+//   row, partial lane loads/stores) was tried: partial stores after the loop make TurboFan
+//   schedule every load of the k loop first (spills, 2x slower), and storing through a
+//   selected pointer costs ~10% on full tiles.
 // - Every micro-kernel has two call sites (full tiles and edgeTile): Binaryen inlines a function
 //   with a single caller into gemm, where its k loop got reordered and spilled (2x slower).
 import { writeFileSync } from 'node:fs';
@@ -40,6 +43,11 @@ const NC = +(opt.nc ?? 1024);              // columns of B packed at once: KC*NC
 const MRB = +(opt['mr-baseline'] ?? 4);    // tile rows, baseline build
 const MRR = +(opt['mr-relaxed'] ?? 6);     // tile rows, relaxed build
 const MRT = 4;                             // tile rows of a short last panel (<= 4 rows left)
+const SMALL_M = +(opt['small-m'] ?? 8);    // M at or below which B is streamed unpacked (gemmSmallM)
+const SMR = 4;                             // rows per group in gemmSmallM
+// Widest column block of the small-M kernel for 1..SMR rows (narrower ones fall back to 8 columns).
+const SW = (opt['small-w'] ?? '24,16,8,8').split(',').map(Number);
+if (SW.length !== SMR || SW.some((w) => w % 4 || w < NR)) throw new Error('bad --small-w');
 if (NC % NR || KC < 1 || MRB < MRT || MRR < MRT) throw new Error('bad blocking');
 const tileRows = [...new Set([MRT, MRB, MRR])].sort((x, y) => x - y);
 
@@ -129,6 +137,58 @@ const dispatch = (fn, args) => {
   return `if (ASC_FEATURE_RELAXED_SIMD) {\n  ${chain(relaxedSet)}\n} else {\n  ${chain(baseSet)}\n}`;
 };
 
+// Small M (batch-1 inference, thin row slices): packing B costs more than the product (the dense
+// 3136x128 layer at M = 1 spent most of its time repacking 1.6 MB of B and running the 4-row
+// kernel on 3 zero rows). gemmSmallM reads B where it lies instead: groups of up to SMR rows,
+// each streaming B once, in R x W column blocks. Each C element is one serial chain of K
+// multiply-adds, so a block needs enough chains (accumulators) to hide the add/FMA latency:
+// measured (M x 3136 x 128, both builds) 1x24 beats 1x16 by 5-20% and 1x32 spills (+30%);
+// 2x16 takes 0.6-0.7x the time of 2x8; 3 or 4 rows x 16 would spill. Against packing, the
+// streamed path wins up to M = 8 (0.6-0.8x the time) and breaks even around M = 12-16.
+// With B transposed it cannot be streamed as stored (a column of op(B) is strided): 1-3 rows
+// run the R x 8 kernels on packed B panels instead (gemmSmallMTransB). Transposing B blocks
+// row-major so that the wider kernels apply was 1.5-6x slower (strided stores at power-of-two
+// row pitches). Every C element still starts from C or 0, adds the bias, then adds the products
+// in increasing k with madd and ends with pmax, exactly as in the micro-kernels, so a row is
+// bit-identical whichever path computed it (and whatever column block or tail computed it).
+const smallKernel = (R, W) => {
+  const nw = W / 4;
+  const sacc = (r, j) => `vacc${r}x${j}`;
+  return `
+/** ${R}x${W} block of gemmSmallM: C tile = init + A[${R} rows] · B[:, 0:${W}] read unpacked (B rows ldbBytes apart), then relu. */
+function small${R}x${W}(K: i32, a: usize, mStep: usize, kStep: usize, b: usize, ldbBytes: usize,
+                c: usize, ldcBytes: usize, loadC: bool, bias: usize, relu: bool): void {
+${ind([...lines(R, (r) => `let a${r} = ${r === 0 ? 'a' : `a${r - 1} + mStep`};`),
+       ...lines(R, (r) => `const c${r} = ${r === 0 ? 'c' : `c${r - 1} + ldcBytes`};`)].join('\n'), 2)}
+  const vzero = f32x4.splat(0);
+${ind(lines(R, (r) => lines(nw, (j) => `let ${sacc(r, j)} = vzero;`)).join('\n'), 2)}
+  if (loadC) {
+${ind(lines(R, (r) => lines(nw, (j) => `${sacc(r, j)} = v128.load(c${r}, ${j * 16});`)).join('\n'), 4)}
+  }
+  if (bias != 0) {
+${ind(lines(nw, (j) => `const vbias${j} = v128.load(bias, ${j * 16});`).join('\n'), 4)}
+${ind(lines(R, (r) => lines(nw, (j) => `${sacc(r, j)} = f32x4.add(${sacc(r, j)}, vbias${j});`)).join('\n'), 4)}
+  }
+  const bEnd = b + <usize>K * ldbBytes;
+  do {
+${ind([
+  ...lines(nw, (j) => `const vb${j} = v128.load(b, ${j * 16});`),
+  ...lines(R, (r) => [
+    `const va${r} = v128.load32_splat(a${r});`,
+    ...lines(nw, (j) => `${sacc(r, j)} = madd(va${r}, vb${j}, ${sacc(r, j)});`),
+    `a${r} += kStep;`,
+  ]),
+].join('\n'), 4)}
+    b += ldbBytes;
+  } while (b != bEnd);
+  if (relu) {
+${ind(lines(R, (r) => lines(nw, (j) => `${sacc(r, j)} = f32x4.pmax(${sacc(r, j)}, vzero);`)).join('\n'), 4)}
+  }
+${ind(lines(R, (r) => lines(nw, (j) => `v128.store(c${r}, ${sacc(r, j)}, ${j * 16});`)).join('\n'), 2)}
+}
+`;
+};
+
 const src = `// generated by scripts/gen-gemm.mjs, do not edit (change the generator and rerun it).
 // Packed, register-tiled f32 GEMM for WASM SIMD. An MR x ${NR} micro-kernel keeps the C tile in
 // 2*MR v128 accumulators and multiply-adds packed B with pre-broadcast packed A: MR = ${MRB} with
@@ -146,7 +206,8 @@ const src = `// generated by scripts/gen-gemm.mjs, do not edit (change the gener
 // result depends only on the shapes and the build): start from C (when accumulating) or 0, add
 // the bias, add the products in increasing k, then relu. Row ranges computed by separate calls
 // give bit-identical rows. FMA (relaxed build) rounds once per product, so the two builds agree
-// to rounding, not bit for bit.
+// to rounding, not bit for bit. Small M (<= ${SMALL_M} rows, or <= ${MRT - 1} with B transposed) and
+// the rows past the last full tile skip the packing (gemmSmallM) with these same operations.
 
 const NR = ${NR};
 const KC = ${KC};
@@ -155,6 +216,10 @@ const NC = ${NC};
 const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? ${MRR} : ${MRB};
 /** Rows of the tile used for a last panel of at most this many rows. */
 const MR_TAIL: i32 = ${MRT};
+/** M at or below which gemm streams B unpacked (gemmSmallM) when B is not transposed. */
+const SMALL_M: i32 = ${SMALL_M};
+/** Rows per group in gemmSmallM (each group reads B once). */
+const SMR: i32 = ${SMR};
 
 // @ts-ignore: decorator
 @inline
@@ -194,15 +259,31 @@ export function gemm(transA: i32, transB: i32, M: i32, N: i32, K: i32,
     epilogueOnly(M, N, c, ldcBytes, accumulate != 0, bias, relu);
     return;
   }
+  // Element (m, k) of op(A) is at a + m*mStep + k*kStep.
+  const ldaBytes = <usize>lda << 2;
+  const mStep: usize = transA ? 4 : ldaBytes;
+  const kStep: usize = transA ? ldaBytes : 4;
+  if (!transB && M <= SMALL_M) {
+    gemmSmallM(M, N, K, a, mStep, kStep, b, <usize>ldb << 2, c, ldcBytes, accumulate != 0, bias, relu);
+    return;
+  }
+  if (transB && M < MR_TAIL) {
+    gemmSmallMTransB(M, N, K, a, mStep, kStep, b, ldb, c, ldcBytes, accumulate != 0, bias, relu, work);
+    return;
+  }
+  // The last rows, when too few for a tile (they would run on a zero-padded edge tile per column
+  // panel), are cheaper streamed: B is at hand unpacked, and rows are bit-identical either way.
+  const rem = M % MR;
+  if (!transB && rem != 0 && rem != MR_TAIL) {
+    M -= rem;
+    gemmSmallM(rem, N, K, a + <usize>M * mStep, mStep, kStep, b, <usize>ldb << 2, c + <usize>M * ldcBytes, ldcBytes,
+               accumulate != 0, bias, relu);
+  }
   const kcMax = min<i32>(K, KC);
   const ncMax = roundUp(min<i32>(N, NC), NR);
   const packB = work;
   const packA = packB + (<usize>(ncMax * kcMax) << 2);
   const tile = packA + (<usize>(MR * kcMax) << 4);
-  // Element (m, k) of op(A) is at a + m*mStep + k*kStep.
-  const ldaBytes = <usize>lda << 2;
-  const mStep: usize = transA ? 4 : ldaBytes;
-  const kStep: usize = transA ? ldaBytes : 4;
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min<i32>(NC, N - jc);
     for (let pc = 0; pc < K; pc += KC) {
@@ -259,6 +340,116 @@ function edgeTile(rows: i32, mr: i32, nr: i32, kc: i32, ap: usize, bp: usize, cp
   for (let r = 0; r < mr; r++) {
     for (let j = 0; j < nr; j++) {
       store<f32>(cp + <usize>r * ldcBytes + (<usize>j << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));
+    }
+  }
+}
+
+/**
+ * Small M, B not transposed: row groups of up to SMR rows, each computing its columns straight
+ * from B in blocks of W (then 8) columns, then the last N % 8 columns 4 at a time (smallTail).
+ */
+function gemmSmallM(M: i32, N: i32, K: i32, a: usize, mStep: usize, kStep: usize, b: usize, ldbBytes: usize,
+                    c: usize, ldcBytes: usize, loadC: bool, bias: usize, relu: bool): void {
+  for (let ir = 0; ir < M; ir += SMR) {
+    const mr = min<i32>(SMR, M - ir);
+    const ar = a + <usize>ir * mStep;
+    const cr = c + <usize>ir * ldcBytes;
+    let jr = 0;
+${ind(lines(SMR, (r) => {
+  const R = r + 1;
+  const ws = SW[r] > NR ? [SW[r], NR] : [NR];
+  const loops = ws.map((w) => `for (; jr + ${w} <= N; jr += ${w}) {
+  const off = <usize>jr << 2;
+  small${R}x${w}(K, ar, mStep, kStep, b + off, ldbBytes, cr + off, ldcBytes, loadC, bias != 0 ? bias + off : 0, relu);
+}`).join('\n');
+  return `${r === 0 ? '' : 'else '}${r < SMR - 1 ? `if (mr == ${R}) ` : ''}{\n${ind(loops, 2)}\n}`;
+}).join(' '), 4)}
+    if (jr < N) {
+      const off = <usize>jr << 2;
+      smallTail(mr, N - jr, K, ar, mStep, kStep, b + off, ldbBytes, cr + off, ldcBytes, loadC, bias != 0 ? bias + off : 0, relu);
+    }
+  }
+}
+
+/** The last nr < ${NR} columns of a small-M row group, one row and 4 columns at a time (partial lanes). */
+function smallTail(mr: i32, nr: i32, K: i32, a: usize, mStep: usize, kStep: usize, b: usize, ldbBytes: usize,
+                   c: usize, ldcBytes: usize, loadC: bool, bias: usize, relu: bool): void {
+  const vzero = f32x4.splat(0);
+  for (let r = 0; r < mr; r++) {
+    for (let j = 0; j < nr; j += 4) {
+      const w = min<i32>(4, nr - j);
+      const off = <usize>j << 2;
+      const cp = c + <usize>r * ldcBytes + off;
+      let vacc = loadC ? loadCols(cp, w) : vzero;
+      if (bias != 0) vacc = f32x4.add(vacc, loadCols(bias + off, w));
+      let ap = a + <usize>r * mStep;
+      let bp = b + off;
+      const bEnd = bp + <usize>K * ldbBytes;
+      do {
+        vacc = madd(v128.load32_splat(ap), loadCols(bp, w), vacc);
+        ap += kStep;
+        bp += ldbBytes;
+      } while (bp != bEnd);
+      if (relu) vacc = f32x4.pmax(vacc, vzero);
+      storeCols(cp, vacc, w);
+    }
+  }
+}
+
+/** w (1..4) floats at p into the low lanes of a v128, the rest zero (reads nothing past p + 4w). */
+// @ts-ignore: decorator
+@inline
+function loadCols(p: usize, w: i32): v128 {
+  if (w >= 4) return v128.load(p);
+  if (w == 1) return v128.load32_zero(p);
+  const v = v128.load64_zero(p);
+  return w == 2 ? v : v128.load32_lane(p, v, 2, 8);
+}
+
+/** Stores the low w (1..4) lanes of v at p. */
+// @ts-ignore: decorator
+@inline
+function storeCols(p: usize, v: v128, w: i32): void {
+  if (w >= 4) v128.store(p, v);
+  else if (w == 1) v128.store32_lane(p, v, 0);
+  else {
+    v128.store64_lane(p, v, 0);
+    if (w == 3) v128.store32_lane(p, v, 2, 8);
+  }
+}
+
+/**
+ * 1-3 rows with B stored [N, K]: each KC x NC block of op(B) is packed into 8-column panels (as
+ * for the packed path) and each panel streamed by the R x 8 small-M kernels (panel rows 32
+ * bytes apart): no A packing, no 4-row tile for 1-3 rows (M = 1: 0.6-0.7x the packed path's
+ * time; from 4 rows on the packed path is as fast or faster). C carries the sums from one k-block to the next as in the packed path (bias on
+ * the first block, relu after the last), so the order of operations per element is unchanged.
+ */
+function gemmSmallMTransB(M: i32, N: i32, K: i32, a: usize, mStep: usize, kStep: usize, b: usize, ldb: i32,
+                          c: usize, ldcBytes: usize, accumulate: bool, bias: usize, relu: bool, work: usize): void {
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min<i32>(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min<i32>(KC, K - pc);
+      const loadC = accumulate || pc > 0;
+      const doRelu = relu && pc + kc == K;
+      packBPanels(true, b, ldb, pc, kc, jc, nc, work);
+      for (let ir = 0; ir < M; ir += SMR) {
+        const mr = min<i32>(SMR, M - ir);
+        const ar = a + <usize>ir * mStep + <usize>pc * kStep;
+        const cr = c + <usize>ir * ldcBytes + (<usize>jc << 2);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min<i32>(NR, nc - jr);
+          const bp = work + (<usize>(jr * kc) << 2);
+          const biasp: usize = pc == 0 && bias != 0 ? bias + (<usize>(jc + jr) << 2) : 0;
+          const cp = cr + (<usize>jr << 2);
+          if (nr == NR) {
+${ind(lines(SMR, (r) => `${r === 0 ? '' : 'else '}${r < SMR - 1 ? `if (mr == ${r + 1}) ` : ''}small${r + 1}x${NR}(kc, ar, mStep, kStep, bp, ${NR * 4}, cp, ldcBytes, loadC, biasp, doRelu);`).join('\n'), 12)}
+          } else {
+            smallTail(mr, nr, kc, ar, mStep, kStep, bp, ${NR * 4}, cp, ldcBytes, loadC, biasp, doRelu);
+          }
+        }
+      }
     }
   }
 }
@@ -345,7 +536,7 @@ ${ind(lines(nv, (h) => [
     }
   }
 }
-${tileRows.map(ukernel).join('')}`;
+${tileRows.map(ukernel).join('')}${lines(SMR, (r) => (SW[r] > NR ? [[r + 1, SW[r]], [r + 1, NR]] : [[r + 1, NR]])).map(([r, w]) => smallKernel(r, w)).join('')}`;
 
 if (process.argv.includes('--stdout')) {
   process.stdout.write(src);

@@ -1,6 +1,8 @@
 // The raw GEMM kernel (assembly/gemm.ts) against the float64 reference: edge tiles for every
 // M, N, K remainder, transposes, accumulate, bias, relu, padded strides, K/M/N blocking, the
-// workspace bound, and determinism (split rows or split K give bit-identical results).
+// workspace bound, the small-M paths (B streamed unpacked for M <= 8, or as packed panels for
+// M <= 3 with B transposed), and determinism (split rows or split K give bit-identical results;
+// small-M rows equal the packed path's bit for bit).
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { kernels, alloc, free, heapF32 } from '../src/backend/wasm.js';
@@ -175,6 +177,51 @@ describe('gemm kernel: named cases', () => {
   });
 });
 
+// M <= SMALL_M (8) with B not transposed runs gemmSmallM: row groups of up to 4 rows, column
+// blocks of 24 / 16 / 8 and a partial-lane tail. N covers every block mix and tail width.
+describe('gemm kernel: small-M path (B streamed unpacked)', () => {
+  const Ns = [1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 23, 24, 25, 31, 32, 33, 40, 47, 48, 49, 57, 64, 71];
+  it.each([1, 2, 3, 4, 5, 6, 7, 8, 9].map((M) => [M]))('M=%i against the float64 reference, every column-block mix', (M) => {
+    for (const transA of [false, true]) {
+      for (const N of Ns) {
+        const K = 1 + ((M * 13 + N * 5) % 40);
+        const h = M * 7 + N;
+        runCase({
+          transA, transB: false, M, N, K,
+          accumulate: (h & 1) === 1, bias: (h & 2) === 2, relu: (h & 4) === 4,
+          padA: h % 3, padB: (h >> 1) % 3, padC: (h >> 2) % 3, offset: h % 5 === 0 ? 1 : 0, seed: h,
+        });
+      }
+    }
+  });
+
+  it.each([
+    // the MNIST CNN's dense layers at batch 1, and long K across several k-blocks of the packed path
+    { transA: false, transB: false, M: 1, N: 128, K: 3136, bias: true, relu: true },
+    { transA: false, transB: false, M: 1, N: 10, K: 128, bias: true },
+    { transA: false, transB: false, M: 3, N: 130, K: 700, accumulate: true, bias: true, relu: true, padB: 5, padC: 3 },
+    { transA: true, transB: false, M: 8, N: 77, K: 513, accumulate: true, relu: true, padA: 2, offset: 1 },
+    // rows past the last full tile (49 = 12 x 4 + 1 baseline, 8 x 6 + 1 relaxed) are streamed too
+    { transA: false, transB: false, M: 49, N: 64, K: 32, bias: true, relu: true, padA: 480 },
+    { transA: true, transB: false, M: 23, N: 45, K: 300, accumulate: true, bias: true },
+  ].map((c) => [name(c), c] as const))('%s', (_n, c) => runCase(c));
+
+  // 1-3 rows with B transposed: packed 8-column panels streamed by the same small kernels.
+  it.each([1, 2, 3].map((M) => [M]))('B transposed, M=%i against the float64 reference', (M) => {
+    for (const transA of [false, true]) {
+      for (const N of Ns) {
+        const K = [1, 5, 33, 129, 300][(M + N) % 5];
+        const h = M * 11 + N;
+        runCase({
+          transA, transB: true, M, N, K,
+          accumulate: (h & 1) === 1, bias: (h & 2) === 2, relu: (h & 4) === 4,
+          padA: h % 3, padB: (h >> 1) % 3, padC: (h >> 2) % 3, offset: h % 5 === 0 ? 1 : 0, seed: h,
+        });
+      }
+    }
+  });
+});
+
 describe('gemm kernel: determinism', () => {
   const bits = (x: Float32Array) => Array.from(new Uint32Array(x.buffer, x.byteOffset, x.length));
 
@@ -183,6 +230,28 @@ describe('gemm kernel: determinism', () => {
     const whole = runGemm(g);
     const split = runGemm(g, 0, { rows: [[0, 17], [17, 1], [18, 30], [48, 13]] });
     expect(bits(split)).toEqual(bits(whole));
+  });
+
+  it.each(TRANS)('small-M row groups equal the packed path bit for bit (tA=%s tB=%s)', (transA, transB) => {
+    // M = 40 runs the packed path (K = 300 spans three k-blocks); the same rows computed by calls
+    // of 1..8 rows (1..3 with B transposed) run the small-M path, whose blocks and tail cover
+    // every column of N = 61.
+    const g = makeArgs({ transA, transB, M: 40, N: 61, K: 300, bias: true, relu: true, accumulate: true, padA: 1, padB: 3, padC: 2 });
+    const packed = runGemm(g);
+    const rows: [number, number][] = [];
+    const most = transB ? 3 : 8;
+    for (let m0 = 0, n = 1; m0 < g.M; m0 += n, n = n % most + 1) rows.push([m0, Math.min(n, g.M - m0)]);
+    const small = runGemm(g, 0, { rows });
+    expect(bits(small)).toEqual(bits(packed));
+  });
+
+  it('a one-row product equals that row of a batch product (batch-1 inference = row of batch 64)', () => {
+    const g = makeArgs({ transA: false, transB: false, M: 64, N: 128, K: 3136, bias: true, relu: true });
+    const batch = runGemm(g);
+    for (const m of [0, 1, 37, 63]) {
+      const one = runGemm({ ...g, M: 1, a: Array.from(g.a).slice(m * g.lda, (m + 1) * g.lda), c: Array.from(g.c).slice(m * g.ldc, (m + 1) * g.ldc) });
+      expect(bits(one)).toEqual(bits(batch.slice(m * g.ldc, (m + 1) * g.ldc)));
+    }
   });
 
   it('splitting K into two accumulating calls gives bit-identical C (no bias)', () => {

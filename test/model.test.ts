@@ -235,6 +235,30 @@ describe('learning', () => {
   });
 });
 
+describe('predict', () => {
+  it('one image at a time gives the bits of a batch (the MNIST CNN: Winograd conv, batch-1 dense path)', () => {
+    setSeed(11);
+    const model = new Sequential([
+      nn.conv2d({ filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      nn.maxPool2d({ poolSize: 2 }),
+      nn.conv2d({ filters: 64, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      nn.maxPool2d({ poolSize: 2 }),
+      nn.flatten(),
+      nn.dense({ units: 128, activation: 'relu' }),
+      nn.dense({ units: 10, activation: 'softmax' }),
+    ], { inputShape: [28, 28, 1] });
+    const x = randn([64, 28, 28, 1]);
+    const bits = (t: Tensor) => Array.from(new Uint32Array(t.dataSync().buffer));
+    const whole = tidy(() => bits(model.predict(x, { batchSize: 64 })));
+    const oneByOne = tidy(() => bits(model.predict(x, { batchSize: 1 })));
+    expect(oneByOne).toEqual(whole);
+    const some = tidy(() => bits(model.predict(x, { batchSize: 5 })));
+    expect(some).toEqual(whole);
+    x.dispose();
+    model.dispose();
+  });
+});
+
 describe('accuracy for every target kind', () => {
   // pred rows: argmax 1, 0, 2, 2 (probabilities); single-unit logits: 2, -1, 0.5, -3
   const probs = [[0.1, 0.8, 0.1], [0.7, 0.2, 0.1], [0.2, 0.3, 0.5], [0.3, 0.3, 0.4]];

@@ -1,6 +1,6 @@
-// Host-side GEMM call: the one place that sizes the packing workspace and splits rows over the
-// worker pool. Rows are independent (each output element sums over k in the same order whatever
-// the split), so the result is bit-identical for any thread count.
+// Host-side GEMM call: the one place that sizes the packing workspace and splits the work over
+// the worker pool. Every output element sums over k in the same order whatever the tile, row
+// range or column range it falls in, so the result is bit-identical for any thread count.
 import { kernels, workspace, threadCount, parallel } from './wasm.js';
 import { splitRows } from './threads.js';
 
@@ -8,6 +8,8 @@ import { splitRows } from './threads.js';
 const PARALLEL_MIN_MACS = 1 << 21;
 /** Row alignment of a thread's slice: whole micro-tiles of both builds (4 and 6 rows). */
 const ROW_ALIGN = 12;
+/** Column alignment when too few rows to split (batch-1 dense layers): whole 8-column tiles. */
+const COL_ALIGN = 8;
 
 /**
  * C[M,N] = (accumulate ? C : 0) + op(A)·op(B) (+ bias) (relu when act = 1); pointers in bytes.
@@ -18,7 +20,20 @@ export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: 
                      accumulate = false, bias = 0, act = 0): void {
   const k = kernels();
   const threads = threadCount();
-  const parts = threads > 1 && M * N * K >= PARALLEL_MIN_MACS ? splitRows(M, threads, ROW_ALIGN) : [[0, M]];
+  const big = threads > 1 && M * N * K >= PARALLEL_MIN_MACS;
+  if (big && M < threads * ROW_ALIGN && N >= threads * COL_ALIGN) {
+    // Too few rows for every thread: split the columns (each part reads its own columns of B).
+    const parts = splitRows(N, threads, COL_ALIGN);
+    const wsBytes = (k.gemmWorkspaceBytes(M, Math.max(...parts.map(([n0, n1]) => n1 - n0)), K) + 15) & ~15;
+    const work = workspace(wsBytes * parts.length, 0);
+    parallel('gemm', parts.map(([n0, n1], t) => [
+      +transA, +transB, M, n1 - n0, K, a, lda,
+      b + 4 * (transB ? n0 * ldb : n0), ldb, c + 4 * n0, ldc,
+      +accumulate, bias ? bias + 4 * n0 : 0, act, work + t * wsBytes,
+    ]));
+    return;
+  }
+  const parts = big ? splitRows(M, threads, ROW_ALIGN) : [[0, M]];
   const wsBytes = (k.gemmWorkspaceBytes(parts.length > 1 ? parts[0][1] : M, N, K) + 15) & ~15;
   const work = workspace(wsBytes * parts.length, 0);
   if (parts.length === 1) {

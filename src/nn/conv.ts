@@ -1,6 +1,7 @@
 // Convolution layers: Conv2D (HWIO kernel, groups), DepthwiseConv2D (kernel [kh, kw, C, multiplier],
 // the same bytes as HWIO [kh, kw, 1, C*multiplier] with groups = C) and Conv2DTranspose
-// (kernel [kh, kw, filters, inChannels], as TensorFlow). Bias and activation follow the conv.
+// (kernel [kh, kw, filters, inChannels], as TensorFlow). Bias and activation follow the conv;
+// relu is fused into the conv kernel (same values, one pass and one tensor fewer).
 import type { Tensor } from '../tensor.js';
 import { ShapeError, ValueError, fmtValue } from '../errors.js';
 import { ops } from './ops.js';
@@ -39,6 +40,11 @@ function spatialOut(layer: string, shape: readonly number[], k: [number, number]
     throw new ShapeError(`${layer}: input ${shape[0]}x${shape[1]} is smaller than the ${eff} window (padding ${fmtValue(padding)}), input shape ${fmtBatchShape(shape)}`);
   }
   return [oh, ow];
+}
+
+/** The activation ops.conv2d fuses into its kernel ('relu'), if this is it. */
+function fusedRelu(a: ActivationName): 'relu' | undefined {
+  return a === 'relu' ? 'relu' : undefined;
 }
 
 export class Conv2D extends Layer {
@@ -101,8 +107,9 @@ export class Conv2D extends Layer {
   protected call(x: Tensor): Tensor {
     const y = ops.conv2d(x, this.kernel!, this.bias ?? undefined, {
       strides: this.strides, padding: this.padding, dilation: this.dilation, groups: this.groups,
+      activation: fusedRelu(this.activation),
     });
-    return applyActivation(this.activation, y);
+    return fusedRelu(this.activation) ? y : applyActivation(this.activation, y);
   }
 
   protected config(): Record<string, unknown> {
@@ -184,8 +191,9 @@ export class DepthwiseConv2D extends Layer {
     const w = ops.reshape(this.kernel!, [kh, kw, 1, c * this.depthMultiplier]);
     const y = ops.conv2d(x, w, this.bias ?? undefined, {
       strides: this.strides, padding: this.padding, dilation: this.dilation, groups: c,
+      activation: fusedRelu(this.activation),
     });
-    return applyActivation(this.activation, y);
+    return fusedRelu(this.activation) ? y : applyActivation(this.activation, y);
   }
 
   protected config(): Record<string, unknown> {

@@ -17,6 +17,17 @@ c.backward(W.randn([300, 200]));
 hashes.matmul = fnv1a(c.dataSync());
 hashes.matmulGradA = fnv1a(a.grad.dataSync());
 hashes.matmulGradB = fnv1a(b.grad.dataSync());
+// Too few rows to split (batch-1 dense): the columns are split instead, on the small-M path
+// (B as stored) and on the packed one (B transposed, and the M = 1 gradient of a).
+for (const [name, M, K, N, transposeB] of [['gemv', 1, 2048, 1100, false], ['gemvT', 5, 1024, 600, true]]) {
+  const x = W.randn([M, K]).requireGrad();
+  const w = W.randn(transposeB ? [N, K] : [K, N]).requireGrad();
+  const y = W.ops.matmul(x, w, { transposeB });
+  y.backward(W.randn([M, N]));
+  hashes[name] = fnv1a(y.dataSync());
+  hashes[name + 'GradX'] = fnv1a(x.grad.dataSync());
+  hashes[name + 'GradW'] = fnv1a(w.grad.dataSync());
+}
 
 /** conv2d forward + both gradients (+ bias gradient) of one case, hashed under `name`. */
 function convCase(name, xShape, wShape, options, bias = false) {
