@@ -930,26 +930,56 @@ export function addChannelBias(y: usize, rows: i32, C: i32, bias: usize): void {
 export function winogradWeights(w: usize, U: usize, C: i32, CO: i32, flip: i32): void {
   const KA = flip ? CO : C, NB = flip ? C : CO;
   const plane = <usize>KA * NB << 2;
+  // Taps of one (k, j): 9 floats `step` bytes apart; j is SIMD lanes, 4 consecutive output
+  // columns of U (stride jStep in w): every lane does the scalar tail's exact float operations.
+  const step = flip ? -(<isize>C * CO << 2) : (<isize>C * CO << 2);
+  const jStep: usize = flip ? off(CO) : 4;
   for (let k = 0; k < KA; k++) {
-    for (let j = 0; j < NB; j++) {
+    let j = 0;
+    for (; j + 4 <= NB; j += 4) {
       // g[r][s]: w[r][s][k][j], or w[2-r][2-s][j][k] when flipped.
       const p = flip ? w + off(8 * C * CO + j * CO + k) : w + off(k * CO + j);
-      const step = flip ? -(<isize>C * CO << 2) : (<isize>C * CO << 2);
+      const g00 = loadTap(p, 0, step, jStep, flip), g01 = loadTap(p, 1, step, jStep, flip), g02 = loadTap(p, 2, step, jStep, flip);
+      const g10 = loadTap(p, 3, step, jStep, flip), g11 = loadTap(p, 4, step, jStep, flip), g12 = loadTap(p, 5, step, jStep, flip);
+      const g20 = loadTap(p, 6, step, jStep, flip), g21 = loadTap(p, 7, step, jStep, flip), g22 = loadTap(p, 8, step, jStep, flip);
+      const half = f32x4.splat(0.5);
+      // t = G g (4 x 3), G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
+      const t10 = f32x4.mul(f32x4.add(f32x4.add(g00, g10), g20), half);
+      const t11 = f32x4.mul(f32x4.add(f32x4.add(g01, g11), g21), half);
+      const t12 = f32x4.mul(f32x4.add(f32x4.add(g02, g12), g22), half);
+      const t20 = f32x4.mul(f32x4.add(f32x4.sub(g00, g10), g20), half);
+      const t21 = f32x4.mul(f32x4.add(f32x4.sub(g01, g11), g21), half);
+      const t22 = f32x4.mul(f32x4.add(f32x4.sub(g02, g12), g22), half);
+      const q = U + off(k * NB + j);
+      storeRowGx4(q, plane, 0, g00, g01, g02);
+      storeRowGx4(q, plane, 1, t10, t11, t12);
+      storeRowGx4(q, plane, 2, t20, t21, t22);
+      storeRowGx4(q, plane, 3, g20, g21, g22);
+    }
+    for (; j < NB; j++) {
+      const p = flip ? w + off(8 * C * CO + j * CO + k) : w + off(k * CO + j);
       const g00 = load<f32>(p), g01 = load<f32>(p + step), g02 = load<f32>(p + 2 * step);
       const g10 = load<f32>(p + 3 * step), g11 = load<f32>(p + 4 * step), g12 = load<f32>(p + 5 * step);
       const g20 = load<f32>(p + 6 * step), g21 = load<f32>(p + 7 * step), g22 = load<f32>(p + 8 * step);
-      // t = G g (4 x 3), G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
-      const t00 = g00, t01 = g01, t02 = g02;
       const t10 = (g00 + g10 + g20) * 0.5, t11 = (g01 + g11 + g21) * 0.5, t12 = (g02 + g12 + g22) * 0.5;
       const t20 = (g00 - g10 + g20) * 0.5, t21 = (g01 - g11 + g21) * 0.5, t22 = (g02 - g12 + g22) * 0.5;
-      const t30 = g20, t31 = g21, t32 = g22;
       const q = U + off(k * NB + j);
-      storeRowG(q, plane, 0, t00, t01, t02);
+      storeRowG(q, plane, 0, g00, g01, g02);
       storeRowG(q, plane, 1, t10, t11, t12);
       storeRowG(q, plane, 2, t20, t21, t22);
-      storeRowG(q, plane, 3, t30, t31, t32);
+      storeRowG(q, plane, 3, g20, g21, g22);
     }
   }
+}
+
+/** Tap i of four consecutive j: one vector load, or (flipped: j is w's slower axis) four lanes. */
+@inline function loadTap(p: usize, i: i32, step: isize, jStep: usize, flip: i32): v128 {
+  const a = p + <usize>(<isize>i * step);
+  if (!flip) return v128.load(a);
+  let v = f32x4.splat(load<f32>(a));
+  v = f32x4.replace_lane(v, 1, load<f32>(a + jStep));
+  v = f32x4.replace_lane(v, 2, load<f32>(a + 2 * jStep));
+  return f32x4.replace_lane(v, 3, load<f32>(a + 3 * jStep));
 }
 
 /** Row i of t G^T: [t0, (t0+t1+t2)/2, (t0-t1+t2)/2, t2] into U[4i .. 4i+3]. */
@@ -959,6 +989,16 @@ export function winogradWeights(w: usize, U: usize, C: i32, CO: i32, flip: i32):
   store<f32>(p + plane, (t0 + t1 + t2) * 0.5);
   store<f32>(p + 2 * plane, (t0 - t1 + t2) * 0.5);
   store<f32>(p + 3 * plane, t2);
+}
+
+/** storeRowG for four consecutive j. */
+@inline function storeRowGx4(q: usize, plane: usize, i: i32, t0: v128, t1: v128, t2: v128): void {
+  const p = q + <usize>(4 * i) * plane;
+  const half = f32x4.splat(0.5);
+  v128.store(p, t0);
+  v128.store(p + plane, f32x4.mul(f32x4.add(f32x4.add(t0, t1), t2), half));
+  v128.store(p + 2 * plane, f32x4.mul(f32x4.add(f32x4.sub(t0, t1), t2), half));
+  v128.store(p + 3 * plane, t2);
 }
 
 /** Bytes of U for C input and CO output channels. */
