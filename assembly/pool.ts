@@ -2,9 +2,10 @@
 // average pooling forward/backward with padding, global average / max pooling forward/backward.
 //
 // Layout of the window kernels: for each output pixel, the window clipped to the image is R x Q
-// pixels (R, Q = 1..3 take unrolled code, larger windows a loop); the channel loop runs inside,
-// over 16 channels at a time for windows of <= 4 pixels (2x2 pools) and 4 at a time for larger
-// ones (measured fastest on each), then a scalar loop over the last C % 4 channels.
+// pixels. R, Q in 2..3 (2x2 and 3x3 pools and their clipped border windows) take unrolled code,
+// other windows a loop; the channel loop runs inside, over 16 channels at a time for 2x2 windows
+// and 4 at a time for larger ones (measured fastest on each), then a scalar loop over the last
+// C % 4 channels.
 //
 // Exact max without f32x4.max: engines lower f32x4.max (NaN-propagating, -0 < +0) to ~8
 // instructions on x86, so window maxima reduce the lanes' bit patterns with three one-instruction
@@ -23,6 +24,18 @@
 /** The rows/columns of the window that fall inside the image: [lo, hi). */
 @inline function lo(o: i32, s: i32, pad: i32): i32 { return max(0, o * s - pad); }
 @inline function hi(o: i32, s: i32, pad: i32, k: i32, size: i32): i32 { return min(size, o * s - pad + k); }
+
+// Each output row is walked as: the windows clipped by the left edge one by one, a run of
+// full-width windows (one call for the whole run, so the window shape is a constant of the
+// unrolled code), then the windows clipped by the right edge.
+
+/** The first output column whose window starts inside the image (padLeft >= 0). */
+@inline function fullFrom(a: PoolArgs): i32 { return min(a.outW, (a.padLeft + a.strideW - 1) / a.strideW); }
+/** One past the last output column whose window ends inside the image (>= from). */
+@inline function fullTo(a: PoolArgs, from: i32): i32 {
+  const last = a.inW + a.padLeft - a.kW;
+  return last < 0 ? from : max(from, min(a.outW, last / a.strideW + 1));
+}
 
 // ---- exact max of a window --------------------------------------------------------------------
 // Over the bit patterns of the window's values (as i32 lanes): top = signed max, bot = signed min,
@@ -98,42 +111,61 @@ function maxWinAny(q: usize, rs: usize, cs: usize, R: i32, Q: i32): v128 {
     }
   }
   for (; c + 4 <= C; c += 4) v128.store(yp + off(c), maxWin(p + off(c), rs, cs, R, Q));
+  if (c < C) maxTail(p, rs, cs, yp, c, C, R, Q);
+}
+
+function maxTail(p: usize, rs: usize, cs: usize, yp: usize, c: i32, C: i32, R: i32, Q: i32): void {
   for (; c < C; c++) store<f32>(yp + off(c), maxScalar(p + off(c), rs, cs, R, Q));
 }
 
-function maxPixelAny(p: usize, rs: usize, cs: usize, yp: usize, C: i32, R: i32, Q: i32): void {
-  let c = 0;
-  for (; c + 4 <= C; c += 4) v128.store(yp + off(c), maxWinAny(p + off(c), rs, cs, R, Q));
-  for (; c < C; c++) store<f32>(yp + off(c), maxScalar(p + off(c), rs, cs, R, Q));
+/** `count` windows of one output row, R x Q each, `step` bytes apart in x. */
+@inline function maxRun(p: usize, rs: usize, cs: usize, step: usize, yp: usize, C: i32, count: i32, R: i32, Q: i32): void {
+  for (let i = 0; i < count; i++) { maxPixel(p, rs, cs, yp, C, R, Q); p += step; yp += off(C); }
+}
+
+function maxRunAny(p: usize, rs: usize, cs: usize, step: usize, yp: usize, C: i32, count: i32, R: i32, Q: i32): void {
+  for (let i = 0; i < count; i++) {
+    let c = 0;
+    for (; c + 4 <= C; c += 4) v128.store(yp + off(c), maxWinAny(p + off(c), rs, cs, R, Q));
+    if (c < C) maxTail(p, rs, cs, yp, c, C, R, Q);
+    p += step; yp += off(C);
+  }
+}
+
+function maxRunDispatch(p: usize, rs: usize, cs: usize, step: usize, yp: usize, C: i32, count: i32, R: i32, Q: i32): void {
+  switch (R >= 2 && R <= 3 && Q >= 2 && Q <= 3 ? R * 4 + Q : 0) {
+    case 10: maxRun(p, rs, cs, step, yp, C, count, 2, 2); break;
+    case 11: maxRun(p, rs, cs, step, yp, C, count, 2, 3); break;
+    case 14: maxRun(p, rs, cs, step, yp, C, count, 3, 2); break;
+    case 15: maxRun(p, rs, cs, step, yp, C, count, 3, 3); break;
+    default: maxRunAny(p, rs, cs, step, yp, C, count, R, Q);
+  }
+}
+
+/** Fills C outputs with v (a window wholly in the padding; the host's geometry never has one). */
+function fillOut(yp: usize, C: i32, v: f32): void {
+  for (let c = 0; c < C; c++) store<f32>(yp + off(c), v);
 }
 
 export function maxPoolForward(args: usize, x: usize, y: usize): void {
   const a = changetype<PoolArgs>(args);
   const N = a.batch, H = a.inH, W = a.inW, C = a.C, Ho = a.outH, Wo = a.outW;
-  const rs = off(W * C), cs = off(C);
+  const rs = off(W * C), cs = off(C), step = off(a.strideW * C);
+  const f0 = fullFrom(a), f1 = fullTo(a, f0);
   for (let n = 0; n < N; n++) {
     for (let oh = 0; oh < Ho; oh++) {
       const h0 = lo(oh, a.strideH, a.padTop), R = hi(oh, a.strideH, a.padTop, a.kH, H) - h0;
+      const xr = x + off((n * H + h0) * W * C), yr = y + off((n * Ho + oh) * Wo * C);
       for (let ow = 0; ow < Wo; ow++) {
-        const w0 = lo(ow, a.strideW, a.padLeft), Q = hi(ow, a.strideW, a.padLeft, a.kW, W) - w0;
-        const yp = y + off(((n * Ho + oh) * Wo + ow) * C);
-        const p = x + off(((n * H + h0) * W + w0) * C);
-        if (R <= 0 || Q <= 0) { // a window wholly in the padding: max of nothing
-          for (let c = 0; c < C; c++) store<f32>(yp + off(c), -Infinity);
+        if (ow == f0 && f1 > f0) {
+          if (R > 0) maxRunDispatch(xr + <usize>(f0 * a.strideW - a.padLeft) * cs, rs, cs, step, yr + off(f0 * C), C, f1 - f0, R, a.kW);
+          else for (; ow < f1; ow++) fillOut(yr + off(ow * C), C, -Infinity);
+          ow = f1 - 1;
           continue;
         }
-        switch (R <= 3 && Q <= 3 ? R * 4 + Q : 0) {
-          case 5: maxPixel(p, rs, cs, yp, C, 1, 1); break;
-          case 6: maxPixel(p, rs, cs, yp, C, 1, 2); break;
-          case 7: maxPixel(p, rs, cs, yp, C, 1, 3); break;
-          case 9: maxPixel(p, rs, cs, yp, C, 2, 1); break;
-          case 10: maxPixel(p, rs, cs, yp, C, 2, 2); break;
-          case 11: maxPixel(p, rs, cs, yp, C, 2, 3); break;
-          case 13: maxPixel(p, rs, cs, yp, C, 3, 1); break;
-          case 14: maxPixel(p, rs, cs, yp, C, 3, 2); break;
-          case 15: maxPixel(p, rs, cs, yp, C, 3, 3); break;
-          default: maxPixelAny(p, rs, cs, yp, C, R, Q);
-        }
+        const w0 = lo(ow, a.strideW, a.padLeft), Q = hi(ow, a.strideW, a.padLeft, a.kW, W) - w0;
+        if (R <= 0 || Q <= 0) fillOut(yr + off(ow * C), C, -Infinity);
+        else maxRunDispatch(xr + <usize>w0 * cs, rs, cs, 0, yr + off(ow * C), C, 1, R, Q);
       }
     }
   }
@@ -156,31 +188,37 @@ export function maxPoolForward(args: usize, x: usize, y: usize): void {
   v128.store(p, ACC ? f32x4.add(v128.load(p), v) : v);
 }
 
-/** One position of a window for four lanes: the hits (x == y and not yet taken) get g. */
-@inline function hitAt(q: usize, d: usize, y: v128, g: v128, done: v128, ACC: bool, LAST: bool): v128 {
-  const e = v128.andnot(f32x4.eq(v128.load(q), y), done);
-  put(d, v128.and(g, e), ACC);
-  return LAST ? done : v128.or(done, e);
+/**
+ * One position of a window for four lanes: `rest` is g in the lanes whose gradient is not yet
+ * placed (0 in the others); the position takes it where x == y. Returns what remains. The last
+ * position takes all that remains without looking at x: y (not NaN) equals one of the window's
+ * values, so the lanes still holding g are the ones whose max is there (a quarter of the loads
+ * of x saved on 2x2 pools).
+ */
+@inline function hitAt(q: usize, d: usize, y: v128, rest: v128, ACC: bool, LAST: bool): v128 {
+  if (LAST) { put(d, rest, ACC); return rest; }
+  const e = f32x4.eq(v128.load(q), y);
+  put(d, v128.and(rest, e), ACC);
+  return v128.andnot(rest, e);
 }
 
 /** Gradient of one R x Q window (1..3, constants after inlining) for four lanes without NaN in y. */
 @inline function maxBackWin(q: usize, d: usize, rs: usize, cs: usize, y: v128, g: v128, R: i32, Q: i32, ACC: bool): void {
-  let done = f32x4.eq(v128.load(q), y);
-  put(d, v128.and(g, done), ACC);
   const n = R * Q;
-  if (Q > 1) done = hitAt(q + cs, d + cs, y, g, done, ACC, n == 2);
-  if (Q > 2) done = hitAt(q + 2 * cs, d + 2 * cs, y, g, done, ACC, n == 3);
+  let rest = hitAt(q, d, y, g, ACC, n == 1);
+  if (Q > 1) rest = hitAt(q + cs, d + cs, y, rest, ACC, n == 2);
+  if (Q > 2) rest = hitAt(q + 2 * cs, d + 2 * cs, y, rest, ACC, n == 3);
   if (R > 1) {
     const r = q + rs, e = d + rs;
-    done = hitAt(r, e, y, g, done, ACC, n == Q + 1);
-    if (Q > 1) done = hitAt(r + cs, e + cs, y, g, done, ACC, n == 4);
-    if (Q > 2) done = hitAt(r + 2 * cs, e + 2 * cs, y, g, done, ACC, n == 6);
+    rest = hitAt(r, e, y, rest, ACC, n == Q + 1);
+    if (Q > 1) rest = hitAt(r + cs, e + cs, y, rest, ACC, n == 4);
+    if (Q > 2) rest = hitAt(r + 2 * cs, e + 2 * cs, y, rest, ACC, n == 6);
   }
   if (R > 2) {
     const r = q + 2 * rs, e = d + 2 * rs;
-    done = hitAt(r, e, y, g, done, ACC, Q == 1);
-    if (Q > 1) done = hitAt(r + cs, e + cs, y, g, done, ACC, Q == 2);
-    if (Q > 2) done = hitAt(r + 2 * cs, e + 2 * cs, y, g, done, ACC, true);
+    rest = hitAt(r, e, y, rest, ACC, Q == 1);
+    if (Q > 1) rest = hitAt(r + cs, e + cs, y, rest, ACC, Q == 2);
+    if (Q > 2) rest = hitAt(r + 2 * cs, e + 2 * cs, y, rest, ACC, true);
   }
 }
 
@@ -215,23 +253,29 @@ function maxBackWinAny(q: usize, d: usize, rs: usize, cs: usize, y: v128, g: v12
   }
 }
 
-/** The gradient of one output pixel's window: all C channels. */
-@inline function maxBackPixel(p: usize, d: usize, rs: usize, cs: usize, yp: usize, gp: usize, C: i32, R: i32, Q: i32, ACC: bool): void {
-  const zero = f32x4.splat(0);
-  let c = 0;
-  for (; c + 4 <= C; c += 4) {
-    const y = v128.load(yp + off(c));
-    // Writing (not adding): 0 + g as the zero-filled sum had it (-0 becomes +0).
-    const g = ACC ? v128.load(gp + off(c)) : f32x4.add(v128.load(gp + off(c)), zero);
-    if (v128.any_true(f32x4.ne(y, y))) maxBackWinAny(p + off(c), d + off(c), rs, cs, y, g, R, Q, ACC);
-    else maxBackWin(p + off(c), d + off(c), rs, cs, y, g, R, Q, ACC);
+/** The gradient of one overlapping window, added into dx: all C channels. */
+@inline function maxBackPixel(p: usize, d: usize, rs: usize, cs: usize, yp: usize, gp: usize, C: i32, R: i32, Q: i32): void {
+  const C4 = C & ~3;
+  // A NaN output (rare) sends the whole window to the general code, keeping calls and branches
+  // out of the channel loop below.
+  let nan = i32x4.splat(0);
+  for (let c = 0; c < C4; c += 4) { const y = v128.load(yp + off(c)); nan = v128.or(nan, f32x4.ne(y, y)); }
+  if (v128.any_true(nan)) { maxBackPixelAny(p, d, rs, cs, yp, gp, C, R, Q, true); return; }
+  for (let c = 0; c < C4; c += 4) {
+    maxBackWin(p + off(c), d + off(c), rs, cs, v128.load(yp + off(c)), v128.load(gp + off(c)), R, Q, true);
   }
+  if (C4 < C) maxBackTail(p, d, rs, cs, yp, gp, C4, C, R, Q, true);
+}
+
+/** The last C % 4 channels, one at a time, into zeroed (!acc: zeroed here) or accumulated dx. */
+function maxBackTail(p: usize, d: usize, rs: usize, cs: usize, yp: usize, gp: usize, c: i32, C: i32, R: i32, Q: i32, acc: bool): void {
   for (; c < C; c++) {
-    if (!ACC) for (let r = 0; r < R; r++) for (let w = 0; w < Q; w++) store<f32>(d + off(c) + <usize>r * rs + <usize>w * cs, 0);
+    if (!acc) for (let r = 0; r < R; r++) for (let w = 0; w < Q; w++) store<f32>(d + off(c) + <usize>r * rs + <usize>w * cs, 0);
     maxBackScalar(p + off(c), d + off(c), rs, cs, load<f32>(yp + off(c)), load<f32>(gp + off(c)), R, Q);
   }
 }
 
+/** Any window, any channels, y may hold NaN: written (!acc, into any dx) or added. */
 function maxBackPixelAny(p: usize, d: usize, rs: usize, cs: usize, yp: usize, gp: usize, C: i32, R: i32, Q: i32, acc: bool): void {
   const zero = f32x4.splat(0);
   let c = 0;
@@ -239,57 +283,174 @@ function maxBackPixelAny(p: usize, d: usize, rs: usize, cs: usize, yp: usize, gp
     const g = acc ? v128.load(gp + off(c)) : f32x4.add(v128.load(gp + off(c)), zero);
     maxBackWinAny(p + off(c), d + off(c), rs, cs, v128.load(yp + off(c)), g, R, Q, acc);
   }
-  for (; c < C; c++) {
-    if (!acc) for (let r = 0; r < R; r++) for (let w = 0; w < Q; w++) store<f32>(d + off(c) + <usize>r * rs + <usize>w * cs, 0);
-    maxBackScalar(p + off(c), d + off(c), rs, cs, load<f32>(yp + off(c)), load<f32>(gp + off(c)), R, Q);
+  if (c < C) maxBackTail(p, d, rs, cs, yp, gp, c, C, R, Q, acc);
+}
+
+/** `count` overlapping windows of one output row, `step` bytes apart in x and dx. */
+@inline function maxBackRun(p: usize, d: usize, rs: usize, cs: usize, step: usize, yp: usize, gp: usize, C: i32, count: i32, R: i32, Q: i32): void {
+  for (let i = 0; i < count; i++) {
+    maxBackPixel(p, d, rs, cs, yp, gp, C, R, Q);
+    p += step; d += step; yp += off(C); gp += off(C);
   }
 }
 
-@inline function maxBackDispatch(p: usize, d: usize, rs: usize, cs: usize, yp: usize, gp: usize, C: i32, R: i32, Q: i32, ACC: bool): void {
-  switch (R <= 3 && Q <= 3 ? R * 4 + Q : 0) {
-    case 5: maxBackPixel(p, d, rs, cs, yp, gp, C, 1, 1, ACC); break;
-    case 6: maxBackPixel(p, d, rs, cs, yp, gp, C, 1, 2, ACC); break;
-    case 7: maxBackPixel(p, d, rs, cs, yp, gp, C, 1, 3, ACC); break;
-    case 9: maxBackPixel(p, d, rs, cs, yp, gp, C, 2, 1, ACC); break;
-    case 10: maxBackPixel(p, d, rs, cs, yp, gp, C, 2, 2, ACC); break;
-    case 11: maxBackPixel(p, d, rs, cs, yp, gp, C, 2, 3, ACC); break;
-    case 13: maxBackPixel(p, d, rs, cs, yp, gp, C, 3, 1, ACC); break;
-    case 14: maxBackPixel(p, d, rs, cs, yp, gp, C, 3, 2, ACC); break;
-    case 15: maxBackPixel(p, d, rs, cs, yp, gp, C, 3, 3, ACC); break;
-    default: maxBackPixelAny(p, d, rs, cs, yp, gp, C, R, Q, ACC);
+function maxBackRunAny(p: usize, d: usize, rs: usize, cs: usize, step: usize, yp: usize, gp: usize, C: i32, count: i32, R: i32, Q: i32): void {
+  for (let i = 0; i < count; i++) {
+    maxBackPixelAny(p, d, rs, cs, yp, gp, C, R, Q, true);
+    p += step; d += step; yp += off(C); gp += off(C);
+  }
+}
+
+function maxBackRunDispatch(p: usize, d: usize, rs: usize, cs: usize, step: usize, yp: usize, gp: usize, C: i32, count: i32, R: i32, Q: i32): void {
+  switch (R >= 2 && R <= 3 && Q >= 2 && Q <= 3 ? R * 4 + Q : 0) {
+    case 10: maxBackRun(p, d, rs, cs, step, yp, gp, C, count, 2, 2); break;
+    case 11: maxBackRun(p, d, rs, cs, step, yp, gp, C, count, 2, 3); break;
+    case 14: maxBackRun(p, d, rs, cs, step, yp, gp, C, count, 3, 2); break;
+    case 15: maxBackRun(p, d, rs, cs, step, yp, gp, C, count, 3, 3); break;
+    default: maxBackRunAny(p, d, rs, cs, step, yp, gp, C, count, R, Q);
+  }
+}
+
+// Own windows run one window row at a time, all windows of an output row per pass (fewer
+// concurrent memory streams than whole windows: up to 2x faster on 2x2 pools). What is left of
+// the gradient after row r of a window waits in dx at the window's first pixel of row r + 1,
+// which the next pass reads and then overwrites with its final value.
+
+/**
+ * Row r of `count` own windows (Q = 1..3, FIRST: r = 0, LAST: r = R - 1), vector channels. The
+ * window's last pixel takes what remains (see hitAt).
+ */
+@inline function ownRun(q: usize, d: usize, rs: usize, cs: usize, step: usize, yp: usize, gp: usize, C: i32, count: i32, Q: i32, FIRST: bool, LAST: bool): void {
+  const zero = f32x4.splat(0);
+  const C4 = C & ~3;
+  for (let i = 0; i < count; i++) {
+    for (let c = 0; c < C4; c += 4) {
+      const y = v128.load(yp + off(c)), qc = q + off(c), dc = d + off(c);
+      // 0 + g, as the zero-filled sum had it (-0 becomes +0).
+      let rest = FIRST ? f32x4.add(v128.load(gp + off(c)), zero) : v128.load(dc);
+      if (Q > 1) rest = hitAt(qc, dc, y, rest, false, false);
+      if (Q > 2) rest = hitAt(qc + cs, dc + cs, y, rest, false, false);
+      const last = dc + <usize>(Q - 1) * cs;
+      if (LAST) v128.store(last, rest);
+      else v128.store(dc + rs, hitAt(qc + <usize>(Q - 1) * cs, last, y, rest, false, false));
+    }
+    q += step; d += step; yp += off(C); gp += off(C);
+  }
+}
+
+function ownRunAny(q: usize, d: usize, rs: usize, cs: usize, step: usize, yp: usize, gp: usize, C: i32, count: i32, Q: i32, first: bool, last: bool): void {
+  const zero = f32x4.splat(0);
+  const C4 = C & ~3;
+  for (let i = 0; i < count; i++) {
+    for (let c = 0; c < C4; c += 4) {
+      const y = v128.load(yp + off(c));
+      let rest = first ? f32x4.add(v128.load(gp + off(c)), zero) : v128.load(d + off(c));
+      const n = last ? Q - 1 : Q;
+      for (let w = 0; w < n; w++) rest = hitAt(q + <usize>w * cs + off(c), d + <usize>w * cs + off(c), y, rest, false, false);
+      v128.store(last ? d + <usize>(Q - 1) * cs + off(c) : d + rs + off(c), rest);
+    }
+    q += step; d += step; yp += off(C); gp += off(C);
+  }
+}
+
+function ownRunDispatch(q: usize, d: usize, rs: usize, cs: usize, step: usize, yp: usize, gp: usize, C: i32, count: i32, Q: i32, first: bool, last: bool): void {
+  switch (Q <= 3 ? Q * 4 + (first ? 1 : 0) + (last ? 2 : 0) : 0) {
+    case 4: ownRun(q, d, rs, cs, step, yp, gp, C, count, 1, false, false); break;
+    case 5: ownRun(q, d, rs, cs, step, yp, gp, C, count, 1, true, false); break;
+    case 6: ownRun(q, d, rs, cs, step, yp, gp, C, count, 1, false, true); break;
+    case 7: ownRun(q, d, rs, cs, step, yp, gp, C, count, 1, true, true); break;
+    case 8: ownRun(q, d, rs, cs, step, yp, gp, C, count, 2, false, false); break;
+    case 9: ownRun(q, d, rs, cs, step, yp, gp, C, count, 2, true, false); break;
+    case 10: ownRun(q, d, rs, cs, step, yp, gp, C, count, 2, false, true); break;
+    case 11: ownRun(q, d, rs, cs, step, yp, gp, C, count, 2, true, true); break;
+    case 12: ownRun(q, d, rs, cs, step, yp, gp, C, count, 3, false, false); break;
+    case 13: ownRun(q, d, rs, cs, step, yp, gp, C, count, 3, true, false); break;
+    case 14: ownRun(q, d, rs, cs, step, yp, gp, C, count, 3, false, true); break;
+    case 15: ownRun(q, d, rs, cs, step, yp, gp, C, count, 3, true, true); break;
+    default: ownRunAny(q, d, rs, cs, step, yp, gp, C, count, Q, first, last);
+  }
+}
+
+/** Zeroes columns [w0, w1) of rows [h0, h1) of one image of dx. */
+function zeroCols(dxn: usize, rs: usize, cs: usize, h0: i32, h1: i32, w0: i32, w1: i32): void {
+  if (w0 < w1) for (let r = h0; r < h1; r++) memory.fill(dxn + <usize>r * rs + <usize>w0 * cs, 0, <usize>(w1 - w0) * cs);
+}
+
+/** One output row of own windows: the gaps zeroed, then the window rows in passes. */
+function maxBackOwnRow(a: PoolArgs, xn: usize, dxn: usize, yr: usize, gr: usize, h0: i32, h1: i32): void {
+  const W = a.inW, C = a.C, Wo = a.outW, R = h1 - h0;
+  const rs = off(W * C), cs = off(C), step = off(a.strideW * C);
+  const f0 = fullFrom(a), f1 = fullTo(a, f0);
+  let zw = 0;
+  for (let ow = 0; ow < Wo; ow++) {
+    const w0 = lo(ow, a.strideW, a.padLeft), w1 = hi(ow, a.strideW, a.padLeft, a.kW, W);
+    if (w1 <= w0) continue;
+    zeroCols(dxn, rs, cs, h0, h1, zw, w0);
+    zw = w1;
+  }
+  zeroCols(dxn, rs, cs, h0, h1, zw, W);
+  // A NaN output (rare) sends the row's windows to the general code.
+  let nan = i32x4.splat(0);
+  let c = 0;
+  for (; c + 4 <= Wo * C; c += 4) { const v = v128.load(yr + off(c)); nan = v128.or(nan, f32x4.ne(v, v)); }
+  let slow = v128.any_true(nan);
+  for (; c < Wo * C; c++) { const v = load<f32>(yr + off(c)); if (v != v) slow = true; }
+  for (let ow = 0; ow < Wo; ow++) {
+    const w0 = lo(ow, a.strideW, a.padLeft), Q = hi(ow, a.strideW, a.padLeft, a.kW, W) - w0;
+    if (Q <= 0) continue;
+    const pix = <usize>h0 * rs + <usize>w0 * cs;
+    if (slow) maxBackPixelAny(xn + pix, dxn + pix, rs, cs, yr + off(ow * C), gr + off(ow * C), C, R, Q, false);
+    else if ((C & 3) != 0) maxBackTail(xn + pix, dxn + pix, rs, cs, yr + off(ow * C), gr + off(ow * C), C & ~3, C, R, Q, false);
+  }
+  if (slow) return;
+  for (let r = 0; r < R; r++) {
+    const xr = xn + <usize>(h0 + r) * rs, dr = dxn + <usize>(h0 + r) * rs;
+    const first = r == 0, last = r == R - 1;
+    for (let ow = 0; ow < Wo; ow++) {
+      if (ow == f0 && f1 > f0) {
+        const o = <usize>(f0 * a.strideW - a.padLeft) * cs;
+        ownRunDispatch(xr + o, dr + o, rs, cs, step, yr + off(f0 * C), gr + off(f0 * C), C, f1 - f0, a.kW, first, last);
+        ow = f1 - 1;
+        continue;
+      }
+      const w0 = lo(ow, a.strideW, a.padLeft), Q = hi(ow, a.strideW, a.padLeft, a.kW, W) - w0;
+      if (Q <= 0) continue;
+      ownRunDispatch(xr + <usize>w0 * cs, dr + <usize>w0 * cs, rs, cs, 0, yr + off(ow * C), gr + off(ow * C), C, 1, Q, first, last);
+    }
   }
 }
 
 export function maxPoolBackward(args: usize, x: usize, y: usize, dy: usize, dx: usize): void {
   const a = changetype<PoolArgs>(args);
   const N = a.batch, H = a.inH, W = a.inW, C = a.C, Ho = a.outH, Wo = a.outW;
-  const rs = off(W * C), cs = off(C);
+  const rs = off(W * C), cs = off(C), step = off(a.strideW * C);
   const own = a.kH <= a.strideH && a.kW <= a.strideW;
+  const f0 = fullFrom(a), f1 = fullTo(a, f0);
   for (let n = 0; n < N; n++) {
     const xn = x + off(n * H * W * C), dxn = dx + off(n * H * W * C);
     let zh = 0; // rows [0, zh) of dx are zeroed or written
     for (let oh = 0; oh < Ho; oh++) {
       const h0 = lo(oh, a.strideH, a.padTop), h1 = hi(oh, a.strideH, a.padTop, a.kH, H), R = h1 - h0;
       if (R <= 0) continue;
-      const top = own ? h0 : h1;
-      if (zh < top) { memory.fill(dxn + <usize>zh * rs, 0, <usize>(top - zh) * rs); zh = top; }
-      let zw = 0; // own: columns [0, zw) of rows h0..h1 are written
-      for (let ow = 0; ow < Wo; ow++) {
-        const w0 = lo(ow, a.strideW, a.padLeft), w1 = hi(ow, a.strideW, a.padLeft, a.kW, W), Q = w1 - w0;
-        if (Q <= 0) continue;
-        const o = off(((n * Ho + oh) * Wo + ow) * C);
-        const pix = <usize>h0 * rs + <usize>w0 * cs;
-        if (own) {
-          if (zw < w0) for (let r = h0; r < h1; r++) memory.fill(dxn + <usize>r * rs + <usize>zw * cs, 0, <usize>(w0 - zw) * cs);
-          zw = w1;
-          maxBackDispatch(xn + pix, dxn + pix, rs, cs, y + o, dy + o, C, R, Q, false);
-        } else {
-          maxBackDispatch(xn + pix, dxn + pix, rs, cs, y + o, dy + o, C, R, Q, true);
-        }
-      }
+      const yr = y + off((n * Ho + oh) * Wo * C), gr = dy + off((n * Ho + oh) * Wo * C);
       if (own) {
-        if (zw < W) for (let r = h0; r < h1; r++) memory.fill(dxn + <usize>r * rs + <usize>zw * cs, 0, <usize>(W - zw) * cs);
+        if (zh < h0) memory.fill(dxn + <usize>zh * rs, 0, <usize>(h0 - zh) * rs);
         zh = h1;
+        maxBackOwnRow(a, xn, dxn, yr, gr, h0, h1);
+        continue;
+      }
+      if (zh < h1) { memory.fill(dxn + <usize>zh * rs, 0, <usize>(h1 - zh) * rs); zh = h1; }
+      const xr = xn + <usize>h0 * rs, dr = dxn + <usize>h0 * rs;
+      for (let ow = 0; ow < Wo; ow++) {
+        if (ow == f0 && f1 > f0) {
+          const o = <usize>(f0 * a.strideW - a.padLeft) * cs;
+          maxBackRunDispatch(xr + o, dr + o, rs, cs, step, yr + off(f0 * C), gr + off(f0 * C), C, f1 - f0, R, a.kW);
+          ow = f1 - 1;
+          continue;
+        }
+        const w0 = lo(ow, a.strideW, a.padLeft), Q = hi(ow, a.strideW, a.padLeft, a.kW, W) - w0;
+        if (Q <= 0) continue;
+        maxBackRunDispatch(xr + <usize>w0 * cs, dr + <usize>w0 * cs, rs, cs, 0, yr + off(ow * C), gr + off(ow * C), C, 1, R, Q);
       }
     }
     if (zh < H) memory.fill(dxn + <usize>zh * rs, 0, <usize>(H - zh) * rs);
@@ -348,44 +509,58 @@ function sumWinAny(q: usize, rs: usize, cs: usize, R: i32, Q: i32): v128 {
     }
   }
   for (; c + 4 <= C; c += 4) v128.store(yp + off(c), f32x4.div(sumWin(p + off(c), rs, cs, R, Q), vcount));
+  if (c < C) avgTail(p, rs, cs, yp, c, C, R, Q);
+}
+
+function avgTail(p: usize, rs: usize, cs: usize, yp: usize, c: i32, C: i32, R: i32, Q: i32): void {
+  const count = <f32>(R * Q);
   for (; c < C; c++) store<f32>(yp + off(c), sumScalar(p + off(c), rs, cs, R, Q) / count);
 }
 
-function avgPixelAny(p: usize, rs: usize, cs: usize, yp: usize, C: i32, R: i32, Q: i32): void {
-  const count = <f32>(R * Q), vcount = f32x4.splat(count);
-  let c = 0;
-  for (; c + 4 <= C; c += 4) v128.store(yp + off(c), f32x4.div(sumWinAny(p + off(c), rs, cs, R, Q), vcount));
-  for (; c < C; c++) store<f32>(yp + off(c), sumScalar(p + off(c), rs, cs, R, Q) / count);
+@inline function avgRun(p: usize, rs: usize, cs: usize, step: usize, yp: usize, C: i32, count: i32, R: i32, Q: i32): void {
+  for (let i = 0; i < count; i++) { avgPixel(p, rs, cs, yp, C, R, Q); p += step; yp += off(C); }
+}
+
+function avgRunAny(p: usize, rs: usize, cs: usize, step: usize, yp: usize, C: i32, count: i32, R: i32, Q: i32): void {
+  const vcount = f32x4.splat(<f32>(R * Q));
+  for (let i = 0; i < count; i++) {
+    let c = 0;
+    for (; c + 4 <= C; c += 4) v128.store(yp + off(c), f32x4.div(sumWinAny(p + off(c), rs, cs, R, Q), vcount));
+    if (c < C) avgTail(p, rs, cs, yp, c, C, R, Q);
+    p += step; yp += off(C);
+  }
+}
+
+function avgRunDispatch(p: usize, rs: usize, cs: usize, step: usize, yp: usize, C: i32, count: i32, R: i32, Q: i32): void {
+  switch (R >= 2 && R <= 3 && Q >= 2 && Q <= 3 ? R * 4 + Q : 0) {
+    case 10: avgRun(p, rs, cs, step, yp, C, count, 2, 2); break;
+    case 11: avgRun(p, rs, cs, step, yp, C, count, 2, 3); break;
+    case 14: avgRun(p, rs, cs, step, yp, C, count, 3, 2); break;
+    case 15: avgRun(p, rs, cs, step, yp, C, count, 3, 3); break;
+    default: avgRunAny(p, rs, cs, step, yp, C, count, R, Q);
+  }
 }
 
 /** Average over the window's positions inside the image (padding excluded from the count). */
 export function avgPoolForward(args: usize, x: usize, y: usize): void {
   const a = changetype<PoolArgs>(args);
   const N = a.batch, H = a.inH, W = a.inW, C = a.C, Ho = a.outH, Wo = a.outW;
-  const rs = off(W * C), cs = off(C);
+  const rs = off(W * C), cs = off(C), step = off(a.strideW * C);
+  const f0 = fullFrom(a), f1 = fullTo(a, f0);
   for (let n = 0; n < N; n++) {
     for (let oh = 0; oh < Ho; oh++) {
       const h0 = lo(oh, a.strideH, a.padTop), R = hi(oh, a.strideH, a.padTop, a.kH, H) - h0;
+      const xr = x + off((n * H + h0) * W * C), yr = y + off((n * Ho + oh) * Wo * C);
       for (let ow = 0; ow < Wo; ow++) {
-        const w0 = lo(ow, a.strideW, a.padLeft), Q = hi(ow, a.strideW, a.padLeft, a.kW, W) - w0;
-        const yp = y + off(((n * Ho + oh) * Wo + ow) * C);
-        const p = x + off(((n * H + h0) * W + w0) * C);
-        if (R <= 0 || Q <= 0) { // a window wholly in the padding: 0 / 0
-          for (let c = 0; c < C; c++) store<f32>(yp + off(c), NaN);
+        if (ow == f0 && f1 > f0) {
+          if (R > 0) avgRunDispatch(xr + <usize>(f0 * a.strideW - a.padLeft) * cs, rs, cs, step, yr + off(f0 * C), C, f1 - f0, R, a.kW);
+          else for (; ow < f1; ow++) fillOut(yr + off(ow * C), C, NaN);
+          ow = f1 - 1;
           continue;
         }
-        switch (R <= 3 && Q <= 3 ? R * 4 + Q : 0) {
-          case 5: avgPixel(p, rs, cs, yp, C, 1, 1); break;
-          case 6: avgPixel(p, rs, cs, yp, C, 1, 2); break;
-          case 7: avgPixel(p, rs, cs, yp, C, 1, 3); break;
-          case 9: avgPixel(p, rs, cs, yp, C, 2, 1); break;
-          case 10: avgPixel(p, rs, cs, yp, C, 2, 2); break;
-          case 11: avgPixel(p, rs, cs, yp, C, 2, 3); break;
-          case 13: avgPixel(p, rs, cs, yp, C, 3, 1); break;
-          case 14: avgPixel(p, rs, cs, yp, C, 3, 2); break;
-          case 15: avgPixel(p, rs, cs, yp, C, 3, 3); break;
-          default: avgPixelAny(p, rs, cs, yp, C, R, Q);
-        }
+        const w0 = lo(ow, a.strideW, a.padLeft), Q = hi(ow, a.strideW, a.padLeft, a.kW, W) - w0;
+        if (R <= 0 || Q <= 0) fillOut(yr + off(ow * C), C, NaN); // 0 / 0
+        else avgRunDispatch(xr + <usize>w0 * cs, rs, cs, 0, yr + off(ow * C), C, 1, R, Q);
       }
     }
   }
@@ -422,13 +597,18 @@ export function avgPoolForward(args: usize, x: usize, y: usize): void {
     if (!ACC) g = f32x4.add(g, zero);
     spreadWin(d + off(c), rs, cs, g, R, Q, ACC);
   }
+  if (c < C) avgBackTail(d, rs, cs, gp, c, C, R, Q, ACC);
+}
+
+function avgBackTail(d: usize, rs: usize, cs: usize, gp: usize, c: i32, C: i32, R: i32, Q: i32, acc: bool): void {
+  const count = <f32>(R * Q);
   for (; c < C; c++) {
     let g = load<f32>(gp + off(c)) / count;
-    if (!ACC) g += 0;
+    if (!acc) g += 0;
     for (let r = 0; r < R; r++) {
       for (let w = 0; w < Q; w++) {
         const o = d + off(c) + <usize>r * rs + <usize>w * cs;
-        store<f32>(o, ACC ? load<f32>(o) + g : g);
+        store<f32>(o, acc ? load<f32>(o) + g : g);
       }
     }
   }
@@ -445,61 +625,66 @@ function avgBackPixelAny(d: usize, rs: usize, cs: usize, gp: usize, C: i32, R: i
       for (let w = 0; w < Q; w++) { v128.store(o, acc ? f32x4.add(v128.load(o), g) : g); o += cs; }
     }
   }
-  for (; c < C; c++) {
-    let g = load<f32>(gp + off(c)) / count;
-    if (!acc) g += 0;
-    for (let r = 0; r < R; r++) {
-      for (let w = 0; w < Q; w++) {
-        const o = d + off(c) + <usize>r * rs + <usize>w * cs;
-        store<f32>(o, acc ? load<f32>(o) + g : g);
-      }
-    }
-  }
+  if (c < C) avgBackTail(d, rs, cs, gp, c, C, R, Q, acc);
 }
 
-@inline function avgBackDispatch(d: usize, rs: usize, cs: usize, gp: usize, C: i32, R: i32, Q: i32, ACC: bool): void {
-  switch (R <= 3 && Q <= 3 ? R * 4 + Q : 0) {
-    case 5: avgBackPixel(d, rs, cs, gp, C, 1, 1, ACC); break;
-    case 6: avgBackPixel(d, rs, cs, gp, C, 1, 2, ACC); break;
-    case 7: avgBackPixel(d, rs, cs, gp, C, 1, 3, ACC); break;
-    case 9: avgBackPixel(d, rs, cs, gp, C, 2, 1, ACC); break;
-    case 10: avgBackPixel(d, rs, cs, gp, C, 2, 2, ACC); break;
-    case 11: avgBackPixel(d, rs, cs, gp, C, 2, 3, ACC); break;
-    case 13: avgBackPixel(d, rs, cs, gp, C, 3, 1, ACC); break;
-    case 14: avgBackPixel(d, rs, cs, gp, C, 3, 2, ACC); break;
-    case 15: avgBackPixel(d, rs, cs, gp, C, 3, 3, ACC); break;
-    default: avgBackPixelAny(d, rs, cs, gp, C, R, Q, ACC);
+@inline function avgBackRun(d: usize, rs: usize, cs: usize, step: usize, gp: usize, C: i32, count: i32, R: i32, Q: i32, ACC: bool): void {
+  for (let i = 0; i < count; i++) { avgBackPixel(d, rs, cs, gp, C, R, Q, ACC); d += step; gp += off(C); }
+}
+
+function avgBackRunAny(d: usize, rs: usize, cs: usize, step: usize, gp: usize, C: i32, count: i32, R: i32, Q: i32, acc: bool): void {
+  for (let i = 0; i < count; i++) { avgBackPixelAny(d, rs, cs, gp, C, R, Q, acc); d += step; gp += off(C); }
+}
+
+function avgBackRunDispatch(d: usize, rs: usize, cs: usize, step: usize, gp: usize, C: i32, count: i32, R: i32, Q: i32, acc: bool): void {
+  switch (R >= 2 && R <= 3 && Q >= 2 && Q <= 3 ? R * 4 + Q + (acc ? 16 : 0) : 0) {
+    case 10: avgBackRun(d, rs, cs, step, gp, C, count, 2, 2, false); break;
+    case 11: avgBackRun(d, rs, cs, step, gp, C, count, 2, 3, false); break;
+    case 14: avgBackRun(d, rs, cs, step, gp, C, count, 3, 2, false); break;
+    case 15: avgBackRun(d, rs, cs, step, gp, C, count, 3, 3, false); break;
+    case 26: avgBackRun(d, rs, cs, step, gp, C, count, 2, 2, true); break;
+    case 27: avgBackRun(d, rs, cs, step, gp, C, count, 2, 3, true); break;
+    case 30: avgBackRun(d, rs, cs, step, gp, C, count, 3, 2, true); break;
+    case 31: avgBackRun(d, rs, cs, step, gp, C, count, 3, 3, true); break;
+    default: avgBackRunAny(d, rs, cs, step, gp, C, count, R, Q, acc);
   }
 }
 
 export function avgPoolBackward(args: usize, dy: usize, dx: usize): void {
   const a = changetype<PoolArgs>(args);
   const N = a.batch, H = a.inH, W = a.inW, C = a.C, Ho = a.outH, Wo = a.outW;
-  const rs = off(W * C), cs = off(C);
+  const rs = off(W * C), cs = off(C), step = off(a.strideW * C);
   const own = a.kH <= a.strideH && a.kW <= a.strideW;
+  const f0 = fullFrom(a), f1 = fullTo(a, f0);
   for (let n = 0; n < N; n++) {
     const dxn = dx + off(n * H * W * C);
-    let zh = 0;
+    let zh = 0; // rows [0, zh) of dx are zeroed or written
     for (let oh = 0; oh < Ho; oh++) {
       const h0 = lo(oh, a.strideH, a.padTop), h1 = hi(oh, a.strideH, a.padTop, a.kH, H), R = h1 - h0;
       if (R <= 0) continue;
       const top = own ? h0 : h1;
-      if (zh < top) { memory.fill(dxn + <usize>zh * rs, 0, <usize>(top - zh) * rs); zh = top; }
-      let zw = 0;
+      if (zh < top) memory.fill(dxn + <usize>zh * rs, 0, <usize>(top - zh) * rs);
+      zh = max(zh, h1);
+      const gr = dy + off((n * Ho + oh) * Wo * C), dr = dxn + <usize>h0 * rs;
+      let zw = 0; // own: columns [0, zw) of rows h0..h1 are written
       for (let ow = 0; ow < Wo; ow++) {
+        if (ow == f0 && f1 > f0) {
+          const w0 = f0 * a.strideW - a.padLeft;
+          if (own) zeroCols(dxn, rs, cs, h0, h1, zw, w0);
+          avgBackRunDispatch(dr + <usize>w0 * cs, rs, cs, step, gr + off(f0 * C), C, f1 - f0, R, a.kW, !own);
+          // own: the gaps between the run's windows (kW < strideW)
+          if (own && a.kW < a.strideW) for (let i = f0; i < f1 - 1; i++) zeroCols(dxn, rs, cs, h0, h1, i * a.strideW - a.padLeft + a.kW, (i + 1) * a.strideW - a.padLeft);
+          zw = (f1 - 1) * a.strideW - a.padLeft + a.kW;
+          ow = f1 - 1;
+          continue;
+        }
         const w0 = lo(ow, a.strideW, a.padLeft), w1 = hi(ow, a.strideW, a.padLeft, a.kW, W), Q = w1 - w0;
         if (Q <= 0) continue;
-        const gp = dy + off(((n * Ho + oh) * Wo + ow) * C);
-        const d = dxn + <usize>h0 * rs + <usize>w0 * cs;
-        if (own && zw < w0) for (let r = h0; r < h1; r++) memory.fill(dxn + <usize>r * rs + <usize>zw * cs, 0, <usize>(w0 - zw) * cs);
+        if (own) zeroCols(dxn, rs, cs, h0, h1, zw, w0);
         zw = w1;
-        if (own) avgBackDispatch(d, rs, cs, gp, C, R, Q, false);
-        else avgBackDispatch(d, rs, cs, gp, C, R, Q, true);
+        avgBackRunDispatch(dr + <usize>w0 * cs, rs, cs, 0, gr + off(ow * C), C, 1, R, Q, !own);
       }
-      if (own) {
-        if (zw < W) for (let r = h0; r < h1; r++) memory.fill(dxn + <usize>r * rs + <usize>zw * cs, 0, <usize>(W - zw) * cs);
-        zh = h1;
-      }
+      if (own) zeroCols(dxn, rs, cs, h0, h1, zw, W);
     }
     if (zh < H) memory.fill(dxn + <usize>zh * rs, 0, <usize>(H - zh) * rs);
   }
