@@ -177,10 +177,10 @@ export function maxPoolForward(args: usize, x: usize, y: usize): void {
 // NaN when the window holds one). Overlapping windows add up, in output order.
 //
 // Windows that cannot overlap (kH <= strideH and kW <= strideW: 2x2 stride 2) own their pixels,
-// so each window writes its pixels' final gradients directly (one pass over dx, no zero fill):
-// g + 0 where the max is, 0 elsewhere, as 0 + g was. Uncovered pixels (gaps, the rows/columns
-// past the last window) are zeroed as the walk passes them. Overlapping windows add into dx;
-// their input rows are zeroed just before the first window reaching them (in cache), and the
+// so they write each pixel's final gradient once, directly (no zero fill, no read of dx): g + 0
+// at the max, as 0 + g was, and 0 elsewhere; pixels no window covers (gaps, rows/columns past the
+// last window) are zeroed as the walk passes them. Overlapping windows add into dx; their input
+// rows are zeroed just before the first window reaching them (still in cache then), and the
 // additions run in the same order as a plain scatter, so the sums are the same bits.
 
 /** Writes (ACC = false) or adds (ACC = true) v at p. */
