@@ -116,6 +116,72 @@ describe('maxPool2d / avgPool2d against the reference', () => {
   });
 });
 
+/**
+ * Max pooling by the kernels' documented rule, NaN included: a window holding a NaN gives NaN,
+ * and its gradient goes to the first NaN; otherwise to the first (row-major) maximum.
+ */
+function refMaxPoolNaN(xv: ArrayLike<number>, xShape: number[], dyv: ArrayLike<number>, k: [number, number], s: [number, number], pads: number[]) {
+  const [N, H, W, C] = xShape;
+  const Ho = Math.floor((H + pads[0] + pads[1] - k[0]) / s[0]) + 1, Wo = Math.floor((W + pads[2] + pads[3] - k[1]) / s[1]) + 1;
+  const y = new Float64Array(N * Ho * Wo * C), dx = new Float64Array(xv.length);
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < Ho; oh++) for (let ow = 0; ow < Wo; ow++) for (let c = 0; c < C; c++) {
+    let best = -1, m = -Infinity;
+    for (let kh = 0; kh < k[0]; kh++) for (let kw = 0; kw < k[1]; kw++) {
+      const h = oh * s[0] - pads[0] + kh, w = ow * s[1] - pads[2] + kw;
+      if (h < 0 || h >= H || w < 0 || w >= W) continue;
+      const i = ((n * H + h) * W + w) * C + c, v = xv[i];
+      if (Number.isNaN(m)) continue;
+      if (Number.isNaN(v) || v > m || best < 0) { m = v; best = i; }
+    }
+    const o = ((n * Ho + oh) * Wo + ow) * C + c;
+    y[o] = m;
+    dx[best] += dyv[o];
+  }
+  return { y, dx, shape: [N, Ho, Wo, C] };
+}
+
+describe('max pooling with NaN and ties, every code path', () => {
+  it('property: random geometry, 1-2 NaNs among tied values (output NaN, gradient to the first NaN)', () => {
+    fc.assert(fc.property(fc.record({
+      n: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 1, max: 9 }), w: fc.integer({ min: 1, max: 9 }),
+      c: fc.integer({ min: 1, max: 13 }), kh: fc.integer({ min: 1, max: 4 }), kw: fc.integer({ min: 1, max: 4 }),
+      sh: fc.integer({ min: 1, max: 4 }), sw: fc.integer({ min: 1, max: 4 }), same: fc.boolean(),
+      seed: fc.integer({ min: 1, max: 9999 }), nans: fc.array(fc.nat(), { minLength: 0, maxLength: 2 }),
+    }), (r) => {
+      if (!r.same && (r.kh > r.h || r.kw > r.w)) return;
+      const shape = [r.n, r.h, r.w, r.c];
+      // values in {-1, 0, 1}: many ties; negative zeros too
+      const xv = randomValues(size(shape), r.seed).map((v) => Math.round(v * 1.4) || (v < 0 ? -0 : 0));
+      for (const i of r.nans) xv[i % xv.length] = NaN;
+      const k: [number, number] = [r.kh, r.kw], s: [number, number] = [r.sh, r.sw];
+      const pads = refPads(r.same ? 'same' : 'valid', r.h, r.w, r.kh, r.kw, s, [1, 1]);
+      const probe = refMaxPoolNaN(xv, shape, [], k, s, pads);
+      const dyv = randomValues(size(probe.shape), r.seed + 1);
+      const ref = refMaxPoolNaN(xv, shape, dyv, k, s, pads);
+      tidy(() => {
+        const x = tensor(xv, shape).requireGrad();
+        const y = ops.maxPool2d(x, { poolSize: k, strides: s, padding: r.same ? 'same' : 'valid' });
+        const got = y.dataSync();
+        for (let i = 0; i < ref.y.length; i++) {
+          if (Number.isNaN(ref.y[i]) !== Number.isNaN(got[i]) || (!Number.isNaN(got[i]) && got[i] !== ref.y[i])) {
+            throw new Error(`y[${i}]: got ${got[i]}, want ${ref.y[i]} (${JSON.stringify(r)})`);
+          }
+        }
+        y.backward(tensor(dyv, y.shape));
+        expectClose(x.grad!.dataSync(), ref.dx, `dx ${JSON.stringify(r)}`, 1e-6);
+      });
+    }), { numRuns: 300, seed: 7 });
+  });
+
+  it('wide images (long runs of windows, both edges clipped) against the reference', () => {
+    for (const c of [
+      { x: [2, 9, 37, 20], k: 3, s: 2, p: 'same' }, { x: [1, 12, 41, 7], k: 2, s: 2, p: 'same' },
+      { x: [1, 6, 33, 16], k: [2, 3], s: [2, 3], p: 'valid' }, { x: [1, 7, 30, 9], k: 2, s: 3, p: 'valid' },
+      { x: [1, 8, 29, 12], k: 3, s: 1, p: 'same' }, { x: [1, 5, 40, 4], k: [1, 2], s: [1, 2], p: 'same' },
+    ] as Case[]) checkPool(c, 3);
+  });
+});
+
 describe('global pooling', () => {
   test.each([[[2, 3, 4, 5]], [[1, 1, 1, 8]], [[3, 5, 5, 17]]])('x=%j', (shape) => {
     const [N, H, W, C] = shape;

@@ -1,7 +1,7 @@
 // Pooling ops over NHWC images: maxPool2d, avgPool2d, globalAvgPool2d, globalMaxPool2d, each
 // with its gradient recorded right below the forward. Kernels: assembly/pool.ts.
 import { Tensor, record } from '../tensor.js';
-import { kernels, int32Args, parallel } from '../backend/wasm.js';
+import { int32Args, parallel } from '../backend/wasm.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
 import { asFloat, checkRank, pair, describe } from './util.js';
 import { resolvePadding, splitOutput } from './conv.js';
@@ -48,7 +48,8 @@ export function pool2dGeometry(xShape: readonly number[], options: Pool2dOptions
 
 /**
  * Runs a pooling kernel (args, a, b[, c, d]) over the worker pool, split by output: images, or for
- * one image output rows (forward only: the backward kernels scatter-add into overlapping windows).
+ * one image output rows (forward only: a backward part writes every row of its images' dx,
+ * overlapping windows add into rows shared with the next output row).
  * `ins`/`outs` are pointers into input-shaped / output-shaped tensors, moved to each part's start.
  */
 function runPool(name: string, g: PoolGeometry, ins: number[], outs: number[], forward: boolean, order: ('i' | 'o')[]): void {
@@ -96,6 +97,20 @@ export function avgPool2d(x: Tensor, options?: Pool2dOptions): Tensor {
   });
 }
 
+/**
+ * Runs a global pooling kernel (pointers..., N, HW, C) over the worker pool, split by images.
+ * `ins`/`outs` point into [N, HW, C] / [N, C] tensors, moved to each part's first image.
+ */
+function runGlobal(name: string, N: number, HW: number, C: number, ins: number[], outs: number[], order: ('i' | 'o')[]): void {
+  if (N * C === 0) return;
+  const parts = splitOutput(N, 1, N * HW * C, false);
+  parallel(name, parts.map((p) => {
+    let i = 0, o = 0;
+    const ptrs = order.map((k) => (k === 'i' ? ins[i++] + 4 * p.n0 * HW * C : outs[o++] + 4 * p.n0 * C));
+    return [...ptrs, p.n1 - p.n0, HW, C];
+  }));
+}
+
 function prepareGlobal(x: Tensor, op: string): [Tensor, number, number, number] {
   x = asFloat(x, op, 'x');
   checkRank(x, 4, op, 'input', 'NHWC');
@@ -110,10 +125,10 @@ export function globalAvgPool2d(x: Tensor): Tensor {
   let N: number, HW: number, C: number;
   [x, N, HW, C] = prepareGlobal(x, op);
   const y = Tensor.empty([N, C]);
-  kernels().globalAvgPoolForward(x.ptr, y.ptr, N, HW, C);
+  runGlobal('globalAvgPoolForward', N, HW, C, [x.ptr], [y.ptr], ['i', 'o']);
   return record(op, y, [x], (dy) => {
     const dx = Tensor.empty(x.shape);
-    kernels().globalAvgPoolBackward(dy.ptr, dx.ptr, N, HW, C);
+    runGlobal('globalAvgPoolBackward', N, HW, C, [dx.ptr], [dy.ptr], ['o', 'i']);
     return [dx];
   });
 }
@@ -124,10 +139,10 @@ export function globalMaxPool2d(x: Tensor): Tensor {
   let N: number, HW: number, C: number;
   [x, N, HW, C] = prepareGlobal(x, op);
   const y = Tensor.empty([N, C]);
-  kernels().globalMaxPoolForward(x.ptr, y.ptr, N, HW, C);
+  runGlobal('globalMaxPoolForward', N, HW, C, [x.ptr], [y.ptr], ['i', 'o']);
   return record(op, y, [x], (dy) => {
     const dx = Tensor.empty(x.shape);
-    kernels().globalMaxPoolBackward(x.ptr, y.ptr, dy.ptr, dx.ptr, N, HW, C);
+    runGlobal('globalMaxPoolBackward', N, HW, C, [x.ptr, dx.ptr], [y.ptr, dy.ptr], ['i', 'o', 'o', 'i']);
     return [dx];
   });
 }
