@@ -84,6 +84,8 @@ poolCase('maxPool', 'maxPool2d', [8, 56, 56, 64], { poolSize: 3, strides: 2, pad
 poolCase('maxPoolB1', 'maxPool2d', [1, 113, 111, 64], { poolSize: 3, strides: 2, padding: 'same' });
 poolCase('avgPool', 'avgPool2d', [6, 48, 48, 32], { poolSize: 3, strides: 1, padding: 'same' });
 poolCase('avgPoolB1', 'avgPool2d', [1, 97, 101, 64], { poolSize: 2 });
+poolCase('globalMaxPool', 'globalMaxPool2d', [6, 40, 40, 96]);
+poolCase('globalAvgPool', 'globalAvgPool2d', [6, 40, 40, 96]);
 
 hashes.seeded = seededComputation(W).weights;
 console.log(JSON.stringify({ threads: W.backendInfo().threads, hashes }));
