@@ -180,6 +180,11 @@ export class Tensor {
     releaseGraph(this);
   }
 
+  /** @internal how many tensors share this one's storage (1 when it owns it alone). */
+  _storageRefs(): number {
+    return this.storage ? this.storage.refs : 0;
+  }
+
   /** @internal a tensor with another shape sharing these values (reshape without copy). */
   _viewAs(shape: readonly number[]): Tensor {
     const s = this.storage;
@@ -404,12 +409,18 @@ function backward(root: Tensor, gradIn?: Tensor): void {
         grads.set(x, prev ? addNew(prev, gx) : gx);
       }
     }
+    const uses = new Map<Tensor, number>();
+    for (const [, g] of leaves) uses.set(g, (uses.get(g) ?? 0) + 1);
     for (const [t, g] of leaves) {
       // Accumulate into .grad (kept out of every tidy); a .grad disposed by hand starts afresh.
       if (t.grad && !t.grad.isDisposed) {
         kernels().addInPlace(t.grad.ptr, g.ptr, g.size);
       } else {
-        t.grad = keep(g.detach());
+        // A gradient made by this pass, used by this leaf alone and sharing no storage becomes
+        // .grad as it is (no copy); anything else (the caller's tensor, a view, a tensor two
+        // leaves got) is copied, so a later in-place accumulation touches nothing else.
+        const own = scope.has(g) && uses.get(g) === 1 && g._storageRefs() === 1;
+        t.grad = keep(own ? g : g.detach());
         t.grad.name = t.name ? `${t.name}.grad` : undefined;
       }
     }

@@ -56,3 +56,32 @@ describe('random stream', () => {
     expect(afterBulk).toBe(afterSingle);
   });
 });
+
+describe('leaf gradients own their memory', () => {
+  it('two leaves given the same gradient tensor get separate .grad tensors', () => {
+    const a = tensor([1, 2, 3]).requireGrad();
+    const b = tensor([4, 5, 6]).requireGrad();
+    a.add(b).backward(tensor([0.5, 1, 2]));
+    expect(a.grad).not.toBe(b.grad);
+    // A second pass accumulates into a.grad only: b.grad must not move with it.
+    a.mul(tensor([2, 2, 2])).backward(tensor([1, 1, 1]));
+    expect(Array.from(a.grad!.dataSync())).toEqual([2.5, 3, 4]);
+    expect(Array.from(b.grad!.dataSync())).toEqual([0.5, 1, 2]);
+  });
+
+  it('a gradient that is a view (reshape) or the caller\'s tensor is copied, not aliased', () => {
+    const a = tensor([1, 2, 3, 4], [2, 2]).requireGrad();
+    const dy = tensor([1, 2, 3, 4]);
+    a.reshape([4]).backward(dy);
+    expect(Array.from(a.grad!.dataSync())).toEqual([1, 2, 3, 4]);
+    a.reshape([4]).backward(dy);
+    expect(Array.from(a.grad!.dataSync())).toEqual([2, 4, 6, 8]);
+    expect(Array.from(dy.dataSync())).toEqual([1, 2, 3, 4]);
+    const leaf = tensor([3, 4]).requireGrad();
+    const seed = tensor([7, 8]);
+    leaf.backward(seed);
+    leaf.backward(seed);
+    expect(Array.from(leaf.grad!.dataSync())).toEqual([14, 16]);
+    expect(Array.from(seed.dataSync())).toEqual([7, 8]);
+  });
+});
