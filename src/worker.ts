@@ -18,8 +18,11 @@ async function main(post: (m: unknown) => void, onMessage: (fn: (m: any) => void
     let seen = Atomics.load(i32, CTRL.SEQ);
     post('ready');
     for (;;) {
-      Atomics.wait(i32, CTRL.SEQ, seen);
-      seen = Atomics.load(i32, CTRL.SEQ);
+      // A job is a change of SEQ, not a return from wait: a wake-up without a new SEQ (an
+      // interrupt, a timeout) must not run the last job again. The timeout only re-checks.
+      const seq = Atomics.load(i32, CTRL.SEQ);
+      if (seq === seen) { Atomics.wait(i32, CTRL.SEQ, seen, 1000); continue; }
+      seen = seq;
       if (Atomics.load(i32, CTRL.STOP)) break;
       if (index >= Atomics.load(i32, CTRL.THREADS)) continue;
       try {
