@@ -14,7 +14,8 @@ import { Tensor, tidy, keep, noGrad, sizeOf } from '../tensor.js';
 import { tensor as makeTensor } from '../creation.js';
 import { FormatError, ShapeError, ValueError, DisposedError, fmtShape } from '../errors.js';
 import * as ops from '../ops/index.js';
-import { decodeModel, int64, AT, DT, type AttributeMsg, type NodeMsg, type TensorMsg, type Int64, type ValueInfoMsg } from './onnx-proto.js';
+import { int64, AT, DT, type AttributeMsg, type ModelMsg, type NodeMsg, type TensorMsg, type Int64, type ValueInfoMsg } from './onnx-proto.js';
+import { onnx } from './onnx-pb.js';
 
 // ---- public types ---------------------------------------------------------------------------------
 
@@ -1141,6 +1142,17 @@ function matmulNd(a: Tensor, b: Tensor, label: string): Tensor {
 
 // ---- loading ------------------------------------------------------------------------------------
 
+const codec = onnx as unknown as { ModelProto: { decode(bytes: Uint8Array): ModelMsg } };
+
+/** Parses ModelProto bytes; malformed or truncated protobuf is a FormatError. */
+function decodeModel(bytes: Uint8Array): ModelMsg {
+  try {
+    return codec.ModelProto.decode(bytes);
+  } catch (e) {
+    throw new FormatError(`loadOnnx: not a valid ONNX model (protobuf decoding failed: ${(e as Error)?.message ?? String(e)})`);
+  }
+}
+
 function asBytes(bytes: unknown): Uint8Array {
   if (bytes instanceof Uint8Array) return bytes;
   if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
@@ -1192,7 +1204,7 @@ export function loadOnnxSync(bytes: Uint8Array | ArrayBuffer | ArrayBufferView):
   }
 }
 
-function build(ctx: Ctx, graph: NonNullable<ReturnType<typeof decodeModel>['graph']>): OnnxModel {
+function build(ctx: Ctx, graph: NonNullable<ModelMsg['graph']>): OnnxModel {
   for (const [i, t] of (graph.initializer ?? []).entries()) {
     const name = t.name ?? '';
     if (!name) throw new FormatError(`loadOnnx: initializer #${i} has no name`);
