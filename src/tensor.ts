@@ -209,7 +209,7 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 export function checkShape(shape: readonly number[], op: string): void {
   if (!Array.isArray(shape)) {
-    const got = shape === null ? 'null' : typeof shape === 'object' ? (shape as object).constructor?.name ?? 'an object' : `${typeof shape} ${JSON.stringify(shape)}`;
+    const got = shape === null ? 'null' : shape instanceof Tensor ? 'Tensor' : typeof shape === 'object' ? (shape as object).constructor?.name ?? 'an object' : `${typeof shape} ${JSON.stringify(shape)}`;
     throw new ShapeError(`${op}: shape must be an array of non-negative integers, got ${got}`);
   }
   for (const d of shape) {
