@@ -106,7 +106,7 @@ const IMPORT_HINT = "import the kernels as a module and pass it: `import kernels
  * A fetch Response, by its shape: touching the global `Response` in Node loads its whole fetch
  * implementation (undici, ~10 ms of a cold start), so never do that for bytes or paths.
  */
-function isResponse(x: unknown): x is Response {
+export function isResponse(x: unknown): x is Response {
   return typeof x === 'object' && x !== null && !ArrayBuffer.isView(x) && !(x instanceof ArrayBuffer) &&
     !(x instanceof URL) && typeof (x as Response).arrayBuffer === 'function' && 'headers' in x;
 }
