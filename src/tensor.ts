@@ -1,6 +1,7 @@
 // Tensor: a shape plus a block of wasm linear memory, freed by dispose(), tidy() or, as a
 // safety net, the FinalizationRegistry. Also the autograd tape: an op's output records its
 // inputs and a backward closure (see `record`), and `backward()` walks that graph in reverse.
+import { sizeOf } from './fmt.js';
 import { alloc, free, heapF32, heapI32, kernels } from './backend/wasm.js';
 import { DisposedError, ShapeError, ValueError, fmtShape, fmtValue } from './errors.js';
 
@@ -199,11 +200,7 @@ export function disposedError(t: Tensor, op?: string, arg?: string): DisposedErr
   return new DisposedError(`${op ? `${op}: ${arg ? `${arg} ` : ''}` : ''}${what} was disposed and cannot be used`);
 }
 
-export function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+export { sizeOf };
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -5,6 +5,7 @@ import { ValueError, fmtValue } from '../errors.js';
 import { startPool, canBlock, hardwareThreads, type Pool } from './threads.js';
 import { CTRL_BYTES, MAX_THREADS, kernelImports } from './protocol.js';
 import { importNodeBuiltin } from './node-builtin.js';
+import { engineHasRelaxedSimd, engineHasSimd } from './features.js';
 
 /** The raw exports of the kernel module. Every kernel takes byte pointers and element counts. */
 export type Kernels = Record<string, (...args: number[]) => number> & { memory: WebAssembly.Memory };
@@ -37,31 +38,7 @@ let f32View = new Float32Array(0);
 let i32View = new Int32Array(0);
 let u8View = new Uint8Array(0);
 
-// A module with one function computing f32x4.relaxed_madd: validates only where relaxed SIMD is on.
-const RELAXED_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,
-  0x03, 0x02, 0x01, 0x00,
-  0x0a, 0x3d, 0x01, 0x3b, 0x00,
-  0xfd, 0x0c, ...new Array(16).fill(0),
-  0xfd, 0x0c, ...new Array(16).fill(0),
-  0xfd, 0x0c, ...new Array(16).fill(0),
-  0xfd, 0x85, 0x02, 0x0b,
-]);
-// A module with one function returning v128.const 0: validates where (baseline) SIMD is on.
-const SIMD_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,
-  0x03, 0x02, 0x01, 0x00,
-  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, ...new Array(16).fill(0), 0x0b,
-]);
-
-export function engineHasRelaxedSimd(): boolean {
-  try { return WebAssembly.validate(RELAXED_PROBE); } catch { return false; }
-}
-export function engineHasSimd(): boolean {
-  try { return WebAssembly.validate(SIMD_PROBE); } catch { return false; }
-}
+export { engineHasRelaxedSimd, engineHasSimd } from './features.js';
 
 function isNode(): boolean {
   const p = (globalThis as any).process;

@@ -10,10 +10,11 @@
 // (Transpose of an exported NHWC graph's input to NCHW costs nothing); a value is permuted back
 // to the graph's layout only for layout-sensitive ops (Flatten, Reshape, Gemm, MatMul, ...) and for
 // the outputs. A permutation that only moves axes of length 1 is a free reshape.
-import { Tensor, tidy, keep, noGrad, sizeOf } from '../tensor.js';
-import { tensor as makeTensor } from '../creation.js';
-import { FormatError, ShapeError, ValueError, DisposedError, fmtShape } from '../errors.js';
-import * as ops from '../ops/index.js';
+//
+// Built on the public API only (plus pure helpers): the package bundles it as its own file,
+// loaded on the first loadOnnx, that imports the main entry for Tensor, ops and the errors.
+import { Tensor, tidy, keep, noGrad, tensor as makeTensor, ops, FormatError, ShapeError, ValueError, DisposedError } from '../index.js';
+import { sizeOf, fmtShape } from '../fmt.js';
 import { int64, AT, DT, type AttributeMsg, type ModelMsg, type NodeMsg, type TensorMsg, type Int64, type ValueInfoMsg } from './onnx-proto.js';
 import { onnx } from './onnx-pb.js';
 
