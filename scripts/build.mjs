@@ -5,8 +5,9 @@
 import { execFileSync, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdirSync, copyFileSync, statSync, existsSync, rmSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build as esbuild } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -43,28 +44,88 @@ await Promise.all(selected.map(async (v) => {
   console.log(`built dist/${v.out} (${statSync(join(root, 'dist', v.out)).size} bytes)`);
 }));
 
+// In the esbuild bundles, src/data/fflate.ts becomes an accessor that require()s a virtual module
+// re-exporting the two fflate functions parseIdx uses: esbuild evaluates a require()d module (and
+// what it imports) lazily, on the first call, so fflate's tables are built on the first gzipped
+// parseIdx instead of at import; the ESM re-export keeps fflate tree-shaken to gunzip. (tsc's dist/
+// keeps the static import.)
+const lazyFflate = {
+  name: 'lazy-fflate',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]data[\\/]fflate\.ts$/ }, () => ({
+      contents: "let lib = null;\nexport function fflate() { return lib ??= require('wasm-cnn:fflate-gunzip'); }\n",
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /^wasm-cnn:fflate-gunzip$/ }, (args) => ({ path: args.path, namespace: 'lazy-fflate' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-fflate' }, () => ({
+      contents: "export { gunzipSync, Gunzip } from 'fflate';\n",
+      loader: 'js',
+      resolveDir: join(root, 'src', 'data'),
+    }));
+  },
+};
+
 if (!wasmOnly) {
   run(bin('tsc'), ['-p', 'tsconfig.json']);
   console.log('built dist/ (TypeScript host)');
   // Browser ESM bundles: one fetching dist/wasm-cnn(.relaxed).wasm next to it, one with the
   // baseline kernels inlined.
-  const common = ['--bundle', '--format=esm', '--platform=browser', '--target=es2022', '--minify',
-    '--legal-comments=none', '--external:node:*'];
-  run(bin('esbuild'), ['src/index.ts', ...common, '--outfile=dist/wasm-cnn.browser.js']);
-  run(bin('esbuild'), ['src/inline.ts', ...common, '--loader:.wasm=binary', '--outfile=dist/wasm-cnn.inline.js']);
+  const common = { bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true,
+    legalComments: 'none', external: ['node:*'], absWorkingDir: root, logLevel: 'warning', plugins: [lazyFflate] };
+  await esbuild({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/wasm-cnn.browser.js' });
+  await esbuild({ ...common, entryPoints: ['src/inline.ts'], loader: { '.wasm': 'binary' }, outfile: 'dist/wasm-cnn.inline.js' });
   // The kernel worker, self-contained, for Node worker_threads and browser Web Workers.
-  run(bin('esbuild'), ['src/worker.ts', ...common, '--outfile=dist/wasm-cnn.worker.js']);
-  // What the package's exports map serves: the main entry, wasm-cnn/node and the CLI as one
-  // code-split ESM bundle (shared chunks, so they share one Tensor class and one backend).
-  // A single file loads ~40 ms faster than tsc's ~60 modules; dist/index.js etc. (tsc) remain
-  // for the tests and benchmarks that reach into internals. Chunks sit in dist/ itself, so the
-  // kernels' default URL (next to the module) still resolves to dist/wasm-cnn.wasm.
+  await esbuild({ ...common, entryPoints: ['src/worker.ts'], outfile: 'dist/wasm-cnn.worker.js' });
+  // What the package's exports map serves: the main entry as ONE file (dist/pkg-index.js), and
+  // wasm-cnn/node, the CLI and the ONNX importer as files that import it (so all share one Tensor
+  // class and one backend). A single file loads ~40 ms faster than tsc's ~60 modules, and a few
+  // ms faster than the same code split in chunks; dist/index.js etc. (tsc) remain for the tests
+  // and benchmarks that reach into internals. The files sit in dist/ itself, so the kernels'
+  // default URL (next to the module) still resolves to dist/wasm-cnn.wasm. The ONNX importer (with
+  // protobufjs) is loaded by loadOnnx's dynamic import().
+  // Fully minified (identifiers too): V8 parses all of it at import and each function again on
+  // its first call, and short names measurably cut both (~1 ms at import, a few ms over the first
+  // prediction's first calls). Linked source maps (read by `node --enable-source-maps`, ignored
+  // otherwise) give stack traces the original names back.
   for (const f of readdirSync(join(root, 'dist'))) if (f.startsWith('pkg-')) rmSync(join(root, 'dist', f));
-  run(bin('esbuild'), ['src/index.ts', 'src/node.ts', 'src/cli.ts', '--bundle', '--splitting', '--format=esm',
-    '--minify-syntax', '--minify-whitespace',
-    '--platform=neutral', '--target=es2022', '--external:node:*', '--external:mnist', '--external:fast-png',
-    '--main-fields=module,main', '--legal-comments=none', '--outdir=dist',
-    '--entry-names=pkg-[name]', '--chunk-names=pkg-chunk-[hash]']);
+  const pkg = {
+    bundle: true, format: 'esm', minify: true, sourcemap: 'linked', sourcesContent: false, platform: 'neutral',
+    target: 'es2022', mainFields: ['module', 'main'], legalComments: 'none', absWorkingDir: root,
+    logLevel: 'warning', metafile: true,
+  };
+  // Imports of these src files become imports of the given dist file (kept external).
+  const redirect = (map) => ({
+    name: 'redirect',
+    setup(b) {
+      b.onResolve({ filter: /\.js$/ }, (args) => {
+        if (!args.importer) return undefined;
+        const target = map[relative(root, join(args.resolveDir, args.path)).replaceAll('\\', '/')];
+        return target ? { path: target, external: true } : undefined;
+      });
+    },
+  });
+  const main = './pkg-index.js';
+  const builds = {
+    'pkg-index.js': { entryPoints: ['src/index.ts'], plugins: [lazyFflate, redirect({ 'src/io/onnx-import.js': './pkg-onnx.js' })] },
+    'pkg-onnx.js': { entryPoints: ['src/io/onnx-import.ts'], plugins: [redirect({ 'src/index.js': main })] },
+    'pkg-node.js': { entryPoints: ['src/node.ts'], plugins: [redirect({ 'src/index.js': main })] },
+    'pkg-cli.js': { entryPoints: ['src/cli.ts'], plugins: [redirect({ 'src/index.js': main, 'src/node.js': './pkg-node.js' })] },
+  };
+  const inputs = {};
+  for (const [out, o] of Object.entries(builds)) {
+    const r = await esbuild({ ...pkg, ...o, outfile: join('dist', out), external: ['node:*', 'mnist', 'fast-png', './pkg-*'] });
+    inputs[out] = Object.keys(r.metafile.inputs).filter((p) => p.startsWith('src/'));
+  }
+  // The other files must not carry their own copy of anything with state or identity (Tensor, the
+  // backend, error classes, layers, ...): only pure helpers may appear in two files.
+  const pure = new Set(['src/fmt.ts', 'src/backend/features.ts', 'src/io/onnx-proto.ts', 'src/io/pb-writer.ts', 'src/io/onnx-schema.ts']);
+  for (const out of ['pkg-onnx.js', 'pkg-node.js', 'pkg-cli.js']) {
+    const dup = inputs[out].filter((p) => inputs['pkg-index.js'].includes(p) && !pure.has(p));
+    if (dup.length) throw new Error(`build: dist/${out} bundles its own copy of ${dup.join(', ')} (import it from ./index.js instead)`);
+  }
+  for (const f of readdirSync(join(root, 'dist')).filter((n) => n.startsWith('pkg-') && n.endsWith('.js'))) {
+    console.log(`built dist/${f} (${statSync(join(root, 'dist', f)).size} bytes)`);
+  }
   for (const f of ['wasm-cnn.browser.js', 'wasm-cnn.inline.js', 'wasm-cnn.worker.js']) {
     console.log(`built dist/${f} (${statSync(join(root, 'dist', f)).size} bytes)`);
   }

@@ -6,9 +6,7 @@
 import { readFileSync, writeFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { init, tensor, tidy, ops, Sequential, loadOnnx, type Tensor } from './index.js';
-import { sequentialToOnnx } from './io/onnx-export.js';
-import { FormatError, ShapeError, ValueError } from './errors.js';
+import { init, tensor, tidy, ops, Sequential, loadOnnx, sequentialToOnnx, FormatError, ShapeError, ValueError, type Tensor } from './index.js';
 
 export interface CliIo {
   out: (line: string) => void;

@@ -6,12 +6,16 @@ import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { init, backendInfo, setSeed, tidy, Sequential, nn, optim, type Tensor } from './index.js';
+// Built on the public API (and wasm-cnn/node): the package bundles it as its own file that imports
+// the main entry.
+import {
+  init, backendInfo, setSeed, tidy, Sequential, nn, optim, data, ShapeError, ValueError, FormatError, DisposedError,
+  type Tensor,
+} from './index.js';
 import type { Layer } from './nn/index.js';
-import { augment, type AugmentOptions } from './data/augment.js';
+import type { AugmentOptions } from './data/augment.js';
 import { loadIdxDataset, loadMnistDigits, type LabeledDataset } from './node.js';
-import { ShapeError, ValueError, FormatError, DisposedError } from './errors.js';
-import { engineHasRelaxedSimd } from './backend/wasm.js';
+import { engineHasRelaxedSimd } from './backend/features.js';
 
 // ---- presets -------------------------------------------------------------------------------------
 
@@ -408,7 +412,7 @@ export async function train(o: TrainOptions, io: Io = defaultIo): Promise<number
     shuffle: true,
     verbose: o.quiet ? 0 : 1,
     // Fresh random flips/crops for every batch, drawn from the seeded generator.
-    ...(aug ? { augment: (xb: Tensor) => augment(xb, aug) } : {}),
+    ...(aug ? { augment: (xb: Tensor) => data.augment(xb, aug) } : {}),
     ...(o.verbose ? { validationData: [ds.test.x, ds.test.y] as [Tensor, Tensor] } : {}),
   });
   const trainSeconds = (performance.now() - tTrain) / 1000;

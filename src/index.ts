@@ -2,6 +2,7 @@
 import { init as initBackend, backend, setDefaultLocations, allocStats, type InitOptions } from './backend/wasm.js';
 import { defaultLocations } from './wasm-url.js';
 import { liveTensorCount } from './tensor.js';
+import type { OnnxModel } from './io/onnx-import.js';
 import './ops/methods.js';
 
 setDefaultLocations(defaultLocations);
@@ -50,4 +51,15 @@ export * as nn from './nn/index.js';
 export { Sequential } from './model.js';
 export * as data from './data/index.js';
 export { sequentialToOnnx, type OnnxExportOptions } from './io/onnx-export.js'; // also installs Sequential.prototype.toOnnx
-export { loadOnnx, type OnnxModel, type OnnxValueInfo } from './io/onnx-import.js';
+export type { OnnxModel, OnnxValueInfo } from './io/onnx-import.js';
+
+/**
+ * Loads an ONNX model (the bytes of a .onnx file) for inference. Throws FormatError for malformed
+ * bytes and for any op or attribute it cannot run, naming the node and op type. The importer and
+ * its protobuf decoder load on the first call (their own chunk in the bundles), so importing
+ * wasm-cnn does not pay for them.
+ */
+export async function loadOnnx(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): Promise<OnnxModel> {
+  const importer = await import('./io/onnx-import.js');
+  return importer.loadOnnx(bytes);
+}

@@ -3,7 +3,7 @@
 // save / load in the format of docs/FORMAT.md. Every training step runs inside tidy: after it,
 // only parameters, optimizer state and moving statistics remain.
 import { Tensor, tidy, noGrad } from './tensor.js';
-import { kernels, heapF32, heapI32 } from './backend/wasm.js';
+import { kernels, heapF32, heapI32, isResponse } from './backend/wasm.js';
 import { ShapeError, ValueError, FormatError, fmtShape, fmtValue } from './errors.js';
 import { describe } from './ops/util.js';
 import { Layer, fmtBatchShape, type ApplyOptions } from './nn/layer.js';
@@ -539,7 +539,8 @@ export class Sequential {
       const { json, weights } = unpack(bytes);
       return Sequential.fromJSON(json, weights);
     }
-    if (typeof Response !== 'undefined' && source instanceof Response) {
+    // A Response by its shape: touching Node's global `Response` loads undici (~20-35 ms).
+    if (isResponse(source)) {
       if (!source.ok) throw new FormatError(`load: the response is HTTP ${source.status} ${source.statusText}`);
       return Sequential.load(new Uint8Array(await source.arrayBuffer()));
     }

@@ -6,9 +6,11 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Tensor } from './tensor.js';
-import { FormatError, ValueError, fmtShape } from './errors.js';
-import { parseIdxBare, type IdxData } from './data/idx.js';
+// Built on the public API only (plus pure helpers): the package bundles it as its own file that
+// imports the main entry, so both share one Tensor class and one backend.
+import { Tensor, FormatError, ValueError, data } from './index.js';
+import { fmtShape } from './fmt.js';
+import type { IdxData } from './data/idx.js';
 
 export type { IdxData, IdxValues } from './data/idx.js';
 
@@ -49,9 +51,10 @@ export function loadIdxFile(path: string): IdxData {
     throw new ValueError(`${path}: cannot read the file (${errorCode(e)})`);
   }
   try {
-    return parseIdxBare(bytes);
+    return data.parseIdx(bytes);
   } catch (e) {
-    if (e instanceof FormatError) throw new FormatError(`${path}: ${e.message}`);
+    // The file name instead of parseIdx's `parseIdx: ` prefix.
+    if (e instanceof FormatError) throw new FormatError(`${path}: ${e.message.replace(/^parseIdx: /, '')}`);
     throw e;
   }
 }

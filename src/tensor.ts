@@ -1,6 +1,7 @@
 // Tensor: a shape plus a block of wasm linear memory, freed by dispose(), tidy() or, as a
 // safety net, the FinalizationRegistry. Also the autograd tape: an op's output records its
 // inputs and a backward closure (see `record`), and `backward()` walks that graph in reverse.
+import { sizeOf } from './fmt.js';
 import { alloc, free, heapF32, heapI32, kernels } from './backend/wasm.js';
 import { DisposedError, ShapeError, ValueError, fmtShape, fmtValue } from './errors.js';
 
@@ -204,17 +205,13 @@ export function disposedError(t: Tensor, op?: string, arg?: string): DisposedErr
   return new DisposedError(`${op ? `${op}: ${arg ? `${arg} ` : ''}` : ''}${what} was disposed and cannot be used`);
 }
 
-export function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+export { sizeOf };
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 export function checkShape(shape: readonly number[], op: string): void {
   if (!Array.isArray(shape)) {
-    const got = shape === null ? 'null' : typeof shape === 'object' ? (shape as object).constructor?.name ?? 'an object' : `${typeof shape} ${JSON.stringify(shape)}`;
+    const got = shape === null ? 'null' : shape instanceof Tensor ? 'Tensor' : typeof shape === 'object' ? (shape as object).constructor?.name ?? 'an object' : `${typeof shape} ${JSON.stringify(shape)}`;
     throw new ShapeError(`${op}: shape must be an array of non-negative integers, got ${got}`);
   }
   for (const d of shape) {

@@ -5,7 +5,8 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Sequential, nn, randn, randu, setSeed, tensor, tidy, loadOnnx, ValueError, ops, type Tensor } from '../src/index.js';
-import { sequentialToOnnx } from '../src/io/onnx-export.js';
+import { sequentialToOnnx, sequentialToOnnxMessage, type OnnxExportOptions } from '../src/io/onnx-export.js';
+import { encodeModelChecked } from './onnx-codec.js';
 
 type Ort = typeof import('onnxruntime-web');
 let ort: Ort;
@@ -140,6 +141,14 @@ describe.each(CASES)('$name', (c) => {
     ours = model.predict(x).dataSync() as Float32Array;
   });
 
+  it('toOnnx writes the bytes the protobufjs encoder writes for the same message (NHWC, NCHW, options)', () => {
+    const variants: OnnxExportOptions[] = [{}, { layout: 'NCHW' }, { opset: 21, batchSize: 3, graphName: 'g ✓', docString: 'doc', inputName: 'x' }];
+    for (const o of variants) {
+      const bytes = sequentialToOnnx(model, o);
+      expect(Buffer.from(encodeModelChecked(sequentialToOnnxMessage(model, o))).equals(Buffer.from(bytes))).toBe(true);
+    }
+  });
+
   it('onnxruntime-web gives our outputs within 1e-4 (NHWC graph)', async () => {
     const bytes = model.toOnnx();
     const r = await runOrt(bytes, x);
@@ -182,6 +191,7 @@ describe('options and errors', () => {
     setSeed(3);
     const model = new Sequential([nn.flatten(), nn.dense({ units: 2 })], { inputShape: [2, 2, 1] });
     const bytes = model.toOnnx({ inputName: 'pixels', outputName: 'logits', opset: 17, batchSize: 4 });
+    encodeModelChecked(sequentialToOnnxMessage(model, { inputName: 'pixels', outputName: 'logits', opset: 17, batchSize: 4 }));
     const net = await loadOnnx(bytes);
     expect(net.inputNames).toEqual(['pixels']);
     expect(net.outputNames).toEqual(['logits']);

@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { loadOnnx, tensor, backendInfo, FormatError, ShapeError, ValueError, DisposedError, ops, type Tensor } from '../src/index.js';
 import { loadOnnxSync } from '../src/io/onnx-import.js';
-import { encodeModel, AT, DT, type ModelMsg, type NodeMsg, type TensorMsg, type AttributeMsg } from '../src/io/onnx-proto.js';
+import { encodeModelChecked } from './onnx-codec.js';
+import { AT, DT, type ModelMsg, type NodeMsg, type TensorMsg, type AttributeMsg } from '../src/io/onnx-proto.js';
 
 const dir = new URL('./fixtures/onnx/', import.meta.url);
 const expected = JSON.parse(readFileSync(new URL('expected.json', dir), 'utf8')) as {
@@ -114,7 +115,7 @@ function model(nodes: NodeMsg[], inits: TensorMsg[], inputs: [string, (number | 
     irVersion: 7, opsetImport: [{ domain: '', version: opset }], producerName: 'test',
     graph: { name: 'g', node: nodes, initializer: inits, input: inputs.map(([n, d]) => vi(n, d)), output: outputs.map((n) => vi(n)) },
   };
-  return encodeModel(m);
+  return encodeModelChecked(m); // also asserts protobufjs's encoder writes the same bytes
 }
 
 describe('hand-made graphs', () => {

@@ -5,6 +5,7 @@ import { ValueError, fmtValue } from '../errors.js';
 import { startPool, canBlock, hardwareThreads, type Pool } from './threads.js';
 import { CTRL_BYTES, MAX_THREADS, kernelImports } from './protocol.js';
 import { importNodeBuiltin } from './node-builtin.js';
+import { engineHasRelaxedSimd, engineHasSimd } from './features.js';
 
 /** The raw exports of the kernel module. Every kernel takes byte pointers and element counts. */
 export type Kernels = Record<string, (...args: number[]) => number> & { memory: WebAssembly.Memory };
@@ -37,31 +38,7 @@ let f32View = new Float32Array(0);
 let i32View = new Int32Array(0);
 let u8View = new Uint8Array(0);
 
-// A module with one function computing f32x4.relaxed_madd: validates only where relaxed SIMD is on.
-const RELAXED_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,
-  0x03, 0x02, 0x01, 0x00,
-  0x0a, 0x3d, 0x01, 0x3b, 0x00,
-  0xfd, 0x0c, ...new Array(16).fill(0),
-  0xfd, 0x0c, ...new Array(16).fill(0),
-  0xfd, 0x0c, ...new Array(16).fill(0),
-  0xfd, 0x85, 0x02, 0x0b,
-]);
-// A module with one function returning v128.const 0: validates where (baseline) SIMD is on.
-const SIMD_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,
-  0x03, 0x02, 0x01, 0x00,
-  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, ...new Array(16).fill(0), 0x0b,
-]);
-
-export function engineHasRelaxedSimd(): boolean {
-  try { return WebAssembly.validate(RELAXED_PROBE); } catch { return false; }
-}
-export function engineHasSimd(): boolean {
-  try { return WebAssembly.validate(SIMD_PROBE); } catch { return false; }
-}
+export { engineHasRelaxedSimd, engineHasSimd } from './features.js';
 
 function isNode(): boolean {
   const p = (globalThis as any).process;
@@ -78,12 +55,18 @@ export function setDefaultLocations(d: DefaultLocations): void {
   defaults = d;
 }
 
-async function readUrl(url: URL | string): Promise<ArrayBuffer | Response> {
+async function readUrl(url: URL | string): Promise<ArrayBuffer | Uint8Array | Response> {
   const u = typeof url === 'string' ? url : url.href;
   // A string without a URL scheme (data:, blob:, https:, ...) is a file path where there is a file
   // system: Node, Bun and Deno (which has node:fs too; its fetch cannot take a relative path).
   const hasFs = isNode() || typeof (globalThis as any).Deno !== 'undefined';
   if (u.startsWith('file:') || (hasFs && !/^[a-z][a-z0-9+.-]+:/i.test(u))) {
+    // Where the runtime hands out built-ins synchronously (Node >= 20.16, Deno, Bun), one blocking
+    // read of the ~90 KB kernels: at start-up, nothing else is waiting, and it saves two module
+    // loads and the async file API's round trips (~1 ms of a cold start).
+    const getBuiltin = (globalThis as any).process?.getBuiltinModule;
+    const fsSync = typeof getBuiltin === 'function' ? getBuiltin('node:fs') : null;
+    if (fsSync) return fsSync.readFileSync(u.startsWith('file:') ? new URL(u) : u) as Uint8Array;
     const fs = await importNodeBuiltin('fs/promises');
     const { fileURLToPath } = await importNodeBuiltin('url');
     const path = u.startsWith('file:') ? fileURLToPath(u) : u;
@@ -100,7 +83,7 @@ const IMPORT_HINT = "import the kernels as a module and pass it: `import kernels
  * A fetch Response, by its shape: touching the global `Response` in Node loads its whole fetch
  * implementation (undici, ~10 ms of a cold start), so never do that for bytes or paths.
  */
-function isResponse(x: unknown): x is Response {
+export function isResponse(x: unknown): x is Response {
   return typeof x === 'object' && x !== null && !ArrayBuffer.isView(x) && !(x instanceof ArrayBuffer) &&
     !(x instanceof URL) && typeof (x as Response).arrayBuffer === 'function' && 'headers' in x;
 }
@@ -121,6 +104,9 @@ async function compile(source: WasmSource): Promise<WebAssembly.Module> {
     if (typeof source === 'string' || source instanceof URL) {
       return await compile(await readUrl(source) as any);
     }
+    // Node: compiling synchronously skips a round trip through the background compile tasks (the
+    // kernels are small and compile lazily, function by function, on first call anyway).
+    if (isNode()) return new WebAssembly.Module(source as BufferSource);
     return await WebAssembly.compile(source as BufferSource);
   } catch (e) {
     // workerd: "WebAssembly.compile(): Wasm code generation disallowed by embedder".
@@ -208,7 +194,7 @@ async function instantiate(options: InitOptions): Promise<BackendState> {
   const threaded = importsMemory(module);
   let memory: WebAssembly.Memory | undefined;
   if (threaded) memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true } as WebAssembly.MemoryDescriptor);
-  const instance = await WebAssembly.instantiate(module, kernelImports(memory));
+  const instance = isNode() ? new WebAssembly.Instance(module, kernelImports(memory)) : await WebAssembly.instantiate(module, kernelImports(memory));
   if (!memory) memory = instance.exports.memory as WebAssembly.Memory;
   const exports = { ...instance.exports, memory } as unknown as Kernels;
   const built = exports.buildVariant() === 1 ? 'relaxed' : 'baseline';

@@ -1,7 +1,7 @@
 // IDX files (the MNIST / Fashion-MNIST format), plain or gzipped, parsed synchronously with no
 // Node built-in: gzip is inflated by fflate. Every malformation is a FormatError that says what
 // the header promised and what the bytes hold.
-import { gunzipSync, Gunzip } from 'fflate';
+import { fflate } from './fflate.js';
 import { FormatError } from '../errors.js';
 
 export type IdxValues = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
@@ -166,7 +166,7 @@ function inflateGzip(bytes: Uint8Array): { data: Uint8Array; problem: GzipProble
     const storedSize = dv.getUint32(n - 4, true);
     if (storedSize <= n * MAX_DEFLATE_RATIO + 1024) {
       try {
-        const out = gunzipSync(bytes);
+        const out = fflate().gunzipSync(bytes);
         if (out.length !== storedSize) {
           failure = `the trailer says ${storedSize} bytes inflated, the stream gives ${out.length}`;
         } else {
@@ -188,7 +188,7 @@ function inflateGzip(bytes: Uint8Array): { data: Uint8Array; problem: GzipProble
   const chunks: Uint8Array[] = [];
   let streamError: string | null = null;
   try {
-    const g = new Gunzip((chunk) => { chunks.push(chunk); });
+    const g = new (fflate().Gunzip)((chunk) => { chunks.push(chunk); });
     g.push(bytes, false);
   } catch (e) {
     streamError = (e as Error).message;

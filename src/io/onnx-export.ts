@@ -16,7 +16,7 @@ import type {
   Activation, PReLU,
 } from '../nn/index.js';
 import type { ActivationName } from '../nn/activations.js';
-import { encodeModel, AT, DT, type AttributeMsg, type NodeMsg, type TensorMsg, type ValueInfoMsg } from './onnx-proto.js';
+import { encodeModel, AT, DT, type AttributeMsg, type ModelMsg, type NodeMsg, type TensorMsg, type ValueInfoMsg } from './onnx-proto.js';
 
 export interface OnnxExportOptions {
   /** Layout of the graph's image input (and image-shaped output). Default 'NHWC', as the Sequential. */
@@ -135,6 +135,11 @@ function data(t: Tensor | null, what: string): Float32Array {
 
 /** Exports a built Sequential as ONNX ModelProto bytes. */
 export function sequentialToOnnx(model: Sequential, options: OnnxExportOptions = {}): Uint8Array {
+  return encodeModel(sequentialToOnnxMessage(model, options));
+}
+
+/** @internal The ModelProto message sequentialToOnnx serialises (tests compare encoders on it). */
+export function sequentialToOnnxMessage(model: Sequential, options: OnnxExportOptions = {}): ModelMsg {
   if (!(model instanceof Sequential)) throw new ValueError('toOnnx: expects a Sequential model');
   if (options === null || typeof options !== 'object') throw new ValueError(`toOnnx: options must be an object, got ${String(options)}`);
   const layout = options.layout ?? 'NHWC';
@@ -360,7 +365,7 @@ export function sequentialToOnnx(model: Sequential, options: OnnxExportOptions =
   });
   const inputNCHW = layout === 'NCHW' && inSample.length === 3;
   const outputNCHW = cur.nchw;
-  return encodeModel({
+  return {
     irVersion: irVersionFor(opset),
     opsetImport: [{ domain: '', version: opset }],
     producerName: 'wasm-cnn',
@@ -374,7 +379,7 @@ export function sequentialToOnnx(model: Sequential, options: OnnxExportOptions =
       input: [valueInfo(inputName, imageDims(inSample, inputNCHW))],
       output: [valueInfo(outputName, imageDims(outSample, outputNCHW))],
     },
-  });
+  };
 }
 
 Sequential.prototype.toOnnx = function toOnnx(this: Sequential, options?: OnnxExportOptions): Uint8Array {

@@ -10,11 +10,13 @@
 // (Transpose of an exported NHWC graph's input to NCHW costs nothing); a value is permuted back
 // to the graph's layout only for layout-sensitive ops (Flatten, Reshape, Gemm, MatMul, ...) and for
 // the outputs. A permutation that only moves axes of length 1 is a free reshape.
-import { Tensor, tidy, keep, noGrad, sizeOf } from '../tensor.js';
-import { tensor as makeTensor } from '../creation.js';
-import { FormatError, ShapeError, ValueError, DisposedError, fmtShape } from '../errors.js';
-import * as ops from '../ops/index.js';
-import { decodeModel, int64, AT, DT, type AttributeMsg, type NodeMsg, type TensorMsg, type Int64, type ValueInfoMsg } from './onnx-proto.js';
+//
+// Built on the public API only (plus pure helpers): the package bundles it as its own file,
+// loaded on the first loadOnnx, that imports the main entry for Tensor, ops and the errors.
+import { Tensor, tidy, keep, noGrad, tensor as makeTensor, ops, FormatError, ShapeError, ValueError, DisposedError } from '../index.js';
+import { sizeOf, fmtShape } from '../fmt.js';
+import { int64, AT, DT, type AttributeMsg, type ModelMsg, type NodeMsg, type TensorMsg, type Int64, type ValueInfoMsg } from './onnx-proto.js';
+import { onnx } from './onnx-pb.js';
 
 // ---- public types ---------------------------------------------------------------------------------
 
@@ -1141,6 +1143,17 @@ function matmulNd(a: Tensor, b: Tensor, label: string): Tensor {
 
 // ---- loading ------------------------------------------------------------------------------------
 
+const codec = onnx as unknown as { ModelProto: { decode(bytes: Uint8Array): ModelMsg } };
+
+/** Parses ModelProto bytes; malformed or truncated protobuf is a FormatError. */
+function decodeModel(bytes: Uint8Array): ModelMsg {
+  try {
+    return codec.ModelProto.decode(bytes);
+  } catch (e) {
+    throw new FormatError(`loadOnnx: not a valid ONNX model (protobuf decoding failed: ${(e as Error)?.message ?? String(e)})`);
+  }
+}
+
 function asBytes(bytes: unknown): Uint8Array {
   if (bytes instanceof Uint8Array) return bytes;
   if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
@@ -1192,7 +1205,7 @@ export function loadOnnxSync(bytes: Uint8Array | ArrayBuffer | ArrayBufferView):
   }
 }
 
-function build(ctx: Ctx, graph: NonNullable<ReturnType<typeof decodeModel>['graph']>): OnnxModel {
+function build(ctx: Ctx, graph: NonNullable<ModelMsg['graph']>): OnnxModel {
   for (const [i, t] of (graph.initializer ?? []).entries()) {
     const name = t.name ?? '';
     if (!name) throw new FormatError(`loadOnnx: initializer #${i} has no name`);

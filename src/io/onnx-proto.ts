@@ -1,8 +1,9 @@
-// Typed views of the generated static ONNX codec (src/io/onnx-pb.ts): the message shapes this
-// library reads and writes, encode/decode wrappers (any decoding failure is a FormatError), and
-// the int64 helpers (protobufjs decodes int64 as Long objects when the 'long' package is there).
-import { onnx } from './onnx-pb.js';
-import { FormatError } from '../errors.js';
+// The ONNX message shapes this library reads and writes, `encodeModel` (the small table-driven
+// writer of src/io/pb-writer.ts: no protobufjs, so `toOnnx()` does not load it) and the int64
+// helper (protobufjs, which the importer decodes with, gives int64 as Long objects when the 'long'
+// package is there). Decoding lives with the importer (src/io/onnx-import.ts), loaded on demand.
+import { encodeMessage } from './pb-writer.js';
+import { ONNX_MESSAGES, MODEL_PROTO } from './onnx-schema.js';
 
 /** An int64 as protobufjs hands it over: a number, or a Long-like object. */
 export type Int64 = number | { low: number; high: number; unsigned?: boolean; toNumber?: () => number };
@@ -82,25 +83,9 @@ export const DT = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, FL
 /** AttributeProto.AttributeType values. */
 export const AT = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8, TENSORS: 9, GRAPHS: 10 } as const;
 
-const codec = onnx as unknown as {
-  ModelProto: {
-    encode(m: ModelMsg): { finish(): Uint8Array };
-    decode(bytes: Uint8Array): ModelMsg;
-  };
-};
-
-/** Serialises a ModelProto. */
+/** Serialises a ModelProto (the bytes protobufjs's static encoder writes for the same object). */
 export function encodeModel(model: ModelMsg): Uint8Array {
-  return codec.ModelProto.encode(model).finish();
-}
-
-/** Parses ModelProto bytes; malformed or truncated protobuf is a FormatError. */
-export function decodeModel(bytes: Uint8Array): ModelMsg {
-  try {
-    return codec.ModelProto.decode(bytes);
-  } catch (e) {
-    throw new FormatError(`loadOnnx: not a valid ONNX model (protobuf decoding failed: ${(e as Error)?.message ?? String(e)})`);
-  }
+  return encodeMessage(ONNX_MESSAGES, MODEL_PROTO, model);
 }
 
 /** An int64 as a JS number; null when it is not exactly representable (|v| > 2^53). */

@@ -46,6 +46,12 @@ export function pair(v: number | readonly number[] | undefined, dflt: number, op
 export function describe(x: unknown): string {
   if (x === null) return 'null';
   if (Array.isArray(x)) return `an array of length ${x.length}`;
-  if (typeof x === 'object') return (x as object).constructor?.name ?? 'an object';
+  if (typeof x === 'object') {
+    // Our own classes by their API names: the minified bundles rename the classes themselves.
+    if (x instanceof Tensor) return 'Tensor';
+    const layerClass = (x as { className?: unknown }).className;
+    if (typeof layerClass === 'string') return layerClass;
+    return (x as object).constructor?.name ?? 'an object';
+  }
   return `${typeof x} ${String(x)}`;
 }

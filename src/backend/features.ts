@@ -1,0 +1,28 @@
+// Engine feature probes (tiny wasm modules that validate only with SIMD / relaxed SIMD). Pure,
+// so the CLI bundle may carry its own copy (see src/fmt.ts).
+
+// A module with one function computing f32x4.relaxed_madd: validates only where relaxed SIMD is on.
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,
+  0x03, 0x02, 0x01, 0x00,
+  0x0a, 0x3d, 0x01, 0x3b, 0x00,
+  0xfd, 0x0c, ...new Array(16).fill(0),
+  0xfd, 0x0c, ...new Array(16).fill(0),
+  0xfd, 0x0c, ...new Array(16).fill(0),
+  0xfd, 0x85, 0x02, 0x0b,
+]);
+// A module with one function returning v128.const 0: validates where (baseline) SIMD is on.
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,
+  0x03, 0x02, 0x01, 0x00,
+  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, ...new Array(16).fill(0), 0x0b,
+]);
+
+export function engineHasRelaxedSimd(): boolean {
+  try { return WebAssembly.validate(RELAXED_PROBE); } catch { return false; }
+}
+export function engineHasSimd(): boolean {
+  try { return WebAssembly.validate(SIMD_PROBE); } catch { return false; }
+}
