@@ -1,7 +1,7 @@
 // Host-side GEMM call: the one place that sizes the packing workspace and splits the work over
 // the worker pool. Every output element sums over k in the same order whatever the tile, row
 // range or column range it falls in, so the result is bit-identical for any thread count.
-import { kernels, workspace, threadCount, parallel } from './wasm.js';
+import { kernels, workspace, threadCount, parallel, align16 } from './wasm.js';
 import { splitRows } from './threads.js';
 
 /** Below this many multiply-adds a job is not worth waking workers for (~tens of µs). */
@@ -24,7 +24,7 @@ export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: 
   if (big && M < threads * ROW_ALIGN && N >= threads * COL_ALIGN) {
     // Too few rows for every thread: split the columns (each part reads its own columns of B).
     const parts = splitRows(N, threads, COL_ALIGN);
-    const wsBytes = (k.gemmWorkspaceBytes(M, Math.max(...parts.map(([n0, n1]) => n1 - n0)), K) + 15) & ~15;
+    const wsBytes = align16(k.gemmWorkspaceBytes(M, Math.max(...parts.map(([n0, n1]) => n1 - n0)), K));
     const work = workspace(wsBytes * parts.length, 0);
     parallel('gemm', parts.map(([n0, n1], t) => [
       +transA, +transB, M, n1 - n0, K, a, lda,
@@ -34,7 +34,7 @@ export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: 
     return;
   }
   const parts = big ? splitRows(M, threads, ROW_ALIGN) : [[0, M]];
-  const wsBytes = (k.gemmWorkspaceBytes(parts.length > 1 ? parts[0][1] : M, N, K) + 15) & ~15;
+  const wsBytes = align16(k.gemmWorkspaceBytes(parts.length > 1 ? parts[0][1] : M, N, K));
   const work = workspace(wsBytes * parts.length, 0);
   if (parts.length === 1) {
     k.gemm(+transA, +transB, M, N, K, a, lda, b, ldb, c, ldc, +accumulate, bias, act, work);

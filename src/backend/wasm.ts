@@ -334,6 +334,9 @@ export function allocStats(): { blocks: number; bytes: number } {
 const scratch: { ptr: number; bytes: number }[] = [];
 
 /** A scratch block of at least `bytes` bytes, slot `slot` (0..3); valid until the next request for that slot. */
+/** n rounded up to a multiple of 16 bytes: where one part's scratch ends and the next begins. */
+export const align16 = (n: number): number => (n + 15) & ~15;
+
 export function workspace(bytes: number, slot = 0): number {
   const s = scratch[slot];
   if (s && s.bytes >= bytes) return s.ptr;

@@ -2,7 +2,7 @@
 // gradient recorded right below the forward, plus the raw gradient functions and the pure
 // shape/padding resolution they all share. Kernels: assembly/conv.ts.
 import { Tensor, record, sizeOf } from '../tensor.js';
-import { kernels, workspace, int32Args, threadCount, parallel } from '../backend/wasm.js';
+import { kernels, workspace, int32Args, threadCount, parallel, align16 } from '../backend/wasm.js';
 import { gemm as hostGemm } from '../backend/gemm.js';
 import { splitRows } from '../backend/threads.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
@@ -255,7 +255,15 @@ function partArgs(g: ConvGeometry, parts: OutputPart[]): number[] {
       q.strideH, q.strideW, q.dilH, q.dilW, q.padTop, q.padLeft, q.groups], 16 * t);
   });
 }
-const align16 = (n: number) => (n + 15) & ~15;
+/**
+ * Scratch for n parallel parts: part t's column buffer (workspace slot 1) and GEMM packing
+ * workspace (slot 0), each 16-byte aligned for the kernels' vector loads and stores.
+ */
+function partScratch(n: number, colBytes: number, workBytes: number): { col(t: number): number; work(t: number): number } {
+  const cb = align16(colBytes), wb = align16(workBytes);
+  const col = workspace(cb * n, 1), work = workspace(wb * n, 0);
+  return { col: (t) => col + t * cb, work: (t) => work + t * wb };
+}
 
 /** Winograd F(2x2,3x3): flip = 1 runs the backward-input conv of `g` (already transposed by the caller). */
 function winogradInto(g: ConvGeometry, x: number, w: number, flip: number, b: number, y: number, act: number): void {
@@ -269,14 +277,13 @@ function winogradInto(g: ConvGeometry, x: number, w: number, flip: number, b: nu
   k.winogradWeights(w, U, flip ? CO : C, flip ? C : CO, flip);
   // Tiles are independent (2x2 output blocks), so parts split at even output rows.
   const parts = splitOutput(g.batch, g.outH, g.batch * g.outH * g.outW * C * CO * 4, true, 2);
-  const vBytes = align16(tc * 16 * (C + CO) * 4), wBytes = align16(k.gemmWorkspaceBytes(tc, CO, C));
-  const V = workspace(vBytes * parts.length, 1);
-  const work = workspace(wBytes * parts.length, 0);
+  // A part's column buffer holds its V [tc][16][C] then its M [tc][16][CO].
+  const scratch = partScratch(parts.length, tc * 16 * (C + CO) * 4, k.gemmWorkspaceBytes(tc, CO, C));
   const args = partArgs(g, parts);
   parallel('conv2dWinograd', parts.map((p, t) => {
     const [xo, yo] = partOffsets(g, p);
-    const v = V + t * vBytes;
-    return [args[t], x + 4 * xo, U, b, y + 4 * yo, act, v, v + tc * 16 * C * 4, tc, work + t * wBytes];
+    const v = scratch.col(t);
+    return [args[t], x + 4 * xo, U, b, y + 4 * yo, act, v, v + tc * 16 * C * 4, tc, scratch.work(t)];
   }));
 }
 
@@ -306,13 +313,11 @@ function forwardInto(g: ConvGeometry, x: number, w: number, b: number, y: number
   let parts = splitOutput(g.batch, g.outH, M * K * Og * g.groups);
   // A row slice must not look like a 1x1 unpadded conv to the kernel (it would read x as A directly).
   if (parts.some((p) => isPointwise(partGeometry(g, p)))) parts = [{ n0: 0, n1: g.batch, oh0: 0, oh1: g.outH }];
-  const colBytes = align16(rows * K * 4), wBytes = align16(k.gemmWorkspaceBytes(rows, Og, K));
-  const col = workspace(colBytes * parts.length, 1);
-  const work = workspace(wBytes * parts.length, 0);
+  const scratch = partScratch(parts.length, rows * K * 4, k.gemmWorkspaceBytes(rows, Og, K));
   const args = partArgs(g, parts);
   parallel('conv2dForward', parts.map((p, t) => {
     const [xo, yo] = partOffsets(g, p);
-    return [args[t], x + 4 * xo, w, b, y + 4 * yo, act, col + t * colBytes, rows, work + t * wBytes];
+    return [args[t], x + 4 * xo, w, b, y + 4 * yo, act, scratch.col(t), rows, scratch.work(t)];
   }));
 }
 
@@ -366,27 +371,24 @@ function backpropInputInto(g: ConvGeometry, dy: number, w: number, dx: number): 
     return;
   }
   const rows = chunkRows(M, K);
-  const parts = splitOutput(g.batch, g.outH, M * K * Og * g.groups, false);
+  const colBytes = rows * K * 4, workBytes = k.gemmWorkspaceBytes(rows, K, Og);
   const threads = Math.min(threadCount(), 16);
   if (g.batch === 1 && threads > 1 && M * K * Og * g.groups >= PARALLEL_MIN_WORK) {
     // One image: each thread owns a band of dx rows, runs the GEMM for the output rows that
     // reach it and scatters only into its band (bit-identical to one thread; see the kernel).
     const bands = splitRows(g.inH, threads);
-    const colBytes = align16(rows * K * 4), wBytes = align16(k.gemmWorkspaceBytes(rows, K, Og));
-    const col = workspace(colBytes * bands.length, 1);
-    const work = workspace(wBytes * bands.length, 0);
+    const scratch = partScratch(bands.length, colBytes, workBytes);
     const args = argsPtr(g);
     parallel('conv2dBackwardInputRows', bands.map(([ih0, ih1], t) =>
-      [args, dy, w, dx, ih0, ih1, col + t * colBytes, rows, work + t * wBytes]));
+      [args, dy, w, dx, ih0, ih1, scratch.col(t), rows, scratch.work(t)]));
     return;
   }
-  const colBytes = align16(rows * K * 4), wBytes = align16(k.gemmWorkspaceBytes(rows, K, Og));
-  const col = workspace(colBytes * parts.length, 1);
-  const work = workspace(wBytes * parts.length, 0);
+  const parts = splitOutput(g.batch, g.outH, M * K * Og * g.groups, false);
+  const scratch = partScratch(parts.length, colBytes, workBytes);
   const args = partArgs(g, parts);
   parallel('conv2dBackwardInput', parts.map((p, t) => {
     const [xo, yo] = partOffsets(g, p);
-    return [args[t], dy + 4 * yo, w, dx + 4 * xo, col + t * colBytes, rows, work + t * wBytes];
+    return [args[t], dy + 4 * yo, w, dx + 4 * xo, scratch.col(t), rows, scratch.work(t)];
   }));
 }
 
@@ -419,12 +421,10 @@ function backpropFilterInto(g: ConvGeometry, x: number, dy: number, dw: number):
     // its columns.
     const ks = splitRows(K, threads, 12);
     const kMax = Math.max(...ks.map(([k0, k1]) => k1 - k0));
-    const colBytes = align16(rows * kMax * 4), wBytes = align16(k.gemmWorkspaceBytes(kMax, Og, rows));
-    const col = workspace(colBytes * ks.length, 1);
-    const work = workspace(wBytes * ks.length, 0);
+    const scratch = partScratch(ks.length, rows * kMax * 4, k.gemmWorkspaceBytes(kMax, Og, rows));
     const args = argsPtr(g);
     parallel('conv2dBackwardFilterRows', ks.map(([k0, k1], t) =>
-      [args, x, dy, dw, col + t * colBytes, rows, work + t * wBytes, k0, k1]));
+      [args, x, dy, dw, scratch.col(t), rows, scratch.work(t), k0, k1]));
     return;
   }
   if (g.groups === 1 && threads > 1 && M * K * Og >= PARALLEL_MIN_WORK && Og >= 16) {
@@ -432,12 +432,10 @@ function backpropFilterInto(g: ConvGeometry, x: number, dy: number, dw: number):
     // the im2col (K floats per output row: cheap next to K*Og multiply-adds).
     const cs = splitRows(Og, threads, 8);
     const nMax = Math.max(...cs.map(([o0, o1]) => o1 - o0));
-    const colBytes = align16(rows * K * 4), wBytes = align16(k.gemmWorkspaceBytes(K, nMax, rows));
-    const col = workspace(colBytes * cs.length, 1);
-    const work = workspace(wBytes * cs.length, 0);
+    const scratch = partScratch(cs.length, rows * K * 4, k.gemmWorkspaceBytes(K, nMax, rows));
     const args = argsPtr(g);
     parallel('conv2dBackwardFilterCols', cs.map(([o0, o1], t) =>
-      [args, x, dy, dw, col + t * colBytes, rows, work + t * wBytes, o0, o1]));
+      [args, x, dy, dw, scratch.col(t), rows, scratch.work(t), o0, o1]));
     return;
   }
   const col = workspace(rows * K * 4, 1);
