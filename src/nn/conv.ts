@@ -105,11 +105,11 @@ export class Conv2D extends Layer {
   }
 
   protected call(x: Tensor): Tensor {
+    const fused = fusedRelu(this.activation);
     const y = ops.conv2d(x, this.kernel!, this.bias ?? undefined, {
-      strides: this.strides, padding: this.padding, dilation: this.dilation, groups: this.groups,
-      activation: fusedRelu(this.activation),
+      strides: this.strides, padding: this.padding, dilation: this.dilation, groups: this.groups, activation: fused,
     });
-    return fusedRelu(this.activation) ? y : applyActivation(this.activation, y);
+    return fused ? y : applyActivation(this.activation, y);
   }
 
   protected config(): Record<string, unknown> {
@@ -189,11 +189,11 @@ export class DepthwiseConv2D extends Layer {
     const [kh, kw] = this.kernelSize;
     const c = x.shape[3];
     const w = ops.reshape(this.kernel!, [kh, kw, 1, c * this.depthMultiplier]);
+    const fused = fusedRelu(this.activation);
     const y = ops.conv2d(x, w, this.bias ?? undefined, {
-      strides: this.strides, padding: this.padding, dilation: this.dilation, groups: c,
-      activation: fusedRelu(this.activation),
+      strides: this.strides, padding: this.padding, dilation: this.dilation, groups: c, activation: fused,
     });
-    return fusedRelu(this.activation) ? y : applyActivation(this.activation, y);
+    return fused ? y : applyActivation(this.activation, y);
   }
 
   protected config(): Record<string, unknown> {
