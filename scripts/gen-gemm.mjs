@@ -17,9 +17,16 @@
 // - A is packed pre-broadcast (each value stored as a v128 of four copies), so the micro-kernel
 //   reads it with plain v128 loads: load32_splat costs an extra shuffle-port op per value
 //   (baseline: 80% -> 90% of peak), and V8 folds the constant offsets of plain loads.
-// - Not unrolled over k: TurboFan schedules the loads of a loop body at its top and Binaryen
-//   fuses unrolled steps into one expression per accumulator, so an unrolled body spills
-//   (measured 1.5-2x slower); unrolling with a mid-loop exit is not faster either.
+// - Unrolled over k (KU = 8 steps) with an exit test after every step. A plain unrolled body
+//   is 1.5-2x slower: TurboFan emits all its loads first and Binaryen fuses the steps into one
+//   expression per accumulator, so it spills. The exit branches make each step its own basic
+//   block (its loads then its 16 mul/add). What the unrolling saves is loop overhead: the rolled
+//   4x8 loop issues 28 instructions per k step for 16 mul/add (6 loads, 2 pointer bumps, 2
+//   zero-extensions, V8's stack check, the loop test), the unrolled one ~23.6. On a quiet core
+//   the FP ports bound both (93% of peak); when the core's SMT sibling is busy (a shared cloud
+//   vCPU) the front end is halved and instruction count is the bound: 65% -> 77% of peak at
+//   512^3, +5-17% on the conv-shaped products (measured side by side, 2026-11-22). The relaxed
+//   6x8 kernel cannot unroll this way (a step's 12 accumulators + 8 loads exceed 15 registers).
 // - Loop order: for each KC x NC block of packed B, for each MR-row A micro-panel (packed just
 //   in time, KC x MR x 16 bytes, stays in L1), for each 8-column B micro-panel (from L2).
 // - M remainder rows (fewer than a tile) go to the small-M path when B is not transposed
@@ -44,6 +51,7 @@ const MRB = +(opt['mr-baseline'] ?? 4);    // tile rows, baseline build
 const MRR = +(opt['mr-relaxed'] ?? 6);     // tile rows, relaxed build
 const MRT = 4;                             // tile rows of a short last panel (<= 4 rows left)
 const SMALL_M = +(opt['small-m'] ?? 8);    // M at or below which B is streamed unpacked (gemmSmallM)
+const KU = +(opt['k-unroll'] ?? 8);        // k steps per loop iteration of the micro-kernels of <= 4 rows
 const SMR = 4;                             // rows per group in gemmSmallM
 // Widest column block of the small-M kernel for 1..SMR rows (narrower ones fall back to 8 columns).
 const SW = (opt['small-w'] ?? '24,16,8,8').split(',').map(Number);
@@ -56,6 +64,20 @@ const nv = NR / 4; // v128 per tile row
 const acc = (r, j) => `vacc${r}x${cols(j)}`;
 const lines = (n, f) => Array.from({ length: n }, (_, i) => f(i)).flat();
 const ind = (s, n) => s.split('\n').map((l) => (l ? ' '.repeat(n) + l : l)).join('\n');
+
+// k steps per micro-kernel loop iteration. TurboFan emits each step's loads at the top of its
+// basic block, so a step of an MR x 8 kernel holds 2*MR accumulators + MR + 2 loaded vectors +
+// one product: MR <= 4 fits the 15 registers, MR = 6 (relaxed) would spill and stays rolled.
+const kSteps = (MR) => (3 * MR + 3 <= 15 ? KU : 1);
+
+// One k step of the MR x 8 micro-kernel (u: step within an unrolled body).
+const kstep = (MR, u) => [
+  ...lines(nv, (j) => `const vb${cols(j)}_${u} = v128.load(bp, ${u * NR * 4 + j * 16});`),
+  ...lines(MR, (r) => [
+    `const va${r}_${u} = v128.load(ap, ${u * MR * 16 + r * 16});`,
+    ...lines(nv, (j) => `${acc(r, j)} = madd(va${r}_${u}, vb${cols(j)}_${u}, ${acc(r, j)});`),
+  ]),
+].join('\n');
 
 // The MR x 8 micro-kernel.
 const ukernel = (MR) => `
@@ -78,18 +100,18 @@ ${ind(lines(MR, (r) => lines(nv, (j) => `${acc(r, j)} = v128.load(c${r}, ${j * 1
 ${ind(lines(nv, (j) => `const vbias${cols(j)} = v128.load(bias, ${j * 16});`).join('\n'), 4)}
 ${ind(lines(MR, (r) => lines(nv, (j) => `${acc(r, j)} = f32x4.add(${acc(r, j)}, vbias${cols(j)});`)).join('\n'), 4)}
   }
+${kSteps(MR) > 1 ? `  // ${kSteps(MR)} k steps per iteration, each followed by its own exit test (see KU).
   const apEnd = ap + <usize>kc * ${MR * 16};
+${ind(lines(kSteps(MR) - 1, (u) => `const apEnd${u + 1} = apEnd - ${(u + 1) * MR * 16};`).join('\n'), 2)}
+  while (true) {
+${ind(lines(kSteps(MR), (u) => [kstep(MR, u), u < kSteps(MR) - 1 ? `if (ap == apEnd${u + 1}) break;`
+  : `ap += ${kSteps(MR) * MR * 16};\nbp += ${kSteps(MR) * NR * 4};\nif (ap == apEnd) break;`].join('\n')).join('\n'), 4)}
+  }` : `  const apEnd = ap + <usize>kc * ${MR * 16};
   do {
-${ind([
-  ...lines(nv, (j) => `const vb${cols(j)} = v128.load(bp, ${j * 16});`),
-  ...lines(MR, (r) => [
-    `const va${r} = v128.load(ap, ${r * 16});`,
-    ...lines(nv, (j) => `${acc(r, j)} = madd(va${r}, vb${cols(j)}, ${acc(r, j)});`),
-  ]),
-].join('\n'), 4)}
+${ind(kstep(MR, 0), 4)}
     ap += ${MR * 16};
     bp += ${NR * 4};
-  } while (ap != apEnd);
+  } while (ap != apEnd);`}
   if (relu) {
     // pmax(x, 0) = x < 0 ? 0 : x: one maxps, and NaN stays NaN as in the scalar reference.
 ${ind(lines(MR, (r) => lines(nv, (j) => `${acc(r, j)} = f32x4.pmax(${acc(r, j)}, vzero);`)).join('\n'), 4)}
