@@ -69,51 +69,73 @@ export function firstLabelOutOfRange(labels: usize, n: i32, c: i32): i32 {
   return -1;
 }
 
+/** Rows per tile in bnMoments (a tile of 64 rows x 64 channels is 16 KB: stays in L1). */
+const BN_TILE = 64;
+
 /**
- * Per-channel mean and biased variance of x [rows, c] (two passes, f64 accumulation, rows in
- * order so the result never depends on anything but the data). `scratch` holds 2*c f64.
- * Channel pairs go through f64x2 lanes: the same f64 operations, in the same order, as scalar.
+ * Per-channel mean and biased variance of x [rows, c] in one pass over x (f64 accumulation, rows
+ * in order, so the result depends only on the data). Each channel is shifted by its value in the
+ * first row before summing: var = (S2 - S1*S1/n) / n with S1 = sum(x - x0), S2 = sum((x - x0)^2).
+ * The shift keeps the subtraction from cancelling when |mean| >> std (x0 is within a few std of
+ * the mean), which an unshifted E[x^2] - E[x]^2 would not. `scratch` holds 3*c f64.
+ * Channels go through f64x2 lanes: the same f64 operations, in the same order, as scalar.
  */
 export function bnMoments(x: usize, rows: i32, c: i32, mean: usize, variance: usize, scratch: usize): void {
-  const acc = scratch;
-  const mu = scratch + (<usize>c << 3);
-  const c2 = c & ~1;
-  for (let j = 0; j < c; j++) store<f64>(acc + (<usize>j << 3), 0);
-  for (let i = 0; i < rows; i++) {
-    const row = x + (<usize>i * <usize>c << 2);
-    let j = 0;
-    for (; j < c2; j += 2) {
-      const a = acc + (<usize>j << 3);
-      const v = f64x2.promote_low_f32x4(v128.load64_zero(row + (<usize>j << 2)));
-      v128.store(a, f64x2.add(v128.load(a), v));
-    }
-    for (; j < c; j++) {
-      const a = acc + (<usize>j << 3);
-      store<f64>(a, load<f64>(a) + <f64>load<f32>(row + (<usize>j << 2)));
-    }
+  const s1 = scratch;
+  const s2 = scratch + (<usize>c << 3);
+  const shift = scratch + (<usize>c << 4);
+  if (rows <= 0) {
+    for (let j = 0; j < c; j++) { store<f32>(mean + (<usize>j << 2), NaN); store<f32>(variance + (<usize>j << 2), NaN); }
+    return;
   }
   for (let j = 0; j < c; j++) {
-    const m = load<f64>(acc + (<usize>j << 3)) / <f64>rows;
-    store<f64>(mu + (<usize>j << 3), m);
-    store<f64>(acc + (<usize>j << 3), 0);
+    store<f64>(s1 + (<usize>j << 3), 0);
+    store<f64>(s2 + (<usize>j << 3), 0);
+    store<f64>(shift + (<usize>j << 3), <f64>load<f32>(x + (<usize>j << 2)));
   }
-  for (let i = 0; i < rows; i++) {
-    const row = x + (<usize>i * <usize>c << 2);
+  // Tiles of BN_TILE rows: each channel's sum over the tile is formed in registers (the tile stays
+  // in L1 while the channel loop walks it), then added to S1/S2 in scratch: one scratch update
+  // per tile instead of per row. The order is fixed, so results still depend only on the data.
+  const c4 = c & ~3;
+  const rowBytes = <usize>c << 2;
+  for (let r0 = 0; r0 < rows; r0 += BN_TILE) {
+    const tile = x + <usize>r0 * rowBytes;
+    const tileEnd = tile + <usize>min(BN_TILE, rows - r0) * rowBytes;
     let j = 0;
-    for (; j < c2; j += 2) {
-      const a = acc + (<usize>j << 3);
-      const d = f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(row + (<usize>j << 2))), v128.load(mu + (<usize>j << 3)));
-      v128.store(a, f64x2.add(v128.load(a), f64x2.mul(d, d)));
+    for (; j < c4; j += 4) {
+      const o = <usize>j << 3;
+      const k01 = v128.load(shift + o), k23 = v128.load(shift + o, 16);
+      let a01 = f64x2.splat(0), a23 = f64x2.splat(0), q01 = f64x2.splat(0), q23 = f64x2.splat(0);
+      for (let p = tile + (<usize>j << 2); p < tileEnd; p += rowBytes) {
+        const v = v128.load(p);
+        const d01 = f64x2.sub(f64x2.promote_low_f32x4(v), k01);
+        const d23 = f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3)), k23);
+        a01 = f64x2.add(a01, d01); q01 = f64x2.add(q01, f64x2.mul(d01, d01));
+        a23 = f64x2.add(a23, d23); q23 = f64x2.add(q23, f64x2.mul(d23, d23));
+      }
+      v128.store(s1 + o, f64x2.add(v128.load(s1 + o), a01));
+      v128.store(s1 + o, f64x2.add(v128.load(s1 + o, 16), a23), 16);
+      v128.store(s2 + o, f64x2.add(v128.load(s2 + o), q01));
+      v128.store(s2 + o, f64x2.add(v128.load(s2 + o, 16), q23), 16);
     }
     for (; j < c; j++) {
-      const a = acc + (<usize>j << 3);
-      const d = <f64>load<f32>(row + (<usize>j << 2)) - load<f64>(mu + (<usize>j << 3));
-      store<f64>(a, load<f64>(a) + d * d);
+      const o = <usize>j << 3;
+      const k = load<f64>(shift + o);
+      let a: f64 = 0, q: f64 = 0;
+      for (let p = tile + (<usize>j << 2); p < tileEnd; p += rowBytes) {
+        const d = <f64>load<f32>(p) - k;
+        a += d; q += d * d;
+      }
+      store<f64>(s1 + o, load<f64>(s1 + o) + a);
+      store<f64>(s2 + o, load<f64>(s2 + o) + q);
     }
   }
+  const n = <f64>rows;
   for (let j = 0; j < c; j++) {
-    store<f32>(mean + (<usize>j << 2), <f32>load<f64>(mu + (<usize>j << 3)));
-    store<f32>(variance + (<usize>j << 2), <f32>(load<f64>(acc + (<usize>j << 3)) / <f64>rows));
+    const o = <usize>j << 3;
+    const a = load<f64>(s1 + o);
+    store<f32>(mean + (<usize>j << 2), <f32>(load<f64>(shift + o) + a / n));
+    store<f32>(variance + (<usize>j << 2), <f32>(max<f64>(0, load<f64>(s2 + o) - a * a / n) / n));
   }
 }
 
@@ -158,26 +180,43 @@ export function bnBackward(x: usize, g: usize, rows: i32, c: i32, mean: usize, i
                            dx: usize, dgamma: usize, dbeta: usize, training: i32, scratch: usize): void {
   const sg = scratch;
   const sgx = scratch + (<usize>c << 3);
-  const c2 = c & ~1;
   for (let j = 0; j < c; j++) { store<f64>(sg + (<usize>j << 3), 0); store<f64>(sgx + (<usize>j << 3), 0); }
-  for (let i = 0; i < rows; i++) {
-    const base = <usize>i * <usize>c << 2;
+  // Sums over rows in tiles of BN_TILE rows, as in bnMoments (register partials per tile).
+  const c4 = c & ~3;
+  const rowBytes = <usize>c << 2;
+  for (let r0 = 0; r0 < rows; r0 += BN_TILE) {
+    const tileOff = <usize>r0 * rowBytes;
+    const tileEnd = tileOff + <usize>min(BN_TILE, rows - r0) * rowBytes;
     let j = 0;
-    for (; j < c2; j += 2) {
+    for (; j < c4; j += 4) {
       const o = <usize>j << 2;
       const o8 = <usize>j << 3;
-      const gv = f64x2.promote_low_f32x4(v128.load64_zero(g + base + o));
-      const xhat = f64x2.promote_low_f32x4(f32x4.mul(
-        f32x4.sub(v128.load64_zero(x + base + o), v128.load64_zero(mean + o)), v128.load64_zero(invstd + o)));
-      v128.store(sg + o8, f64x2.add(v128.load(sg + o8), gv));
-      v128.store(sgx + o8, f64x2.add(v128.load(sgx + o8), f64x2.mul(gv, xhat)));
+      const m = v128.load(mean + o), is = v128.load(invstd + o);
+      let a01 = f64x2.splat(0), a23 = f64x2.splat(0), q01 = f64x2.splat(0), q23 = f64x2.splat(0);
+      for (let p = tileOff + o; p < tileEnd; p += rowBytes) {
+        const gv = v128.load(g + p);
+        const xhat = f32x4.mul(f32x4.sub(v128.load(x + p), m), is);
+        const g01 = f64x2.promote_low_f32x4(gv), g23 = f64x2.promote_low_f32x4(v128.shuffle<f32>(gv, gv, 2, 3, 2, 3));
+        const x01 = f64x2.promote_low_f32x4(xhat), x23 = f64x2.promote_low_f32x4(v128.shuffle<f32>(xhat, xhat, 2, 3, 2, 3));
+        a01 = f64x2.add(a01, g01); q01 = f64x2.add(q01, f64x2.mul(g01, x01));
+        a23 = f64x2.add(a23, g23); q23 = f64x2.add(q23, f64x2.mul(g23, x23));
+      }
+      v128.store(sg + o8, f64x2.add(v128.load(sg + o8), a01));
+      v128.store(sg + o8, f64x2.add(v128.load(sg + o8, 16), a23), 16);
+      v128.store(sgx + o8, f64x2.add(v128.load(sgx + o8), q01));
+      v128.store(sgx + o8, f64x2.add(v128.load(sgx + o8, 16), q23), 16);
     }
     for (; j < c; j++) {
       const o = <usize>j << 2;
-      const gv = <f64>load<f32>(g + base + o);
-      const xhat = <f64>((load<f32>(x + base + o) - load<f32>(mean + o)) * load<f32>(invstd + o));
-      store<f64>(sg + (<usize>j << 3), load<f64>(sg + (<usize>j << 3)) + gv);
-      store<f64>(sgx + (<usize>j << 3), load<f64>(sgx + (<usize>j << 3)) + gv * xhat);
+      const m = load<f32>(mean + o), is = load<f32>(invstd + o);
+      let a: f64 = 0, q: f64 = 0;
+      for (let p = tileOff + o; p < tileEnd; p += rowBytes) {
+        const gv = <f64>load<f32>(g + p);
+        a += gv;
+        q += gv * <f64>((load<f32>(x + p) - m) * is);
+      }
+      store<f64>(sg + (<usize>j << 3), load<f64>(sg + (<usize>j << 3)) + a);
+      store<f64>(sgx + (<usize>j << 3), load<f64>(sgx + (<usize>j << 3)) + q);
     }
   }
   for (let j = 0; j < c; j++) {

@@ -198,6 +198,42 @@ describe('batchNorm layer', () => {
     bn.dispose();
   });
 
+  it('batch statistics and gamma/beta gradients over many rows (row tiles, channel remainders) and a channel with |mean| >> std', () => {
+    // 5*9*7 = 315 rows (not a multiple of the kernels' 64-row tiles), 7 channels (4 + 3). Channel 2
+    // sits at 1e4 with std ~0.03: a one-pass E[x^2] - E[x]^2 in float64 would lose most digits of
+    // its variance; the kernels' shifted sums must not.
+    const c = 7, shape4 = [5, 9, 7, c], n = 5 * 9 * 7;
+    const raw = randomValues(n * c, 23, -1, 1);
+    const xs2 = raw.map((v, i) => (i % c === 2 ? Math.fround(1e4 + 0.05 * v) : i % c === 5 ? Math.fround(-300 + 40 * v) : v));
+    const bn = nn.batchNorm({ momentum: 0, epsilon: 1e-3 });
+    const x = tensor(xs2, shape4);
+    bn.apply(x).dispose();
+    const gam = [1, -0.5, 2, 0.25, 1.5, -1, 0.75];
+    bn.gamma!.assign(gam);
+    const dyv = randomValues(n * c, 29, -1, 1);
+    const y = bn.apply(x, { training: true });
+    y.backward(tensor(dyv, shape4));
+    // float64 two-pass references
+    const ref = bnReference(xs2, c, null, null, gam, Array(c).fill(0), 1e-3);
+    const mm = bn.movingMean!.dataSync(), mv = bn.movingVariance!.dataSync();
+    const dgamma = bn.gamma!.grad!.dataSync(), dbeta = bn.beta!.grad!.dataSync();
+    for (let j = 0; j < c; j++) {
+      const unbiased = ref.variance[j] * n / (n - 1);
+      expect(Math.abs(mm[j] - ref.mean[j]), `mean ${j}`).toBeLessThanOrEqual(Math.abs(ref.mean[j]) * 2 ** -23 + 1e-7);
+      expect(Math.abs(mv[j] - unbiased) / unbiased, `variance ${j}`).toBeLessThan(1e-5);
+      // xhat uses the float32 batch mean, as the layer (like any float32 framework) normalises
+      // with it: at 1e4 its rounding (~5e-4) is a visible fraction of channel 2's std.
+      let sg = 0, sgx = 0;
+      for (let i = 0; i < n; i++) {
+        sg += dyv[i * c + j];
+        sgx += dyv[i * c + j] * (xs2[i * c + j] - Math.fround(ref.mean[j])) / Math.sqrt(ref.variance[j] + 1e-3);
+      }
+      expect(dbeta[j], `dbeta ${j}`).toBeCloseTo(sg, 4);
+      expect(Math.abs(dgamma[j] - sgx), `dgamma ${j}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(sgx)));
+    }
+    y.dispose(); x.dispose(); bn.dispose();
+  });
+
   it('inference: moving statistics, which stay unchanged', () => {
     const bn = make();
     const mmv = [0.5, -1, 0, 2, 1], mvv = [1, 4, 0.25, 2, 9];

@@ -83,7 +83,7 @@ export class BatchNormalization extends Layer {
     const mean = Tensor.empty([c]);
     const variance = Tensor.empty([c]);
     try {
-      k.bnMoments(x.ptr, rows, c, mean.ptr, variance.ptr, workspace(c * 16, MODEL_SCRATCH_SLOT));
+      k.bnMoments(x.ptr, rows, c, mean.ptr, variance.ptr, workspace(c * 24, MODEL_SCRATCH_SLOT));
       const out = normalise(x, rows, c, mean, variance, gamma, beta, this.epsilon, true);
       k.bnUpdateMoving(this.movingMean!.ptr, this.movingVariance!.ptr, mean.ptr, variance.ptr, c, this.momentum, rows);
       return out;
@@ -115,7 +115,7 @@ function normalise(x: Tensor, rows: number, c: number, mean: Tensor, variance: T
     const dgamma = Tensor.empty([c]);
     const dbeta = Tensor.empty([c]);
     kernels().bnBackward(x.ptr, g.ptr, rows, c, savedMean.ptr, invstd.ptr, gamma.ptr, dx.ptr, dgamma.ptr, dbeta.ptr,
-      batchStats ? 1 : 0, workspace(c * 16, MODEL_SCRATCH_SLOT));
+      batchStats ? 1 : 0, workspace(c * 24, MODEL_SCRATCH_SLOT));
     return [dx, dgamma, dbeta];
   }, batchStats ? [savedMean, invstd] : [invstd]);
   if (out._node === null) {
