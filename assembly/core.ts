@@ -37,6 +37,19 @@ export function addSame(a: usize, b: usize, out: usize, n: i32): void {
   }
 }
 
+/** 1 when the n bytes at a and b are identical (bit patterns: -0 differs from 0, NaNs by payload), else 0. */
+export function sameBytes(a: usize, b: usize, n: i32): i32 {
+  let i = 0;
+  for (; i + 64 <= n; i += 64) {
+    const o = <usize>i;
+    const d = v128.or(v128.or(v128.xor(v128.load(a + o), v128.load(b + o)), v128.xor(v128.load(a + o, 16), v128.load(b + o, 16))),
+                      v128.or(v128.xor(v128.load(a + o, 32), v128.load(b + o, 32)), v128.xor(v128.load(a + o, 48), v128.load(b + o, 48))));
+    if (v128.any_true(d)) return 0;
+  }
+  for (; i < n; i++) if (load<u8>(a + <usize>i) != load<u8>(b + <usize>i)) return 0;
+  return 1;
+}
+
 /** Marker export present only in the relaxed-SIMD build, so a caller-given module can be identified. */
 export function buildVariant(): i32 {
   return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;

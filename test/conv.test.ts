@@ -3,7 +3,7 @@
 // gradient checks, and error messages.
 import { describe, it, test, expect } from 'vitest';
 import fc from 'fast-check';
-import { tensor, ops, ShapeError, ValueError, backendInfo, tidy, Tensor } from '../src/index.js';
+import { tensor, ops, optim, ShapeError, ValueError, backendInfo, tidy, Tensor } from '../src/index.js';
 import { conv2dGeometry, conv2dTransposeGeometry, resolvePadding, convTuning, type Padding2d } from '../src/ops/conv.js';
 import { refConv2d, refConv2dBackpropFilter, refConv2dBackpropInput, refConv2dTranspose, refPads, type Pad4 } from './reference/conv.js';
 import { gradCheck, randomValues } from './reference/gradcheck.js';
@@ -208,6 +208,32 @@ describe('Winograd F(2x2,3x3) path (3x3, stride 1, undilated, one group)', () =>
     } finally {
       convTuning.winogradMinChannels = prev;
     }
+  });
+  it('cached weight transforms (small calls) follow every change of the weights, and match the uncached path bit for bit', () => {
+    // One image of 6x6 = 9 tiles: the transform is cached; 40 images = 360 tiles: it is not.
+    const xs = randomValues(40 * 6 * 6 * 8, 61, -1, 1);
+    const big = tensor(xs, [40, 6, 6, 8]);
+    const one = tensor(xs.slice(0, 6 * 6 * 8), [1, 6, 6, 8]);
+    const w = tensor(randomValues(9 * 8 * 8, 62, -1, 1), [3, 3, 8, 8]);
+    const check = (what: string) => {
+      const y1 = ops.conv2d(one, w, null, { padding: 'same' }).dataSync();
+      const yb = ops.conv2d(big, w, null, { padding: 'same' }).dataSync().slice(0, y1.length);
+      expect(Array.from(y1), `${what}: batch 1 (cached U) == image 0 of batch 40 (fresh U)`).toEqual(Array.from(yb));
+      const pads = refPads('same', 6, 6, 3, 3, [1, 1], [1, 1]);
+      expectClose(y1, refConv2d(Array.from(one.dataSync()), [1, 6, 6, 8], Array.from(w.dataSync()), [3, 3, 8, 8], null, { pads }).y, 72, what);
+    };
+    check('first call');
+    check('second call (cache hit)');
+    const wv = Array.from(w.dataSync());
+    wv[5 * 64 + 17] += 0.5; // one weight, in place: same tensor, same pointer
+    w.assign(wv);
+    check('after assign() of one changed weight');
+    const wg = w.requireGrad();
+    ops.sum(ops.conv2d(one, wg, null, { padding: 'same' })).backward();
+    const opt = optim.sgd({ lr: 0.1 });
+    opt.step([wg]); // the optimizer's kernel writes the weights in wasm
+    check('after an optimizer step');
+    opt.dispose(); big.dispose(); one.dispose(); w.dispose();
   });
   it('tiles across chunk boundaries', () => {
     const prev = convTuning.winogradChunkBytes;

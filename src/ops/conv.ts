@@ -265,6 +265,73 @@ function partScratch(n: number, colBytes: number, workBytes: number): { col(t: n
   return { col: (t) => col + t * cb, work: (t) => work + t * wb };
 }
 
+// ---- Winograd weight cache --------------------------------------------------------------------
+// With few tiles (batch-1 inference: 49 tiles for a 14x14 map) the weight transform is ~10% of a
+// Winograd conv, and it gives the same U every call while the weights stay the same. So small
+// calls keep U together with a copy of the weights it came from, and reuse U only when the
+// weights are bit-identical to that copy (one SIMD compare of 9*C*CO floats, ~5x cheaper than
+// the transform). Checking the values, not a version number, means no write path can leave a
+// stale U: optimizer kernels, assign, loading weights, a freed tensor's memory reused by another.
+// Large calls (training batches) transform into scratch as before: there the transform is noise.
+
+/** Largest tile count whose weight transform is cached (above it the transform is < ~2% of the conv). */
+const WINOGRAD_CACHE_MAX_TILES = 256;
+/** Bytes (weight copies + U) the cache may hold; least recently used entries go first. */
+const WINOGRAD_CACHE_BYTES = 16 << 20;
+interface WinogradEntry { copy: number; u: number; bytes: number }
+const winogradCache = new Map<string, WinogradEntry>();
+let winogradCacheBytes = 0;
+
+function winogradWeightsFor(w: number, C: number, CO: number, flip: number, tiles: number): number {
+  const k = kernels();
+  const wBytes = 9 * C * CO * 4, uBytes = k.winogradWeightsBytes(C, CO);
+  const transform = (u: number) => k.winogradWeights(w, u, flip ? CO : C, flip ? C : CO, flip);
+  const bytes = wBytes + uBytes;
+  if (tiles > WINOGRAD_CACHE_MAX_TILES || bytes > WINOGRAD_CACHE_BYTES / 4) {
+    // flip: w is the forward conv's [3,3,CO,C] weights, read rotated with channels swapped.
+    const U = workspace(uBytes, 2);
+    transform(U);
+    return U;
+  }
+  const key = `${w}:${C}:${CO}:${flip}`;
+  let e = winogradCache.get(key);
+  if (e) {
+    winogradCache.delete(key); // re-insert below: Map order is the LRU order
+    winogradCache.set(key, e);
+    if (k.sameBytes(e.copy, w, wBytes)) return e.u;
+  } else {
+    while (winogradCacheBytes + bytes > WINOGRAD_CACHE_BYTES && winogradCache.size) {
+      const [oldest, old] = winogradCache.entries().next().value as [string, WinogradEntry];
+      k.free(old.copy); k.free(old.u);
+      winogradCacheBytes -= old.bytes;
+      winogradCache.delete(oldest);
+    }
+    let copy = 0, u = 0;
+    try { copy = k.alloc(wBytes) >>> 0; u = k.alloc(uBytes) >>> 0; } catch { /* out of memory: no caching */ }
+    if (!copy || !u) {
+      if (copy) k.free(copy);
+      const U = workspace(uBytes, 2);
+      transform(U);
+      return U;
+    }
+    e = { copy, u, bytes };
+    winogradCache.set(key, e);
+    winogradCacheBytes += bytes;
+  }
+  // The entry is valid once both are written; a throw in between cannot happen (plain kernels).
+  transform(e.u);
+  k.copy(w, e.copy, wBytes / 4);
+  return e.u;
+}
+
+/** Frees the cached Winograd weight transforms (they are rebuilt on demand). */
+export function clearWinogradCache(): void {
+  const k = kernels();
+  for (const e of winogradCache.values()) { k.free(e.copy); k.free(e.u); }
+  winogradCache.clear();
+  winogradCacheBytes = 0;
+}
+
 /** Winograd F(2x2,3x3): flip = 1 runs the backward-input conv of `g` (already transposed by the caller). */
 function winogradInto(g: ConvGeometry, x: number, w: number, flip: number, b: number, y: number, act: number): void {
   const k = kernels();
@@ -272,9 +339,7 @@ function winogradInto(g: ConvGeometry, x: number, w: number, flip: number, b: nu
   const tiles = g.batch * Math.ceil(g.outH / 2) * Math.ceil(g.outW / 2);
   let tc = Math.floor(convTuning.winogradChunkBytes / (16 * (C + CO) * 4));
   tc = Math.max(1, Math.min(tiles, tc >= 96 ? tc - (tc % 48) : Math.max(tc, 16)));
-  const U = workspace(k.winogradWeightsBytes(C, CO), 2);
-  // flip: w is the forward conv's [3,3,CO,C] weights, read rotated with channels swapped.
-  k.winogradWeights(w, U, flip ? CO : C, flip ? C : CO, flip);
+  const U = winogradWeightsFor(w, C, CO, flip, tiles);
   // Tiles are independent (2x2 output blocks), so parts split at even output rows.
   const parts = splitOutput(g.batch, g.outH, g.batch * g.outH * g.outW * C * CO * 4, true, 2);
   // A part's column buffer holds its V [tc][16][C] then its M [tc][16][CO].
