@@ -142,6 +142,21 @@ const TABLE: Case[] = [
 describe('conv2d against the reference', () => {
   test.each(TABLE.map((c) => [caseName(c), c] as const))('%s', (_name, c) => checkConv(c));
 
+  it('depthwise / one-input-channel forward: the zero-padded copy path and the clipped-border path both match the reference', () => {
+    const prev = convTuning.depthwisePad;
+    try {
+      for (const mode of [true, false]) {
+        convTuning.depthwisePad = mode;
+        for (const c of TABLE) if (c.x[3] === (c.g ?? 1) || c.x[3] === 1) checkConv(c, 17);
+        // wide enough for the four-at-a-time path, with every kind of border, stride 2 rows split
+        checkConv({ x: [2, 9, 13, 1], f: [3, 3, 1, 12], s: [2, 1], p: [[2, 1], [1, 3]] }, 18);
+        checkConv({ x: [1, 8, 17, 2], f: [3, 5, 1, 8], g: 2, d: [2, 1], p: 'same', act: 'relu' }, 19);
+      }
+    } finally {
+      convTuning.depthwisePad = prev;
+    }
+  });
+
   it('im2col chunking does not change results', () => {
     const c: Case = { x: [2, 9, 9, 5], f: [3, 3, 5, 7], p: 'same', s: 1 };
     const prev = convTuning.chunkBytes;

@@ -61,6 +61,8 @@ convCase('depthwiseM2', [3, 36, 36, 32], [5, 5, 1, 64], { groups: 32, padding: 2
 convCase('depthwiseB1', [1, 112, 112, 64], [3, 3, 1, 64], { groups: 64, padding: 'same' });
 // A single input channel takes the direct (depthwise forward) kernel.
 convCase('singleChannel', [32, 28, 28, 1], [3, 3, 1, 32], { padding: 'same' });
+// ... batch 1: output-row split, each part padding its own band of rows (multiplier > 1 pads).
+convCase('singleChannelB1', [1, 97, 90, 1], [3, 3, 1, 32], { padding: 'same' }, true);
 // conv2dTranspose: forward = backward-input kernels, dx = forward kernels.
 {
   const x = W.randn([4, 20, 20, 32]).requireGrad();
