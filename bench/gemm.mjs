@@ -9,7 +9,8 @@
 //   node scripts/build.mjs && node bench/gemm.mjs                              baseline SIMD
 //   node --experimental-wasm-relaxed-simd bench/gemm.mjs                       relaxed SIMD (FMA)
 //   node bench/gemm.mjs --both                                                 both, one after the other
-//   node bench/gemm.mjs --json                                                 rows as JSON
+//   node bench/gemm.mjs --json                                                 rows as JSON (with every sample)
+//   node bench/gemm.mjs --repeats=N                                            samples per shape (default 9)
 // As a module: `import { benchGemm } from './gemm.mjs'; const rows = await benchGemm();`
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
@@ -106,7 +107,8 @@ export async function benchGemm({ shapes = GEMM_SHAPES, repeats = 9, quiet = fal
     const ms = (2 * M * N * K) / (median(gf) * 1e6);
     rows.push({ shape: label, M, K, N, ms: +ms.toFixed(3), gflops: +median(gf).toFixed(2), gflopsCpu: +median(gfc).toFixed(2),
       peakGflops: +median(pk).toFixed(2), pctPeak: +(100 * median(ratio)).toFixed(1),
-      bestGflopsCpu: +Math.max(...gfc).toFixed(2), pctPeakBest: +(100 * Math.max(...gfc) / Math.max(...pk)).toFixed(1), variant });
+      bestGflopsCpu: +Math.max(...gfc).toFixed(2), pctPeakBest: +(100 * Math.max(...gfc) / Math.max(...pk)).toFixed(1), variant,
+      samples: { gflopsCpu: gfc.map((v) => +v.toFixed(3)), pctPeak: ratio.map((v) => +(100 * v).toFixed(2)) } });
     free(aPtr, M * K * 4); free(bPtr, K * N * 4); free(cPtr, M * N * 4); free(wPtr, wBytes);
   }
   const peak = median(allPeaks);
@@ -134,7 +136,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       if (r.status !== 0) process.exit(r.status ?? 1);
     }
   } else {
-    const rows = await benchGemm({ quiet: json });
+    const rep = process.argv.find((a) => a.startsWith('--repeats='));
+    const rows = await benchGemm({ quiet: json, ...(rep ? { repeats: +rep.slice(10) } : {}) });
     if (json) console.log(JSON.stringify(rows, null, 2));
   }
 }

@@ -113,24 +113,39 @@ async function sectionGemm(ctx) {
 }
 
 /**
- * Both kernel builds against their own peak: bench/gemm.mjs in two child processes, the relaxed
- * one with --experimental-wasm-relaxed-simd (Node 20). % of peak pairs each GEMM sample with a
- * peak sample taken just before it, by process CPU time (robust to other processes on the core).
+ * Both kernel builds against their own peak: bench/gemm.mjs in child processes, the relaxed one
+ * with --experimental-wasm-relaxed-simd (Node 20), alternating baseline / relaxed for
+ * GEMM_BOTH_ROUNDS rounds so that a spell of contention on the shared host falls on both builds
+ * rather than on whichever ran then. % of peak pairs each GEMM sample with a peak sample taken just
+ * before it, by process CPU time; the figure is the median over all rounds' samples.
  */
+const GEMM_BOTH_ROUNDS = 3;
 function gemmBothBuilds() {
   const run = (flags) => {
-    const r = spawnSync(process.execPath, [...flags, fileURLToPath(new URL('./gemm.mjs', import.meta.url)), '--json'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [...flags, fileURLToPath(new URL('./gemm.mjs', import.meta.url)), '--json', '--repeats=5'], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`bench/gemm.mjs ${flags.join(' ')} failed: ${r.stderr}`);
     return JSON.parse(r.stdout);
   };
   try {
-    const base = run([]), relaxed = run(['--experimental-wasm-relaxed-simd']);
-    const rowsOut = base.map((b, i) => {
-      const x = relaxed[i];
-      return [b.shape, fmt(b.gflopsCpu), `${b.pctPeak.toFixed(0)}%`, fmt(x.gflopsCpu), `${x.pctPeak.toFixed(0)}%`, ratio(x.gflopsCpu, b.gflopsCpu)];
+    const rounds = { base: [], relaxed: [] };
+    for (let i = 0; i < GEMM_BOTH_ROUNDS; i++) {
+      rounds.base.push(run([]));
+      rounds.relaxed.push(run(['--experimental-wasm-relaxed-simd']));
+    }
+    // Per shape: pooled samples of every round; the per-round medians show the spread.
+    const pool = (runs, i) => {
+      const g = runs.flatMap((rows) => rows[i].samples?.gflopsCpu ?? [rows[i].gflopsCpu]);
+      const p = runs.flatMap((rows) => rows[i].samples?.pctPeak ?? [rows[i].pctPeak]);
+      const perRound = runs.map((rows) => rows[i].pctPeak);
+      return { gflops: median(g), pct: median(p), lo: Math.min(...perRound), hi: Math.max(...perRound) };
+    };
+    const pct = (x) => `${x.pct.toFixed(0)}% (${x.lo.toFixed(0)}–${x.hi.toFixed(0)})`;
+    const rowsOut = rounds.base[0].map((b, i) => {
+      const x = pool(rounds.base, i), y = pool(rounds.relaxed, i);
+      return [b.shape, fmt(x.gflops), pct(x), fmt(y.gflops), pct(y), ratio(y.gflops, x.gflops)];
     });
     return [
-      `Each build against its own peak (bench/gemm.mjs in a child process per build, process CPU time, each GEMM sample paired with a peak sample taken just before it; relaxed = \`node --experimental-wasm-relaxed-simd\`, its GEMM uses \`f32x4.relaxed_madd\` (FMA), variant ${relaxed[0]?.variant}):`,
+      `Each build against its own peak (bench/gemm.mjs in child processes, ${GEMM_BOTH_ROUNDS} rounds alternating baseline and relaxed, 5 samples per shape each; process CPU time, each GEMM sample paired with a peak sample taken just before it; median of all samples, in brackets the lowest and highest round's median; relaxed = \`node --experimental-wasm-relaxed-simd\`, its GEMM uses \`f32x4.relaxed_madd\` (FMA), variant ${rounds.relaxed[0][0]?.variant}):`,
       '',
       mdTable(['shape', 'baseline GFLOP/s', '% of baseline peak', 'relaxed GFLOP/s', '% of relaxed peak', 'relaxed ÷ baseline'], rowsOut),
     ].join('\n');
