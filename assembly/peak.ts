@@ -59,3 +59,50 @@ export function peakMadd(iters: i32): f32 {
   return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) +
          f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
 }
+
+/**
+ * peakMadd's twelve chains plus twelve independent integer operations per iteration: a probe of
+ * whether this core's front end (instruction decode/dispatch) is shared right now. On a core of
+ * its own the FP ports bound both loops and this one takes the same time as peakMadd (ratio
+ * ~1.0); when the core's SMT sibling is busy (a cloud vCPU whose twin runs another tenant) the
+ * front end is split and the extra instructions cost time (ratio 1.2-1.5 measured here), and so
+ * does every instruction of a GEMM that is not a multiply or an add. bench/gemm.mjs times it next
+ * to each GEMM sample to tell quiet-core samples from shared-core ones.
+ */
+export function peakMaddIntHeavy(iters: i32): f32 {
+  const seed = <f32>(iters & 1) * <f32>0.0;
+  const vm = f32x4.splat(<f32>0.5 + seed);
+  const va = f32x4.splat(<f32>1.0 + seed);
+  let acc0 = f32x4.splat(<f32>0.10 + seed);
+  let acc1 = f32x4.splat(<f32>0.20 + seed);
+  let acc2 = f32x4.splat(<f32>0.30 + seed);
+  let acc3 = f32x4.splat(<f32>0.40 + seed);
+  let acc4 = f32x4.splat(<f32>0.50 + seed);
+  let acc5 = f32x4.splat(<f32>0.60 + seed);
+  let acc6 = f32x4.splat(<f32>0.70 + seed);
+  let acc7 = f32x4.splat(<f32>0.80 + seed);
+  let acc8 = f32x4.splat(<f32>0.90 + seed);
+  let acc9 = f32x4.splat(<f32>1.00 + seed);
+  let acc10 = f32x4.splat(<f32>1.10 + seed);
+  let acc11 = f32x4.splat(<f32>1.20 + seed);
+  let i0 = iters, i1 = iters + 1, i2 = iters + 2, i3 = iters + 3, i4 = iters + 4, i5 = iters + 5;
+  for (let i = 0; i < iters; i++) {
+    acc0 = madd(acc0, vm, va); i0 += 3;
+    acc1 = madd(acc1, vm, va); i1 ^= i;
+    acc2 = madd(acc2, vm, va); i2 += 5;
+    acc3 = madd(acc3, vm, va); i3 ^= i;
+    acc4 = madd(acc4, vm, va); i4 += 7;
+    acc5 = madd(acc5, vm, va); i5 ^= i;
+    acc6 = madd(acc6, vm, va); i0 ^= i;
+    acc7 = madd(acc7, vm, va); i1 += 11;
+    acc8 = madd(acc8, vm, va); i2 ^= i;
+    acc9 = madd(acc9, vm, va); i3 += 13;
+    acc10 = madd(acc10, vm, va); i4 ^= i;
+    acc11 = madd(acc11, vm, va); i5 += 17;
+  }
+  let s = f32x4.add(f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3)),
+                    f32x4.add(f32x4.add(acc4, acc5), f32x4.add(acc6, acc7)));
+  s = f32x4.add(s, f32x4.add(f32x4.add(acc8, acc9), f32x4.add(acc10, acc11)));
+  // The integer chains feed the result so no optimiser drops them.
+  return f32x4.extract_lane(s, 0) + <f32>((i0 ^ i1 ^ i2 ^ i3 ^ i4 ^ i5) & 1);
+}

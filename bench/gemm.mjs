@@ -54,6 +54,11 @@ function sample(fn, calls) {
 }
 
 const PEAK_ITERS = 1_000_000;
+/**
+ * peakMaddIntHeavy ÷ peakMadd time at or below which a sample counts as taken on a quiet core:
+ * ~1.00-1.05 when the core's front end is its own, 1.2-1.5 when an SMT sibling shares it.
+ */
+export const QUIET_PROBE = 1.1;
 
 /** Register-only multiply-add peak in GFLOP/s (median of repeats). */
 export function benchPeak({ repeats = 7 } = {}) {
@@ -79,7 +84,9 @@ export async function benchGemm({ shapes = GEMM_SHAPES, repeats = 9, quiet = fal
   const k = kernels();
   const peakFlops = PEAK_ITERS * k.peakMaddChains() * 8;
   const peakFn = () => k.peakMadd(PEAK_ITERS);
+  const probeFn = () => k.peakMaddIntHeavy(PEAK_ITERS);
   const peakCalls = calibrate(peakFn, 20);
+  calibrate(probeFn, 1);
   const rows = [];
   const allPeaks = [], allPeaksWall = [];
   for (const [M, K, N, label] of shapes) {
@@ -93,9 +100,11 @@ export async function benchGemm({ shapes = GEMM_SHAPES, repeats = 9, quiet = fal
     for (let i = 0; i < K * N; i++) heap[(bPtr >> 2) + i] = ((i * 104729) % 1000) / 1000 - 0.5;
     const fn = () => k.gemm(0, 0, M, N, K, aPtr, K, bPtr, N, cPtr, N, 0, 0, 0, wPtr);
     const calls = calibrate(fn, 60);
-    const gf = [], gfc = [], pk = [], ratio = [];
+    const gf = [], gfc = [], pk = [], ratio = [], probe = [];
     for (let r = 0; r < repeats; r++) {
+      const ti = sample(probeFn, peakCalls);
       const tp = sample(peakFn, peakCalls);
+      probe.push(ti.cpu / tp.cpu);
       const p = peakFlops / (tp.cpu * 1e6);
       allPeaksWall.push(peakFlops / (tp.wall * 1e6));
       const t = sample(fn, calls);
@@ -104,11 +113,15 @@ export async function benchGemm({ shapes = GEMM_SHAPES, repeats = 9, quiet = fal
       gf.push(g); gfc.push(gc); pk.push(p); ratio.push(gc / p);
     }
     allPeaks.push(...pk);
+    // Samples taken while the core's front end was its own (see peakMaddIntHeavy).
+    const quiet = ratio.filter((_, i) => probe[i] <= QUIET_PROBE);
     const ms = (2 * M * N * K) / (median(gf) * 1e6);
     rows.push({ shape: label, M, K, N, ms: +ms.toFixed(3), gflops: +median(gf).toFixed(2), gflopsCpu: +median(gfc).toFixed(2),
       peakGflops: +median(pk).toFixed(2), pctPeak: +(100 * median(ratio)).toFixed(1),
       bestGflopsCpu: +Math.max(...gfc).toFixed(2), pctPeakBest: +(100 * Math.max(...gfc) / Math.max(...pk)).toFixed(1), variant,
-      samples: { gflopsCpu: gfc.map((v) => +v.toFixed(3)), pctPeak: ratio.map((v) => +(100 * v).toFixed(2)) } });
+      probe: +median(probe).toFixed(3), quietSamples: quiet.length,
+      pctPeakQuiet: quiet.length ? +(100 * median(quiet)).toFixed(1) : null,
+      samples: { gflopsCpu: gfc.map((v) => +v.toFixed(3)), pctPeak: ratio.map((v) => +(100 * v).toFixed(2)), probe: probe.map((v) => +v.toFixed(3)) } });
     free(aPtr, M * K * 4); free(bPtr, K * N * 4); free(cPtr, M * N * 4); free(wPtr, wBytes);
   }
   const peak = median(allPeaks);
@@ -119,9 +132,12 @@ export async function benchGemm({ shapes = GEMM_SHAPES, repeats = 9, quiet = fal
     console.log(`GEMM, ${variant} build, 1 thread, median of ${repeats} samples`);
     console.log('  shape M x K x N: C[M,N] = A[M,K]·B[K,N], FLOPs = 2MNK; GFLOP/s by wall clock and by process CPU time');
     for (const r of rows) {
+      const quiet = r.probe === undefined ? '' : `;  front-end probe ${r.probe.toFixed(2)}, quiet-core samples ${r.quietSamples}/${repeats}` +
+        (r.pctPeakQuiet !== null ? ` at ${r.pctPeakQuiet.toFixed(1)}% of peak` : '');
       console.log(`  ${r.shape.padEnd(26)} wall ${r.gflops.toFixed(1).padStart(6)}  cpu ${r.gflopsCpu.toFixed(1).padStart(6)} GFLOP/s  ${r.pctPeak.toFixed(1).padStart(5)}% of peak` +
-        `   (best sample ${r.bestGflopsCpu.toFixed(1)}, ${r.pctPeakBest.toFixed(1)}% of best peak)`);
+        `   (best sample ${r.bestGflopsCpu.toFixed(1)}, ${r.pctPeakBest.toFixed(1)}% of best peak)${quiet}`);
     }
+    console.log(`  front-end probe: peakMaddIntHeavy ÷ peakMadd time (~1.0 on a core of its own, 1.2-1.5 with a busy SMT sibling); quiet-core samples: probe <= ${QUIET_PROBE}`);
   }
   return rows;
 }

@@ -18,6 +18,7 @@ import {
   loadWasmCnn, shutdownWasmCnn, randomF32, median, benchModels,
 } from './models.mjs';
 import { benchColdStart } from './coldstart.mjs';
+import { QUIET_PROBE } from './gemm.mjs';
 
 const argv = process.argv.slice(2);
 const quick = isQuick(argv);
@@ -136,18 +137,27 @@ function gemmBothBuilds() {
     const pool = (runs, i) => {
       const g = runs.flatMap((rows) => rows[i].samples?.gflopsCpu ?? [rows[i].gflopsCpu]);
       const p = runs.flatMap((rows) => rows[i].samples?.pctPeak ?? [rows[i].pctPeak]);
+      const probe = runs.flatMap((rows) => rows[i].samples?.probe ?? []);
+      const quiet = p.filter((_, j) => probe[j] <= QUIET_PROBE);
       const perRound = runs.map((rows) => rows[i].pctPeak);
-      return { gflops: median(g), pct: median(p), lo: Math.min(...perRound), hi: Math.max(...perRound) };
+      return { gflops: median(g), pct: median(p), lo: Math.min(...perRound), hi: Math.max(...perRound),
+        probe: probe.length ? median(probe) : NaN, quiet: quiet.length ? median(quiet) : NaN, nQuiet: quiet.length, n: p.length };
     };
     const pct = (x) => `${x.pct.toFixed(0)}% (${x.lo.toFixed(0)}–${x.hi.toFixed(0)})`;
+    const quietPct = (x) => (x.nQuiet ? `${x.quiet.toFixed(0)}% (${x.nQuiet}/${x.n})` : `– (0/${x.n})`);
+    const isPeakRow = (b) => b.M === 0;
     const rowsOut = rounds.base[0].map((b, i) => {
       const x = pool(rounds.base, i), y = pool(rounds.relaxed, i);
-      return [b.shape, fmt(x.gflops), pct(x), fmt(y.gflops), pct(y), ratio(y.gflops, x.gflops)];
+      return [b.shape, fmt(x.gflops), pct(x), isPeakRow(b) ? '' : quietPct(x), fmt(y.gflops), pct(y), isPeakRow(b) ? '' : quietPct(y),
+        ratio(y.gflops, x.gflops)];
     });
+    const probes = (runs) => median(runs.flatMap((rows) => rows.flatMap((r) => r.samples?.probe ?? [])));
     return [
       `Each build against its own peak (bench/gemm.mjs in child processes, ${GEMM_BOTH_ROUNDS} rounds alternating baseline and relaxed, 5 samples per shape each; process CPU time, each GEMM sample paired with a peak sample taken just before it; median of all samples, in brackets the lowest and highest round's median; relaxed = \`node --experimental-wasm-relaxed-simd\`, its GEMM uses \`f32x4.relaxed_madd\` (FMA), variant ${rounds.relaxed[0][0]?.variant}):`,
       '',
-      mdTable(['shape', 'baseline GFLOP/s', '% of baseline peak', 'relaxed GFLOP/s', '% of relaxed peak', 'relaxed ÷ baseline'], rowsOut),
+      mdTable(['shape', 'baseline GFLOP/s', '% of baseline peak', 'quiet-core samples', 'relaxed GFLOP/s', '% of relaxed peak', 'quiet-core samples', 'relaxed ÷ baseline'], rowsOut),
+      '',
+      `Quiet-core samples: those whose front-end probe (\`peakMaddIntHeavy\`, the peak loop plus 12 integer ops per iteration, timed next to every GEMM sample) ran within ${QUIET_PROBE}x of the peak loop's time, i.e. the core's instruction front end was not shared with a busy SMT sibling; % of peak is their median (count in brackets). Median probe over all samples in this run: baseline ${probes(rounds.base).toFixed(2)}, relaxed ${probes(rounds.relaxed).toFixed(2)} (about 1.0 on a core of its own; 1.2–1.5 with the sibling busy, where every instruction that is not a multiply or an add costs time and the baseline kernel — 6 loads and a branch per 16 multiply/adds — measured 64–79% instead of 91–94%).`,
     ].join('\n');
   } catch (e) {
     return `Both builds against their own peak: n/a (${reason(e)})`;
