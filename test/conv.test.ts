@@ -157,6 +157,31 @@ describe('conv2d against the reference', () => {
     }
   });
 
+  it('one input channel, 8k output channels: the direct backward-filter kernel matches the reference and the GEMM path bit for bit', () => {
+    const cases: Case[] = [
+      { x: [3, 9, 11, 1], f: [3, 3, 1, 16], p: 'same' },
+      { x: [2, 10, 9, 1], f: [5, 3, 1, 8], s: [2, 1], d: [1, 2], p: [[2, 1], [0, 3]] },
+      { x: [1, 7, 7, 1], f: [3, 3, 1, 24], p: 'valid', act: 'relu' },
+      { x: [2, 6, 13, 1], f: [2, 2, 1, 8], s: 2, p: 'same' },
+    ];
+    for (const c of cases) checkConv(c, 23);
+    const prev = convTuning.directSingleChannel;
+    try {
+      for (const c of cases) {
+        const xs = tensor(randomValues(size(c.x), 31), c.x);
+        const dy = ops.conv2d(xs, tensor(randomValues(size(c.f), 32), c.f), null, { strides: c.s, dilation: c.d, padding: c.p ?? 'valid' });
+        const g = tensor(randomValues(dy.size, 33), dy.shape);
+        const dw = (direct: boolean) => {
+          convTuning.directSingleChannel = direct;
+          return Array.from(ops.conv2dBackpropFilter(xs, g, c.f, { strides: c.s, dilation: c.d, padding: c.p ?? 'valid' }).dataSync());
+        };
+        expect(dw(true), caseName(c)).toEqual(dw(false));
+      }
+    } finally {
+      convTuning.directSingleChannel = prev;
+    }
+  });
+
   it('im2col chunking does not change results', () => {
     const c: Case = { x: [2, 9, 9, 5], f: [3, 3, 5, 7], p: 'same', s: 1 };
     const prev = convTuning.chunkBytes;

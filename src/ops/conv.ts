@@ -491,6 +491,16 @@ function backpropFilterInto(g: ConvGeometry, x: number, dy: number, dw: number):
     return;
   }
   const Cg = g.inC / g.groups, Og = g.outC / g.groups, K = g.kH * g.kW * Cg;
+  if (g.inC === 1 && g.groups === 1 && g.outC % 8 === 0 && !isPointwise(g) && convTuning.directSingleChannel) {
+    // One input channel (a first layer): dw tiles in registers over zero-padded images, no
+    // im2col or GEMM packing (same bits as the GEMM path). Threads take 8-channel blocks of dw.
+    const threads = Math.min(threadCount(), 16);
+    const cos = threads > 1 && M * K * g.outC >= PARALLEL_MIN_WORK ? splitRows(g.outC, threads, 8) : [[0, g.outC]];
+    const args = argsPtr(g);
+    const scratch = partScratch(cos.length, 0, k.depthwisePaddedBytes(args));
+    parallel('conv2dBackwardFilterSingle', cos.map(([o0, o1], t) => [args, x, dy, dw, scratch.work(t), o0, o1]));
+    return;
+  }
   if (isPointwise(g)) {
     // dw = xᵀ · dy: the host GEMM splits dw's rows; each element's sum over M is untouched.
     if (g.groups === 1) { hostGemm(true, false, Cg, Og, M, x, Cg, dy, Og, dw, Og); return; }
