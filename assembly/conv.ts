@@ -329,11 +329,10 @@ function im2colRange(a: ConvArgs, x: usize, col: usize, m0: i32, rows: i32, k0: 
 export function conv2dBackwardFilterSingle(args: usize, x: usize, dy: usize, dw: usize, work: usize, o0: i32, o1: i32): void {
   const a = changetype<ConvArgs>(args);
   const Ho = a.outH, Wo = a.outW, CO = a.outC, kW = a.kW, K = a.kH * kW;
-  const Hp = (Ho - 1) * a.strideH + (a.kH - 1) * a.dilH + 1;
-  const Wp = (Wo - 1) * a.strideW + (kW - 1) * a.dilW + 1;
-  // The padded image follows a table of each tap's byte offset in it (K entries, 16-byte aligned).
-  const taps = work + 64;
-  const buf = taps + ((<usize>K * 4 + 15) & ~15);
+  const Hp = paddedH(a), Wp = paddedW(a);
+  // Each tap's byte offset in the padded image, in the table at the head of `work`.
+  const taps = work + PAD_TAPS;
+  const buf = paddedImage(work, a);
   for (let t = 0; t < K; t++) {
     const kh = t / kW, kw = t - kh * kW;
     store<u32>(taps + off(t), <u32>off(kh * a.dilH * Wp + kw * a.dilW));
@@ -515,30 +514,41 @@ export function depthwiseForward(args: usize, x: usize, w: usize, bias: usize, y
     for (let n = 0; n < a.batch; n++) dwForwardImage(a, x + <usize>n * imgIn, w, bias, y + <usize>n * imgOut, act);
     return;
   }
-  // The padded image's geometry: no padding, every tap inside.
-  memory.copy(work, args, 64);
+  // The padded image's geometry (no padding, every tap inside) at the head of `work`.
+  memory.copy(work, args, PAD_ARGS_BYTES);
   const p = changetype<ConvArgs>(work);
   p.batch = 1;
-  p.inH = (a.outH - 1) * a.strideH + (a.kH - 1) * a.dilH + 1;
-  p.inW = (a.outW - 1) * a.strideW + (a.kW - 1) * a.dilW + 1;
+  p.inH = paddedH(a);
+  p.inW = paddedW(a);
   p.padTop = 0;
   p.padLeft = 0;
-  const buf = work + 64;
+  const buf = paddedImage(work, a);
   for (let n = 0; n < a.batch; n++) {
     padImage(a, x + <usize>n * imgIn, buf, p.inH, p.inW);
     dwForwardImage(p, buf, w, bias, y + <usize>n * imgOut, act);
   }
 }
 
-/**
- * Bytes of `work` for depthwiseForward's padded path and conv2dBackwardFilterSingle: the args copy,
- * a tap table and one padded image.
- */
+// `work` of the padded paths (depthwiseForward with work, conv2dBackwardFilterSingle): a head of
+// PAD_ARGS_BYTES (depthwiseForward: the padded geometry's ConvArgs; conv2dBackwardFilterSingle: its
+// tap table from PAD_TAPS), then one zero-padded image [paddedH, paddedW, inC].
+const PAD_ARGS_BYTES: usize = 64;
+const PAD_TAPS: usize = 0;
+
+/** Rows and columns of an image padded so that every output pixel's taps fall inside it. */
+@inline function paddedH(a: ConvArgs): i32 { return (a.outH - 1) * a.strideH + (a.kH - 1) * a.dilH + 1; }
+@inline function paddedW(a: ConvArgs): i32 { return (a.outW - 1) * a.strideW + (a.kW - 1) * a.dilW + 1; }
+
+/** Bytes before the padded image in `work`: the larger of the args copy and the tap table, 16-byte aligned. */
+@inline function paddedHead(a: ConvArgs): usize {
+  return (max<usize>(PAD_ARGS_BYTES, PAD_TAPS + off(a.kH * a.kW)) + 15) & ~15;
+}
+@inline function paddedImage(work: usize, a: ConvArgs): usize { return work + paddedHead(a); }
+
+/** Bytes of `work` for the padded paths: the head and one padded image. */
 export function depthwisePaddedBytes(args: usize): i32 {
   const a = changetype<ConvArgs>(args);
-  const Hp = (a.outH - 1) * a.strideH + (a.kH - 1) * a.dilH + 1;
-  const Wp = (a.outW - 1) * a.strideW + (a.kW - 1) * a.dilW + 1;
-  return 64 + ((a.kH * a.kW * 4 + 15) & ~15) + Hp * Wp * a.inC * 4;
+  return <i32>paddedHead(a) + paddedH(a) * paddedW(a) * a.inC * 4;
 }
 
 /** buf [Hp, Wp, C] = image x [H, W, C] placed at (padTop, padLeft), zeros around it. */

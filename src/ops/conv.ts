@@ -286,15 +286,10 @@ let winogradCacheBytes = 0;
 
 function winogradWeightsFor(w: number, C: number, CO: number, flip: number, tiles: number): number {
   const k = kernels();
-  const wBytes = 9 * C * CO * 4, uBytes = k.winogradWeightsBytes(C, CO);
-  const transform = (u: number) => k.winogradWeights(w, u, flip ? CO : C, flip ? C : CO, flip);
-  const bytes = wBytes + uBytes;
-  if (tiles > WINOGRAD_CACHE_MAX_TILES || bytes > WINOGRAD_CACHE_BYTES / 4) {
-    // flip: w is the forward conv's [3,3,CO,C] weights, read rotated with channels swapped.
-    const U = workspace(uBytes, 2);
-    transform(U);
-    return U;
-  }
+  const wBytes = 9 * C * CO * 4, uBytes = k.winogradWeightsBytes(C, CO), bytes = wBytes + uBytes;
+  // flip: w is the forward conv's [3,3,CO,C] weights, read rotated with channels swapped.
+  const transform = (u: number) => { k.winogradWeights(w, u, flip ? CO : C, flip ? C : CO, flip); return u; };
+  if (tiles > WINOGRAD_CACHE_MAX_TILES || bytes > WINOGRAD_CACHE_BYTES / 4) return transform(workspace(uBytes, 2));
   const key = `${w}:${C}:${CO}:${flip}`;
   let e = winogradCache.get(key);
   if (e) {
@@ -312,26 +307,15 @@ function winogradWeightsFor(w: number, C: number, CO: number, flip: number, tile
     try { copy = k.alloc(wBytes) >>> 0; u = k.alloc(uBytes) >>> 0; } catch { /* out of memory: no caching */ }
     if (!copy || !u) {
       if (copy) k.free(copy);
-      const U = workspace(uBytes, 2);
-      transform(U);
-      return U;
+      return transform(workspace(uBytes, 2));
     }
     e = { copy, u, bytes };
     winogradCache.set(key, e);
     winogradCacheBytes += bytes;
   }
   // The entry is valid once both are written; a throw in between cannot happen (plain kernels).
-  transform(e.u);
   k.copy(w, e.copy, wBytes / 4);
-  return e.u;
-}
-
-/** Frees the cached Winograd weight transforms (they are rebuilt on demand). */
-export function clearWinogradCache(): void {
-  const k = kernels();
-  for (const e of winogradCache.values()) { k.free(e.copy); k.free(e.u); }
-  winogradCache.clear();
-  winogradCacheBytes = 0;
+  return transform(e.u);
 }
 
 /** Winograd F(2x2,3x3): flip = 1 runs the backward-input conv of `g` (already transposed by the caller). */
