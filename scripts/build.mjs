@@ -109,7 +109,7 @@ if (!wasmOnly) {
     'pkg-index.js': { entryPoints: ['src/index.ts'], plugins: [lazyFflate, redirect({ 'src/io/onnx-import.js': './pkg-onnx.js' })] },
     'pkg-onnx.js': { entryPoints: ['src/io/onnx-import.ts'], plugins: [redirect({ 'src/index.js': main })] },
     'pkg-node.js': { entryPoints: ['src/node.ts'], plugins: [redirect({ 'src/index.js': main })] },
-    'pkg-cli.js': { entryPoints: ['src/cli.ts'], plugins: [redirect({ 'src/index.js': main, 'src/node.js': './pkg-node.js' })] },
+    'pkg-cli.js': { entryPoints: ['src/cli/main.ts'], plugins: [redirect({ 'src/index.js': main, 'src/node.js': './pkg-node.js' })] },
   };
   const inputs = {};
   for (const [out, o] of Object.entries(builds)) {

@@ -1,4 +1,4 @@
-// The ONNX CLI subcommands (src/cli-onnx.ts), called in-process: export-onnx on a saved model
+// The ONNX CLI subcommands (src/cli/onnx.ts), called in-process: export-onnx on a saved model
 // directory, predict with the .onnx file, the directory and a PyTorch (NCHW) export, and their
 // one-line errors and exit codes.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
 import { Sequential, nn, setSeed, tensor, loadOnnx } from '../src/index.js';
-import { exportOnnxCommand, predictCommand, type CliIo } from '../src/cli-onnx.js';
+import { exportOnnxCommand, predictCommand } from '../src/cli/onnx.js';
+import type { Io as CliIo } from '../src/cli/io.js';
 
 let dir: string;
 const capture = (): CliIo & { lines: string[]; errors: string[] } => {
