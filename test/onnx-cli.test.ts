@@ -9,6 +9,7 @@ import { encode } from 'fast-png';
 import { Sequential, nn, setSeed, tensor, loadOnnx } from '../src/index.js';
 import { exportOnnxCommand, predictCommand } from '../src/cli/onnx.js';
 import type { Io as CliIo } from '../src/cli/io.js';
+import { expectClose } from './harness/close.js';
 
 let dir: string;
 const capture = (): CliIo & { lines: string[]; errors: string[] } => {
@@ -54,7 +55,7 @@ describe('wasm-cnn export-onnx', () => {
     const net = await loadOnnx(readFileSync(out));
     const x = tensor(Float32Array.from({ length: 2 * 784 }, (_, i) => (i % 17) / 17), [2, 28, 28, 1]);
     const a = model.predict(x).dataSync(), b = net.predict(x).dataSync();
-    for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-5);
+    expectClose(b, a, { atol: 1e-5, what: 'ONNX vs saved model' });
   });
 
   it('--layout NCHW and --opset', async () => {
