@@ -48,7 +48,7 @@ export * as ops from './ops/index.js';
 export * as losses from './losses.js';
 export * as optim from './optim/index.js';
 export * as nn from './nn/index.js';
-export { Sequential } from './model.js';
+export { Sequential } from './model/sequential.js';
 export * as data from './data/index.js';
 export { sequentialToOnnx, type OnnxExportOptions } from './io/onnx-export.js'; // also installs Sequential.prototype.toOnnx
 export type { OnnxModel, OnnxValueInfo } from './io/onnx-import.js';
