@@ -5,7 +5,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Sequential, nn, randn, randu, setSeed, tensor, tidy, loadOnnx, ValueError, ops, type Tensor } from '../src/index.js';
-import { sequentialToOnnx, sequentialToOnnxMessage, type OnnxExportOptions } from '../src/io/onnx-export.js';
+import { sequentialToOnnx, sequentialToOnnxMessage, type OnnxExportOptions } from '../src/io/onnx/export.js';
 import { encodeModelChecked } from './onnx-codec.js';
 import { expectClose, maxAbsDiff } from './harness/close.js';
 

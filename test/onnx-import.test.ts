@@ -9,10 +9,10 @@ import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { loadOnnx, tensor, backendInfo, FormatError, ShapeError, ValueError, DisposedError, ops, type Tensor } from '../src/index.js';
-import { loadOnnxSync } from '../src/io/onnx-import.js';
+import { loadOnnxSync } from '../src/io/onnx/import.js';
 import { encodeModelChecked } from './onnx-codec.js';
 import { expectClose, maxAbsDiff } from './harness/close.js';
-import { AT, DT, type ModelMsg, type NodeMsg, type TensorMsg, type AttributeMsg } from '../src/io/onnx-proto.js';
+import { AT, DT, type ModelMsg, type NodeMsg, type TensorMsg, type AttributeMsg } from '../src/io/onnx/proto.js';
 
 const dir = new URL('./fixtures/onnx/', import.meta.url);
 const expected = JSON.parse(readFileSync(new URL('expected.json', dir), 'utf8')) as {
