@@ -124,7 +124,7 @@ export class NodeContext {
     for (const i of indices) {
       const name = this.input(i);
       if (name && this.dtypeOf(name) !== 'f') {
-        throw new FormatError(`loadOnnx: ${this.label}: input '${name}' is an integer tensor, which this op does not support`);
+        throw this.integerInputError(name);
       }
     }
   }
@@ -134,6 +134,15 @@ export class NodeContext {
     for (let i = 1; i < this.outputs.length; i++) {
       if (this.outputs[i]) throw new FormatError(`loadOnnx: ${this.label}: output ${i} ('${this.outputs[i]}') is not supported (inference outputs only)`);
     }
+  }
+
+  /** For ops of one float input and one float output: checks both and returns the input's name. */
+  floatInOut(what: string): string {
+    const name = this.requiredInput(0, what);
+    this.requireFloatInputs(0);
+    this.rejectExtraOutputs();
+    this.declareOutput();
+    return name;
   }
 
   /** Declares the element kind of the node's output for the nodes that read it. */
@@ -168,10 +177,14 @@ export class NodeContext {
     return axis < 0 ? axis + rank : axis;
   }
 
+  private integerInputError(name: string): FormatError {
+    return new FormatError(`loadOnnx: ${this.label}: input '${name}' is an integer tensor, which this op does not support`);
+  }
+
   /** At run time: the float value `name`. */
   readFloat(env: Env, name: string): FloatValue {
     const v = env.get(name)!;
-    if (v.kind !== 'f') throw new FormatError(`loadOnnx: ${this.label}: input '${name}' is an integer tensor, which this op does not support`);
+    if (v.kind !== 'f') throw this.integerInputError(name);
     return v;
   }
 

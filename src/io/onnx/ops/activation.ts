@@ -3,14 +3,12 @@
 import { ops, FormatError, ShapeError, type Tensor } from '../../../index.js';
 import { sizeOf } from '../../../fmt.js';
 import type { NodeContext, OpHandler, Step } from '../graph-context.js';
-import { alignOperands, floatValue, logical, TO_NHWC, type Env } from '../values.js';
+import { floatValue, logical, TO_NHWC, type Env } from '../values.js';
+import { binary } from './elementwise.js';
 
 /** The step applying `fn` to input 0 in whatever layout it has; the caller checks the attributes. */
 function unaryStep(node: NodeContext, fn: (t: Tensor) => Tensor): Step {
-  const x = node.requiredInput(0, 'X');
-  node.requireFloatInputs(0);
-  node.rejectExtraOutputs();
-  node.declareOutput();
+  const x = node.floatInOut('X');
   const out = node.output;
   return (env) => { const v = node.readFloat(env, x); env.set(out, floatValue(fn(v.t), v.nhwc)); };
 }
@@ -50,14 +48,12 @@ export function fusedGeluStep(node: NodeContext, input: string): Step {
 
 export const clip: OpHandler = (node) => {
   const { label } = node;
-  const bounded = node.opset < 11; // min and max are attributes before opset 11, inputs since
-  const a = node.attributes(bounded ? ['min', 'max'] : []);
-  const x = node.requiredInput(0, 'input');
-  node.requireFloatInputs(0);
-  node.rejectExtraOutputs();
+  const boundsAreAttributes = node.opset < 11; // min and max are inputs since opset 11
+  const a = node.attributes(boundsAreAttributes ? ['min', 'max'] : []);
+  const x = node.floatInOut('input');
   let lo = -Infinity, hi = Infinity;
   let loName: string | null = null, hiName: string | null = null;
-  if (bounded) {
+  if (boundsAreAttributes) {
     lo = a.float('min', -3.4028234663852886e38);
     hi = a.float('max', 3.4028234663852886e38);
   } else {
@@ -70,7 +66,6 @@ export const clip: OpHandler = (node) => {
     if (vals.length !== 1) throw new ShapeError(`${label}: min/max must be scalars, got ${vals.length} values`);
     return vals[0];
   };
-  node.declareOutput();
   const out = node.output;
   return (env) => {
     const v = node.readFloat(env, x);
@@ -78,27 +73,12 @@ export const clip: OpHandler = (node) => {
   };
 };
 
-export const prelu: OpHandler = (node) => {
-  node.attributes([]);
-  const x = node.requiredInput(0, 'X'), s = node.requiredInput(1, 'slope');
-  node.requireFloatInputs(0, 1);
-  node.rejectExtraOutputs();
-  node.declareOutput();
-  const out = node.output;
-  return (env) => {
-    const { ts, nhwc } = alignOperands([node.readFloat(env, x), node.readFloat(env, s)]);
-    const [xt, st] = ts;
-    env.set(out, floatValue(ops.sub(ops.relu(xt), ops.mul(st, ops.relu(ops.neg(xt)))), nhwc));
-  };
-};
+export const prelu = binary((x, slope) => ops.sub(ops.relu(x), ops.mul(slope, ops.relu(ops.neg(x)))), 'X', 'slope');
 
 /** Softmax or LogSoftmax (`fn`) along the `axis` attribute. */
 const softmaxFamily = (fn: (t: Tensor, axis: number) => Tensor): OpHandler => (node) => {
   const attrAxis = node.attributes(['axis']).int('axis', node.opset >= 13 ? -1 : 1);
-  const x = node.requiredInput(0, 'input');
-  node.requireFloatInputs(0);
-  node.rejectExtraOutputs();
-  node.declareOutput();
+  const x = node.floatInOut('input');
   const out = node.output;
   return (env) => {
     const v = node.readFloat(env, x);

@@ -3,9 +3,10 @@ import { ops, type Tensor } from '../../../index.js';
 import type { OpHandler } from '../graph-context.js';
 import { alignOperands, floatValue } from '../values.js';
 
-const binary = (fn: (a: Tensor, b: Tensor) => Tensor): OpHandler => (node) => {
+/** An op of two float inputs (named `first` and `second` in the ONNX spec) without attributes. */
+export const binary = (fn: (a: Tensor, b: Tensor) => Tensor, first = 'A', second = 'B'): OpHandler => (node) => {
   node.attributes([]);
-  const a = node.requiredInput(0, 'A'), b = node.requiredInput(1, 'B');
+  const a = node.requiredInput(0, first), b = node.requiredInput(1, second);
   node.requireFloatInputs(0, 1);
   node.rejectExtraOutputs();
   node.declareOutput();

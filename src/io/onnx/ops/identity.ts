@@ -16,15 +16,12 @@ export const identity: OpHandler = (node) => {
 
 export const dropout: OpHandler = (node) => {
   node.attributes(['ratio', 'seed', 'is_test']);
-  const x = node.requiredInput(0, 'data');
-  node.requireFloatInputs(0);
-  node.rejectExtraOutputs();
+  const x = node.floatInOut('data');
   const training = node.input(2);
   if (training) {
     const c = node.hostConst(training);
     if (!c || (c.ints ?? []).some((v) => v !== 0)) throw new FormatError(`loadOnnx: ${node.label}: training_mode must be a constant false (inference only)`);
   }
-  node.declareOutput();
   const out = node.output;
   return (env) => { env.set(out, env.get(x)!); };
 };

@@ -14,9 +14,7 @@ export const pool: OpHandler = (node) => {
   const a = node.attributes(isMax
     ? ['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'storage_order', 'strides']
     : ['auto_pad', 'ceil_mode', 'count_include_pad', 'dilations', 'kernel_shape', 'pads', 'strides']);
-  const x = node.requiredInput(0, 'X');
-  node.requireFloatInputs(0);
-  node.rejectExtraOutputs();
+  const x = node.floatInOut('X');
   const autoPad = checkAutoPad(a.string('auto_pad', 'NOTSET'), label);
   const ks = a.ints('kernel_shape');
   if (!ks) throw new FormatError(`loadOnnx: ${label}: kernel_shape is required`);
@@ -28,7 +26,6 @@ export const pool: OpHandler = (node) => {
   const ceil = a.int('ceil_mode', 0) !== 0;
   const includePad = !isMax && a.int('count_include_pad', 0) !== 0;
   const pads = padPairs(a.ints('pads') ?? [0, 0, 0, 0], label);
-  node.declareOutput();
   const out = node.output;
   return (env) => {
     const xt = nhwcOf(node.readFloat(env, x), label);
@@ -39,11 +36,8 @@ export const pool: OpHandler = (node) => {
 /** GlobalAveragePool and GlobalMaxPool: one value per channel, kept 4-D (N, C, 1, 1). */
 export const globalPool: OpHandler = (node) => {
   node.attributes([]);
-  const x = node.requiredInput(0, 'X');
-  node.requireFloatInputs(0);
-  node.rejectExtraOutputs();
+  const x = node.floatInOut('X');
   const isAverage = node.opType === 'GlobalAveragePool';
-  node.declareOutput();
   const out = node.output;
   return (env) => {
     const xt = nhwcOf(node.readFloat(env, x), node.label);

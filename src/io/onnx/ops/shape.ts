@@ -9,10 +9,7 @@ import { floatValue, logical, logicalShape, permute, shapeOf, TO_NHWC, type IntV
 
 export const flatten: OpHandler = (node) => {
   const attrAxis = node.attributes(['axis']).int('axis', 1);
-  const x = node.requiredInput(0, 'input');
-  node.requireFloatInputs(0);
-  node.rejectExtraOutputs();
-  node.declareOutput();
+  const x = node.floatInOut('input');
   const out = node.output;
   return (env) => {
     const t = logical(node.readFloat(env, x));
