@@ -270,9 +270,13 @@ export function generate() {
     const unsupported = b.fields.find((f) => !INT32_FIELDS.has(f.type) || f.offset % 4 !== 0);
     if (unsupported) throw new Error(`gen-kernels: ${b.file}: ${b.name}.${unsupported.name} is ${unsupported.type}; the generated writers store 32-bit integers only (extend gen-kernels for other types)`);
     s += comment([`Writes a \`${b.name}\` block at byte pointer \`ptr\` (4-byte aligned) of linear memory seen as \`heap\`.`]);
-    s += `export function write${b.name}(heap: Int32Array, ptr: number, fields: ${b.name}Fields): void {\n  const at = ptr >> 2;\n`;
-    s += b.fields.map((f) => `  heap[at${f.offset ? ` + ${f.offset / 4}` : ''}] = fields.${f.name};`).join('\n');
-    s += '\n}\n';
+    s += `export function write${b.name}(heap: Int32Array, ptr: number, fields: ${b.name}Fields): void {\n`;
+    s += `  writeInt32Block(heap, ptr, ${b.name}Layout.offsets, fields);\n}\n`;
+  }
+  if (blocks.length) {
+    s += '\n/** Stores each field at its byte offset from `ptr` (all fields 32-bit integers). */\n';
+    s += 'function writeInt32Block<F extends string>(heap: Int32Array, ptr: number, offsets: Readonly<Record<F, number>>, fields: Readonly<Record<F, number>>): void {\n';
+    s += '  for (const name in offsets) heap[(ptr + offsets[name]) >> 2] = fields[name];\n}\n';
   }
 
   for (const e of enumList) {

@@ -767,23 +767,7 @@ export interface ConvArgsFields {
 
 /** Writes a `ConvArgs` block at byte pointer `ptr` (4-byte aligned) of linear memory seen as `heap`. */
 export function writeConvArgs(heap: Int32Array, ptr: number, fields: ConvArgsFields): void {
-  const at = ptr >> 2;
-  heap[at] = fields.batch;
-  heap[at + 1] = fields.inH;
-  heap[at + 2] = fields.inW;
-  heap[at + 3] = fields.inC;
-  heap[at + 4] = fields.outH;
-  heap[at + 5] = fields.outW;
-  heap[at + 6] = fields.outC;
-  heap[at + 7] = fields.kH;
-  heap[at + 8] = fields.kW;
-  heap[at + 9] = fields.strideH;
-  heap[at + 10] = fields.strideW;
-  heap[at + 11] = fields.dilH;
-  heap[at + 12] = fields.dilW;
-  heap[at + 13] = fields.padTop;
-  heap[at + 14] = fields.padLeft;
-  heap[at + 15] = fields.groups;
+  writeInt32Block(heap, ptr, ConvArgsLayout.offsets, fields);
 }
 
 /**
@@ -827,19 +811,12 @@ export interface PoolArgsFields {
 
 /** Writes a `PoolArgs` block at byte pointer `ptr` (4-byte aligned) of linear memory seen as `heap`. */
 export function writePoolArgs(heap: Int32Array, ptr: number, fields: PoolArgsFields): void {
-  const at = ptr >> 2;
-  heap[at] = fields.batch;
-  heap[at + 1] = fields.inH;
-  heap[at + 2] = fields.inW;
-  heap[at + 3] = fields.C;
-  heap[at + 4] = fields.outH;
-  heap[at + 5] = fields.outW;
-  heap[at + 6] = fields.kH;
-  heap[at + 7] = fields.kW;
-  heap[at + 8] = fields.strideH;
-  heap[at + 9] = fields.strideW;
-  heap[at + 10] = fields.padTop;
-  heap[at + 11] = fields.padLeft;
+  writeInt32Block(heap, ptr, PoolArgsLayout.offsets, fields);
+}
+
+/** Stores each field at its byte offset from `ptr` (all fields 32-bit integers). */
+function writeInt32Block<F extends string>(heap: Int32Array, ptr: number, offsets: Readonly<Record<F, number>>, fields: Readonly<Record<F, number>>): void {
+  for (const name in offsets) heap[(ptr + offsets[name]) >> 2] = fields[name];
 }
 
 /**

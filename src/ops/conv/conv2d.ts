@@ -4,10 +4,10 @@ import { Tensor, record } from '../../tensor.js';
 import { kernels } from '../../backend/wasm.js';
 import { Activation } from '../../backend/activation.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../../errors.js';
-import { asFloat, checkRank } from '../util.js';
+import { asFloat } from '../util.js';
 import { conv2dGeometry, shapeOut, type Conv2dOptions, type ConvGeometry } from './geometry.js';
 import { backpropFilterInto, backpropInputInto, forwardInto } from './drivers.js';
-import { checkBias, checkOptions, splitBias } from './args.js';
+import { checkBias, checkOptions, convOperands } from './args.js';
 
 function activationCode(act: unknown, op: string): Activation {
   if (act === undefined || act === null || act === 'linear') return Activation.None;
@@ -29,12 +29,7 @@ export function biasGrad(dy: Tensor, C: number): Tensor {
 export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options?: Conv2dOptions): Tensor {
   const op = 'conv2d';
   let bb: unknown;
-  [bb, options] = splitBias(b, options);
-  checkOptions(options, op);
-  x = asFloat(x, op, 'x');
-  w = asFloat(w, op, 'weights');
-  checkRank(x, 4, op, 'input', 'NHWC');
-  checkRank(w, 4, op, 'weights', 'HWIO: [kernelH, kernelW, inChannels/groups, outChannels]');
+  ({ x, w, bias: bb, options } = convOperands(op, x, w, b, options, 'HWIO: [kernelH, kernelW, inChannels/groups, outChannels]'));
   const g = conv2dGeometry(x.shape, w.shape, options, op);
   const bias = bb == null ? null : checkBias(bb, g.outC, op, w.shape);
   const act = activationCode(options.activation, op);

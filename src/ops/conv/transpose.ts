@@ -3,10 +3,9 @@
 import { Tensor, record } from '../../tensor.js';
 import { kernels } from '../../backend/wasm.js';
 import { Activation } from '../../backend/activation.js';
-import { asFloat, checkRank } from '../util.js';
 import { conv2dTransposeGeometry, shapeIn, type Conv2dTransposeOptions } from './geometry.js';
 import { backpropFilterInto, backpropInputInto, forwardInto } from './drivers.js';
-import { checkBias, checkOptions, splitBias } from './args.js';
+import { checkBias, convOperands } from './args.js';
 import { biasGrad } from './conv2d.js';
 
 /**
@@ -16,12 +15,7 @@ import { biasGrad } from './conv2d.js';
 export function conv2dTranspose(x: Tensor, w: Tensor, b?: Tensor | null, options?: Conv2dTransposeOptions): Tensor {
   const op = 'conv2dTranspose';
   let bb: unknown;
-  [bb, options] = splitBias(b, options);
-  checkOptions(options, op);
-  x = asFloat(x, op, 'x');
-  w = asFloat(w, op, 'weights');
-  checkRank(x, 4, op, 'input', 'NHWC');
-  checkRank(w, 4, op, 'weights', '[kernelH, kernelW, outChannels, inChannels]');
+  ({ x, w, bias: bb, options } = convOperands(op, x, w, b, options, '[kernelH, kernelW, outChannels, inChannels]'));
   const g = conv2dTransposeGeometry(x.shape, w.shape, options, op);
   const bias = bb == null ? null : checkBias(bb, g.inC, op, w.shape);
   const y = Tensor.empty(shapeIn(g));
