@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the kernels (AssemblyScript -> wasm, baseline SIMD and relaxed SIMD, then wasm-opt -O3)
-// and the TypeScript host (tsc -> dist/ with .d.ts, esbuild browser bundles).
+// and the TypeScript host (tsc -> dist/ with .d.ts, esbuild browser bundles), after generating the
+// host's kernel bindings from assembly/ (scripts/gen-kernels.mjs).
 // `--wasm-only` builds just the two single-threaded kernel builds (quick loop for kernel work).
 import { execFileSync, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -13,6 +14,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 const wasmOnly = process.argv.includes('--wasm-only');
+
+// The host's typed kernel bindings (src/backend/kernels.generated.ts) come from assembly/: first,
+// so a declaration the generator rejects fails the build before the compilers run.
+run(process.execPath, [join(root, 'scripts', 'gen-kernels.mjs')]);
 
 mkdirSync(join(root, 'build'), { recursive: true });
 mkdirSync(join(root, 'dist'), { recursive: true });

@@ -4,7 +4,8 @@
 import { describe, it, test, expect } from 'vitest';
 import fc from 'fast-check';
 import { tensor, ops, optim, ShapeError, ValueError, backendInfo, tidy, Tensor } from '../src/index.js';
-import { conv2dGeometry, conv2dTransposeGeometry, resolvePadding, convTuning, type Padding2d } from '../src/ops/conv.js';
+import { conv2dGeometry, conv2dTransposeGeometry, resolvePadding, type Padding2d } from '../src/ops/conv/geometry.js';
+import { convTuning } from '../src/ops/conv/algorithm.js';
 import { refConv2d, refConv2dBackpropFilter, refConv2dBackpropInput, refConv2dTranspose, refPads, type Pad4 } from './reference/conv.js';
 import { gradCheck, randomValues } from './reference/gradcheck.js';
 import { expectClose, reductionTolerance } from './harness/close.js';

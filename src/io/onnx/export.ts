@@ -9,7 +9,7 @@
 // With `{ layout: 'NCHW' }` the graph input (and an image-shaped output) is NCHW instead.
 import { Sequential } from '../../model/sequential.js';
 import { ValueError } from '../../errors.js';
-import { resolvePadding, conv2dTransposeGeometry } from '../../ops/conv.js';
+import { resolvePadding, conv2dTransposeGeometry } from '../../ops/conv/geometry.js';
 import type { Tensor } from '../../tensor.js';
 import type {
   Conv2D, DepthwiseConv2D, Conv2DTranspose, MaxPooling2D, ZeroPadding2D, BatchNormalization, Dense,
