@@ -6,7 +6,7 @@ import { heapU8 } from '../backend/wasm.js';
 import { ShapeError, ValueError, FormatError } from '../errors.js';
 import { describe } from '../ops/util.js';
 import type { Layer } from '../nn/layer.js';
-import { layerFromJSON } from '../nn/index.js';
+import { layerFromJSON } from '../nn/registry.js';
 import { withoutInitDraws, withWeightBudget } from '../nn/initializers.js';
 import {
   FORMAT_NAME, FORMAT_VERSION, decodeWeights, parseModelJSON, checkManifest, asBytes, type ModelJSON, type WeightSpec,

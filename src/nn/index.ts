@@ -7,9 +7,8 @@ import {
 } from './pooling.js';
 import { Dense, Flatten, Dropout, Activation, PReLU, type DenseOptions, type DropoutOptions, type ActivationOptions, type PReLUOptions } from './core.js';
 import { BatchNormalization, type BatchNormOptions } from './normalization.js';
-import type { LayerOptions, Layer, LayerJSON } from './layer.js';
+import type { LayerOptions } from './layer.js';
 import type { ActivationName } from './activations.js';
-import { ValueError, fmtValue } from '../errors.js';
 
 export { Layer, type LayerOptions, type ApplyOptions, type LayerJSON } from './layer.js';
 export type { ActivationName } from './activations.js';
@@ -21,7 +20,17 @@ export type {
   Conv2DOptions, DepthwiseConv2DOptions, Conv2DTransposeOptions, Pool2DOptions, ZeroPadding2DOptions,
   DenseOptions, DropoutOptions, ActivationOptions, PReLUOptions, BatchNormOptions,
 };
-export * as initializers from './initializers.js';
+import {
+  glorotUniform, glorotNormal, heUniform, heNormal, lecunUniform, lecunNormal, zeros, ones, constant,
+  randomNormal, randomUniform, truncatedNormal,
+} from './initializers.js';
+export type { Initializer, InitializerSpec } from './initializers.js';
+
+/** Keras' weight initialisers, for a layer's `kernelInitializer` / `biasInitializer`. */
+export const initializers = {
+  glorotUniform, glorotNormal, heUniform, heNormal, lecunUniform, lecunNormal, zeros, ones, constant,
+  randomNormal, randomUniform, truncatedNormal,
+};
 
 export const conv2d = (opts: Conv2DOptions): Conv2D => new Conv2D(opts);
 export const depthwiseConv2d = (opts: DepthwiseConv2DOptions): DepthwiseConv2D => new DepthwiseConv2D(opts);
@@ -38,22 +47,3 @@ export const dense = (opts: DenseOptions): Dense => new Dense(opts);
 /** nn.activation('relu') or nn.activation({ activation: 'relu', name? }). */
 export const activation = (opts: ActivationName | ActivationOptions): Activation => new Activation(opts);
 export const prelu = (opts?: PReLUOptions): PReLU => new PReLU(opts);
-
-type LayerClass = new (config: any) => Layer;
-const CLASSES: Record<string, LayerClass> = {
-  Conv2D, DepthwiseConv2D, Conv2DTranspose, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
-  GlobalMaxPooling2D, ZeroPadding2D, BatchNormalization, Dropout, Flatten, Dense, Activation, PReLU,
-};
-
-/** Keras class names this build can rebuild from JSON. */
-export const layerClassNames = (): string[] => Object.keys(CLASSES);
-
-/** Rebuilds a layer from its toJSON() form; ValueError for an unknown class. */
-export function layerFromJSON(json: LayerJSON): Layer {
-  const cls = json && typeof json.className === 'string' && Object.prototype.hasOwnProperty.call(CLASSES, json.className)
-    ? CLASSES[json.className] : undefined;
-  if (!cls) {
-    throw new ValueError(`unknown layer class ${fmtValue(json?.className)} (known: ${Object.keys(CLASSES).join(', ')})`);
-  }
-  return new cls({ ...(json.config ?? {}) });
-}
