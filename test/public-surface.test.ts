@@ -4,6 +4,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as W from '../src/index.js';
+import * as WNode from '../src/node.js';
 
 const docs = ['docs/API.md', 'README.md'].map((f) => readFileSync(new URL(`../${f}`, import.meta.url), 'utf8')).join('\n');
 const documented = (name: string) => new RegExp(`(^|[^A-Za-z0-9_$])${name.replace(/\$/g, '\\$')}([^A-Za-z0-9_$]|$)`).test(docs);
@@ -28,6 +29,10 @@ describe('public surface', () => {
   });
   it('exports no name that docs/API.md or README.md does not document', () => {
     const undocumented = names.filter((n) => !documented(n.split('.').pop()!));
+    expect(undocumented).toEqual([]);
+  });
+  it('wasm-cnn/node exports no name that docs/API.md or README.md does not document', () => {
+    const undocumented = exportedNames(WNode as unknown as Record<string, unknown>).filter((n) => !documented(n));
     expect(undocumented).toEqual([]);
   });
 });
