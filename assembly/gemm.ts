@@ -17,6 +17,7 @@
 // give bit-identical rows. FMA (relaxed build) rounds once per product, so the two builds agree
 // to rounding, not bit for bit. Small M (<= 8 rows, or <= 3 with B transposed) and
 // the rows past the last full tile skip the packing (gemmSmallM) with these same operations.
+import { madd } from './simd';
 
 const NR = 8;
 const KC = 128;
@@ -29,16 +30,6 @@ const MR_TAIL: i32 = 4;
 const SMALL_M: i32 = 8;
 /** Rows per group in gemmSmallM (each group reads B once). */
 const SMR: i32 = 4;
-
-// @ts-ignore: decorator
-@inline
-function madd(a: v128, b: v128, acc: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    return f32x4.relaxed_madd(a, b, acc);
-  } else {
-    return f32x4.add(acc, f32x4.mul(a, b));
-  }
-}
 
 // @ts-ignore: decorator
 @inline

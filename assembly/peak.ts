@@ -6,16 +6,8 @@
 // registers hold without spilling, and enough chains to cover the mul+add (or FMA) latency at
 // full throughput. With |vm| < 1 each chain converges to va / (1 - vm) = 2: no overflow, no
 // subnormals to slow the loop down. FLOPs = iters * 12 chains * 4 lanes * 2 = iters * 12 * 8.
+import { madd } from './simd';
 
-// @ts-ignore: decorator
-@inline
-function madd(acc: v128, vm: v128, va: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    return f32x4.relaxed_madd(acc, vm, va);
-  } else {
-    return f32x4.add(f32x4.mul(acc, vm), va);
-  }
-}
 
 /** Number of independent accumulator chains in peakMadd (FLOPs per iteration = chains * 8). */
 export function peakMaddChains(): i32 {

@@ -5,12 +5,13 @@
 @inline export function off(i: i32): usize { return <usize>i << 2; }
 
 /**
- * a * b + c per lane: one fused relaxed_madd in the relaxed-SIMD build (rounds once), f32x4.mul then
- * f32x4.add in the baseline build (rounds twice).
+ * acc + a * b per lane: one fused relaxed_madd in the relaxed-SIMD build (rounds once), f32x4.mul
+ * then f32x4.add in the baseline build (rounds twice). The accumulator is the add's first operand,
+ * so engines without three-operand vector instructions add into its register in place.
  */
-@inline export function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(f32x4.mul(a, b), c);
+@inline export function madd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
 }
 
 /** dst[i] = src[i] for i < n. */
