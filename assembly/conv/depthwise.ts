@@ -1,4 +1,5 @@
 // Depthwise convolution forward (groups == inC, outC = inC * multiplier), vectorised over channels.
+import { Activation } from '../activation';
 import { off, madd } from '../simd';
 import { ConvArgs, ceilDiv } from './args';
 import { PAD_ARGS_BYTES, paddedH, paddedW, paddedImage, padImage } from './padded';
@@ -89,7 +90,7 @@ function dwPixel(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, a
         }
         xr += xrowStep;
       }
-      if (act == 1) { acc0 = f32x4.max(acc0, zero); acc1 = f32x4.max(acc1, zero); }
+      if (act == Activation.Relu) { acc0 = f32x4.max(acc0, zero); acc1 = f32x4.max(acc1, zero); }
       v128.store(yp + off(c), acc0);
       v128.store(yp + off(c), acc1, 16);
     }
@@ -105,7 +106,7 @@ function dwPixel(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, a
         }
         xr += xrowStep;
       }
-      if (act == 1) acc = f32x4.max(acc, zero);
+      if (act == Activation.Relu) acc = f32x4.max(acc, zero);
       v128.store(yp + off(c), acc);
     }
     for (; c < C; c++) store<f32>(yp + off(c), dwScalar(a, xrow, w, bias, act, khLo, khHi, kwLo, kwHi, iw0, c, c));
@@ -127,7 +128,7 @@ function dwPixel(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, a
         }
         xr += xrowStep;
       }
-      if (act == 1) acc = f32x4.max(acc, zero);
+      if (act == Activation.Relu) acc = f32x4.max(acc, zero);
       v128.store(yp + off(co), acc);
     }
     for (; j < m; j++) {
@@ -148,7 +149,7 @@ function dwPixel(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, a
       s += load<f32>(xr + off(kw * a.dilW * C)) * load<f32>(w + off((kh * kW + kw) * CO + co));
     }
   }
-  return act == 1 && s < 0 ? 0 : s;
+  return act == Activation.Relu && s < 0 ? 0 : s;
 }
 
 /** Four channels of x at p (multiplier 1), or x's one channel broadcast (multiplier > 1). */
@@ -201,7 +202,7 @@ function dwPixel(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, a
     xr += xrowStep;
     wr += <usize>kW * wStep;
   }
-  if (act == 1) {
+  if (act == Activation.Relu) {
     const zero = f32x4.splat(0);
     vacc0x0123 = f32x4.max(vacc0x0123, zero); vacc0x4567 = f32x4.max(vacc0x4567, zero);
     vacc1x0123 = f32x4.max(vacc1x0123, zero); vacc1x4567 = f32x4.max(vacc1x4567, zero);
@@ -234,7 +235,7 @@ function dwPixel(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, a
     xr += xrowStep;
     wr += <usize>kW * wStep;
   }
-  if (act == 1) {
+  if (act == Activation.Relu) {
     const zero = f32x4.splat(0);
     vacc0 = f32x4.max(vacc0, zero); vacc1 = f32x4.max(vacc1, zero);
     vacc2 = f32x4.max(vacc2, zero); vacc3 = f32x4.max(vacc3, zero);

@@ -2,6 +2,7 @@
 // adjoint), and forward, backward-input and backward-filter (whole, or split over threads by
 // input rows, weight rows or output channels) are GEMMs over those chunks.
 import { gemm } from '../gemm';
+import { Activation } from '../activation';
 import { off, copyFloats, zeroFloats, addFloats } from '../simd';
 import { ConvArgs, ceilDiv, isPointwise } from './args';
 
@@ -102,7 +103,7 @@ function col2im(a: ConvArgs, col: usize, dx: usize, m0: i32, rows: i32, g: i32, 
 // sizes (gemmWorkspaceBytes). Chunks run in row order, so results do not depend on chunkRows
 // except in conv2dBackwardFilter, whose K-reduction is split at chunk boundaries (fixed per shape).
 
-/** y = conv2d(x, w) (+ bias, then relu when act == 1). */
+/** y = conv2d(x, w) (+ bias, then relu when act == Activation.Relu). */
 export function conv2dForward(args: usize, x: usize, w: usize, bias: usize, y: usize, act: i32,
                               col: usize, chunkRows: i32, work: usize): void {
   const a = changetype<ConvArgs>(args);
@@ -137,7 +138,7 @@ export function conv2dBackwardInput(args: usize, dy: usize, w: usize, dx: usize,
   const M = a.batch * a.outH * a.outW;
   if (isPointwise(a)) {
     for (let g = 0; g < G; g++) {
-      gemm(0, 1, M, Cg, Og, dy + off(g * Og), Cout, w + off(g * Og), Cout, dx + off(g * Cg), Cin, 0, 0, 0, work);
+      gemm(0, 1, M, Cg, Og, dy + off(g * Og), Cout, w + off(g * Og), Cout, dx + off(g * Cg), Cin, 0, 0, Activation.None, work);
     }
     return;
   }
@@ -148,7 +149,7 @@ export function conv2dBackwardInput(args: usize, dy: usize, w: usize, dx: usize,
     const rows = min(chunkRows, M - m0);
     for (let g = 0; g < G; g++) {
       // B(k = o, n = tap) = w[tap, g*Og + o]: the weights read transposed, no copy.
-      gemm(0, 1, rows, K, Og, dy + (<usize>m0 * Cout << 2) + off(g * Og), Cout, w + off(g * Og), Cout, col, K, 0, 0, 0, work);
+      gemm(0, 1, rows, K, Og, dy + (<usize>m0 * Cout << 2) + off(g * Og), Cout, w + off(g * Og), Cout, col, K, 0, 0, Activation.None, work);
       col2im(a, col, dx, m0, rows, g, 0, a.inH);
     }
   }
@@ -177,7 +178,7 @@ export function conv2dBackwardInputRows(args: usize, dy: usize, w: usize, dx: us
   for (let m0 = ohLo * Wo; m0 < mEnd; m0 += chunkRows) {
     const rows = min(chunkRows, mEnd - m0);
     for (let g = 0; g < G; g++) {
-      gemm(0, 1, rows, K, Og, dy + (<usize>m0 * Cout << 2) + off(g * Og), Cout, w + off(g * Og), Cout, col, K, 0, 0, 0, work);
+      gemm(0, 1, rows, K, Og, dy + (<usize>m0 * Cout << 2) + off(g * Og), Cout, w + off(g * Og), Cout, col, K, 0, 0, Activation.None, work);
       col2im(a, col, dx, m0, rows, g, ih0, ih1);
     }
   }
@@ -195,7 +196,7 @@ export function conv2dBackwardFilter(args: usize, x: usize, dy: usize, dw: usize
   if (Cout == 0) return;
   if (isPointwise(a)) {
     for (let g = 0; g < G; g++) {
-      gemm(1, 0, Cg, Og, M, x + off(g * Cg), Cin, dy + off(g * Og), Cout, dw + off(g * Og), Cout, 0, 0, 0, work);
+      gemm(1, 0, Cg, Og, M, x + off(g * Cg), Cin, dy + off(g * Og), Cout, dw + off(g * Og), Cout, 0, 0, Activation.None, work);
     }
     return;
   }
@@ -205,7 +206,7 @@ export function conv2dBackwardFilter(args: usize, x: usize, dy: usize, dw: usize
       im2col(a, x, col, m0, rows, g);
       // A stored [rows, K] and read transposed: dw[K, Og] (+)= colᵀ · dy.
       gemm(1, 0, K, Og, rows, col, K, dy + (<usize>m0 * Cout << 2) + off(g * Og), Cout, dw + off(g * Og), Cout,
-        m0 > 0 ? 1 : 0, 0, 0, work);
+        m0 > 0 ? 1 : 0, 0, Activation.None, work);
     }
   }
 }
@@ -226,7 +227,7 @@ export function conv2dBackwardFilterRows(args: usize, x: usize, dy: usize, dw: u
     const rows = min(chunkRows, M - m0);
     im2colRange(a, x, col, m0, rows, k0, k1);
     gemm(1, 0, kt, Cout, rows, col, kt, dy + (<usize>m0 * Cout << 2), Cout, dw + (<usize>k0 * Cout << 2), Cout,
-      m0 > 0 ? 1 : 0, 0, 0, work);
+      m0 > 0 ? 1 : 0, 0, Activation.None, work);
   }
 }
 
@@ -247,7 +248,7 @@ export function conv2dBackwardFilterCols(args: usize, x: usize, dy: usize, dw: u
     const rows = min(chunkRows, M - m0);
     im2col(a, x, col, m0, rows, 0);
     gemm(1, 0, K, nc, rows, col, K, dy + (<usize>m0 * Cout << 2) + off(o0), Cout, dw + off(o0), Cout,
-      m0 > 0 ? 1 : 0, 0, 0, work);
+      m0 > 0 ? 1 : 0, 0, Activation.None, work);
   }
 }
 

@@ -1,5 +1,6 @@
 // Winograd F(2x2, 3x3) convolution: weight transform, and forward over chunks of output tiles.
 import { gemm } from '../gemm';
+import { Activation } from '../activation';
 import { off } from '../simd';
 import { ConvArgs } from './args';
 
@@ -108,7 +109,7 @@ export function conv2dWinograd(args: usize, x: usize, U: usize, bias: usize, y: 
     winoInput(a, x, V, t0, tc);
     for (let e = 0; e < 16; e++) {
       gemm(0, 0, tc, CO, C, V + off(e * C), 16 * C, U + (<usize>e * C * CO << 2), CO, Mb + off(e * CO), 16 * CO,
-        0, 0, 0, work);
+        0, 0, Activation.None, work);
     }
     winoOutput(a, Mb, bias, y, act, t0, tc);
   }
@@ -221,7 +222,7 @@ function winoOutput(a: ConvArgs, Mb: usize, bias: usize, y: usize, act: i32, t0:
       let y1 = f32x4.add(vb, f32x4.sub(f32x4.sub(s01, s02), s03));
       let y2 = f32x4.add(vb, f32x4.add(f32x4.add(s10, s11), s12));
       let y3 = f32x4.add(vb, f32x4.sub(f32x4.sub(s11, s12), s13));
-      if (act == 1) { y0 = f32x4.max(y0, zero); y1 = f32x4.max(y1, zero); y2 = f32x4.max(y2, zero); y3 = f32x4.max(y3, zero); }
+      if (act == Activation.Relu) { y0 = f32x4.max(y0, zero); y1 = f32x4.max(y1, zero); y2 = f32x4.max(y2, zero); y3 = f32x4.max(y3, zero); }
       const q = y00 + off(c);
       v128.store(q, y0);
       if (col1) v128.store(q + eB, y1);
@@ -243,7 +244,7 @@ function winoOutput(a: ConvArgs, Mb: usize, bias: usize, y: usize, act: i32, t0:
       const b: f32 = bias ? load<f32>(bias + off(c)) : 0;
       let y0 = b + (s00 + s01 + s02), y1 = b + (s01 - s02 - s03);
       let y2 = b + (s10 + s11 + s12), y3 = b + (s11 - s12 - s13);
-      if (act == 1) { y0 = max(y0, <f32>0); y1 = max(y1, <f32>0); y2 = max(y2, <f32>0); y3 = max(y3, <f32>0); }
+      if (act == Activation.Relu) { y0 = max(y0, <f32>0); y1 = max(y1, <f32>0); y2 = max(y2, <f32>0); y3 = max(y3, <f32>0); }
       const q = y00 + off(c);
       store<f32>(q, y0);
       if (col1) store<f32>(q + eB, y1);
