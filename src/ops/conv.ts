@@ -1,6 +1,6 @@
 // Convolution ops: conv2d (groups, dilation, depthwise) and conv2dTranspose, each with its
 // gradient recorded right below the forward, plus the raw gradient functions and the pure
-// shape/padding resolution they all share. Kernels: assembly/conv.ts.
+// shape/padding resolution they all share. Kernels: assembly/conv/.
 import { Tensor, record, sizeOf } from '../tensor.js';
 import { kernels, workspace, int32Args, threadCount, parallel, align16 } from '../backend/wasm.js';
 import { gemm as hostGemm } from '../backend/gemm.js';

@@ -1,5 +1,5 @@
 // Pooling ops over NHWC images: maxPool2d, avgPool2d, globalAvgPool2d, globalMaxPool2d, each
-// with its gradient recorded right below the forward. Kernels: assembly/pool.ts.
+// with its gradient recorded right below the forward. Kernels: assembly/pool/.
 import { Tensor, record } from '../tensor.js';
 import { int32Args, parallel } from '../backend/wasm.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
