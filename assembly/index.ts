@@ -5,7 +5,6 @@ export { alloc, free, memoryBytes } from './memory';
 export * from './gemm';
 export * from './core';
 export * from './random';
-export * from './peak';
 export * from './loss';
 export * from './optim';
 export * from './batches';

@@ -6,7 +6,7 @@
 // registers hold without spilling, and enough chains to cover the mul+add (or FMA) latency at
 // full throughput. With |vm| < 1 each chain converges to va / (1 - vm) = 2: no overflow, no
 // subnormals to slow the loop down. FLOPs = iters * 12 chains * 4 lanes * 2 = iters * 12 * 8.
-import { madd } from './simd';
+import { madd } from '../simd';
 
 
 /** Number of independent accumulator chains in peakMadd (FLOPs per iteration = chains * 8). */
