@@ -144,13 +144,10 @@ export function depthwiseBackwardInput(args: usize, dy: usize, w: usize, dx: usi
   }
 }
 
-export function depthwiseBackwardFilter(args: usize, x: usize, dy: usize, dw: usize): void {
-  depthwiseBackwardFilterRange(args, x, dy, dw, 0, changetype<ConvArgs>(args).outC);
-}
-
 /**
- * Output channels co0 .. co1 of depthwiseBackwardFilter (for threads: co0 and co1 multiples of 8,
- * or co1 = outC, so every channel takes the same vector/scalar path as on one thread).
+ * Depthwise backward-filter for output channels co0 .. co1 (0 .. outC for the whole gradient;
+ * for threads, co0 and co1 multiples of 8 or co1 = outC, so every channel takes the same
+ * vector/scalar path as on one thread).
  */
 export function depthwiseBackwardFilterRange(args: usize, x: usize, dy: usize, dw: usize, co0: i32, co1: i32): void {
   const a = changetype<ConvArgs>(args);
