@@ -25,7 +25,7 @@
 //   zero-extensions, V8's stack check, the loop test), the unrolled one ~23.6. On a quiet core
 //   the FP ports bound both (93% of peak); when the core's SMT sibling is busy (a shared cloud
 //   vCPU) the front end is halved and instruction count is the bound: 65% -> 77% of peak at
-//   512^3, +5-17% on the conv-shaped products (measured side by side, 2026-11-22). The relaxed
+//   512^3, +5-17% on the conv-shaped products (measured side by side). The relaxed
 //   6x8 kernel cannot unroll this way (a step's 12 accumulators + 8 loads exceed 15 registers).
 // - Loop order: for each KC x NC block of packed B, for each MR-row A micro-panel (packed just
 //   in time, KC x MR x 16 bytes, stays in L1), for each 8-column B micro-panel (from L2).
@@ -33,11 +33,11 @@
 //   (0.8-0.9x the time on shapes like 49x32x64, the Winograd products of a batch-1 conv).
 // - Edge tiles (N remainder, or M remainder with B transposed) run the same micro-kernel on a
 //   zeroed scratch tile. Handling them inside the micro-kernel (rows aliased to the last real
-//   row, partial lane loads/stores) was tried: partial stores after the loop make TurboFan
+//   row, partial lane loads/stores) is slower: partial stores after the loop make TurboFan
 //   schedule every load of the k loop first (spills, 2x slower), and storing through a
 //   selected pointer costs ~10% on full tiles.
 // - Every micro-kernel has two call sites (full tiles and edgeTile): Binaryen inlines a function
-//   with a single caller into gemm, where its k loop got reordered and spilled (2x slower).
+//   with a single caller into gemm, where its k loop gets reordered and spills (2x slower).
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -159,9 +159,9 @@ const dispatch = (fn, args) => {
   return `if (ASC_FEATURE_RELAXED_SIMD) {\n  ${chain(relaxedSet)}\n} else {\n  ${chain(baseSet)}\n}`;
 };
 
-// Small M (batch-1 inference, thin row slices): packing B costs more than the product (the dense
-// 3136x128 layer at M = 1 spent most of its time repacking 1.6 MB of B and running the 4-row
-// kernel on 3 zero rows). gemmSmallM reads B where it lies instead: groups of up to SMR rows,
+// Small M (batch-1 inference, thin row slices): packing B costs more than the product (with
+// packing, the dense 3136x128 layer at M = 1 spends most of its time repacking 1.6 MB of B and
+// running the 4-row kernel on 3 zero rows). gemmSmallM reads B where it lies instead: groups of up to SMR rows,
 // each streaming B once, in R x W column blocks. Each C element is one serial chain of K
 // multiply-adds, so a block needs enough chains (accumulators) to hide the add/FMA latency:
 // measured (M x 3136 x 128, both builds) 1x24 beats 1x16 by 5-20% and 1x32 spills (+30%);
@@ -169,7 +169,7 @@ const dispatch = (fn, args) => {
 // streamed path wins up to M = 8 (0.6-0.8x the time) and breaks even around M = 12-16.
 // With B transposed it cannot be streamed as stored (a column of op(B) is strided): 1-3 rows
 // run the R x 8 kernels on packed B panels instead (gemmSmallMTransB). Transposing B blocks
-// row-major so that the wider kernels apply was 1.5-6x slower (strided stores at power-of-two
+// row-major so that the wider kernels apply is 1.5-6x slower (strided stores at power-of-two
 // row pitches). Every C element still starts from C or 0, adds the bias, then adds the products
 // in increasing k with madd and ends with pmax, exactly as in the micro-kernels, so a row is
 // bit-identical whichever path computed it (and whatever column block or tail computed it).

@@ -1,5 +1,6 @@
-// peakMadd: a register-only multiply-add loop that measures this engine's practical f32x4 peak,
-// the yardstick bench/gemm.mjs divides GEMM GFLOP/s by. No memory traffic, no allocation.
+// The bench-only peak loops. peakMadd: a register-only multiply-add loop that measures this
+// engine's practical f32x4 peak, the yardstick bench/gemm.mjs divides GEMM GFLOP/s by. No memory
+// traffic, no allocation.
 //
 // Twelve independent chains acc = acc * vm + va (mul + add, or one fused relaxed_madd in the
 // relaxed build) plus the two constants make 14 live v128: as many as V8's 15 wasm vector
@@ -23,7 +24,7 @@ export function peakMadd(iters: i32): f32 {
  * whether this core's front end (instruction decode/dispatch) is shared right now. On a core of
  * its own the FP ports bound both loops and this one takes the same time as peakMadd (ratio
  * ~1.0); when the core's SMT sibling is busy (a cloud vCPU whose twin runs another tenant) the
- * front end is split and the extra instructions cost time (ratio 1.2-1.5 measured here), and so
+ * front end is split and the extra instructions cost time (ratio 1.2-1.5), and so
  * does every instruction of a GEMM that is not a multiply or an add. bench/gemm.mjs times it next
  * to each GEMM sample to tell quiet-core samples from shared-core ones.
  */

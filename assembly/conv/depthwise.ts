@@ -1,13 +1,11 @@
 // Depthwise convolution forward (groups == inC, outC = inC * multiplier), vectorised over channels.
+// Weights [kH, kW, 1, C*m]: output channel co = c*m + j reads input channel c = co / m.
+// The m == 1 paths keep a tile of 8 channels in registers over the whole window; m > 1 paths
+// vectorise over output channels with the input value broadcast (or gathered when m % 4 != 0).
 import { Activation } from '../activation';
 import { off, madd } from '../simd';
 import { ConvArgs, ceilDiv } from './args';
 import { PAD_ARGS_BYTES, paddedH, paddedW, paddedImage, padImage } from './padded';
-
-// ---- depthwise (groups == inC, outC = inC * multiplier) ---------------------------------------
-// Weights [kH, kW, 1, C*m]: output channel co = c*m + j reads input channel c = co / m.
-// The m == 1 paths keep a tile of 8 channels in registers over the whole window; m > 1 paths
-// vectorise over output channels with the input value broadcast (or gathered when m % 4 != 0).
 
 /**
  * Depthwise forward (any multiplier m). Output columns whose window row lies wholly inside the

@@ -1,15 +1,13 @@
-// Winograd F(2x2, 3x3) convolution: weight transform, and forward over chunks of output tiles.
-import { gemm } from '../gemm';
-import { Activation } from '../activation';
-import { off } from '../simd';
-import { ConvArgs } from './args';
-
-// ---- Winograd F(2x2, 3x3) --------------------------------------------------------------------
+// Winograd F(2x2, 3x3) convolution: the weight transform, and the forward over chunks of tiles.
 // For 3x3 kernels at stride 1, dilation 1, one group: each 2x2 output tile is A^T [ (G g G^T) .*
 // (B^T d B) ] A, so the 36 multiply-adds per (tile, ci, co) of the direct form become 16, done as
 // 16 GEMMs (one per transformed position e) of V[e] [tiles x C] by U[e] [C x CO]. The transforms
 // use only 0, +-1 and +-1/2, so rounding stays close to the direct form. Tiles go in chunks:
 // V holds [tiles][16][C] and M [tiles][16][CO], so each GEMM reads/writes them with a row stride.
+import { gemm } from '../gemm';
+import { Activation } from '../activation';
+import { off } from '../simd';
+import { ConvArgs } from './args';
 
 /**
  * U[e][k][j] = (G g G^T)[e] for the 3x3 kernel g of input channel k and output channel j.

@@ -3,8 +3,6 @@
 import { off } from '../simd';
 import { PoolArgs, lo, hi, fullFrom, fullTo, fillOut, put, zeroCols } from './window';
 
-// ---- average pooling ----------------------------------------------------------------------------
-
 /** Sum over an R x Q window (1..3) of the four lanes at q, from 0 in row-major order. */
 @inline function sumWin(q: usize, rs: usize, cs: usize, R: i32, Q: i32): v128 {
   let s = f32x4.add(f32x4.splat(0), v128.load(q));
@@ -133,7 +131,7 @@ export function avgPoolForward(args: usize, x: usize, y: usize): void {
 
 /**
  * dx over one window: g / count added to every pixel (ACC), or written (own windows) as
- * g / count + 0, which is what adding it to the zero fill gave.
+ * g / count + 0, the bits of adding it into a zero fill.
  */
 @inline function avgBackPixel(d: usize, rs: usize, cs: usize, gp: usize, C: i32, R: i32, Q: i32, ACC: bool): void {
   const count = <f32>(R * Q), vcount = f32x4.splat(count), zero = f32x4.splat(0);

@@ -3,8 +3,6 @@ import { off } from '../simd';
 import { fillOut } from './window';
 import { maxOf } from './exact-max';
 
-// ---- global pooling: [N, HW, C] -> [N, C] ----------------------------------------------------
-
 export function globalAvgPoolForward(x: usize, y: usize, N: i32, HW: i32, C: i32): void {
   for (let n = 0; n < N; n++) {
     const xn = x + off(n * HW * C), yn = y + off(n * C);

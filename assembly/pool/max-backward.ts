@@ -1,18 +1,16 @@
 // Max pooling gradient over NHWC images, with padding, vectorised over channels.
-import { off } from '../simd';
-import { PoolArgs, lo, hi, fullFrom, fullTo, put, zeroCols } from './window';
-
-// ---- max pooling gradient -----------------------------------------------------------------------
 // dx = gradient of maxPool: each output's gradient goes to the FIRST position of its window, in
 // row-major (h, then w) order, whose value equals the output (the first max on ties; the first
 // NaN when the window holds one). Overlapping windows add up, in output order.
 //
 // Windows that cannot overlap (kH <= strideH and kW <= strideW: 2x2 stride 2) own their pixels,
 // so they write each pixel's final gradient once, directly (no zero fill, no read of dx): g + 0
-// at the max, as 0 + g was, and 0 elsewhere; pixels no window covers (gaps, rows/columns past the
-// last window) are zeroed as the walk passes them. Overlapping windows add into dx; their input
+// at the max (the bits of 0 + g, a scatter into a zero fill), and 0 elsewhere; pixels no window
+// covers (gaps, rows/columns past the last window) are zeroed as the walk passes them. Overlapping windows add into dx; their input
 // rows are zeroed just before the first window reaching them (still in cache then), and the
 // additions run in the same order as a plain scatter, so the sums are the same bits.
+import { off } from '../simd';
+import { PoolArgs, lo, hi, fullFrom, fullTo, put, zeroCols } from './window';
 
 /**
  * One position of a window for four lanes: `rest` is g in the lanes whose gradient is not yet
@@ -152,7 +150,7 @@ function maxBackRunDispatch(p: usize, d: usize, rs: usize, cs: usize, step: usiz
   for (let i = 0; i < count; i++) {
     for (let c = 0; c < C4; c += 4) {
       const y = v128.load(yp + off(c)), qc = q + off(c), dc = d + off(c);
-      // 0 + g, as the zero-filled sum had it (-0 becomes +0).
+      // 0 + g, as a scatter into a zero fill gives (-0 becomes +0).
       let rest = FIRST ? f32x4.add(v128.load(gp + off(c)), zero) : v128.load(dc);
       if (Q > 1) rest = hitAt(qc, dc, y, rest, false, false);
       if (Q > 2) rest = hitAt(qc + cs, dc + cs, y, rest, false, false);

@@ -4,7 +4,7 @@
 // Layout of the window kernels: for each output pixel, the window clipped to the image is R x Q
 // pixels. R, Q in 2..3 (2x2 and 3x3 pools and their clipped border windows) take unrolled code,
 // other windows a loop; the channel loop runs inside, over 16 channels at a time for 2x2 windows
-// and 4 at a time for larger ones (measured fastest on each), then a scalar loop over the last
+// and 4 at a time for larger ones (the fastest on each), then a scalar loop over the last
 // C % 4 channels.
 import { off } from '../simd';
 
