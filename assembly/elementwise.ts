@@ -6,56 +6,61 @@
 import { erfOverZ, erfcScaled } from './mathfit';
 import { expV, expm1V, expm1S, expRangeV, expAnyS, expNeg64V, tanhV, tanhS } from './vmath';
 
-// Binary op codes (mirrored in src/ops/elementwise.ts).
-const ADD = 0;
-const SUB = 1;
-const MUL = 2;
-const DIV = 3;
-const MAX = 4;
-const MIN = 5;
-const POW = 6;
-const GE = 7;      // a >= b ? 1 : 0   (gradient masks of maximum / minimum)
-const GT = 8;
-const LE = 9;
-const LT = 10;
-const POW_DA = 11; // b * a^(b-1)                 d pow / d a
-const POW_DB = 12; // a > 0 ? a^b * ln(a) : 0     d pow / d b
+/** Binary op codes: the `op` argument of the binary* kernels (the host's copy is generated from this). */
+enum BinaryOp {
+  Add = 0,
+  Sub = 1,
+  Mul = 2,
+  Div = 3,
+  Max = 4,
+  Min = 5,
+  Pow = 6,
+  /** a >= b ? 1 : 0 (the gradient masks of maximum / minimum) */
+  Ge = 7,
+  Gt = 8,
+  Le = 9,
+  Lt = 10,
+  /** b * a^(b-1): d pow / d a */
+  PowDa = 11,
+  /** a > 0 ? a^b * ln(a) : 0: d pow / d b */
+  PowDb = 12,
+}
 
 // @ts-ignore: decorator
 @inline function bop(op: i32, x: f32, y: f32): f32 {
-  if (op == ADD) return x + y;
-  if (op == SUB) return x - y;
-  if (op == MUL) return x * y;
-  if (op == DIV) return x / y;
-  if (op == MAX) return max<f32>(x, y);
-  if (op == MIN) return min<f32>(x, y);
-  if (op == POW) return Mathf.pow(x, y);
-  if (op == GE) return x >= y ? 1 : 0;
-  if (op == GT) return x > y ? 1 : 0;
-  if (op == LE) return x <= y ? 1 : 0;
-  if (op == LT) return x < y ? 1 : 0;
-  if (op == POW_DA) return y * Mathf.pow(x, y - 1);
-  return x > 0 ? Mathf.pow(x, y) * Mathf.log(x) : 0; // POW_DB
+  if (op == BinaryOp.Add) return x + y;
+  if (op == BinaryOp.Sub) return x - y;
+  if (op == BinaryOp.Mul) return x * y;
+  if (op == BinaryOp.Div) return x / y;
+  if (op == BinaryOp.Max) return max<f32>(x, y);
+  if (op == BinaryOp.Min) return min<f32>(x, y);
+  if (op == BinaryOp.Pow) return Mathf.pow(x, y);
+  if (op == BinaryOp.Ge) return x >= y ? 1 : 0;
+  if (op == BinaryOp.Gt) return x > y ? 1 : 0;
+  if (op == BinaryOp.Le) return x <= y ? 1 : 0;
+  if (op == BinaryOp.Lt) return x < y ? 1 : 0;
+  if (op == BinaryOp.PowDa) return y * Mathf.pow(x, y - 1);
+  return x > 0 ? Mathf.pow(x, y) * Mathf.log(x) : 0; // PowDb
 }
 
 // @ts-ignore: decorator
 @inline function hasSimd(op: i32): bool {
-  return op <= MIN || (op >= GE && op <= LT);
+  return op <= BinaryOp.Min || (op >= BinaryOp.Ge && op <= BinaryOp.Lt);
 }
 
 // @ts-ignore: decorator
 @inline function vop(op: i32, x: v128, y: v128): v128 {
-  if (op == ADD) return f32x4.add(x, y);
-  if (op == SUB) return f32x4.sub(x, y);
-  if (op == MUL) return f32x4.mul(x, y);
-  if (op == DIV) return f32x4.div(x, y);
-  if (op == MAX) return f32x4.max(x, y);
-  if (op == MIN) return f32x4.min(x, y);
+  if (op == BinaryOp.Add) return f32x4.add(x, y);
+  if (op == BinaryOp.Sub) return f32x4.sub(x, y);
+  if (op == BinaryOp.Mul) return f32x4.mul(x, y);
+  if (op == BinaryOp.Div) return f32x4.div(x, y);
+  if (op == BinaryOp.Max) return f32x4.max(x, y);
+  if (op == BinaryOp.Min) return f32x4.min(x, y);
   const one = f32x4.splat(1.0);
-  if (op == GE) return v128.and(f32x4.ge(x, y), one);
-  if (op == GT) return v128.and(f32x4.gt(x, y), one);
-  if (op == LE) return v128.and(f32x4.le(x, y), one);
-  return v128.and(f32x4.lt(x, y), one); // LT
+  if (op == BinaryOp.Ge) return v128.and(f32x4.ge(x, y), one);
+  if (op == BinaryOp.Gt) return v128.and(f32x4.gt(x, y), one);
+  if (op == BinaryOp.Le) return v128.and(f32x4.le(x, y), one);
+  return v128.and(f32x4.lt(x, y), one); // Lt
 }
 
 /** out[i] = a[i] op b[i], both contiguous. */
@@ -131,19 +136,19 @@ const POW_DB = 12; // a > 0 ? a^b * ln(a) : 0     d pow / d b
 /** out = a op b, all three of n contiguous values (out may alias a or b). */
 export function binarySame(op: i32, a: usize, b: usize, out: usize, n: i32): void {
   switch (op) {
-    case ADD: rowVV(ADD, a, b, out, n); break;
-    case SUB: rowVV(SUB, a, b, out, n); break;
-    case MUL: rowVV(MUL, a, b, out, n); break;
-    case DIV: rowVV(DIV, a, b, out, n); break;
-    case MAX: rowVV(MAX, a, b, out, n); break;
-    case MIN: rowVV(MIN, a, b, out, n); break;
-    case POW: rowVV(POW, a, b, out, n); break;
-    case GE: rowVV(GE, a, b, out, n); break;
-    case GT: rowVV(GT, a, b, out, n); break;
-    case LE: rowVV(LE, a, b, out, n); break;
-    case LT: rowVV(LT, a, b, out, n); break;
-    case POW_DA: rowVV(POW_DA, a, b, out, n); break;
-    case POW_DB: rowVV(POW_DB, a, b, out, n); break;
+    case BinaryOp.Add: rowVV(BinaryOp.Add, a, b, out, n); break;
+    case BinaryOp.Sub: rowVV(BinaryOp.Sub, a, b, out, n); break;
+    case BinaryOp.Mul: rowVV(BinaryOp.Mul, a, b, out, n); break;
+    case BinaryOp.Div: rowVV(BinaryOp.Div, a, b, out, n); break;
+    case BinaryOp.Max: rowVV(BinaryOp.Max, a, b, out, n); break;
+    case BinaryOp.Min: rowVV(BinaryOp.Min, a, b, out, n); break;
+    case BinaryOp.Pow: rowVV(BinaryOp.Pow, a, b, out, n); break;
+    case BinaryOp.Ge: rowVV(BinaryOp.Ge, a, b, out, n); break;
+    case BinaryOp.Gt: rowVV(BinaryOp.Gt, a, b, out, n); break;
+    case BinaryOp.Le: rowVV(BinaryOp.Le, a, b, out, n); break;
+    case BinaryOp.Lt: rowVV(BinaryOp.Lt, a, b, out, n); break;
+    case BinaryOp.PowDa: rowVV(BinaryOp.PowDa, a, b, out, n); break;
+    case BinaryOp.PowDb: rowVV(BinaryOp.PowDb, a, b, out, n); break;
     default: unreachable();
   }
 }
@@ -152,40 +157,40 @@ export function binarySame(op: i32, a: usize, b: usize, out: usize, n: i32): voi
 export function binaryScalar(op: i32, a: usize, s: f32, out: usize, n: i32, scalarFirst: i32): void {
   // x ** 2 (squares in losses and statistics): the correctly rounded x * x, vectorised, instead
   // of pow's within-1-ulp; same special values (NaN, inf, -0). Its gradient 2 * x^1 likewise.
-  if (!scalarFirst && s == 2 && op == POW) { rowVV(MUL, a, a, out, n); return; }
-  if (!scalarFirst && s == 2 && op == POW_DA) { rowVS(MUL, a, 2, out, n); return; }
+  if (!scalarFirst && s == 2 && op == BinaryOp.Pow) { rowVV(BinaryOp.Mul, a, a, out, n); return; }
+  if (!scalarFirst && s == 2 && op == BinaryOp.PowDa) { rowVS(BinaryOp.Mul, a, 2, out, n); return; }
   if (scalarFirst) {
     switch (op) {
-      case ADD: rowSV(ADD, s, a, out, n); break;
-      case SUB: rowSV(SUB, s, a, out, n); break;
-      case MUL: rowSV(MUL, s, a, out, n); break;
-      case DIV: rowSV(DIV, s, a, out, n); break;
-      case MAX: rowSV(MAX, s, a, out, n); break;
-      case MIN: rowSV(MIN, s, a, out, n); break;
-      case POW: rowSV(POW, s, a, out, n); break;
-      case GE: rowSV(GE, s, a, out, n); break;
-      case GT: rowSV(GT, s, a, out, n); break;
-      case LE: rowSV(LE, s, a, out, n); break;
-      case LT: rowSV(LT, s, a, out, n); break;
-      case POW_DA: rowSV(POW_DA, s, a, out, n); break;
-      case POW_DB: rowSV(POW_DB, s, a, out, n); break;
+      case BinaryOp.Add: rowSV(BinaryOp.Add, s, a, out, n); break;
+      case BinaryOp.Sub: rowSV(BinaryOp.Sub, s, a, out, n); break;
+      case BinaryOp.Mul: rowSV(BinaryOp.Mul, s, a, out, n); break;
+      case BinaryOp.Div: rowSV(BinaryOp.Div, s, a, out, n); break;
+      case BinaryOp.Max: rowSV(BinaryOp.Max, s, a, out, n); break;
+      case BinaryOp.Min: rowSV(BinaryOp.Min, s, a, out, n); break;
+      case BinaryOp.Pow: rowSV(BinaryOp.Pow, s, a, out, n); break;
+      case BinaryOp.Ge: rowSV(BinaryOp.Ge, s, a, out, n); break;
+      case BinaryOp.Gt: rowSV(BinaryOp.Gt, s, a, out, n); break;
+      case BinaryOp.Le: rowSV(BinaryOp.Le, s, a, out, n); break;
+      case BinaryOp.Lt: rowSV(BinaryOp.Lt, s, a, out, n); break;
+      case BinaryOp.PowDa: rowSV(BinaryOp.PowDa, s, a, out, n); break;
+      case BinaryOp.PowDb: rowSV(BinaryOp.PowDb, s, a, out, n); break;
       default: unreachable();
     }
   } else {
     switch (op) {
-      case ADD: rowVS(ADD, a, s, out, n); break;
-      case SUB: rowVS(SUB, a, s, out, n); break;
-      case MUL: rowVS(MUL, a, s, out, n); break;
-      case DIV: rowVS(DIV, a, s, out, n); break;
-      case MAX: rowVS(MAX, a, s, out, n); break;
-      case MIN: rowVS(MIN, a, s, out, n); break;
-      case POW: rowVS(POW, a, s, out, n); break;
-      case GE: rowVS(GE, a, s, out, n); break;
-      case GT: rowVS(GT, a, s, out, n); break;
-      case LE: rowVS(LE, a, s, out, n); break;
-      case LT: rowVS(LT, a, s, out, n); break;
-      case POW_DA: rowVS(POW_DA, a, s, out, n); break;
-      case POW_DB: rowVS(POW_DB, a, s, out, n); break;
+      case BinaryOp.Add: rowVS(BinaryOp.Add, a, s, out, n); break;
+      case BinaryOp.Sub: rowVS(BinaryOp.Sub, a, s, out, n); break;
+      case BinaryOp.Mul: rowVS(BinaryOp.Mul, a, s, out, n); break;
+      case BinaryOp.Div: rowVS(BinaryOp.Div, a, s, out, n); break;
+      case BinaryOp.Max: rowVS(BinaryOp.Max, a, s, out, n); break;
+      case BinaryOp.Min: rowVS(BinaryOp.Min, a, s, out, n); break;
+      case BinaryOp.Pow: rowVS(BinaryOp.Pow, a, s, out, n); break;
+      case BinaryOp.Ge: rowVS(BinaryOp.Ge, a, s, out, n); break;
+      case BinaryOp.Gt: rowVS(BinaryOp.Gt, a, s, out, n); break;
+      case BinaryOp.Le: rowVS(BinaryOp.Le, a, s, out, n); break;
+      case BinaryOp.Lt: rowVS(BinaryOp.Lt, a, s, out, n); break;
+      case BinaryOp.PowDa: rowVS(BinaryOp.PowDa, a, s, out, n); break;
+      case BinaryOp.PowDb: rowVS(BinaryOp.PowDb, a, s, out, n); break;
       default: unreachable();
     }
   }
@@ -203,19 +208,19 @@ export function binaryRows(op: i32, full: usize, vec: usize, out: usize, rows: i
     const a = vecFirst ? vec : f;
     const b = vecFirst ? f : vec;
     switch (op) {
-      case ADD: rowVV(ADD, a, b, o, cols); break;
-      case SUB: rowVV(SUB, a, b, o, cols); break;
-      case MUL: rowVV(MUL, a, b, o, cols); break;
-      case DIV: rowVV(DIV, a, b, o, cols); break;
-      case MAX: rowVV(MAX, a, b, o, cols); break;
-      case MIN: rowVV(MIN, a, b, o, cols); break;
-      case POW: rowVV(POW, a, b, o, cols); break;
-      case GE: rowVV(GE, a, b, o, cols); break;
-      case GT: rowVV(GT, a, b, o, cols); break;
-      case LE: rowVV(LE, a, b, o, cols); break;
-      case LT: rowVV(LT, a, b, o, cols); break;
-      case POW_DA: rowVV(POW_DA, a, b, o, cols); break;
-      case POW_DB: rowVV(POW_DB, a, b, o, cols); break;
+      case BinaryOp.Add: rowVV(BinaryOp.Add, a, b, o, cols); break;
+      case BinaryOp.Sub: rowVV(BinaryOp.Sub, a, b, o, cols); break;
+      case BinaryOp.Mul: rowVV(BinaryOp.Mul, a, b, o, cols); break;
+      case BinaryOp.Div: rowVV(BinaryOp.Div, a, b, o, cols); break;
+      case BinaryOp.Max: rowVV(BinaryOp.Max, a, b, o, cols); break;
+      case BinaryOp.Min: rowVV(BinaryOp.Min, a, b, o, cols); break;
+      case BinaryOp.Pow: rowVV(BinaryOp.Pow, a, b, o, cols); break;
+      case BinaryOp.Ge: rowVV(BinaryOp.Ge, a, b, o, cols); break;
+      case BinaryOp.Gt: rowVV(BinaryOp.Gt, a, b, o, cols); break;
+      case BinaryOp.Le: rowVV(BinaryOp.Le, a, b, o, cols); break;
+      case BinaryOp.Lt: rowVV(BinaryOp.Lt, a, b, o, cols); break;
+      case BinaryOp.PowDa: rowVV(BinaryOp.PowDa, a, b, o, cols); break;
+      case BinaryOp.PowDb: rowVV(BinaryOp.PowDb, a, b, o, cols); break;
       default: unreachable();
     }
   }
@@ -251,19 +256,19 @@ export function binaryStrided(op: i32, a: usize, b: usize, out: usize, rank: i32
     const pb = b + (<usize>bo << 2);
     const po = out + (<usize>r * <usize>n << 2);
     switch (op) {
-      case ADD: rowStrided(ADD, pa, sa, pb, sb, po, n); break;
-      case SUB: rowStrided(SUB, pa, sa, pb, sb, po, n); break;
-      case MUL: rowStrided(MUL, pa, sa, pb, sb, po, n); break;
-      case DIV: rowStrided(DIV, pa, sa, pb, sb, po, n); break;
-      case MAX: rowStrided(MAX, pa, sa, pb, sb, po, n); break;
-      case MIN: rowStrided(MIN, pa, sa, pb, sb, po, n); break;
-      case POW: rowStrided(POW, pa, sa, pb, sb, po, n); break;
-      case GE: rowStrided(GE, pa, sa, pb, sb, po, n); break;
-      case GT: rowStrided(GT, pa, sa, pb, sb, po, n); break;
-      case LE: rowStrided(LE, pa, sa, pb, sb, po, n); break;
-      case LT: rowStrided(LT, pa, sa, pb, sb, po, n); break;
-      case POW_DA: rowStrided(POW_DA, pa, sa, pb, sb, po, n); break;
-      case POW_DB: rowStrided(POW_DB, pa, sa, pb, sb, po, n); break;
+      case BinaryOp.Add: rowStrided(BinaryOp.Add, pa, sa, pb, sb, po, n); break;
+      case BinaryOp.Sub: rowStrided(BinaryOp.Sub, pa, sa, pb, sb, po, n); break;
+      case BinaryOp.Mul: rowStrided(BinaryOp.Mul, pa, sa, pb, sb, po, n); break;
+      case BinaryOp.Div: rowStrided(BinaryOp.Div, pa, sa, pb, sb, po, n); break;
+      case BinaryOp.Max: rowStrided(BinaryOp.Max, pa, sa, pb, sb, po, n); break;
+      case BinaryOp.Min: rowStrided(BinaryOp.Min, pa, sa, pb, sb, po, n); break;
+      case BinaryOp.Pow: rowStrided(BinaryOp.Pow, pa, sa, pb, sb, po, n); break;
+      case BinaryOp.Ge: rowStrided(BinaryOp.Ge, pa, sa, pb, sb, po, n); break;
+      case BinaryOp.Gt: rowStrided(BinaryOp.Gt, pa, sa, pb, sb, po, n); break;
+      case BinaryOp.Le: rowStrided(BinaryOp.Le, pa, sa, pb, sb, po, n); break;
+      case BinaryOp.Lt: rowStrided(BinaryOp.Lt, pa, sa, pb, sb, po, n); break;
+      case BinaryOp.PowDa: rowStrided(BinaryOp.PowDa, pa, sa, pb, sb, po, n); break;
+      case BinaryOp.PowDb: rowStrided(BinaryOp.PowDb, pa, sa, pb, sb, po, n); break;
       default: unreachable();
     }
   }
@@ -272,37 +277,42 @@ export function binaryStrided(op: i32, a: usize, b: usize, out: usize, rank: i32
 /** The scalar op with a run-time op code (for single values only). */
 function bop_dyn(op: i32, x: f32, y: f32): f32 {
   switch (op) {
-    case ADD: return bop(ADD, x, y);
-    case SUB: return bop(SUB, x, y);
-    case MUL: return bop(MUL, x, y);
-    case DIV: return bop(DIV, x, y);
-    case MAX: return bop(MAX, x, y);
-    case MIN: return bop(MIN, x, y);
-    case POW: return bop(POW, x, y);
-    case GE: return bop(GE, x, y);
-    case GT: return bop(GT, x, y);
-    case LE: return bop(LE, x, y);
-    case LT: return bop(LT, x, y);
-    case POW_DA: return bop(POW_DA, x, y);
-    default: return bop(POW_DB, x, y);
+    case BinaryOp.Add: return bop(BinaryOp.Add, x, y);
+    case BinaryOp.Sub: return bop(BinaryOp.Sub, x, y);
+    case BinaryOp.Mul: return bop(BinaryOp.Mul, x, y);
+    case BinaryOp.Div: return bop(BinaryOp.Div, x, y);
+    case BinaryOp.Max: return bop(BinaryOp.Max, x, y);
+    case BinaryOp.Min: return bop(BinaryOp.Min, x, y);
+    case BinaryOp.Pow: return bop(BinaryOp.Pow, x, y);
+    case BinaryOp.Ge: return bop(BinaryOp.Ge, x, y);
+    case BinaryOp.Gt: return bop(BinaryOp.Gt, x, y);
+    case BinaryOp.Le: return bop(BinaryOp.Le, x, y);
+    case BinaryOp.Lt: return bop(BinaryOp.Lt, x, y);
+    case BinaryOp.PowDa: return bop(BinaryOp.PowDa, x, y);
+    default: return bop(BinaryOp.PowDb, x, y);
   }
 }
 
 // ---- unary ops and activations --------------------------------------------------------------
 
-// Unary op codes (mirrored in src/ops/elementwise.ts and activations.ts).
-const NEG = 0;
-const EXP = 1;
-const LOG = 2;
-const SQRT = 3;
-const ABS = 4;
-const RELU = 5;
-const LEAKY_RELU = 6; // p1 = alpha
-const ELU = 7;        // p1 = alpha
-const GELU = 8;
-const SIGMOID = 9;
-const TANH = 10;
-const CLIP = 11;      // p1 = min, p2 = max
+/** Unary op codes: the `op` argument of unary / unaryBackward (the host's copy is generated from this). */
+enum UnaryOp {
+  Neg = 0,
+  Exp = 1,
+  Log = 2,
+  Sqrt = 3,
+  Abs = 4,
+  Relu = 5,
+  /** p1 = alpha */
+  LeakyRelu = 6,
+  /** p1 = alpha */
+  Elu = 7,
+  Gelu = 8,
+  Sigmoid = 9,
+  Tanh = 10,
+  /** p1 = min, p2 = max */
+  Clip = 11,
+}
 
 const SQRT1_2: f64 = 0.70710678118654752440;
 const INV_SQRT_2PI: f64 = 0.39894228040143267794;
@@ -396,57 +406,57 @@ const INV_SQRT_2PI: f64 = 0.39894228040143267794;
 
 // @ts-ignore: decorator
 @inline function uop(op: i32, x: f32, p1: f32, p2: f32): f32 {
-  if (op == NEG) return -x;
-  if (op == EXP) return expAnyS(x);
-  if (op == LOG) return Mathf.log(x);
-  if (op == SQRT) return Mathf.sqrt(x);
-  if (op == ABS) return Mathf.abs(x);
-  if (op == RELU) return max<f32>(x, 0);
-  if (op == LEAKY_RELU) return x > 0 ? x : p1 * x;
-  if (op == ELU) return x > 0 ? x : p1 * expm1S(max<f32>(x, -87)); // expm1(-87) is -1 in float32
-  if (op == GELU) return f32x4.extract_lane(geluV(f32x4.splat(x)), 0); // the SIMD code on one lane: same bits
-  if (op == SIGMOID) {
+  if (op == UnaryOp.Neg) return -x;
+  if (op == UnaryOp.Exp) return expAnyS(x);
+  if (op == UnaryOp.Log) return Mathf.log(x);
+  if (op == UnaryOp.Sqrt) return Mathf.sqrt(x);
+  if (op == UnaryOp.Abs) return Mathf.abs(x);
+  if (op == UnaryOp.Relu) return max<f32>(x, 0);
+  if (op == UnaryOp.LeakyRelu) return x > 0 ? x : p1 * x;
+  if (op == UnaryOp.Elu) return x > 0 ? x : p1 * expm1S(max<f32>(x, -87)); // expm1(-87) is -1 in float32
+  if (op == UnaryOp.Gelu) return f32x4.extract_lane(geluV(f32x4.splat(x)), 0); // the SIMD code on one lane: same bits
+  if (op == UnaryOp.Sigmoid) {
     // exp of a non-positive argument only: no overflow, full relative accuracy for x << 0.
     const e = expAnyS(-Mathf.abs(x));
     return (x >= 0 ? <f32>1 : e) / (1 + e);
   }
-  if (op == TANH) return tanhS(x);
-  return min<f32>(max<f32>(x, p1), p2); // CLIP
+  if (op == UnaryOp.Tanh) return tanhS(x);
+  return min<f32>(max<f32>(x, p1), p2); // Clip
 }
 
 // @ts-ignore: decorator
 @inline function uopSimd(op: i32): bool {
-  return op != LOG;
+  return op != UnaryOp.Log;
 }
 
 // @ts-ignore: decorator
 @inline function uvop(op: i32, x: v128, p1: f32, p2: f32): v128 {
-  if (op == NEG) return f32x4.neg(x);
-  if (op == SQRT) return f32x4.sqrt(x);
-  if (op == ABS) return f32x4.abs(x);
-  if (op == RELU) return f32x4.max(x, f32x4.splat(0));
-  if (op == LEAKY_RELU) return v128.bitselect(x, f32x4.mul(x, f32x4.splat(p1)), f32x4.gt(x, f32x4.splat(0)));
-  if (op == ELU) {
+  if (op == UnaryOp.Neg) return f32x4.neg(x);
+  if (op == UnaryOp.Sqrt) return f32x4.sqrt(x);
+  if (op == UnaryOp.Abs) return f32x4.abs(x);
+  if (op == UnaryOp.Relu) return f32x4.max(x, f32x4.splat(0));
+  if (op == UnaryOp.LeakyRelu) return v128.bitselect(x, f32x4.mul(x, f32x4.splat(p1)), f32x4.gt(x, f32x4.splat(0)));
+  if (op == UnaryOp.Elu) {
     const em = expm1V(f32x4.max(x, f32x4.splat(-87)));
     return v128.bitselect(x, f32x4.mul(em, f32x4.splat(p1)), f32x4.gt(x, f32x4.splat(0)));
   }
-  if (op == TANH) return tanhV(x);
-  // EXP and SIGMOID reach here only with every lane in the polynomial's range (see unaryLoop).
-  if (op == EXP) return expV(x);
-  if (op == GELU) return geluV(x);
-  if (op == SIGMOID) {
+  if (op == UnaryOp.Tanh) return tanhV(x);
+  // Exp and Sigmoid reach here only with every lane in the polynomial's range (see unaryLoop).
+  if (op == UnaryOp.Exp) return expV(x);
+  if (op == UnaryOp.Gelu) return geluV(x);
+  if (op == UnaryOp.Sigmoid) {
     const e = expV(f32x4.neg(f32x4.abs(x)));
     const num = v128.bitselect(f32x4.splat(1), e, f32x4.ge(x, f32x4.splat(0)));
     return f32x4.div(num, f32x4.add(f32x4.splat(1), e));
   }
-  return f32x4.min(f32x4.max(x, f32x4.splat(p1)), f32x4.splat(p2)); // CLIP
+  return f32x4.min(f32x4.max(x, f32x4.splat(p1)), f32x4.splat(p2)); // Clip
 }
 
 /** Whether a vector can take the SIMD path (exp and sigmoid fall back to scalar outside the polynomial's range). */
 // @ts-ignore: decorator
 @inline function uvopOk(op: i32, x: v128): bool {
-  if (op == EXP) return expRangeV(x);
-  if (op == SIGMOID) return expRangeV(f32x4.neg(f32x4.abs(x)));
+  if (op == UnaryOp.Exp) return expRangeV(x);
+  if (op == UnaryOp.Sigmoid) return expRangeV(f32x4.neg(f32x4.abs(x)));
   return true;
 }
 
@@ -474,34 +484,34 @@ const INV_SQRT_2PI: f64 = 0.39894228040143267794;
 // function with a single caller would be): V8 compiles wasm functions lazily, on their first call,
 // so a model's first relu compiles one loop (~1 KB) instead of all twelve (13 KB, ~0.4 ms of a
 // cold start). Same code per op as when they were inlined, so the same results.
-export function unaryNeg(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(NEG, x, out, n, p1, p2); }
-export function unaryExp(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(EXP, x, out, n, p1, p2); }
-export function unaryLog(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(LOG, x, out, n, p1, p2); }
-export function unarySqrt(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(SQRT, x, out, n, p1, p2); }
-export function unaryAbs(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(ABS, x, out, n, p1, p2); }
-export function unaryRelu(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(RELU, x, out, n, p1, p2); }
-export function unaryLeakyRelu(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(LEAKY_RELU, x, out, n, p1, p2); }
-export function unaryElu(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(ELU, x, out, n, p1, p2); }
-export function unaryGelu(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(GELU, x, out, n, p1, p2); }
-export function unarySigmoid(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(SIGMOID, x, out, n, p1, p2); }
-export function unaryTanh(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(TANH, x, out, n, p1, p2); }
-export function unaryClip(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(CLIP, x, out, n, p1, p2); }
+export function unaryNeg(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(UnaryOp.Neg, x, out, n, p1, p2); }
+export function unaryExp(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(UnaryOp.Exp, x, out, n, p1, p2); }
+export function unaryLog(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(UnaryOp.Log, x, out, n, p1, p2); }
+export function unarySqrt(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(UnaryOp.Sqrt, x, out, n, p1, p2); }
+export function unaryAbs(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(UnaryOp.Abs, x, out, n, p1, p2); }
+export function unaryRelu(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(UnaryOp.Relu, x, out, n, p1, p2); }
+export function unaryLeakyRelu(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(UnaryOp.LeakyRelu, x, out, n, p1, p2); }
+export function unaryElu(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(UnaryOp.Elu, x, out, n, p1, p2); }
+export function unaryGelu(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(UnaryOp.Gelu, x, out, n, p1, p2); }
+export function unarySigmoid(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(UnaryOp.Sigmoid, x, out, n, p1, p2); }
+export function unaryTanh(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(UnaryOp.Tanh, x, out, n, p1, p2); }
+export function unaryClip(x: usize, out: usize, n: i32, p1: f32, p2: f32): void { unaryLoop(UnaryOp.Clip, x, out, n, p1, p2); }
 
 /** out = f(x) elementwise (out may alias x). p1, p2: alpha or clip bounds. */
 export function unary(op: i32, x: usize, out: usize, n: i32, p1: f32, p2: f32): void {
   switch (op) {
-    case NEG: unaryNeg(x, out, n, p1, p2); break;
-    case EXP: unaryExp(x, out, n, p1, p2); break;
-    case LOG: unaryLog(x, out, n, p1, p2); break;
-    case SQRT: unarySqrt(x, out, n, p1, p2); break;
-    case ABS: unaryAbs(x, out, n, p1, p2); break;
-    case RELU: unaryRelu(x, out, n, p1, p2); break;
-    case LEAKY_RELU: unaryLeakyRelu(x, out, n, p1, p2); break;
-    case ELU: unaryElu(x, out, n, p1, p2); break;
-    case GELU: unaryGelu(x, out, n, p1, p2); break;
-    case SIGMOID: unarySigmoid(x, out, n, p1, p2); break;
-    case TANH: unaryTanh(x, out, n, p1, p2); break;
-    case CLIP: unaryClip(x, out, n, p1, p2); break;
+    case UnaryOp.Neg: unaryNeg(x, out, n, p1, p2); break;
+    case UnaryOp.Exp: unaryExp(x, out, n, p1, p2); break;
+    case UnaryOp.Log: unaryLog(x, out, n, p1, p2); break;
+    case UnaryOp.Sqrt: unarySqrt(x, out, n, p1, p2); break;
+    case UnaryOp.Abs: unaryAbs(x, out, n, p1, p2); break;
+    case UnaryOp.Relu: unaryRelu(x, out, n, p1, p2); break;
+    case UnaryOp.LeakyRelu: unaryLeakyRelu(x, out, n, p1, p2); break;
+    case UnaryOp.Elu: unaryElu(x, out, n, p1, p2); break;
+    case UnaryOp.Gelu: unaryGelu(x, out, n, p1, p2); break;
+    case UnaryOp.Sigmoid: unarySigmoid(x, out, n, p1, p2); break;
+    case UnaryOp.Tanh: unaryTanh(x, out, n, p1, p2); break;
+    case UnaryOp.Clip: unaryClip(x, out, n, p1, p2); break;
     default: unreachable();
   }
 }
@@ -509,18 +519,18 @@ export function unary(op: i32, x: usize, out: usize, n: i32, p1: f32, p2: f32): 
 /** d f / d x times g, from the input x and/or the forward output y. */
 // @ts-ignore: decorator
 @inline function ugrad(op: i32, x: f32, y: f32, g: f32, p1: f32, p2: f32): f32 {
-  if (op == NEG) return -g;
-  if (op == EXP) return g * y;
-  if (op == LOG) return g / x;
-  if (op == SQRT) return g * 0.5 / y;
-  if (op == ABS) return x > 0 ? g : x < 0 ? -g : 0;
-  if (op == RELU) return x > 0 ? g : 0;
-  if (op == LEAKY_RELU) return x > 0 ? g : p1 * g;
-  if (op == ELU) return x > 0 ? g : g * (y + p1);
-  if (op == GELU) return f32x4.extract_lane(geluGradV(f32x4.splat(x), f32x4.splat(g)), 0);
-  if (op == SIGMOID) return g * y * (1 - y);
-  if (op == TANH) return g * (1 - y * y);
-  return x >= p1 && x <= p2 ? g : 0; // CLIP: the gradient passes on the closed interval
+  if (op == UnaryOp.Neg) return -g;
+  if (op == UnaryOp.Exp) return g * y;
+  if (op == UnaryOp.Log) return g / x;
+  if (op == UnaryOp.Sqrt) return g * 0.5 / y;
+  if (op == UnaryOp.Abs) return x > 0 ? g : x < 0 ? -g : 0;
+  if (op == UnaryOp.Relu) return x > 0 ? g : 0;
+  if (op == UnaryOp.LeakyRelu) return x > 0 ? g : p1 * g;
+  if (op == UnaryOp.Elu) return x > 0 ? g : g * (y + p1);
+  if (op == UnaryOp.Gelu) return f32x4.extract_lane(geluGradV(f32x4.splat(x), f32x4.splat(g)), 0);
+  if (op == UnaryOp.Sigmoid) return g * y * (1 - y);
+  if (op == UnaryOp.Tanh) return g * (1 - y * y);
+  return x >= p1 && x <= p2 ? g : 0; // Clip: the gradient passes on the closed interval
 }
 
 // @ts-ignore: decorator
@@ -532,20 +542,20 @@ export function unary(op: i32, x: usize, out: usize, n: i32, p1: f32, p2: f32): 
 @inline function ugradV(op: i32, x: v128, y: v128, g: v128, p1: f32, p2: f32): v128 {
   const zero = f32x4.splat(0);
   const one = f32x4.splat(1);
-  if (op == NEG) return f32x4.neg(g);
-  if (op == EXP) return f32x4.mul(g, y);
-  if (op == LOG) return f32x4.div(g, x);
-  if (op == SQRT) return f32x4.div(f32x4.mul(g, f32x4.splat(0.5)), y);
-  if (op == ABS) {
+  if (op == UnaryOp.Neg) return f32x4.neg(g);
+  if (op == UnaryOp.Exp) return f32x4.mul(g, y);
+  if (op == UnaryOp.Log) return f32x4.div(g, x);
+  if (op == UnaryOp.Sqrt) return f32x4.div(f32x4.mul(g, f32x4.splat(0.5)), y);
+  if (op == UnaryOp.Abs) {
     return v128.or(v128.and(g, f32x4.gt(x, zero)), v128.and(f32x4.neg(g), f32x4.lt(x, zero)));
   }
-  if (op == RELU) return v128.and(g, f32x4.gt(x, zero));
-  if (op == LEAKY_RELU) return v128.bitselect(g, f32x4.mul(g, f32x4.splat(p1)), f32x4.gt(x, zero));
-  if (op == ELU) return v128.bitselect(g, f32x4.mul(g, f32x4.add(y, f32x4.splat(p1))), f32x4.gt(x, zero));
-  if (op == SIGMOID) return f32x4.mul(f32x4.mul(g, y), f32x4.sub(one, y));
-  if (op == TANH) return f32x4.mul(g, f32x4.sub(one, f32x4.mul(y, y)));
-  if (op == GELU) return geluGradV(x, g);
-  // CLIP
+  if (op == UnaryOp.Relu) return v128.and(g, f32x4.gt(x, zero));
+  if (op == UnaryOp.LeakyRelu) return v128.bitselect(g, f32x4.mul(g, f32x4.splat(p1)), f32x4.gt(x, zero));
+  if (op == UnaryOp.Elu) return v128.bitselect(g, f32x4.mul(g, f32x4.add(y, f32x4.splat(p1))), f32x4.gt(x, zero));
+  if (op == UnaryOp.Sigmoid) return f32x4.mul(f32x4.mul(g, y), f32x4.sub(one, y));
+  if (op == UnaryOp.Tanh) return f32x4.mul(g, f32x4.sub(one, f32x4.mul(y, y)));
+  if (op == UnaryOp.Gelu) return geluGradV(x, g);
+  // Clip
   return v128.and(g, v128.and(f32x4.ge(x, f32x4.splat(p1)), f32x4.le(x, f32x4.splat(p2))));
 }
 
@@ -567,18 +577,18 @@ export function unary(op: i32, x: usize, out: usize, n: i32, p1: f32, p2: f32): 
 /** gx = g * f'(x), with y = f(x) the forward output (gx may alias g). */
 export function unaryBackward(op: i32, x: usize, y: usize, g: usize, gx: usize, n: i32, p1: f32, p2: f32): void {
   switch (op) {
-    case NEG: unaryBackwardLoop(NEG, x, y, g, gx, n, p1, p2); break;
-    case EXP: unaryBackwardLoop(EXP, x, y, g, gx, n, p1, p2); break;
-    case LOG: unaryBackwardLoop(LOG, x, y, g, gx, n, p1, p2); break;
-    case SQRT: unaryBackwardLoop(SQRT, x, y, g, gx, n, p1, p2); break;
-    case ABS: unaryBackwardLoop(ABS, x, y, g, gx, n, p1, p2); break;
-    case RELU: unaryBackwardLoop(RELU, x, y, g, gx, n, p1, p2); break;
-    case LEAKY_RELU: unaryBackwardLoop(LEAKY_RELU, x, y, g, gx, n, p1, p2); break;
-    case ELU: unaryBackwardLoop(ELU, x, y, g, gx, n, p1, p2); break;
-    case GELU: unaryBackwardLoop(GELU, x, y, g, gx, n, p1, p2); break;
-    case SIGMOID: unaryBackwardLoop(SIGMOID, x, y, g, gx, n, p1, p2); break;
-    case TANH: unaryBackwardLoop(TANH, x, y, g, gx, n, p1, p2); break;
-    case CLIP: unaryBackwardLoop(CLIP, x, y, g, gx, n, p1, p2); break;
+    case UnaryOp.Neg: unaryBackwardLoop(UnaryOp.Neg, x, y, g, gx, n, p1, p2); break;
+    case UnaryOp.Exp: unaryBackwardLoop(UnaryOp.Exp, x, y, g, gx, n, p1, p2); break;
+    case UnaryOp.Log: unaryBackwardLoop(UnaryOp.Log, x, y, g, gx, n, p1, p2); break;
+    case UnaryOp.Sqrt: unaryBackwardLoop(UnaryOp.Sqrt, x, y, g, gx, n, p1, p2); break;
+    case UnaryOp.Abs: unaryBackwardLoop(UnaryOp.Abs, x, y, g, gx, n, p1, p2); break;
+    case UnaryOp.Relu: unaryBackwardLoop(UnaryOp.Relu, x, y, g, gx, n, p1, p2); break;
+    case UnaryOp.LeakyRelu: unaryBackwardLoop(UnaryOp.LeakyRelu, x, y, g, gx, n, p1, p2); break;
+    case UnaryOp.Elu: unaryBackwardLoop(UnaryOp.Elu, x, y, g, gx, n, p1, p2); break;
+    case UnaryOp.Gelu: unaryBackwardLoop(UnaryOp.Gelu, x, y, g, gx, n, p1, p2); break;
+    case UnaryOp.Sigmoid: unaryBackwardLoop(UnaryOp.Sigmoid, x, y, g, gx, n, p1, p2); break;
+    case UnaryOp.Tanh: unaryBackwardLoop(UnaryOp.Tanh, x, y, g, gx, n, p1, p2); break;
+    case UnaryOp.Clip: unaryBackwardLoop(UnaryOp.Clip, x, y, g, gx, n, p1, p2); break;
     default: unreachable();
   }
 }

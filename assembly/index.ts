@@ -12,7 +12,6 @@ export * from './metrics';
 export * from './augment';
 export * from './conv/im2col';
 export * from './conv/direct';
-export { depthwisePaddedBytes } from './conv/padded';
 export * from './conv/depthwise';
 export * from './conv/depthwise-backward';
 export * from './conv/epilogue';

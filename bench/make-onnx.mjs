@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 // The library's own ONNX codec (static code generated from scripts/onnx.proto), not a second schema.
-import { encodeModel } from '../dist/io/onnx-proto.js';
+import { encodeModel } from '../dist/io/onnx/proto.js';
 
 const FLOAT = 1; // TensorProto.DataType.FLOAT
 const ATTR = { INT: 2, INTS: 7 };

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `wasm-cnn` command: all logic lives in src/cli.ts (bundled to dist/pkg-cli.js).
+// The `wasm-cnn` command: all logic lives in src/cli/ (bundled to dist/pkg-cli.js).
 import { fileURLToPath } from 'node:url';
 import { run } from '../dist/pkg-cli.js';
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the kernels (AssemblyScript -> wasm, baseline SIMD and relaxed SIMD, then wasm-opt -O3)
-// and the TypeScript host (tsc -> dist/ with .d.ts, esbuild browser bundles).
+// and the TypeScript host (tsc -> dist/ with .d.ts, esbuild browser bundles), after generating the
+// host's kernel bindings from assembly/ (scripts/gen-kernels.mjs).
 // `--wasm-only` builds just the single-threaded kernel builds (quick loop for kernel work).
 import { execFileSync, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -13,6 +14,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 const wasmOnly = process.argv.includes('--wasm-only');
+
+// The host's typed kernel bindings (src/backend/kernels.generated.ts) come from assembly/: first,
+// so a declaration the generator rejects fails the build before the compilers run.
+run(process.execPath, [join(root, 'scripts', 'gen-kernels.mjs')]);
 
 mkdirSync(join(root, 'build'), { recursive: true });
 mkdirSync(join(root, 'dist'), { recursive: true });
@@ -114,10 +119,10 @@ if (!wasmOnly) {
   });
   const main = './pkg-index.js';
   const builds = {
-    'pkg-index.js': { entryPoints: ['src/index.ts'], plugins: [lazyFflate, redirect({ 'src/io/onnx-import.js': './pkg-onnx.js' })] },
-    'pkg-onnx.js': { entryPoints: ['src/io/onnx-import.ts'], plugins: [redirect({ 'src/index.js': main })] },
+    'pkg-index.js': { entryPoints: ['src/index.ts'], plugins: [lazyFflate, redirect({ 'src/io/onnx/import.js': './pkg-onnx.js' })] },
+    'pkg-onnx.js': { entryPoints: ['src/io/onnx/import.ts'], plugins: [redirect({ 'src/index.js': main })] },
     'pkg-node.js': { entryPoints: ['src/node.ts'], plugins: [redirect({ 'src/index.js': main })] },
-    'pkg-cli.js': { entryPoints: ['src/cli.ts'], plugins: [redirect({ 'src/index.js': main, 'src/node.js': './pkg-node.js' })] },
+    'pkg-cli.js': { entryPoints: ['src/cli/main.ts'], plugins: [redirect({ 'src/index.js': main, 'src/node.js': './pkg-node.js' })] },
   };
   const inputs = {};
   for (const [out, o] of Object.entries(builds)) {
@@ -126,7 +131,7 @@ if (!wasmOnly) {
   }
   // The other files must not carry their own copy of anything with state or identity (Tensor, the
   // backend, error classes, layers, ...): only pure helpers may appear in two files.
-  const pure = new Set(['src/fmt.ts', 'src/backend/features.ts', 'src/io/onnx-proto.ts', 'src/io/pb-writer.ts', 'src/io/onnx-schema.ts']);
+  const pure = new Set(['src/fmt.ts', 'src/backend/features.ts', 'src/io/onnx/proto.ts', 'src/io/onnx/pb-writer.ts', 'src/io/onnx/schema.ts', 'src/geometry.ts']);
   for (const out of ['pkg-onnx.js', 'pkg-node.js', 'pkg-cli.js']) {
     const dup = inputs[out].filter((p) => inputs['pkg-index.js'].includes(p) && !pure.has(p));
     if (dup.length) throw new Error(`build: dist/${out} bundles its own copy of ${dup.join(', ')} (import it from ./index.js instead)`);

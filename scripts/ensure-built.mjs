@@ -21,7 +21,9 @@ function newest(dir) {
 }
 const missing = outputs.some((p) => !existsSync(p));
 const oldest = missing ? 0 : Math.min(...outputs.map((p) => statSync(p).mtimeMs));
-const srcTime = Math.max(newest(join(root, 'assembly')), newest(join(root, 'src')));
+// assembly/ counts twice over: it is compiled to wasm and generates src/backend/kernels.generated.ts.
+const srcTime = Math.max(newest(join(root, 'assembly')), newest(join(root, 'src')),
+  ...['build.mjs', 'gen-kernels.mjs'].map((f) => statSync(join(root, 'scripts', f)).mtimeMs));
 if (missing || srcTime > oldest) {
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
 }

@@ -29,3 +29,20 @@ export function windowOutputSize(inSize: number, extent: number, stride: number,
   if ((out - 1) * stride >= inSize + before) out--;
   return out;
 }
+
+/**
+ * Output size of the transposed (adjoint) window op: the input size of the forward op whose
+ * output has `inSize` positions, (in - 1) * stride + extent - before - after, plus `extra` rows
+ * of output padding at the end.
+ */
+export function transposedOutputSize(inSize: number, extent: number, stride: number, before = 0, after = 0, extra = 0): number {
+  return (inSize - 1) * stride + extent - before - after + extra;
+}
+
+/**
+ * TensorFlow's output size of a transposed window op without output padding: in * stride for
+ * 'same', in * stride + max(extent - stride, 0) for 'valid'.
+ */
+export function transposedWindowSize(inSize: number, extent: number, stride: number, padding: 'valid' | 'same'): number {
+  return padding === 'same' ? inSize * stride : inSize * stride + Math.max(extent - stride, 0);
+}

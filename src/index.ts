@@ -2,7 +2,7 @@
 import { init as initBackend, backend, setDefaultLocations, allocStats, type InitOptions } from './backend/wasm.js';
 import { defaultLocations } from './wasm-url.js';
 import { liveTensorCount } from './tensor.js';
-import type { OnnxModel } from './io/onnx-import.js';
+import type { OnnxModel } from './io/onnx/import.js';
 import './ops/methods.js';
 
 setDefaultLocations(defaultLocations);
@@ -48,10 +48,10 @@ export * as ops from './ops/index.js';
 export * as losses from './losses.js';
 export * as optim from './optim/index.js';
 export * as nn from './nn/index.js';
-export { Sequential } from './model.js';
+export { Sequential } from './model/sequential.js';
 export * as data from './data/index.js';
-export { sequentialToOnnx, type OnnxExportOptions } from './io/onnx-export.js'; // also installs Sequential.prototype.toOnnx
-export type { OnnxModel, OnnxValueInfo } from './io/onnx-import.js';
+export { sequentialToOnnx, type OnnxExportOptions } from './io/onnx/export.js'; // also installs Sequential.prototype.toOnnx
+export type { OnnxModel, OnnxValueInfo } from './io/onnx/import.js';
 
 /**
  * Loads an ONNX model (the bytes of a .onnx file) for inference. Throws FormatError for malformed
@@ -60,6 +60,6 @@ export type { OnnxModel, OnnxValueInfo } from './io/onnx-import.js';
  * wasm-cnn does not pay for them.
  */
 export async function loadOnnx(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): Promise<OnnxModel> {
-  const importer = await import('./io/onnx-import.js');
+  const importer = await import('./io/onnx/import.js');
   return importer.loadOnnx(bytes);
 }

@@ -21,7 +21,8 @@ function stdout(): Stdout | null {
   return out && typeof out.write === 'function' ? (out as Stdout) : null;
 }
 
-function now(): number {
+/** Milliseconds from a monotonic clock where there is one (performance.now), else Date.now. */
+export function nowMs(): number {
   const perf = (globalThis as any).performance;
   return perf && typeof perf.now === 'function' ? perf.now() : Date.now();
 }
@@ -65,7 +66,7 @@ export class ProgressReporter {
 
   epochBegin(epoch: number): void {
     this.epoch = epoch;
-    this.start = now();
+    this.start = nowMs();
     this.lastDraw = 0;
     if (this.mode === 'bar') this.out!.write(`Epoch ${epoch + 1}/${this.opts.epochs}\n`);
   }
@@ -73,7 +74,7 @@ export class ProgressReporter {
   /** After a batch: `done` samples of this epoch so far, running averages in `logs`. */
   batchEnd(done: number, logs: Record<string, number | undefined>): void {
     if (this.mode !== 'bar') return;
-    const t = now();
+    const t = nowMs();
     if (done < this.opts.samples && t - this.lastDraw < 100) return;
     this.lastDraw = t;
     const elapsed = (t - this.start) / 1000;
@@ -85,7 +86,7 @@ export class ProgressReporter {
   /** At the end of an epoch (after validation): final bar or the epoch's line. */
   epochEnd(logs: Record<string, number | undefined>): void {
     if (this.mode === 'none') return;
-    const elapsed = (now() - this.start) / 1000;
+    const elapsed = (nowMs() - this.start) / 1000;
     const rate = elapsed > 0 ? Math.round(this.opts.samples / elapsed) : 0;
     if (this.mode === 'bar') {
       this.out!.write(`\r${this.bar(this.opts.samples)} - ${formatTime(elapsed)}${formatLogs(logs)} - ${rate} samples/s\x1b[K\n`);

@@ -4,9 +4,10 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { tensor, tidy, ops, backendInfo, ValueError, type Tensor } from '../src/index.js';
-import { unaryFns, unaryGrads, values, closeness, sizeOf, type Arr } from './reference/elementwise.js';
+import { unaryFns, unaryGrads, values, sizeOf, type Arr } from './reference/elementwise.js';
 import { softmaxRef } from './reference/reduce.js';
-import { gradCheck } from './reference/gradcheck.js';
+import { expectClose } from './harness/close.js';
+import { checkOp } from './harness/check-op.js';
 
 const f32 = (v: number[]) => v.map(Math.fround);
 const linspace = (lo: number, hi: number, n: number) => Array.from({ length: n }, (_, i) => Math.fround(lo + ((hi - lo) * i) / (n - 1)));
@@ -23,14 +24,12 @@ describe('activations vs float64 reference', () => {
     ['sigmoid', (x) => ops.sigmoid(x), unaryFns.sigmoid, -80, 80, 2e-7],
     ['tanh', (x) => ops.tanh(x), unaryFns.tanh, -12, 12, 2e-7],
   ];
-  it.each(cases)('%s', (_name, f, ref, lo, hi, rtol) => {
-    const x = linspace(lo, hi, 2001);
-    const out = f(tensor(x)).dataSync();
-    expect(closeness(out, x.map(ref), rtol, 1e-40)).toBeLessThanOrEqual(1);
+  it.each(cases)('%s', (name, f, ref, lo, hi, rtol) => {
+    const reference = (x: Arr): Arr => ({ shape: x.shape, values: x.values.map(ref) });
+    checkOp({ name, op: f, inputs: [{ shape: [2001], values: linspace(lo, hi, 2001) }], reference, tolerance: { rtol, atol: 1e-40 } });
     // remainders of the SIMD loops
     for (const n of [1, 3, 5]) {
-      const xs = f32(values(n, n, lo, hi));
-      expect(closeness(f(tensor(xs)).dataSync(), xs.map(ref), rtol, 1e-40)).toBeLessThanOrEqual(1);
+      checkOp({ name: `${name} n=${n}`, op: f, inputs: [{ shape: [n], values: f32(values(n, n, lo, hi)) }], reference, tolerance: { rtol, atol: 1e-40 } });
     }
   });
 
@@ -38,7 +37,7 @@ describe('activations vs float64 reference', () => {
     // x * Phi(x) is tiny but representable for very negative x: relative accuracy holds there too.
     const x = f32([-14, -12, -10, -8, -6, -5.5, -4, -2.5, -1e-3, -1e-20, 0, 1e-20, 1e-3, 0.7, 2.5, 4, 5.9, 8, 30, 1e30]);
     const out = ops.gelu(tensor(x)).dataSync();
-    expect(closeness(out, x.map(unaryFns.gelu), 1.2e-7, 1e-44)).toBeLessThanOrEqual(1);
+    expectClose(out, x.map(unaryFns.gelu), { rtol: 1.2e-7, atol: 1e-44, what: 'gelu' });
     // x * Phi(x) from Python's math.erfc in float64, rounded to float32
     expect(Array.from(ops.gelu(tensor([-3, -1, 0, 1, 3])).dataSync()))
       .toEqual(f32([-0.004049694094890287, -0.15865525393145707, 0, 0.8413447460685429, 2.99595030590511]));
@@ -77,9 +76,10 @@ describe('activations vs float64 reference', () => {
       ['tanh', (t) => ops.tanh(t), unaryGrads.tanh],
     ];
     for (const [name, f, d] of table) {
-      const t = tensor(x).requireGrad();
-      f(t).sum().backward();
-      expect(closeness(t.grad!.dataSync(), x.map(d), 1e-6, 1e-7), name).toBeLessThanOrEqual(1);
+      checkOp({
+        name, op: f, inputs: [{ shape: [x.length], values: x }],
+        gradient: ([t], dy) => [t.values.map((v, i) => dy.values[i] * d(v))], tolerance: { rtol: 1e-6, atol: 1e-7 },
+      });
     }
   });
 
@@ -104,7 +104,7 @@ describe('softmax / logSoftmax', () => {
     it.each([[-1], [0], [1], [2], [-2]])(`${name} x=[2,3,5] axis=%i`, (axis) => {
       const out = f(tensor(x.values, x.shape), axis);
       expect(out.shape).toEqual([2, 3, 5]);
-      expect(closeness(out.dataSync(), softmaxRef(x, axis, log).values, 1e-6, 1e-7)).toBeLessThanOrEqual(1);
+      expectClose(out.dataSync(), softmaxRef(x, axis, log).values, { rtol: 1e-6, atol: 1e-7, what: name });
     });
     it(`${name} defaults to the last axis`, () => {
       expect(Array.from(f(tensor(x.values, x.shape)).dataSync())).toEqual(Array.from(f(tensor(x.values, x.shape), 2).dataSync()));
@@ -116,7 +116,7 @@ describe('softmax / logSoftmax', () => {
     const s = ops.softmax(big).dataSync();
     const ref = softmaxRef({ shape: [4, 3], values: Array.from(big.dataSync()) }).values;
     expect(s.every(Number.isFinite)).toBe(true);
-    expect(closeness(s, ref, 1e-6, 1e-7)).toBeLessThanOrEqual(1);
+    expectClose(s, ref, { rtol: 1e-6, atol: 1e-7, what: 'softmax' });
     const ls = ops.logSoftmax(big).dataSync();
     expect(Array.from(ls.slice(0, 3))).toEqual(f32(softmaxRef({ shape: [1, 3], values: [1000, 1001, 1002] }, -1, true).values));
     // [3e38, -3e38, 0]: the shifted -6e38 is beyond float32, so its log-probability is -inf
@@ -136,9 +136,9 @@ describe('softmax / logSoftmax', () => {
         const s = ops.softmax(x, axis);
         const sums = ops.sum(s, axis).dataSync();
         for (const t of sums) expect(Math.abs(t - 1)).toBeLessThan(1e-5);
-        expect(closeness(s.dataSync(), softmaxRef({ shape, values: v }, axis).values, 1e-5, 1e-7)).toBeLessThanOrEqual(1);
+        expectClose(s.dataSync(), softmaxRef({ shape, values: v }, axis).values, { rtol: 1e-5, atol: 1e-7, what: 'softmax' });
         const ls = ops.logSoftmax(x, axis).dataSync();
-        expect(closeness(ls, softmaxRef({ shape, values: v }, axis, true).values, 1e-5, 1e-5)).toBeLessThanOrEqual(1);
+        expectClose(ls, softmaxRef({ shape, values: v }, axis, true).values, { rtol: 1e-5, atol: 1e-5, what: 'logSoftmax' });
       });
     }), { numRuns: 100 });
   });
@@ -163,8 +163,8 @@ describe('gradients (finite differences)', () => {
     ['logSoftmax axis=-1', (t) => ops.logSoftmax(t)],
     ['logSoftmax axis=1', (t) => ops.logSoftmax(t, 1)],
   ];
-  it.each(table)('%s x=[2,3,4]', (_name, f) => {
-    expect(gradCheck(f, [{ shape: [2, 3, 4], values: away }])).toBeLessThan(TOL);
+  it.each(table)('%s x=[2,3,4]', (name, f) => {
+    checkOp({ name, op: f, inputs: [{ shape: [2, 3, 4], values: away }], gradient: 'finite-difference', tolerance: { finiteDifference: TOL } });
   });
 });
 

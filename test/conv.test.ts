@@ -4,26 +4,14 @@
 import { describe, it, test, expect } from 'vitest';
 import fc from 'fast-check';
 import { tensor, ops, optim, ShapeError, ValueError, backendInfo, tidy, Tensor } from '../src/index.js';
-import { conv2dGeometry, conv2dTransposeGeometry, resolvePadding, convTuning, type Padding2d } from '../src/ops/conv.js';
+import { conv2dGeometry, conv2dTransposeGeometry, resolvePadding, type Padding2d } from '../src/ops/conv/geometry.js';
+import { convTuning } from '../src/ops/conv/algorithm.js';
 import { refConv2d, refConv2dBackpropFilter, refConv2dBackpropInput, refConv2dTranspose, refPads, type Pad4 } from './reference/conv.js';
 import { gradCheck, randomValues } from './reference/gradcheck.js';
+import { expectClose, reductionTolerance } from './harness/close.js';
 
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 const p2 = (v: number | number[] | undefined, d = 1): [number, number] => (v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : [v[0], v[1]]);
-
-/** max |a - b| must stay within a tolerance that grows with the reduction length k. */
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, k: number, what: string): void {
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  const tol = 1e-5 + 2e-6 * k;
-  let worst = 0, at = -1;
-  for (let i = 0; i < expected.length; i++) {
-    const e = Math.abs(actual[i] - expected[i]);
-    if (!(e <= worst)) { worst = e; at = i; }
-  }
-  if (!(worst <= tol)) {
-    throw new Error(`${what}: max error ${worst} at ${at} (got ${actual[at]}, want ${expected[at]}), tolerance ${tol}`);
-  }
-}
 
 interface Case { x: number[]; f: number[]; s?: number | [number, number]; d?: number | [number, number]; p?: Padding2d; g?: number; act?: 'relu' }
 
@@ -46,14 +34,14 @@ function checkConv(c: Case, seed = 1): void {
     const x = tensor(xv, c.x).requireGrad(), w = tensor(wv, c.f).requireGrad(), b = tensor(bv, [c.f[3]]).requireGrad();
     const y = ops.conv2d(x, w, b, { strides: c.s, dilation: c.d, padding, groups, activation: c.act });
     expect(y.shape).toEqual(ref.shape);
-    expectClose(y.dataSync(), yRef, K, 'y');
+    expectClose(y.dataSync(), yRef, { ...reductionTolerance(K), what: 'y' });
     y.backward(tensor(dyv, ref.shape));
     const opts = { strides, dilation, pads, groups };
-    expectClose(x.grad!.dataSync(), refConv2dBackpropInput(c.x, gz, wv, c.f, opts), K * c.f[3], 'dx');
-    expectClose(w.grad!.dataSync(), refConv2dBackpropFilter(xv, c.x, gz, c.f, opts), size(ref.shape), 'dw');
+    expectClose(x.grad!.dataSync(), refConv2dBackpropInput(c.x, gz, wv, c.f, opts), { ...reductionTolerance(K * c.f[3]), what: 'dx' });
+    expectClose(w.grad!.dataSync(), refConv2dBackpropFilter(xv, c.x, gz, c.f, opts), { ...reductionTolerance(size(ref.shape)), what: 'dw' });
     const db = new Float64Array(c.f[3]);
     gz.forEach((g, i) => { db[i % c.f[3]] += g; });
-    expectClose(b.grad!.dataSync(), db, size(ref.shape), 'db');
+    expectClose(b.grad!.dataSync(), db, { ...reductionTolerance(size(ref.shape)), what: 'db' });
   });
 }
 
@@ -204,9 +192,9 @@ describe('conv2d against the reference', () => {
     const dyv = randomValues(size(outShape), 13);
     tidy(() => {
       const dx = ops.conv2dBackpropInput(xs, tensor(dyv, outShape), tensor(wv, fs), opts);
-      expectClose(dx.dataSync(), refConv2dBackpropInput(xs, dyv, wv, fs, { ...opts, pads }), 12, 'dx');
+      expectClose(dx.dataSync(), refConv2dBackpropInput(xs, dyv, wv, fs, { ...opts, pads }), { ...reductionTolerance(12), what: 'dx' });
       const dw = ops.conv2dBackpropFilter(tensor(xv, xs), tensor(dyv, outShape), fs, opts);
-      expectClose(dw.dataSync(), refConv2dBackpropFilter(xv, xs, dyv, fs, { ...opts, pads }), size(outShape), 'dw');
+      expectClose(dw.dataSync(), refConv2dBackpropFilter(xv, xs, dyv, fs, { ...opts, pads }), { ...reductionTolerance(size(outShape)), what: 'dw' });
       expect(() => ops.conv2dBackpropInput(xs, tensor(dyv.slice(1), [dyv.length - 1]), tensor(wv, fs), opts)).toThrow(ShapeError);
     });
   });
@@ -260,7 +248,7 @@ describe('Winograd F(2x2,3x3) path (3x3, stride 1, undilated, one group)', () =>
       const yb = ops.conv2d(big, w, null, { padding: 'same' }).dataSync().slice(0, y1.length);
       expect(Array.from(y1), `${what}: batch 1 (cached U) == image 0 of batch 40 (fresh U)`).toEqual(Array.from(yb));
       const pads = refPads('same', 6, 6, 3, 3, [1, 1], [1, 1]);
-      expectClose(y1, refConv2d(Array.from(one.dataSync()), [1, 6, 6, 8], Array.from(w.dataSync()), [3, 3, 8, 8], null, { pads }).y, 72, what);
+      expectClose(y1, refConv2d(Array.from(one.dataSync()), [1, 6, 6, 8], Array.from(w.dataSync()), [3, 3, 8, 8], null, { pads }).y, { ...reductionTolerance(72), what });
     };
     check('first call');
     check('second call (cache hit)');
@@ -333,14 +321,14 @@ describe('conv2d property tests (random geometry vs reference)', () => {
         // The forward conv on z with the same explicit top/left pads and output size x.
         const ref = refConv2dTranspose(xv, xs, wv, ws, null, g.inH, g.inW, { strides: [r.sh, r.sw], dilation: [r.dh, r.dw], padTop: g.padTop, padLeft: g.padLeft });
         expect(y.shape).toEqual(ref.shape);
-        expectClose(y.dataSync(), ref.y, r.kh * r.kw * ic, 'y');
+        expectClose(y.dataSync(), ref.y, { ...reductionTolerance(r.kh * r.kw * ic), what: 'y' });
         const pads: Pad4 = [g.padTop, g.padBottom, g.padLeft, g.padRight];
         const fwd = refConv2d(zv, [r.n, g.inH, g.inW, oc], wv, ws, null, { strides: [r.sh, r.sw], dilation: [r.dh, r.dw], pads });
         expect(fwd.shape).toEqual(xs);
         let lhs = 0, rhs = 0;
         fwd.y.forEach((v, i) => { lhs += v * xv[i]; });
         ref.y.forEach((v, i) => { rhs += v * zv[i]; });
-        expect(Math.abs(lhs - rhs)).toBeLessThan(1e-9 * (1 + Math.abs(lhs)));
+        expectClose(rhs, lhs, { rtol: 1e-9, atol: 1e-9, what: '<conv(z), x> = <z, convT(x)>' });
       });
     }), { numRuns: 80, seed: 7 });
   });
@@ -363,7 +351,7 @@ describe('conv2dTranspose', () => {
     tidy(() => {
       const y = ops.conv2dTranspose(tensor(xv, xs), tensor(wv, ws), tensor(bv, [ws[2]]), { strides, padding: p, outputPadding: outPad });
       expect(y.shape).toEqual(ref.shape);
-      expectClose(y.dataSync(), ref.y, ws[0] * ws[1] * ws[3], 'y');
+      expectClose(y.dataSync(), ref.y, { ...reductionTolerance(ws[0] * ws[1] * ws[3]), what: 'y' });
     });
     const err = gradCheck((x, w, b) => ops.conv2dTranspose(x, w, b, { strides, padding: p, outputPadding: outPad }),
       [{ shape: xs }, { shape: ws }, { shape: [ws[2]] }]);

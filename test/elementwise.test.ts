@@ -4,8 +4,9 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { tensor, tidy, ops, backendInfo, ShapeError, ValueError, DisposedError, type Tensor } from '../src/index.js';
-import { binaryRef, binaryFns, unaryFns, values, closeness, sizeOf, type Arr } from './reference/elementwise.js';
-import { gradCheck } from './reference/gradcheck.js';
+import { binaryRef, binaryFns, unaryFns, values, sizeOf, type Arr } from './reference/elementwise.js';
+import { expectClose } from './harness/close.js';
+import { checkOp } from './harness/check-op.js';
 
 const f32 = (v: number[]) => v.map(Math.fround);
 const arr = (shape: number[], seed: number, lo = -2, hi = 2): Arr => ({ shape, values: f32(values(sizeOf(shape), seed, lo, hi)) });
@@ -24,10 +25,11 @@ function inputsFor(name: BinaryName, sa: number[], sb: number[], seed: number): 
 }
 
 function checkBinary(name: BinaryName, a: Arr, b: Arr): void {
-  const out = opFn(name)(T(a), T(b));
-  const ref = binaryRef(a, b, binaryFns[name]);
-  expect(out.shape).toEqual(ref.shape);
-  expect(closeness(out.dataSync(), ref.values, name === 'pow' ? 2e-6 : 1e-6, 1e-6)).toBeLessThanOrEqual(1);
+  checkOp({
+    name, op: (x, y) => opFn(name)(x, y), inputs: [a, b],
+    reference: (x, y) => binaryRef(x, y, binaryFns[name]),
+    tolerance: { rtol: name === 'pow' ? 2e-6 : 1e-6, atol: 1e-6 },
+  });
 }
 
 // Every broadcasting pattern the kernels distinguish: same shape, scalar either side, trailing
@@ -69,8 +71,8 @@ describe('binary ops vs float64 reference', () => {
     for (const name of BINARY) {
       const r1 = opFn(name)(T(x), 1.5).dataSync();
       const r2 = opFn(name)(0.75, T(x)).dataSync();
-      expect(closeness(r1, x.values.map((v) => binaryFns[name](v, 1.5)), 2e-6)).toBeLessThanOrEqual(1);
-      expect(closeness(r2, x.values.map((v) => binaryFns[name](0.75, v)), 2e-6)).toBeLessThanOrEqual(1);
+      expectClose(r1, x.values.map((v) => binaryFns[name](v, 1.5)), { rtol: 2e-6, atol: 1e-6, what: `${name}(x, 1.5)` });
+      expectClose(r2, x.values.map((v) => binaryFns[name](0.75, v)), { rtol: 2e-6, atol: 1e-6, what: `${name}(0.75, x)` });
     }
     expect(Array.from(ops.add(2, 3).dataSync())).toEqual([5]);
     expect(ops.add(2, 3).shape).toEqual([]);
@@ -128,11 +130,12 @@ describe('unary elementwise ops vs float64 reference', () => {
     ['abs', (x) => ops.abs(x), unaryFns.abs, -5, 5],
     ['clip [-0.5, 1]', (x) => ops.clip(x, -0.5, 1), (v) => unaryFns.clip(v, -0.5, 1), -3, 3],
   ];
-  it.each(cases)('%s', (_name, f, ref, lo, hi) => {
+  it.each(cases)('%s', (name, f, ref, lo, hi) => {
     for (const n of [1, 3, 4, 17, 1000]) {
-      const x = arr([n], n, lo, hi);
-      const out = f(T(x)).dataSync();
-      expect(closeness(out, x.values.map(ref), 2e-7, 1e-30)).toBeLessThanOrEqual(1);
+      checkOp({
+        name: `${name} n=${n}`, op: f, inputs: [arr([n], n, lo, hi)],
+        reference: (x) => ({ shape: x.shape, values: x.values.map(ref) }), tolerance: { rtol: 2e-7, atol: 1e-30 },
+      });
     }
   });
   it('special values', () => {
@@ -169,14 +172,13 @@ describe('gradients (finite differences)', () => {
         const d = binaryRef(a, b, (x, y) => x - y);
         expect(d.values.every((v) => Math.abs(v) > 0.01)).toBe(true);
       }
-      const err = gradCheck((x, y) => opFn(name)(x, y), [{ shape: sa, values: a.values }, { shape: sb, values: b.values }]);
-      expect(err).toBeLessThan(TOL);
+      checkOp({ name, op: (x, y) => opFn(name)(x, y), inputs: [a, b], gradient: 'finite-difference', tolerance: { finiteDifference: TOL } });
     });
   }
   it.each(BINARY.map((n) => [n]))('%s with a number operand', (name) => {
     const x = arr([2, 3], 5, 0.5, 1.5);
-    expect(gradCheck((t) => opFn(name)(t, 0.3), [{ shape: [2, 3], values: x.values }])).toBeLessThan(TOL);
-    expect(gradCheck((t) => opFn(name)(1.7, t), [{ shape: [2, 3], values: x.values }])).toBeLessThan(TOL);
+    checkOp({ name: `${name}(x, 0.3)`, op: (t) => opFn(name)(t, 0.3), inputs: [x], gradient: 'finite-difference', tolerance: { finiteDifference: TOL } });
+    checkOp({ name: `${name}(1.7, x)`, op: (t) => opFn(name)(1.7, t), inputs: [x], gradient: 'finite-difference', tolerance: { finiteDifference: TOL } });
   });
   it('only inputs that require grad get one', () => {
     const a = tensor([1, 2, 3]).requireGrad();
@@ -197,7 +199,7 @@ describe('gradients (finite differences)', () => {
   it.each(unary)('%s', (name, f, lo, hi) => {
     let v = values(12, 21, lo, hi);
     if (name === 'clip') v = v.map((x) => (Math.abs(Math.abs(x) - 0.5) < 0.05 ? x * 0.5 : x));
-    expect(gradCheck(f, [{ shape: [3, 4], values: v }])).toBeLessThan(TOL);
+    checkOp({ name, op: f, inputs: [{ shape: [3, 4], values: v }], gradient: 'finite-difference', tolerance: { finiteDifference: TOL } });
   });
   it('abs / clip gradients at their kinks', () => {
     const x = tensor([0, -0.5, 0.5, 2, -2]).requireGrad();

@@ -19,6 +19,7 @@ import { refMaxPool, refMaxPoolBackward, refAvgPool, refAvgPoolBackward } from '
 import { matmulRef } from './reference/gemm.js';
 import { binaryRef, binaryFns, broadcastShape, unravel, ravelBroadcast } from './reference/elementwise.js';
 import { sumRef, meanRef, maxRef, argMaxRef, softmaxRef } from './reference/reduce.js';
+import { expectClose, summationAtol } from './harness/close.js';
 
 // WASM_CNN_FUZZ_SCALE=10 runs ten times as many cases (a deeper run than CI's).
 const SCALE = Number(process.env.WASM_CNN_FUZZ_SCALE ?? 1);
@@ -39,25 +40,6 @@ function vals(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   return out;
 }
 const absA = (a: ArrayLike<number>) => Array.from(a, Math.abs);
-
-/**
- * |got - want| <= (k + 4) * 2^-23 * scale + atol per element, where scale is the same reduction
- * over absolute values (float32 summation error grows with the reduction length k and the terms'
- * magnitudes). NaN must match NaN.
- */
-function close(what: string, got: ArrayLike<number>, want: ArrayLike<number>, scale: ArrayLike<number>, k: number, atol = 1e-6, rtol = 0): void {
-  if (got.length !== want.length) throw new Error(`${what}: length ${got.length}, want ${want.length}`);
-  for (let i = 0; i < got.length; i++) {
-    const g = got[i], w = want[i];
-    if (Number.isNaN(w) || Number.isNaN(g)) {
-      if (Number.isNaN(w) && Number.isNaN(g)) continue;
-      throw new Error(`${what}[${i}]: got ${g}, want ${w}`);
-    }
-    if (g === w) continue;
-    const tol = (k + 4) * 1.2e-7 * Math.abs(scale[i]) + atol + rtol * Math.abs(w);
-    if (!(Math.abs(g - w) <= tol)) throw new Error(`${what}[${i}]: got ${g}, want ${w} (|diff| ${Math.abs(g - w)} > ${tol}, k ${k})`);
-  }
-}
 
 /** Sizes biased toward the degenerate 1; `big` adds a rare long dimension (SIMD remainders, tiles). */
 const dim = (max: number, big = 0) => big > max
@@ -117,7 +99,7 @@ describe('fuzz: kernels against the float64 references', () => {
         const scale = refConv2d(absA(xv), xShape, absA(wv), wShape, bv ? absA(bv) : null, ro).y;
         expect(y.shape).toEqual(ref.shape);
         const want = opts.activation ? Array.from(ref.y, (v) => Math.max(v, 0)) : ref.y;
-        close(`conv2d y ${JSON.stringify(r)}`, y.dataSync(), want, scale, kh * kw * cg);
+        expectClose(y.dataSync(), want, { atol: summationAtol(scale, kh * kw * cg, { floor: 1e-6 }), what: `conv2d y ${JSON.stringify(r)}` });
         // backward with a random upstream gradient (through the fused relu: masked where y <= 0)
         count('conv2d backward (dx, dw, db)');
         const dyv = vals(y.size, r.seed + 3);
@@ -126,14 +108,14 @@ describe('fuzz: kernels against the float64 references', () => {
         const g = opts.activation ? dyv.map((d, i) => (yv[i] > 0 ? d : 0)) : dyv;
         const dx = refConv2dBackpropInput(xShape, g, wv, wShape, ro);
         const dxs = refConv2dBackpropInput(xShape, absA(g), absA(wv), wShape, ro);
-        close('conv2d dx', x.grad!.dataSync(), dx, dxs, kh * kw * r.og);
+        expectClose(x.grad!.dataSync(), dx, { atol: summationAtol(dxs, kh * kw * r.og, { floor: 1e-6 }), what: 'conv2d dx' });
         const dW = refConv2dBackpropFilter(xv, xShape, g, wShape, ro);
         const dWs = refConv2dBackpropFilter(absA(xv), xShape, absA(g), wShape, ro);
-        close('conv2d dw', w.grad!.dataSync(), dW, dWs, y.size / CO);
+        expectClose(w.grad!.dataSync(), dW, { atol: summationAtol(dWs, y.size / CO, { floor: 1e-6 }), what: 'conv2d dw' });
         if (b) {
           const db = new Float64Array(CO), dbs = new Float64Array(CO);
           g.forEach((v, i) => { db[i % CO] += v; dbs[i % CO] += Math.abs(v); });
-          close('conv2d db', b.grad!.dataSync(), db, dbs, y.size / CO);
+          expectClose(b.grad!.dataSync(), db, { atol: summationAtol(dbs, y.size / CO, { floor: 1e-6 }), what: 'conv2d db' });
         }
         x.zeroGrad(); w.zeroGrad(); b?.zeroGrad();
       });
@@ -203,7 +185,7 @@ describe('fuzz: kernels against the float64 references', () => {
         const ref = refConv2dTranspose(xv, xShape, wv, wShape, bv, outH, outW, ro);
         const scale = refConv2dTranspose(absA(xv), xShape, absA(wv), wShape, bv ? absA(bv) : null, outH, outW, ro).y;
         expect(y.shape).toEqual(ref.shape);
-        close(`conv2dTranspose y ${JSON.stringify(r)}`, y.dataSync(), ref.y, scale, kh * kw * inC);
+        expectClose(y.dataSync(), ref.y, { atol: summationAtol(scale, kh * kw * inC, { floor: 1e-6 }), what: `conv2dTranspose y ${JSON.stringify(r)}` });
         // backward: the adjoint is conv2d of dy with the same weights (HWIO [kh, kw, outC, inC])
         count('conv2dTranspose backward (dx, dw)');
         const yShape = [n, outH, outW, outC];
@@ -213,10 +195,10 @@ describe('fuzz: kernels against the float64 references', () => {
         const co = { strides: [s, s] as [number, number], dilation: [d, d] as [number, number], pads };
         const dx = refConv2d(dyv, yShape, wv, wShape, null, co);
         const dxs = refConv2d(absA(dyv), yShape, absA(wv), wShape, null, co);
-        close('conv2dTranspose dx', x.grad!.dataSync(), dx.y, dxs.y, kh * kw * outC);
+        expectClose(x.grad!.dataSync(), dx.y, { atol: summationAtol(dxs.y, kh * kw * outC, { floor: 1e-6 }), what: 'conv2dTranspose dx' });
         const dW = refConv2dBackpropFilter(dyv, yShape, xv, wShape, co);
         const dWs = refConv2dBackpropFilter(absA(dyv), yShape, absA(xv), wShape, co);
-        close('conv2dTranspose dw', wt.grad!.dataSync(), dW, dWs, n * h * w);
+        expectClose(wt.grad!.dataSync(), dW, { atol: summationAtol(dWs, n * h * w, { floor: 1e-6 }), what: 'conv2dTranspose dw' });
         x.zeroGrad(); wt.zeroGrad();
       });
       expect(live()).toBe(n0);
@@ -251,12 +233,12 @@ describe('fuzz: kernels against the float64 references', () => {
         const p = { k: [kh, kw] as [number, number], s: [r.sh, r.sw] as [number, number], pads };
         const ref = r.avg ? refAvgPool(xv, xShape, p) : refMaxPool(xv, xShape, p);
         expect(y.shape).toEqual(ref.shape);
-        close(`${name} y ${JSON.stringify(r)}`, y.dataSync(), ref.y, r.avg ? refAvgPool(absA(xv), xShape, p).y : ref.y, kh * kw);
+        expectClose(y.dataSync(), ref.y, { atol: summationAtol(r.avg ? refAvgPool(absA(xv), xShape, p).y : ref.y, kh * kw, { floor: 1e-6 }), what: `${name} y ${JSON.stringify(r)}` });
         const dyv = vals(y.size, r.seed + 1);
         y.backward(tensor(dyv, y.shape));
         const dx = r.avg ? refAvgPoolBackward(xShape, dyv, p) : refMaxPoolBackward(xv, xShape, dyv, p);
         const dxs = r.avg ? refAvgPoolBackward(xShape, absA(dyv), p) : refMaxPoolBackward(xv, xShape, absA(dyv), p);
-        close(`${name} dx`, x.grad!.dataSync(), dx, dxs, kh * kw);
+        expectClose(x.grad!.dataSync(), dx, { atol: summationAtol(dxs, kh * kw, { floor: 1e-6 }), what: `${name} dx` });
         x.zeroGrad();
         // global pools over the same input
         count('globalAvgPool2d / globalMaxPool2d forward + backward');
@@ -268,15 +250,15 @@ describe('fuzz: kernels against the float64 references', () => {
           wantA[b * r.c + c] += v / HW;
           if (v > wantM[b * r.c + c]) { wantM[b * r.c + c] = v; arg[b * r.c + c] = q; }
         }
-        close('globalAvgPool2d', ga.dataSync(), wantA, new Float64Array(wantA.length).fill(2), HW);
-        close('globalMaxPool2d', gm.dataSync(), wantM, wantM, 0);
+        expectClose(ga.dataSync(), wantA, { atol: summationAtol(new Float64Array(wantA.length).fill(2), HW, { floor: 1e-6 }), what: 'globalAvgPool2d' });
+        expectClose(gm.dataSync(), wantM, { atol: summationAtol(wantM, 0, { floor: 1e-6 }), what: 'globalMaxPool2d' });
         const g = vals(r.n * r.c, r.seed + 2);
         ops.add(ops.sum(ops.mul(ga, tensor(g, [r.n, r.c]))), ops.sum(ops.mul(gm, tensor(g, [r.n, r.c])))).backward();
         const dg = new Float64Array(xv.length);
         for (let b = 0; b < r.n; b++) for (let q = 0; q < HW; q++) for (let c = 0; c < r.c; c++) {
           dg[(b * HW + q) * r.c + c] = g[b * r.c + c] / HW + (arg[b * r.c + c] === q ? g[b * r.c + c] : 0);
         }
-        close('global pools dx', x.grad!.dataSync(), dg, new Float64Array(dg.length).fill(2), 1);
+        expectClose(x.grad!.dataSync(), dg, { atol: summationAtol(new Float64Array(dg.length).fill(2), 1, { floor: 1e-6 }), what: 'global pools dx' });
         x.zeroGrad();
       });
       expect(live()).toBe(n0);
@@ -314,7 +296,7 @@ describe('fuzz: kernels against the float64 references', () => {
           want.push(...matmulRef(aOf(i), a2, bOf(i), b2, tA, tB).values);
           scale.push(...matmulRef(absA(aOf(i)), a2, absA(bOf(i)), b2, tA, tB).values);
         }
-        close(`matmul ${JSON.stringify(r)}`, y.dataSync(), want, scale, K);
+        expectClose(y.dataSync(), want, { atol: summationAtol(scale, K, { floor: 1e-6 }), what: `matmul ${JSON.stringify(r)}` });
         const g = vals(y.size, r.seed + 2);
         y.backward(tensor(g, y.shape));
         // d op(a)[i] = g[i] op(b)[i]^T, d op(b)[i] = op(a)[i]^T g[i]; summed over i for a shared side.
@@ -336,8 +318,8 @@ describe('fuzz: kernels against the float64 references', () => {
             gb[at] += s; gbs[at] += ss;
           }
         }
-        close('matmul da', a.grad!.dataSync(), ga, gas, nb * N);
-        close('matmul db', b.grad!.dataSync(), gb, gbs, nb * M);
+        expectClose(a.grad!.dataSync(), ga, { atol: summationAtol(gas, nb * N, { floor: 1e-6 }), what: 'matmul da' });
+        expectClose(b.grad!.dataSync(), gb, { atol: summationAtol(gbs, nb * M, { floor: 1e-6 }), what: 'matmul db' });
         a.zeroGrad(); b.zeroGrad();
       });
       expect(live()).toBe(n0);
@@ -378,7 +360,7 @@ describe('fuzz: kernels against the float64 references', () => {
         const ref = binaryRef(A, Bv, binaryFns[r.op]);
         expect(y.shape).toEqual(broadcastShape(aShape, bShape));
         const rtol = r.op === 'pow' ? 4e-6 : 0;
-        close(`${r.op} ${JSON.stringify(r)}`, y.dataSync(), ref.values, ref.values, 0, 1e-7, rtol);
+        expectClose(y.dataSync(), ref.values, { atol: summationAtol(ref.values, 0, { floor: 1e-7 }), rtol, what: `${r.op} ${JSON.stringify(r)}` });
         if (y.size === 0) return;
         const g = vals(y.size, r.seed + 2);
         y.backward(tensor(g, y.shape));
@@ -394,8 +376,8 @@ describe('fuzz: kernels against the float64 references', () => {
           return [out, sc];
         };
         const grtol = r.op === 'pow' ? 2e-5 : 0;
-        if (a instanceof Tensor) { const [w, s] = want(aShape, dA[r.op]); close(`${r.op} da`, a.grad!.dataSync(), w, s, y.size / a.size, 1e-6, grtol); }
-        if (b instanceof Tensor) { const [w, s] = want(bShape, dB[r.op]); close(`${r.op} db`, b.grad!.dataSync(), w, s, y.size / b.size, 1e-6, grtol); }
+        if (a instanceof Tensor) { const [w, s] = want(aShape, dA[r.op]); expectClose(a.grad!.dataSync(), w, { atol: summationAtol(s, y.size / a.size, { floor: 1e-6 }), rtol: grtol, what: `${r.op} da` }); }
+        if (b instanceof Tensor) { const [w, s] = want(bShape, dB[r.op]); expectClose(b.grad!.dataSync(), w, { atol: summationAtol(s, y.size / b.size, { floor: 1e-6 }), rtol: grtol, what: `${r.op} db` }); }
         if (a instanceof Tensor) a.zeroGrad();
         if (b instanceof Tensor) b.zeroGrad();
       });
@@ -422,7 +404,7 @@ describe('fuzz: kernels against the float64 references', () => {
         const ref = (r.op === 'sum' ? sumRef : r.op === 'mean' ? meanRef : maxRef)(X, axes, r.keepDims);
         const sc = r.op === 'max' ? ref.values : (r.op === 'sum' ? sumRef : meanRef)({ shape: r.shape, values: absA(xv) }, axes, r.keepDims).values;
         expect(y.shape).toEqual(ref.shape);
-        close(`${r.op} ${JSON.stringify(r)}`, y.dataSync(), ref.values, sc, 1);
+        expectClose(y.dataSync(), ref.values, { atol: summationAtol(sc, 1, { floor: 1e-6 }), what: `${r.op} ${JSON.stringify(r)}` });
         const g = vals(y.size, r.seed + 1);
         y.backward(tensor(g, y.shape));
         // gradient: g broadcast back (sum), / n (mean), to the first maximum (max)
@@ -438,7 +420,7 @@ describe('fuzz: kernels against the float64 references', () => {
           else gx[i] = r.op === 'sum' ? g[o] : g[o] / nRed;
         }
         if (r.op === 'max') for (const [o, i] of best) gx[i] = g[o];
-        close(`${r.op} dx`, x.grad!.dataSync(), gx, gx, 1);
+        expectClose(x.grad!.dataSync(), gx, { atol: summationAtol(gx, 1, { floor: 1e-6 }), what: `${r.op} dx` });
         x.zeroGrad();
         count('argMax');
         const am = ops.argMax(x, r.argAxis);
@@ -463,7 +445,7 @@ describe('fuzz: kernels against the float64 references', () => {
         count(r.log ? 'logSoftmax' : 'softmax');
         const y = r.log ? ops.logSoftmax(x, r.axis) : ops.softmax(x, r.axis);
         const ref = softmaxRef({ shape: r.shape, values: Array.from(xv) }, r.axis, r.log);
-        close(`${r.log ? 'logSoftmax' : 'softmax'} ${JSON.stringify(r)}`, y.dataSync(), ref.values, ref.values, 0, r.log ? 4e-6 * r.scale : 1e-6, 1e-5);
+        expectClose(y.dataSync(), ref.values, { atol: summationAtol(ref.values, 0, { floor: r.log ? 4e-6 * r.scale : 1e-6 }), rtol: 1e-5, what: `${r.log ? 'logSoftmax' : 'softmax'} ${JSON.stringify(r)}` });
         const g = vals(y.size, r.seed + 1);
         y.backward(tensor(g, y.shape));
         const rank = r.shape.length, a = r.axis < 0 ? r.axis + rank : r.axis;
@@ -479,7 +461,7 @@ describe('fuzz: kernels against the float64 references', () => {
             gx[j] = r.log ? g[j] - sm[j] * gs : sm[j] * (g[j] - dot);
           }
         }
-        close('softmax dx', x.grad!.dataSync(), gx, new Float64Array(gx.length).fill(1), n, 2e-6, 1e-5);
+        expectClose(x.grad!.dataSync(), gx, { atol: summationAtol(new Float64Array(gx.length).fill(1), n, { floor: 2e-6 }), rtol: 1e-5, what: 'softmax dx' });
         x.zeroGrad();
       });
       expect(live()).toBe(n0);

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { kernels, alloc, free, heapF32 } from '../src/backend/wasm.js';
 import { gemmRef, gemmAbsRef, type GemmArgs } from './reference/gemm.js';
 import { randomValues } from './reference/gradcheck.js';
+import { expectClose, summationAtol } from './harness/close.js';
 
 const GUARD = 16; // floats of sentinel after every buffer
 const SENTINEL = -12345.5;
@@ -87,7 +88,7 @@ function runGemm(g: GemmArgs, offset = 0, opts: { rows?: [number, number][] } = 
 function check(g: GemmArgs, got: Float32Array, label: string): void {
   const want = gemmRef(g);
   const scale = gemmAbsRef(g);
-  const eps = 2 ** -23;
+  const block: { got: number[]; want: number[]; scale: number[] } = { got: [], want: [], scale: [] };
   for (let m = 0; m < g.M; m++) {
     for (let n = 0; n < g.ldc; n++) {
       const i = m * g.ldc + n;
@@ -95,12 +96,11 @@ function check(g: GemmArgs, got: Float32Array, label: string): void {
         if (got[i] !== Math.fround(g.c[i])) throw new Error(`${label}: padding C[${m},${n}] was overwritten`);
         continue;
       }
-      const tol = (g.K + 3) * eps * scale[i] + 1e-30;
-      if (!(Math.abs(got[i] - want[i]) <= tol)) {
-        throw new Error(`${label}: C[${m},${n}] = ${got[i]}, want ${want[i]} (tol ${tol.toExponential(2)})`);
-      }
+      block.got.push(got[i]); block.want.push(want[i]); block.scale.push(scale[i]);
     }
   }
+  // index i of the message is C[floor(i / N), i % N]
+  expectClose(block.got, block.want, { atol: summationAtol(block.scale, g.K, { unit: 2 ** -23, slack: 3, floor: 1e-30 }), what: label });
 }
 
 const name = (t: Case) =>

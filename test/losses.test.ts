@@ -2,21 +2,9 @@ import { describe, it, expect } from 'vitest';
 import { tensor, tidy, noGrad, backendInfo, Tensor, ShapeError, ValueError, losses } from '../src/index.js';
 import * as ref from './reference/losses.js';
 import { gradCheck, randomValues } from './reference/gradcheck.js';
+import { expectClose } from './harness/close.js';
 
 const f32 = (t: Tensor) => Array.from(t.dataSync());
-
-/** |a - b| <= atol + rtol |b| elementwise. */
-function expectClose(actual: number[] | number, expected: number[] | number, rtol = 1e-5, atol = 1e-6): void {
-  const a = typeof actual === 'number' ? [actual] : actual;
-  const e = typeof expected === 'number' ? [expected] : expected;
-  expect(a.length).toBe(e.length);
-  for (let i = 0; i < a.length; i++) {
-    const tol = atol + rtol * Math.abs(e[i]);
-    if (!(Math.abs(a[i] - e[i]) <= tol)) {
-      throw new Error(`element ${i}: got ${a[i]}, expected ${e[i]} (tolerance ${tol})`);
-    }
-  }
-}
 
 /** Loss value and gradient (via backward) of a loss on fresh tensors. */
 function valueAndGrad(fn: (p: Tensor) => Tensor, values: number[], shape: number[]): { loss: number; grad: number[] } {
@@ -60,48 +48,48 @@ describe('categoricalCrossentropy', () => {
     const y = oneHot(labelsFor(B, C, C), C);
     const got = valueAndGrad((p) => losses.categoricalCrossentropy(p, tensor(y, [B, C]), { fromLogits: true }), x, [B, C]);
     const want = ref.categoricalCrossentropy(x, y, C, true);
-    expectClose(got.loss, want.loss);
-    expectClose(got.grad, want.grad, 1e-5, 1e-7);
+    expectClose(got.loss, want.loss, { rtol: 1e-5, atol: 1e-6, what: 'loss' });
+    expectClose(got.grad, want.grad, { rtol: 1e-5, atol: 1e-7, what: 'gradient' });
   });
   it.each([[4, 10], [3, 5]])('probabilities B=%i C=%i match the reference (not renormalised)', (B, C) => {
     const p = softmaxRows(rnd(B * C, 3 * B + C, -2, 2), C).map((v, i) => Math.fround(v * (i % 2 ? 0.9 : 1.1)));
     const y = oneHot(labelsFor(B, C, 9), C);
     const got = valueAndGrad((t) => losses.categoricalCrossentropy(t, tensor(y, [B, C])), p, [B, C]);
     const want = ref.categoricalCrossentropy(p, y, C, false);
-    expectClose(got.loss, want.loss);
-    expectClose(got.grad, want.grad, 1e-5, 1e-7);
+    expectClose(got.loss, want.loss, { rtol: 1e-5, atol: 1e-6, what: 'loss' });
+    expectClose(got.grad, want.grad, { rtol: 1e-5, atol: 1e-7, what: 'gradient' });
   });
   it('soft targets from logits: gradient softmax * sum(y) - y', () => {
     const x = rnd(12, 5, -3, 3);
     const y = rnd(12, 6, 0, 1);
     const got = valueAndGrad((p) => losses.categoricalCrossentropy(p, tensor(y, [3, 4]), { fromLogits: true }), x, [3, 4]);
     const want = ref.categoricalCrossentropy(x, y, 4, true);
-    expectClose(got.loss, want.loss);
-    expectClose(got.grad, want.grad, 1e-5, 1e-7);
+    expectClose(got.loss, want.loss, { rtol: 1e-5, atol: 1e-6, what: 'loss' });
+    expectClose(got.grad, want.grad, { rtol: 1e-5, atol: 1e-7, what: 'gradient' });
   });
   it('extreme logits stay finite and exact', () => {
     const x = [1000, -1000, 0, -1e30, 1e30, 50, 88.7, -88.7, 3.4e38];
     const y = [0, 1, 0, 1, 0, 0, 0, 0, 1];
     const got = valueAndGrad((p) => losses.categoricalCrossentropy(p, tensor(y, [3, 3]), { fromLogits: true }), x, [3, 3]);
     // row 0: lse = 1000, loss = 2000; row 1: loss = 2e30; row 2: lse = 3.4e38 -> loss 0
-    expectClose(got.loss, (2000 + 2 * Math.fround(1e30)) / 3, 1e-6);
+    expectClose(got.loss, (2000 + 2 * Math.fround(1e30)) / 3, { rtol: 1e-6, atol: 1e-6, what: 'loss' });
     expect(got.grad.every(Number.isFinite)).toBe(true);
-    expectClose(got.grad, [1, -1, 0, -1, 1, 0, 0, 0, 0].map((v) => v / 3), 1e-6, 1e-7);
+    expectClose(got.grad, [1, -1, 0, -1, 1, 0, 0, 0, 0].map((v) => v / 3), { rtol: 1e-6, atol: 1e-7, what: 'gradient' });
   });
   it('clips probabilities 0 and 1 to [1e-7, 1 - 1e-7] with zero gradient outside', () => {
     const p = [0, 1, 0.5, 1, 0];
     const y = [1, 0, 1, 1, 0];
     const got = valueAndGrad((t) => losses.categoricalCrossentropy(t, tensor(y, [1, 5])), p, [1, 5]);
     const want = ref.categoricalCrossentropy(p, y, 5, false);
-    expectClose(got.loss, want.loss); // -log(1e-7) - log(0.5) - log(1 - 1e-7)
+    expectClose(got.loss, want.loss, { rtol: 1e-5, atol: 1e-6, what: 'loss' }); // -log(1e-7) - log(0.5) - log(1 - 1e-7)
     expect(got.loss).toBeCloseTo(-Math.log(1e-7) - Math.log(0.5), 4);
-    expectClose(got.grad, [0, 0, -2, 0, 0]);
+    expectClose(got.grad, [0, 0, -2, 0, 0], { rtol: 1e-5, atol: 1e-6, what: 'gradient' });
   });
   it('accepts int32 one-hot targets and rank-3 scores (mean over all leading axes)', () => {
     const x = rnd(2 * 3 * 4, 77, -2, 2);
     const y = oneHot([0, 3, 2, 1, 1, 2], 4);
     const got = tidy(() => losses.categoricalCrossentropy(tensor(x, [2, 3, 4]), tensor(new Int32Array(y), [2, 3, 4]), { fromLogits: true }).dataSync()[0]);
-    expectClose(got, ref.categoricalCrossentropy(x, y, 4, true).loss);
+    expectClose(got, ref.categoricalCrossentropy(x, y, 4, true).loss, { rtol: 1e-5, atol: 1e-6 });
   });
 });
 
@@ -111,8 +99,8 @@ describe('sparseCategoricalCrossentropy', () => {
     const labels = labelsFor(B, C, B * C);
     const got = valueAndGrad((p) => losses.sparseCategoricalCrossentropy(p, tensor(new Int32Array(labels), [B])!, { fromLogits: true }), x, [B, C]);
     const want = ref.sparseCategoricalCrossentropy(x, labels, C, true);
-    expectClose(got.loss, want.loss);
-    expectClose(got.grad, want.grad, 1e-5, 1e-7);
+    expectClose(got.loss, want.loss, { rtol: 1e-5, atol: 1e-6, what: 'loss' });
+    expectClose(got.grad, want.grad, { rtol: 1e-5, atol: 1e-7, what: 'gradient' });
   });
   it('probabilities match the reference; float labels holding integers and [B,1] labels are accepted', () => {
     const B = 5, C = 4;
@@ -121,8 +109,8 @@ describe('sparseCategoricalCrossentropy', () => {
     const want = ref.sparseCategoricalCrossentropy(p, labels, C, false);
     const a = valueAndGrad((t) => losses.sparseCategoricalCrossentropy(t, tensor(new Int32Array(labels))), p, [B, C]);
     const b = valueAndGrad((t) => losses.sparseCategoricalCrossentropy(t, tensor(labels, [B, 1])), p, [B, C]);
-    expectClose(a.loss, want.loss);
-    expectClose(a.grad, want.grad, 1e-5, 1e-7);
+    expectClose(a.loss, want.loss, { rtol: 1e-5, atol: 1e-6, what: 'loss' });
+    expectClose(a.grad, want.grad, { rtol: 1e-5, atol: 1e-7, what: 'gradient' });
     expect(b).toEqual(a);
   });
   it('equals categoricalCrossentropy with the one-hot targets, bit for bit in the loss', () => {
@@ -131,12 +119,12 @@ describe('sparseCategoricalCrossentropy', () => {
     const s = valueAndGrad((p) => losses.sparseCategoricalCrossentropy(p, tensor(new Int32Array(labels)), { fromLogits: true }), x, [4, 10]);
     const c = valueAndGrad((p) => losses.categoricalCrossentropy(p, tensor(oneHot(labels, 10), [4, 10]), { fromLogits: true }), x, [4, 10]);
     expect(s.loss).toBe(c.loss);
-    expectClose(s.grad, c.grad, 1e-6, 1e-9);
+    expectClose(s.grad, c.grad, { rtol: 1e-6, atol: 1e-9, what: 'gradient' });
   });
   it('extreme logits: loss 2000 for the wrong class at +-1000, gradient exact', () => {
     const got = valueAndGrad((p) => losses.sparseCategoricalCrossentropy(p, tensor(new Int32Array([1, 0])), { fromLogits: true }), [1000, -1000, 1000, -1000], [2, 2]);
-    expectClose(got.loss, (2000 + 0) / 2);
-    expectClose(got.grad, [0.5, -0.5, 0, 0]);
+    expectClose(got.loss, (2000 + 0) / 2, { rtol: 1e-5, atol: 1e-6, what: 'loss' });
+    expectClose(got.grad, [0.5, -0.5, 0, 0], { rtol: 1e-5, atol: 1e-6, what: 'gradient' });
   });
   it('throws ValueError naming the loss, the label and its index', () => {
     const x = tensor(rnd(12, 1), [3, 4]);
@@ -161,27 +149,27 @@ describe('binaryCrossentropy', () => {
     const y = rnd(30, 5, 0, 1).map((v) => (v > 0.5 ? 1 : 0));
     const got = valueAndGrad((p) => losses.binaryCrossentropy(p, tensor(y, [10, 3]), { fromLogits: true }), x, [10, 3]);
     const want = ref.binaryCrossentropy(x, y, true);
-    expectClose(got.loss, want.loss);
-    expectClose(got.grad, want.grad, 1e-5, 1e-8);
+    expectClose(got.loss, want.loss, { rtol: 1e-5, atol: 1e-6, what: 'loss' });
+    expectClose(got.grad, want.grad, { rtol: 1e-5, atol: 1e-8, what: 'gradient' });
   });
   it('probabilities match the reference, with soft targets', () => {
     const p = rnd(21, 6, 0.02, 0.98);
     const y = rnd(21, 7, 0, 1);
     const got = valueAndGrad((t) => losses.binaryCrossentropy(t, tensor(y, [7, 3])), p, [7, 3]);
     const want = ref.binaryCrossentropy(p, y, false);
-    expectClose(got.loss, want.loss);
-    expectClose(got.grad, want.grad, 1e-5, 1e-8);
+    expectClose(got.loss, want.loss, { rtol: 1e-5, atol: 1e-6, what: 'loss' });
+    expectClose(got.grad, want.grad, { rtol: 1e-5, atol: 1e-8, what: 'gradient' });
   });
   it('extreme logits use the stable form (finite loss, gradient sigmoid - y)', () => {
     const x = [1000, -1000, 100, -100, 0, 30];
     const y = [0, 1, 1, 0, 1, 0];
     const got = valueAndGrad((p) => losses.binaryCrossentropy(p, tensor(y, [6])!, { fromLogits: true }), x, [6]);
-    expectClose(got.loss, ref.binaryCrossentropyLogitsStable(x, y));
-    expectClose(got.grad, [1, -1, 0, 0, -0.5, 1].map((v) => v / 6), 1e-6, 1e-9);
+    expectClose(got.loss, ref.binaryCrossentropyLogitsStable(x, y), { rtol: 1e-5, atol: 1e-6, what: 'loss' });
+    expectClose(got.grad, [1, -1, 0, 0, -0.5, 1].map((v) => v / 6), { rtol: 1e-6, atol: 1e-9, what: 'gradient' });
   });
   it('clips probabilities 0 and 1', () => {
     const got = valueAndGrad((p) => losses.binaryCrossentropy(p, tensor([1, 0, 0, 1])), [0, 1, 0, 1], [4]);
-    expectClose(got.loss, ref.binaryCrossentropy([0, 1, 0, 1], [1, 0, 0, 1], false).loss);
+    expectClose(got.loss, ref.binaryCrossentropy([0, 1, 0, 1], [1, 0, 0, 1], false).loss, { rtol: 1e-5, atol: 1e-6, what: 'loss' });
     expect(got.grad).toEqual([0, 0, 0, 0]);
   });
   it('accepts [B] targets for [B,1] outputs and int32 targets', () => {
@@ -190,7 +178,7 @@ describe('binaryCrossentropy', () => {
     const a = tidy(() => losses.binaryCrossentropy(tensor(x, [5, 1]), tensor(y), { fromLogits: true }).dataSync()[0]);
     const b = tidy(() => losses.binaryCrossentropy(tensor(x, [5, 1]), tensor(new Int32Array(y), [5, 1]), { fromLogits: true }).dataSync()[0]);
     expect(a).toBe(b);
-    expectClose(a, ref.binaryCrossentropy(x, y, true).loss);
+    expectClose(a, ref.binaryCrossentropy(x, y, true).loss, { rtol: 1e-5, atol: 1e-6 });
   });
 });
 
@@ -200,23 +188,23 @@ describe('regression losses', () => {
   it('meanSquaredError matches the reference', () => {
     const got = valueAndGrad((t) => losses.meanSquaredError(t, tensor(y, [2, 13])), p, [2, 13]);
     const want = ref.meanSquaredError(p, y);
-    expectClose(got.loss, want.loss);
-    expectClose(got.grad, want.grad);
+    expectClose(got.loss, want.loss, { rtol: 1e-5, atol: 1e-6, what: 'loss' });
+    expectClose(got.grad, want.grad, { rtol: 1e-5, atol: 1e-6, what: 'gradient' });
   });
   it('meanAbsoluteError matches the reference (gradient 0 at ties)', () => {
     const pp = [...p.slice(0, 25), y[25]];
     const got = valueAndGrad((t) => losses.meanAbsoluteError(t, tensor(y, [26])), pp, [26]);
     const want = ref.meanAbsoluteError(pp, y);
-    expectClose(got.loss, want.loss);
-    expectClose(got.grad, want.grad);
+    expectClose(got.loss, want.loss, { rtol: 1e-5, atol: 1e-6, what: 'loss' });
+    expectClose(got.grad, want.grad, { rtol: 1e-5, atol: 1e-6, what: 'gradient' });
     expect(got.grad[25]).toBe(0);
   });
   it('huber matches the reference for delta 1 and 0.5', () => {
     for (const delta of [1, 0.5]) {
       const got = valueAndGrad((t) => losses.huber(t, tensor(y, [26]), delta === 1 ? undefined : { delta }), p, [26]);
       const want = ref.huber(p, y, delta);
-      expectClose(got.loss, want.loss);
-      expectClose(got.grad, want.grad);
+      expectClose(got.loss, want.loss, { rtol: 1e-5, atol: 1e-6, what: 'loss' });
+      expectClose(got.grad, want.grad, { rtol: 1e-5, atol: 1e-6, what: 'gradient' });
     }
   });
   it('hinge with -1/+1 labels and with {0,1} labels mapped to -1/+1', () => {
@@ -226,8 +214,8 @@ describe('regression losses', () => {
     const a = valueAndGrad((t) => losses.hinge(t, tensor(ypm, [9])), x, [9]);
     const b = valueAndGrad((t) => losses.hinge(t, tensor(y01, [9])), x, [9]);
     const want = ref.hinge(x, ypm);
-    expectClose(a.loss, want.loss);
-    expectClose(a.grad, want.grad);
+    expectClose(a.loss, want.loss, { rtol: 1e-5, atol: 1e-6, what: 'loss' });
+    expectClose(a.grad, want.grad, { rtol: 1e-5, atol: 1e-6, what: 'gradient' });
     expect(b).toEqual(a);
   });
   it('throws ShapeError naming both shapes on a mismatch', () => {
@@ -315,7 +303,7 @@ describe('autograd and memory', () => {
     const l = losses.sparseCategoricalCrossentropy(x, tensor(new Int32Array([2])), { fromLogits: true });
     l.backward(tensor(3, []));
     const want = ref.sparseCategoricalCrossentropy([0.3, -0.2, 0.5, 0.1].map(Math.fround), [2], 4, true).grad.map((v) => 3 * v);
-    expectClose(f32(x.grad!), want, 1e-5, 1e-7);
+    expectClose(f32(x.grad!), want, { rtol: 1e-5, atol: 1e-7 });
     x.zeroGrad(); x.dispose(); l.dispose();
   });
   it('results are deterministic bit for bit', () => {
@@ -345,7 +333,7 @@ describe('argument errors', () => {
     const b = losses.meanSquaredError(x, tensor([0, 0, 1, 1], [2, 2])).dataSync()[0];
     expect(a).toBe(b);
     const c = losses.sparseCategoricalCrossentropy(x, new Int32Array([1, 0]), { fromLogits: true }).dataSync()[0];
-    expectClose(c, ref.sparseCategoricalCrossentropy([0.2, -0.3, 0.4, 1.5].map(Math.fround), [1, 0], 2, true).loss);
+    expectClose(c, ref.sparseCategoricalCrossentropy([0.2, -0.3, 0.4, 1.5].map(Math.fround), [1, 0], 2, true).loss, { rtol: 1e-5, atol: 1e-6 });
     x.dispose();
   });
   it('the library keeps working after an error', () => {

@@ -12,26 +12,13 @@ import { refConv2d } from './reference/conv.js';
 import { refMaxPool, refAvgPool } from './reference/pool.js';
 import { matmulRef } from './reference/gemm.js';
 import { sumRef, meanRef, maxRef, argMaxRef, softmaxRef } from './reference/reduce.js';
+import { expectClose } from './harness/close.js';
 
 const SPECIALS = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 2.5, -2.5, 3e38, -3e38, 1e-40, -1e-40, 80, -80, 0.5];
 const live = () => backendInfo().liveTensors;
 
-/**
- * got (float32) against the float64 reference rounded to float32: NaN exactly where the
- * reference is NaN, the same infinities, finite values within rtol (atol near 0).
- */
-function ieee(what: string, got: ArrayLike<number>, want: ArrayLike<number>, rtol = 2e-6, atol = 1e-7): void {
-  expect(got.length, what).toBe(want.length);
-  for (let i = 0; i < got.length; i++) {
-    const g = got[i], w = Math.fround(want[i]);
-    const at = `${what}[${i}]: got ${g}, want ${w}`;
-    if (Number.isNaN(w)) { expect(Number.isNaN(g), at).toBe(true); continue; }
-    expect(Number.isNaN(g), at).toBe(false);
-    if (!Number.isFinite(w)) { expect(g, at).toBe(w); continue; }
-    expect(Number.isFinite(g), at).toBe(true);
-    expect(Math.abs(g - w) <= atol + rtol * Math.abs(w), at).toBe(true);
-  }
-}
+/** The float64 reference rounded to float32, as the ops' results are. */
+const toF32 = (want: ArrayLike<number>) => Array.from(want, Math.fround);
 
 describe('NaN and Infinity propagate through ops as IEEE arithmetic', () => {
   const x = () => tensor(SPECIALS);
@@ -48,12 +35,12 @@ describe('NaN and Infinity propagate through ops as IEEE arithmetic', () => {
         if (name === 'relu' && Number.isNaN(f32)) return NaN;
         return f(f32);
       });
-      ieee(name, got, want, name === 'gelu' || name === 'elu' || name === 'exp' ? 4e-6 : 2e-6, name === 'elu' ? 1e-6 : 1e-7);
+      expectClose(got, toF32(want), { rtol: name === 'gelu' || name === 'elu' || name === 'exp' ? 4e-6 : 2e-6, atol: name === 'elu' ? 1e-6 : 1e-7, what: name });
     });
   });
 
   it('clip keeps NaN and bounds the infinities', () => {
-    tidy(() => ieee('clip', ops.clip(x(), -1, 1).dataSync(), SPECIALS.map((v) => (Number.isNaN(v) ? NaN : Math.min(Math.max(Math.fround(v), -1), 1)))));
+    tidy(() => expectClose(ops.clip(x(), -1, 1).dataSync(), toF32(SPECIALS.map((v) => (Number.isNaN(v) ? NaN : Math.min(Math.max(Math.fround(v), -1), 1)))), { rtol: 2e-6, atol: 1e-7, what: 'clip' }));
   });
 
   it.each(['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'pow'])('%s on every pair of specials (tensor-tensor, tensor-number, broadcast rows)', (name) => {
@@ -63,16 +50,16 @@ describe('NaN and Infinity propagate through ops as IEEE arithmetic', () => {
       const f = binaryFns[name];
       const fn = (ops as any)[name] as (p: unknown, q: unknown) => Tensor;
       const want = a.map((u, i) => f(u, b[i]));
-      ieee(`${name} same shape`, fn(tensor(a), tensor(b)).dataSync(), want, 4e-6);
+      expectClose(fn(tensor(a), tensor(b)).dataSync(), toF32(want), { rtol: 4e-6, atol: 1e-7, what: `${name} same shape` });
       // number operands and broadcast rows go through other kernels
       const n = SPECIALS.length;
       for (let j = 0; j < n; j++) {
         const v = Math.fround(SPECIALS[j]);
-        ieee(`${name}(x, ${v})`, fn(tensor(SPECIALS), v).dataSync(), SPECIALS.map((u) => f(Math.fround(u), v)), 4e-6);
-        ieee(`${name}(${v}, x)`, fn(v, tensor(SPECIALS)).dataSync(), SPECIALS.map((u) => f(v, Math.fround(u))), 4e-6);
+        expectClose(fn(tensor(SPECIALS), v).dataSync(), toF32(SPECIALS.map((u) => f(Math.fround(u), v))), { rtol: 4e-6, atol: 1e-7, what: `${name}(x, ${v})` });
+        expectClose(fn(v, tensor(SPECIALS)).dataSync(), toF32(SPECIALS.map((u) => f(v, Math.fround(u)))), { rtol: 4e-6, atol: 1e-7, what: `${name}(${v}, x)` });
       }
       const rows = fn(tensor(a, [n, n]), tensor(SPECIALS)).dataSync();
-      ieee(`${name} rows`, rows, a.map((u, i) => f(u, Math.fround(SPECIALS[i % n]))), 4e-6);
+      expectClose(rows, toF32(a.map((u, i) => f(u, Math.fround(SPECIALS[i % n])))), { rtol: 4e-6, atol: 1e-7, what: `${name} rows` });
     });
   });
 
@@ -82,17 +69,17 @@ describe('NaN and Infinity propagate through ops as IEEE arithmetic', () => {
       for (const c of cases) {
         const t = tensor(c);
         const X = { shape: [c.length], values: c.map(Math.fround) };
-        ieee(`sum ${c}`, ops.sum(t).dataSync(), sumRef(X).values);
-        ieee(`mean ${c}`, ops.mean(t).dataSync(), meanRef(X).values);
-        ieee(`max ${c}`, ops.max(t).dataSync(), maxRef(X).values);
+        expectClose(ops.sum(t).dataSync(), toF32(sumRef(X).values), { rtol: 2e-6, atol: 1e-7, what: `sum ${c}` });
+        expectClose(ops.mean(t).dataSync(), toF32(meanRef(X).values), { rtol: 2e-6, atol: 1e-7, what: `mean ${c}` });
+        expectClose(ops.max(t).dataSync(), toF32(maxRef(X).values), { rtol: 2e-6, atol: 1e-7, what: `max ${c}` });
         const am = ops.argMax(t).dataSync()[0];
         const nan = c.findIndex(Number.isNaN);
         expect(am).toBe(nan >= 0 ? nan : argMaxRef(X, 0).values[0]);
       }
       // along an axis: only the rows holding a NaN are NaN
       const m = tensor([[1, 2, 3], [4, NaN, 6], [Infinity, 1, 1]]);
-      ieee('sum axis 1', ops.sum(m, 1).dataSync(), [6, NaN, Infinity]);
-      ieee('max axis 0', ops.max(m, 0).dataSync(), [Infinity, NaN, 6]);
+      expectClose(ops.sum(m, 1).dataSync(), toF32([6, NaN, Infinity]), { rtol: 2e-6, atol: 1e-7, what: 'sum axis 1' });
+      expectClose(ops.max(m, 0).dataSync(), toF32([Infinity, NaN, 6]), { rtol: 2e-6, atol: 1e-7, what: 'max axis 0' });
     });
   });
 
@@ -101,8 +88,8 @@ describe('NaN and Infinity propagate through ops as IEEE arithmetic', () => {
       const rows = [[-Infinity, 0, 1], [NaN, 1, 2], [Infinity, 0, 1], [-Infinity, -Infinity, -Infinity], [80, -80, 0], [3e38, 3e38, 0]];
       const x = tensor(rows);
       const X = { shape: [rows.length, 3], values: rows.flat().map(Math.fround) };
-      ieee('softmax', ops.softmax(x).dataSync(), softmaxRef(X, -1, false).values, 1e-5, 1e-7);
-      ieee('logSoftmax', ops.logSoftmax(x).dataSync(), softmaxRef(X, -1, true).values, 1e-5, 2e-6);
+      expectClose(ops.softmax(x).dataSync(), toF32(softmaxRef(X, -1, false).values), { rtol: 1e-5, atol: 1e-7, what: 'softmax' });
+      expectClose(ops.logSoftmax(x).dataSync(), toF32(softmaxRef(X, -1, true).values), { rtol: 1e-5, atol: 2e-6, what: 'logSoftmax' });
     });
   });
 
@@ -111,7 +98,7 @@ describe('NaN and Infinity propagate through ops as IEEE arithmetic', () => {
       const a = [1, NaN, 0, 2, Infinity, 1, 0, 0, 1, -Infinity, 3, 4].map(Math.fround);
       const b = [1, 0, 2, 0.5, 0, 1, 1, 1, -1].map(Math.fround);
       const got = ops.matmul(tensor(a, [4, 3]), tensor(b, [3, 3])).dataSync();
-      ieee('matmul', got, matmulRef(a, [4, 3], b, [3, 3]).values);
+      expectClose(got, toF32(matmulRef(a, [4, 3], b, [3, 3]).values), { rtol: 2e-6, atol: 1e-7, what: 'matmul' });
       // conv: a NaN pixel, an Inf pixel, a NaN weight ('valid' padding, so no 0 * w products from padding)
       const xs = new Float32Array(2 * 6 * 6 * 2).map((_, i) => ((i * 7) % 11) / 11 - 0.5);
       xs[10] = NaN; xs[2 * 6 * 6 + 40] = Infinity;
@@ -120,15 +107,15 @@ describe('NaN and Infinity propagate through ops as IEEE arithmetic', () => {
       for (const w of [ws, ws.map((v) => (Number.isNaN(v) ? 0.25 : v))]) {
         const y = ops.conv2d(tensor(xs, [2, 6, 6, 2]), tensor(w, [3, 3, 2, 3])).dataSync();
         const ref = refConv2d(xs, [2, 6, 6, 2], w, [3, 3, 2, 3], null).y;
-        ieee('conv2d', y, ref, 1e-5, 1e-6);
+        expectClose(y, toF32(ref), { rtol: 1e-5, atol: 1e-6, what: 'conv2d' });
         const nans = Array.from(y).filter(Number.isNaN).length;
         expect(nans).toBeGreaterThan(0);
         expect(nans).toBeLessThan(y.length);
       }
       // pooling
       const p = { k: [2, 2] as [number, number], s: [2, 2] as [number, number], pads: [0, 0, 0, 0] as [number, number, number, number] };
-      ieee('maxPool2d', ops.maxPool2d(tensor(xs, [2, 6, 6, 2])).dataSync(), refMaxPool(xs, [2, 6, 6, 2], p).y, 0);
-      ieee('avgPool2d', ops.avgPool2d(tensor(xs, [2, 6, 6, 2])).dataSync(), refAvgPool(xs, [2, 6, 6, 2], p).y, 1e-6);
+      expectClose(ops.maxPool2d(tensor(xs, [2, 6, 6, 2])).dataSync(), toF32(refMaxPool(xs, [2, 6, 6, 2], p).y), { rtol: 0, atol: 1e-7, what: 'maxPool2d' });
+      expectClose(ops.avgPool2d(tensor(xs, [2, 6, 6, 2])).dataSync(), toF32(refAvgPool(xs, [2, 6, 6, 2], p).y), { rtol: 1e-6, atol: 1e-7, what: 'avgPool2d' });
     });
   });
 

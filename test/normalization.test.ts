@@ -3,9 +3,10 @@
 // computed with ops), the seeded dropout mask, errors and memory.
 import { describe, it, expect } from 'vitest';
 import { tensor, tidy, ops, ones, setSeed, backendInfo, ShapeError, ValueError, type Tensor } from '../src/index.js';
-import { values, closeness } from './reference/elementwise.js';
+import { values } from './reference/elementwise.js';
 import { batchNormRef } from './reference/shape.js';
 import { gradCheck } from './reference/gradcheck.js';
+import { checkOp } from './harness/check-op.js';
 
 const f32 = (v: number[]) => v.map(Math.fround);
 
@@ -18,30 +19,35 @@ describe('batchNorm', () => {
   const beta = f32(values(C, 5, -1, 1));
   const x = () => tensor(xv, [2, 3, 3, C]);
 
+  const stats = [{ shape: [C], values: mean }, { shape: [C], values: variance }];
+  const affine = [{ shape: [C], values: gamma }, { shape: [C], values: beta }];
+  const tolerance = { rtol: 1e-5, atol: 1e-6 };
   it('matches the reference with and without gamma / beta', () => {
-    const eps = 1e-3;
-    const ref = batchNormRef({ shape: [2, 3, 3, C], values: xv }, mean, variance, gamma, beta, eps).values;
-    const out = ops.batchNorm(x(), tensor(mean), tensor(variance), tensor(gamma), tensor(beta), eps);
-    expect(out.shape).toEqual([2, 3, 3, C]);
-    expect(closeness(out.dataSync(), ref, 1e-5, 1e-6)).toBeLessThanOrEqual(1);
-    const ref2 = batchNormRef({ shape: [2, 3, 3, C], values: xv }, mean, variance, null, null, 0.1).values;
-    expect(closeness(ops.batchNorm(x(), tensor(mean), tensor(variance), null, null, 0.1).dataSync(), ref2, 1e-5, 1e-6)).toBeLessThanOrEqual(1);
+    checkOp({
+      name: 'batchNorm', op: (a, m, v, g, b) => ops.batchNorm(a, m, v, g, b, 1e-3), inputs: [{ shape: [2, 3, 3, C], values: xv }, ...stats, ...affine],
+      reference: (a, m, v, g, b) => batchNormRef(a, m.values, v.values, g.values, b.values, 1e-3), tolerance,
+    });
+    checkOp({
+      name: 'batchNorm without gamma / beta', op: (a, m, v) => ops.batchNorm(a, m, v, null, null, 0.1), inputs: [{ shape: [2, 3, 3, C], values: xv }, ...stats],
+      reference: (a, m, v) => batchNormRef(a, m.values, v.values, null, null, 0.1), tolerance,
+    });
   });
   it('default eps is 1e-3; statistics may be [1,1,1,C]; C not a multiple of 4', () => {
-    const ref = batchNormRef({ shape: [2, 3, 3, C], values: xv }, mean, variance, gamma, beta, 1e-3).values;
-    const out = ops.batchNorm(x(), tensor(mean, [1, 1, 1, C]), tensor(variance, [1, 1, 1, C]), tensor(gamma), tensor(beta));
-    expect(closeness(out.dataSync(), ref, 1e-5, 1e-6)).toBeLessThanOrEqual(1);
+    checkOp({
+      name: 'batchNorm [1,1,1,C] statistics', op: (a, m, v, g, b) => ops.batchNorm(a, m, v, g, b),
+      inputs: [{ shape: [2, 3, 3, C], values: xv }, { shape: [1, 1, 1, C], values: mean }, { shape: [1, 1, 1, C], values: variance }, ...affine],
+      reference: (a, m, v, g, b) => batchNormRef(a, m.values, v.values, g.values, b.values, 1e-3), tolerance,
+    });
   });
   it('gradients in all five inputs', () => {
-    const err = gradCheck((a, m, v, g, b) => ops.batchNorm(a, m, v, g, b, 1e-3), [
-      { shape: [2, 2, 2, 3] }, { shape: [3] },
-      { shape: [3], values: [0.5, 1, 1.5] }, { shape: [3] }, { shape: [3] },
-    ]);
-    expect(err).toBeLessThan(2e-2);
-    const err8 = gradCheck((a, m, v) => ops.batchNorm(a, m, v), [
-      { shape: [3, 9] }, { shape: [9] }, { shape: [9], values: values(9, 3, 0.5, 1.5) },
-    ]);
-    expect(err8).toBeLessThan(2e-2);
+    checkOp({
+      name: 'batchNorm', op: (a, m, v, g, b) => ops.batchNorm(a, m, v, g, b, 1e-3), gradient: 'finite-difference',
+      inputs: [[2, 2, 2, 3], [3], { shape: [3], values: [0.5, 1, 1.5] }, [3], [3]], tolerance: { finiteDifference: 2e-2 },
+    });
+    checkOp({
+      name: 'batchNorm C=9', op: (a, m, v) => ops.batchNorm(a, m, v), gradient: 'finite-difference',
+      inputs: [[3, 9], [9], { shape: [9], values: values(9, 3, 0.5, 1.5) }], tolerance: { finiteDifference: 2e-2 },
+    });
   });
   it('gradient through batch statistics computed with ops (training-mode batch norm)', () => {
     const train = (a: Tensor, g: Tensor, b: Tensor) => {

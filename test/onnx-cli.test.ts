@@ -1,4 +1,4 @@
-// The ONNX CLI subcommands (src/cli-onnx.ts), called in-process: export-onnx on a saved model
+// The ONNX CLI subcommands (src/cli/onnx.ts), called in-process: export-onnx on a saved model
 // directory, predict with the .onnx file, the directory and a PyTorch (NCHW) export, and their
 // one-line errors and exit codes.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
 import { Sequential, nn, setSeed, tensor, loadOnnx } from '../src/index.js';
-import { exportOnnxCommand, predictCommand, type CliIo } from '../src/cli-onnx.js';
+import { exportOnnxCommand, predictCommand } from '../src/cli/onnx.js';
+import type { Io as CliIo } from '../src/cli/io.js';
+import { expectClose } from './harness/close.js';
 
 let dir: string;
 const capture = (): CliIo & { lines: string[]; errors: string[] } => {
@@ -53,7 +55,7 @@ describe('wasm-cnn export-onnx', () => {
     const net = await loadOnnx(readFileSync(out));
     const x = tensor(Float32Array.from({ length: 2 * 784 }, (_, i) => (i % 17) / 17), [2, 28, 28, 1]);
     const a = model.predict(x).dataSync(), b = net.predict(x).dataSync();
-    for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-5);
+    expectClose(b, a, { atol: 1e-5, what: 'ONNX vs saved model' });
   });
 
   it('--layout NCHW and --opset', async () => {

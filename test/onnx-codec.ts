@@ -1,8 +1,8 @@
-// protobufjs's static ONNX encoder (src/io/onnx-pb.ts, which the importer decodes with): the
-// reference toOnnx's own writer (src/io/pb-writer.ts) must match byte for byte.
+// protobufjs's static ONNX encoder (src/io/onnx/pb.ts, which the importer decodes with): the
+// reference toOnnx's own writer (src/io/onnx/pb-writer.ts) must match byte for byte.
 import { expect } from 'vitest';
-import { onnx } from '../src/io/onnx-pb.js';
-import { encodeModel, type ModelMsg } from '../src/io/onnx-proto.js';
+import { onnx } from '../src/io/onnx/pb.js';
+import { encodeModel, type ModelMsg } from '../src/io/onnx/proto.js';
 
 const codec = onnx as unknown as { ModelProto: { encode(m: ModelMsg): { finish(): Uint8Array } } };
 

@@ -5,8 +5,9 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Sequential, nn, randn, randu, setSeed, tensor, tidy, loadOnnx, ValueError, ops, type Tensor } from '../src/index.js';
-import { sequentialToOnnx, sequentialToOnnxMessage, type OnnxExportOptions } from '../src/io/onnx-export.js';
+import { sequentialToOnnx, sequentialToOnnxMessage, type OnnxExportOptions } from '../src/io/onnx/export.js';
 import { encodeModelChecked } from './onnx-codec.js';
+import { expectClose, maxAbsDiff } from './harness/close.js';
 
 type Ort = typeof import('onnxruntime-web');
 let ort: Ort;
@@ -20,13 +21,6 @@ beforeAll(async () => {
   ort.env.wasm.wasmPaths = join(dirname(require.resolve('onnxruntime-web')), '/');
 });
 
-/** Max |a - b| over two equally long arrays. */
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 async function runOrt(bytes: Uint8Array, x: Tensor): Promise<{ data: Float32Array; dims: readonly number[] }> {
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
@@ -156,7 +150,7 @@ describe.each(CASES)('$name', (c) => {
     const d = maxAbsDiff(r.data, ours);
     (maxDiffs[c.name] ??= { ort: 0, roundTrip: 0 }).ort = d;
     console.log(`onnx export ${c.name}: max |ours - onnxruntime| = ${d.toExponential(2)}`);
-    expect(d).toBeLessThan(1e-4);
+    expectClose(r.data, ours, { atol: 1e-4, what: 'onnxruntime-web vs ours' });
   });
 
   it('NCHW graph: onnxruntime-web on the transposed input gives the same values', async () => {
@@ -168,7 +162,7 @@ describe.each(CASES)('$name', (c) => {
     const out = model.outputShape!;
     let want = ours;
     if (out.length === 3) want = tidy(() => ops.transpose(tensor(ours, [3, ...out]), [0, 3, 1, 2]).dataSync() as Float32Array);
-    expect(maxAbsDiff(r.data, want)).toBeLessThan(1e-4);
+    expectClose(r.data, want, { atol: 1e-4, what: 'onnxruntime-web (NCHW) vs ours' });
   });
 
   it('export -> loadOnnx round trip gives our outputs', async () => {
@@ -180,7 +174,7 @@ describe.each(CASES)('$name', (c) => {
     expect(y.shape).toEqual([3, ...model.outputShape!]);
     const d = maxAbsDiff(y.dataSync(), ours);
     (maxDiffs[c.name] ??= { ort: 0, roundTrip: 0 }).roundTrip = d;
-    expect(d).toBeLessThan(1e-5);
+    expectClose(y.dataSync(), ours, { atol: 1e-5, what: 'round trip vs ours' });
     y.dispose();
     net.dispose();
   });

@@ -9,22 +9,16 @@ import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { loadOnnx, tensor, backendInfo, FormatError, ShapeError, ValueError, DisposedError, ops, type Tensor } from '../src/index.js';
-import { loadOnnxSync } from '../src/io/onnx-import.js';
+import { loadOnnxSync } from '../src/io/onnx/import.js';
 import { encodeModelChecked } from './onnx-codec.js';
-import { AT, DT, type ModelMsg, type NodeMsg, type TensorMsg, type AttributeMsg } from '../src/io/onnx-proto.js';
+import { expectClose, maxAbsDiff } from './harness/close.js';
+import { AT, DT, type ModelMsg, type NodeMsg, type TensorMsg, type AttributeMsg } from '../src/io/onnx/proto.js';
 
 const dir = new URL('./fixtures/onnx/', import.meta.url);
 const expected = JSON.parse(readFileSync(new URL('expected.json', dir), 'utf8')) as {
   models: Record<string, { opset: number; inputShape: number[]; input: number[]; outputShape: number[]; output: number[] }>;
 };
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`${name}.onnx`, dir)));
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 describe('PyTorch exports match PyTorch within 1e-4', () => {
   it.each(Object.keys(expected.models))('%s', async (name) => {
@@ -38,10 +32,10 @@ describe('PyTorch exports match PyTorch within 1e-4', () => {
     expect(y.shape).toEqual(e.outputShape);
     const diff = maxAbsDiff(y.dataSync(), e.output);
     console.log(`onnx import ${name}: max |ours - PyTorch| = ${diff.toExponential(2)}`);
-    expect(diff).toBeLessThan(1e-4);
+    expectClose(y.dataSync(), e.output, { atol: 1e-4, what: `${name} vs PyTorch` });
     // run() gives the same, and a second run the same values again (no state kept).
     const again = net.run({ input: x }).output;
-    expect(maxAbsDiff(again.dataSync(), y.dataSync())).toBe(0);
+    expectClose(again.dataSync(), y.dataSync(), { what: 'second run' });
     x.dispose(); y.dispose(); again.dispose();
     net.dispose();
   });
@@ -54,7 +48,7 @@ describe('PyTorch exports match PyTorch within 1e-4', () => {
     const x1 = tensor(e.input.slice(per), [1, ...e.inputShape.slice(1)]);
     const y1 = net.predict(x1);
     expect(y1.shape).toEqual([1, 4]);
-    expect(maxAbsDiff(y1.dataSync(), e.output.slice(4))).toBeLessThan(1e-4);
+    expectClose(y1.dataSync(), e.output.slice(4), { atol: 1e-4, what: 'batch of 1' });
     net.dispose();
   });
 
@@ -140,7 +134,7 @@ describe('hand-made graphs', () => {
         want.push(Math.min(3, Math.max(-1, 0.5 * s + 2 * C[n])));
       }
     }
-    expect(maxAbsDiff(y, want)).toBeLessThan(1e-6);
+    expectClose(y, want, { atol: 1e-6, what: 'Gemm + Clip' });
   });
 
   it('Reshape with 0 and -1, Transpose, Concat, Softmax before opset 13 (flattened axes)', async () => {
@@ -154,7 +148,7 @@ describe('hand-made graphs', () => {
     const y = net.predict(tensor(x, [2, 3, 4]));
     expect(y.shape).toEqual([2, 12]);
     const want = (ops.softmax(tensor(x, [2, 12]), -1) as Tensor).dataSync();
-    expect(maxAbsDiff(y.dataSync(), want)).toBeLessThan(1e-6);
+    expectClose(y.dataSync(), want, { atol: 1e-6, what: 'softmax' });
   });
 
   it('an unsupported op is a FormatError naming the node and op type', async () => {
@@ -287,8 +281,7 @@ describe('hand-made graphs vs onnxruntime-web', () => {
     const net = await loadOnnx(bytes);
     const y = net.predict(tensor(inputValues, c.input));
     expect(y.shape).toEqual(ref.dims);
-    const d = maxAbsDiff(y.dataSync(), ref.data as Float32Array);
-    expect(d).toBeLessThan(1e-5);
+    expectClose(y.dataSync(), ref.data as Float32Array, { atol: 1e-5, what: 'vs onnxruntime-web' });
     net.dispose();
   });
 });

@@ -1,5 +1,5 @@
-// toOnnx's protobuf writer (src/io/pb-writer.ts driven by src/io/onnx-schema.ts) against
-// protobufjs's static encoder (src/io/onnx-pb.ts): both are generated from scripts/onnx.proto by
+// toOnnx's protobuf writer (src/io/onnx/pb-writer.ts driven by src/io/onnx/schema.ts) against
+// protobufjs's static encoder (src/io/onnx/pb.ts): both are generated from scripts/onnx.proto by
 // scripts/gen-onnx-pb.mjs, independently (a field table vs. protobufjs-cli's code), and must write
 // the same bytes. Exported models are also compared in test/onnx-export.test.ts and every hand-made
 // graph of test/onnx-import.test.ts; here: random messages over every field, edge values, and
@@ -7,9 +7,9 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { encodeModel, AT, DT, type ModelMsg } from '../src/io/onnx-proto.js';
-import { ONNX_MESSAGES, MODEL_PROTO } from '../src/io/onnx-schema.js';
-import type { FieldSpec } from '../src/io/pb-writer.js';
+import { encodeModel, AT, DT, type ModelMsg } from '../src/io/onnx/proto.js';
+import { ONNX_MESSAGES, MODEL_PROTO } from '../src/io/onnx/schema.js';
+import type { FieldSpec } from '../src/io/onnx/pb-writer.js';
 import { protobufjsEncode } from './onnx-codec.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

@@ -2,18 +2,9 @@ import { describe, it, expect } from 'vitest';
 import { tensor, tidy, keep, backendInfo, Tensor, ShapeError, ValueError, DisposedError, losses, optim } from '../src/index.js';
 import { RefSGD, RefAdam, RefRMSprop, RefAdagrad, RefAdadelta, refSchedules } from './reference/optim.js';
 import { randomValues } from './reference/gradcheck.js';
+import { expectClose } from './harness/close.js';
 
 const rnd = (n: number, seed: number, lo = -1, hi = 1) => randomValues(n, seed, lo, hi).map(Math.fround);
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, what: string): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < actual.length; i++) {
-    const tol = atol + rtol * Math.abs(expected[i]);
-    if (!(Math.abs(actual[i] - expected[i]) <= tol)) {
-      throw new Error(`${what}, element ${i}: got ${actual[i]}, expected ${expected[i]} (tolerance ${tol})`);
-    }
-  }
-}
 
 /** Sets p.grad to the given values (a kept tensor, as backward() leaves it). */
 function setGrad(p: Tensor, values: number[]): void {
@@ -40,7 +31,7 @@ function runAgainstReference(c: Case, steps = 6, rtol = 2e-5, atol = 2e-6): void
     params.forEach((p, i) => { if (grads[i]) setGrad(p, grads[i]!); else p.zeroGrad(); });
     opt.step(params);
     r.step(refParams, grads);
-    params.forEach((p, i) => expectClose(p.dataSync(), refParams[i], rtol, atol, `${c.name} step ${t + 1} param ${i}`));
+    params.forEach((p, i) => expectClose(p.dataSync(), refParams[i], { rtol, atol, what: `${c.name} step ${t + 1} param ${i}` }));
   }
   opt.zeroGrad(params);
   opt.dispose();
@@ -112,7 +103,7 @@ describe('learning-rate schedules', () => {
       setGrad(p, g);
       opt.step([p]);
       ref.step([pr], [g]);
-      expectClose(p.dataSync(), pr, 1e-6, 1e-7, `epoch ${e}`);
+      expectClose(p.dataSync(), pr, { rtol: 1e-6, atol: 1e-7, what: `epoch ${e}` });
     }
     expect(opt.epoch).toBe(4);
     expect(opt.lr).toBe(0.025);

@@ -7,18 +7,10 @@ import { pool2dGeometry } from '../src/ops/pool.js';
 import { refAvgPool, refAvgPoolBackward, refMaxPool, refMaxPoolBackward, type RefPool } from './reference/pool.js';
 import { refPads } from './reference/conv.js';
 import { gradCheck, randomValues } from './reference/gradcheck.js';
+import { expectClose } from './harness/close.js';
 
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 const p2 = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : v);
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol = 1e-6): void {
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    if (!(Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])))) {
-      throw new Error(`${what}: at ${i} got ${actual[i]}, want ${expected[i]}`);
-    }
-  }
-}
 
 interface Case { x: number[]; k: number | [number, number]; s?: number | [number, number]; p?: 'valid' | 'same' }
 const name = (c: Case) => `x=${JSON.stringify(c.x)} k=${JSON.stringify(c.k)} s=${JSON.stringify(c.s ?? c.k)} p=${c.p ?? 'valid'}`;
@@ -36,9 +28,9 @@ function checkPool(c: Case, seed = 1): void {
       const opts = { poolSize: c.k, strides: c.s, padding };
       const y = kind === 'max' ? ops.maxPool2d(x, opts) : ops.avgPool2d(x, opts);
       expect(y.shape).toEqual(fwd.shape);
-      expectClose(y.dataSync(), fwd.y, `${kind} y`);
+      expectClose(y.dataSync(), fwd.y, { rtol: 1e-6, atol: 1e-6, what: `${kind} y` });
       y.backward(tensor(dyv, fwd.shape));
-      expectClose(x.grad!.dataSync(), dxRef, `${kind} dx`, 1e-5);
+      expectClose(x.grad!.dataSync(), dxRef, { rtol: 1e-5, atol: 1e-5, what: `${kind} dx` });
       x.zeroGrad();
     });
   }
@@ -168,7 +160,7 @@ describe('max pooling with NaN and ties, every code path', () => {
           }
         }
         y.backward(tensor(dyv, y.shape));
-        expectClose(x.grad!.dataSync(), ref.dx, `dx ${JSON.stringify(r)}`, 1e-6);
+        expectClose(x.grad!.dataSync(), ref.dx, { rtol: 1e-6, atol: 1e-6, what: `dx ${JSON.stringify(r)}` });
       });
     }), { numRuns: 300, seed: 7 });
   });
@@ -203,14 +195,14 @@ describe('global pooling', () => {
       const x = tensor(xv, shape).requireGrad();
       const a = ops.globalAvgPool2d(x);
       expect(a.shape).toEqual([N, C]);
-      expectClose(a.dataSync(), avg, 'avg');
+      expectClose(a.dataSync(), avg, { rtol: 1e-6, atol: 1e-6, what: 'avg' });
       a.backward(tensor(dyv, [N, C]));
-      expectClose(x.grad!.dataSync(), dAvg, 'avg dx');
+      expectClose(x.grad!.dataSync(), dAvg, { rtol: 1e-6, atol: 1e-6, what: 'avg dx' });
       x.zeroGrad();
       const m = ops.globalMaxPool2d(x);
-      expectClose(m.dataSync(), mx, 'max');
+      expectClose(m.dataSync(), mx, { rtol: 1e-6, atol: 1e-6, what: 'max' });
       m.backward(tensor(dyv, [N, C]));
-      expectClose(x.grad!.dataSync(), dMax, 'max dx');
+      expectClose(x.grad!.dataSync(), dMax, { rtol: 1e-6, atol: 1e-6, what: 'max dx' });
       x.zeroGrad();
     });
   });

@@ -4,9 +4,10 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { tensor, tidy, ops, ones, full, backendInfo, ShapeError, ValueError, type Tensor } from '../src/index.js';
-import { values, closeness, sizeOf, type Arr } from './reference/elementwise.js';
+import { values, sizeOf, type Arr } from './reference/elementwise.js';
 import { sumRef, meanRef, maxRef, argMaxRef } from './reference/reduce.js';
-import { gradCheck } from './reference/gradcheck.js';
+import { expectClose } from './harness/close.js';
+import { checkOp } from './harness/check-op.js';
 
 const f32 = (v: number[]) => v.map(Math.fround);
 const arr = (shape: number[], seed: number, lo = -2, hi = 2): Arr => ({ shape, values: f32(values(sizeOf(shape), seed, lo, hi)) });
@@ -21,11 +22,11 @@ type ReducerName = keyof typeof REDUCERS;
 
 function check(name: ReducerName, x: Arr, axis: number | number[] | undefined, keepDims: boolean): void {
   const [op, ref] = REDUCERS[name];
-  const out = op(T(x), axis, keepDims);
   const axes = axis === undefined ? undefined : Array.isArray(axis) ? axis : [axis];
-  const r = ref(x, axes, keepDims);
-  expect(out.shape).toEqual(r.shape);
-  expect(closeness(out.dataSync(), r.values, 1e-5, 1e-5)).toBeLessThanOrEqual(1);
+  checkOp({
+    name: `${name} axis ${JSON.stringify(axis)} keepDims ${keepDims}`, op: (t) => op(t, axis, keepDims), inputs: [x],
+    reference: (t) => ref(t, axes, keepDims), tolerance: { rtol: 1e-5, atol: 1e-5 },
+  });
 }
 
 const AXES: [string, number[], number | number[] | undefined][] = [
@@ -134,8 +135,8 @@ describe('gradients', () => {
   ];
   // distinct values at least 0.05 apart: the finite differences never move the argmax
   const spaced = Array.from({ length: 24 }, (_, i) => ((i * 7) % 24) * 0.1 - 1.2);
-  it.each(cases)('%s x=[2,3,4]', (_name, f) => {
-    expect(gradCheck(f, [{ shape: [2, 3, 4], values: spaced }])).toBeLessThan(TOL);
+  it.each(cases)('%s x=[2,3,4]', (name, f) => {
+    checkOp({ name, op: f, inputs: [{ shape: [2, 3, 4], values: spaced }], gradient: 'finite-difference', tolerance: { finiteDifference: TOL } });
   });
   it('max sends the gradient to the first argmax only', () => {
     const x = tensor([[1, 3, 3], [2, 0, 2]]).requireGrad();
@@ -148,7 +149,7 @@ describe('gradients', () => {
   it('broadcast gradients are summed back (sumToShape) through sum and mean', () => {
     const b = tensor([1, 2, 3]).requireGrad();
     ops.mean(ops.mul(ones([4, 2, 3]), b)).backward();
-    expect(closeness(b.grad!.dataSync(), [1 / 3, 1 / 3, 1 / 3])).toBeLessThanOrEqual(1);
+    expectClose(b.grad!.dataSync(), [1 / 3, 1 / 3, 1 / 3], { rtol: 1e-6, atol: 1e-6, what: 'd b' });
   });
 });
 

@@ -5,7 +5,7 @@
 import { Activation } from '../activation';
 import { off, madd } from '../simd';
 import { ConvArgs, ceilDiv } from './args';
-import { PAD_ARGS_BYTES, paddedH, paddedW, paddedImage, padImage } from './padded';
+import { PAD_ARGS_BYTES, paddedH, paddedW, paddedHead, paddedImage, padImage } from './padded';
 
 /**
  * Depthwise forward (any multiplier m). Output columns whose window row lies wholly inside the
@@ -36,6 +36,15 @@ export function depthwiseForward(args: usize, x: usize, w: usize, bias: usize, y
     padImage(a, x + <usize>n * imgIn, buf, p.inH, p.inW);
     dwForwardImage(p, buf, w, bias, y + <usize>n * imgOut, act);
   }
+}
+
+/**
+ * Bytes of `work` for the padded paths (depthwiseForward with work, conv2dBackwardFilterSingle):
+ * the head and one padded image.
+ */
+export function depthwisePaddedBytes(args: usize): i32 {
+  const a = changetype<ConvArgs>(args);
+  return <i32>paddedHead(a) + paddedH(a) * paddedW(a) * a.inC * 4;
 }
 
 /** One image of depthwiseForward: x and y point at the image's input and output. */

@@ -19,12 +19,6 @@ export const PAD_TAPS: usize = 0;
 }
 @inline export function paddedImage(work: usize, a: ConvArgs): usize { return work + paddedHead(a); }
 
-/** Bytes of `work` for the padded paths: the head and one padded image. */
-export function depthwisePaddedBytes(args: usize): i32 {
-  const a = changetype<ConvArgs>(args);
-  return <i32>paddedHead(a) + paddedH(a) * paddedW(a) * a.inC * 4;
-}
-
 /** buf [Hp, Wp, C] = image x [H, W, C] placed at (padTop, padLeft), zeros around it. */
 export function padImage(a: ConvArgs, x: usize, buf: usize, Hp: i32, Wp: i32): void {
   const H = a.inH, W = a.inW, C = a.inC;

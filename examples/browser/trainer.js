@@ -3,7 +3,7 @@
 // dist/index.js), so both runtimes run exactly the same code. Plain JS, no Node built-ins.
 // `W` is the wasm-cnn module namespace, already init()ed.
 
-/** The CLI's default preset (`wasm-cnn train --model lenet`, src/cli.ts): same layers and settings. */
+/** The CLI's default preset (`wasm-cnn train --model lenet`, src/cli/presets.ts): same layers and settings. */
 export const SETTINGS = {
   epochs: 3,
   batchSize: 64,

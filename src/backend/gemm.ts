@@ -1,8 +1,9 @@
 // Host-side GEMM call: the one place that sizes the packing workspace and splits the work over
 // the worker pool. Every output element sums over k in the same order whatever the tile, row
 // range or column range it falls in, so the result is bit-identical for any thread count.
-import { kernels, workspace, threadCount, parallel, align16 } from './wasm.js';
-import { splitRows } from './threads.js';
+import { kernels, workspace, threadCount, align16, WorkspaceSlot } from './wasm.js';
+import { parallel, splitRows } from './parallel.js';
+import { Activation } from './kernels.generated.js';
 
 /** Below this many multiply-adds a job is not worth waking workers for (~tens of µs). */
 const PARALLEL_MIN_MACS = 1 << 21;
@@ -12,12 +13,12 @@ const ROW_ALIGN = 12;
 const COL_ALIGN = 8;
 
 /**
- * C[M,N] = (accumulate ? C : 0) + op(A)·op(B) (+ bias) (relu when act = 1); pointers in bytes.
+ * C[M,N] = (accumulate ? C : 0) + op(A)·op(B) (+ bias) (then the activation `act`); pointers in bytes.
  * Same contract as the kernel `gemm` in assembly/gemm.ts, minus the workspace argument.
  */
 export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
                      a: number, lda: number, b: number, ldb: number, c: number, ldc: number,
-                     accumulate = false, bias = 0, act = 0): void {
+                     accumulate = false, bias = 0, act: Activation = Activation.None): void {
   const k = kernels();
   const threads = threadCount();
   const big = threads > 1 && M * N * K >= PARALLEL_MIN_MACS;
@@ -25,8 +26,8 @@ export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: 
     // Too few rows for every thread: split the columns (each part reads its own columns of B).
     const parts = splitRows(N, threads, COL_ALIGN);
     const wsBytes = align16(k.gemmWorkspaceBytes(M, Math.max(...parts.map(([n0, n1]) => n1 - n0)), K));
-    const work = workspace(wsBytes * parts.length, 0);
-    parallel('gemm', parts.map(([n0, n1], t) => [
+    const work = workspace(wsBytes * parts.length, WorkspaceSlot.Work);
+    parallel(k.gemm, parts.map(([n0, n1], t) => [
       +transA, +transB, M, n1 - n0, K, a, lda,
       b + 4 * (transB ? n0 * ldb : n0), ldb, c + 4 * n0, ldc,
       +accumulate, bias ? bias + 4 * n0 : 0, act, work + t * wsBytes,
@@ -35,12 +36,12 @@ export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: 
   }
   const parts = big ? splitRows(M, threads, ROW_ALIGN) : [[0, M]];
   const wsBytes = align16(k.gemmWorkspaceBytes(parts.length > 1 ? parts[0][1] : M, N, K));
-  const work = workspace(wsBytes * parts.length, 0);
+  const work = workspace(wsBytes * parts.length, WorkspaceSlot.Work);
   if (parts.length === 1) {
     k.gemm(+transA, +transB, M, N, K, a, lda, b, ldb, c, ldc, +accumulate, bias, act, work);
     return;
   }
-  parallel('gemm', parts.map(([m0, m1], t) => [
+  parallel(k.gemm, parts.map(([m0, m1], t) => [
     +transA, +transB, m1 - m0, N, K,
     a + 4 * (transA ? m0 : m0 * lda), lda, b, ldb, c + 4 * m0 * ldc, ldc,
     +accumulate, bias, act, work + t * wsBytes,

@@ -25,3 +25,8 @@ export function kernelImports(memory?: WebAssembly.Memory): WebAssembly.Imports 
     },
   };
 }
+
+/** Whether a module's export names are a wasm-cnn kernel build's (it has the allocator and gemm). */
+export function isKernelBuild(exportNames: readonly string[]): boolean {
+  return exportNames.includes('gemm') && exportNames.includes('alloc');
+}

@@ -3,11 +3,12 @@
 // for any thread count. Jobs go through a control block in shared memory (see protocol.ts).
 import { CTRL, MAX_ARGS, MAX_THREADS, ARGS_BYTE_OFFSET } from './protocol.js';
 import { importNodeBuiltin } from './node-builtin.js';
+import type { KernelFunction } from './parallel.js';
 
 export interface Pool {
   threads: number;
-  /** Runs export `name` once per entry of argsPerThread (entry 0 on the calling thread). */
-  run(fn: (...a: number[]) => number, name: string, argsPerThread: number[][]): void;
+  /** Runs `kernel`, one of the exports the pool was started with, once per entry of argsPerThread (entry 0 on the calling thread). */
+  run(kernel: KernelFunction, argsPerThread: readonly (readonly number[])[]): void;
   terminate(): Promise<void>;
 }
 
@@ -40,8 +41,13 @@ export async function hardwareThreads(): Promise<number> {
   return 1;
 }
 
+/**
+ * Starts threads - 1 workers. `names` are the kernel exports in the protocol's order (a kernel's
+ * index there is what a job names); `exportOf` gives the calling thread's instance of each.
+ */
 export async function startPool(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory,
-                                ctrl: number, names: string[], workerUrl: URL): Promise<Pool> {
+                                ctrl: number, names: readonly string[], exportOf: (name: string) => unknown,
+                                workerUrl: URL): Promise<Pool> {
   const workers: AnyWorker[] = [];
   const ready: Promise<void>[] = [];
   let NodeWorker: any = null;
@@ -70,17 +76,19 @@ export async function startPool(threads: number, module: WebAssembly.Module, mem
   for (const w of workers) w.unref?.();
   const i32 = () => new Int32Array(memory.buffer, ctrl, CTRL.WORDS);
   const f64 = () => new Float64Array(memory.buffer, ctrl + ARGS_BYTE_OFFSET, MAX_ARGS * MAX_THREADS);
-  const index = new Map(names.map((n, i) => [n, i]));
+  const jobs = new Map(names.map((name, index) => [exportOf(name), { name, index }]));
   return {
     threads,
-    run(fn, name, argsPerThread) {
+    run(kernel, argsPerThread) {
       const n = argsPerThread.length;
-      if (n === 1) { fn(...argsPerThread[0]); return; }
+      if (n === 1) { kernel(...argsPerThread[0]); return; }
+      const job = jobs.get(kernel);
+      if (!job) throw new Error('wasm-cnn: parallel() was given a function that is not a kernel export');
       const c = i32();
       const a = f64();
       const nargs = argsPerThread[0].length;
       for (let t = 1; t < n; t++) for (let k = 0; k < nargs; k++) a[t * MAX_ARGS + k] = argsPerThread[t][k];
-      Atomics.store(c, CTRL.FN, index.get(name)!);
+      Atomics.store(c, CTRL.FN, job.index);
       Atomics.store(c, CTRL.NARGS, nargs);
       Atomics.store(c, CTRL.THREADS, n);
       Atomics.store(c, CTRL.ERROR, 0);
@@ -88,7 +96,7 @@ export async function startPool(threads: number, module: WebAssembly.Module, mem
       Atomics.add(c, CTRL.SEQ, 1);
       Atomics.notify(c, CTRL.SEQ);
       let error: unknown = null;
-      try { fn(...argsPerThread[0]); } catch (e) { error = e; }
+      try { kernel(...argsPerThread[0]); } catch (e) { error = e; }
       for (let spins = 0; ; spins++) {
         const p = Atomics.load(c, CTRL.PENDING);
         if (p === 0) break;
@@ -96,7 +104,7 @@ export async function startPool(threads: number, module: WebAssembly.Module, mem
       }
       if (error) throw error;
       const failed = Atomics.load(c, CTRL.ERROR);
-      if (failed) throw new Error(`wasm-cnn: kernel ${name} failed in worker ${failed - 1}`);
+      if (failed) throw new Error(`wasm-cnn: kernel ${job.name} failed in worker ${failed - 1}`);
     },
     async terminate() {
       const c = i32();
@@ -106,16 +114,4 @@ export async function startPool(threads: number, module: WebAssembly.Module, mem
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };
-}
-
-/** Splits rows [0, rows) into `parts` contiguous ranges aligned to `align` rows. */
-export function splitRows(rows: number, parts: number, align = 1): [number, number][] {
-  const units = Math.ceil(rows / align);
-  const n = Math.max(1, Math.min(parts, units));
-  const out: [number, number][] = [];
-  for (let t = 0; t < n; t++) {
-    const u0 = Math.floor((units * t) / n), u1 = Math.floor((units * (t + 1)) / n);
-    out.push([Math.min(rows, u0 * align), Math.min(rows, u1 * align)]);
-  }
-  return out;
 }

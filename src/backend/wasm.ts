@@ -3,12 +3,13 @@
 // imported statically (Node's fs is loaded lazily only when no wasm source is given).
 import { ValueError, fmtValue } from '../errors.js';
 import { startPool, canBlock, hardwareThreads, type Pool } from './threads.js';
-import { CTRL_BYTES, MAX_THREADS, kernelImports } from './protocol.js';
+import { CTRL_BYTES, MAX_THREADS, isKernelBuild, kernelImports } from './protocol.js';
 import { importNodeBuiltin } from './node-builtin.js';
 import { engineHasRelaxedSimd, engineHasSimd } from './features.js';
+import { KERNEL_EXPORT_NAMES, type KernelExports } from './kernels.generated.js';
 
-/** The raw exports of the kernel module. Every kernel takes byte pointers and element counts. */
-export type Kernels = Record<string, (...args: number[]) => number> & { memory: WebAssembly.Memory };
+/** The kernel module's exports (typed from assembly/ by scripts/gen-kernels.mjs) and its memory. */
+export type Kernels = KernelExports & { memory: WebAssembly.Memory };
 
 export type WasmSource = BufferSource | URL | string | WebAssembly.Module | Response;
 
@@ -188,7 +189,7 @@ async function instantiate(options: InitOptions): Promise<BackendState> {
   }
   const module = await compile(source);
   const exportNames = WebAssembly.Module.exports(module).map((e) => e.name);
-  if (!exportNames.includes('gemm') || !exportNames.includes('alloc')) {
+  if (!isKernelBuild(exportNames)) {
     throw new ValueError('init: the given wasm module is not a wasm-cnn kernel build (no gemm/alloc exports)');
   }
   const threaded = importsMemory(module);
@@ -207,8 +208,8 @@ async function instantiate(options: InitOptions): Promise<BackendState> {
     } else {
       const ctrl = exports.alloc(CTRL_BYTES) >>> 0;
       new Uint8Array(memory.buffer, ctrl, CTRL_BYTES).fill(0);
-      const names = exportNames.filter((n) => typeof (exports as any)[n] === 'function');
-      state.pool = await startPool(threads, module, memory, ctrl, names, workerUrl);
+      const names = KERNEL_EXPORT_NAMES.filter((n) => typeof exports[n] === 'function');
+      state.pool = await startPool(threads, module, memory, ctrl, names, (name) => exports[name as keyof Kernels], workerUrl);
       state.threads = threads;
     }
   }
@@ -222,14 +223,6 @@ function importsMemory(module: WebAssembly.Module): boolean {
 /** Stops the worker threads (a Node process exits on its own without this: workers are unref'd). */
 export async function shutdown(): Promise<void> {
   if (state?.pool) { await state.pool.terminate(); state.pool = null; state.threads = 1; }
-}
-
-/** Runs kernel `name` once per argument list, in parallel when a pool is running. */
-export function parallel(name: string, argsPerThread: number[][]): void {
-  const b = backend();
-  const fn = b.exports[name];
-  if (b.pool && argsPerThread.length > 1) b.pool.run(fn, name, argsPerThread);
-  else for (const a of argsPerThread) fn(...a);
 }
 
 /** Threads available to split a kernel over (1 without a pool). */
@@ -249,10 +242,6 @@ export function setNumThreads(n: number): void {
     throw new ValueError(`setNumThreads: n must be an integer from 1 to ${max} (the threads init() started${max === 1 ? '; pass init({ threads }) for more' : ''}), got ${fmtValue(n)}`);
   }
   b.threads = n;
-}
-
-export function isInitialized(): boolean {
-  return state !== null;
 }
 
 export function backend(): BackendState {
@@ -329,15 +318,34 @@ export function allocStats(): { blocks: number; bytes: number } {
   return { blocks: liveBlocks, bytes: liveBytes };
 }
 
-// Scratch space reused across kernel calls (packing panels, im2col, small int parameter arrays).
-// Never held across a call that may allocate a tensor... except by pointer (pointers stay valid).
-const scratch: { ptr: number; bytes: number }[] = [];
-
-/** A scratch block of at least `bytes` bytes, slot `slot` (0..3); valid until the next request for that slot. */
 /** n rounded up to a multiple of 16 bytes: where one part's scratch ends and the next begins. */
 export const align16 = (n: number): number => (n + 15) & ~15;
 
-export function workspace(bytes: number, slot = 0): number {
+/**
+ * The scratch slots of `workspace`. A slot holds one block, reused (and grown) by the next request
+ * for that slot, so buffers that must be live at the same time take different slots.
+ */
+export enum WorkspaceSlot {
+  /** GEMM packing panels and other per-call kernel work areas (the default). */
+  Work = 0,
+  /** A second buffer live with Work: im2col columns, depthwise gradient rows, reduction partial sums. */
+  Columns = 1,
+  /** Transformed weights live with Work and Columns: flipped depthwise kernels, Winograd U. */
+  Weights = 2,
+  /** Small int arrays and argument blocks passed to kernels (`int32Args`, `argBlock`); INT_ARGS_BYTES long. */
+  IntArgs = 3,
+  /** Batch-norm statistics of the layers, live across their own kernel calls. */
+  BatchNorm = 6,
+  /** A batch's sample indices, live while the batch is gathered. */
+  BatchIndices = 7,
+}
+
+// Scratch blocks by slot, reused across kernel calls. A pointer into one is never held across a
+// call that may request the same slot again.
+const scratch: { ptr: number; bytes: number }[] = [];
+
+/** A scratch block of at least `bytes` bytes in `slot`; valid until the next request for that slot. */
+export function workspace(bytes: number, slot: WorkspaceSlot = WorkspaceSlot.Work): number {
   const s = scratch[slot];
   if (s && s.bytes >= bytes) return s.ptr;
   const k = kernels();
@@ -357,9 +365,17 @@ export function workspace(bytes: number, slot = 0): number {
   return ptr;
 }
 
-/** Copies a small int array into scratch slot 3 (for shapes/strides passed to kernels). */
+/** Bytes of the IntArgs slot: 256 ints, e.g. 16 conv argument blocks of 64 bytes. */
+const INT_ARGS_BYTES = 256 * 4;
+
+/** Copies a small int array into the IntArgs slot at int `offset` (for shapes/strides passed to kernels). */
 export function int32Args(values: ArrayLike<number>, offset = 0): number {
-  const base = workspace(256 * 4, 3);
+  const base = workspace(INT_ARGS_BYTES, WorkspaceSlot.IntArgs);
   heapI32().set(values as any, (base >> 2) + offset);
   return base + offset * 4;
+}
+
+/** Byte pointer of argument block `index` of `bytes` bytes each in the IntArgs slot (one block per thread's part). */
+export function argBlock(index: number, bytes: number): number {
+  return workspace(INT_ARGS_BYTES, WorkspaceSlot.IntArgs) + index * bytes;
 }

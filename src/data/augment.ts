@@ -2,7 +2,7 @@
 // draws each sample's parameters from the seeded generator (src/random.ts), in a fixed order;
 // one wasm kernel (assembly/augment.ts) then moves the pixels in a single pass.
 import { Tensor } from '../tensor.js';
-import { heapI32, kernels, workspace } from '../backend/wasm.js';
+import { heapI32, kernels, workspace, WorkspaceSlot } from '../backend/wasm.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
 import { nextFloat, nextInt } from '../random.js';
 
@@ -81,7 +81,7 @@ export function augmentWithParams(x: Tensor, params: Int32Array): Tensor {
   if (params.length !== 4 * n) throw new ValueError(`augment: need 4 parameters per sample (${4 * n}), got ${params.length}`);
   const out = Tensor.empty(x.shape);
   if (out.size === 0) return out;
-  const p = workspace(params.length * 4, 0);
+  const p = workspace(params.length * 4, WorkspaceSlot.Work);
   heapI32().set(params, p >> 2);
   kernels().augmentFlipCrop(x.ptr, out.ptr, p, n, h, w, c);
   return out;

@@ -2,13 +2,10 @@
 // gather that `Sequential.fit` / `evaluate` / `predict` share. Shuffling draws one permutation from
 // the seeded generator; rows are copied by one wasm kernel (assembly/batches.ts: gatherRows).
 import { Tensor } from '../tensor.js';
-import { heapI32, kernels, workspace } from '../backend/wasm.js';
+import { heapI32, kernels, workspace, WorkspaceSlot } from '../backend/wasm.js';
 import { shuffle as shuffleInPlace } from '../random.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
 import { describe } from '../ops/util.js';
-
-/** Scratch slot for row indices (slots 0-3 belong to ops and int32Args, 6 to batch norm). */
-const INDEX_SLOT = 7;
 
 /**
  * Rows `order[start .. start+count)` of `t` (all rows in order when `order` is null) as a new
@@ -22,7 +19,7 @@ export function takeRows(t: Tensor, order: Int32Array | null, start: number, cou
     kernels().copy(t.ptr + start * rowSize * 4, out.ptr, count * rowSize);
     return out;
   }
-  const idx = workspace(count * 4, INDEX_SLOT);
+  const idx = workspace(count * 4, WorkspaceSlot.BatchIndices);
   heapI32().set(order.subarray(start, start + count), idx >> 2);
   kernels().gatherRows(t.ptr, idx, count, rowSize, out.ptr);
   return out;

@@ -3,7 +3,7 @@
 // buffer. Reading and writing them from a directory (Node: `node:fs` imported lazily, only when
 // given a path), a URL (fetch), or bytes. Everything malformed throws FormatError saying what.
 import { Tensor } from '../tensor.js';
-import { heapU8 } from '../backend/wasm.js';
+import { heapU8, isResponse } from '../backend/wasm.js';
 import { FormatError, ValueError, fmtShape } from '../errors.js';
 import { describe } from '../ops/util.js';
 import { importNodeBuiltin } from '../backend/node-builtin.js';
@@ -51,6 +51,12 @@ export interface ModelArtifacts {
   modelJson: ModelJSON | string;
   weights: Uint8Array | ArrayBuffer;
 }
+
+/** Where `save` writes: a directory path or file: URL (Node), an http(s) URL, or an object with `save(artifacts)`. */
+export type SaveTarget = string | URL | { save(artifacts: ModelArtifacts): unknown };
+
+/** What `load` reads: a path or URL, packed bytes, a fetch Response, or `{ modelJson, weights }`. */
+export type LoadSource = string | URL | Uint8Array | ArrayBuffer | Response | ModelArtifacts;
 
 // ---- CRC-32 (IEEE, as zlib), integer-only so it is identical everywhere ---------------------------
 
@@ -339,7 +345,53 @@ export async function postUrl(url: string, json: ModelJSON, weights: Uint8Array)
   return res;
 }
 
-export { isNode, isRemote };
+/**
+ * Writes model.json and weights.bin to `target` (undefined: nowhere) and resolves to the packed
+ * single-file bytes.
+ */
+export async function writeModel(target: SaveTarget | undefined, json: ModelJSON, weights: Uint8Array): Promise<Uint8Array> {
+  if (target === undefined || target === null) return pack(json, weights);
+  if (typeof target === 'object' && !(target instanceof URL) && typeof (target as any).save === 'function') {
+    await (target as any).save({ modelJson: json, weights });
+    return pack(json, weights);
+  }
+  const s = target instanceof URL ? target.href : target;
+  if (typeof s !== 'string' || s === '') throw new ValueError(`save: target must be a directory path, a URL or an object with save(), got ${describe(target)}`);
+  if (/^https?:\/\//i.test(s)) {
+    await postUrl(s, json, weights);
+  } else if (isRemote(s)) {
+    throw new ValueError(`save: cannot write to ${s}; use a directory path (Node), an http(s) URL, or save() for bytes`);
+  } else {
+    if (!isNode()) throw new ValueError(`save: writing to a path (${s}) needs Node's file system; in a browser call save() for the bytes or give an http(s) URL`);
+    await writeDirectory(s, json, weights);
+  }
+  return pack(json, weights);
+}
+
+/**
+ * Reads model.json (parsed, or as given in artifacts) and the weights.bin bytes from any source
+ * `load` accepts: a directory or model.json path (Node), a URL (fetch: a model.json URL, a
+ * directory URL, or packed bytes), packed bytes, a fetch Response, or `{ modelJson, weights }`.
+ */
+export async function readModel(source: LoadSource): Promise<{ json: ModelJSON | string; weights: Uint8Array }> {
+  const bytes = asBytes(source);
+  if (bytes) return unpack(bytes);
+  // A Response by its shape: touching Node's global `Response` loads undici (~20-35 ms).
+  if (isResponse(source)) {
+    if (!source.ok) throw new FormatError(`load: the response is HTTP ${source.status} ${source.statusText}`);
+    return readModel(new Uint8Array(await source.arrayBuffer()));
+  }
+  if (source && typeof source === 'object' && !(source instanceof URL) && 'modelJson' in source) {
+    const a = source as ModelArtifacts;
+    const w = asBytes(a.weights);
+    if (!w) throw new ValueError(`load: artifacts.weights must be bytes, got ${describe(a.weights)}`);
+    return { json: a.modelJson, weights: w };
+  }
+  const s = source instanceof URL ? source.href : source;
+  if (typeof s !== 'string' || s === '') throw new ValueError(`load: source must be a path, URL, bytes, Response or { modelJson, weights }, got ${describe(source)}`);
+  const useFs = isNode() && !isRemote(s);
+  return useFs ? readPath(s) : readUrl(s);
+}
 
 /** Bytes from any binary input (Uint8Array, ArrayBuffer, other views). */
 export function asBytes(v: unknown): Uint8Array | null {

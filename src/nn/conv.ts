@@ -4,6 +4,7 @@
 // relu is fused into the conv kernel (same values, one pass and one tensor fewer).
 import type { Tensor } from '../tensor.js';
 import { ShapeError, ValueError, fmtValue } from '../errors.js';
+import { transposedWindowSize } from '../geometry.js';
 import { ops } from './ops.js';
 import { activationName, applyActivation, type ActivationName } from './activations.js';
 import type { Initializer, InitializerSpec } from './initializers.js';
@@ -253,7 +254,7 @@ export class Conv2DTranspose extends Layer {
     if (this.inputShape && shape[2] !== this.inputShape[2]) {
       throw new ShapeError(`${this.label}: input has ${shape[2]} channels but the kernel expects ${this.inputShape[2]} (input ${fmtBatchShape(shape)}, kernel [${this.kernel!.shape.join(',')}])`);
     }
-    const out = (n: number, k: number, s: number) => this.padding === 'same' ? n * s : n * s + Math.max(k - s, 0);
+    const out = (n: number, k: number, s: number) => transposedWindowSize(n, k, s, this.padding);
     return [out(shape[0], this.kernelSize[0], this.strides[0]), out(shape[1], this.kernelSize[1], this.strides[1]), this.filters];
   }
 

@@ -5,6 +5,7 @@ import { Tensor, keep } from '../tensor.js';
 import { ShapeError, ValueError, fmtShape, fmtValue as fmtOpt } from '../errors.js';
 import { getInitializer, type Initializer, type InitializerSpec } from './initializers.js';
 import { describe } from '../ops/util.js';
+import { dilatedExtent, samePadding, windowOutputSize } from '../geometry.js';
 
 export interface ApplyOptions {
   /** Training mode: batch statistics in batch norm, dropout active. Default false. */
@@ -263,9 +264,8 @@ export function checkKeys(layer: string, opts: object | undefined, known: readon
 
 /** Output length of a windowed op along one axis (TensorFlow's rules). */
 export function windowOut(inSize: number, k: number, stride: number, dilation: number, padding: Padding, axis: 0 | 1): number {
-  const eff = dilation * (k - 1) + 1;
-  if (padding === 'same') return Math.ceil(inSize / stride);
-  if (padding === 'valid') return Math.floor((inSize - eff) / stride) + 1;
-  const [a, b] = padding[axis];
-  return Math.floor((inSize + a + b - eff) / stride) + 1;
+  const extent = dilatedExtent(k, dilation);
+  if (padding === 'valid') return windowOutputSize(inSize, extent, stride);
+  const [before, after] = padding === 'same' ? samePadding(inSize, extent, stride) : padding[axis];
+  return windowOutputSize(inSize, extent, stride, before, after);
 }

@@ -3,13 +3,13 @@
 // (running = running*momentum + batch*(1-momentum), the variance from the unbiased batch
 // variance); inference uses the moving statistics.
 import { Tensor, record } from '../tensor.js';
-import { kernels, workspace } from '../backend/wasm.js';
+import { kernels, workspace, WorkspaceSlot } from '../backend/wasm.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
 import { getInitializer } from './initializers.js';
 import { Layer, type LayerOptions, fmtBatchShape, checkKeys, optNumber } from './layer.js';
 
-/** Scratch slot for the model kernels' f64 accumulators (slots 0-3 belong to ops and int32Args). */
-export const MODEL_SCRATCH_SLOT = 6;
+/** Scratch slot for the model kernels' f64 accumulators. */
+export const MODEL_SCRATCH_SLOT = WorkspaceSlot.BatchNorm;
 
 export interface BatchNormOptions extends LayerOptions {
   /** Moving-average momentum; default 0.99 (Keras). */

@@ -3,29 +3,30 @@
 import { Tensor, record, type TensorLike } from '../tensor.js';
 import { kernels } from '../backend/wasm.js';
 import { asFloat, normAxis } from './util.js';
-import { UN, finiteNumber, unaryOp } from './internal.js';
+import { finiteNumber, unaryOp } from './internal.js';
+import { UnaryOp } from '../backend/kernels.generated.js';
 
 /** max(x, 0); gradient 0 at x <= 0. */
-export function relu(x: TensorLike): Tensor { return unaryOp('relu', UN.relu, x); }
+export function relu(x: TensorLike): Tensor { return unaryOp('relu', UnaryOp.Relu, x); }
 
 /** x > 0 ? x : alpha * x */
 export function leakyRelu(x: TensorLike, alpha = 0.01): Tensor {
-  return unaryOp('leakyRelu', UN.leakyRelu, x, finiteNumber(alpha, 'leakyRelu', 'alpha'));
+  return unaryOp('leakyRelu', UnaryOp.LeakyRelu, x, finiteNumber(alpha, 'leakyRelu', 'alpha'));
 }
 
 /** x > 0 ? x : alpha * (e^x - 1) */
 export function elu(x: TensorLike, alpha = 1): Tensor {
-  return unaryOp('elu', UN.elu, x, finiteNumber(alpha, 'elu', 'alpha'));
+  return unaryOp('elu', UnaryOp.Elu, x, finiteNumber(alpha, 'elu', 'alpha'));
 }
 
 /** x * Phi(x) with Phi the standard normal CDF (the exact, erf-based GELU). */
-export function gelu(x: TensorLike): Tensor { return unaryOp('gelu', UN.gelu, x); }
+export function gelu(x: TensorLike): Tensor { return unaryOp('gelu', UnaryOp.Gelu, x); }
 
 /** 1 / (1 + e^-x) */
-export function sigmoid(x: TensorLike): Tensor { return unaryOp('sigmoid', UN.sigmoid, x); }
+export function sigmoid(x: TensorLike): Tensor { return unaryOp('sigmoid', UnaryOp.Sigmoid, x); }
 
 /** Hyperbolic tangent. */
-export function tanh(x: TensorLike): Tensor { return unaryOp('tanh', UN.tanh, x); }
+export function tanh(x: TensorLike): Tensor { return unaryOp('tanh', UnaryOp.Tanh, x); }
 
 function softmaxOp(op: string, logOut: 0 | 1, x: TensorLike, axis: number): Tensor {
   const t = asFloat(x, op);

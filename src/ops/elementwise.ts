@@ -5,7 +5,8 @@ import { Tensor, record, type TensorLike } from '../tensor.js';
 import { kernels } from '../backend/wasm.js';
 import { ValueError } from '../errors.js';
 import { asFloat, describe } from './util.js';
-import { BIN, UN, binaryRaw, sumToShapeRaw, unaryOp } from './internal.js';
+import { binaryRaw, sumToShapeRaw, unaryOp } from './internal.js';
+import { BinaryOp, UnaryOp } from '../backend/kernels.generated.js';
 
 type Operand = Tensor | number;
 /** Full-shape gradients of (a, b) from the output gradient g; null where not needed. */
@@ -18,7 +19,7 @@ function operand(v: unknown, op: string, arg: string): Operand {
 }
 
 /** A broadcasting binary op: forward kernel, then its gradient recorded right below. */
-function binary(op: string, code: number, x: unknown, y: unknown, grad: BinaryGrad): Tensor {
+function binary(op: string, code: BinaryOp, x: unknown, y: unknown, grad: BinaryGrad): Tensor {
   const a = operand(x, op, 'a');
   const b = operand(y, op, 'b');
   const out = binaryRaw(code, a, b, op);
@@ -42,84 +43,84 @@ function binary(op: string, code: number, x: unknown, y: unknown, grad: BinaryGr
 }
 
 /** g * mask(a, b): the gradient through a comparison-selected branch. */
-function masked(g: Tensor, code: number, a: Operand, b: Operand, op: string): Tensor {
+function masked(g: Tensor, code: BinaryOp, a: Operand, b: Operand, op: string): Tensor {
   const m = binaryRaw(code, a, b, op);
-  const r = binaryRaw(BIN.mul, g, m, op);
+  const r = binaryRaw(BinaryOp.Mul, g, m, op);
   m.dispose();
   return r;
 }
 
 function negInPlace(t: Tensor): Tensor {
-  kernels().unary(UN.neg, t.ptr, t.ptr, t.size, 0, 0);
+  kernels().unary(UnaryOp.Neg, t.ptr, t.ptr, t.size, 0, 0);
   return t;
 }
 
 /** a + b (broadcasting). */
 export function add(a: TensorLike, b: TensorLike): Tensor {
-  return binary('add', BIN.add, a, b, (g) => [g, g]);
+  return binary('add', BinaryOp.Add, a, b, (g) => [g, g]);
 }
 
 /** a - b (broadcasting). */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
-  return binary('sub', BIN.sub, a, b, (g, _a, _b, _o, need) => [g, need[1] ? binaryRaw(BIN.mul, g, -1, 'sub') : null]);
+  return binary('sub', BinaryOp.Sub, a, b, (g, _a, _b, _o, need) => [g, need[1] ? binaryRaw(BinaryOp.Mul, g, -1, 'sub') : null]);
 }
 
 /** a * b (broadcasting). */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
-  return binary('mul', BIN.mul, a, b, (g, a, b, _o, need) => [
-    need[0] ? binaryRaw(BIN.mul, g, b, 'mul') : null,
-    need[1] ? binaryRaw(BIN.mul, g, a, 'mul') : null,
+  return binary('mul', BinaryOp.Mul, a, b, (g, a, b, _o, need) => [
+    need[0] ? binaryRaw(BinaryOp.Mul, g, b, 'mul') : null,
+    need[1] ? binaryRaw(BinaryOp.Mul, g, a, 'mul') : null,
   ]);
 }
 
 /** a / b (broadcasting). */
 export function div(a: TensorLike, b: TensorLike): Tensor {
-  return binary('div', BIN.div, a, b, (g, _a, b, out, need) => {
+  return binary('div', BinaryOp.Div, a, b, (g, _a, b, out, need) => {
     let gb: Tensor | null = null;
     if (need[1]) {
       // d(a/b)/db = -(a/b)/b = -out/b
-      const t = binaryRaw(BIN.div, out, b, 'div');
-      gb = negInPlace(binaryRaw(BIN.mul, g, t, 'div'));
+      const t = binaryRaw(BinaryOp.Div, out, b, 'div');
+      gb = negInPlace(binaryRaw(BinaryOp.Mul, g, t, 'div'));
       t.dispose();
     }
-    return [need[0] ? binaryRaw(BIN.div, g, b, 'div') : null, gb];
+    return [need[0] ? binaryRaw(BinaryOp.Div, g, b, 'div') : null, gb];
   });
 }
 
 /** a ** b (broadcasting). d/db uses ln(a) where a > 0 and 0 elsewhere (as TensorFlow). */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
-  return binary('pow', BIN.pow, a, b, (g, a, b, _o, need) => [
-    need[0] ? masked(g, BIN.powDa, a, b, 'pow') : null,
-    need[1] ? masked(g, BIN.powDb, a, b, 'pow') : null,
+  return binary('pow', BinaryOp.Pow, a, b, (g, a, b, _o, need) => [
+    need[0] ? masked(g, BinaryOp.PowDa, a, b, 'pow') : null,
+    need[1] ? masked(g, BinaryOp.PowDb, a, b, 'pow') : null,
   ]);
 }
 
 /** Elementwise max (broadcasting); on ties the gradient goes to a (as TensorFlow). */
 export function maximum(a: TensorLike, b: TensorLike): Tensor {
-  return binary('maximum', BIN.maximum, a, b, (g, a, b, _o, need) => [
-    need[0] ? masked(g, BIN.ge, a, b, 'maximum') : null,
-    need[1] ? masked(g, BIN.lt, a, b, 'maximum') : null,
+  return binary('maximum', BinaryOp.Max, a, b, (g, a, b, _o, need) => [
+    need[0] ? masked(g, BinaryOp.Ge, a, b, 'maximum') : null,
+    need[1] ? masked(g, BinaryOp.Lt, a, b, 'maximum') : null,
   ]);
 }
 
 /** Elementwise min (broadcasting); on ties the gradient goes to a (as TensorFlow). */
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
-  return binary('minimum', BIN.minimum, a, b, (g, a, b, _o, need) => [
-    need[0] ? masked(g, BIN.le, a, b, 'minimum') : null,
-    need[1] ? masked(g, BIN.gt, a, b, 'minimum') : null,
+  return binary('minimum', BinaryOp.Min, a, b, (g, a, b, _o, need) => [
+    need[0] ? masked(g, BinaryOp.Le, a, b, 'minimum') : null,
+    need[1] ? masked(g, BinaryOp.Gt, a, b, 'minimum') : null,
   ]);
 }
 
 /** -x */
-export function neg(x: TensorLike): Tensor { return unaryOp('neg', UN.neg, x); }
+export function neg(x: TensorLike): Tensor { return unaryOp('neg', UnaryOp.Neg, x); }
 /** e^x */
-export function exp(x: TensorLike): Tensor { return unaryOp('exp', UN.exp, x); }
+export function exp(x: TensorLike): Tensor { return unaryOp('exp', UnaryOp.Exp, x); }
 /** Natural logarithm. */
-export function log(x: TensorLike): Tensor { return unaryOp('log', UN.log, x); }
+export function log(x: TensorLike): Tensor { return unaryOp('log', UnaryOp.Log, x); }
 /** Square root. */
-export function sqrt(x: TensorLike): Tensor { return unaryOp('sqrt', UN.sqrt, x); }
+export function sqrt(x: TensorLike): Tensor { return unaryOp('sqrt', UnaryOp.Sqrt, x); }
 /** |x| (gradient 0 at 0). */
-export function abs(x: TensorLike): Tensor { return unaryOp('abs', UN.abs, x); }
+export function abs(x: TensorLike): Tensor { return unaryOp('abs', UnaryOp.Abs, x); }
 
 /** x limited to [min, max]; the gradient passes where min <= x <= max. */
 export function clip(x: TensorLike, min: number, max: number): Tensor {
@@ -127,5 +128,5 @@ export function clip(x: TensorLike, min: number, max: number): Tensor {
     throw new ValueError(`clip: min and max must be numbers, got ${describe(min)} and ${describe(max)}`);
   }
   if (min > max) throw new ValueError(`clip: min ${min} is greater than max ${max}`);
-  return unaryOp('clip', UN.clip, x, min, max);
+  return unaryOp('clip', UnaryOp.Clip, x, min, max);
 }

@@ -1,6 +1,6 @@
 // The `ops` namespace: every op of API.md, one file per family (forward and gradient side by side).
 // Each family file appends its own `export * from` line here.
-export * from './conv.js';
+export * from './conv/index.js';
 export * from './pool.js';
 export * from './elementwise.js';
 export * from './activations.js';

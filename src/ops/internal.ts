@@ -1,22 +1,10 @@
-// Helpers shared by the elementwise, reduce and shape op families: kernel op codes, NumPy
-// broadcasting, stride coalescing, and raw (graph-free) launches of the strided kernels.
+// Helpers shared by the elementwise, reduce and shape op families: NumPy broadcasting, stride coalescing, and raw (graph-free) launches of the strided kernels.
 // Not re-exported from the `ops` namespace.
 import { Tensor, record, sameShape, sizeOf } from '../tensor.js';
-import { int32Args, kernels, workspace } from '../backend/wasm.js';
+import { int32Args, kernels, workspace, WorkspaceSlot } from '../backend/wasm.js';
+import type { BinaryOp, UnaryOp } from '../backend/kernels.generated.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { asFloat } from './util.js';
-
-/** Binary op codes of assembly/elementwise.ts. */
-export const BIN = {
-  add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, pow: 6,
-  ge: 7, gt: 8, le: 9, lt: 10, powDa: 11, powDb: 12,
-} as const;
-
-/** Unary op codes of assembly/elementwise.ts. */
-export const UN = {
-  neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, relu: 5, leakyRelu: 6, elu: 7,
-  gelu: 8, sigmoid: 9, tanh: 10, clip: 11,
-} as const;
 
 const MAX_RANK = 64; // int32Args holds 256 ints: shape + two stride sets
 
@@ -114,7 +102,7 @@ function isTrailing(v: readonly number[], outShape: readonly number[]): boolean 
 }
 
 /** out = a op b with broadcasting, no graph. At most one of a, b may be a number. */
-export function binaryRaw(code: number, a: Tensor | number, b: Tensor | number, op: string): Tensor {
+export function binaryRaw(code: BinaryOp, a: Tensor | number, b: Tensor | number, op: string): Tensor {
   const k = kernels();
   if (typeof a === 'number' || typeof b === 'number') {
     if (typeof a === 'number' && typeof b === 'number') {
@@ -171,7 +159,7 @@ export function sumToShapeRaw(g: Tensor, shape: readonly number[]): Tensor {
   const c = coalesce(g.shape, [contiguousStrides(g.shape), outStrides]);
   const r = c.shape.length;
   checkRankLimit(r, 'sumToShape');
-  const scratch = workspace(8 * Math.max(out.size, 1), 1);
+  const scratch = workspace(8 * Math.max(out.size, 1), WorkspaceSlot.Columns);
   const args = int32Args([...c.shape, ...c.strides[1]]);
   kernels().sumToShape(g.ptr, out.ptr, out.size, r, args, args + 4 * r, scratch);
   return out;
@@ -197,7 +185,7 @@ export function sliceRaw(x: Tensor, begin: readonly number[], size: readonly num
 }
 
 /** A unary kernel op with its gradient kernel (p1, p2: alpha or clip bounds). */
-export function unaryOp(op: string, code: number, x: unknown, p1 = 0, p2 = 0): Tensor {
+export function unaryOp(op: string, code: UnaryOp, x: unknown, p1 = 0, p2 = 0): Tensor {
   const t = asFloat(x, op);
   const out = Tensor.empty(t.shape);
   kernels().unary(code, t.ptr, out.ptr, t.size, p1, p2);

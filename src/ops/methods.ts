@@ -7,7 +7,7 @@ import { relu, leakyRelu, elu, gelu, sigmoid, tanh, softmax, logSoftmax } from '
 import { sum, mean, max, argMax } from './reduce.js';
 import { reshape, flatten, transpose, concat, slice, pad, broadcastTo } from './shape.js';
 import { dropout } from './normalization.js';
-import { conv2d, conv2dTranspose, type Conv2dOptions, type Conv2dTransposeOptions } from './conv.js';
+import { conv2d, conv2dTranspose, type Conv2dOptions, type Conv2dTransposeOptions } from './conv/index.js';
 import { maxPool2d, avgPool2d, globalAvgPool2d, globalMaxPool2d, type Pool2dOptions } from './pool.js';
 import { matmul, type MatmulOptions } from './matmul.js';
 

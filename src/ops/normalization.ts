@@ -5,7 +5,7 @@ import { kernels, workspace } from '../backend/wasm.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { fillUniform } from '../random.js';
 import { asFloat, describe } from './util.js';
-import { BIN } from './internal.js';
+import { BinaryOp } from '../backend/kernels.generated.js';
 
 function channelParam(v: unknown, name: string, C: number, x: Tensor): Tensor {
   const t = asFloat(v, 'batchNorm', name);
@@ -71,10 +71,10 @@ export function dropout(x: TensorLike, rate: number, training = true): Tensor {
     k.dropoutMask(mask.ptr, mask.size, rate, 1 / (1 - rate));
   }
   const out = Tensor.empty(t.shape);
-  if (out.size) k.binarySame(BIN.mul, t.ptr, mask.ptr, out.ptr, out.size);
+  if (out.size) k.binarySame(BinaryOp.Mul, t.ptr, mask.ptr, out.ptr, out.size);
   const res = record('dropout', out, [t], (g) => {
     const gx = Tensor.empty(t.shape);
-    if (gx.size) kernels().binarySame(BIN.mul, g.ptr, mask.ptr, gx.ptr, gx.size);
+    if (gx.size) kernels().binarySame(BinaryOp.Mul, g.ptr, mask.ptr, gx.ptr, gx.size);
     return [gx];
   }, [mask]);
   if (!res._node) mask.dispose();

@@ -1,10 +1,13 @@
 // Pooling ops over NHWC images: maxPool2d, avgPool2d, globalAvgPool2d, globalMaxPool2d, each
-// with its gradient recorded right below the forward. Kernels: assembly/pool/.
+// with its gradient recorded right below the forward. Kernels: assembly/pool/; size rules:
+// src/geometry.ts.
 import { Tensor, record } from '../tensor.js';
-import { int32Args, parallel } from '../backend/wasm.js';
+import { argBlock, heapI32, kernels } from '../backend/wasm.js';
+import { parallel, splitOutput, type KernelFunction, type OutputPart } from '../backend/parallel.js';
+import { PoolArgsLayout, writePoolArgs } from '../backend/kernels.generated.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
+import { samePadding, windowOutputSize } from '../geometry.js';
 import { asFloat, checkRank, pair, describe } from './util.js';
-import { resolvePadding, splitOutput } from './conv.js';
 
 export interface Pool2dOptions {
   /** Window [h, w] (or one number for both); default 2 as Keras. */
@@ -34,33 +37,39 @@ export function pool2dGeometry(xShape: readonly number[], options: Pool2dOptions
     throw new ValueError(`${op}: padding must be 'valid' or 'same', got ${fmtValue(padding)}`);
   }
   const [batch, inH, inW, C] = xShape;
-  const [padTop, padBottom, padLeft, padRight] = resolvePadding(padding, inH, inW, kH, kW, strideH, strideW, op);
-  const padH = inH + padTop + padBottom, padW = inW + padLeft + padRight;
-  if (padH < kH || padW < kW) {
+  const [padTop, padBottom] = padding === 'same' ? samePadding(inH, kH, strideH) : [0, 0];
+  const [padLeft, padRight] = padding === 'same' ? samePadding(inW, kW, strideW) : [0, 0];
+  if (inH + padTop + padBottom < kH || inW + padLeft + padRight < kW) {
     throw new ShapeError(`${op}: pool window ${kH}x${kW} is larger than the input ${inH}x${inW} (input ${fmtShape(xShape)}, padding '${padding}')`);
   }
   return {
     batch, inH, inW, C,
-    outH: Math.floor((padH - kH) / strideH) + 1, outW: Math.floor((padW - kW) / strideW) + 1,
+    outH: windowOutputSize(inH, kH, strideH, padTop, padBottom), outW: windowOutputSize(inW, kW, strideW, padLeft, padRight),
     kH, kW, strideH, strideW, padTop, padBottom, padLeft, padRight,
   };
 }
 
+/** Writes part t's PoolArgs block; returns its pointer. */
+function poolArgs(g: PoolGeometry, p: OutputPart, t: number): number {
+  const ptr = argBlock(t, PoolArgsLayout.bytes);
+  writePoolArgs(heapI32(), ptr, {
+    batch: p.n1 - p.n0, inH: g.inH, inW: g.inW, C: g.C, outH: p.oh1 - p.oh0, outW: g.outW, kH: g.kH, kW: g.kW,
+    strideH: g.strideH, strideW: g.strideW, padTop: g.padTop - p.oh0 * g.strideH, padLeft: g.padLeft,
+  });
+  return ptr;
+}
+
 /**
- * Runs a pooling kernel (args, a, b[, c, d]) over the worker pool, split by output: images, or for
- * one image output rows (forward only: a backward part writes every row of its images' dx,
- * overlapping windows add into rows shared with the next output row).
- * `ins`/`outs` are pointers into input-shaped / output-shaped tensors, moved to each part's start.
+ * Runs a window pooling kernel over the worker pool, split by output: images, or for one image
+ * output rows (forward only: a backward part writes every row of its images' dx, and overlapping
+ * windows add into rows shared with the next output row). `argsOf` builds a part's arguments from
+ * its PoolArgs block and the byte offsets of its first input-shaped and output-shaped element.
  */
-function runPool(name: string, g: PoolGeometry, ins: number[], outs: number[], forward: boolean, order: ('i' | 'o')[]): void {
+function runPool<A extends number[]>(kernel: KernelFunction<A>, g: PoolGeometry, forward: boolean,
+                                     argsOf: (args: number, inOffset: number, outOffset: number) => [...A]): void {
   const parts = splitOutput(g.batch, g.outH, g.batch * g.outH * g.outW * g.C * g.kH * g.kW, forward);
-  parallel(name, parts.map((p, t) => {
-    const args = int32Args([p.n1 - p.n0, g.inH, g.inW, g.C, p.oh1 - p.oh0, g.outW, g.kH, g.kW,
-      g.strideH, g.strideW, g.padTop - p.oh0 * g.strideH, g.padLeft], 12 * t);
-    const xo = 4 * p.n0 * g.inH * g.inW * g.C, yo = 4 * (p.n0 * g.outH + p.oh0) * g.outW * g.C;
-    let i = 0, o = 0;
-    return [args, ...order.map((k) => (k === 'i' ? ins[i++] + xo : outs[o++] + yo))];
-  }));
+  parallel(kernel, parts.map((p, t) =>
+    argsOf(poolArgs(g, p, t), 4 * p.n0 * g.inH * g.inW * g.C, 4 * (p.n0 * g.outH + p.oh0) * g.outW * g.C)));
 }
 
 function prepare(x: Tensor, options: Pool2dOptions | undefined, op: string): [Tensor, PoolGeometry] {
@@ -75,10 +84,10 @@ export function maxPool2d(x: Tensor, options?: Pool2dOptions): Tensor {
   let g: PoolGeometry;
   [x, g] = prepare(x, options, op);
   const y = Tensor.empty([g.batch, g.outH, g.outW, g.C]);
-  if (y.size > 0) runPool('maxPoolForward', g, [x.ptr], [y.ptr], true, ['i', 'o']);
+  if (y.size > 0) runPool(kernels().maxPoolForward, g, true, (args, xo, yo) => [args, x.ptr + xo, y.ptr + yo]);
   return record(op, y, [x], (dy) => {
     const dx = Tensor.empty(x.shape);
-    if (dx.size > 0) runPool('maxPoolBackward', g, [x.ptr, dx.ptr], [y.ptr, dy.ptr], false, ['i', 'o', 'o', 'i']);
+    if (dx.size > 0) runPool(kernels().maxPoolBackward, g, false, (args, xo, yo) => [args, x.ptr + xo, y.ptr + yo, dy.ptr + yo, dx.ptr + xo]);
     return [dx];
   });
 }
@@ -89,26 +98,24 @@ export function avgPool2d(x: Tensor, options?: Pool2dOptions): Tensor {
   let g: PoolGeometry;
   [x, g] = prepare(x, options, op);
   const y = Tensor.empty([g.batch, g.outH, g.outW, g.C]);
-  if (y.size > 0) runPool('avgPoolForward', g, [x.ptr], [y.ptr], true, ['i', 'o']);
+  if (y.size > 0) runPool(kernels().avgPoolForward, g, true, (args, xo, yo) => [args, x.ptr + xo, y.ptr + yo]);
   return record(op, y, [x], (dy) => {
     const dx = Tensor.empty(x.shape);
-    if (dx.size > 0) runPool('avgPoolBackward', g, [dx.ptr], [dy.ptr], false, ['o', 'i']);
+    if (dx.size > 0) runPool(kernels().avgPoolBackward, g, false, (args, xo, yo) => [args, dy.ptr + yo, dx.ptr + xo]);
     return [dx];
   });
 }
 
 /**
- * Runs a global pooling kernel (pointers..., N, HW, C) over the worker pool, split by images.
- * `ins`/`outs` point into [N, HW, C] / [N, C] tensors, moved to each part's first image.
+ * Runs a global pooling kernel over the worker pool, split by images. `argsOf` builds a part's
+ * arguments from the byte offsets of its first image in the [N, HW, C] and [N, C] tensors and its
+ * image count.
  */
-function runGlobal(name: string, N: number, HW: number, C: number, ins: number[], outs: number[], order: ('i' | 'o')[]): void {
+function runGlobal<A extends number[]>(kernel: KernelFunction<A>, N: number, HW: number, C: number,
+                                       argsOf: (inOffset: number, outOffset: number, images: number) => [...A]): void {
   if (N * C === 0) return;
   const parts = splitOutput(N, 1, N * HW * C, false);
-  parallel(name, parts.map((p) => {
-    let i = 0, o = 0;
-    const ptrs = order.map((k) => (k === 'i' ? ins[i++] + 4 * p.n0 * HW * C : outs[o++] + 4 * p.n0 * C));
-    return [...ptrs, p.n1 - p.n0, HW, C];
-  }));
+  parallel(kernel, parts.map((p) => argsOf(4 * p.n0 * HW * C, 4 * p.n0 * C, p.n1 - p.n0)));
 }
 
 function prepareGlobal(x: Tensor, op: string): [Tensor, number, number, number] {
@@ -125,10 +132,10 @@ export function globalAvgPool2d(x: Tensor): Tensor {
   let N: number, HW: number, C: number;
   [x, N, HW, C] = prepareGlobal(x, op);
   const y = Tensor.empty([N, C]);
-  runGlobal('globalAvgPoolForward', N, HW, C, [x.ptr], [y.ptr], ['i', 'o']);
+  runGlobal(kernels().globalAvgPoolForward, N, HW, C, (xo, yo, n) => [x.ptr + xo, y.ptr + yo, n, HW, C]);
   return record(op, y, [x], (dy) => {
     const dx = Tensor.empty(x.shape);
-    runGlobal('globalAvgPoolBackward', N, HW, C, [dx.ptr], [dy.ptr], ['o', 'i']);
+    runGlobal(kernels().globalAvgPoolBackward, N, HW, C, (xo, yo, n) => [dy.ptr + yo, dx.ptr + xo, n, HW, C]);
     return [dx];
   });
 }
@@ -139,10 +146,10 @@ export function globalMaxPool2d(x: Tensor): Tensor {
   let N: number, HW: number, C: number;
   [x, N, HW, C] = prepareGlobal(x, op);
   const y = Tensor.empty([N, C]);
-  runGlobal('globalMaxPoolForward', N, HW, C, [x.ptr], [y.ptr], ['i', 'o']);
+  runGlobal(kernels().globalMaxPoolForward, N, HW, C, (xo, yo, n) => [x.ptr + xo, y.ptr + yo, n, HW, C]);
   return record(op, y, [x], (dy) => {
     const dx = Tensor.empty(x.shape);
-    runGlobal('globalMaxPoolBackward', N, HW, C, [x.ptr, dx.ptr], [y.ptr, dy.ptr], ['i', 'o', 'o', 'i']);
+    runGlobal(kernels().globalMaxPoolBackward, N, HW, C, (xo, yo, n) => [x.ptr + xo, y.ptr + yo, dy.ptr + yo, dx.ptr + xo, n, HW, C]);
     return [dx];
   });
 }

@@ -2,10 +2,11 @@
 // and argMax (int32, no gradient). Reduced axes that form one run (ignoring size-1 dims) are
 // read in place as [outer, n, inner]; scattered axes are first transposed to the end.
 import { Tensor, record, type TensorLike } from '../tensor.js';
-import { kernels, workspace } from '../backend/wasm.js';
+import { kernels, workspace, WorkspaceSlot } from '../backend/wasm.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
 import { asFloat, describe, normAxis } from './util.js';
-import { BIN, binaryRaw, expandRaw, transposeRaw } from './internal.js';
+import { binaryRaw, expandRaw, transposeRaw } from './internal.js';
+import { BinaryOp } from '../backend/kernels.generated.js';
 
 interface ReducePlan {
   /** Sorted, normalised reduced axes. */
@@ -73,13 +74,13 @@ function sumOrMean(op: 'sum' | 'mean', x: TensorLike, axis: number | number[] | 
   const divisor = op === 'mean' ? p.n : 1;
   if (out.size) {
     const src = p.perm ? transposeRaw(t, p.perm) : t;
-    kernels().reduceSum(src.ptr, out.ptr, p.outer, p.n, p.inner, divisor, p.inner > 1 ? workspace(8 * p.inner, 1) : 0);
+    kernels().reduceSum(src.ptr, out.ptr, p.outer, p.n, p.inner, divisor, p.inner > 1 ? workspace(8 * p.inner, WorkspaceSlot.Columns) : 0);
     if (src !== t) src.dispose();
   }
   return record(op, out, [t], (g) => {
     // Every reduced element gets g (sum) or g / n (mean).
     const gv = g._viewAs(p.keepShape);
-    const scaled = op === 'mean' ? binaryRaw(BIN.div, gv, divisor, op) : gv;
+    const scaled = op === 'mean' ? binaryRaw(BinaryOp.Div, gv, divisor, op) : gv;
     const gx = expandRaw(scaled, t.shape);
     if (scaled !== gv) scaled.dispose();
     gv.dispose();

@@ -120,17 +120,3 @@ export function values(n: number, seed = 1, lo = -1, hi = 1): number[] {
   }
   return out;
 }
-
-/** Max |actual - expected| / (atol + rtol * |expected|) over all elements (<= 1 passes). */
-export function closeness(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = 1e-6, atol = 1e-6): number {
-  if (actual.length !== expected.length) return Infinity;
-  let worst = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i], e = expected[i];
-    if (Number.isNaN(e) || Number.isNaN(a)) { if (!(Number.isNaN(e) && Number.isNaN(a))) return Infinity; continue; }
-    if (a === e) continue;
-    if (!Number.isFinite(e) || !Number.isFinite(a)) return Infinity;
-    worst = Math.max(worst, Math.abs(a - e) / (atol + rtol * Math.abs(e)));
-  }
-  return worst;
-}

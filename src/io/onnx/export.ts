@@ -7,16 +7,16 @@
 // that depends on the channel-last order (Flatten, Dense on images) and before an image-shaped
 // graph output. So every intermediate value keeps our values, only its axes may be permuted.
 // With `{ layout: 'NCHW' }` the graph input (and an image-shaped output) is NCHW instead.
-import { Sequential } from '../model.js';
-import { ValueError } from '../errors.js';
-import { resolvePadding, conv2dTransposeGeometry } from '../ops/conv.js';
-import type { Tensor } from '../tensor.js';
+import { Sequential } from '../../model/sequential.js';
+import { ValueError } from '../../errors.js';
+import { resolvePadding, conv2dTransposeGeometry } from '../../ops/conv/geometry.js';
+import type { Tensor } from '../../tensor.js';
 import type {
   Conv2D, DepthwiseConv2D, Conv2DTranspose, MaxPooling2D, ZeroPadding2D, BatchNormalization, Dense,
   Activation, PReLU,
-} from '../nn/index.js';
-import type { ActivationName } from '../nn/activations.js';
-import { encodeModel, AT, DT, type AttributeMsg, type ModelMsg, type NodeMsg, type TensorMsg, type ValueInfoMsg } from './onnx-proto.js';
+} from '../../nn/index.js';
+import type { ActivationName } from '../../nn/activations.js';
+import { encodeModel, AT, DT, type AttributeMsg, type ModelMsg, type NodeMsg, type TensorMsg, type ValueInfoMsg } from './proto.js';
 
 export interface OnnxExportOptions {
   /** Layout of the graph's image input (and image-shaped output). Default 'NHWC', as the Sequential. */
@@ -35,7 +35,7 @@ export interface OnnxExportOptions {
   docString?: string;
 }
 
-declare module '../model.js' {
+declare module '../../model/sequential.js' {
   interface Sequential {
     /** The model as ONNX bytes (opset 13+); the graph takes NHWC input unless `{ layout: 'NCHW' }`. */
     toOnnx(options?: OnnxExportOptions): Uint8Array;

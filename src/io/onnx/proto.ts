@@ -1,9 +1,9 @@
 // The ONNX message shapes this library reads and writes, `encodeModel` (the small table-driven
-// writer of src/io/pb-writer.ts: no protobufjs, so `toOnnx()` does not load it) and the int64
+// writer of src/io/onnx/pb-writer.ts: no protobufjs, so `toOnnx()` does not load it) and the int64
 // helper (protobufjs, which the importer decodes with, gives int64 as Long objects when the 'long'
-// package is there). Decoding lives with the importer (src/io/onnx-import.ts), loaded on demand.
+// package is there). Decoding lives with the importer (src/io/onnx/import.ts), loaded on demand.
 import { encodeMessage } from './pb-writer.js';
-import { ONNX_MESSAGES, MODEL_PROTO } from './onnx-schema.js';
+import { ONNX_MESSAGES, MODEL_PROTO } from './schema.js';
 
 /** An int64 as protobufjs hands it over: a number, or a Long-like object. */
 export type Int64 = number | { low: number; high: number; unsigned?: boolean; toNumber?: () => number };

@@ -1,4 +1,4 @@
-// A small protobuf encoder driven by field tables (src/io/onnx-schema.ts, generated from
+// A small protobuf encoder driven by field tables (src/io/onnx/schema.ts, generated from
 // scripts/onnx.proto by scripts/gen-onnx-pb.mjs). It lets `toOnnx()` serialise without the
 // protobufjs runtime, which only the (lazily loaded) ONNX importer needs for decoding.
 //

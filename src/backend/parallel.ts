@@ -1,0 +1,53 @@
+// Running one kernel over the worker pool, and how work is split for it. Work is split by OUTPUT
+// only, so every output element is computed by exactly the operations of the single-threaded
+// kernel and results are bit-identical for any thread count.
+import { backend, threadCount } from './wasm.js';
+
+/** A kernel export (a function of `kernels()`) taking the argument list A. */
+export type KernelFunction<A extends number[] = number[]> = (...args: A) => unknown;
+
+/**
+ * Runs `kernel` (a function of `kernels()`) once per argument list, in parallel when a pool is
+ * running: list 0 on the calling thread, the others on workers. Each list is typed as the
+ * kernel's parameters, so a kernel whose arguments change fails to compile here.
+ */
+export function parallel<A extends number[]>(kernel: KernelFunction<A>, argsPerThread: NoInfer<A>[]): void {
+  const b = backend();
+  if (b.pool && argsPerThread.length > 1) b.pool.run(kernel as KernelFunction, argsPerThread);
+  else for (const a of argsPerThread) kernel(...a);
+}
+
+/** Threads one kernel is split over at most (the pool size, capped where splitting stops paying). */
+export function splitThreads(): number {
+  return Math.min(threadCount(), 16);
+}
+
+/** Splits rows [0, rows) into `parts` contiguous ranges aligned to `align` rows. */
+export function splitRows(rows: number, parts: number, align = 1): [number, number][] {
+  const units = Math.ceil(rows / align);
+  const n = Math.max(1, Math.min(parts, units));
+  const out: [number, number][] = [];
+  for (let t = 0; t < n; t++) {
+    const u0 = Math.floor((units * t) / n), u1 = Math.floor((units * (t + 1)) / n);
+    out.push([Math.min(rows, u0 * align), Math.min(rows, u1 * align)]);
+  }
+  return out;
+}
+
+/** Below this many multiply-adds (or window reads for pooling) a kernel runs on one thread. */
+export const PARALLEL_MIN_WORK = 1 << 20;
+
+/** One thread's share of an NHWC output: images [n0, n1) or (batch 1) output rows [oh0, oh1). */
+export interface OutputPart { n0: number; n1: number; oh0: number; oh1: number }
+
+/**
+ * Splits [batch, outH] output over the pool: by images when batch > 1, by output rows (aligned to
+ * rowAlign) for one image unless allowRows is false. One part when work is below the threshold.
+ */
+export function splitOutput(batch: number, outH: number, work: number, allowRows = true, rowAlign = 1): OutputPart[] {
+  const threads = splitThreads();
+  if (threads < 2 || work < PARALLEL_MIN_WORK) return [{ n0: 0, n1: batch, oh0: 0, oh1: outH }];
+  if (batch > 1) return splitRows(batch, threads).map(([n0, n1]) => ({ n0, n1, oh0: 0, oh1: outH }));
+  if (batch === 1 && allowRows) return splitRows(outH, threads, rowAlign).map(([oh0, oh1]) => ({ n0: 0, n1: 1, oh0, oh1 }));
+  return [{ n0: 0, n1: batch, oh0: 0, oh1: outH }];
+}

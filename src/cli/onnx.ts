@@ -1,0 +1,133 @@
+/// <reference types="node" />
+// The ONNX subcommands of the `wasm-cnn` CLI (Node only):
+//   wasm-cnn export-onnx <model-dir> <out.onnx> [--layout NHWC|NCHW] [--opset N]
+//   wasm-cnn predict <model.onnx | model-dir> <image.png> [--invert] [--top K]
+// Each returns an exit code (0 ok, 1 error, 2 usage) and prints one-line errors.
+import { readFileSync, writeFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { init, tensor, tidy, ops, Sequential, loadOnnx, sequentialToOnnx, FormatError, ShapeError, ValueError } from '../index.js';
+import { UsageError, parseOptions, type OptionSpec, type ParsedArgs } from './args.js';
+import { defaultIo, reportFailure, type Io } from './io.js';
+import { decodePng, specFromShape, imageTensor } from './image.js';
+
+export const EXPORT_ONNX_HELP = `Usage: wasm-cnn export-onnx <model-dir> <out.onnx> [options]
+
+Converts a model saved with model.save(dir) (model.json + weights.bin) to an ONNX file.
+
+Options:
+  --layout NHWC|NCHW   layout of the graph's image input (default NHWC, as the model)
+  --opset N            ONNX opset version, 13 to 21 (default 13)
+  -h, --help           this text`;
+
+export const PREDICT_HELP = `Usage: wasm-cnn predict <model.onnx | model-dir> <image.png> [options]
+
+Classifies one PNG image (grayscale, or color averaged to gray when the model takes one
+channel) with an ONNX model or a model saved with model.save(dir). The image must already have
+the model's input size (e.g. 28x28 for MNIST); pixels are scaled to [0, 1].
+
+Options:
+  --invert     use 1 - pixel (dark digits on a light background, unlike MNIST)
+  --top K      how many classes to list (default 3)
+  -h, --help   this text`;
+
+/** Runs a subcommand's body, reporting its failures as `wasm-cnn <name>: ...`. */
+async function guard(name: string, help: string, io: Io, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    return reportFailure(e, io, {
+      prefix: `wasm-cnn ${name}`,
+      usageHint: help.split('\n')[0],
+      usageAsWritten: true,
+      errorNames: true,
+      showStack: (err) => !(err instanceof FormatError || err instanceof ShapeError || err instanceof ValueError || (err as { code?: string })?.code !== undefined),
+    });
+  }
+}
+
+/** The subcommand's options plus -h/--help, and its positional arguments. */
+function parse(args: string[], options: OptionSpec): ParsedArgs {
+  return parseOptions(args, { help: { type: 'boolean', short: 'h' }, ...options }, true);
+}
+
+function readBytes(path: string, what: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new ValueError(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);
+  }
+}
+
+const isDirectory = (p: string): boolean => { try { return statSync(p).isDirectory(); } catch { return false; } };
+
+/** `wasm-cnn export-onnx <model-dir> <out.onnx>`. */
+export async function exportOnnxCommand(args: string[], io: Io = defaultIo): Promise<number> {
+  return guard('export-onnx', EXPORT_ONNX_HELP, io, async () => {
+    const { values, positionals } = parse(args, { layout: { type: 'string' }, opset: { type: 'string' } });
+    if (values.help) { io.out(EXPORT_ONNX_HELP); return 0; }
+    if (positionals.length !== 2) throw new UsageError(`expects <model-dir> <out.onnx>, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`);
+    const [dir, out] = positionals;
+    const layout = String(values.layout ?? 'NHWC').toUpperCase();
+    if (layout !== 'NHWC' && layout !== 'NCHW') throw new UsageError(`--layout must be NHWC or NCHW, got '${values.layout}'`);
+    const opset = values.opset === undefined ? 13 : Number(values.opset);
+    if (!Number.isInteger(opset)) throw new UsageError(`--opset must be an integer, got '${values.opset}'`);
+    await init();
+    const model = await Sequential.load(dir);
+    try {
+      const bytes = sequentialToOnnx(model, { layout, opset });
+      writeFileSync(out, bytes);
+      const inShape = model.inputShape!;
+      const shown = layout === 'NCHW' && inShape.length === 3 ? [inShape[2], inShape[0], inShape[1]] : inShape;
+      io.out(`wrote ${out} (${bytes.length} bytes, opset ${opset}, input 'input' [N,${shown.join(',')}] ${layout}, output 'output' [N,${model.outputShape!.join(',')}])`);
+    } finally {
+      model.dispose();
+    }
+    return 0;
+  });
+}
+
+/** `wasm-cnn predict <model.onnx | model-dir> <image.png>`. */
+export async function predictCommand(args: string[], io: Io = defaultIo): Promise<number> {
+  return guard('predict', PREDICT_HELP, io, async () => {
+    const { values, positionals } = parse(args, { invert: { type: 'boolean' }, top: { type: 'string' } });
+    if (values.help) { io.out(PREDICT_HELP); return 0; }
+    if (positionals.length !== 2) throw new UsageError(`expects <model.onnx | model-dir> <image.png>, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`);
+    const [modelPath, imagePath] = positionals;
+    const top = values.top === undefined ? 3 : Number(values.top);
+    if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive integer, got '${values.top}'`);
+    const png = await decodePng(readBytes(imagePath, 'image'), imagePath);
+    await init();
+    let scores: Float32Array;
+    const fromDir = isDirectory(modelPath) || basename(modelPath) === 'model.json';
+    if (fromDir) {
+      const model = await Sequential.load(modelPath);
+      try {
+        const spec = specFromShape(model.inputShape!, false, `model ${modelPath}`);
+        scores = tidy(() => model.predict(imageTensor(png, spec, values.invert === true, imagePath)).dataSync() as Float32Array);
+      } finally {
+        model.dispose();
+      }
+    } else {
+      const net = await loadOnnx(readBytes(modelPath, 'model'));
+      try {
+        const info = net.inputs[0];
+        if (net.inputs.length !== 1 || net.outputs.length < 1) throw new ValueError(`${modelPath} has ${net.inputs.length} inputs; predict needs a single-input model`);
+        if (!info.shape) throw new ValueError(`${modelPath} does not declare its input shape`);
+        const spec = specFromShape(info.shape.slice(1), true, `${modelPath}`);
+        scores = tidy(() => net.run({ [info.name]: imageTensor(png, spec, values.invert === true, imagePath) })[net.outputNames[0]].dataSync() as Float32Array);
+      } finally {
+        net.dispose();
+      }
+    }
+    // Logits -> probabilities for display (outputs that are already a distribution are kept).
+    let sum = 0;
+    for (const v of scores) sum += v;
+    const isDistribution = scores.every((v) => v >= 0 && v <= 1) && Math.abs(sum - 1) < 1e-3;
+    const probs = isDistribution ? scores : tidy(() => ops.softmax(tensor(scores, [scores.length])).dataSync() as Float32Array);
+    const order = Array.from(probs.keys()).sort((a, b) => probs[b] - probs[a]);
+    io.out(`predicted class: ${order[0]} (probability ${probs[order[0]].toFixed(4)})`);
+    for (const k of order.slice(0, Math.min(top, order.length))) io.out(`  ${String(k).padStart(3)}  ${probs[k].toFixed(4)}`);
+    return 0;
+  });
+}

@@ -1,0 +1,34 @@
+// What `wasm-cnn train` prints about a finished run: the confusion matrix of the test images and
+// durations.
+
+/** Counts of (true class, predicted class) pairs: rows are the true class, columns the prediction. */
+export function confusionMatrix(truth: ArrayLike<number>, pred: ArrayLike<number>, k: number): number[][] {
+  const m = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  for (let i = 0; i < truth.length; i++) {
+    const t = truth[i], p = pred[i];
+    if (t >= 0 && t < k && p >= 0 && p < k) m[t][p]++;
+  }
+  return m;
+}
+
+/** The matrix as text lines, one row per class with its recall, under a header of class numbers. */
+export function formatConfusion(m: number[][], names: string[]): string[] {
+  const k = m.length;
+  const cellW = Math.max(4, ...m.flat().map((v) => String(v).length)) + 1;
+  const nameW = Math.max(...names.map((n) => n.length), 4);
+  const lines: string[] = [];
+  lines.push(`confusion matrix (rows: true class, columns: predicted class)`);
+  lines.push(' '.repeat(nameW) + ' ' + Array.from({ length: k }, (_, j) => String(j).padStart(cellW)).join('') + '   recall');
+  for (let i = 0; i < k; i++) {
+    const row = m[i];
+    const total = row.reduce((a, b) => a + b, 0);
+    const recall = total ? (100 * row[i] / total).toFixed(1).padStart(6) + '%' : '     -';
+    lines.push(`${names[i].padStart(nameW)} ` + row.map((v) => String(v).padStart(cellW)).join('') + '  ' + recall);
+  }
+  return lines;
+}
+
+/** A duration for the report: `12.3 s`, whole seconds from 100 s on. */
+export function fmtSeconds(s: number): string {
+  return s >= 100 ? `${s.toFixed(0)} s` : `${s.toFixed(1)} s`;
+}

@@ -1,0 +1,43 @@
+// Integer tensors on the host: the shape arithmetic PyTorch exports compute pads and shapes with
+// (Shape -> Gather -> Concat -> Reshape ...), evaluated without the kernels.
+import { sizeOf } from '../../fmt.js';
+import type { IntValue } from './values.js';
+
+function stridesOf(dims: readonly number[]): number[] {
+  const s = new Array<number>(dims.length);
+  let n = 1;
+  for (let d = dims.length - 1; d >= 0; d--) { s[d] = n; n *= dims[d]; }
+  return s;
+}
+
+/** Gathers `outDims` elements: out[idx] = data[sum(start[d] + idx[d] * step[d]) * stride[d]]. */
+export function gatherStrided(v: IntValue, outDims: number[], start: number[], step: number[], axisPerm?: number[]): IntValue {
+  const st = stridesOf(v.dims);
+  const src = axisPerm ? axisPerm.map((p) => st[p]) : st;
+  const n = sizeOf(outDims);
+  const data = new Array<number>(n);
+  const idx = new Array<number>(outDims.length).fill(0);
+  for (let o = 0; o < n; o++) {
+    let k = 0;
+    for (let d = 0; d < outDims.length; d++) k += (start[d] + idx[d] * step[d]) * src[d];
+    data[o] = v.data[k];
+    for (let d = outDims.length - 1; d >= 0; d--) { if (++idx[d] < outDims[d]) break; idx[d] = 0; }
+  }
+  return { kind: 'i', dims: outDims, data };
+}
+
+export function transposeInts(v: IntValue, perm: number[]): IntValue {
+  return gatherStrided(v, perm.map((p) => v.dims[p]), perm.map(() => 0), perm.map(() => 1), perm);
+}
+
+/** ONNX Slice bounds for one axis of length `dim`: [start, count]. */
+export function sliceRange(dim: number, start: number, end: number, step: number): [number, number] {
+  if (step > 0) {
+    const s = Math.min(Math.max(start < 0 ? start + dim : start, 0), dim);
+    const e = Math.min(Math.max(end < 0 ? end + dim : end, 0), dim);
+    return [s, Math.max(0, Math.ceil((e - s) / step))];
+  }
+  const s = Math.min(Math.max(start < 0 ? start + dim : start, 0), dim - 1);
+  const e = Math.min(Math.max(end < 0 ? end + dim : end, -1), dim - 1);
+  return [s, Math.max(0, Math.ceil((e - s) / step))];
+}

@@ -1,0 +1,33 @@
+// BatchNormalization in inference form (running statistics), over the channel axis of any rank.
+import { ops, FormatError, ShapeError, type Tensor } from '../../../index.js';
+import { sizeOf, fmtShape } from '../../../fmt.js';
+import type { OpHandler } from '../graph-context.js';
+import { floatValue, nhwcOf, permute } from '../values.js';
+
+export const batchNormalization: OpHandler = (node) => {
+  const { label } = node;
+  const a = node.attributes(['epsilon', 'momentum', 'spatial', 'training_mode', 'is_test', 'consumed_inputs']);
+  const x = node.requiredInput(0, 'X');
+  const names = [node.requiredInput(1, 'scale'), node.requiredInput(2, 'B'), node.requiredInput(3, 'input_mean'), node.requiredInput(4, 'input_var')];
+  node.requireFloatInputs(0, 1, 2, 3, 4);
+  node.rejectExtraOutputs();
+  if (a.int('training_mode', 0) !== 0) throw new FormatError(`loadOnnx: ${label}: training_mode=1 is not supported (inference only)`);
+  if (a.int('spatial', 1) !== 1) throw new FormatError(`loadOnnx: ${label}: spatial=0 is not supported`);
+  const eps = a.float('epsilon', 1e-5);
+  const consts = names.map((n) => { const c = node.hostFloat(n); return c ? node.constTensor({ dims: [sizeOf(c.dims)], float: c.float }) : null; });
+  node.declareOutput();
+  const out = node.output;
+  return (env) => {
+    const v = node.readFloat(env, x);
+    const [scale, bias, mean, variance] = names.map((n, i) => consts[i] ?? ops.reshape(node.readFloat(env, n).t, [-1]));
+    const bn = (t: Tensor) => ops.batchNorm(t, mean, variance, scale, bias, eps);
+    const rank = v.t.rank;
+    if (rank === 4) { env.set(out, floatValue(bn(nhwcOf(v, label)), true)); return; }
+    if (rank === 2) { env.set(out, floatValue(bn(v.t))); return; }
+    if (rank < 2) throw new ShapeError(`${label}: input must have a channel axis (N, C, ...), got ${fmtShape(v.t.shape)}`);
+    // (N, C, D1, ...): channels last for the kernel, then back.
+    const perm = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1];
+    const inv = [0, rank - 1, ...Array.from({ length: rank - 2 }, (_, i) => i + 1)];
+    env.set(out, floatValue(permute(bn(permute(v.t, perm)), inv)));
+  };
+};

@@ -1,0 +1,103 @@
+// The loaded model: checks the feeds, runs the compiled steps in order (errors name the node that
+// raised them) and returns the outputs in the graph's own layout.
+import { Tensor, tidy, noGrad, tensor as makeTensor, ShapeError, ValueError, FormatError, DisposedError } from '../../index.js';
+import { fmtShape } from '../../fmt.js';
+import type { GraphState, Step } from './graph-context.js';
+import { floatValue, logical, type Env } from './values.js';
+
+export interface OnnxValueInfo {
+  name: string;
+  /** Declared dims: numbers, symbolic names (e.g. 'N', 'batch_size') or null when unknown. */
+  shape: (number | string | null)[] | null;
+}
+
+export interface OnnxModel {
+  /** Graph inputs (initializers excluded), as the graph names them. */
+  readonly inputNames: string[];
+  readonly outputNames: string[];
+  readonly inputs: OnnxValueInfo[];
+  readonly outputs: OnnxValueInfo[];
+  /** The default-domain opset version the graph was written for. */
+  readonly opset: number;
+  /** Runs the graph: one float32 Tensor per input, in the graph's own layout; returns every output. */
+  run(feeds: Record<string, Tensor>): Record<string, Tensor>;
+  /** Single-input, single-output shorthand of run(). */
+  predict(x: Tensor): Tensor;
+  /** Frees the prepared weights; the model is unusable afterwards. */
+  dispose(): void;
+}
+
+/** A compiled node: its step and the label its errors carry. */
+export interface CompiledStep { step: Step; label: string }
+
+/** The OnnxModel running `steps` over the graph's constants; it owns the graph's kept tensors. */
+export function createModel(graph: GraphState, inputs: OnnxValueInfo[], outputs: OnnxValueInfo[], steps: CompiledStep[]): OnnxModel {
+  let disposed = false;
+  const inputNames = inputs.map((v) => v.name);
+  const outputNames = outputs.map((v) => v.name);
+
+  const run = (feeds: Record<string, Tensor>): Record<string, Tensor> => {
+    if (disposed) throw new DisposedError('onnx model was disposed and cannot run');
+    if (feeds === null || typeof feeds !== 'object') throw new ValueError(`run: feeds must be an object { [inputName]: Tensor }, got ${String(feeds)}`);
+    for (const k of Object.keys(feeds)) {
+      if (!inputNames.includes(k)) throw new ValueError(`run: '${k}' is not an input of the graph (inputs: ${inputNames.join(', ')})`);
+    }
+    for (const info of inputs) {
+      const t = feeds[info.name];
+      if (!(t instanceof Tensor)) throw new ValueError(`run: input '${info.name}' must be a Tensor, got ${t === undefined ? 'nothing' : typeof t}`);
+      t._checkLive('run', `input '${info.name}'`);
+      if (t.dtype !== 'float32') throw new ValueError(`run: input '${info.name}' must be float32, got ${t.dtype}`);
+      const s = info.shape;
+      if (s && (s.length !== t.rank || s.some((d, i) => typeof d === 'number' && d !== t.shape[i]))) {
+        throw new ShapeError(`run: input '${info.name}' has shape ${fmtShape(t.shape)} but the graph expects [${s.map((d) => d ?? '?').join(',')}]`);
+      }
+    }
+    return tidy(() => noGrad(() => {
+      const env: Env = new Map(graph.consts);
+      for (const info of inputs) env.set(info.name, floatValue(feeds[info.name]));
+      for (const { step, label } of steps) {
+        try {
+          step(env);
+        } catch (e) {
+          throw withContext(e, label);
+        }
+      }
+      const result: Record<string, Tensor> = {};
+      const fresh = (t: Tensor) => (t._persistent || inputNames.some((n) => feeds[n] === t) ? t.detach() : t);
+      for (const name of outputNames) {
+        const v = env.get(name)!;
+        result[name] = v.kind === 'f' ? fresh(logical(v)) : makeTensor(new Int32Array(v.data), v.dims, 'int32');
+      }
+      return result;
+    }));
+  };
+
+  return {
+    inputNames,
+    outputNames,
+    inputs,
+    outputs,
+    opset: graph.opset,
+    run,
+    predict(x: Tensor): Tensor {
+      if (inputNames.length !== 1 || outputNames.length !== 1) {
+        throw new ValueError(`predict: the graph has ${inputNames.length} inputs and ${outputNames.length} outputs; use run({ ${inputNames.join(', ')} })`);
+      }
+      return run({ [inputNames[0]]: x })[outputNames[0]];
+    },
+    dispose(): void {
+      if (disposed) return;
+      disposed = true;
+      for (const t of graph.owned) t.dispose();
+    },
+  };
+}
+
+/** Re-throws an op's error with the node that raised it, keeping the error class. */
+function withContext(e: unknown, label: string): unknown {
+  if (!(e instanceof Error) || e.message.startsWith(label)) return e;
+  for (const Cls of [ShapeError, ValueError, FormatError, DisposedError, RangeError]) {
+    if (e instanceof Cls) return new Cls(`${label}: ${e.message}`);
+  }
+  return e;
+}

@@ -1,0 +1,72 @@
+// The values an imported graph passes between its nodes, and their memory layout.
+//
+// Tensors keep the graph's own layout at its boundaries (NCHW for PyTorch exports), but inside, a
+// 4-D value may live in memory as its NHWC permutation (`nhwc` below): convolutions and pools run
+// NHWC, so a chain conv -> relu -> pool -> add -> ... stays NHWC with no copies; elementwise ops,
+// batch norm, concat/softmax along channels and Transpose work on either form (Transpose of an
+// exported NHWC graph's input to NCHW costs nothing); a value is permuted back to the graph's
+// layout only for layout-sensitive ops (Flatten, Reshape, Gemm, MatMul, ...) and for the outputs.
+// A permutation that only moves axes of length 1 is a free reshape.
+import { ops, ShapeError, type Tensor } from '../../index.js';
+import { fmtShape } from '../../fmt.js';
+
+/** A float tensor; when `nhwc`, `t` holds the NHWC permutation of the graph's 4-D (NCHW) value. */
+export interface FloatValue { kind: 'f'; t: Tensor; nhwc: boolean }
+/** Host integers (int64/int32/bool tensors): shapes, axes, indices. */
+export interface IntValue { kind: 'i'; dims: number[]; data: number[] }
+export type Value = FloatValue | IntValue;
+/** The values of one run, by name. */
+export type Env = Map<string, Value>;
+/** The element kind of a value, known while the graph compiles. */
+export type DType = 'f' | 'i';
+
+export const floatValue = (t: Tensor, nhwc = false): FloatValue => ({ kind: 'f', t, nhwc });
+
+export const TO_NHWC = [0, 2, 3, 1];
+export const TO_NCHW = [0, 3, 1, 2];
+
+/** Transpose that is a free reshape when only length-1 axes move. */
+export function permute(t: Tensor, perm: readonly number[]): Tensor {
+  if (perm.every((p, i) => p === i)) return t;
+  const moved = perm.filter((p) => t.shape[p] !== 1);
+  if (moved.every((p, i) => i === 0 || p > moved[i - 1])) return ops.reshape(t, perm.map((p) => t.shape[p]));
+  return ops.transpose(t, perm);
+}
+
+/** The value in the graph's own layout. */
+export function logical(v: FloatValue): Tensor { return v.nhwc ? permute(v.t, TO_NCHW) : v.t; }
+
+/** The NHWC form of a 4-D value. */
+export function nhwcOf(v: FloatValue, what: string): Tensor {
+  if (v.nhwc) return v.t;
+  if (v.t.rank !== 4) throw new ShapeError(`${what}: expects a 4-D (N, C, H, W) input, got ${fmtShape(v.t.shape)}`);
+  return permute(v.t, TO_NHWC);
+}
+
+/** The shape in the graph's own layout. */
+export function logicalShape(v: FloatValue): number[] {
+  const s = v.t.shape;
+  return v.nhwc ? [s[0], s[3], s[1], s[2]] : s.slice();
+}
+
+/** The shape of a float or integer value, in the graph's own layout. */
+export function shapeOf(v: Value): number[] {
+  return v.kind === 'f' ? logicalShape(v) : v.dims;
+}
+
+/** Brings operands of an elementwise op to a common form: NHWC when any 4-D operand is. */
+export function alignOperands(vals: FloatValue[]): { ts: Tensor[]; nhwc: boolean } {
+  const rank = Math.max(...vals.map((v) => v.t.rank));
+  if (rank === 4 && vals.some((v) => v.nhwc)) {
+    return {
+      nhwc: true,
+      ts: vals.map((v) => {
+        if (v.nhwc) return v.t;
+        const s = v.t.shape;
+        const r4 = s.length === 4 ? v.t : ops.reshape(v.t, [...new Array(4 - s.length).fill(1), ...s]);
+        return permute(r4, TO_NHWC);
+      }),
+    };
+  }
+  return { nhwc: false, ts: vals.map(logical) };
+}

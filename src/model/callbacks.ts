@@ -1,0 +1,60 @@
+// The hooks `fit` calls (Keras' callback protocol) and the values it hands them: per-batch and
+// per-epoch logs, and the history of every epoch.
+import { ValueError } from '../errors.js';
+import { describe } from '../ops/util.js';
+
+/** Per-batch / per-epoch values passed to callbacks. */
+export interface Logs {
+  loss: number;
+  accuracy?: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  [key: string]: number | undefined;
+}
+
+/** One value per epoch; metric keys exist only when asked for. */
+export interface History {
+  loss: number[];
+  accuracy?: number[];
+  valLoss?: number[];
+  valAccuracy?: number[];
+}
+
+export interface Callbacks {
+  onTrainBegin?: () => void | Promise<void>;
+  onTrainEnd?: (history: History) => void | Promise<void>;
+  onEpochBegin?: (epoch: number) => void | Promise<void>;
+  /** `logs`: the epoch's mean loss (and accuracy, validation values). */
+  onEpochEnd?: (epoch: number, logs: Logs) => void | Promise<void>;
+  onBatchBegin?: (batch: number) => void | Promise<void>;
+  /** `logs`: this batch's loss (and accuracy) and its `size`. */
+  onBatchEnd?: (batch: number, logs: Logs & { size: number }) => void | Promise<void>;
+}
+
+const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
+
+/** The fit options themselves (their own hooks) followed by `options.callbacks`, each checked. */
+export function collectCallbacks(options: Callbacks & { callbacks?: Callbacks | Callbacks[] }): Callbacks[] {
+  const list: Callbacks[] = [options];
+  if (options.callbacks) {
+    const extra = Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks];
+    for (const cb of extra) {
+      if (!cb || typeof cb !== 'object') throw new ValueError(`fit: option 'callbacks' must hold objects with onEpochEnd / onBatchEnd / ... hooks, got ${describe(cb)}`);
+      list.push(cb);
+    }
+  }
+  for (const cb of list) {
+    for (const k of HOOKS) {
+      if (cb[k] !== undefined && typeof cb[k] !== 'function') throw new ValueError(`fit: callback '${k}' must be a function, got ${describe(cb[k])}`);
+    }
+  }
+  return list;
+}
+
+/** Calls `hook` on every callback that has it, in order, awaiting each. */
+export async function callAll(list: Callbacks[], hook: keyof Callbacks, ...args: unknown[]): Promise<void> {
+  for (const cb of list) {
+    const f = cb[hook] as ((...a: unknown[]) => unknown) | undefined;
+    if (f) await f(...args);
+  }
+}

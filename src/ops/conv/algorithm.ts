@@ -1,0 +1,73 @@
+// Which kernel path a convolution takes (depthwise, pointwise GEMM, Winograd, im2col + GEMM) and
+// the tuning knobs those choices and the chunk sizes read. Pure functions of a ConvGeometry.
+import type { ConvGeometry } from './geometry.js';
+
+/** Tunables for benchmarks: bytes of im2col scratch per chunk of output rows, and the path switches. */
+export const convTuning = {
+  chunkBytes: 1 << 20,
+  directSingleChannel: true,
+  /** Winograd F(2x2,3x3) for 3x3 stride-1 undilated ungrouped convs with at least this many input and output channels (0 = off). */
+  winogradMinChannels: 8,
+  /** Depthwise forward: copy each image into a zero-padded buffer first ('auto': when it pays, see depthwisePads). */
+  depthwisePad: 'auto' as 'auto' | boolean,
+  /** Bytes of transformed tiles (input + products) per Winograd chunk. */
+  winogradChunkBytes: 1 << 20,
+};
+
+/**
+ * One input channel per group (groups == inC): the depthwise kernels, vectorised over channels,
+ * no im2col. For a plain conv of a single input channel only the forward kernel beats im2col +
+ * GEMM (measured 1.6-3x); its gradients go through GEMM (2-4x faster there than the depthwise ones).
+ */
+export function isDepthwise(g: ConvGeometry): boolean {
+  return g.groups === g.inC && g.groups > 1;
+}
+export function isDepthwiseForward(g: ConvGeometry): boolean {
+  return g.groups === g.inC && (g.groups > 1 || convTuning.directSingleChannel);
+}
+
+/**
+ * A 1x1, stride-1, unpadded convolution: x is the GEMM's A matrix as it is. The kernels make the
+ * same test on the ConvArgs they get (conv2dForward / BackwardInput / BackwardFilter read x
+ * directly and ignore their column buffer then), so a part handed to them must agree with it.
+ */
+export function isPointwise(g: ConvGeometry): boolean {
+  return g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 &&
+    g.padLeft === 0 && g.outH === g.inH && g.outW === g.inW;
+}
+
+/** Output rows per im2col chunk: about convTuning.chunkBytes of columns, a multiple of 48 rows (whole GEMM row tiles of 4 or 6). */
+export function chunkRows(M: number, K: number): number {
+  let rows = Math.floor(convTuning.chunkBytes / (K * 4));
+  rows = rows >= 96 ? rows - (rows % 48) : Math.max(rows, 16);
+  return Math.max(1, Math.min(rows, M));
+}
+
+export function useWinograd(g: ConvGeometry): boolean {
+  const min = convTuning.winogradMinChannels;
+  return min > 0 && g.kH === 3 && g.kW === 3 && g.strideH === 1 && g.strideW === 1 && g.dilH === 1 &&
+    g.dilW === 1 && g.groups === 1 && g.inC >= min && g.outC >= min;
+}
+
+/** Transformed tiles per Winograd chunk: about convTuning.winogradChunkBytes of V and M, whole 48-tile blocks. */
+export function winogradChunkTiles(tiles: number, C: number, CO: number): number {
+  const tc = Math.floor(convTuning.winogradChunkBytes / (16 * (C + CO) * 4));
+  return Math.max(1, Math.min(tiles, tc >= 96 ? tc - (tc % 48) : Math.max(tc, 16)));
+}
+
+/**
+ * Whether depthwiseForward should copy each image into a zero-padded buffer so that every output
+ * pixel takes the four-pixels-at-a-time path. With a channel multiplier > 1 (a conv of one input
+ * channel, like the MNIST CNN's first layer) a border pixel costs several interior ones and the
+ * copy is a few floats per pixel: 1.3x faster on 28x28 maps. With multiplier 1 the copy (one
+ * float per channel per pixel, against kH*kW multiply-adds) costs more than the clipped border
+ * path saves (0.6-1.05x), so it stays off there.
+ */
+export function depthwisePads(g: ConvGeometry): boolean {
+  const mode = convTuning.depthwisePad;
+  if (mode !== 'auto') return mode;
+  if (g.outC === g.inC || g.outW < 4) return false;
+  const clipped = g.padLeft > 0 || g.padTop > 0 || (g.outW - 1) * g.strideW + (g.kW - 1) * g.dilW >= g.inW + g.padLeft ||
+    (g.outH - 1) * g.strideH + (g.kH - 1) * g.dilH >= g.inH + g.padTop;
+  return clipped;
+}
