@@ -9,7 +9,7 @@
 //   gemm(transA, transB, M, N, K, a, lda, b, ldb, c, ldc, accumulate, bias, act, work)
 //   C[M,N] = (accumulate ? C : 0) + op(A)[M,K] · op(B)[K,N] (+ bias[N] on every row), then act.
 //   transA: A stored [K, M] (row stride lda) instead of [M, K]; transB: B stored [N, K] instead of
-//   [K, N]. bias: 0 for none, else a pointer to N floats. act: 0 none, 1 relu. C must not overlap
+//   [K, N]. bias: 0 for none, else a pointer to N floats. act: an Activation. C must not overlap
 //   A, B or bias. work: gemmWorkspaceBytes(M, N, K) bytes of caller-owned scratch, 16-byte aligned.
 // Order of operations per C element (the same on every tile, edge or not, whatever MR, so a
 // result depends only on the shapes and the build): start from C (when accumulating) or 0, add
@@ -17,6 +17,8 @@
 // give bit-identical rows. FMA (relaxed build) rounds once per product, so the two builds agree
 // to rounding, not bit for bit. Small M (<= 8 rows, or <= 3 with B transposed) and
 // the rows past the last full tile skip the packing (gemmSmallM) with these same operations.
+import { Activation } from './activation';
+import { madd } from './simd';
 
 const NR = 8;
 const KC = 128;
@@ -29,16 +31,6 @@ const MR_TAIL: i32 = 4;
 const SMALL_M: i32 = 8;
 /** Rows per group in gemmSmallM (each group reads B once). */
 const SMR: i32 = 4;
-
-// @ts-ignore: decorator
-@inline
-function madd(a: v128, b: v128, acc: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    return f32x4.relaxed_madd(a, b, acc);
-  } else {
-    return f32x4.add(acc, f32x4.mul(a, b));
-  }
-}
 
 // @ts-ignore: decorator
 @inline
@@ -62,7 +54,7 @@ export function gemm(transA: i32, transB: i32, M: i32, N: i32, K: i32,
   assert(ldc >= N && lda >= (transA ? M : K) && ldb >= (transB ? K : N));
   assert((work & 15) == 0);
   if (M <= 0 || N <= 0) return;
-  const relu = act == 1;
+  const relu = act == Activation.Relu;
   const ldcBytes = <usize>ldc << 2;
   if (K <= 0) {
     epilogueOnly(M, N, c, ldcBytes, accumulate != 0, bias, relu);

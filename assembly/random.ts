@@ -1,5 +1,7 @@
-// Turns raw 32-bit draws (made by the host's seeded generator) into floats, in place.
-// Done here rather than in JS because log/cos must give the same bits in every engine.
+// Random numbers and the host's deterministic math: xoshiroFill draws raw 32-bit values (the
+// host's seeded generator, without a JS loop per value), bitsToUniform / bitsToNormal turn draws
+// into floats in place, and mathPow / mathCos serve the host's schedules. Done here rather than
+// in JS because log/cos/pow must give the same bits in every engine.
 
 /** u32 bits -> uniform in [low, high): 24-bit mantissa draw. */
 export function bitsToUniform(ptr: usize, n: i32, low: f32, high: f32): void {
@@ -29,8 +31,6 @@ export function bitsToNormal(ptr: usize, n: i32, mean: f32, std: f32): void {
 /** Deterministic math for the host (schedules, bias corrections): same bits in every engine. */
 export function mathPow(x: f64, y: f64): f64 { return Math.pow(x, y); }
 export function mathCos(x: f64): f64 { return Math.cos(x); }
-export function mathExp(x: f64): f64 { return Math.exp(x); }
-export function mathLog(x: f64): f64 { return Math.log(x); }
 
 /**
  * Writes n raw draws of xoshiro128** to out, advancing the generator state (4 u32 at `state`).

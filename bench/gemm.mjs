@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // GEMM throughput of the kernel build this process runs (single thread), against the engine's
-// register-only multiply-add peak (peakMadd). Shapes are M x K x N: C[M,N] = A[M,K] · B[K,N],
+// register-only multiply-add peak (peakMadd, from the bench-only build: bench/bench-build.mjs). Shapes are M x K x N: C[M,N] = A[M,K] · B[K,N],
 // FLOPs = 2·M·N·K. Each figure is the median of several timed samples. Two clocks: wall time
 // (what a user sees) and this process's CPU time (process.cpuUsage), which leaves out the time
 // other processes hold the core and so stays meaningful on a shared, overloaded machine. The
@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { init, backendInfo } from '../dist/index.js';
 import { kernels, alloc, free, heapF32 } from '../dist/backend/wasm.js';
+import { benchKernels } from './bench-build.mjs';
 
 /** [M, K, N, label] */
 export const GEMM_SHAPES = [
@@ -60,9 +61,9 @@ const PEAK_ITERS = 1_000_000;
  */
 export const QUIET_PROBE = 1.1;
 
-/** Register-only multiply-add peak in GFLOP/s (median of repeats). */
+/** Register-only multiply-add peak in GFLOP/s (median of repeats), of the build the library runs. */
 export function benchPeak({ repeats = 7 } = {}) {
-  const k = kernels();
+  const k = benchKernels(backendInfo().variant);
   const flops = PEAK_ITERS * k.peakMaddChains() * 8;
   const fn = () => k.peakMadd(PEAK_ITERS);
   const calls = calibrate(fn, 30);
@@ -82,9 +83,10 @@ export async function benchGemm({ shapes = GEMM_SHAPES, repeats = 9, quiet = fal
   await init({ simd });
   const variant = backendInfo().variant;
   const k = kernels();
-  const peakFlops = PEAK_ITERS * k.peakMaddChains() * 8;
-  const peakFn = () => k.peakMadd(PEAK_ITERS);
-  const probeFn = () => k.peakMaddIntHeavy(PEAK_ITERS);
+  const peakK = benchKernels(variant);
+  const peakFlops = PEAK_ITERS * peakK.peakMaddChains() * 8;
+  const peakFn = () => peakK.peakMadd(PEAK_ITERS);
+  const probeFn = () => peakK.peakMaddIntHeavy(PEAK_ITERS);
   const peakCalls = calibrate(peakFn, 20);
   calibrate(probeFn, 1);
   const rows = [];

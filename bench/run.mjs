@@ -372,12 +372,13 @@ function convRowFor(rows, theirShapes, s, pass) {
 
 /**
  * The register-only peak by wall clock, as conv.mjs times its kernels (bench/gemm.mjs's benchPeak
- * uses process CPU time): a function (repeats) -> median GFLOP/s, or null without peakMadd.
+ * uses process CPU time): a function (repeats) -> median GFLOP/s, or null without the bench build.
  */
 async function makeWallPeak() {
-  const { kernels } = await import('../dist/backend/wasm.js');
-  const k = kernels();
-  if (typeof k.peakMadd !== 'function' || typeof k.peakMaddChains !== 'function') return null;
+  const { backendInfo } = await import('../dist/index.js');
+  const { benchKernels } = await import('./bench-build.mjs');
+  let k;
+  try { k = benchKernels(backendInfo().variant); } catch { return null; }
   const iters = 500_000;
   const flops = iters * k.peakMaddChains() * 8;
   return (repeats) => {

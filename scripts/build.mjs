@@ -2,7 +2,7 @@
 // Builds the kernels (AssemblyScript -> wasm, baseline SIMD and relaxed SIMD, then wasm-opt -O3)
 // and the TypeScript host (tsc -> dist/ with .d.ts, esbuild browser bundles), after generating the
 // host's kernel bindings from assembly/ (scripts/gen-kernels.mjs).
-// `--wasm-only` builds just the two single-threaded kernel builds (quick loop for kernel work).
+// `--wasm-only` builds just the single-threaded kernel builds (quick loop for kernel work).
 import { execFileSync, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdirSync, copyFileSync, statSync, existsSync, rmSync, readdirSync } from 'node:fs';
@@ -26,27 +26,35 @@ const baseFeatures = ['--enable-simd', '--enable-bulk-memory', '--enable-sign-ex
   '--enable-nontrapping-float-to-int', '--enable-mutable-globals'];
 const relaxedFeatures = [...baseFeatures, '--enable-relaxed-simd'];
 const threadFeatures = ['--enable-threads'];
+// Each build: its asconfig.json target, entry file, the compiler's output (asconfig's outFile) and
+// where wasm-opt writes the final module.
 // baseline / relaxed: what init() picks by default; *.threads: the same kernels over an imported
-// shared memory, for worker threads (init({ threads })).
+// shared memory, for worker threads (init({ threads })). bench / bench-relaxed: the library kernels
+// plus the benchmarks' register-only peak loops (assembly/bench/), in build/bench/, not shipped.
+const library = (target, out, features) => ({ target, entry: 'assembly/index.ts', raw: `build/${out}`, dest: `dist/${out}`, features });
+const bench = (target, raw, out, features) => ({ target, entry: 'assembly/bench/index.ts', raw, dest: `build/bench/${out}`, features });
 const variants = [
-  { target: 'baseline', out: 'wasm-cnn.wasm', features: baseFeatures },
-  { target: 'relaxed', out: 'wasm-cnn.relaxed.wasm', features: relaxedFeatures },
-  { target: 'threads', out: 'wasm-cnn.threads.wasm', features: [...baseFeatures, ...threadFeatures] },
-  { target: 'relaxed-threads', out: 'wasm-cnn.relaxed.threads.wasm', features: [...relaxedFeatures, ...threadFeatures] },
+  library('baseline', 'wasm-cnn.wasm', baseFeatures),
+  library('relaxed', 'wasm-cnn.relaxed.wasm', relaxedFeatures),
+  library('threads', 'wasm-cnn.threads.wasm', [...baseFeatures, ...threadFeatures]),
+  library('relaxed-threads', 'wasm-cnn.relaxed.threads.wasm', [...relaxedFeatures, ...threadFeatures]),
+  bench('bench', 'build/wasm-cnn.bench.wasm', 'wasm-cnn.wasm', baseFeatures),
+  bench('bench-relaxed', 'build/wasm-cnn.bench.relaxed.wasm', 'wasm-cnn.relaxed.wasm', relaxedFeatures),
 ];
 const exec = promisify(execFile);
-// --wasm-only is the quick inner loop for kernel work: it skips the threaded builds.
+mkdirSync(join(root, 'build', 'bench'), { recursive: true });
+// --wasm-only is the quick inner loop for kernel work: it skips the threaded builds (the bench
+// builds stay, so bench/gemm.mjs measures the kernels just built).
 const selected = wasmOnly ? variants.filter((v) => !v.target.includes('threads')) : variants;
 await Promise.all(selected.map(async (v) => {
-  const raw = join(root, 'build', v.out);
   try {
-    await exec(bin('asc'), ['assembly/index.ts', '--config', 'asconfig.json', '--target', v.target], { cwd: root });
-    await exec(bin('wasm-opt'), [raw, '-O3', ...v.features, '-o', join(root, 'dist', v.out)], { cwd: root });
+    await exec(bin('asc'), [v.entry, '--config', 'asconfig.json', '--target', v.target], { cwd: root });
+    await exec(bin('wasm-opt'), [join(root, v.raw), '-O3', ...v.features, '-o', join(root, v.dest)], { cwd: root });
   } catch (e) {
-    process.stderr.write(`build of ${v.out} failed:\n${e.stdout ?? ''}${e.stderr ?? e.message}\n`);
+    process.stderr.write(`build of ${v.dest} failed:\n${e.stdout ?? ''}${e.stderr ?? e.message}\n`);
     process.exit(1);
   }
-  console.log(`built dist/${v.out} (${statSync(join(root, 'dist', v.out)).size} bytes)`);
+  console.log(`built ${v.dest} (${statSync(join(root, v.dest)).size} bytes)`);
 }));
 
 // In the esbuild bundles, src/data/fflate.ts becomes an accessor that require()s a virtual module

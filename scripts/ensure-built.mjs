@@ -9,7 +9,8 @@ import { execFileSync } from 'node:child_process';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outputs = ['dist/wasm-cnn.wasm', 'dist/wasm-cnn.relaxed.wasm', 'dist/wasm-cnn.threads.wasm',
   'dist/wasm-cnn.relaxed.threads.wasm', 'dist/index.js', 'dist/wasm-cnn.browser.js', 'dist/wasm-cnn.inline.js',
-  'dist/wasm-cnn.worker.js', 'dist/pkg-index.js', 'dist/pkg-node.js', 'dist/pkg-cli.js', 'dist/pkg-onnx.js'].map((p) => join(root, p));
+  'dist/wasm-cnn.worker.js', 'dist/pkg-index.js', 'dist/pkg-node.js', 'dist/pkg-cli.js', 'dist/pkg-onnx.js',
+  'build/bench/wasm-cnn.wasm', 'build/bench/wasm-cnn.relaxed.wasm'].map((p) => join(root, p));
 function newest(dir) {
   let t = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {

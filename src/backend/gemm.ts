@@ -3,7 +3,7 @@
 // range or column range it falls in, so the result is bit-identical for any thread count.
 import { kernels, workspace, threadCount, align16, WorkspaceSlot } from './wasm.js';
 import { parallel, splitRows } from './parallel.js';
-import { Activation } from './activation.js';
+import { Activation } from './kernels.generated.js';
 
 /** Below this many multiply-adds a job is not worth waking workers for (~tens of µs). */
 const PARALLEL_MIN_MACS = 1 << 21;

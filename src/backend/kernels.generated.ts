@@ -80,10 +80,6 @@ export interface KernelExports {
   mathPow(x: number, y: number): number;
   /** assembly/random.ts (x: f64) -> f64 */
   mathCos(x: number): number;
-  /** assembly/random.ts (x: f64) -> f64 */
-  mathExp(x: number): number;
-  /** assembly/random.ts (x: f64) -> f64 */
-  mathLog(x: number): number;
   /**
    * Writes n raw draws of xoshiro128** to out, advancing the generator state (4 u32 at `state`).
    * The same stream as the host's nextU32 (src/random.ts), just without a JS loop per value.
@@ -91,26 +87,6 @@ export interface KernelExports {
    * assembly/random.ts (state: usize, out: usize, n: i32) -> void
    */
   xoshiroFill(state: number, out: number, n: number): void;
-  /**
-   * Number of independent accumulator chains in peakMadd (FLOPs per iteration = chains * 8).
-   *
-   * assembly/peak.ts (no arguments) -> i32
-   */
-  peakMaddChains(): number;
-  /** assembly/peak.ts (iters: i32) -> f32 */
-  peakMadd(iters: number): number;
-  /**
-   * peakMadd's twelve chains plus twelve independent integer operations per iteration: a probe of
-   * whether this core's front end (instruction decode/dispatch) is shared right now. On a core of
-   * its own the FP ports bound both loops and this one takes the same time as peakMadd (ratio
-   * ~1.0); when the core's SMT sibling is busy (a cloud vCPU whose twin runs another tenant) the
-   * front end is split and the extra instructions cost time (ratio 1.2-1.5 measured here), and so
-   * does every instruction of a GEMM that is not a multiply or an add. bench/gemm.mjs times it next
-   * to each GEMM sample to tell quiet-core samples from shared-core ones.
-   *
-   * assembly/peak.ts (iters: i32) -> f32
-   */
-  peakMaddIntHeavy(iters: number): number;
   /**
    * Softmax cross-entropy from logits with dense (one-hot or soft) targets, `rows` x `classes`:
    * loss = mean over rows of sum_c t_c * (logsumexp(x) - x_c), computed stably as
@@ -220,72 +196,39 @@ export interface KernelExports {
   /**
    * dst[i, :] = src[idx[i], :] for i < n; rows of `rowFloats` 4-byte values (f32 or i32).
    *
-   * assembly/model.ts (src: usize, idx: usize, n: i32, rowFloats: i32, dst: usize) -> void
+   * assembly/batches.ts (src: usize, idx: usize, n: i32, rowFloats: i32, dst: usize) -> void
    */
   gatherRows(src: number, idx: number, n: number, rowFloats: number, dst: number): void;
   /**
+   * Index of the first int32 label outside [0, c), or -1.
+   *
+   * assembly/batches.ts (labels: usize, n: i32, c: i32) -> i32
+   */
+  firstLabelOutOfRange(labels: number, n: number, c: number): number;
+  /**
    * Rows of pred [b, c] whose argmax equals the int32 label.
    *
-   * assembly/model.ts (pred: usize, labels: usize, b: i32, c: i32) -> i32
+   * assembly/metrics.ts (pred: usize, labels: usize, b: i32, c: i32) -> i32
    */
   countArgmaxLabels(pred: number, labels: number, b: number, c: number): number;
   /**
    * Rows of pred [b, c] whose argmax equals a float label (labels given as float32).
    *
-   * assembly/model.ts (pred: usize, labels: usize, b: i32, c: i32) -> i32
+   * assembly/metrics.ts (pred: usize, labels: usize, b: i32, c: i32) -> i32
    */
   countArgmaxFloatLabels(pred: number, labels: number, b: number, c: number): number;
   /**
    * Rows where argmax(pred) == argmax(target), both [b, c] (one-hot or soft targets).
    *
-   * assembly/model.ts (pred: usize, target: usize, b: i32, c: i32) -> i32
+   * assembly/metrics.ts (pred: usize, target: usize, b: i32, c: i32) -> i32
    */
   countArgmaxOneHot(pred: number, target: number, b: number, c: number): number;
   /**
    * Elements where (pred > threshold) == (target >= 0.5); binary accuracy.
    *
-   * assembly/model.ts (pred: usize, target: usize, n: i32, threshold: f32) -> i32
+   * assembly/metrics.ts (pred: usize, target: usize, n: i32, threshold: f32) -> i32
    */
   countThreshold(pred: number, target: number, n: number, threshold: number): number;
-  /**
-   * Index of the first int32 label outside [0, c), or -1.
-   *
-   * assembly/model.ts (labels: usize, n: i32, c: i32) -> i32
-   */
-  firstLabelOutOfRange(labels: number, n: number, c: number): number;
-  /**
-   * Per-channel mean and biased variance of x [rows, c] in one pass over x (f64 accumulation, rows
-   * in order, so the result depends only on the data). Each channel is shifted by its value in the
-   * first row before summing: var = (S2 - S1*S1/n) / n with S1 = sum(x - x0), S2 = sum((x - x0)^2).
-   * The shift keeps the subtraction from cancelling when |mean| >> std (x0 is within a few std of
-   * the mean), which an unshifted E[x^2] - E[x]^2 would not. `scratch` holds 3*c f64.
-   * Channels go through f64x2 lanes: the same f64 operations, in the same order, as scalar.
-   *
-   * assembly/model.ts (x: usize, rows: i32, c: i32, mean: usize, variance: usize, scratch: usize) -> void
-   */
-  bnMoments(x: number, rows: number, c: number, mean: number, variance: number, scratch: number): void;
-  /**
-   * out = gamma * (x - mean) * invstd + beta, invstd = 1 / sqrt(variance + eps) (written to `invstd`).
-   *
-   * assembly/model.ts (x: usize, rows: i32, c: i32, mean: usize, variance: usize, gamma: usize, beta: usize, eps: f32, out: usize, invstd: usize) -> void
-   */
-  bnForward(x: number, rows: number, c: number, mean: number, variance: number, gamma: number, beta: number, eps: number, out: number, invstd: number): void;
-  /**
-   * Gradients of bnForward. dbeta = sum g, dgamma = sum g * xhat. With `training` the mean and
-   * variance are the batch's own, so dx = gamma*invstd/rows * (rows*g - dbeta - xhat*dgamma);
-   * otherwise they are constants and dx = g * gamma * invstd. `scratch` holds 2*c f64.
-   * Vector paths do per lane exactly the scalar operations (no FMA), so results do not change.
-   *
-   * assembly/model.ts (x: usize, g: usize, rows: i32, c: i32, mean: usize, invstd: usize, gamma: usize, dx: usize, dgamma: usize, dbeta: usize, training: i32, scratch: usize) -> void
-   */
-  bnBackward(x: number, g: number, rows: number, c: number, mean: number, invstd: number, gamma: number, dx: number, dgamma: number, dbeta: number, training: number, scratch: number): void;
-  /**
-   * Keras moving statistics: running = running*momentum + batch*(1-momentum); the running variance
-   * takes the unbiased batch variance (biased * rows / (rows - 1)).
-   *
-   * assembly/model.ts (movingMean: usize, movingVar: usize, mean: usize, variance: usize, c: i32, momentum: f32, rows: i32) -> void
-   */
-  bnUpdateMoving(movingMean: number, movingVar: number, mean: number, variance: number, c: number, momentum: number, rows: number): void;
   /**
    * out[s, i, j, :] = x[s, si, sj, :] where si = (flipV ? h-1-i : i) + dy, sj = (flipH ? w-1-j : j) + dx,
    * and 0 where (si, sj) falls outside the image (the zero padding of a crop).
@@ -295,15 +238,15 @@ export interface KernelExports {
    */
   augmentFlipCrop(x: number, out: number, params: number, n: number, h: number, w: number, c: number): void;
   /**
-   * y = conv2d(x, w) (+ bias, then relu when act == 1).
+   * y = conv2d(x, w) (+ bias, then relu when act == Activation.Relu).
    *
-   * assembly/conv.ts (args: usize, x: usize, w: usize, bias: usize, y: usize, act: i32, col: usize, chunkRows: i32, work: usize) -> void
+   * assembly/conv/im2col.ts (args: usize, x: usize, w: usize, bias: usize, y: usize, act: i32, col: usize, chunkRows: i32, work: usize) -> void
    */
   conv2dForward(args: number, x: number, w: number, bias: number, y: number, act: number, col: number, chunkRows: number, work: number): void;
   /**
    * dx = gradient of conv2d w.r.t. its input: GEMM dy · wᵀ into columns, then col2im.
    *
-   * assembly/conv.ts (args: usize, dy: usize, w: usize, dx: usize, col: usize, chunkRows: i32, work: usize) -> void
+   * assembly/conv/im2col.ts (args: usize, dy: usize, w: usize, dx: usize, col: usize, chunkRows: i32, work: usize) -> void
    */
   conv2dBackwardInput(args: number, dy: number, w: number, dx: number, col: number, chunkRows: number, work: number): void;
   /**
@@ -313,15 +256,31 @@ export interface KernelExports {
    * its adds in increasing output row, as in conv2dBackwardInput, so the result is bit-identical
    * for any split; output rows on a boundary are computed by both neighbours (a few rows).
    *
-   * assembly/conv.ts (args: usize, dy: usize, w: usize, dx: usize, ih0: i32, ih1: i32, col: usize, chunkRows: i32, work: usize) -> void
+   * assembly/conv/im2col.ts (args: usize, dy: usize, w: usize, dx: usize, ih0: i32, ih1: i32, col: usize, chunkRows: i32, work: usize) -> void
    */
   conv2dBackwardInputRows(args: number, dy: number, w: number, dx: number, ih0: number, ih1: number, col: number, chunkRows: number, work: number): void;
   /**
    * dw = gradient of conv2d w.r.t. its HWIO weights: im2colᵀ · dy, accumulated over chunks.
    *
-   * assembly/conv.ts (args: usize, x: usize, dy: usize, dw: usize, col: usize, chunkRows: i32, work: usize) -> void
+   * assembly/conv/im2col.ts (args: usize, x: usize, dy: usize, dw: usize, col: usize, chunkRows: i32, work: usize) -> void
    */
   conv2dBackwardFilter(args: number, x: number, dy: number, dw: number, col: number, chunkRows: number, work: number): void;
+  /**
+   * Rows k0 .. k1 of dw (groups == 1) for one thread: the whole reduction over M in the same
+   * chunks and order as conv2dBackwardFilter (each dw element sums exactly as single-threaded);
+   * only the GEMM's M range (rows of dw) differs, and GEMM rows are independent.
+   *
+   * assembly/conv/im2col.ts (args: usize, x: usize, dy: usize, dw: usize, col: usize, chunkRows: i32, work: usize, k0: i32, k1: i32) -> void
+   */
+  conv2dBackwardFilterRows(args: number, x: number, dy: number, dw: number, col: number, chunkRows: number, work: number, k0: number, k1: number): void;
+  /**
+   * Columns o0 .. o1 (output channels) of conv2dBackwardFilter, groups == 1: for short rows of dw
+   * (small K) where a row split has too little to share. Each thread runs the whole reduction over M
+   * in the same chunks (repeating the cheap im2col); GEMM columns are independent.
+   *
+   * assembly/conv/im2col.ts (args: usize, x: usize, dy: usize, dw: usize, col: usize, chunkRows: i32, work: usize, o0: i32, o1: i32) -> void
+   */
+  conv2dBackwardFilterCols(args: number, x: number, dy: number, dw: number, col: number, chunkRows: number, work: number, o0: number, o1: number): void;
   /**
    * Backward-filter of a conv with one input channel (groups 1) for output channels [o0, o1), a
    * multiple of 8 wide: dw[t, o] (t = kh*kW + kw) is the sum over every output pixel m, in order, of
@@ -332,37 +291,9 @@ export interface KernelExports {
    * m starting from 0, carried through dw from one image to the next: the GEMM path's operations in
    * its order, so the bits are the same.
    *
-   * assembly/conv.ts (args: usize, x: usize, dy: usize, dw: usize, work: usize, o0: i32, o1: i32) -> void
+   * assembly/conv/direct.ts (args: usize, x: usize, dy: usize, dw: usize, work: usize, o0: i32, o1: i32) -> void
    */
   conv2dBackwardFilterSingle(args: number, x: number, dy: number, dw: number, work: number, o0: number, o1: number): void;
-  /**
-   * Rows k0 .. k1 of dw (groups == 1) for one thread: the whole reduction over M in the same
-   * chunks and order as conv2dBackwardFilter (each dw element sums exactly as single-threaded);
-   * only the GEMM's M range (rows of dw) differs, and GEMM rows are independent.
-   *
-   * assembly/conv.ts (args: usize, x: usize, dy: usize, dw: usize, col: usize, chunkRows: i32, work: usize, k0: i32, k1: i32) -> void
-   */
-  conv2dBackwardFilterRows(args: number, x: number, dy: number, dw: number, col: number, chunkRows: number, work: number, k0: number, k1: number): void;
-  /**
-   * Columns o0 .. o1 (output channels) of conv2dBackwardFilter, groups == 1: for short rows of dw
-   * (small K) where a row split has too little to share. Each thread runs the whole reduction over M
-   * in the same chunks (repeating the cheap im2col); GEMM columns are independent.
-   *
-   * assembly/conv.ts (args: usize, x: usize, dy: usize, dw: usize, col: usize, chunkRows: i32, work: usize, o0: i32, o1: i32) -> void
-   */
-  conv2dBackwardFilterCols(args: number, x: number, dy: number, dw: number, col: number, chunkRows: number, work: number, o0: number, o1: number): void;
-  /**
-   * db[c] = sum over rows of dy[r, c] (bias gradient; rows = batch*outH*outW).
-   *
-   * assembly/conv.ts (dy: usize, rows: i32, C: i32, db: usize) -> void
-   */
-  conv2dBiasGrad(dy: number, rows: number, C: number, db: number): void;
-  /**
-   * out[i] = y[i] > 0 ? g[i] : 0 — the relu fused into a conv epilogue, differentiated from its output.
-   *
-   * assembly/conv.ts (y: usize, g: usize, out: usize, n: i32) -> void
-   */
-  reluGradFromOutput(y: number, g: number, out: number, n: number): void;
   /**
    * Depthwise forward (any multiplier m). Output columns whose window row lies wholly inside the
    * image go four at a time, so each weight vector loaded serves four pixels; the border columns
@@ -372,39 +303,51 @@ export interface KernelExports {
    * costs ~3x an interior one) that is faster than the clipped path; padding zeros add 0 * w terms,
    * as an im2col conv (and PyTorch's) does.
    *
-   * assembly/conv.ts (args: usize, x: usize, w: usize, bias: usize, y: usize, act: i32, work: usize) -> void
+   * assembly/conv/depthwise.ts (args: usize, x: usize, w: usize, bias: usize, y: usize, act: i32, work: usize) -> void
    */
   depthwiseForward(args: number, x: number, w: number, bias: number, y: number, act: number, work: number): void;
   /**
-   * Bytes of `work` for the padded paths: the head and one padded image.
+   * Bytes of `work` for the padded paths (depthwiseForward with work, conv2dBackwardFilterSingle):
+   * the head and one padded image.
    *
-   * assembly/conv.ts (args: usize) -> i32
+   * assembly/conv/depthwise.ts (args: usize) -> i32
    */
   depthwisePaddedBytes(args: number): number;
-  /** assembly/conv.ts (H: i32, W: i32, kH: i32, kW: i32) -> i32 */
+  /** assembly/conv/depthwise-backward.ts (H: i32, W: i32, kH: i32, kW: i32) -> i32 */
   depthwiseWorkspaceBytes(H: number, W: number, kH: number, kW: number): number;
-  /** assembly/conv.ts (args: usize, dy: usize, w: usize, dx: usize, work: usize) -> void */
+  /** assembly/conv/depthwise-backward.ts (args: usize, dy: usize, w: usize, dx: usize, work: usize) -> void */
   depthwiseBackwardInput(args: number, dy: number, w: number, dx: number, work: number): void;
-  /** assembly/conv.ts (args: usize, x: usize, dy: usize, dw: usize) -> void */
-  depthwiseBackwardFilter(args: number, x: number, dy: number, dw: number): void;
   /**
-   * Output channels co0 .. co1 of depthwiseBackwardFilter (for threads: co0 and co1 multiples of 8,
-   * or co1 = outC, so every channel takes the same vector/scalar path as on one thread).
+   * Depthwise backward-filter for output channels co0 .. co1 (0 .. outC for the whole gradient;
+   * for threads, co0 and co1 multiples of 8 or co1 = outC, so every channel takes the same
+   * vector/scalar path as on one thread).
    *
-   * assembly/conv.ts (args: usize, x: usize, dy: usize, dw: usize, co0: i32, co1: i32) -> void
+   * assembly/conv/depthwise-backward.ts (args: usize, x: usize, dy: usize, dw: usize, co0: i32, co1: i32) -> void
    */
   depthwiseBackwardFilterRange(args: number, x: number, dy: number, dw: number, co0: number, co1: number): void;
   /**
    * out[kh, kw, co] = w[kH-1-kh, kW-1-kw, co]: with it, a stride-1 depthwise backward-input is the
    * depthwise forward of dy (padding (k-1)*dilation - pad), the fast 4-pixel path included.
    *
-   * assembly/conv.ts (w: usize, out: usize, kH: i32, kW: i32, CO: i32) -> void
+   * assembly/conv/depthwise-backward.ts (w: usize, out: usize, kH: i32, kW: i32, CO: i32) -> void
    */
   flipKernel(w: number, out: number, kH: number, kW: number, CO: number): void;
   /**
+   * db[c] = sum over rows of dy[r, c] (bias gradient; rows = batch*outH*outW).
+   *
+   * assembly/conv/epilogue.ts (dy: usize, rows: i32, C: i32, db: usize) -> void
+   */
+  conv2dBiasGrad(dy: number, rows: number, C: number, db: number): void;
+  /**
+   * out[i] = y[i] > 0 ? g[i] : 0 — the relu fused into a conv epilogue, differentiated from its output.
+   *
+   * assembly/conv/epilogue.ts (y: usize, g: usize, out: usize, n: i32) -> void
+   */
+  reluGradFromOutput(y: number, g: number, out: number, n: number): void;
+  /**
    * y[r, c] += bias[c] for rows x C (conv2dTranspose's bias).
    *
-   * assembly/conv.ts (y: usize, rows: i32, C: i32, bias: usize) -> void
+   * assembly/conv/epilogue.ts (y: usize, rows: i32, C: i32, bias: usize) -> void
    */
   addChannelBias(y: number, rows: number, C: number, bias: number): void;
   /**
@@ -412,46 +355,46 @@ export interface KernelExports {
    * flip = 1 builds the weights of the backward-input convolution instead: kernel rotated by 180
    * degrees with input and output channels swapped (k over CO, j over C).
    *
-   * assembly/conv.ts (w: usize, U: usize, C: i32, CO: i32, flip: i32) -> void
+   * assembly/conv/winograd.ts (w: usize, U: usize, C: i32, CO: i32, flip: i32) -> void
    */
   winogradWeights(w: number, U: number, C: number, CO: number, flip: number): void;
   /**
    * Bytes of U for C input and CO output channels.
    *
-   * assembly/conv.ts (C: i32, CO: i32) -> i32
+   * assembly/conv/winograd.ts (C: i32, CO: i32) -> i32
    */
   winogradWeightsBytes(C: number, CO: number): number;
   /**
    * y = conv2d(x, w) (+ bias, relu) for a 3x3 kernel, stride 1, dilation 1, one group, any padding,
    * with U from winogradWeights. V and Mb hold tilesPerChunk*16*C and tilesPerChunk*16*CO floats.
    *
-   * assembly/conv.ts (args: usize, x: usize, U: usize, bias: usize, y: usize, act: i32, V: usize, Mb: usize, tilesPerChunk: i32, work: usize) -> void
+   * assembly/conv/winograd.ts (args: usize, x: usize, U: usize, bias: usize, y: usize, act: i32, V: usize, Mb: usize, tilesPerChunk: i32, work: usize) -> void
    */
   conv2dWinograd(args: number, x: number, U: number, bias: number, y: number, act: number, V: number, Mb: number, tilesPerChunk: number, work: number): void;
-  /** assembly/pool.ts (args: usize, x: usize, y: usize) -> void */
+  /** assembly/pool/max-forward.ts (args: usize, x: usize, y: usize) -> void */
   maxPoolForward(args: number, x: number, y: number): void;
-  /** assembly/pool.ts (args: usize, x: usize, y: usize, dy: usize, dx: usize) -> void */
+  /** assembly/pool/max-backward.ts (args: usize, x: usize, y: usize, dy: usize, dx: usize) -> void */
   maxPoolBackward(args: number, x: number, y: number, dy: number, dx: number): void;
   /**
    * Average over the window's positions inside the image (padding excluded from the count).
    *
-   * assembly/pool.ts (args: usize, x: usize, y: usize) -> void
+   * assembly/pool/avg.ts (args: usize, x: usize, y: usize) -> void
    */
   avgPoolForward(args: number, x: number, y: number): void;
-  /** assembly/pool.ts (args: usize, dy: usize, dx: usize) -> void */
+  /** assembly/pool/avg.ts (args: usize, dy: usize, dx: usize) -> void */
   avgPoolBackward(args: number, dy: number, dx: number): void;
-  /** assembly/pool.ts (x: usize, y: usize, N: i32, HW: i32, C: i32) -> void */
+  /** assembly/pool/global.ts (x: usize, y: usize, N: i32, HW: i32, C: i32) -> void */
   globalAvgPoolForward(x: number, y: number, N: number, HW: number, C: number): void;
-  /** assembly/pool.ts (dy: usize, dx: usize, N: i32, HW: i32, C: i32) -> void */
+  /** assembly/pool/global.ts (dy: usize, dx: usize, N: i32, HW: i32, C: i32) -> void */
   globalAvgPoolBackward(dy: number, dx: number, N: number, HW: number, C: number): void;
-  /** assembly/pool.ts (x: usize, y: usize, N: i32, HW: i32, C: i32) -> void */
+  /** assembly/pool/global.ts (x: usize, y: usize, N: i32, HW: i32, C: i32) -> void */
   globalMaxPoolForward(x: number, y: number, N: number, HW: number, C: number): void;
   /**
    * Each channel's gradient goes to its first (row-major) position equal to the max (the first NaN
    * when the max is NaN), as g; 0 elsewhere. The gradient not yet placed waits in dx at the last
    * pixel, which keeps it: no earlier pixel matching means the last one holds the max.
    *
-   * assembly/pool.ts (x: usize, y: usize, dy: usize, dx: usize, N: i32, HW: i32, C: i32) -> void
+   * assembly/pool/global.ts (x: usize, y: usize, dy: usize, dx: usize, N: i32, HW: i32, C: i32) -> void
    */
   globalMaxPoolBackward(x: number, y: number, dy: number, dx: number, N: number, HW: number, C: number): void;
   /**
@@ -584,13 +527,46 @@ export interface KernelExports {
    */
   transpose2d(src: number, dst: number, batch: number, rows: number, cols: number): void;
   /**
-   * gamma / beta may be 0 (1 and 0). scratch: C floats (the per-channel scale).
+   * Per-channel mean and biased variance of x [rows, c] in one pass over x (f64 accumulation, rows
+   * in order, so the result depends only on the data). Each channel is shifted by its value in the
+   * first row before summing: var = (S2 - S1*S1/n) / n with S1 = sum(x - x0), S2 = sum((x - x0)^2).
+   * The shift keeps the subtraction from cancelling when |mean| >> std (x0 is within a few std of
+   * the mean), which an unshifted E[x^2] - E[x]^2 would not. `scratch` holds 3*c f64.
+   * Channels go through f64x2 lanes: the same f64 operations, in the same order, as scalar.
    *
-   * assembly/normalization.ts (x: usize, mean: usize, variance: usize, gamma: usize, beta: usize, out: usize, rows: i32, C: i32, eps: f32, scratch: usize) -> void
+   * assembly/batch-norm/statistics.ts (x: usize, rows: i32, c: i32, mean: usize, variance: usize, scratch: usize) -> void
+   */
+  bnMoments(x: number, rows: number, c: number, mean: number, variance: number, scratch: number): void;
+  /**
+   * Keras moving statistics: running = running*momentum + batch*(1-momentum); the running variance
+   * takes the unbiased batch variance (biased * rows / (rows - 1)).
+   *
+   * assembly/batch-norm/statistics.ts (movingMean: usize, movingVar: usize, mean: usize, variance: usize, c: i32, momentum: f32, rows: i32) -> void
+   */
+  bnUpdateMoving(movingMean: number, movingVar: number, mean: number, variance: number, c: number, momentum: number, rows: number): void;
+  /**
+   * The layer's forward: out = gamma * (x - mean) * invstd + beta, with invstd written to `invstd`.
+   *
+   * assembly/batch-norm/forward.ts (x: usize, rows: i32, c: i32, mean: usize, variance: usize, gamma: usize, beta: usize, eps: f32, out: usize, invstd: usize) -> void
+   */
+  bnForward(x: number, rows: number, c: number, mean: number, variance: number, gamma: number, beta: number, eps: number, out: number, invstd: number): void;
+  /**
+   * The op's forward: gamma / beta may be 0 (1 and 0). scratch: C floats (the per-channel scale).
+   *
+   * assembly/batch-norm/forward.ts (x: usize, mean: usize, variance: usize, gamma: usize, beta: usize, out: usize, rows: i32, C: i32, eps: f32, scratch: usize) -> void
    */
   batchNormForward(x: number, mean: number, variance: number, gamma: number, beta: number, out: number, rows: number, C: number, eps: number, scratch: number): void;
   /**
-   * From the output gradient g, writes any of (pointer 0 = skip):
+   * The layer's backward (gradients of bnForward). dbeta = sum g, dgamma = sum g * xhat. With `training` the mean and
+   * variance are the batch's own, so dx = gamma*invstd/rows * (rows*g - dbeta - xhat*dgamma);
+   * otherwise they are constants and dx = g * gamma * invstd. `scratch` holds 2*c f64.
+   * Vector paths do per lane exactly the scalar operations (no FMA), so results do not change.
+   *
+   * assembly/batch-norm/backward.ts (x: usize, g: usize, rows: i32, c: i32, mean: usize, invstd: usize, gamma: usize, dx: usize, dgamma: usize, dbeta: usize, training: i32, scratch: usize) -> void
+   */
+  bnBackward(x: number, g: number, rows: number, c: number, mean: number, invstd: number, gamma: number, dx: number, dgamma: number, dbeta: number, training: number, scratch: number): void;
+  /**
+   * The op's backward: from the output gradient g, writes any of (pointer 0 = skip):
    *   gx     = g * gamma * invstd                                   [rows, C]
    *   gMean  = -sum_r(g) * gamma * invstd                           [C]
    *   gVar   = -0.5 * sum_r(g * (x - mean)) * gamma * invstd^3      [C]
@@ -598,7 +574,7 @@ export interface KernelExports {
    *   gBeta  = sum_r(g)                                             [C]
    * with invstd = 1 / sqrt(var + eps); gamma may be 0 (1). scratch: 3*C floats.
    *
-   * assembly/normalization.ts (x: usize, mean: usize, variance: usize, gamma: usize, g: usize, rows: i32, C: i32, eps: f32, gx: usize, gMean: usize, gVar: usize, gGamma: usize, gBeta: usize, scratch: usize) -> void
+   * assembly/batch-norm/backward.ts (x: usize, mean: usize, variance: usize, gamma: usize, g: usize, rows: i32, C: i32, eps: f32, gx: usize, gMean: usize, gVar: usize, gGamma: usize, gBeta: usize, scratch: usize) -> void
    */
   batchNormBackward(x: number, mean: number, variance: number, gamma: number, g: number, rows: number, C: number, eps: number, gx: number, gMean: number, gVar: number, gGamma: number, gBeta: number, scratch: number): void;
 }
@@ -623,12 +599,7 @@ export const KERNEL_EXPORT_NAMES = [
   'bitsToNormal',
   'mathPow',
   'mathCos',
-  'mathExp',
-  'mathLog',
   'xoshiroFill',
-  'peakMaddChains',
-  'peakMadd',
-  'peakMaddIntHeavy',
   'lossSoftmaxCrossEntropy',
   'lossSparseSoftmaxCrossEntropy',
   'lossCategoricalCrossEntropyProbs',
@@ -645,32 +616,27 @@ export const KERNEL_EXPORT_NAMES = [
   'optimAdagrad',
   'optimAdadelta',
   'gatherRows',
+  'firstLabelOutOfRange',
   'countArgmaxLabels',
   'countArgmaxFloatLabels',
   'countArgmaxOneHot',
   'countThreshold',
-  'firstLabelOutOfRange',
-  'bnMoments',
-  'bnForward',
-  'bnBackward',
-  'bnUpdateMoving',
   'augmentFlipCrop',
   'conv2dForward',
   'conv2dBackwardInput',
   'conv2dBackwardInputRows',
   'conv2dBackwardFilter',
-  'conv2dBackwardFilterSingle',
   'conv2dBackwardFilterRows',
   'conv2dBackwardFilterCols',
-  'conv2dBiasGrad',
-  'reluGradFromOutput',
+  'conv2dBackwardFilterSingle',
   'depthwiseForward',
   'depthwisePaddedBytes',
   'depthwiseWorkspaceBytes',
   'depthwiseBackwardInput',
-  'depthwiseBackwardFilter',
   'depthwiseBackwardFilterRange',
   'flipKernel',
+  'conv2dBiasGrad',
+  'reluGradFromOutput',
   'addChannelBias',
   'winogradWeights',
   'winogradWeightsBytes',
@@ -710,7 +676,11 @@ export const KERNEL_EXPORT_NAMES = [
   'softmaxBackward',
   'stridedCopy',
   'transpose2d',
+  'bnMoments',
+  'bnUpdateMoving',
+  'bnForward',
   'batchNormForward',
+  'bnBackward',
   'batchNormBackward',
 ] as const;
 
@@ -721,7 +691,7 @@ export type KernelName = (typeof KERNEL_EXPORT_NAMES)[number];
  * Only top/left padding is needed: bottom/right padding is implied by outH/outW, and taps that
  * fall outside [0, inH) x [0, inW) read zeros (forward) or are dropped (gradients).
  *
- * Layout of `ConvArgs` (assembly/conv.ts): byte offset of each field, and the block's size.
+ * Layout of `ConvArgs` (assembly/conv/args.ts): byte offset of each field, and the block's size.
  */
 export const ConvArgsLayout = {
   bytes: 64,
@@ -773,7 +743,7 @@ export function writeConvArgs(heap: Int32Array, ptr: number, fields: ConvArgsFie
 /**
  * Geometry of one pooling, 12 i32 written by the host (src/ops/pool.ts).
  *
- * Layout of `PoolArgs` (assembly/pool.ts): byte offset of each field, and the block's size.
+ * Layout of `PoolArgs` (assembly/pool/window.ts): byte offset of each field, and the block's size.
  */
 export const PoolArgsLayout = {
   bytes: 48,
@@ -818,6 +788,15 @@ export function writePoolArgs(heap: Int32Array, ptr: number, fields: PoolArgsFie
 function writeInt32Block<F extends string>(heap: Int32Array, ptr: number, offsets: Readonly<Record<F, number>>, fields: Readonly<Record<F, number>>): void {
   for (const name in offsets) heap[(ptr + offsets[name]) >> 2] = fields[name];
 }
+
+/** `Activation` of assembly/activation.ts. */
+export const Activation = {
+  /** The output as computed. */
+  None: 0,
+  /** max(output, 0). */
+  Relu: 1,
+} as const;
+export type Activation = (typeof Activation)[keyof typeof Activation];
 
 /**
  * Binary op codes: the `op` argument of the binary* kernels (the host's copy is generated from this).

@@ -1,6 +1,6 @@
 // Mini-batches over (x, y) along the first axis: `data.batches` (API.md "Data") and the row
 // gather that `Sequential.fit` / `evaluate` / `predict` share. Shuffling draws one permutation from
-// the seeded generator; rows are copied by one wasm kernel (assembly/model.ts: gatherRows).
+// the seeded generator; rows are copied by one wasm kernel (assembly/batches.ts: gatherRows).
 import { Tensor } from '../tensor.js';
 import { heapI32, kernels, workspace, WorkspaceSlot } from '../backend/wasm.js';
 import { shuffle as shuffleInPlace } from '../random.js';

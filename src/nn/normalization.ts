@@ -1,4 +1,4 @@
-// BatchNormalization over the channel (last) axis, fused in wasm (assembly/model.ts): training
+// BatchNormalization over the channel (last) axis, fused in wasm (assembly/batch-norm/): training
 // normalises with the batch mean and biased variance and updates the moving statistics as Keras
 // (running = running*momentum + batch*(1-momentum), the variance from the unbiased batch
 // variance); inference uses the moving statistics.

@@ -1,5 +1,5 @@
 // Pooling ops over NHWC images: maxPool2d, avgPool2d, globalAvgPool2d, globalMaxPool2d, each
-// with its gradient recorded right below the forward. Kernels: assembly/pool.ts; size rules:
+// with its gradient recorded right below the forward. Kernels: assembly/pool/; size rules:
 // src/geometry.ts.
 import { Tensor, record } from '../tensor.js';
 import { argBlock, heapI32, kernels } from '../backend/wasm.js';

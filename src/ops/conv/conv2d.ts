@@ -2,7 +2,7 @@
 // raw gradient functions conv2dBackpropInput / conv2dBackpropFilter. Kernel drivers: drivers.ts.
 import { Tensor, record } from '../../tensor.js';
 import { kernels } from '../../backend/wasm.js';
-import { Activation } from '../../backend/activation.js';
+import { Activation } from '../../backend/kernels.generated.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../../errors.js';
 import { asFloat } from '../util.js';
 import { conv2dGeometry, shapeOut, type Conv2dOptions, type ConvGeometry } from './geometry.js';

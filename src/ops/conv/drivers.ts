@@ -1,11 +1,11 @@
 // The convolution kernel drivers: for one ConvGeometry and raw pointers, pick the kernel path
 // (src/ops/conv/algorithm.ts), size the scratch and split the work over the pool. Forward, input
 // gradient and filter gradient side by side; the ops in conv2d.ts / transpose.ts call these.
-// Kernels: assembly/conv.ts.
+// Kernels: assembly/conv/.
 import { sizeOf } from '../../tensor.js';
 import { kernels, workspace, align16, WorkspaceSlot } from '../../backend/wasm.js';
 import { parallel, splitOutput, splitRows, splitThreads, PARALLEL_MIN_WORK } from '../../backend/parallel.js';
-import { Activation } from '../../backend/activation.js';
+import { Activation } from '../../backend/kernels.generated.js';
 import { gemm as hostGemm } from '../../backend/gemm.js';
 import { shapeW, type ConvGeometry } from './geometry.js';
 import { chunkRows, convTuning, depthwisePads, isDepthwise, isDepthwiseForward, isPointwise, useWinograd, winogradChunkTiles } from './algorithm.js';

@@ -2,7 +2,7 @@
 // with the roles of input and output swapped.
 import { Tensor, record } from '../../tensor.js';
 import { kernels } from '../../backend/wasm.js';
-import { Activation } from '../../backend/activation.js';
+import { Activation } from '../../backend/kernels.generated.js';
 import { conv2dTransposeGeometry, shapeIn, type Conv2dTransposeOptions } from './geometry.js';
 import { backpropFilterInto, backpropInputInto, forwardInto } from './drivers.js';
 import { checkBias, convOperands } from './args.js';

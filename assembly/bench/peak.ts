@@ -1,21 +1,14 @@
-// peakMadd: a register-only multiply-add loop that measures this engine's practical f32x4 peak,
-// the yardstick bench/gemm.mjs divides GEMM GFLOP/s by. No memory traffic, no allocation.
+// The bench-only peak loops. peakMadd: a register-only multiply-add loop that measures this
+// engine's practical f32x4 peak, the yardstick bench/gemm.mjs divides GEMM GFLOP/s by. No memory
+// traffic, no allocation.
 //
 // Twelve independent chains acc = acc * vm + va (mul + add, or one fused relaxed_madd in the
 // relaxed build) plus the two constants make 14 live v128: as many as V8's 15 wasm vector
 // registers hold without spilling, and enough chains to cover the mul+add (or FMA) latency at
 // full throughput. With |vm| < 1 each chain converges to va / (1 - vm) = 2: no overflow, no
 // subnormals to slow the loop down. FLOPs = iters * 12 chains * 4 lanes * 2 = iters * 12 * 8.
+import { madd } from '../simd';
 
-// @ts-ignore: decorator
-@inline
-function madd(acc: v128, vm: v128, va: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    return f32x4.relaxed_madd(acc, vm, va);
-  } else {
-    return f32x4.add(f32x4.mul(acc, vm), va);
-  }
-}
 
 /** Number of independent accumulator chains in peakMadd (FLOPs per iteration = chains * 8). */
 export function peakMaddChains(): i32 {
@@ -31,7 +24,7 @@ export function peakMadd(iters: i32): f32 {
  * whether this core's front end (instruction decode/dispatch) is shared right now. On a core of
  * its own the FP ports bound both loops and this one takes the same time as peakMadd (ratio
  * ~1.0); when the core's SMT sibling is busy (a cloud vCPU whose twin runs another tenant) the
- * front end is split and the extra instructions cost time (ratio 1.2-1.5 measured here), and so
+ * front end is split and the extra instructions cost time (ratio 1.2-1.5), and so
  * does every instruction of a GEMM that is not a multiply or an add. bench/gemm.mjs times it next
  * to each GEMM sample to tell quiet-core samples from shared-core ones.
  */

@@ -1,0 +1,24 @@
+// The geometry block every convolution kernel reads, and the index arithmetic on it.
+
+/**
+ * Geometry of one convolution, 16 i32 written by the host (src/ops/conv.ts `convArgs`).
+ * Only top/left padding is needed: bottom/right padding is implied by outH/outW, and taps that
+ * fall outside [0, inH) x [0, inW) read zeros (forward) or are dropped (gradients).
+ */
+@unmanaged export class ConvArgs {
+  batch: i32; inH: i32; inW: i32; inC: i32;
+  outH: i32; outW: i32; outC: i32;
+  kH: i32; kW: i32; strideH: i32; strideW: i32; dilH: i32; dilW: i32;
+  padTop: i32; padLeft: i32; groups: i32;
+}
+
+/** ceil(a / b) for b > 0 and any sign of a. */
+@inline export function ceilDiv(a: i32, b: i32): i32 {
+  return a >= 0 ? (a + b - 1) / b : -((-a) / b);
+}
+
+/** A 1x1, stride-1, unpadded convolution reads x as the GEMM's A matrix directly. */
+@inline export function isPointwise(a: ConvArgs): bool {
+  return a.kH == 1 && a.kW == 1 && a.strideH == 1 && a.strideW == 1 &&
+    a.padTop == 0 && a.padLeft == 0 && a.outH == a.inH && a.outW == a.inW;
+}
