@@ -16,9 +16,3 @@
 @inline export function ceilDiv(a: i32, b: i32): i32 {
   return a >= 0 ? (a + b - 1) / b : -((-a) / b);
 }
-
-/** A 1x1, stride-1, unpadded convolution reads x as the GEMM's A matrix directly. */
-@inline export function isPointwise(a: ConvArgs): bool {
-  return a.kH == 1 && a.kW == 1 && a.strideH == 1 && a.strideW == 1 &&
-    a.padTop == 0 && a.padLeft == 0 && a.outH == a.inH && a.outW == a.inW;
-}

@@ -4,7 +4,7 @@
 import { gemm } from '../gemm';
 import { Activation } from '../activation';
 import { off, copyFloats, zeroFloats, addFloats } from '../simd';
-import { ConvArgs, ceilDiv, isPointwise } from './args';
+import { ConvArgs, ceilDiv } from './args';
 
 // ---- im2col / col2im -------------------------------------------------------------------------
 
@@ -99,7 +99,8 @@ function col2im(a: ConvArgs, col: usize, dx: usize, m0: i32, rows: i32, g: i32, 
 
 // ---- GEMM-based convolution ------------------------------------------------------------------
 // M = batch*outH*outW output rows, per group K = kH*kW*Cg and N = Og = outC/groups.
-// `col` holds chunkRows*K floats; `work` is the GEMM's workspace for the largest call the host
+// `col` holds chunkRows*K floats, or is 0 where the host found the conv pointwise (1x1, stride 1,
+// unpadded: src/ops/conv/algorithm.ts isPointwise), and x is read as the GEMM's A directly; `work` is the GEMM's workspace for the largest call the host
 // sizes (gemmWorkspaceBytes). Chunks run in row order, so results do not depend on chunkRows
 // except in conv2dBackwardFilter, whose K-reduction is split at chunk boundaries (fixed per shape).
 
@@ -111,7 +112,7 @@ export function conv2dForward(args: usize, x: usize, w: usize, bias: usize, y: u
   const Cg = Cin / G, Og = Cout / G;
   const M = a.batch * a.outH * a.outW;
   if (M == 0 || Cout == 0) return;
-  if (isPointwise(a)) {
+  if (col == 0) { // pointwise: x is the GEMM's A as it is
     for (let g = 0; g < G; g++) {
       gemm(0, 0, M, Og, Cg, x + off(g * Cg), Cin, w + off(g * Og), Cout, y + off(g * Og), Cout,
         0, bias ? bias + off(g * Og) : 0, act, work);
@@ -136,7 +137,7 @@ export function conv2dBackwardInput(args: usize, dy: usize, w: usize, dx: usize,
   const G = a.groups, Cin = a.inC, Cout = a.outC;
   const Cg = Cin / G, Og = Cout / G;
   const M = a.batch * a.outH * a.outW;
-  if (isPointwise(a)) {
+  if (col == 0) { // pointwise: x is the GEMM's A as it is
     for (let g = 0; g < G; g++) {
       gemm(0, 1, M, Cg, Og, dy + off(g * Og), Cout, w + off(g * Og), Cout, dx + off(g * Cg), Cin, 0, 0, Activation.None, work);
     }
@@ -194,7 +195,7 @@ export function conv2dBackwardFilter(args: usize, x: usize, dy: usize, dw: usize
   const K = a.kH * a.kW * Cg;
   if (M == 0) { memory.fill(dw, 0, <usize>K * Cout << 2); return; }
   if (Cout == 0) return;
-  if (isPointwise(a)) {
+  if (col == 0) { // pointwise: x is the GEMM's A as it is
     for (let g = 0; g < G; g++) {
       gemm(1, 0, Cg, Og, M, x + off(g * Cg), Cin, dy + off(g * Og), Cout, dw + off(g * Og), Cout, 0, 0, Activation.None, work);
     }

@@ -27,9 +27,9 @@ export function isDepthwiseForward(g: ConvGeometry): boolean {
 }
 
 /**
- * A 1x1, stride-1, unpadded convolution: x is the GEMM's A matrix as it is. The kernels make the
- * same test on the ConvArgs they get (conv2dForward / BackwardInput / BackwardFilter read x
- * directly and ignore their column buffer then), so a part handed to them must agree with it.
+ * A 1x1, stride-1, unpadded convolution: x is the GEMM's A matrix as it is. The host decides it
+ * here only, and tells conv2dForward / BackwardInput / BackwardFilter by passing no column buffer
+ * (col = 0), whereupon they read x directly.
  */
 export function isPointwise(g: ConvGeometry): boolean {
   return g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 &&

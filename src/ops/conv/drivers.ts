@@ -9,7 +9,7 @@ import { Activation } from '../../backend/kernels.generated.js';
 import { gemm as hostGemm } from '../../backend/gemm.js';
 import { shapeW, type ConvGeometry } from './geometry.js';
 import { chunkRows, convTuning, depthwisePads, isDepthwise, isDepthwiseForward, isPointwise, useWinograd, winogradChunkTiles } from './algorithm.js';
-import { convArgs, partArgs, partGeometry, partOffsets, partScratch } from './parts.js';
+import { convArgs, partArgs, partOffsets, partScratch } from './parts.js';
 import { winogradWeightsFor } from './winograd-cache.js';
 
 /** Winograd F(2x2,3x3): flip = 1 runs the backward-input conv of `g` (already transposed by the caller). */
@@ -61,9 +61,7 @@ export function forwardInto(g: ConvGeometry, x: number, w: number, b: number, y:
   }
   const rows = chunkRows(M, K);
   // Rows of the im2col GEMM are independent, so chunk boundaries (which move with the split) do not matter.
-  let parts = splitOutput(g.batch, g.outH, M * K * Og * g.groups);
-  // A row slice must not look like a 1x1 unpadded conv to the kernel (it would read x as A directly).
-  if (parts.some((p) => isPointwise(partGeometry(g, p)))) parts = [{ n0: 0, n1: g.batch, oh0: 0, oh1: g.outH }];
+  const parts = splitOutput(g.batch, g.outH, M * K * Og * g.groups);
   const scratch = partScratch(parts.length, rows * K * 4, k.gemmWorkspaceBytes(rows, Og, K));
   const args = partArgs(g, parts);
   parallel(k.conv2dForward, parts.map((p, t) => {

@@ -16,7 +16,7 @@ export function convArgs(g: ConvGeometry, index = 0): number {
 }
 
 /** The geometry one part computes (the pointers move by partOffsets). */
-export function partGeometry(g: ConvGeometry, p: OutputPart): ConvGeometry {
+function partGeometry(g: ConvGeometry, p: OutputPart): ConvGeometry {
   return { ...g, batch: p.n1 - p.n0, outH: p.oh1 - p.oh0, padTop: g.padTop - p.oh0 * g.strideH };
 }
 
