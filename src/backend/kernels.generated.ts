@@ -400,20 +400,20 @@ export interface KernelExports {
   /**
    * out = a op b, all three of n contiguous values (out may alias a or b).
    *
-   * assembly/elementwise.ts (op: i32, a: usize, b: usize, out: usize, n: i32) -> void
+   * assembly/elementwise/binary.ts (op: i32, a: usize, b: usize, out: usize, n: i32) -> void
    */
   binarySame(op: number, a: number, b: number, out: number, n: number): void;
   /**
    * out = a op s (scalarFirst = 0) or s op a (scalarFirst = 1), a of n contiguous values.
    *
-   * assembly/elementwise.ts (op: i32, a: usize, s: f32, out: usize, n: i32, scalarFirst: i32) -> void
+   * assembly/elementwise/binary.ts (op: i32, a: usize, s: f32, out: usize, n: i32, scalarFirst: i32) -> void
    */
   binaryScalar(op: number, a: number, s: number, out: number, n: number, scalarFirst: number): void;
   /**
    * Trailing-axis broadcast: `full` is [rows, cols], `vec` is [cols] (a bias over [..., C]).
    * out[r, c] = full[r, c] op vec[c]   (vecFirst = 0)   or   vec[c] op full[r, c]   (vecFirst = 1).
    *
-   * assembly/elementwise.ts (op: i32, full: usize, vec: usize, out: usize, rows: i32, cols: i32, vecFirst: i32) -> void
+   * assembly/elementwise/binary.ts (op: i32, full: usize, vec: usize, out: usize, rows: i32, cols: i32, vecFirst: i32) -> void
    */
   binaryRows(op: number, full: number, vec: number, out: number, rows: number, cols: number, vecFirst: number): void;
   /**
@@ -421,50 +421,50 @@ export interface KernelExports {
    * with element strides aStrides / bStrides (0 on broadcast dims). shape, aStrides, bStrides are
    * pointers to `rank` int32 each. The host coalesces dims first, so rank is small and rows long.
    *
-   * assembly/elementwise.ts (op: i32, a: usize, b: usize, out: usize, rank: i32, shape: usize, aStrides: usize, bStrides: usize) -> void
+   * assembly/elementwise/binary.ts (op: i32, a: usize, b: usize, out: usize, rank: i32, shape: usize, aStrides: usize, bStrides: usize) -> void
    */
   binaryStrided(op: number, a: number, b: number, out: number, rank: number, shape: number, aStrides: number, bStrides: number): void;
-  /** assembly/elementwise.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
   unaryNeg(x: number, out: number, n: number, p1: number, p2: number): void;
-  /** assembly/elementwise.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
   unaryExp(x: number, out: number, n: number, p1: number, p2: number): void;
-  /** assembly/elementwise.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
   unaryLog(x: number, out: number, n: number, p1: number, p2: number): void;
-  /** assembly/elementwise.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
   unarySqrt(x: number, out: number, n: number, p1: number, p2: number): void;
-  /** assembly/elementwise.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
   unaryAbs(x: number, out: number, n: number, p1: number, p2: number): void;
-  /** assembly/elementwise.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
   unaryRelu(x: number, out: number, n: number, p1: number, p2: number): void;
-  /** assembly/elementwise.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
   unaryLeakyRelu(x: number, out: number, n: number, p1: number, p2: number): void;
-  /** assembly/elementwise.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
   unaryElu(x: number, out: number, n: number, p1: number, p2: number): void;
-  /** assembly/elementwise.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
   unaryGelu(x: number, out: number, n: number, p1: number, p2: number): void;
-  /** assembly/elementwise.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
   unarySigmoid(x: number, out: number, n: number, p1: number, p2: number): void;
-  /** assembly/elementwise.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
   unaryTanh(x: number, out: number, n: number, p1: number, p2: number): void;
-  /** assembly/elementwise.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
   unaryClip(x: number, out: number, n: number, p1: number, p2: number): void;
   /**
    * out = f(x) elementwise (out may alias x). p1, p2: alpha or clip bounds.
    *
-   * assembly/elementwise.ts (op: i32, x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void
+   * assembly/elementwise/unary.ts (op: i32, x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void
    */
   unary(op: number, x: number, out: number, n: number, p1: number, p2: number): void;
   /**
    * gx = g * f'(x), with y = f(x) the forward output (gx may alias g).
    *
-   * assembly/elementwise.ts (op: i32, x: usize, y: usize, g: usize, gx: usize, n: i32, p1: f32, p2: f32) -> void
+   * assembly/elementwise/unary.ts (op: i32, x: usize, y: usize, g: usize, gx: usize, n: i32, p1: f32, p2: f32) -> void
    */
   unaryBackward(op: number, x: number, y: number, g: number, gx: number, n: number, p1: number, p2: number): void;
   /**
    * Inverted dropout: turns uniform draws u in [0, 1) (in place) into the mask
    * u >= rate ? scale : 0, with scale = 1 / (1 - rate).
    *
-   * assembly/elementwise.ts (mask: usize, n: i32, rate: f32, scale: f32) -> void
+   * assembly/dropout.ts (mask: usize, n: i32, rate: f32, scale: f32) -> void
    */
   dropoutMask(mask: number, n: number, rate: number, scale: number): void;
   /**
@@ -801,7 +801,7 @@ export type Activation = (typeof Activation)[keyof typeof Activation];
 /**
  * Binary op codes: the `op` argument of the binary* kernels (the host's copy is generated from this).
  *
- * `BinaryOp` of assembly/elementwise.ts.
+ * `BinaryOp` of assembly/elementwise/binary.ts.
  */
 export const BinaryOp = {
   Add: 0,
@@ -826,7 +826,7 @@ export type BinaryOp = (typeof BinaryOp)[keyof typeof BinaryOp];
 /**
  * Unary op codes: the `op` argument of unary / unaryBackward (the host's copy is generated from this).
  *
- * `UnaryOp` of assembly/elementwise.ts.
+ * `UnaryOp` of assembly/elementwise/unary.ts.
  */
 export const UnaryOp = {
   Neg: 0,
