@@ -14,6 +14,7 @@ import {
 } from '../src/index.js';
 import { encodeIdx, IDX_TYPE_CODES, type IdxValues } from '../src/data/idx.js';
 import { setAllocLimit } from '../src/backend/wasm.js';
+import { convTuning } from '../src/ops/conv/algorithm.js';
 import { refConv2d, refConv2dBackpropInput, refConv2dBackpropFilter, refConv2dTranspose, refPads, type Pad4 } from './reference/conv.js';
 import { refMaxPool, refMaxPoolBackward, refAvgPool, refAvgPoolBackward } from './reference/pool.js';
 import { matmulRef } from './reference/gemm.js';
@@ -128,12 +129,12 @@ describe('fuzz: kernels against the float64 references', () => {
   });
 
   it('conv2d forward + backward with tiny im2col chunks (chunk boundaries inside every image)', () => {
-    const saved = ops.convTuning.chunkBytes;
-    ops.convTuning.chunkBytes = 1024;
+    const saved = convTuning.chunkBytes;
+    convTuning.chunkBytes = 1024;
     try {
       fc.assert(convProperty('conv2d: of the above, cases run with 1 KB im2col chunks'), { numRuns: runs(500), seed: 1011 });
     } finally {
-      ops.convTuning.chunkBytes = saved;
+      convTuning.chunkBytes = saved;
     }
   });
 
