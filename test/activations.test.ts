@@ -3,11 +3,12 @@
 // gradients, error messages, and no leaked tensors after tidy(forward + backward).
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { tensor, tidy, ops, backendInfo, ValueError, type Tensor } from '../src/index.js';
+import { tensor, tidy, ops, ValueError, type Tensor } from '../src/index.js';
 import { unaryFns, unaryGrads, values, sizeOf, type Arr } from './reference/elementwise.js';
 import { softmaxRef } from './reference/reduce.js';
 import { expectClose } from './harness/close.js';
 import { checkOp } from './harness/check-op.js';
+import { expectNoLeakThroughBackward } from './harness/leaks.js';
 
 const f32 = (v: number[]) => v.map(Math.fround);
 const linspace = (lo: number, hi: number, n: number) => Array.from({ length: n }, (_, i) => Math.fround(lo + ((hi - lo) * i) / (n - 1)));
@@ -190,11 +191,7 @@ describe('memory', () => {
   ];
   it.each(fns)('%s: no live tensor after tidy(forward + backward)', (_name, f) => {
     const x = tensor(values(12, 1), [3, 4]).requireGrad();
-    const before = backendInfo().liveTensors;
-    tidy(() => { f(x).sum().backward(); });
-    expect(backendInfo().liveTensors).toBe(before + 1);
-    x.zeroGrad();
-    expect(backendInfo().liveTensors).toBe(before);
+    expectNoLeakThroughBackward(x, f);
     x.dispose();
   });
 });

@@ -645,12 +645,10 @@ describe('init() misuse before the backend exists (child process on dist/)', () 
   });
 });
 
-// ---- known bugs in files whose owners are still at work (src/ops/conv.ts, src/ops/pool.ts) ---------
-// These fail until fixed there: resolvePadding (conv.ts) and pool2dGeometry (pool.ts) build their
-// messages with JSON.stringify(padding), which throws a TypeError for a BigInt or a circular value
-// (so the caller gets "Do not know how to serialize a BigInt" instead of the ValueError), and
-// prints a Symbol as "undefined". errors.ts now has fmtValue() for this.
-describe('known bugs (owned elsewhere): option values that JSON.stringify cannot print', () => {
+// ---- option values that JSON.stringify cannot print -------------------------------------------
+// A BigInt or circular padding must give the op's ValueError (printed with fmtValue), not
+// JSON.stringify's TypeError; a Symbol prints as itself, not "undefined".
+describe('option values that JSON.stringify cannot print', () => {
   const x = keep(ones([1, 5, 5, 2])), w = keep(ones([3, 3, 2, 2]));
   const circular: unknown[] = [];
   circular.push(circular);

@@ -30,6 +30,20 @@ function bars(n: number, size = 8, seed = 1): { x: Tensor; y: Tensor } {
   return { x: tensor(xs, [n, size, size, 1]), y: tensor(ys, [n], 'int32') };
 }
 
+/** API.md's Keras-style MNIST CNN (421,642 parameters), with or without its dropout layer. */
+function mnistCnn({ dropout }: { dropout: number }): Sequential {
+  return new Sequential([
+    nn.conv2d({ filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' }),
+    nn.maxPool2d({ poolSize: 2 }),
+    nn.conv2d({ filters: 64, kernelSize: 3, padding: 'same', activation: 'relu' }),
+    nn.maxPool2d({ poolSize: 2 }),
+    nn.flatten(),
+    nn.dense({ units: 128, activation: 'relu' }),
+    ...(dropout > 0 ? [nn.dropout({ rate: dropout })] : []),
+    nn.dense({ units: 10, activation: 'softmax' }),
+  ], { inputShape: [28, 28, 1] });
+}
+
 function smallModel(withBn = false): Sequential {
   return new Sequential([
     nn.conv2d({ filters: 4, kernelSize: 3, activation: 'relu' }),
@@ -46,16 +60,7 @@ const bytesOf = (ts: Tensor[]) => Buffer.concat(ts.map((t) => Buffer.from(t.data
 describe('the Keras-style example of API.md, as in a user\'s file', () => {
   it('builds, summarises to 421,642 parameters, trains an epoch, evaluates and predicts', async () => {
     setSeed(42);
-    const model = new Sequential([
-      nn.conv2d({ filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' }),
-      nn.maxPool2d({ poolSize: 2 }),
-      nn.conv2d({ filters: 64, kernelSize: 3, padding: 'same', activation: 'relu' }),
-      nn.maxPool2d({ poolSize: 2 }),
-      nn.flatten(),
-      nn.dense({ units: 128, activation: 'relu' }),
-      nn.dropout({ rate: 0.5 }),
-      nn.dense({ units: 10, activation: 'softmax' }),
-    ], { inputShape: [28, 28, 1] });
+    const model = mnistCnn({ dropout: 0.5 });
     const summary = model.summary();
     expect(summary).toBe([
       'Model: "sequential"',
@@ -238,15 +243,7 @@ describe('learning', () => {
 describe('predict', () => {
   it('one image at a time gives the bits of a batch (the MNIST CNN: Winograd conv, batch-1 dense path)', () => {
     setSeed(11);
-    const model = new Sequential([
-      nn.conv2d({ filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' }),
-      nn.maxPool2d({ poolSize: 2 }),
-      nn.conv2d({ filters: 64, kernelSize: 3, padding: 'same', activation: 'relu' }),
-      nn.maxPool2d({ poolSize: 2 }),
-      nn.flatten(),
-      nn.dense({ units: 128, activation: 'relu' }),
-      nn.dense({ units: 10, activation: 'softmax' }),
-    ], { inputShape: [28, 28, 1] });
+    const model = mnistCnn({ dropout: 0 });
     const x = randn([64, 28, 28, 1]);
     const bits = (t: Tensor) => Array.from(new Uint32Array(t.dataSync().buffer));
     const whole = tidy(() => bits(model.predict(x, { batchSize: 64 })));

@@ -2,25 +2,15 @@
 // onnxruntime-web (wasm EP, one thread, in Node): outputs must equal ours within 1e-4. Also the
 // export -> loadOnnx round trip, the NCHW layout option and export errors.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { Sequential, nn, randn, randu, setSeed, tensor, tidy, loadOnnx, ValueError, ops, type Tensor } from '../src/index.js';
 import { sequentialToOnnx, sequentialToOnnxMessage, type OnnxExportOptions } from '../src/io/onnx/export.js';
 import { encodeModelChecked } from './onnx-codec.js';
 import { expectClose, maxAbsDiff } from './harness/close.js';
+import { loadOrt, type Ort } from './harness/ort.js';
 
-type Ort = typeof import('onnxruntime-web');
 let ort: Ort;
 
-beforeAll(async () => {
-  ort = await import('onnxruntime-web');
-  ort.env.wasm.numThreads = 1;
-  ort.env.logLevel = 'error';
-  // The wasm binaries ship in the package's dist/ folder (no download).
-  const require = createRequire(import.meta.url);
-  ort.env.wasm.wasmPaths = join(dirname(require.resolve('onnxruntime-web')), '/');
-});
-
+beforeAll(async () => { ort = await loadOrt(); });
 
 async function runOrt(bytes: Uint8Array, x: Tensor): Promise<{ data: Float32Array; dims: readonly number[] }> {
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });

@@ -4,14 +4,13 @@
 // attributes throw FormatError (a fast-check fuzz of random corruptions: a model or a
 // FormatError, never another error or a hang).
 import { describe, it, expect, beforeAll } from 'vitest';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { loadOnnx, tensor, backendInfo, FormatError, ShapeError, ValueError, DisposedError, ops, type Tensor } from '../src/index.js';
 import { loadOnnxSync } from '../src/io/onnx/import.js';
 import { encodeModelChecked } from './onnx-codec.js';
 import { expectClose, maxAbsDiff } from './harness/close.js';
+import { loadOrt, type Ort } from './harness/ort.js';
 import { AT, DT, type ModelMsg, type NodeMsg, type TensorMsg, type AttributeMsg } from '../src/io/onnx/proto.js';
 
 const dir = new URL('./fixtures/onnx/', import.meta.url);
@@ -168,14 +167,8 @@ describe('hand-made graphs', () => {
 // ---- graphs checked against onnxruntime-web (layouts, paddings, pooling modes) ------------------
 
 describe('hand-made graphs vs onnxruntime-web', () => {
-  let ort: typeof import('onnxruntime-web');
-  beforeAll(async () => {
-    ort = await import('onnxruntime-web');
-    ort.env.wasm.numThreads = 1;
-    ort.env.logLevel = 'error';
-    const require = createRequire(import.meta.url);
-    ort.env.wasm.wasmPaths = join(dirname(require.resolve('onnxruntime-web')), '/');
-  });
+  let ort: Ort;
+  beforeAll(async () => { ort = await loadOrt(); });
 
   // Deterministic values in [-1, 1).
   let seed = 12345;

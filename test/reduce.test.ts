@@ -8,6 +8,7 @@ import { values, sizeOf, type Arr } from './reference/elementwise.js';
 import { sumRef, meanRef, maxRef, argMaxRef } from './reference/reduce.js';
 import { expectClose } from './harness/close.js';
 import { checkOp } from './harness/check-op.js';
+import { expectNoLeakThroughBackward } from './harness/leaks.js';
 
 const f32 = (v: number[]) => v.map(Math.fround);
 const arr = (shape: number[], seed: number, lo = -2, hi = 2): Arr => ({ shape, values: f32(values(sizeOf(shape), seed, lo, hi)) });
@@ -185,11 +186,7 @@ describe('memory', () => {
   ];
   it.each(fns)('%s: no live tensor after tidy(forward + backward)', (_name, f) => {
     const x = tensor(values(24, 3), [2, 3, 4]).requireGrad();
-    const before = backendInfo().liveTensors;
-    tidy(() => { ops.sum(f(x)).backward(); });
-    expect(backendInfo().liveTensors).toBe(before + 1);
-    x.zeroGrad();
-    expect(backendInfo().liveTensors).toBe(before);
+    expectNoLeakThroughBackward(x, f);
   });
   it('max without grad does not keep its argmax indices', () => {
     const x = tensor(values(24, 3), [2, 3, 4]);

@@ -3,11 +3,12 @@
 // finite-difference gradients; errors; memory.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { tensor, tidy, ops, backendInfo, ShapeError, ValueError, type Tensor } from '../src/index.js';
+import { tensor, tidy, ops, ShapeError, ValueError, type Tensor } from '../src/index.js';
 import { values, sizeOf, type Arr } from './reference/elementwise.js';
 import { transposeRef, concatRef, sliceRef, padRef } from './reference/shape.js';
 import { gradCheck } from './reference/gradcheck.js';
 import { checkOp } from './harness/check-op.js';
+import { expectNoLeakThroughBackward } from './harness/leaks.js';
 
 const f32 = (v: number[]) => v.map(Math.fround);
 const arr = (shape: number[], seed: number): Arr => ({ shape, values: f32(values(sizeOf(shape), seed, -2, 2)) });
@@ -233,11 +234,7 @@ describe('memory', () => {
   ];
   it.each(fns)('%s: no live tensor after tidy(forward + backward)', (_name, f) => {
     const x = tensor(values(24, 3), [2, 3, 4]).requireGrad();
-    const before = backendInfo().liveTensors;
-    tidy(() => { ops.sum(f(x)).backward(); });
-    expect(backendInfo().liveTensors).toBe(before + 1);
-    x.zeroGrad();
-    expect(backendInfo().liveTensors).toBe(before);
+    expectNoLeakThroughBackward(x, f);
   });
   it('a reshape view returned from tidy survives with its own storage reference', () => {
     const y = tidy(() => ops.reshape(tensor([1, 2, 3, 4]), [2, 2]));

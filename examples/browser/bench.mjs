@@ -38,7 +38,7 @@ const batches = Number(arg('batches', 40));
 const warmup = 5;
 const threadsN = Number(arg('threads', Math.min(availableParallelism(), 8)));
 const quick = process.argv.includes('--quick');
-ensureDigitsBin();
+await ensureDigitsBin();
 
 // ---- bundle sizes --------------------------------------------------------------------------------
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;

@@ -67,7 +67,7 @@ export function startServer({ port = 0, host = '127.0.0.1', root = ROOT, log = n
     const file = normalize(join(root, path));
     if (!file.startsWith(root + sep) || path.split('/').some((s) => s.startsWith('.'))) return send(403, 'forbidden\n');
     try {
-      if (path === DATA_PATH) ensureDigitsBin();
+      if (path === DATA_PATH) await ensureDigitsBin();
       const info = await stat(file);
       if (!info.isFile()) return send(404, 'not found\n');
       const ext = extname(file);
@@ -112,7 +112,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     console.log('building dist/ (node scripts/build.mjs) ...');
     execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit' });
   }
-  ensureDigitsBin();
+  await ensureDigitsBin();
   const port = Number(process.env.PORT ?? 8080);
   const { url } = await startServer({ port, log: process.env.VERBOSE ? (l) => console.log(l) : null });
   console.log(`wasm-cnn browser demo: ${url}/examples/browser/`);

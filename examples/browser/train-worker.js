@@ -4,7 +4,7 @@
 // Training here keeps the page responsive; in a cross-origin isolated page the kernels also
 // run on worker threads (init({ threads: 'auto' }) spawns them from this worker).
 import * as W from '../../dist/wasm-cnn.browser.js';
-import { SETTINGS, MODEL_DESCRIPTION, buildModel, decodeDigits, argmaxRows } from './trainer.js';
+import { SETTINGS, MODEL_DESCRIPTION, buildModel, decodeDigits } from './trainer.js';
 
 const post = (msg, transfer = []) => self.postMessage(msg, transfer);
 const now = () => performance.now();
@@ -128,7 +128,7 @@ function evaluate(seen, n, epoch) {
   const x = sliceImages(ds.test.x, 0, n);
   const y = sliceLabels(ds.test.y, 0, n);
   const { loss, accuracy } = model.evaluate(x, y, { batchSize: 250 });
-  const pred = W.tidy(() => argmaxRows(model.predict(x, { batchSize: 250 }).dataSync(), n, 10));
+  const pred = W.tidy(() => model.predict(x, { batchSize: 250 }).argMax(-1).dataSync());
   x.dispose(); y.dispose();
   const truth = ds.test.labelBytes;
   const confusion = new Array(100).fill(0);

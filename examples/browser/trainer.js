@@ -71,17 +71,6 @@ export function decodeDigits(W, bytes) {
   return { train: split(24, nTrain), test: split(24 + nTrain * (pixels + 1), nTest) };
 }
 
-/** Index of the largest value in each row of [n, k] values (comparisons only). */
-export function argmaxRows(values, n, k) {
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0, bv = values[i * k];
-    for (let j = 1; j < k; j++) if (values[i * k + j] > bv) { bv = values[i * k + j]; best = j; }
-    out[i] = best;
-  }
-  return out;
-}
-
 /**
  * Training speed of the demo's model and settings: `batches` timed steps of model.fit after
  * `warmup` untimed ones, each step timed from onBatchBegin to onBatchEnd (forward, backward,

@@ -36,17 +36,6 @@ function makeOptimizer(name: string, lr: optim.LearningRate): optim.Optimizer {
   }
 }
 
-/** Argmax over the last axis of [N, K] logits, in JS (exact: comparisons only). */
-function argmaxRows(values: ArrayLike<number>, n: number, k: number): Int32Array {
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0, bv = values[i * k];
-    for (let j = 1; j < k; j++) if (values[i * k + j] > bv) { bv = values[i * k + j]; best = j; }
-    out[i] = best;
-  }
-  return out;
-}
-
 /** Runs one training; returns the exit code (0). */
 export async function train(o: TrainOptions, io: Io = defaultIo): Promise<number> {
   const t0 = performance.now();
@@ -88,10 +77,7 @@ export async function train(o: TrainOptions, io: Io = defaultIo): Promise<number
   const trainSeconds = (performance.now() - tTrain) / 1000;
 
   const tEval = performance.now();
-  const pred = tidy(() => {
-    const logits = model.predict(ds.test.x, { batchSize: 256 });
-    return argmaxRows(logits.dataSync(), nTest, logits.shape[1]);
-  });
+  const pred = tidy(() => model.predict(ds.test.x, { batchSize: 256 }).argMax(-1).dataSync());
   const evalSeconds = (performance.now() - tEval) / 1000;
   const truth = ds.test.y.dataSync();
   let correct = 0;

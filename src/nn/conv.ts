@@ -6,14 +6,12 @@ import type { Tensor } from '../tensor.js';
 import { ShapeError, ValueError, fmtValue } from '../errors.js';
 import { transposedWindowSize } from '../geometry.js';
 import { ops } from './ops.js';
-import { activationName, applyActivation, type ActivationName } from './activations.js';
-import type { Initializer, InitializerSpec } from './initializers.js';
-import {
-  Layer, type LayerOptions, type Padding, fmtBatchShape, checkKeys, optInt, optPair, optPadding, optBool,
-  optInitializer, windowOut,
-} from './layer.js';
+import { applyActivation, type ActivationName } from './activations.js';
+import type { InitializerSpec } from './initializers.js';
+import { type Padding, fmtBatchShape, optInt, optPair, optPadding, windowOut } from './layer.js';
+import { KernelLayer, type KernelLayerOptions } from './kernel-layer.js';
 
-export interface Conv2DOptions extends LayerOptions {
+export interface Conv2DOptions extends KernelLayerOptions {
   filters: number;
   kernelSize: number | [number, number];
   strides?: number | [number, number];
@@ -22,10 +20,7 @@ export interface Conv2DOptions extends LayerOptions {
   /** Keras' name for `dilation`. */
   dilationRate?: number | [number, number];
   groups?: number;
-  activation?: ActivationName | null;
-  useBias?: boolean;
   kernelInitializer?: InitializerSpec;
-  biasInitializer?: InitializerSpec;
 }
 
 function paddingJSON(p: Padding): unknown {
@@ -48,7 +43,7 @@ function fusedRelu(a: ActivationName): 'relu' | undefined {
   return a === 'relu' ? 'relu' : undefined;
 }
 
-export class Conv2D extends Layer {
+export class Conv2D extends KernelLayer {
   readonly className: string = 'Conv2D';
   readonly baseName: string = 'conv2d';
   readonly filters: number;
@@ -57,17 +52,10 @@ export class Conv2D extends Layer {
   readonly padding: Padding;
   readonly dilation: [number, number];
   readonly groups: number;
-  readonly activation: ActivationName;
-  readonly useBias: boolean;
-  protected readonly kernelInit: Initializer;
-  protected readonly biasInit: Initializer;
-  kernel: Tensor | null = null;
-  bias: Tensor | null = null;
 
   constructor(opts: Conv2DOptions) {
     const L = 'conv2d';
-    super(opts, L);
-    checkKeys(L, opts, ['filters', 'kernelSize', 'strides', 'padding', 'dilation', 'dilationRate', 'groups', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer']);
+    super(opts, L, ['filters', 'kernelSize', 'strides', 'padding', 'dilation', 'dilationRate', 'groups']);
     const o = (opts ?? {}) as unknown as Record<string, unknown>;
     this.filters = optInt(L, o, 'filters', undefined);
     this.kernelSize = optPair(L, o, 'kernelSize', undefined);
@@ -78,10 +66,6 @@ export class Conv2D extends Layer {
     if (this.filters % this.groups !== 0) {
       throw new ValueError(`${L}: option 'filters' (${this.filters}) must be divisible by 'groups' (${this.groups})`);
     }
-    this.activation = activationName(o.activation, `${L}: option 'activation'`);
-    this.useBias = optBool(L, o, 'useBias', true);
-    this.kernelInit = optInitializer(L, o, 'kernelInitializer', 'glorotUniform');
-    this.biasInit = optInitializer(L, o, 'biasInitializer', 'zeros');
   }
 
   computeOutputShape(shape: readonly number[]): number[] {
@@ -90,9 +74,7 @@ export class Conv2D extends Layer {
     if (c % this.groups !== 0) {
       throw new ShapeError(`${this.label}: input channels (${c}) must be divisible by groups (${this.groups}), input shape ${fmtBatchShape(shape)}`);
     }
-    if (this.inputShape && c !== this.inputShape[2]) {
-      throw new ShapeError(`${this.label}: input has ${c} channels but the kernel expects ${this.inputShape[2]} (input ${fmtBatchShape(shape)}, kernel [${this.kernel!.shape.join(',')}])`);
-    }
+    if (this.inputShape) this.checkInputChannels(shape, c, this.inputShape[2]);
     const [oh, ow] = spatialOut(this.label, shape, this.kernelSize, this.strides, this.dilation, this.padding);
     return [oh, ow, this.filters];
   }
@@ -117,26 +99,22 @@ export class Conv2D extends Layer {
     return {
       filters: this.filters, kernelSize: this.kernelSize.slice(), strides: this.strides.slice(),
       padding: paddingJSON(this.padding), dilation: this.dilation.slice(), groups: this.groups,
-      activation: this.activation, useBias: this.useBias,
-      kernelInitializer: this.kernelInit.toJSON(), biasInitializer: this.biasInit.toJSON(),
+      ...this.kernelConfig(),
     };
   }
 }
 
-export interface DepthwiseConv2DOptions extends LayerOptions {
+export interface DepthwiseConv2DOptions extends KernelLayerOptions {
   kernelSize: number | [number, number];
   depthMultiplier?: number;
   strides?: number | [number, number];
   padding?: Conv2DOptions['padding'];
   dilation?: number | [number, number];
   dilationRate?: number | [number, number];
-  activation?: ActivationName | null;
-  useBias?: boolean;
   depthwiseInitializer?: InitializerSpec;
-  biasInitializer?: InitializerSpec;
 }
 
-export class DepthwiseConv2D extends Layer {
+export class DepthwiseConv2D extends KernelLayer {
   readonly className: string = 'DepthwiseConv2D';
   readonly baseName: string = 'depthwise_conv2d';
   readonly kernelSize: [number, number];
@@ -144,35 +122,21 @@ export class DepthwiseConv2D extends Layer {
   readonly strides: [number, number];
   readonly padding: Padding;
   readonly dilation: [number, number];
-  readonly activation: ActivationName;
-  readonly useBias: boolean;
-  protected readonly kernelInit: Initializer;
-  protected readonly biasInit: Initializer;
-  /** [kh, kw, C, multiplier], named 'depthwise_kernel' as in Keras. */
-  kernel: Tensor | null = null;
-  bias: Tensor | null = null;
 
   constructor(opts: DepthwiseConv2DOptions) {
     const L = 'depthwiseConv2d';
-    super(opts, L);
-    checkKeys(L, opts, ['kernelSize', 'depthMultiplier', 'strides', 'padding', 'dilation', 'dilationRate', 'activation', 'useBias', 'depthwiseInitializer', 'biasInitializer']);
+    super(opts, L, ['kernelSize', 'depthMultiplier', 'strides', 'padding', 'dilation', 'dilationRate'], 'depthwiseInitializer');
     const o = (opts ?? {}) as unknown as Record<string, unknown>;
     this.kernelSize = optPair(L, o, 'kernelSize', undefined);
     this.depthMultiplier = optInt(L, o, 'depthMultiplier', 1);
     this.strides = optPair(L, o, 'strides', 1);
     this.padding = optPadding(L, o);
     this.dilation = optPair(L, o, o.dilation !== undefined ? 'dilation' : 'dilationRate', 1);
-    this.activation = activationName(o.activation, `${L}: option 'activation'`);
-    this.useBias = optBool(L, o, 'useBias', true);
-    this.kernelInit = optInitializer(L, o, 'depthwiseInitializer', 'glorotUniform');
-    this.biasInit = optInitializer(L, o, 'biasInitializer', 'zeros');
   }
 
   computeOutputShape(shape: readonly number[]): number[] {
     this.checkRank(shape, 3, 'images');
-    if (this.inputShape && shape[2] !== this.inputShape[2]) {
-      throw new ShapeError(`${this.label}: input has ${shape[2]} channels but the kernel expects ${this.inputShape[2]} (input ${fmtBatchShape(shape)}, kernel [${this.kernel!.shape.join(',')}])`);
-    }
+    if (this.inputShape) this.checkInputChannels(shape, shape[2], this.inputShape[2]);
     const [oh, ow] = spatialOut(this.label, shape, this.kernelSize, this.strides, this.dilation, this.padding);
     return [oh, ow, shape[2] * this.depthMultiplier];
   }
@@ -200,42 +164,30 @@ export class DepthwiseConv2D extends Layer {
   protected config(): Record<string, unknown> {
     return {
       kernelSize: this.kernelSize.slice(), depthMultiplier: this.depthMultiplier, strides: this.strides.slice(),
-      padding: paddingJSON(this.padding), dilation: this.dilation.slice(), activation: this.activation,
-      useBias: this.useBias, depthwiseInitializer: this.kernelInit.toJSON(), biasInitializer: this.biasInit.toJSON(),
+      padding: paddingJSON(this.padding), dilation: this.dilation.slice(), ...this.kernelConfig(),
     };
   }
 }
 
-export interface Conv2DTransposeOptions extends LayerOptions {
+export interface Conv2DTransposeOptions extends KernelLayerOptions {
   filters: number;
   kernelSize: number | [number, number];
   strides?: number | [number, number];
   padding?: 'valid' | 'same';
-  activation?: ActivationName | null;
-  useBias?: boolean;
   kernelInitializer?: InitializerSpec;
-  biasInitializer?: InitializerSpec;
 }
 
-export class Conv2DTranspose extends Layer {
+export class Conv2DTranspose extends KernelLayer {
   readonly className: string = 'Conv2DTranspose';
   readonly baseName: string = 'conv2d_transpose';
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
   readonly padding: 'valid' | 'same';
-  readonly activation: ActivationName;
-  readonly useBias: boolean;
-  protected readonly kernelInit: Initializer;
-  protected readonly biasInit: Initializer;
-  /** [kh, kw, filters, inChannels] as TensorFlow. */
-  kernel: Tensor | null = null;
-  bias: Tensor | null = null;
 
   constructor(opts: Conv2DTransposeOptions) {
     const L = 'conv2dTranspose';
-    super(opts, L);
-    checkKeys(L, opts, ['filters', 'kernelSize', 'strides', 'padding', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer']);
+    super(opts, L, ['filters', 'kernelSize', 'strides', 'padding']);
     const o = (opts ?? {}) as unknown as Record<string, unknown>;
     this.filters = optInt(L, o, 'filters', undefined);
     this.kernelSize = optPair(L, o, 'kernelSize', undefined);
@@ -243,17 +195,11 @@ export class Conv2DTranspose extends Layer {
     const p = o.padding ?? 'valid';
     if (p !== 'valid' && p !== 'same') throw new ValueError(`${L}: option 'padding' must be 'valid' or 'same', got ${fmtValue(p)}`);
     this.padding = p;
-    this.activation = activationName(o.activation, `${L}: option 'activation'`);
-    this.useBias = optBool(L, o, 'useBias', true);
-    this.kernelInit = optInitializer(L, o, 'kernelInitializer', 'glorotUniform');
-    this.biasInit = optInitializer(L, o, 'biasInitializer', 'zeros');
   }
 
   computeOutputShape(shape: readonly number[]): number[] {
     this.checkRank(shape, 3, 'images');
-    if (this.inputShape && shape[2] !== this.inputShape[2]) {
-      throw new ShapeError(`${this.label}: input has ${shape[2]} channels but the kernel expects ${this.inputShape[2]} (input ${fmtBatchShape(shape)}, kernel [${this.kernel!.shape.join(',')}])`);
-    }
+    if (this.inputShape) this.checkInputChannels(shape, shape[2], this.inputShape[2]);
     const out = (n: number, k: number, s: number) => transposedWindowSize(n, k, s, this.padding);
     return [out(shape[0], this.kernelSize[0], this.strides[0]), out(shape[1], this.kernelSize[1], this.strides[1]), this.filters];
   }
@@ -274,8 +220,7 @@ export class Conv2DTranspose extends Layer {
   protected config(): Record<string, unknown> {
     return {
       filters: this.filters, kernelSize: this.kernelSize.slice(), strides: this.strides.slice(), padding: this.padding,
-      activation: this.activation, useBias: this.useBias,
-      kernelInitializer: this.kernelInit.toJSON(), biasInitializer: this.biasInit.toJSON(),
+      ...this.kernelConfig(),
     };
   }
 }

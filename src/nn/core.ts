@@ -5,46 +5,30 @@ import { ShapeError, ValueError, fmtValue } from '../errors.js';
 import { ops } from './ops.js';
 import { activationName, applyActivation, type ActivationName } from './activations.js';
 import type { Initializer, InitializerSpec } from './initializers.js';
-import { Layer, type LayerOptions, fmtBatchShape, checkKeys, optInt, optBool, optNumber, optInitializer } from './layer.js';
+import { Layer, type LayerOptions, fmtBatchShape, checkKeys, optInt, optNumber, optInitializer } from './layer.js';
+import { KernelLayer, type KernelLayerOptions } from './kernel-layer.js';
 
-export interface DenseOptions extends LayerOptions {
+export interface DenseOptions extends KernelLayerOptions {
   units: number;
-  activation?: ActivationName | null;
-  useBias?: boolean;
   kernelInitializer?: InitializerSpec;
-  biasInitializer?: InitializerSpec;
 }
 
-export class Dense extends Layer {
+/** Kernel [inFeatures, units]. */
+export class Dense extends KernelLayer {
   readonly className: string = 'Dense';
   readonly baseName: string = 'dense';
   readonly units: number;
-  readonly activation: ActivationName;
-  readonly useBias: boolean;
-  protected readonly kernelInit: Initializer;
-  protected readonly biasInit: Initializer;
-  /** [inFeatures, units] */
-  kernel: Tensor | null = null;
-  bias: Tensor | null = null;
 
   constructor(opts: DenseOptions) {
     const L = 'dense';
-    super(opts, L);
-    checkKeys(L, opts, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer']);
-    const o = (opts ?? {}) as unknown as Record<string, unknown>;
-    this.units = optInt(L, o, 'units', undefined);
-    this.activation = activationName(o.activation, `${L}: option 'activation'`);
-    this.useBias = optBool(L, o, 'useBias', true);
-    this.kernelInit = optInitializer(L, o, 'kernelInitializer', 'glorotUniform');
-    this.biasInit = optInitializer(L, o, 'biasInitializer', 'zeros');
+    super(opts, L, ['units']);
+    this.units = optInt(L, (opts ?? {}) as unknown as Record<string, unknown>, 'units', undefined);
   }
 
   computeOutputShape(shape: readonly number[]): number[] {
     if (shape.length < 1) throw new ShapeError(`${this.label}: expects input of rank >= 2 (batch, features), got ${fmtBatchShape(shape)}`);
     const f = shape[shape.length - 1];
-    if (this.kernel && f !== this.kernel.shape[0]) {
-      throw new ShapeError(`${this.label}: input has ${f} features but the kernel expects ${this.kernel.shape[0]} (input ${fmtBatchShape(shape)}, kernel [${this.kernel.shape.join(',')}])`);
-    }
+    if (this.kernel) this.checkInputChannels(shape, f, this.kernel.shape[0], 'features');
     return [...shape.slice(0, -1), this.units];
   }
 
@@ -66,8 +50,7 @@ export class Dense extends Layer {
 
   protected config(): Record<string, unknown> {
     return {
-      units: this.units, activation: this.activation, useBias: this.useBias,
-      kernelInitializer: this.kernelInit.toJSON(), biasInitializer: this.biasInit.toJSON(),
+      units: this.units, ...this.kernelConfig(),
     };
   }
 }

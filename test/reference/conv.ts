@@ -1,6 +1,6 @@
 // Naive convolution references in float64, written straight from the definitions (one loop per
 // index, nothing clever), with their own padding resolution, to check the kernels and
-// src/ops/conv.ts against.
+// src/ops/conv/ against.
 
 export type Arr = ArrayLike<number>;
 export type Pad4 = [number, number, number, number]; // top, bottom, left, right
@@ -32,89 +32,60 @@ export function refOutSize(inSize: number, k: number, s: number, d: number, p0: 
   return Math.floor((inSize + p0 + p1 - ((k - 1) * d + 1)) / s) + 1;
 }
 
-/** y[n,oh,ow,co] = bias[co] + sum_{kh,kw,ci in group} x[n, oh*sh-t+kh*dh, ow*sw-l+kw*dw, g*Cg+ci] * w[kh,kw,ci,co]. */
-export function refConv2d(x: Arr, xShape: number[], w: Arr, wShape: number[], bias: Arr | null, o: RefConv = {}) {
+/** The geometry of refConv2d: shapes, strides, dilation, pads and groups, with its output size. */
+function refConvGeometry(xShape: number[], wShape: number[], o: RefConv) {
   const [N, H, W, C] = xShape;
   const [kH, kW, Cg, CO] = wShape;
   const [sh, sw] = o.strides ?? [1, 1];
   const [dh, dw] = o.dilation ?? [1, 1];
   const [t, b, l, r] = o.pads ?? [0, 0, 0, 0];
   const G = o.groups ?? 1;
-  const Og = CO / G;
   if (Cg * G !== C) throw new Error('refConv2d: channel mismatch');
   const Ho = refOutSize(H, kH, sh, dh, t, b), Wo = refOutSize(W, kW, sw, dw, l, r);
-  const y = new Float64Array(N * Ho * Wo * CO);
+  return { N, H, W, C, kH, kW, Cg, CO, sh, sw, dh, dw, t, l, Og: CO / G, Ho, Wo };
+}
+
+/**
+ * Visits every product term of the convolution, y[yi] gets x[xi] * w[wi], in the order
+ * n, oh, ow, co, then kh, kw, ci; taps that fall in the padding are skipped.
+ */
+function forEachConvTerm(xShape: number[], wShape: number[], o: RefConv, visit: (yi: number, xi: number, wi: number) => void): void {
+  const { N, H, W, C, kH, kW, Cg, CO, sh, sw, dh, dw, t, l, Og, Ho, Wo } = refConvGeometry(xShape, wShape, o);
   for (let n = 0; n < N; n++)
     for (let oh = 0; oh < Ho; oh++)
       for (let ow = 0; ow < Wo; ow++)
         for (let co = 0; co < CO; co++) {
           const g = Math.floor(co / Og);
-          let s = bias ? bias[co] : 0;
           for (let kh = 0; kh < kH; kh++)
             for (let kw = 0; kw < kW; kw++)
               for (let ci = 0; ci < Cg; ci++) {
                 const ih = oh * sh - t + kh * dh, iw = ow * sw - l + kw * dw;
                 if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                s += x[((n * H + ih) * W + iw) * C + g * Cg + ci] * w[((kh * kW + kw) * Cg + ci) * CO + co];
+                visit(((n * Ho + oh) * Wo + ow) * CO + co, ((n * H + ih) * W + iw) * C + g * Cg + ci, ((kh * kW + kw) * Cg + ci) * CO + co);
               }
-          y[((n * Ho + oh) * Wo + ow) * CO + co] = s;
         }
+}
+
+/** y[n,oh,ow,co] = bias[co] + sum_{kh,kw,ci in group} x[n, oh*sh-t+kh*dh, ow*sw-l+kw*dw, g*Cg+ci] * w[kh,kw,ci,co]. */
+export function refConv2d(x: Arr, xShape: number[], w: Arr, wShape: number[], bias: Arr | null, o: RefConv = {}) {
+  const { N, CO, Ho, Wo } = refConvGeometry(xShape, wShape, o);
+  const y = new Float64Array(N * Ho * Wo * CO);
+  if (bias) for (let i = 0; i < y.length; i++) y[i] = bias[i % CO];
+  forEachConvTerm(xShape, wShape, o, (yi, xi, wi) => { y[yi] += x[xi] * w[wi]; });
   return { y, shape: [N, Ho, Wo, CO] };
 }
 
 /** dx = d(sum(y * dy))/dx for refConv2d: every term x*w*dy scattered back to x. */
 export function refConv2dBackpropInput(xShape: number[], dy: Arr, w: Arr, wShape: number[], o: RefConv = {}) {
-  const [N, H, W, C] = xShape;
-  const [kH, kW, Cg, CO] = wShape;
-  const [sh, sw] = o.strides ?? [1, 1];
-  const [dh, dw] = o.dilation ?? [1, 1];
-  const [t, b, l, r] = o.pads ?? [0, 0, 0, 0];
-  const G = o.groups ?? 1;
-  const Og = CO / G;
-  const Ho = refOutSize(H, kH, sh, dh, t, b), Wo = refOutSize(W, kW, sw, dw, l, r);
-  const dx = new Float64Array(N * H * W * C);
-  for (let n = 0; n < N; n++)
-    for (let oh = 0; oh < Ho; oh++)
-      for (let ow = 0; ow < Wo; ow++)
-        for (let co = 0; co < CO; co++) {
-          const g = Math.floor(co / Og);
-          const gy = dy[((n * Ho + oh) * Wo + ow) * CO + co];
-          for (let kh = 0; kh < kH; kh++)
-            for (let kw = 0; kw < kW; kw++)
-              for (let ci = 0; ci < Cg; ci++) {
-                const ih = oh * sh - t + kh * dh, iw = ow * sw - l + kw * dw;
-                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                dx[((n * H + ih) * W + iw) * C + g * Cg + ci] += gy * w[((kh * kW + kw) * Cg + ci) * CO + co];
-              }
-        }
+  const dx = new Float64Array(xShape.reduce((a, d) => a * d, 1));
+  forEachConvTerm(xShape, wShape, o, (yi, xi, wi) => { dx[xi] += dy[yi] * w[wi]; });
   return dx;
 }
 
 /** dw = d(sum(y * dy))/dw for refConv2d. */
 export function refConv2dBackpropFilter(x: Arr, xShape: number[], dy: Arr, wShape: number[], o: RefConv = {}) {
-  const [N, H, W, C] = xShape;
-  const [kH, kW, Cg, CO] = wShape;
-  const [sh, sw] = o.strides ?? [1, 1];
-  const [dh, dw] = o.dilation ?? [1, 1];
-  const [t, b, l, r] = o.pads ?? [0, 0, 0, 0];
-  const G = o.groups ?? 1;
-  const Og = CO / G;
-  const Ho = refOutSize(H, kH, sh, dh, t, b), Wo = refOutSize(W, kW, sw, dw, l, r);
-  const dW = new Float64Array(kH * kW * Cg * CO);
-  for (let n = 0; n < N; n++)
-    for (let oh = 0; oh < Ho; oh++)
-      for (let ow = 0; ow < Wo; ow++)
-        for (let co = 0; co < CO; co++) {
-          const g = Math.floor(co / Og);
-          const gy = dy[((n * Ho + oh) * Wo + ow) * CO + co];
-          for (let kh = 0; kh < kH; kh++)
-            for (let kw = 0; kw < kW; kw++)
-              for (let ci = 0; ci < Cg; ci++) {
-                const ih = oh * sh - t + kh * dh, iw = ow * sw - l + kw * dw;
-                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                dW[((kh * kW + kw) * Cg + ci) * CO + co] += gy * x[((n * H + ih) * W + iw) * C + g * Cg + ci];
-              }
-        }
+  const dW = new Float64Array(wShape.reduce((a, d) => a * d, 1));
+  forEachConvTerm(xShape, wShape, o, (yi, xi, wi) => { dW[wi] += dy[yi] * x[xi]; });
   return dW;
 }
 
