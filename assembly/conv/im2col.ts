@@ -9,10 +9,12 @@ import { ConvArgs, ceilDiv } from './args';
 // ---- im2col / col2im -------------------------------------------------------------------------
 
 /**
- * col[r, (kh, kw, ci)] = x[n, ih, iw, g*Cg + ci] for output rows m0 .. m0+rows of group g,
- * zero where the tap falls in the padding. Row length Kg = kH*kW*Cg.
+ * The taps of output rows m0 .. m0+rows of group g against the column matrix col[r, (kh, kw, ci)]
+ * (row length Kg = kH*kW*Cg). Forward (ADJOINT = false) copies x[n, ih, iw, g*Cg + ci] into col,
+ * zeros where the tap falls in the padding; the adjoint adds col into x and drops padding taps.
+ * Taps outside input rows [ihLo, ihHi) count as padding (another thread owns those rows of dx).
  */
-function im2col(a: ConvArgs, x: usize, col: usize, m0: i32, rows: i32, g: i32): void {
+@inline function walkTaps(a: ConvArgs, x: usize, col: usize, m0: i32, rows: i32, g: i32, ihLo: i32, ihHi: i32, ADJOINT: bool): void {
   const H = a.inH, W = a.inW, C = a.inC, Ho = a.outH, Wo = a.outW;
   const kH = a.kH, kW = a.kW, sh = a.strideH, sw = a.strideW, dh = a.dilH, dw = a.dilW;
   const Cg = C / a.groups;
@@ -24,56 +26,8 @@ function im2col(a: ConvArgs, x: usize, col: usize, m0: i32, rows: i32, g: i32): 
   let t = m0 / Wo;
   let oh = t % Ho;
   let n = t / Ho;
-  let dst = col;
+  let p = col;
   const xg = x + off(g * Cg);
-  for (let r = 0; r < rows; r++) {
-    const ih0 = oh * sh - a.padTop;
-    const iw0 = ow * sw - a.padLeft;
-    const inside = iw0 >= 0 && iw0 + spanW < W;
-    for (let kh = 0; kh < kH; kh++) {
-      const ih = ih0 + kh * dh;
-      if (<u32>ih >= <u32>H) {
-        zeroFloats(dst, runW);
-      } else {
-        const rowBase = (n * H + ih) * W;
-        if (inside && contiguous) {
-          copyFloats(dst, xg + off((rowBase + iw0) * C), runW);
-        } else if (Cg == 1) {
-          for (let kw = 0; kw < kW; kw++) {
-            const iw = iw0 + kw * dw;
-            store<f32>(dst + off(kw), <u32>iw < <u32>W ? load<f32>(xg + off((rowBase + iw) * C)) : <f32>0);
-          }
-        } else {
-          for (let kw = 0; kw < kW; kw++) {
-            const iw = iw0 + kw * dw;
-            if (<u32>iw < <u32>W) copyFloats(dst + off(kw * Cg), xg + off((rowBase + iw) * C), Cg);
-            else zeroFloats(dst + off(kw * Cg), Cg);
-          }
-        }
-      }
-      dst += off(runW);
-    }
-    if (++ow == Wo) { ow = 0; if (++oh == Ho) { oh = 0; n++; } }
-  }
-}
-
-/**
- * The adjoint of im2col: dx[n, ih, iw, g*Cg + ci] += col[r, (kh, kw, ci)]; padding taps dropped,
- * and so are taps outside input rows [ihLo, ihHi) (another thread owns those rows of dx).
- */
-function col2im(a: ConvArgs, col: usize, dx: usize, m0: i32, rows: i32, g: i32, ihLo: i32, ihHi: i32): void {
-  const H = a.inH, W = a.inW, C = a.inC, Ho = a.outH, Wo = a.outW;
-  const kH = a.kH, kW = a.kW, sh = a.strideH, sw = a.strideW, dh = a.dilH, dw = a.dilW;
-  const Cg = C / a.groups;
-  const runW = kW * Cg;
-  const contiguous = dw == 1 && Cg == C;
-  const spanW = (kW - 1) * dw;
-  let ow = m0 % Wo;
-  let t = m0 / Wo;
-  let oh = t % Ho;
-  let n = t / Ho;
-  let src = col;
-  const xg = dx + off(g * Cg);
   for (let r = 0; r < rows; r++) {
     const ih0 = oh * sh - a.padTop;
     const iw0 = ow * sw - a.padLeft;
@@ -83,18 +37,41 @@ function col2im(a: ConvArgs, col: usize, dx: usize, m0: i32, rows: i32, g: i32, 
       if (<u32>(ih - ihLo) < <u32>(ihHi - ihLo)) {
         const rowBase = (n * H + ih) * W;
         if (inside && contiguous) {
-          addFloats(xg + off((rowBase + iw0) * C), src, runW);
+          if (ADJOINT) addFloats(xg + off((rowBase + iw0) * C), p, runW);
+          else copyFloats(p, xg + off((rowBase + iw0) * C), runW);
+        } else if (!ADJOINT && Cg == 1) {
+          for (let kw = 0; kw < kW; kw++) {
+            const iw = iw0 + kw * dw;
+            store<f32>(p + off(kw), <u32>iw < <u32>W ? load<f32>(xg + off((rowBase + iw) * C)) : <f32>0);
+          }
         } else {
           for (let kw = 0; kw < kW; kw++) {
             const iw = iw0 + kw * dw;
-            if (<u32>iw < <u32>W) addFloats(xg + off((rowBase + iw) * C), src + off(kw * Cg), Cg);
+            if (<u32>iw < <u32>W) {
+              if (ADJOINT) addFloats(xg + off((rowBase + iw) * C), p + off(kw * Cg), Cg);
+              else copyFloats(p + off(kw * Cg), xg + off((rowBase + iw) * C), Cg);
+            } else if (!ADJOINT) {
+              zeroFloats(p + off(kw * Cg), Cg);
+            }
           }
         }
+      } else if (!ADJOINT) {
+        zeroFloats(p, runW);
       }
-      src += off(runW);
+      p += off(runW);
     }
     if (++ow == Wo) { ow = 0; if (++oh == Ho) { oh = 0; n++; } }
   }
+}
+
+/** col[r, (kh, kw, ci)] = x[n, ih, iw, g*Cg + ci] for output rows m0 .. m0+rows of group g, zero in the padding. */
+function im2col(a: ConvArgs, x: usize, col: usize, m0: i32, rows: i32, g: i32): void {
+  walkTaps(a, x, col, m0, rows, g, 0, a.inH, false);
+}
+
+/** The adjoint of im2col: dx[n, ih, iw, g*Cg + ci] += col[r, (kh, kw, ci)] for input rows [ihLo, ihHi). */
+function col2im(a: ConvArgs, col: usize, dx: usize, m0: i32, rows: i32, g: i32, ihLo: i32, ihHi: i32): void {
+  walkTaps(a, dx, col, m0, rows, g, ihLo, ihHi, true);
 }
 
 // ---- GEMM-based convolution ------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // Average pooling forward and backward over NHWC images, with padding (the padding is left out
 // of each window's count), vectorised over channels.
 import { off } from '../simd';
-import { PoolArgs, lo, hi, fullFrom, fullTo, fillOut, put, zeroCols } from './window';
+import { PoolArgs, lo, hi, fullFrom, fullTo, put, zeroCols, poolForward } from './window';
 
 /** Sum over an R x Q window (1..3) of the four lanes at q, from 0 in row-major order. */
 @inline function sumWin(q: usize, rs: usize, cs: usize, R: i32, Q: i32): v128 {
@@ -87,27 +87,7 @@ function avgRunDispatch(p: usize, rs: usize, cs: usize, step: usize, yp: usize, 
 
 /** Average over the window's positions inside the image (padding excluded from the count). */
 export function avgPoolForward(args: usize, x: usize, y: usize): void {
-  const a = changetype<PoolArgs>(args);
-  const N = a.batch, H = a.inH, W = a.inW, C = a.C, Ho = a.outH, Wo = a.outW;
-  const rs = off(W * C), cs = off(C), step = off(a.strideW * C);
-  const f0 = fullFrom(a), f1 = fullTo(a, f0);
-  for (let n = 0; n < N; n++) {
-    for (let oh = 0; oh < Ho; oh++) {
-      const h0 = lo(oh, a.strideH, a.padTop), R = hi(oh, a.strideH, a.padTop, a.kH, H) - h0;
-      const xr = x + off((n * H + h0) * W * C), yr = y + off((n * Ho + oh) * Wo * C);
-      for (let ow = 0; ow < Wo; ow++) {
-        if (ow == f0 && f1 > f0) {
-          if (R > 0) avgRunDispatch(xr + <usize>(f0 * a.strideW - a.padLeft) * cs, rs, cs, step, yr + off(f0 * C), C, f1 - f0, R, a.kW);
-          else for (; ow < f1; ow++) fillOut(yr + off(ow * C), C, NaN);
-          ow = f1 - 1;
-          continue;
-        }
-        const w0 = lo(ow, a.strideW, a.padLeft), Q = hi(ow, a.strideW, a.padLeft, a.kW, W) - w0;
-        if (R <= 0 || Q <= 0) fillOut(yr + off(ow * C), C, NaN); // 0 / 0
-        else avgRunDispatch(xr + <usize>w0 * cs, rs, cs, 0, yr + off(ow * C), C, 1, R, Q);
-      }
-    }
-  }
+  poolForward(args, x, y, avgRunDispatch, NaN); // an empty window's mean is 0 / 0
 }
 
 /** Writes (ACC = false) or adds v at the R x Q window (1..3, constants after inlining) at d. */

@@ -1,6 +1,6 @@
 // Max pooling forward over NHWC images, with padding, vectorised over channels.
 import { off } from '../simd';
-import { PoolArgs, lo, hi, fullFrom, fullTo, fillOut } from './window';
+import { poolForward } from './window';
 import { maxWin, maxWinAny, maxScalar } from './exact-max';
 
 /** One output pixel: y[c] = max over the R x Q window at p, for all C channels. */
@@ -47,25 +47,5 @@ function maxRunDispatch(p: usize, rs: usize, cs: usize, step: usize, yp: usize, 
 }
 
 export function maxPoolForward(args: usize, x: usize, y: usize): void {
-  const a = changetype<PoolArgs>(args);
-  const N = a.batch, H = a.inH, W = a.inW, C = a.C, Ho = a.outH, Wo = a.outW;
-  const rs = off(W * C), cs = off(C), step = off(a.strideW * C);
-  const f0 = fullFrom(a), f1 = fullTo(a, f0);
-  for (let n = 0; n < N; n++) {
-    for (let oh = 0; oh < Ho; oh++) {
-      const h0 = lo(oh, a.strideH, a.padTop), R = hi(oh, a.strideH, a.padTop, a.kH, H) - h0;
-      const xr = x + off((n * H + h0) * W * C), yr = y + off((n * Ho + oh) * Wo * C);
-      for (let ow = 0; ow < Wo; ow++) {
-        if (ow == f0 && f1 > f0) {
-          if (R > 0) maxRunDispatch(xr + <usize>(f0 * a.strideW - a.padLeft) * cs, rs, cs, step, yr + off(f0 * C), C, f1 - f0, R, a.kW);
-          else for (; ow < f1; ow++) fillOut(yr + off(ow * C), C, -Infinity);
-          ow = f1 - 1;
-          continue;
-        }
-        const w0 = lo(ow, a.strideW, a.padLeft), Q = hi(ow, a.strideW, a.padLeft, a.kW, W) - w0;
-        if (R <= 0 || Q <= 0) fillOut(yr + off(ow * C), C, -Infinity);
-        else maxRunDispatch(xr + <usize>w0 * cs, rs, cs, 0, yr + off(ow * C), C, 1, R, Q);
-      }
-    }
-  }
+  poolForward(args, x, y, maxRunDispatch, -Infinity);
 }

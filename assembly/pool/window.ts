@@ -1,5 +1,5 @@
 // What the window pooling kernels share: the PoolArgs geometry block, the clipped window of an
-// output pixel, the run of full windows in an output row, and the writers of dx.
+// output pixel, the run of full windows in an output row, the forward walk, and the writers of dx.
 //
 // Layout of the window kernels: for each output pixel, the window clipped to the image is R x Q
 // pixels. R, Q in 2..3 (2x2 and 3x3 pools and their clipped border windows) take unrolled code,
@@ -29,6 +29,34 @@ import { off } from '../simd';
 @inline export function fullTo(a: PoolArgs, from: i32): i32 {
   const last = a.inW + a.padLeft - a.kW;
   return last < 0 ? from : max(from, min(a.outW, last / a.strideW + 1));
+}
+
+/** A pooling kind's forward over `count` windows of one output row, R x Q pixels each, `step` bytes apart in x. */
+export type ForwardRun = (p: usize, rs: usize, cs: usize, step: usize, yp: usize, C: i32, count: i32, R: i32, Q: i32) => void;
+
+/** The forward walk every window kernel takes; a window wholly in the padding outputs `empty`. */
+export function poolForward(args: usize, x: usize, y: usize, run: ForwardRun, empty: f32): void {
+  const a = changetype<PoolArgs>(args);
+  const N = a.batch, H = a.inH, W = a.inW, C = a.C, Ho = a.outH, Wo = a.outW;
+  const rs = off(W * C), cs = off(C), step = off(a.strideW * C);
+  const f0 = fullFrom(a), f1 = fullTo(a, f0);
+  for (let n = 0; n < N; n++) {
+    for (let oh = 0; oh < Ho; oh++) {
+      const h0 = lo(oh, a.strideH, a.padTop), R = hi(oh, a.strideH, a.padTop, a.kH, H) - h0;
+      const xr = x + off((n * H + h0) * W * C), yr = y + off((n * Ho + oh) * Wo * C);
+      for (let ow = 0; ow < Wo; ow++) {
+        if (ow == f0 && f1 > f0) {
+          if (R > 0) run(xr + <usize>(f0 * a.strideW - a.padLeft) * cs, rs, cs, step, yr + off(f0 * C), C, f1 - f0, R, a.kW);
+          else for (; ow < f1; ow++) fillOut(yr + off(ow * C), C, empty);
+          ow = f1 - 1;
+          continue;
+        }
+        const w0 = lo(ow, a.strideW, a.padLeft), Q = hi(ow, a.strideW, a.padLeft, a.kW, W) - w0;
+        if (R <= 0 || Q <= 0) fillOut(yr + off(ow * C), C, empty);
+        else run(xr + <usize>w0 * cs, rs, cs, 0, yr + off(ow * C), C, 1, R, Q);
+      }
+    }
+  }
 }
 
 /** Fills C outputs with v (a window wholly in the padding; the host's geometry never has one). */

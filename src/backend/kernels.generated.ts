@@ -687,7 +687,7 @@ export const KERNEL_EXPORT_NAMES = [
 export type KernelName = (typeof KERNEL_EXPORT_NAMES)[number];
 
 /**
- * Geometry of one convolution, 16 i32 written by the host (src/ops/conv.ts `convArgs`).
+ * Geometry of one convolution, 16 i32 written by the host (src/ops/conv/parts.ts `convArgs`).
  * Only top/left padding is needed: bottom/right padding is implied by outH/outW, and taps that
  * fall outside [0, inH) x [0, inW) read zeros (forward) or are dropped (gradients).
  *
