@@ -48,6 +48,15 @@ function modelB(): Sequential {
 }
 const weightsOf = (m: Sequential) => m.weights().map((w) => Array.from(w.dataSync()));
 
+/** Each interleaved fit's history and weights equal its fit alone; the models are then disposed. */
+function expectAsAlone(runs: [Sequential, unknown, { h: unknown; w: number[][] }][]): void {
+  for (const [model, history, alone] of runs) {
+    expect(history).toEqual(alone.h);
+    expect(weightsOf(model)).toEqual(alone.w);
+  }
+  for (const [model] of runs) model.dispose();
+}
+
 describe('two models training interleaved', () => {
   const dataA = bars(48, 1), dataB = bars(40, 2);
   const opts = { epochs: 4, batchSize: 8, verbose: 0 as const };
@@ -74,11 +83,7 @@ describe('two models training interleaved', () => {
     ]);
     expect(order.join('').slice(0, 8)).toMatch(/ABAB|BABA/); // really interleaved
     expect(order.filter((o) => o === 'A').length).toBe(4 * 6);
-    expect(hA).toEqual(a.h);
-    expect(hB).toEqual(b.h);
-    expect(weightsOf(mA)).toEqual(a.w);
-    expect(weightsOf(mB)).toEqual(b.w);
-    mA.dispose(); mB.dispose();
+    expectAsAlone([[mA, hA, a], [mB, hB, b]]);
   });
 
   it('without shuffling or seeds (no draws during fit): interleaved equals alone too', async () => {
@@ -90,11 +95,7 @@ describe('two models training interleaved', () => {
       mA.fit(dataA.x, dataA.y, { ...opts, shuffle: false, onBatchEnd: async () => { await tick(); } }),
       mB.fit(dataB.x, dataB.y, { ...opts, shuffle: false, onBatchEnd: async () => { await tick(); } }),
     ]);
-    expect(hA).toEqual(a.h);
-    expect(hB).toEqual(b.h);
-    expect(weightsOf(mA)).toEqual(a.w);
-    expect(weightsOf(mB)).toEqual(b.w);
-    mA.dispose(); mB.dispose();
+    expectAsAlone([[mA, hA, a], [mB, hB, b]]);
   });
 
   it('a fit and a hand-written async training loop side by side keep their tensors apart (nothing leaks)', async () => {

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import {
   Sequential, nn, optim, tensor, randn, randu, setSeed, tidy, FormatError, Tensor,
 } from '../src/index.js';
-import { crc32 } from '../src/io/format.js';
+import { crc32 } from '../src/io/crc32.js';
 
 let dir: string;
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'wasm-cnn-io-')); });

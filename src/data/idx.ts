@@ -2,6 +2,7 @@
 // Node built-in: gzip is inflated by fflate. Every malformation is a FormatError that says what
 // the header promised and what the bytes hold.
 import { fflate } from './fflate.js';
+import { crc32 } from '../io/crc32.js';
 import { FormatError } from '../errors.js';
 
 export type IdxValues = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
@@ -202,24 +203,6 @@ function inflateGzip(bytes: Uint8Array): { data: Uint8Array; problem: GzipProble
     return { data, problem: { kind: 'corrupt', message: `${streamError} after ${total} inflated bytes` } };
   }
   return { data, problem: { kind: 'short', message: failure } };
-}
-
-let crcTable: Int32Array | null = null;
-
-/** CRC-32 (IEEE, as gzip stores it). */
-export function crc32(data: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Int32Array(256);
-    for (let i = 0; i < 256; i++) {
-      let c = i;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[i] = c;
-    }
-  }
-  const t = crcTable;
-  let c = -1;
-  for (let i = 0; i < data.length; i++) c = t[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ -1) >>> 0;
 }
 
 /** Encodes an IDX file (big-endian, uncompressed): the inverse of parseIdx, for writers and tests. */

@@ -7,6 +7,7 @@ import { heapU8, isResponse } from '../backend/wasm.js';
 import { FormatError, ValueError, fmtShape } from '../errors.js';
 import { describe } from '../ops/util.js';
 import { importNodeBuiltin } from '../backend/node-builtin.js';
+import { crc32 } from './crc32.js';
 
 export const FORMAT_NAME = 'wasm-cnn-model';
 export const FORMAT_VERSION = 1;
@@ -57,23 +58,6 @@ export type SaveTarget = string | URL | { save(artifacts: ModelArtifacts): unkno
 
 /** What `load` reads: a path or URL, packed bytes, a fetch Response, or `{ modelJson, weights }`. */
 export type LoadSource = string | URL | Uint8Array | ArrayBuffer | Response | ModelArtifacts;
-
-// ---- CRC-32 (IEEE, as zlib), integer-only so it is identical everywhere ---------------------------
-
-let crcTable: Int32Array | null = null;
-export function crc32(bytes: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Int32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c;
-    }
-  }
-  let c = -1;
-  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ -1) >>> 0;
-}
 
 const ascii = (b: Uint8Array, at: number, n: number): string => String.fromCharCode(...b.subarray(at, at + n));
 const printable = (s: string): string => JSON.stringify(s).slice(1, -1);
