@@ -30,12 +30,10 @@ export interface Conv1DOptions extends KernelLayerOptions {
 function optSingle(layer: string, opts: Record<string, unknown>, key: string, dflt: number | undefined): number {
   const v = opts[key];
   const one = Array.isArray(v) && v.length === 1 ? v[0] : v;
-  try {
-    return optInt(layer, { [key]: one }, key, dflt);
-  } catch (e) {
-    if (v === undefined) throw e;
+  if (one !== undefined && !(typeof one === 'number' && Number.isInteger(one) && one >= 1)) {
     throw new ValueError(`${layer}: option '${key}' must be an integer >= 1 or [n] of one, got ${fmtValue(v)}`);
   }
+  return optInt(layer, { [key]: one }, key, dflt);
 }
 
 function optPadding1d(layer: string, v: unknown): 'valid' | 'same' | 'causal' | [number, number] {
