@@ -2,7 +2,9 @@
 // every method and coordinate mode, upscaling, downscaling, non-integer scales and 1x1 inputs and
 // outputs; finite differences; PyTorch fixtures (test/fixtures/resize.json); thread splits.
 import { describe, it, expect } from 'vitest';
-import { ops, tensor, tidy, randn, type Tensor } from '../src/index.js';
+import { ops, nn, tensor, tidy, randn, type Tensor } from '../src/index.js';
+import { layerFromJSON } from '../src/nn/registry.js';
+import { fixtureCases, PYTORCH_TOLERANCE } from './harness/fixtures.js';
 import { opTests, type OpCase } from './harness/check-op.js';
 import { resizeRef, resizeGradRef, type RefResize } from './reference/resize.js';
 
@@ -51,6 +53,17 @@ describe('ops.resize finite differences', () => {
     { name: 'nearest [2,4,4,1] -> [6,3]', op: (x) => ops.resize(x, [6, 3]), inputs: [[2, 4, 4, 1]], gradient: 'finite-difference' },
     { name: 'bilinear 1x1 [1,1,1,4] -> [3,2]', op: (x) => ops.resize(x, [3, 2], { method: 'bilinear' }), inputs: [[1, 1, 1, 4]], gradient: 'finite-difference' },
   ]);
+});
+
+type ResizeFixture = { name: string; op?: 'resize'; size?: [number, number]; options?: Opts; layer?: string; config?: Record<string, unknown> };
+
+describe('ops.resize and the upsampling layers vs PyTorch F.interpolate', () => {
+  opTests(fixtureCases<ResizeFixture>('resize.json').map((c) => ({
+    name: c.name, fixture: c.key, inputs: ['x'], tolerance: PYTORCH_TOLERANCE,
+    op: (x: Tensor) => (c.op === 'resize'
+      ? ops.resize(x, c.size!, c.options)
+      : layerFromJSON({ className: c.layer!, config: c.config! }).apply(x)),
+  })));
 });
 
 describe('ops.resize', () => {

@@ -47,3 +47,5 @@ export const dense = (opts: DenseOptions): Dense => new Dense(opts);
 /** nn.activation('relu') or nn.activation({ activation: 'relu', name? }). */
 export const activation = (opts: ActivationName | ActivationOptions): Activation => new Activation(opts);
 export const prelu = (opts?: PReLUOptions): PReLU => new PReLU(opts);
+export { UpSampling2D, Resizing, upSampling2d, resizing, type UpSampling2DOptions, type ResizingOptions, type Interpolation } from './resizing.js';
+export { Cropping2D, Reshape, cropping2d, reshape, type Cropping2DOptions, type ReshapeOptions } from './reshaping.js';

@@ -3,6 +3,8 @@ import { Conv2D, DepthwiseConv2D, Conv2DTranspose } from './conv.js';
 import { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D } from './pooling.js';
 import { Dense, Flatten, Dropout, Activation, PReLU } from './core.js';
 import { BatchNormalization } from './normalization.js';
+import { UpSampling2D, Resizing } from './resizing.js';
+import { Cropping2D, Reshape } from './reshaping.js';
 import type { Layer, LayerJSON } from './layer.js';
 import { ValueError, fmtValue } from '../errors.js';
 
@@ -10,6 +12,7 @@ type LayerClass = new (config: any) => Layer;
 const CLASSES: Record<string, LayerClass> = {
   Conv2D, DepthwiseConv2D, Conv2DTranspose, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
   GlobalMaxPooling2D, ZeroPadding2D, BatchNormalization, Dropout, Flatten, Dense, Activation, PReLU,
+  UpSampling2D, Resizing, Cropping2D, Reshape,
 };
 
 /** Rebuilds a layer from its toJSON() form; ValueError for an unknown class. */
