@@ -4,7 +4,7 @@
 import type { Tensor } from '../tensor.js';
 import { ShapeError, ValueError, fmtValue } from '../errors.js';
 import { ops } from './ops.js';
-import { Layer, type LayerOptions, fmtBatchShape, checkKeys } from './layer.js';
+import { Layer, type LayerOptions, fmtBatchShape, checkKeys, optBorders } from './layer.js';
 
 export interface Cropping2DOptions extends LayerOptions {
   /** n, [cropH, cropW] (both sides) or [[top, bottom], [left, right]]; default 0. */
@@ -21,13 +21,7 @@ export class Cropping2D extends Layer {
     const L = 'cropping2d';
     super(opts, L);
     checkKeys(L, opts, ['cropping']);
-    const v: unknown = opts?.cropping ?? 0;
-    const count = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
-    const both = (x: unknown): x is [number, number] => Array.isArray(x) && x.length === 2 && count(x[0]) && count(x[1]);
-    if (count(v)) this.cropping = [[v, v], [v, v]];
-    else if (both(v)) this.cropping = [[v[0], v[0]], [v[1], v[1]]];
-    else if (Array.isArray(v) && v.length === 2 && both(v[0]) && both(v[1])) this.cropping = [[v[0][0], v[0][1]], [v[1][0], v[1][1]]];
-    else throw new ValueError(`${L}: option 'cropping' must be a non-negative integer, [cropH, cropW] or [[top, bottom], [left, right]], got ${fmtValue(v)}`);
+    this.cropping = optBorders(L, 'cropping', opts?.cropping ?? 0, 'crop');
   }
 
   computeOutputShape(shape: readonly number[]): number[] {
