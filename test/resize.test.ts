@@ -1,8 +1,9 @@
 // ops.resize: values and gradients against the float64 reference (test/reference/resize.ts) for
 // every method and coordinate mode, upscaling, downscaling, non-integer scales and 1x1 inputs and
-// outputs; finite differences; PyTorch fixtures (test/fixtures/resize.json); thread splits.
+// outputs; finite differences; PyTorch fixtures (test/fixtures/resize.json). Thread splits are
+// checked in test/threads.test.ts.
 import { describe, it, expect } from 'vitest';
-import { ops, nn, tensor, tidy, randn, type Tensor } from '../src/index.js';
+import { ops, tensor, tidy, randn, type Tensor } from '../src/index.js';
 import { layerFromJSON } from '../src/nn/registry.js';
 import { fixtureCases, PYTORCH_TOLERANCE } from './harness/fixtures.js';
 import { opTests, type OpCase } from './harness/check-op.js';
