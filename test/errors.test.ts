@@ -266,6 +266,16 @@ bad('conv2d: padding Symbol', () => ops.conv2d(T.img, T.w33, null, { padding: Sy
 bad('conv2dTranspose: padding 2n', () => ops.conv2dTranspose(T.img, o([3, 3, 2, 3]), null, { padding: 2n as any }), ValueError, /conv2dTranspose: padding must be .*got 2n/);
 bad('maxPool2d: padding 2n', () => ops.maxPool2d(T.img1, { padding: 2n as any }), ValueError, /maxPool2d: padding must be 'valid' or 'same', got 2n/);
 
+// ---- resizing -----------------------------------------------------------------------------------
+bad('resize: rank 2', () => ops.resize(T.m23, [4, 4]), ShapeError, 'resize', 'rank 4', '[2,3]');
+bad('resize: size [0, 4]', () => ops.resize(T.img, [0, 4]), ValueError, 'resize', 'size', '[0,4]');
+bad('resize: size 4', () => ops.resize(T.img, 4 as any), ValueError, 'resize', '[outH, outW]', '4');
+bad('resize: method "bicubic"', () => ops.resize(T.img, [4, 4], { method: 'bicubic' as any }), ValueError, 'resize', "'method'", '"bicubic"');
+bad('resize: alignCorners and halfPixelCenters', () => ops.resize(T.img, [4, 4], { alignCorners: true, halfPixelCenters: true }), ValueError, 'resize', 'alignCorners', 'halfPixelCenters');
+bad('resize: alignCorners "yes"', () => ops.resize(T.img, [4, 4], { alignCorners: 'yes' as any }), ValueError, 'resize', "'alignCorners'", '"yes"');
+bad('resize: unknown option', () => ops.resize(T.img, [4, 4], { mode: 'linear' } as any), ValueError, 'resize', "unknown option 'mode'");
+bad('resize: int32', () => ops.resize(T.i32, [4, 4]), ValueError, 'resize', 'float32', 'int32');
+
 // ---- normalization and dropout ------------------------------------------------------------------
 bad('batchNorm: mean per channel', () => ops.batchNorm(T.m23, o([2]), T.v3), ShapeError, 'batchNorm', 'mean [2]', '3 channels');
 bad('batchNorm: gamma shape', () => ops.batchNorm(T.m23, T.v3, T.v3, T.v4), ShapeError, 'batchNorm', 'gamma [4]');
@@ -309,6 +319,11 @@ bad('nn.zeroPadding2d: padding -1', () => nn.zeroPadding2d({ padding: -1 }), Val
 bad('nn.activation: "foo"', () => nn.activation('foo' as any), ValueError, 'activation', '"foo"');
 bad('nn.prelu: sharedAxes [0]', () => nn.prelu({ sharedAxes: [0] }), ValueError, 'prelu', 'sharedAxes', '[0]');
 bad('nn.globalAvgPool2d: unknown option', () => nn.globalAvgPool2d({ poolSize: 2 } as any), ValueError, 'globalAvgPool2d', "unknown option 'poolSize'");
+bad('nn.upSampling2d: size 0', () => nn.upSampling2d({ size: 0 }), ValueError, 'upSampling2d', "'size'", '0');
+bad('nn.upSampling2d: interpolation "area"', () => nn.upSampling2d({ interpolation: 'area' as any }), ValueError, 'upSampling2d', "'interpolation'", '"area"');
+bad('nn.resizing: height missing', () => nn.resizing({ width: 4 } as any), ValueError, 'resizing', "'height' is required");
+bad('nn.cropping2d: cropping [1, -1]', () => nn.cropping2d({ cropping: [1, -1] }), ValueError, 'cropping2d', "'cropping'", '[1,-1]');
+bad('nn.reshape: two -1', () => nn.reshape({ targetShape: [-1, -1] }), ValueError, 'reshape', "'targetShape'", '[-1,-1]');
 bad('initializer: randomUniform minval > maxval', () => nn.dense({ units: 2, kernelInitializer: { name: 'randomUniform', minval: 1, maxval: 0 } }), ValueError, 'dense', 'randomUniform', '1 > 0');
 bad('initializer: constant value NaN', () => nn.dense({ units: 2, kernelInitializer: { name: 'constant', value: NaN } }), ValueError, 'dense', "'value'", 'NaN');
 bad('initializer: varianceScaling mode', () => nn.conv2d({ filters: 2, kernelSize: 1, kernelInitializer: { name: 'varianceScaling', mode: 'fanMiddle' } }), ValueError, 'conv2d', 'mode', '"fanMiddle"');
@@ -340,6 +355,10 @@ bad('batchNorm layer: training on one value per channel', () => own(nn.batchNorm
 bad('countParams before build', () => nn.dense({ units: 2 }).countParams(), ValueError, 'dense', 'countParams', 'built');
 bad('maxPool2d layer: window larger than input', () => own(nn.maxPool2d({ poolSize: 5 })).apply(T.img1), ShapeError, 'max_pooling2d', '4x4', '5x5');
 bad('prelu layer: shared axis beyond rank', () => own(nn.prelu({ sharedAxes: [3] })).apply(T.m23), ShapeError, 'p_re_lu', 'shared axis 3');
+bad('upSampling2d layer: rank-2 input', () => own(nn.upSampling2d()).apply(T.m23), ShapeError, 'up_sampling2d', 'images', '(None, 3)');
+bad('resizing layer: rank-2 input', () => own(nn.resizing({ height: 2, width: 2 })).apply(T.m23), ShapeError, 'resizing', 'images', '(None, 3)');
+bad('cropping2d layer: cropping the whole image', () => own(nn.cropping2d({ cropping: 2 })).apply(T.img1), ShapeError, 'cropping2d', 'leaves no pixels', '(None, 4, 4, 1)');
+bad('reshape layer: size mismatch', () => own(nn.reshape({ targetShape: [5, -1] })).apply(T.m34), ShapeError, 'reshape', '(None, 4)', '[5,-1]');
 
 bad('conv1d layer: image input', () => own(nn.conv1d({ filters: 2, kernelSize: 3 })).apply(T.img), ShapeError, 'conv1d', 'sequences', '(None, 5, 5, 3)');
 bad('conv1d layer: sequence shorter than the kernel', () => own(nn.conv1d({ filters: 2, kernelSize: 5 })).apply(o([1, 3, 2])), ShapeError, 'conv1d', '3 steps', '5-step window', '(None, 3, 2)');

@@ -577,6 +577,21 @@ export interface KernelExports {
    * assembly/batch-norm/backward.ts (x: usize, mean: usize, variance: usize, gamma: usize, g: usize, rows: i32, C: i32, eps: f32, gx: usize, gMean: usize, gVar: usize, gGamma: usize, gBeta: usize, scratch: usize) -> void
    */
   batchNormBackward(x: number, mean: number, variance: number, gamma: number, g: number, rows: number, C: number, eps: number, gx: number, gMean: number, gVar: number, gGamma: number, gBeta: number, scratch: number): void;
+  /**
+   * y[n, oy, ox, c] from x [batch, inH, inW, C] for `outRows` output rows per image (a thread's band:
+   * `rows` points to the table entry of its first row, `y` to its first output element).
+   * taps: 1 nearest, 2 linear. work: this thread's scratch, 16 + 8 * outW * C bytes.
+   *
+   * assembly/resize/forward.ts (x: usize, y: usize, rows: usize, cols: usize, work: usize, batch: i32, inH: i32, inW: i32, C: i32, outRows: i32, outW: i32, taps: i32) -> void
+   */
+  resizeForward(x: number, y: number, rows: number, cols: number, work: number, batch: number, inH: number, inW: number, C: number, outRows: number, outW: number, taps: number): void;
+  /**
+   * dx [batch, inH, inW, C] from dy [batch, outH, outW, C] (whole images: a thread's share is a run
+   * of images). taps: 1 nearest, 2 linear. work: this thread's scratch, 16 + 8 * outW * C bytes.
+   *
+   * assembly/resize/backward.ts (dy: usize, dx: usize, rows: usize, cols: usize, work: usize, batch: i32, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, taps: i32) -> void
+   */
+  resizeBackward(dy: number, dx: number, rows: number, cols: number, work: number, batch: number, inH: number, inW: number, C: number, outH: number, outW: number, taps: number): void;
 }
 
 /**
@@ -682,6 +697,8 @@ export const KERNEL_EXPORT_NAMES = [
   'batchNormForward',
   'bnBackward',
   'batchNormBackward',
+  'resizeForward',
+  'resizeBackward',
 ] as const;
 
 export type KernelName = (typeof KERNEL_EXPORT_NAMES)[number];

@@ -52,3 +52,5 @@ export const activation = (opts: ActivationName | ActivationOptions): Activation
 export const prelu = (opts?: PReLUOptions): PReLU => new PReLU(opts);
 export const conv1d = (opts: Conv1DOptions): Conv1D => new Conv1D(opts);
 export const separableConv2d = (opts: SeparableConv2DOptions): SeparableConv2D => new SeparableConv2D(opts);
+export { UpSampling2D, Resizing, upSampling2d, resizing, type UpSampling2DOptions, type ResizingOptions, type Interpolation } from './resizing.js';
+export { Cropping2D, Reshape, cropping2d, reshape, type Cropping2DOptions, type ReshapeOptions } from './reshaping.js';

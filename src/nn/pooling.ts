@@ -3,7 +3,7 @@
 import type { Tensor } from '../tensor.js';
 import { ShapeError, ValueError, fmtValue } from '../errors.js';
 import { ops } from './ops.js';
-import { Layer, type LayerOptions, fmtBatchShape, checkKeys, optPair, windowOut } from './layer.js';
+import { Layer, type LayerOptions, fmtBatchShape, checkKeys, optBorders, optPair, windowOut } from './layer.js';
 
 export interface Pool2DOptions extends LayerOptions {
   /** Window size; default 2 (as Keras). */
@@ -102,16 +102,7 @@ export class ZeroPadding2D extends Layer {
     const L = 'zeroPadding2d';
     super(opts, L);
     checkKeys(L, opts, ['padding']);
-    const v = opts?.padding ?? 1;
-    const nn = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
-    if (nn(v)) this.padding = [[v, v], [v, v]];
-    else if (Array.isArray(v) && v.length === 2 && nn(v[0]) && nn(v[1])) this.padding = [[v[0], v[0]], [v[1], v[1]]];
-    else if (Array.isArray(v) && v.length === 2 && v.every((p) => Array.isArray(p) && p.length === 2 && nn(p[0]) && nn(p[1]))) {
-      const q = v as [[number, number], [number, number]];
-      this.padding = [[q[0][0], q[0][1]], [q[1][0], q[1][1]]];
-    } else {
-      throw new ValueError(`${L}: option 'padding' must be a non-negative integer, [padH, padW] or [[top, bottom], [left, right]], got ${fmtValue(v)}`);
-    }
+    this.padding = optBorders(L, 'padding', opts?.padding ?? 1, 'pad');
   }
 
   computeOutputShape(shape: readonly number[]): number[] {

@@ -3,6 +3,8 @@ import { Conv2D, DepthwiseConv2D, Conv2DTranspose } from './conv.js';
 import { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D } from './pooling.js';
 import { Dense, Flatten, Dropout, Activation, PReLU } from './core.js';
 import { BatchNormalization } from './normalization.js';
+import { UpSampling2D, Resizing } from './resizing.js';
+import { Cropping2D, Reshape } from './reshaping.js';
 import type { Layer, LayerJSON } from './layer.js';
 import { Conv1D } from './conv1d.js';
 import { SeparableConv2D } from './separable.js';
@@ -14,6 +16,7 @@ const CLASSES: Record<string, LayerClass> = {
   GlobalMaxPooling2D, ZeroPadding2D, BatchNormalization, Dropout, Flatten, Dense, Activation, PReLU,
   Conv1D,
   SeparableConv2D,
+  UpSampling2D, Resizing, Cropping2D, Reshape,
 };
 
 /** Rebuilds a layer from its toJSON() form; ValueError for an unknown class. */

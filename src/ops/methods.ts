@@ -10,6 +10,7 @@ import { dropout } from './normalization.js';
 import { conv2d, conv2dTranspose, type Conv2dOptions, type Conv2dTransposeOptions } from './conv/index.js';
 import { maxPool2d, avgPool2d, globalAvgPool2d, globalMaxPool2d, type Pool2dOptions } from './pool.js';
 import { matmul, type MatmulOptions } from './matmul.js';
+import { resize, type ResizeOptions } from './resize/resize.js';
 
 declare module '../tensor.js' {
   interface Tensor {
@@ -53,6 +54,7 @@ declare module '../tensor.js' {
     avgPool2d(options?: Pool2dOptions): Tensor;
     globalAvgPool2d(): Tensor;
     globalMaxPool2d(): Tensor;
+    resize(size: readonly number[], options?: ResizeOptions): Tensor;
   }
 }
 
@@ -99,6 +101,7 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   avgPool2d(options?: Pool2dOptions) { return avgPool2d(this, options); },
   globalAvgPool2d() { return globalAvgPool2d(this); },
   globalMaxPool2d() { return globalMaxPool2d(this); },
+  resize(size: readonly number[], options?: ResizeOptions) { return resize(this, size, options); },
 };
 
 for (const [name, fn] of Object.entries(methods)) {

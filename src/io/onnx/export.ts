@@ -16,6 +16,8 @@ import type {
   Activation, PReLU, Conv1D, SeparableConv2D,
 } from '../../nn/index.js';
 import type { ActivationName } from '../../nn/activations.js';
+import type { UpSampling2D, Resizing, Cropping2D, Reshape } from '../../nn/index.js';
+import { exportUpSampling, exportResizing, exportCropping, exportReshape } from './export-resampling.js';
 import { encodeModel, AT, DT, type AttributeMsg, type ModelMsg, type NodeMsg, type TensorMsg, type ValueInfoMsg } from './proto.js';
 
 export interface OnnxExportOptions {
@@ -388,8 +390,23 @@ export function sequentialToOnnxMessage(model: Sequential, options: OnnxExportOp
         cur = { ...cur, name: g.node('PRelu', [cur.name, g.floatInit(`${base}/alpha`, dims, values)], base) };
         break;
       }
+      case 'UpSampling2D':
+        toNCHW(base);
+        cur = { ...cur, name: exportUpSampling(g, cur.name, layer as UpSampling2D, base) };
+        break;
+      case 'Resizing':
+        toNCHW(base);
+        cur = { ...cur, name: exportResizing(g, cur.name, layer as Resizing, base) };
+        break;
+      case 'Cropping2D':
+        cur = { ...cur, name: exportCropping(g, cur.name, cur.nchw, inShape, layer as Cropping2D, base) };
+        break;
+      case 'Reshape':
+        toNHWC(base); // the target shape reads the channel-last order
+        cur = { name: exportReshape(g, cur.name, layer as Reshape, base), rank: outShape.length + 1, nchw: false };
+        break;
       default:
-        throw new ValueError(`${where} has no ONNX export (supported: Conv2D, DepthwiseConv2D, SeparableConv2D, Conv1D, Conv2DTranspose, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D, BatchNormalization, Dropout, Flatten, Dense, Activation, PReLU)`);
+        throw new ValueError(`${where} has no ONNX export (supported: Conv2D, DepthwiseConv2D, SeparableConv2D, Conv1D, Conv2DTranspose, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D, BatchNormalization, Dropout, Flatten, Dense, Activation, PReLU, UpSampling2D, Resizing, Cropping2D, Reshape)`);
     }
   }
   // Image-shaped outputs come back in the graph's layout.

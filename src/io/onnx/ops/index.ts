@@ -10,6 +10,7 @@ import { cast, dropout, identity } from './identity.js';
 import { batchNormalization } from './normalization.js';
 import { globalPool, pool } from './pool.js';
 import { concat, flatten, gather, pad, reshape, shape, slice, squeezeOrUnsqueeze, transpose } from './shape.js';
+import { resize } from './resize.js';
 
 export const OP_HANDLERS: Readonly<Record<string, OpHandler>> = {
   Add: add,
@@ -50,6 +51,8 @@ export const OP_HANDLERS: Readonly<Record<string, OpHandler>> = {
   Tanh: tanh,
   Transpose: transpose,
   Unsqueeze: squeezeOrUnsqueeze,
+  Resize: resize,
+  Upsample: resize,
 };
 
 /** Op types loadOnnx runs (default ONNX domain), in the order error messages list them. */
