@@ -27,6 +27,25 @@ const INV_SQRT_2PI: f64 = 0.39894228040143267794;
 
 // ---- exact GELU: x * Phi(x), Phi from erf / erfc in f64 (two lanes at a time) ----------------
 
+/** erf(z) for lanes with 0 <= z <= 1: z times the fit of erf(z) / z. */
+// @ts-ignore: decorator
+@inline function erfSmall64V(z: v128): v128 {
+  return f64x2.mul(z, erfOverZ(f64x2.sub(f64x2.mul(f64x2.add(z, z), z), f64x2.splat(1))));
+}
+
+/**
+ * erfc(z) for lanes with z >= 1, given e = exp(-z^2): exp(-z^2) / z * h(1/z) below 10 and 0
+ * beyond (below 2e-45). Lanes flagged `small` (z < 1) read as z = 1, which keeps them finite.
+ */
+// @ts-ignore: decorator
+@inline function erfcTail64V(z: v128, e: v128, small: v128): v128 {
+  const one = f64x2.splat(1);
+  const zt = v128.bitselect(z, f64x2.splat(10), f64x2.lt(z, f64x2.splat(10)));
+  const t = f64x2.div(one, v128.bitselect(one, zt, small));
+  const tail = f64x2.mul(f64x2.mul(e, t), erfcScaled(f64x2.mul(f64x2.sub(f64x2.add(t, t), f64x2.splat(1.1)), f64x2.splat(1.0 / 0.9))));
+  return v128.andnot(tail, f64x2.ge(z, f64x2.splat(10)));
+}
+
 /** Phi(x) on f64x2 lanes given e = exp(-x^2 / 2); accurate in both tails (erfc for x < 0). */
 // @ts-ignore: decorator
 @inline function normalCdf64V(x: v128, e: v128): v128 {
@@ -36,13 +55,8 @@ const INV_SQRT_2PI: f64 = 0.39894228040143267794;
   // erf(z) for z < 1; clamping keeps the branch not taken finite
   // (clamps by compare + select: cheaper than f64x2.min/max, whose NaN rules cost extra instructions)
   const small = f64x2.lt(z, one);
-  const zs = v128.bitselect(z, one, small);
-  const erfSmall = f64x2.mul(zs, erfOverZ(f64x2.sub(f64x2.mul(f64x2.add(zs, zs), zs), one)));
-  // erfc(z) = exp(-z^2) / z * h(1/z) for 1 <= z < 10, and 0 beyond (below 2e-45)
-  const zt = v128.bitselect(z, f64x2.splat(10), f64x2.lt(z, f64x2.splat(10)));
-  const t = f64x2.div(one, v128.bitselect(one, zt, small));
-  const tail = f64x2.mul(f64x2.mul(e, t), erfcScaled(f64x2.mul(f64x2.sub(f64x2.add(t, t), f64x2.splat(1.1)), f64x2.splat(1.0 / 0.9))));
-  const erfcTail = v128.andnot(tail, f64x2.ge(z, f64x2.splat(10)));
+  const erfSmall = erfSmall64V(v128.bitselect(z, one, small));
+  const erfcTail = erfcTail64V(z, e, small);
   const erfc = v128.bitselect(f64x2.sub(one, erfSmall), erfcTail, small);
   const erf = v128.bitselect(erfSmall, f64x2.sub(one, erfcTail), small);
   return v128.bitselect(f64x2.mul(half, erfc), f64x2.add(half, f64x2.mul(half, erf)), f64x2.lt(x, f64x2.splat(0)));
@@ -53,8 +67,7 @@ const INV_SQRT_2PI: f64 = 0.39894228040143267794;
 @inline function normalCdfSmall64V(x: v128): v128 {
   const one = f64x2.splat(1);
   const half = f64x2.splat(0.5);
-  const z = f64x2.mul(f64x2.abs(x), f64x2.splat(SQRT1_2));
-  const erfSmall = f64x2.mul(z, erfOverZ(f64x2.sub(f64x2.mul(f64x2.add(z, z), z), one)));
+  const erfSmall = erfSmall64V(f64x2.mul(f64x2.abs(x), f64x2.splat(SQRT1_2)));
   return v128.bitselect(f64x2.mul(half, f64x2.sub(one, erfSmall)), f64x2.add(half, f64x2.mul(half, erfSmall)), f64x2.lt(x, f64x2.splat(0)));
 }
 
@@ -67,7 +80,12 @@ const INV_SQRT_2PI: f64 = 0.39894228040143267794;
 /** exp(-x^2 / 2) on f64x2 lanes (x^2 / 2 is exact for float32 x). */
 // @ts-ignore: decorator
 @inline function gaussV(x: v128): v128 {
-  const u = f64x2.mul(f64x2.mul(x, x), f64x2.splat(-0.5));
+  return expNegClamped64V(f64x2.mul(f64x2.mul(x, x), f64x2.splat(-0.5)));
+}
+
+/** exp(u) on f64x2 lanes for u <= 0, with u below -700 (and NaN) read as -700. */
+// @ts-ignore: decorator
+@inline function expNegClamped64V(u: v128): v128 {
   return expNeg64V(v128.bitselect(u, f64x2.splat(-700), f64x2.gt(u, f64x2.splat(-700))));
 }
 
