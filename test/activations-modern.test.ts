@@ -3,7 +3,7 @@
 // PyTorch fixtures, NaN and infinities, bit-identity across SIMD lanes and the scalar tail,
 // Tensor methods, and no leaked tensors after tidy(forward + backward).
 import { describe, it, expect } from 'vitest';
-import { tensor, ops, type Tensor } from '../src/index.js';
+import { tensor, ops, nn, randn, tidy, type Tensor } from '../src/index.js';
 import { values, type Arr } from './reference/elementwise.js';
 import { activationFns, activationGrads } from './reference/activations.js';
 import { expectClose } from './harness/close.js';
@@ -146,5 +146,36 @@ describe('Tensor methods and memory', () => {
     const x = tensor(values(12, 1, -5, 5), [3, 4]).requireGrad();
     expectNoLeakThroughBackward(x, OPS[name]);
     x.dispose();
+  });
+});
+
+describe('as layer activations', () => {
+  const x = () => tensor(f32(values(24, 9, -8, 8)), [2, 3, 4]);
+  it.each([
+    ['relu6', 'relu6', OPS.relu6], ['hardSigmoid', 'hardSigmoid', OPS.hardSigmoid], ['hard_sigmoid', 'hardSigmoid', OPS.hardSigmoid],
+    ['hardSwish', 'hardSwish', OPS.hardSwish], ['hard_swish', 'hardSwish', OPS.hardSwish], ['silu', 'swish', OPS.silu],
+    ['swish', 'swish', OPS.silu], ['softplus', 'softplus', OPS.softplus],
+  ] as [string, string, Op][])("nn.activation('%s') is '%s' and applies the op", (spec, canonical, op) => {
+    tidy(() => {
+      const layer = nn.activation(spec as any);
+      expect(layer.activation).toBe(canonical);
+      expect(Array.from(layer.apply(x()).dataSync())).toEqual(Array.from(op(x()).dataSync()));
+    });
+  });
+
+  it('conv2d and dense apply them after the bias', () => {
+    tidy(() => {
+      const inp = randn([2, 5, 5, 3]);
+      for (const [act, op] of [['relu6', OPS.relu6], ['hardSigmoid', OPS.hardSigmoid], ['hardSwish', OPS.hardSwish], ['silu', OPS.silu], ['softplus', OPS.softplus]] as const) {
+        const conv = nn.conv2d({ filters: 4, kernelSize: 3, activation: act, biasInitializer: { name: 'constant', value: 0.5 } });
+        const y = conv.apply(inp);
+        expect(Array.from(y.dataSync()), act).toEqual(Array.from(op(ops.conv2d(inp, conv.kernel!, conv.bias!)).dataSync()));
+        const dense = nn.dense({ units: 3, activation: act });
+        const flat = ops.flatten(y);
+        expect(Array.from(dense.apply(flat).dataSync()), act).toEqual(Array.from(op(ops.add(ops.matmul(flat, dense.kernel!), dense.bias!)).dataSync()));
+        conv.dispose();
+        dense.dispose();
+      }
+    });
   });
 });
