@@ -238,6 +238,20 @@ bad('conv2dTranspose: channels', () => ops.conv2dTranspose(T.img, T.w33), ShapeE
 bad('conv2dTranspose: outputPadding >= stride', () => ops.conv2dTranspose(T.img, o([3, 3, 2, 3]), null, { strides: 2, outputPadding: 2 }), ValueError, 'conv2dTranspose', 'outputPadding 2', 'strides [2,2]');
 bad('conv2dTranspose: padding eats the output', () => ops.conv2dTranspose(T.img1, o([1, 1, 1, 1]), null, { padding: 3 }), ShapeError, 'conv2dTranspose', 'empty output');
 bad('conv2dTranspose: bias shape', () => ops.conv2dTranspose(T.img, o([3, 3, 2, 3]), T.v3), ShapeError, 'conv2dTranspose', 'bias', '[2]');
+bad('conv1d: channels differ', () => ops.conv1d(o([2, 7, 4]), o([3, 3, 6])), ShapeError, 'conv1d', '4 channels', 'expect 3', '[2,7,4]', '[3,3,6]');
+bad('conv1d: image input', () => ops.conv1d(T.img, o([3, 3, 4])), ShapeError, 'conv1d', 'rank 3', '[2,5,5,3]');
+bad('conv1d: HWIO weights', () => ops.conv1d(o([2, 7, 3]), T.w33), ShapeError, 'conv1d', 'weights', 'rank 3', '[3,3,3,4]');
+bad('conv1d: kernel longer than padded input', () => ops.conv1d(o([1, 4, 1]), o([7, 1, 1]), null, { padding: 1 }), ShapeError, 'conv1d', 'kernel 7', 'padded input 6', '[1,4,1]', '[7,1,1]');
+bad('conv1d: dilated kernel too long', () => ops.conv1d(o([1, 4, 1]), o([3, 1, 1]), null, { dilation: 2 }), ShapeError, 'conv1d', 'dilated to 5', '[1,4,1]');
+bad('conv1d: 2-D strides', () => ops.conv1d(o([1, 5, 1]), o([3, 1, 1]), null, { strides: [1, 2] as any }), ValueError, 'conv1d', 'strides', '[1,2]');
+bad('conv1d: stride 0', () => ops.conv1d(o([1, 5, 1]), o([3, 1, 1]), null, { strides: 0 }), ValueError, 'conv1d', 'strides', '0');
+bad('conv1d: groups do not divide channels', () => ops.conv1d(o([1, 5, 3]), o([3, 1, 2]), null, { groups: 2 }), ValueError, 'conv1d', 'groups 2', 'input channels 3', '[1,5,3]', '[3,1,2]');
+bad('conv1d: groups x weights != channels', () => ops.conv1d(o([1, 5, 4]), o([3, 1, 4]), null, { groups: 2 }), ShapeError, 'conv1d', 'per group', '[1,5,4]');
+bad('conv1d: 2-D padding', () => ops.conv1d(o([1, 5, 1]), o([3, 1, 1]), null, { padding: [[0, 0], [1, 1]] as any }), ValueError, 'conv1d', 'padding', '[left, right]');
+bad('conv1d: padding "full"', () => ops.conv1d(o([1, 5, 1]), o([3, 1, 1]), null, { padding: 'full' as any }), ValueError, 'conv1d', 'padding', '"full"');
+bad('conv1d: bias shape', () => ops.conv1d(o([1, 5, 3]), o([3, 3, 4]), T.v3), ShapeError, 'conv1d', 'bias', '[4]', 'got [3]', '[3,3,4]');
+bad('conv1d: activation tanh', () => ops.conv1d(o([1, 5, 1]), o([3, 1, 1]), null, { activation: 'tanh' as any }), ValueError, 'conv1d', 'activation', '"tanh"');
+bad('conv1d: int32 input', () => ops.conv1d(z([1, 5, 1], 'int32'), o([3, 1, 1])), ValueError, 'conv1d', 'float32', 'int32');
 
 // ---- pooling ------------------------------------------------------------------------------------
 bad('maxPool2d: window larger than input', () => ops.maxPool2d(T.img1, { poolSize: 5 }), ShapeError, 'maxPool2d', '5x5', '4x4', '[1,4,4,1]');
@@ -308,6 +322,16 @@ bad('initializer: constant value NaN', () => nn.dense({ units: 2, kernelInitiali
 bad('initializer: varianceScaling mode', () => nn.conv2d({ filters: 2, kernelSize: 1, kernelInitializer: { name: 'varianceScaling', mode: 'fanMiddle' } }), ValueError, 'conv2d', 'mode', '"fanMiddle"');
 bad('initializer: not a name', () => nn.dense({ units: 2, kernelInitializer: 5 as any }), ValueError, 'dense', 'kernelInitializer', '5');
 
+bad('nn.conv1d: filters missing', () => nn.conv1d({ kernelSize: 3 } as any), ValueError, 'conv1d', "'filters' is required");
+bad('nn.conv1d: kernelSize [3, 3]', () => nn.conv1d({ filters: 2, kernelSize: [3, 3] as any }), ValueError, 'conv1d', "'kernelSize'", '[3,3]');
+bad('nn.conv1d: strides 0', () => nn.conv1d({ filters: 2, kernelSize: 3, strides: 0 }), ValueError, 'conv1d', "'strides'", '0');
+bad('nn.conv1d: padding "full"', () => nn.conv1d({ filters: 2, kernelSize: 3, padding: 'full' as any }), ValueError, 'conv1d', "'padding'", "'causal'", '"full"');
+bad('nn.conv1d: groups do not divide filters', () => nn.conv1d({ filters: 5, kernelSize: 3, groups: 2 }), ValueError, 'conv1d', '(5)', "'groups' (2)");
+bad('nn.conv1d: unknown option', () => nn.conv1d({ filters: 2, kernelSize: 3, depthMultiplier: 2 } as any), ValueError, 'conv1d', "unknown option 'depthMultiplier'");
+bad('nn.separableConv2d: filters 0', () => nn.separableConv2d({ filters: 0, kernelSize: 3 }), ValueError, 'separableConv2d', "'filters'", '0');
+bad('nn.separableConv2d: depthMultiplier 1.5', () => nn.separableConv2d({ filters: 2, kernelSize: 3, depthMultiplier: 1.5 }), ValueError, 'separableConv2d', "'depthMultiplier'", '1.5');
+bad('nn.separableConv2d: groups', () => nn.separableConv2d({ filters: 2, kernelSize: 3, groups: 2 } as any), ValueError, 'separableConv2d', "unknown option 'groups'");
+bad('nn.separableConv2d: pointwiseInitializer "foo"', () => nn.separableConv2d({ filters: 2, kernelSize: 3, pointwiseInitializer: 'foo' }), ValueError, 'separableConv2d', 'pointwiseInitializer', '"foo"');
 // ---- layers: apply ------------------------------------------------------------------------------
 bad('conv2d layer: kernel larger than input', () => own(nn.conv2d({ filters: 2, kernelSize: 5 })).apply(T.img1), ShapeError, 'conv2d', '4x4', '5x5', '(None, 4, 4, 1)');
 bad('conv2d layer: rank-2 input', () => own(nn.conv2d({ filters: 2, kernelSize: 1 })).apply(T.m23), ShapeError, 'conv2d', 'images', '(None, 3)');
@@ -325,6 +349,13 @@ bad('countParams before build', () => nn.dense({ units: 2 }).countParams(), Valu
 bad('maxPool2d layer: window larger than input', () => own(nn.maxPool2d({ poolSize: 5 })).apply(T.img1), ShapeError, 'max_pooling2d', '4x4', '5x5');
 bad('prelu layer: shared axis beyond rank', () => own(nn.prelu({ sharedAxes: [3] })).apply(T.m23), ShapeError, 'p_re_lu', 'shared axis 3');
 
+bad('conv1d layer: image input', () => own(nn.conv1d({ filters: 2, kernelSize: 3 })).apply(T.img), ShapeError, 'conv1d', 'sequences', '(None, 5, 5, 3)');
+bad('conv1d layer: sequence shorter than the kernel', () => own(nn.conv1d({ filters: 2, kernelSize: 5 })).apply(o([1, 3, 2])), ShapeError, 'conv1d', '3 steps', '5-step window', '(None, 3, 2)');
+bad('conv1d layer: groups vs channels', () => own(nn.conv1d({ filters: 4, kernelSize: 1, groups: 2 })).apply(o([1, 4, 3])), ShapeError, 'conv1d', 'input channels (3)', 'groups (2)');
+bad('conv1d layer: channels change after build', () => { const l = own(nn.conv1d({ filters: 2, kernelSize: 1 })); tidy(() => { l.apply(o([1, 4, 3])); }); return l.apply(o([1, 4, 2])); },
+  ShapeError, 'conv1d', '2 channels', 'expects 3', '(None, 4, 2)', '[1,3,2]');
+bad('separableConv2d layer: rank-2 input', () => own(nn.separableConv2d({ filters: 2, kernelSize: 1 })).apply(T.m23), ShapeError, 'separable_conv2d', 'images', '(None, 3)');
+bad('separableConv2d layer: kernel larger than input', () => own(nn.separableConv2d({ filters: 2, kernelSize: 5 })).apply(T.img1), ShapeError, 'separable_conv2d', '4x4', '5x5', '(None, 4, 4, 1)');
 // ---- model --------------------------------------------------------------------------------------
 bad('Sequential: layers not an array', () => new Sequential(5 as any), ValueError, 'Sequential', 'layers must be an array');
 bad('Sequential: a non-layer', () => new Sequential([1 as any]), ValueError, 'sequential.add', 'expected a layer', 'number 1');

@@ -108,6 +108,29 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: 'conv1d (causal dilated, strided same with groups, explicit pads, fused relu, tanh) on sequences',
+    inputShape: [16, 3], classes: 3, fromLogits: false,
+    layers: () => [
+      nn.conv1d({ filters: 6, kernelSize: 3, dilation: 2, padding: 'causal', activation: 'relu' }),
+      nn.conv1d({ filters: 6, kernelSize: 4, strides: 2, padding: 'same', groups: 3 }),
+      nn.conv1d({ filters: 4, kernelSize: 2, padding: [1, 2], activation: 'tanh', useBias: false }),
+      nn.flatten(),
+      nn.dense({ units: 3, activation: 'softmax' }),
+    ],
+  },
+  {
+    name: 'separableConv2d (multiplier 2 same relu, dilated, strided without bias) as two Conv nodes each',
+    inputShape: [10, 10, 3], classes: 4, fromLogits: true,
+    layers: () => [
+      nn.separableConv2d({ filters: 8, kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'relu' }),
+      nn.separableConv2d({ filters: 6, kernelSize: [3, 2], dilation: 2, activation: 'swish' }),
+      nn.separableConv2d({ filters: 5, kernelSize: 3, strides: 2, padding: 'same', useBias: false }),
+      nn.batchNorm(),
+      nn.globalAvgPool2d(),
+      nn.dense({ units: 4 }),
+    ],
+  },
+  {
     name: 'mobile activations (relu6 as Clip, hardSwish as x * HardSigmoid, silu as x * Sigmoid, hardSigmoid, softplus)',
     inputShape: [8, 8, 3], classes: 4, fromLogits: true,
     layers: () => [

@@ -249,6 +249,16 @@ describe('hand-made graphs vs onnxruntime-web', () => {
       inits: [w('w1', [3, 2, 1, 1]), i64('pads', [0, 0, 1, 2, 0, 0, 2, 1]), f32('pv', [], [0.5]), w('wt', [3, 4, 3, 3]), w('bt', [4]), w('gw', [5, 4]), w('gb', [5])],
     },
     {
+      name: '1-D Conv: grouped, dilated, asymmetric pads, bias and a fused Relu; then auto_pad SAME_UPPER stride 2',
+      input: [2, 4, 11],
+      nodes: [
+        node('Conv', ['x', 'w1', 'b1'], ['c'], [int('group', 2), ints('dilations', [2]), ints('pads', [2, 1]), ints('kernel_shape', [3])]),
+        node('Relu', ['c'], ['r']),
+        node('Conv', ['r', 'w2'], ['y'], [str('auto_pad', 'SAME_UPPER'), ints('strides', [2]), ints('kernel_shape', [2])]),
+      ],
+      inits: [w('w1', [6, 2, 3]), w('b1', [6]), w('w2', [3, 6, 2])],
+    },
+    {
       name: 'BatchNormalization on 3-D and 4-D, Elu, Sub, Div, Sigmoid, Tanh',
       input: [2, 3, 6],
       nodes: [

@@ -8,6 +8,8 @@ import {
 import { Dense, Flatten, Dropout, Activation, PReLU, type DenseOptions, type DropoutOptions, type ActivationOptions, type PReLUOptions } from './core.js';
 import { BatchNormalization, type BatchNormOptions } from './normalization.js';
 import type { LayerOptions } from './layer.js';
+import { Conv1D, type Conv1DOptions } from './conv1d.js';
+import { SeparableConv2D, type SeparableConv2DOptions } from './separable.js';
 import type { ActivationName } from './activations.js';
 
 export { Layer, type LayerOptions, type ApplyOptions, type LayerJSON } from './layer.js';
@@ -20,6 +22,7 @@ export type {
   Conv2DOptions, DepthwiseConv2DOptions, Conv2DTransposeOptions, Pool2DOptions, ZeroPadding2DOptions,
   DenseOptions, DropoutOptions, ActivationOptions, PReLUOptions, BatchNormOptions,
 };
+export { Conv1D, SeparableConv2D, type Conv1DOptions, type SeparableConv2DOptions };
 import {
   glorotUniform, glorotNormal, heUniform, heNormal, lecunUniform, lecunNormal, zeros, ones, constant,
   randomNormal, randomUniform, truncatedNormal,
@@ -47,3 +50,5 @@ export const dense = (opts: DenseOptions): Dense => new Dense(opts);
 /** nn.activation('relu') or nn.activation({ activation: 'relu', name? }). */
 export const activation = (opts: ActivationName | ActivationOptions): Activation => new Activation(opts);
 export const prelu = (opts?: PReLUOptions): PReLU => new PReLU(opts);
+export const conv1d = (opts: Conv1DOptions): Conv1D => new Conv1D(opts);
+export const separableConv2d = (opts: SeparableConv2DOptions): SeparableConv2D => new SeparableConv2D(opts);
