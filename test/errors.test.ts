@@ -155,6 +155,14 @@ bad('softmax: axis out of range', () => ops.softmax(T.m23, 2), ValueError, 'soft
 bad('softmax: axis string', () => ops.softmax(T.m23, 'a' as any), ValueError, 'softmax', 'axis must be an integer', '"a"');
 bad('logSoftmax: axis 1.5', () => ops.logSoftmax(T.m23, 1.5), ValueError, 'logSoftmax', '1.5');
 bad('softmax: scalar', () => ops.softmax(T.s), ValueError, 'softmax', 'rank 0');
+bad('relu6: int32', () => ops.relu6(T.i32), ValueError, 'relu6', 'float32', 'int32');
+bad('hardSigmoid: int32', () => ops.hardSigmoid(T.i32), ValueError, 'hardSigmoid', 'float32', 'int32');
+bad('hardSwish: disposed', () => ops.hardSwish(T.gone), DisposedError, 'hardSwish: x', '[2,2]', 'disposed');
+bad('silu: int32', () => ops.silu(T.i32), ValueError, 'silu', 'float32', 'int32');
+bad('swish: object', () => ops.swish({} as any), ValueError, 'swish', 'Object');
+bad('softplus: string', () => ops.softplus('x' as any), ValueError, 'softplus', 'string x');
+bad('erf: int32', () => ops.erf(T.i32), ValueError, 'erf', 'float32', 'int32');
+bad('nn.activation: "hard-swish"', () => nn.activation('hard-swish' as any), ValueError, 'activation', '"hard-swish"', "'hardSwish'");
 
 // ---- reductions ---------------------------------------------------------------------------------
 bad('sum: axis 5', () => ops.sum(T.m23, 5), ValueError, 'sum', 'axis 5', 'rank 2');

@@ -130,6 +130,19 @@ const CASES: Case[] = [
       nn.dense({ units: 4 }),
     ],
   },
+  {
+    name: 'mobile activations (relu6 as Clip, hardSwish as x * HardSigmoid, silu as x * Sigmoid, hardSigmoid, softplus)',
+    inputShape: [8, 8, 3], classes: 4, fromLogits: true,
+    layers: () => [
+      nn.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu6' }),
+      nn.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'hardSwish' }),
+      nn.conv2d({ filters: 8, kernelSize: 1, activation: 'silu' }),
+      nn.activation('hardSigmoid'),
+      nn.conv2d({ filters: 4, kernelSize: 3, strides: 2, activation: 'softplus' }),
+      nn.globalAvgPool2d(),
+      nn.dense({ units: 4, activation: 'hard_swish' }),
+    ],
+  },
 ];
 
 const maxDiffs: Record<string, { ort: number; roundTrip: number }> = {};

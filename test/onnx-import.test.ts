@@ -273,6 +273,23 @@ describe('hand-made graphs vs onnxruntime-web', () => {
       ],
       inits: [w('g', [3]), w('b', [3]), w('m', [3]), f32('v', [3], [0.5, 1, 2]), w('m3', [3, 1]), f32('two', [], [2]), i64('shape4', [0, 0, 2, 3])],
     },
+    {
+      name: 'HardSigmoid (alpha 0.2 and 1/6), HardSwish (opset 14), Softplus, Erf, Clip(0, 6), x * Sigmoid(x), on x in [-8, 8)',
+      input: [2, 3, 4, 5], opset: 14,
+      nodes: [
+        node('Mul', ['x', 'eight'], ['s']),
+        node('HardSigmoid', ['s'], ['h1']),
+        node('HardSigmoid', ['s'], ['h2'], [flt('alpha', 1 / 6), flt('beta', 0.5)]),
+        node('HardSwish', ['s'], ['h3']),
+        node('Softplus', ['s'], ['sp']),
+        node('Erf', ['s'], ['e']),
+        node('Clip', ['s', 'zero', 'six'], ['r6']),
+        node('Sigmoid', ['s'], ['sg']),
+        node('Mul', ['s', 'sg'], ['si']),
+        node('Concat', ['h1', 'h2', 'h3', 'sp', 'e', 'r6', 'si'], ['y'], [int('axis', 0)]),
+      ],
+      inits: [f32('eight', [], [8]), f32('zero', [], [0]), f32('six', [], [6])],
+    },
   ];
 
   it.each(cases)('$name', async (c) => {

@@ -448,6 +448,18 @@ export interface KernelExports {
   unaryTanh(x: number, out: number, n: number, p1: number, p2: number): void;
   /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
   unaryClip(x: number, out: number, n: number, p1: number, p2: number): void;
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  unaryRelu6(x: number, out: number, n: number, p1: number, p2: number): void;
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  unaryHardSigmoid(x: number, out: number, n: number, p1: number, p2: number): void;
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  unaryHardSwish(x: number, out: number, n: number, p1: number, p2: number): void;
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  unarySilu(x: number, out: number, n: number, p1: number, p2: number): void;
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  unarySoftplus(x: number, out: number, n: number, p1: number, p2: number): void;
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  unaryErf(x: number, out: number, n: number, p1: number, p2: number): void;
   /**
    * out = f(x) elementwise (out may alias x). p1, p2: alpha or clip bounds.
    *
@@ -680,6 +692,12 @@ export const KERNEL_EXPORT_NAMES = [
   'unarySigmoid',
   'unaryTanh',
   'unaryClip',
+  'unaryRelu6',
+  'unaryHardSigmoid',
+  'unaryHardSwish',
+  'unarySilu',
+  'unarySoftplus',
+  'unaryErf',
   'unary',
   'unaryBackward',
   'dropoutMask',
@@ -861,5 +879,11 @@ export const UnaryOp = {
   Tanh: 10,
   /** p1 = min, p2 = max */
   Clip: 11,
+  Relu6: 12,
+  HardSigmoid: 13,
+  HardSwish: 14,
+  Silu: 15,
+  Softplus: 16,
+  Erf: 17,
 } as const;
 export type UnaryOp = (typeof UnaryOp)[keyof typeof UnaryOp];

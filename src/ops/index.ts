@@ -6,6 +6,7 @@ export { conv1d, type Padding1d, type Conv1dOptions } from './conv/index.js';
 export { maxPool2d, avgPool2d, globalAvgPool2d, globalMaxPool2d, type Pool2dOptions } from './pool.js';
 export { add, sub, mul, div, pow, maximum, minimum, neg, exp, log, sqrt, abs, clip } from './elementwise.js';
 export { relu, leakyRelu, elu, gelu, sigmoid, tanh, softmax, logSoftmax } from './activations.js';
+export { relu6, hardSigmoid, hardSwish, silu, swish, softplus, erf } from './activations.js';
 export { sum, mean, max, argMax } from './reduce.js';
 export { reshape, flatten, transpose, concat, slice, pad, broadcastTo } from './shape.js';
 export { batchNorm, dropout } from './normalization.js';

@@ -4,6 +4,7 @@
 import { Tensor, type TensorLike } from '../tensor.js';
 import { add, sub, mul, div, neg, exp, log, sqrt, pow, abs, clip, maximum, minimum } from './elementwise.js';
 import { relu, leakyRelu, elu, gelu, sigmoid, tanh, softmax, logSoftmax } from './activations.js';
+import { relu6, hardSigmoid, hardSwish, silu, swish, softplus, erf } from './activations.js';
 import { sum, mean, max, argMax } from './reduce.js';
 import { reshape, flatten, transpose, concat, slice, pad, broadcastTo } from './shape.js';
 import { dropout } from './normalization.js';
@@ -55,6 +56,13 @@ declare module '../tensor.js' {
     globalAvgPool2d(): Tensor;
     globalMaxPool2d(): Tensor;
     resize(size: readonly number[], options?: ResizeOptions): Tensor;
+    relu6(): Tensor;
+    hardSigmoid(): Tensor;
+    hardSwish(): Tensor;
+    silu(): Tensor;
+    swish(): Tensor;
+    softplus(): Tensor;
+    erf(): Tensor;
   }
 }
 
@@ -102,6 +110,13 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   globalAvgPool2d() { return globalAvgPool2d(this); },
   globalMaxPool2d() { return globalMaxPool2d(this); },
   resize(size: readonly number[], options?: ResizeOptions) { return resize(this, size, options); },
+  relu6() { return relu6(this); },
+  hardSigmoid() { return hardSigmoid(this); },
+  hardSwish() { return hardSwish(this); },
+  silu() { return silu(this); },
+  swish() { return swish(this); },
+  softplus() { return softplus(this); },
+  erf() { return erf(this); },
 };
 
 for (const [name, fn] of Object.entries(methods)) {

@@ -58,6 +58,8 @@ function irVersionFor(opset: number): number {
 const attrInt = (name: string, i: number): AttributeMsg => ({ name, type: AT.INT, i });
 const attrInts = (name: string, ints: readonly number[]): AttributeMsg => ({ name, type: AT.INTS, ints: ints.slice() });
 const attrFloat = (name: string, f: number): AttributeMsg => ({ name, type: AT.FLOAT, f });
+/** ONNX HardSigmoid's attributes for PyTorch's hardsigmoid, relu6(x + 3) / 6. */
+const HARD_SIGMOID = [attrFloat('alpha', 1 / 6), attrFloat('beta', 0.5)];
 
 /** A value flowing through the graph: its name, rank and whether its (image) axes are NCHW. */
 interface Flow {
@@ -213,7 +215,13 @@ export function sequentialToOnnxMessage(model: Sequential, options: OnnxExportOp
       case 'sigmoid': y = op('Sigmoid', [x]); break;
       case 'tanh': y = op('Tanh', [x]); break;
       case 'softmax': y = op('Softmax', [x], [attrInt('axis', cur.nchw ? 1 : -1)]); break;
+      case 'silu': // nn.activation resolves 'silu' to 'swish'
       case 'swish': y = op('Mul', [x, op('Sigmoid', [x], [], 'swish_sigmoid')]); break;
+      case 'relu6': y = op('Clip', [x, g.scalar(`${base}/zero`, 0), g.scalar(`${base}/six`, 6)]); break;
+      case 'hardSigmoid': y = op('HardSigmoid', [x], HARD_SIGMOID); break;
+      // HardSwish is an op from opset 14 on; before, x * HardSigmoid(x)
+      case 'hardSwish': y = opset >= 14 ? op('HardSwish', [x]) : op('Mul', [x, op('HardSigmoid', [x], HARD_SIGMOID, 'hard_sigmoid')]); break;
+      case 'softplus': y = op('Softplus', [x]); break;
       case 'gelu': {
         if (opset >= 20) { y = op('Gelu', [x]); break; }
         // Exact gelu: 0.5 * x * (1 + erf(x / sqrt(2))).

@@ -2,6 +2,7 @@
 // the file of its family and one entry here.
 import type { OpHandler } from '../graph-context.js';
 import { clip, elu, gelu, leakyRelu, logSoftmax, prelu, relu, sigmoid, softmax, tanh } from './activation.js';
+import { erf, hardSigmoid, hardSwish, softplus } from './activation.js';
 import { constant, constantOfShape } from './constants.js';
 import { conv, convTranspose } from './conv.js';
 import { add, div, mul, sub } from './elementwise.js';
@@ -53,6 +54,10 @@ export const OP_HANDLERS: Readonly<Record<string, OpHandler>> = {
   Unsqueeze: squeezeOrUnsqueeze,
   Resize: resize,
   Upsample: resize,
+  HardSigmoid: hardSigmoid,
+  HardSwish: hardSwish,
+  Softplus: softplus,
+  Erf: erf,
 };
 
 /** Op types loadOnnx runs (default ONNX domain), in the order error messages list them. */
