@@ -10,3 +10,4 @@ export { sum, mean, max, argMax } from './reduce.js';
 export { reshape, flatten, transpose, concat, slice, pad, broadcastTo } from './shape.js';
 export { batchNorm, dropout } from './normalization.js';
 export { matmul, type MatmulOptions } from './matmul.js';
+export { layerNorm, groupNorm, type LayerNormOptions, type GroupNormOptions } from './norms.js';
