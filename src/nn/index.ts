@@ -40,8 +40,8 @@ export const depthwiseConv2d = (opts: DepthwiseConv2DOptions): DepthwiseConv2D =
 export const conv2dTranspose = (opts: Conv2DTransposeOptions): Conv2DTranspose => new Conv2DTranspose(opts);
 export const maxPool2d = (opts?: Pool2DOptions): MaxPooling2D => new MaxPooling2D(opts);
 export const avgPool2d = (opts?: Pool2DOptions): AveragePooling2D => new AveragePooling2D(opts);
-export const globalAvgPool2d = (opts?: LayerOptions): GlobalAveragePooling2D => new GlobalAveragePooling2D(opts);
-export const globalMaxPool2d = (opts?: LayerOptions): GlobalMaxPooling2D => new GlobalMaxPooling2D(opts);
+export const globalAvgPool2d = (opts?: GlobalPool2DOptions): GlobalAveragePooling2D => new GlobalAveragePooling2D(opts);
+export const globalMaxPool2d = (opts?: GlobalPool2DOptions): GlobalMaxPooling2D => new GlobalMaxPooling2D(opts);
 export const zeroPadding2d = (opts?: ZeroPadding2DOptions): ZeroPadding2D => new ZeroPadding2D(opts);
 export const batchNorm = (opts?: BatchNormOptions): BatchNormalization => new BatchNormalization(opts);
 export const dropout = (opts: DropoutOptions): Dropout => new Dropout(opts);
@@ -52,3 +52,8 @@ export const activation = (opts: ActivationName | ActivationOptions): Activation
 export const prelu = (opts?: PReLUOptions): PReLU => new PReLU(opts);
 export const conv1d = (opts: Conv1DOptions): Conv1D => new Conv1D(opts);
 export const separableConv2d = (opts: SeparableConv2DOptions): SeparableConv2D => new SeparableConv2D(opts);
+import { LayerNormalization, GroupNormalization, type LayerNormalizationOptions, type GroupNormalizationOptions } from './norms.js';
+import type { GlobalPool2DOptions } from './pooling.js';
+export { LayerNormalization, GroupNormalization, type LayerNormalizationOptions, type GroupNormalizationOptions, type GlobalPool2DOptions };
+export const layerNormalization = (opts?: LayerNormalizationOptions): LayerNormalization => new LayerNormalization(opts);
+export const groupNormalization = (opts: GroupNormalizationOptions): GroupNormalization => new GroupNormalization(opts);

@@ -6,6 +6,7 @@ import { BatchNormalization } from './normalization.js';
 import type { Layer, LayerJSON } from './layer.js';
 import { Conv1D } from './conv1d.js';
 import { SeparableConv2D } from './separable.js';
+import { LayerNormalization, GroupNormalization } from './norms.js';
 import { ValueError, fmtValue } from '../errors.js';
 
 type LayerClass = new (config: any) => Layer;
@@ -14,6 +15,8 @@ const CLASSES: Record<string, LayerClass> = {
   GlobalMaxPooling2D, ZeroPadding2D, BatchNormalization, Dropout, Flatten, Dense, Activation, PReLU,
   Conv1D,
   SeparableConv2D,
+  LayerNormalization,
+  GroupNormalization,
 };
 
 /** Rebuilds a layer from its toJSON() form; ValueError for an unknown class. */
