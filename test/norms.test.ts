@@ -3,6 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import { ops, tensor, ValueError } from '../src/index.js';
 import { opTests, type OpCase } from './harness/check-op.js';
+import { fixtureCases, PYTORCH_TOLERANCE } from './harness/fixtures.js';
 import { values, type Arr } from './reference/elementwise.js';
 import { normRef, normGradRef, layerNormLayout, groupNormLayout } from './reference/norms.js';
 
@@ -101,6 +102,15 @@ describe('finite-difference gradients in x, gamma and beta', () => {
     { name: 'groupNorm groups = C', op: (a, g, b) => ops.groupNorm(a, 5, g, b), inputs: [[2, 2, 2, 5], [5], [5]], gradient: 'finite-difference', tolerance: fd },
     { name: 'groupNorm H*W = 1', op: (a, g, b) => ops.groupNorm(a, 2, g, b), inputs: [[3, 1, 1, 8], [8], [8]], gradient: 'finite-difference', tolerance: fd },
   ]);
+});
+
+// PyTorch's F.layer_norm and F.group_norm (NCHW, converted by test/fixtures/fixtures_norms.py).
+describe('layerNorm and groupNorm vs PyTorch', () => {
+  type NormCase = { name: string; op: 'layerNorm' | 'groupNorm'; groups: number | null; options: Record<string, unknown> };
+  opTests(fixtureCases<NormCase>('norms.json').map((c) => ({
+    name: c.name, fixture: c.key, inputs: ['x', 'gamma', 'beta'], tolerance: PYTORCH_TOLERANCE,
+    op: (x, g, b) => (c.op === 'layerNorm' ? ops.layerNorm(x, g, b, c.options) : ops.groupNorm(x, c.groups!, g, b, c.options)),
+  })));
 });
 
 describe('options and shapes', () => {
