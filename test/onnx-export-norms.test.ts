@@ -1,9 +1,9 @@
 // toOnnx of LayerNormalization, GroupNormalization and keepDims global pooling: onnxruntime-web
 // must give our outputs within 1e-4 for the decomposition (opset 13, ReduceMean axes as an input
 // from opset 18), ONNX's LayerNormalization node (opset 17) and an NCHW graph, on channel-last
-// values, NCHW values after a convolution and feature vectors.
+// values, NCHW values after a convolution and feature vectors; loadOnnx reads the exports back.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { Sequential, nn, ops, randu, setSeed, tensor, tidy, type Tensor } from '../src/index.js';
+import { Sequential, nn, ops, randu, setSeed, tensor, tidy, loadOnnx, type Tensor } from '../src/index.js';
 import { sequentialToOnnxMessage, type OnnxExportOptions } from '../src/io/onnx/export.js';
 import { expectClose, maxAbsDiff } from './harness/close.js';
 import { loadOrt, runOrt, type Ort } from './harness/ort.js';
@@ -78,6 +78,15 @@ describe.each(CASES)('$name', (c) => {
     if (nchw && out.length === 3) want = tidy(() => ops.transpose(tensor(ours, [3, ...out]), [0, 3, 1, 2]).dataSync() as Float32Array);
     console.log(`onnx export ${c.name} ${JSON.stringify(o)}: max |ours - onnxruntime| = ${maxAbsDiff(r.data, want).toExponential(2)}`);
     expectClose(r.data, want, { atol: 1e-4, what: 'onnxruntime-web vs ours' });
+  });
+
+  it.each(OPTIONS.filter((o) => !o.layout))('export -> loadOnnx round trip gives our outputs (%o)', async (o) => {
+    const net = await loadOnnx(model.toOnnx(o));
+    const y = net.predict(x);
+    expect(y.shape).toEqual([3, ...model.outputShape!]);
+    expectClose(y.dataSync(), ours, { atol: 1e-5, what: 'round trip vs ours' });
+    y.dispose();
+    net.dispose();
   });
 });
 

@@ -10,6 +10,7 @@ import { cast, dropout, identity } from './identity.js';
 import { batchNormalization } from './normalization.js';
 import { globalPool, pool } from './pool.js';
 import { concat, flatten, gather, pad, reshape, shape, slice, squeezeOrUnsqueeze, transpose } from './shape.js';
+import { layerNormalization, reduceMean, sqrt } from './norms.js';
 
 export const OP_HANDLERS: Readonly<Record<string, OpHandler>> = {
   Add: add,
@@ -50,6 +51,9 @@ export const OP_HANDLERS: Readonly<Record<string, OpHandler>> = {
   Tanh: tanh,
   Transpose: transpose,
   Unsqueeze: squeezeOrUnsqueeze,
+  LayerNormalization: layerNormalization,
+  ReduceMean: reduceMean,
+  Sqrt: sqrt,
 };
 
 /** Op types loadOnnx runs (default ONNX domain), in the order error messages list them. */
