@@ -289,6 +289,15 @@ bad('batchNorm: mean per channel', () => ops.batchNorm(T.m23, o([2]), T.v3), Sha
 bad('batchNorm: gamma shape', () => ops.batchNorm(T.m23, T.v3, T.v3, T.v4), ShapeError, 'batchNorm', 'gamma [4]');
 bad('batchNorm: eps negative', () => ops.batchNorm(T.m23, T.v3, T.v3, null, null, -1), ValueError, 'batchNorm', 'eps', '-1');
 bad('batchNorm: scalar x', () => ops.batchNorm(T.s, T.v3, T.v3), ShapeError, 'batchNorm', 'scalar');
+bad('layerNorm: gamma shape', () => ops.layerNorm(T.m23, T.v4), ShapeError, 'layerNorm', 'gamma [4]', 'shape [3]', '[2,3]');
+bad('layerNorm: axis not trailing', () => ops.layerNorm(T.img, null, null, { axis: 1 }), ValueError, 'layerNorm', 'axis 1', 'trailing axes', 'rank 4');
+bad('layerNorm: axis out of range', () => ops.layerNorm(T.m23, null, null, { axis: 2 }), ValueError, 'layerNorm', 'axis 2', 'rank 2');
+bad('layerNorm: scalar x', () => ops.layerNorm(T.s), ShapeError, 'layerNorm', 'scalar');
+bad('layerNorm: epsilon -1', () => ops.layerNorm(T.m23, null, null, { epsilon: -1 }), ValueError, 'layerNorm', 'epsilon', '-1');
+bad('groupNorm: channels not divisible by groups', () => ops.groupNorm(T.img, 2), ShapeError, 'groupNorm', '3 channels', '2 groups', '[2,5,5,3]');
+bad('groupNorm: groups 0', () => ops.groupNorm(T.img, 0), ValueError, 'groupNorm', 'groups', '0');
+bad('groupNorm: rank 1', () => ops.groupNorm(T.v3, 1), ShapeError, 'groupNorm', 'rank >= 2', '[3]');
+bad('groupNorm: beta shape', () => ops.groupNorm(T.img, 3, null, T.v4), ShapeError, 'groupNorm', 'beta [4]', '[3]');
 bad('dropout: rate 1', () => ops.dropout(T.v3, 1), ValueError, 'dropout', 'rate', '1');
 bad('dropout: rate NaN', () => ops.dropout(T.v3, NaN), ValueError, 'dropout', 'NaN');
 bad('dropout: rate -0.1', () => ops.dropout(T.v3, -0.1), ValueError, 'dropout', '-0.1');
@@ -367,6 +376,16 @@ bad('upSampling2d layer: rank-2 input', () => own(nn.upSampling2d()).apply(T.m23
 bad('resizing layer: rank-2 input', () => own(nn.resizing({ height: 2, width: 2 })).apply(T.m23), ShapeError, 'resizing', 'images', '(None, 3)');
 bad('cropping2d layer: cropping the whole image', () => own(nn.cropping2d({ cropping: 2 })).apply(T.img1), ShapeError, 'cropping2d', 'leaves no pixels', '(None, 4, 4, 1)');
 bad('reshape layer: size mismatch', () => own(nn.reshape({ targetShape: [5, -1] })).apply(T.m34), ShapeError, 'reshape', '(None, 4)', '[5,-1]');
+bad('nn.groupNormalization: groups missing', () => nn.groupNormalization({} as any), ValueError, 'groupNormalization', "'groups' is required");
+bad('nn.groupNormalization: groups 0', () => nn.groupNormalization({ groups: 0 }), ValueError, 'groupNormalization', "'groups'", '0');
+bad('nn.layerNormalization: axis "x"', () => nn.layerNormalization({ axis: 'x' as any }), ValueError, 'layerNormalization', "'axis'", '"x"');
+bad('nn.layerNormalization: epsilon 0', () => nn.layerNormalization({ epsilon: 0 }), ValueError, 'layerNormalization', "'epsilon'", '0');
+bad('nn.globalAvgPool2d: keepDims 1', () => nn.globalAvgPool2d({ keepDims: 1 as any }), ValueError, 'globalAvgPool2d', "'keepDims'", '1');
+bad('groupNormalization layer: channels not divisible by groups', () => own(nn.groupNormalization({ groups: 2 })).apply(T.img), ShapeError, 'group_normalization', '3 channels', '2 groups', '(None, 5, 5, 3)');
+bad('groupNormalization layer: rank-1 input', () => own(nn.groupNormalization({ groups: 1 })).apply(T.v3), ShapeError, 'group_normalization', 'rank >= 2', '(None)');
+bad('layerNormalization layer: axis with the batch axis', () => own(nn.layerNormalization({ axis: [0, 1] })).apply(T.m23), ValueError, 'layer_normalization', 'batch axis', '(None, 3)');
+bad('layerNormalization layer: features change after build', () => { const l = own(nn.layerNormalization()); tidy(() => { l.apply(T.m23); }); return l.apply(T.m34); },
+  ShapeError, 'layer_normalization', '(None, 3)', '(None, 4)');
 
 bad('conv1d layer: image input', () => own(nn.conv1d({ filters: 2, kernelSize: 3 })).apply(T.img), ShapeError, 'conv1d', 'sequences', '(None, 5, 5, 3)');
 bad('conv1d layer: sequence shorter than the kernel', () => own(nn.conv1d({ filters: 2, kernelSize: 5 })).apply(o([1, 3, 2])), ShapeError, 'conv1d', '3 steps', '5-step window', '(None, 3, 2)');

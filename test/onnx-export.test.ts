@@ -6,23 +6,13 @@ import { Sequential, nn, randn, randu, setSeed, tensor, tidy, loadOnnx, ValueErr
 import { sequentialToOnnx, sequentialToOnnxMessage, type OnnxExportOptions } from '../src/io/onnx/export.js';
 import { encodeModelChecked } from './onnx-codec.js';
 import { expectClose, maxAbsDiff } from './harness/close.js';
-import { loadOrt, type Ort } from './harness/ort.js';
+import { loadOrt, runOrt as runOrtOn, type Ort } from './harness/ort.js';
 
 let ort: Ort;
 
 beforeAll(async () => { ort = await loadOrt(); });
 
-async function runOrt(bytes: Uint8Array, x: Tensor): Promise<{ data: Float32Array; dims: readonly number[] }> {
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
-  try {
-    const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', x.dataSync() as Float32Array, x.shape.slice()) };
-    const out = await session.run(feeds);
-    const y = out[session.outputNames[0]];
-    return { data: y.data as Float32Array, dims: y.dims };
-  } finally {
-    await session.release();
-  }
-}
+const runOrt = (bytes: Uint8Array, x: Tensor) => runOrtOn(ort, bytes, x);
 
 /** Trains `model` a few steps on random data (sparse labels, logits or probabilities). */
 async function trainBriefly(model: Sequential, inputShape: number[], classes: number, fromLogits: boolean): Promise<void> {

@@ -150,6 +150,27 @@ describe('hand-made graphs', () => {
     expectClose(y.dataSync(), want, { atol: 1e-6, what: 'softmax' });
   });
 
+  it('ReduceMean (axes attribute, or input from opset 18; keepdims 0; no axes), Sqrt, LayerNormalization', async () => {
+    const x = Array.from({ length: 24 }, (_, i) => ((i * 5) % 11) - 4);
+    const xt = tensor(x, [2, 3, 4]);
+    const run = async (bytes: Uint8Array) => (await loadOnnx(bytes)).predict(xt);
+    const m13 = await run(model([node('ReduceMean', ['x'], ['m'], [ints('axes', [1]), int('keepdims', 0)]), node('Sqrt', ['m'], ['y'])], [], [['x', [2, 3, 4]]], ['y']));
+    expect(m13.shape).toEqual([2, 4]);
+    expectClose(m13.dataSync(), ops.sqrt(ops.mean(xt, 1)).dataSync(), { atol: 1e-6, what: 'ReduceMean opset 13' });
+    const m18 = await run(model([node('ReduceMean', ['x', 'axes'], ['y'])], [i64('axes', [-1, 0])], [['x', [2, 3, 4]]], ['y'], 18));
+    expectClose(m18.dataSync(), ops.mean(xt, [0, 2], true).dataSync(), { atol: 1e-6, what: 'ReduceMean opset 18' });
+    const all = await run(model([node('ReduceMean', ['x'], ['y'], [int('keepdims', 0)])], [], [['x', [2, 3, 4]]], ['y'], 18));
+    expect(all.shape).toEqual([]);
+    const noop = await run(model([node('ReduceMean', ['x'], ['y'], [int('noop_with_empty_axes', 1)])], [], [['x', [2, 3, 4]]], ['y'], 18));
+    expect(Array.from(noop.dataSync())).toEqual(Array.from(xt.dataSync()));
+    const gamma = [0.5, 1, 1.5, 2], beta = [0, 0.1, 0.2, 0.3];
+    const ln = await run(model([node('LayerNormalization', ['x', 'g', 'b'], ['y'], [int('axis', -1), flt('epsilon', 1e-3)])],
+      [f32('g', [4], gamma), f32('b', [4], beta)], [['x', [2, 3, 4]]], ['y'], 17));
+    expectClose(ln.dataSync(), ops.layerNorm(xt, tensor(gamma), tensor(beta), { epsilon: 1e-3 }).dataSync(), { atol: 1e-6, what: 'LayerNormalization' });
+    const bad = model([node('LayerNormalization', ['x', 'g'], ['y'], [int('stash_type', 0)], 'ln')], [f32('g', [4], gamma)], [['x', [2, 3, 4]]], ['y'], 17);
+    await expect(loadOnnx(bad)).rejects.toThrow(/node 'ln' \(LayerNormalization\): stash_type/);
+  });
+
   it('an unsupported op is a FormatError naming the node and op type', async () => {
     const bytes = model([node('Relu', ['x'], ['r']), node('Resize', ['r'], ['y'], [], 'upsample_1')], [], [['x', [1, 2, 4, 4]]], ['y']);
     await expect(loadOnnx(bytes)).rejects.toThrow(FormatError);

@@ -604,6 +604,47 @@ export interface KernelExports {
    * assembly/resize/backward.ts (dy: usize, dx: usize, rows: usize, cols: usize, work: usize, batch: i32, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, taps: i32) -> void
    */
   resizeBackward(dy: number, dx: number, rows: number, cols: number, work: number, batch: number, inH: number, inW: number, C: number, outH: number, outW: number, taps: number): void;
+  /**
+   * Statistics of each row of x [rows, cols] (contiguous sets); stats: 3*rows f32.
+   *
+   * assembly/norm/statistics.ts (x: usize, rows: i32, cols: i32, eps: f32, stats: usize) -> void
+   */
+  layerNormMoments(x: number, rows: number, cols: number, eps: number, stats: number): void;
+  /**
+   * Statistics of each (sample, group) of x [n, spatial, c]: a group is `c / groups` consecutive
+   * channels over the sample's `spatial` positions (PyTorch GroupNorm on NHWC). Per-channel f64 sums
+   * over the sample's positions (shared with bnMoments), every channel of a group shifted by the
+   * group's first value, then summed per group. stats: 3*n*groups f32; scratch: 3*c f64.
+   *
+   * assembly/norm/statistics.ts (x: usize, n: i32, spatial: i32, c: i32, groups: i32, eps: f32, stats: usize, scratch: usize) -> void
+   */
+  groupNormMoments(x: number, n: number, spatial: number, c: number, groups: number, eps: number, stats: number, scratch: number): void;
+  /**
+   * y for each row of x [rows, cols] with the row's statistics; gamma, beta: [cols].
+   *
+   * assembly/norm/forward.ts (x: usize, rows: i32, cols: i32, stats: usize, gamma: usize, beta: usize, out: usize) -> void
+   */
+  layerNormForward(x: number, rows: number, cols: number, stats: number, gamma: number, beta: number, out: number): void;
+  /**
+   * y for x [n, spatial, c] with the statistics of each (sample, group); gamma, beta: [c].
+   * scratch: 3*c f32 (the sample's hi, lo and rstd per channel).
+   *
+   * assembly/norm/forward.ts (x: usize, n: i32, spatial: i32, c: i32, groups: i32, stats: usize, gamma: usize, beta: usize, out: usize, scratch: usize) -> void
+   */
+  groupNormForward(x: number, n: number, spatial: number, c: number, groups: number, stats: number, gamma: number, beta: number, out: number, scratch: number): void;
+  /**
+   * Gradients of layerNormForward for x, g [rows, cols]. scratch: 2*cols f64.
+   *
+   * assembly/norm/backward.ts (x: usize, g: usize, rows: i32, cols: i32, stats: usize, gamma: usize, dx: usize, dgamma: usize, dbeta: usize, scratch: usize) -> void
+   */
+  layerNormBackward(x: number, g: number, rows: number, cols: number, stats: number, gamma: number, dx: number, dgamma: number, dbeta: number, scratch: number): void;
+  /**
+   * Gradients of groupNormForward for x, g [n, spatial, c]. scratch: 4*c f64 then 5*c f32 (per
+   * sample: channel sums, gamma/beta sums over samples, and the per-channel hi, lo, rstd, ca, cb).
+   *
+   * assembly/norm/backward.ts (x: usize, g: usize, n: i32, spatial: i32, c: i32, groups: i32, stats: usize, gamma: usize, dx: usize, dgamma: usize, dbeta: usize, scratch: usize) -> void
+   */
+  groupNormBackward(x: number, g: number, n: number, spatial: number, c: number, groups: number, stats: number, gamma: number, dx: number, dgamma: number, dbeta: number, scratch: number): void;
 }
 
 /**
@@ -717,6 +758,12 @@ export const KERNEL_EXPORT_NAMES = [
   'batchNormBackward',
   'resizeForward',
   'resizeBackward',
+  'layerNormMoments',
+  'groupNormMoments',
+  'layerNormForward',
+  'groupNormForward',
+  'layerNormBackward',
+  'groupNormBackward',
 ] as const;
 
 export type KernelName = (typeof KERNEL_EXPORT_NAMES)[number];

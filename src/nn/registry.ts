@@ -8,6 +8,7 @@ import { Cropping2D, Reshape } from './reshaping.js';
 import type { Layer, LayerJSON } from './layer.js';
 import { Conv1D } from './conv1d.js';
 import { SeparableConv2D } from './separable.js';
+import { LayerNormalization, GroupNormalization } from './norms.js';
 import { ValueError, fmtValue } from '../errors.js';
 
 type LayerClass = new (config: any) => Layer;
@@ -17,6 +18,8 @@ const CLASSES: Record<string, LayerClass> = {
   Conv1D,
   SeparableConv2D,
   UpSampling2D, Resizing, Cropping2D, Reshape,
+  LayerNormalization,
+  GroupNormalization,
 };
 
 /** Rebuilds a layer from its toJSON() form; ValueError for an unknown class. */

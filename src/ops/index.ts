@@ -12,3 +12,4 @@ export { reshape, flatten, transpose, concat, slice, pad, broadcastTo } from './
 export { batchNorm, dropout } from './normalization.js';
 export { matmul, type MatmulOptions } from './matmul.js';
 export { resize, type ResizeOptions } from './resize/resize.js';
+export { layerNorm, groupNorm, type LayerNormOptions, type GroupNormOptions } from './norms.js';

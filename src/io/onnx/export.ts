@@ -15,6 +15,8 @@ import type {
   Conv2D, DepthwiseConv2D, Conv2DTranspose, MaxPooling2D, ZeroPadding2D, BatchNormalization, Dense,
   Activation, PReLU, Conv1D, SeparableConv2D,
 } from '../../nn/index.js';
+import type { GlobalAveragePooling2D, LayerNormalization, GroupNormalization } from '../../nn/index.js';
+import { exportLayerNorm, exportGroupNorm, layerNormReadsNCHW } from './export-norms.js';
 import type { ActivationName } from '../../nn/activations.js';
 import type { UpSampling2D, Resizing, Cropping2D, Reshape } from '../../nn/index.js';
 import { exportUpSampling, exportResizing, exportCropping, exportReshape } from './export-resampling.js';
@@ -320,8 +322,10 @@ export function sequentialToOnnxMessage(model: Sequential, options: OnnxExportOp
       case 'GlobalAveragePooling2D':
       case 'GlobalMaxPooling2D': {
         toNCHW(base);
-        const pooled = g.node(layer.className === 'GlobalAveragePooling2D' ? 'GlobalAveragePool' : 'GlobalMaxPool', [cur.name], `${base}/pool`);
-        cur = { name: g.node('Flatten', [pooled], base, [attrInt('axis', 1)]), rank: 2, nchw: false };
+        // keepDims: the pool's own [N, C, 1, 1] output, without the Flatten.
+        const keepDims = (layer as GlobalAveragePooling2D).keepDims;
+        const pooled = g.node(layer.className === 'GlobalAveragePooling2D' ? 'GlobalAveragePool' : 'GlobalMaxPool', [cur.name], keepDims ? base : `${base}/pool`);
+        cur = keepDims ? { name: pooled, rank: 4, nchw: true } : { name: g.node('Flatten', [pooled], base, [attrInt('axis', 1)]), rank: 2, nchw: false };
         break;
       }
       case 'ZeroPadding2D': {
@@ -358,6 +362,15 @@ export function sequentialToOnnxMessage(model: Sequential, options: OnnxExportOp
         }
         break;
       }
+      case 'LayerNormalization': {
+        const l = layer as LayerNormalization;
+        if (cur.nchw && !layerNormReadsNCHW(l, cur)) toNHWC(base);
+        cur = { ...cur, name: exportLayerNorm(g, cur, l, inShape, opset, where) };
+        break;
+      }
+      case 'GroupNormalization':
+        cur = { ...cur, name: exportGroupNorm(g, cur, layer as GroupNormalization, inShape, opset) };
+        break;
       case 'Dropout':
         break; // inference: the identity
       case 'Flatten': {
@@ -414,7 +427,7 @@ export function sequentialToOnnxMessage(model: Sequential, options: OnnxExportOp
         cur = { name: exportReshape(g, cur.name, layer as Reshape, base), rank: outShape.length + 1, nchw: false };
         break;
       default:
-        throw new ValueError(`${where} has no ONNX export (supported: Conv2D, DepthwiseConv2D, SeparableConv2D, Conv1D, Conv2DTranspose, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D, BatchNormalization, Dropout, Flatten, Dense, Activation, PReLU, UpSampling2D, Resizing, Cropping2D, Reshape)`);
+        throw new ValueError(`${where} has no ONNX export (supported: Conv2D, DepthwiseConv2D, SeparableConv2D, Conv1D, Conv2DTranspose, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D, BatchNormalization, Dropout, Flatten, Dense, Activation, PReLU, UpSampling2D, Resizing, Cropping2D, Reshape, LayerNormalization, GroupNormalization)`);
     }
   }
   // Image-shaped outputs come back in the graph's layout.

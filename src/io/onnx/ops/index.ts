@@ -12,6 +12,7 @@ import { batchNormalization } from './normalization.js';
 import { globalPool, pool } from './pool.js';
 import { concat, flatten, gather, pad, reshape, shape, slice, squeezeOrUnsqueeze, transpose } from './shape.js';
 import { resize } from './resize.js';
+import { layerNormalization, reduceMean, sqrt } from './norms.js';
 
 export const OP_HANDLERS: Readonly<Record<string, OpHandler>> = {
   Add: add,
@@ -58,6 +59,9 @@ export const OP_HANDLERS: Readonly<Record<string, OpHandler>> = {
   HardSwish: hardSwish,
   Softplus: softplus,
   Erf: erf,
+  LayerNormalization: layerNormalization,
+  ReduceMean: reduceMean,
+  Sqrt: sqrt,
 };
 
 /** Op types loadOnnx runs (default ONNX domain), in the order error messages list them. */
