@@ -6,7 +6,7 @@ import { ShapeError, ValueError, fmtValue } from '../errors.js';
 import { describe } from '../ops/util.js';
 import { Layer, fmtBatchShape, type ApplyOptions } from '../nn/layer.js';
 import { readModel, type LoadSource, type ModelJSON } from '../io/format.js';
-import { Model } from './model.js';
+import { Model, OWN_TOPOLOGY } from './model.js';
 import { checkInput, checkInputShape } from './inputs.js';
 import { modelFromJSON, type TopologyJSON } from './serialization.js';
 
@@ -22,7 +22,7 @@ export class Sequential extends Model {
     if (options === null || typeof options !== 'object') throw new ValueError(`Sequential: options must be an object, got ${describe(options)}`);
     const name = options.name ?? 'sequential';
     if (typeof name !== 'string' || name === '') throw new ValueError(`Sequential: option 'name' must be a non-empty string, got ${fmtValue(name)}`);
-    super(name);
+    super(OWN_TOPOLOGY, name);
     if (options.inputShape !== undefined) this.inputShape = checkInputShape(options.inputShape, 'Sequential');
     for (const l of layers) this.add(l);
     if (this.inputShape) this.build(this.inputShape);

@@ -19,7 +19,9 @@ export type TopologyJSON = ModelJSON['model'];
 
 /** Every weight's `<layer name>/<weight name>`, shape and dtype, in saving order. */
 export function weightSpecs(model: Model): WeightSpec[] {
-  return model.layers.flatMap((l) => l.weights().map((w) => ({ name: `${l.name}/${w.name}`, shape: w.shape.slice(), dtype: 'float32' as const })));
+  // A graph model names its weights '<layer>/<weight>' already: the manifest takes the weight part.
+  const weightName = (w: Tensor) => w.name!.slice(w.name!.lastIndexOf('/') + 1);
+  return model.layers.flatMap((l) => l.weights().map((w) => ({ name: `${l.name}/${weightName(w)}`, shape: w.shape.slice(), dtype: 'float32' as const })));
 }
 
 /** model.json for a topology, its weight manifest and (when there is one) the training section. */

@@ -9,6 +9,7 @@ import { Dense, Flatten, Dropout, Activation, PReLU, type DenseOptions, type Dro
 import { BatchNormalization, type BatchNormOptions } from './normalization.js';
 import type { LayerOptions } from './layer.js';
 import type { ActivationName } from './activations.js';
+import { Add, Subtract, Multiply, Average, Maximum, Concatenate, type ConcatenateOptions } from './merge.js';
 
 export { Layer, type LayerOptions, type ApplyOptions, type LayerJSON } from './layer.js';
 export type { ActivationName } from './activations.js';
@@ -47,3 +48,12 @@ export const dense = (opts: DenseOptions): Dense => new Dense(opts);
 /** nn.activation('relu') or nn.activation({ activation: 'relu', name? }). */
 export const activation = (opts: ActivationName | ActivationOptions): Activation => new Activation(opts);
 export const prelu = (opts?: PReLUOptions): PReLU => new PReLU(opts);
+export { Merge, Add, Subtract, Multiply, Average, Maximum, Concatenate, type ConcatenateOptions } from './merge.js';
+export const add = (opts?: LayerOptions): Add => new Add(opts);
+export const subtract = (opts?: LayerOptions): Subtract => new Subtract(opts);
+export const multiply = (opts?: LayerOptions): Multiply => new Multiply(opts);
+export const average = (opts?: LayerOptions): Average => new Average(opts);
+export const maximum = (opts?: LayerOptions): Maximum => new Maximum(opts);
+export const concatenate = (opts?: ConcatenateOptions): Concatenate => new Concatenate(opts);
+export { input, InputLayer, type InputOptions } from './input.js';
+export { SymbolicTensor } from './symbolic.js';

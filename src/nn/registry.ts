@@ -4,12 +4,14 @@ import { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPoolin
 import { Dense, Flatten, Dropout, Activation, PReLU } from './core.js';
 import { BatchNormalization } from './normalization.js';
 import type { Layer, LayerJSON } from './layer.js';
+import { Add, Subtract, Multiply, Average, Maximum, Concatenate } from './merge.js';
 import { ValueError, fmtValue } from '../errors.js';
 
 type LayerClass = new (config: any) => Layer;
 const CLASSES: Record<string, LayerClass> = {
   Conv2D, DepthwiseConv2D, Conv2DTranspose, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
   GlobalMaxPooling2D, ZeroPadding2D, BatchNormalization, Dropout, Flatten, Dense, Activation, PReLU,
+  Add, Subtract, Multiply, Average, Maximum, Concatenate,
 };
 
 /** Rebuilds a layer from its toJSON() form; ValueError for an unknown class. */
