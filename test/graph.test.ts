@@ -135,6 +135,15 @@ describe('graph model: structure', () => {
     m.dispose();
   });
 
+  it('Model.load loads a saved Sequential (a Model)', async () => {
+    const seq = new Sequential([nn.dense({ units: 2 })], { inputShape: [3] });
+    const bytes = await seq.save();
+    const loaded = await Model.load(bytes);
+    expect(loaded).toBeInstanceOf(Sequential);
+    expect(Array.from(loaded.weights()[0].dataSync())).toEqual(Array.from(seq.weights()[0].dataSync()));
+    seq.dispose(); loaded.dispose();
+  });
+
   it('a layer applied twice shares its weights and accumulates both gradients', () => {
     setSeed(4);
     const input = nn.input({ shape: [3] });

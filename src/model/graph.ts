@@ -79,9 +79,9 @@ export function buildTopology(where: string, inputsArg: unknown, outputsArg: unk
       }
     }
   }
-  for (const t of inputs) {
-    if (!state.has(t.node)) throw new ValueError(`${where}: input ${layerLabel(t.layer)} is not connected to the outputs`);
-  }
+  inputs.forEach((t, i) => {
+    if (!state.has(t.node)) throw new ValueError(`${where}: inputs[${i}], ${layerLabel(t.layer)}, is not connected to the outputs`);
+  });
   const nodes = [...inputs.map((t) => t.node), ...order.filter((n) => !inputNodes.has(n))];
   const layers: Layer[] = [];
   for (const n of nodes) if (!layers.includes(n.layer)) layers.push(n.layer);

@@ -11,7 +11,7 @@ import { describe } from '../ops/util.js';
 import { fmtBatchShape, type Layer, type ApplyOptions } from '../nn/layer.js';
 import { SymbolicTensor, isSymbolic } from '../nn/symbolic.js';
 import type * as optim from '../optim/index.js';
-import { encodeWeights, writeModel, type ModelJSON, type SaveTarget } from '../io/format.js';
+import { encodeWeights, writeModel, readModel, type ModelJSON, type SaveTarget, type LoadSource } from '../io/format.js';
 import { resolveCompile, bindOptimizer, type Compiled, type CompileOptions } from './compile.js';
 import { fit, trainOnBatch, evaluate, predict, type FitOptions, type LossAndMetrics, type ModelInput } from './training.js';
 import type { History } from './callbacks.js';
@@ -31,6 +31,12 @@ export interface ModelConfig {
 
 /** @internal how a subclass with its own topology (Sequential) constructs the base. */
 export const OWN_TOPOLOGY: unique symbol = Symbol('own topology');
+
+type FromJSON = (json: ModelJSON | string, weights?: Uint8Array | ArrayBuffer | ArrayBufferView) => Model;
+/** Rebuilds a saved topology: Sequential registers itself (it imports this module, not the reverse). */
+let savedModelFromJSON: FromJSON | null = null;
+/** @internal */
+export function registerSavedModelLoader(fromJSON: FromJSON): void { savedModelFromJSON = fromJSON; }
 
 export class Model {
   readonly layers: Layer[] = [];
@@ -144,7 +150,7 @@ export class Model {
       return l;
     }
     const l = this.layers.find((x) => x.name === nameOrIndex);
-    if (!l) throw new ValueError(`${this.name}.getLayer: no layer named ${fmtValue(nameOrIndex)} (layers: ${this.layers.map((x) => x.name).join(', ')})`);
+    if (!l) throw new ValueError(`${this.name}.getLayer: no layer named ${typeof nameOrIndex === 'string' ? `'${nameOrIndex}'` : fmtValue(nameOrIndex)} (layers: ${this.layers.map((x) => x.name).join(', ')})`);
     return l;
   }
 
@@ -232,6 +238,20 @@ export class Model {
   toOnnx(options?: unknown): Uint8Array {
     void options;
     throw new ValueError(`${this.name}.toOnnx: exporting a graph model to ONNX is not supported yet; only Sequential models can be exported`);
+  }
+
+  /**
+   * Rebuilds a model from toJSON() output and weights.bin bytes. The saved topologies are
+   * Sequential ones (saving graph models is not supported yet).
+   */
+  static fromJSON(json: ModelJSON | string, weights?: Uint8Array | ArrayBuffer | ArrayBufferView): Model {
+    return savedModelFromJSON!(json, weights);
+  }
+
+  /** Loads a model saved by `save` (the sources of Sequential.load). */
+  static async load(source: LoadSource): Promise<Model> {
+    const { json, weights } = await readModel(source);
+    return savedModelFromJSON!(json, weights);
   }
 
   /** ValueError unless the model is built. */

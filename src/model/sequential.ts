@@ -6,7 +6,7 @@ import { ShapeError, ValueError, fmtValue } from '../errors.js';
 import { describe } from '../ops/util.js';
 import { Layer, fmtBatchShape, type ApplyOptions } from '../nn/layer.js';
 import { readModel, type LoadSource, type ModelJSON } from '../io/format.js';
-import { Model, OWN_TOPOLOGY } from './model.js';
+import { Model, OWN_TOPOLOGY, registerSavedModelLoader } from './model.js';
 import { checkInput, checkInputShape } from './inputs.js';
 import { modelFromJSON, type TopologyJSON } from './serialization.js';
 
@@ -101,7 +101,7 @@ export class Sequential extends Model {
    * Rebuilds a model from toJSON() output (object or string) and weights.bin bytes. Without
    * weights the layers are freshly initialised. FormatError for anything malformed or mismatched.
    */
-  static fromJSON(json: ModelJSON | string, weights?: Uint8Array | ArrayBuffer | ArrayBufferView): Sequential {
+  static override fromJSON(json: ModelJSON | string, weights?: Uint8Array | ArrayBuffer | ArrayBufferView): Sequential {
     return modelFromJSON(json, weights, (layers, topology) =>
       new Sequential(layers, { name: topology.name, ...(topology.inputShape ? { inputShape: topology.inputShape } : {}) }));
   }
@@ -111,8 +111,10 @@ export class Sequential extends Model {
    * model.json URL, a directory URL, or packed bytes), packed bytes, a fetch Response, or
    * `{ modelJson, weights }`.
    */
-  static async load(source: LoadSource): Promise<Sequential> {
+  static override async load(source: LoadSource): Promise<Sequential> {
     const { json, weights } = await readModel(source);
     return Sequential.fromJSON(json, weights);
   }
 }
+
+registerSavedModelLoader((json, weights) => Sequential.fromJSON(json, weights));
