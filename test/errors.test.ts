@@ -488,6 +488,9 @@ bad('Model: trainOnBatch with two outputs', () => G.forked.trainOnBatch(z([2, 4,
 bad('Model: getLayer of an unknown name', () => G.single.getLayer('nope'), ValueError, 'getLayer', "'nope'", 'g_conv');
 bad('Model: save a graph model', () => G.single.save(new Uint8Array() as any), ValueError, 'g_single', 'not supported yet');
 bad('Model: toOnnx of a graph model', () => G.single.toOnnx(), ValueError, 'g_single.toOnnx', 'not supported yet');
+bad('input: shape with a zero', () => nn.input({ shape: [4, 0] }), ValueError, 'input', "'shape'", '[4,0]');
+bad('input: no options', () => nn.input(undefined as any), ValueError, 'input', '{ shape');
+bad('layer: dense given two inputs', () => nn.dense({ units: 2 }).apply([G.flat, G.flat]), ValueError, 'dense', 'expects one input, got 2');
 bad('layer: trainable not a boolean', () => { G.single.layers[1].trainable = 'no' as any; }, ValueError, 'g_conv', 'trainable');
 
 // ---- init ---------------------------------------------------------------------------------------

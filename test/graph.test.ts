@@ -345,30 +345,21 @@ describe('graph model: summary', () => {
     const sum = nn.add().apply([body, stem]);
     const logits = nn.dense({ units: 10 }).apply(nn.globalAvgPool2d().apply(sum));
     const m = new Model({ inputs: input, outputs: logits, name: 'tiny' });
-    const row = (...cells: string[]) => (cells[0].padEnd(50) + cells[1].padEnd(26) + cells[2].padEnd(10) + cells[3]).trimEnd();
+    const row = (cells: string[]) => (cells[0].padEnd(50) + cells[1].padEnd(26) + cells[2].padEnd(10) + cells[3]).trimEnd();
     const bar = '_'.repeat(117), rule = '='.repeat(117);
+    // One group of lines per layer, separated by bars; the add layer reads two tensors (two lines).
+    const layerRows = [
+      [['image (InputLayer)', '(None, 8, 8, 3)', '0', '-']],
+      [['stem (Conv2D)', '(None, 8, 8, 4)', '112', 'image[0][0]']],
+      [['conv2d (Conv2D)', '(None, 8, 8, 4)', '148', 'stem[0][0]']],
+      [['add (Add)', '(None, 8, 8, 4)', '0', 'conv2d[0][0]'], ['', '', '', 'stem[0][0]']],
+      [['global_average_pooling2d (GlobalAveragePooling2D)', '(None, 4)', '0', 'add[0][0]']],
+      [['dense (Dense)', '(None, 10)', '50', 'global_average_pooling2d[0][0]']],
+    ];
     expect(m.summary()).toBe([
-      'Model: "tiny"',
-      bar,
-      row('Layer (type)', 'Output Shape', 'Param #', 'Connected to'),
-      rule,
-      row('image (InputLayer)', '(None, 8, 8, 3)', '0', '-'),
-      bar,
-      row('stem (Conv2D)', '(None, 8, 8, 4)', '112', 'image[0][0]'),
-      bar,
-      row('conv2d (Conv2D)', '(None, 8, 8, 4)', '148', 'stem[0][0]'),
-      bar,
-      row('add (Add)', '(None, 8, 8, 4)', '0', 'conv2d[0][0]'),
-      row('', '', '', 'stem[0][0]'),
-      bar,
-      row('global_average_pooling2d (GlobalAveragePooling2D)', '(None, 4)', '0', 'add[0][0]'),
-      bar,
-      row('dense (Dense)', '(None, 10)', '50', 'global_average_pooling2d[0][0]'),
-      rule,
-      'Total params: 310',
-      'Trainable params: 310',
-      'Non-trainable params: 0',
-      bar,
+      'Model: "tiny"', bar, row(['Layer (type)', 'Output Shape', 'Param #', 'Connected to']), rule,
+      layerRows.map((group) => group.map(row).join('\n')).join(`\n${bar}\n`), rule,
+      'Total params: 310', 'Trainable params: 310', 'Non-trainable params: 0', bar,
     ].join('\n'));
     m.dispose();
   });
