@@ -18,7 +18,7 @@ export class InputLayer extends Layer {
 
   constructor(opts: InputOptions) {
     const L = 'input';
-    if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new ValueError(`${L}: expects { shape, name? }, got ${describe(opts)}`);
+    if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new ValueError(`${L}: expects { shape, name? }, got ${opts === undefined ? 'no options' : describe(opts)}`);
     checkKeys(L, opts, ['shape']);
     const shape = opts.shape;
     if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
