@@ -486,7 +486,6 @@ bad('Model: inputs with different sample counts', () => G.pair.forward([z([1, 4,
 bad('Model: nested model on the wrong shape', () => G.single.apply(G.b), ShapeError, 'g_single', '(None, 4, 4, 2)', '(None, 4, 4, 3)');
 bad('Model: trainOnBatch with two outputs', () => G.forked.trainOnBatch(z([2, 4, 4, 2]), z([2, 4, 4, 2])), ValueError, 'g_forked.trainOnBatch', '2 outputs');
 bad('Model: getLayer of an unknown name', () => G.single.getLayer('nope'), ValueError, 'getLayer', "'nope'", 'g_conv');
-bad('Model: save a graph model', () => G.single.save(new Uint8Array() as any), ValueError, 'g_single', 'not supported yet');
 bad('Model: toOnnx of a graph model', () => G.single.toOnnx(), ValueError, 'g_single.toOnnx', 'not supported yet');
 bad('input: shape with a zero', () => nn.input({ shape: [4, 0] }), ValueError, 'input', "'shape'", '[4,0]');
 bad('input: no options', () => nn.input(undefined as any), ValueError, 'input', '{ shape');

@@ -11,12 +11,13 @@ import { describe } from '../ops/util.js';
 import { fmtBatchShape, type Layer, type ApplyOptions } from '../nn/layer.js';
 import { SymbolicTensor, isSymbolic } from '../nn/symbolic.js';
 import type * as optim from '../optim/index.js';
-import { encodeWeights, writeModel, readModel, type ModelJSON, type SaveTarget, type LoadSource } from '../io/format.js';
+import { encodeWeights, writeModel, readModel, parseModelJSON, type ModelJSON, type SaveTarget, type LoadSource } from '../io/format.js';
 import { resolveCompile, bindOptimizer, type Compiled, type CompileOptions } from './compile.js';
 import { fit, trainOnBatch, evaluate, predict, type FitOptions, type LossAndMetrics, type ModelInput } from './training.js';
 import type { History } from './callbacks.js';
 import { layerTable, graphTable } from './summary.js';
-import { modelJSON, weightSpecs, trainingConfig, type TopologyJSON } from './serialization.js';
+import { modelJSON, modelFromJSON, weightSpecs, trainingConfig, type TopologyJSON } from './serialization.js';
+import { graphTopologyJSON, graphFromTopology } from './graph-json.js';
 import { buildTopology, runGraph, type Topology } from './graph.js';
 import { checkGraphInput } from './inputs.js';
 import { NestedModel } from './nested.js';
@@ -118,9 +119,10 @@ export class Model {
   }
 
   /** The `model` section of model.json. */
-  protected topologyJSON(): TopologyJSON {
-    throw new ValueError(`${this.name}: saving a graph model (toJSON / save) is not supported yet; only Sequential models can be saved`);
-  }
+  protected topologyJSON(): TopologyJSON { return graphTopologyJSON(this.name, this.graph!); }
+
+  /** @internal the topology of a nested model, for its layer's config. */
+  _topologyJSON(): TopologyJSON { return this.topologyJSON(); }
 
   /**
    * Alias of forward (inference by default), as a Keras model is callable. Given symbolic
@@ -131,10 +133,15 @@ export class Model {
   apply(x: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[], options: ApplyOptions = {}): Tensor | SymbolicTensor {
     if (isSymbolic(x)) {
       if (!this.graph) throw new ValueError(`${this.name}: only a graph model (new Model({ inputs, outputs })) can be applied to symbolic tensors`);
-      this.asLayer ??= new NestedModel(this);
-      return this.asLayer.apply(x as SymbolicTensor[]);
+      return this._layerOf().apply(x as SymbolicTensor[]);
     }
     return this.forward(x as Tensor, options) as Tensor;
+  }
+
+  /** @internal this model as a layer of another model (one layer per model). */
+  _layerOf(): NestedModel {
+    this.asLayer ??= new NestedModel(this);
+    return this.asLayer;
   }
 
   /** @internal runs the graph on checked batches (a nested model's call). */
@@ -234,24 +241,27 @@ export class Model {
     return writeModel(target, json, weights);
   }
 
-  /** ONNX export (Sequential models; graph models are not supported yet). */
+  /** ONNX export (Sequential models; exporting graph models is not supported yet). */
   toOnnx(options?: unknown): Uint8Array {
     void options;
     throw new ValueError(`${this.name}.toOnnx: exporting a graph model to ONNX is not supported yet; only Sequential models can be exported`);
   }
 
   /**
-   * Rebuilds a model from toJSON() output and weights.bin bytes. The saved topologies are
-   * Sequential ones (saving graph models is not supported yet).
+   * Rebuilds a model, graph or Sequential, from toJSON() output (object or string) and
+   * weights.bin bytes. Without weights the layers are freshly initialised. FormatError for
+   * anything malformed or mismatched.
    */
   static fromJSON(json: ModelJSON | string, weights?: Uint8Array | ArrayBuffer | ArrayBufferView): Model {
-    return savedModelFromJSON!(json, weights);
+    const j = parseModelJSON(json);
+    if (j.model.className !== 'Functional') return savedModelFromJSON!(j, weights);
+    return modelFromJSON(j, weights, (made, topology) => graphFromTopology(topology, made));
   }
 
-  /** Loads a model saved by `save` (the sources of Sequential.load). */
+  /** Loads any model saved by `save` (the sources of Sequential.load). */
   static async load(source: LoadSource): Promise<Model> {
     const { json, weights } = await readModel(source);
-    return savedModelFromJSON!(json, weights);
+    return Model.fromJSON(json, weights);
   }
 
   /** ValueError unless the model is built. */

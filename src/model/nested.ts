@@ -39,7 +39,8 @@ export class NestedModel extends Layer {
 
   protected call(x: Tensor, training: boolean): Tensor { return this.callNode([x], training)[0]; }
 
-  protected config(): Record<string, unknown> { return {}; }
+  /** The nested model's whole topology (its weights are saved with the outer model's). */
+  protected config(): Record<string, unknown> { return { model: this.model._topologyJSON() }; }
 
   override parameters(): Tensor[] { return this.trainable ? this.model.parameters() : []; }
   override weights(): Tensor[] { return this.model.weights(); }

@@ -2,7 +2,7 @@
 // (each named uniquely and built as soon as the input shape is known); everything else (training,
 // summary, saving) comes from Model.
 import { Tensor, sameShape } from '../tensor.js';
-import { ShapeError, ValueError, fmtValue } from '../errors.js';
+import { ShapeError, ValueError, FormatError, fmtValue } from '../errors.js';
 import { describe } from '../ops/util.js';
 import { Layer, fmtBatchShape, type ApplyOptions } from '../nn/layer.js';
 import { readModel, type LoadSource, type ModelJSON } from '../io/format.js';
@@ -102,7 +102,9 @@ export class Sequential extends Model {
    * weights the layers are freshly initialised. FormatError for anything malformed or mismatched.
    */
   static override fromJSON(json: ModelJSON | string, weights?: Uint8Array | ArrayBuffer | ArrayBufferView): Sequential {
-    return modelFromJSON(json, weights, (layers, topology) =>
+    return modelFromJSON(json, weights, (layers, topology) => topology.className === 'Functional'
+      ? fail('describes a "Functional" (graph) model: load it with Model.load or Model.fromJSON')
+      : 
       new Sequential(layers, { name: topology.name, ...(topology.inputShape ? { inputShape: topology.inputShape } : {}) }));
   }
 
@@ -116,5 +118,7 @@ export class Sequential extends Model {
     return Sequential.fromJSON(json, weights);
   }
 }
+
+const fail = (msg: string): never => { throw new FormatError(`load: model.json ${msg}`); };
 
 registerSavedModelLoader((json, weights) => Sequential.fromJSON(json, weights));
