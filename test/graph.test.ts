@@ -268,6 +268,21 @@ describe('graph model: training', () => {
     m.dispose(); x.dispose(); y.dispose();
   });
 
+  it('a chain built functionally trains bit-identically to the same Sequential', () => {
+    const layers = () => [nn.conv2d({ filters: 3, kernelSize: 3, activation: 'relu' }), nn.batchNorm(), nn.flatten(), nn.dense({ units: 2 })];
+    const seq = new Sequential(layers(), { inputShape: [8, 8, 1] });
+    const input = nn.input({ shape: [8, 8, 1] });
+    const graph = new Model({ inputs: input, outputs: layers().reduce((t, l) => l.apply(t), input) });
+    graph.weights().forEach((w, i) => w.assign(seq.weights()[i]));
+    const { x, y } = bars(16);
+    for (const m of [seq, graph]) {
+      m.compile({ optimizer: optim.adam({ lr: 0.01 }), loss: { name: 'sparseCategoricalCrossentropy', fromLogits: true } });
+      for (let i = 0; i < 5; i++) m.trainOnBatch(x, y);
+    }
+    graph.weights().forEach((w, i) => expect(Array.from(w.dataSync()), w.name).toEqual(Array.from(seq.weights()[i].dataSync())));
+    seq.dispose(); graph.dispose(); x.dispose(); y.dispose();
+  });
+
   it('leaks no tensor over many steps, in predict or in evaluate', () => {
     setSeed(9);
     const m = barsResnet();
