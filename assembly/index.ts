@@ -28,3 +28,8 @@ export * from './shape';
 export * from './batch-norm/statistics';
 export * from './batch-norm/forward';
 export * from './batch-norm/backward';
+export * from './resize/forward';
+export * from './resize/backward';
+export * from './norm/statistics';
+export * from './norm/forward';
+export * from './norm/backward';

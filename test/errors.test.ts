@@ -156,6 +156,14 @@ bad('softmax: axis out of range', () => ops.softmax(T.m23, 2), ValueError, 'soft
 bad('softmax: axis string', () => ops.softmax(T.m23, 'a' as any), ValueError, 'softmax', 'axis must be an integer', '"a"');
 bad('logSoftmax: axis 1.5', () => ops.logSoftmax(T.m23, 1.5), ValueError, 'logSoftmax', '1.5');
 bad('softmax: scalar', () => ops.softmax(T.s), ValueError, 'softmax', 'rank 0');
+bad('relu6: int32', () => ops.relu6(T.i32), ValueError, 'relu6', 'float32', 'int32');
+bad('hardSigmoid: int32', () => ops.hardSigmoid(T.i32), ValueError, 'hardSigmoid', 'float32', 'int32');
+bad('hardSwish: disposed', () => ops.hardSwish(T.gone), DisposedError, 'hardSwish: x', '[2,2]', 'disposed');
+bad('silu: int32', () => ops.silu(T.i32), ValueError, 'silu', 'float32', 'int32');
+bad('swish: object', () => ops.swish({} as any), ValueError, 'swish', 'Object');
+bad('softplus: string', () => ops.softplus('x' as any), ValueError, 'softplus', 'string x');
+bad('erf: int32', () => ops.erf(T.i32), ValueError, 'erf', 'float32', 'int32');
+bad('nn.activation: "hard-swish"', () => nn.activation('hard-swish' as any), ValueError, 'activation', '"hard-swish"', "'hardSwish'");
 
 // ---- reductions ---------------------------------------------------------------------------------
 bad('sum: axis 5', () => ops.sum(T.m23, 5), ValueError, 'sum', 'axis 5', 'rank 2');
@@ -231,6 +239,20 @@ bad('conv2dTranspose: channels', () => ops.conv2dTranspose(T.img, T.w33), ShapeE
 bad('conv2dTranspose: outputPadding >= stride', () => ops.conv2dTranspose(T.img, o([3, 3, 2, 3]), null, { strides: 2, outputPadding: 2 }), ValueError, 'conv2dTranspose', 'outputPadding 2', 'strides [2,2]');
 bad('conv2dTranspose: padding eats the output', () => ops.conv2dTranspose(T.img1, o([1, 1, 1, 1]), null, { padding: 3 }), ShapeError, 'conv2dTranspose', 'empty output');
 bad('conv2dTranspose: bias shape', () => ops.conv2dTranspose(T.img, o([3, 3, 2, 3]), T.v3), ShapeError, 'conv2dTranspose', 'bias', '[2]');
+bad('conv1d: channels differ', () => ops.conv1d(o([2, 7, 4]), o([3, 3, 6])), ShapeError, 'conv1d', '4 channels', 'expect 3', '[2,7,4]', '[3,3,6]');
+bad('conv1d: image input', () => ops.conv1d(T.img, o([3, 3, 4])), ShapeError, 'conv1d', 'rank 3', '[2,5,5,3]');
+bad('conv1d: HWIO weights', () => ops.conv1d(o([2, 7, 3]), T.w33), ShapeError, 'conv1d', 'weights', 'rank 3', '[3,3,3,4]');
+bad('conv1d: kernel longer than padded input', () => ops.conv1d(o([1, 4, 1]), o([7, 1, 1]), null, { padding: 1 }), ShapeError, 'conv1d', 'kernel 7', 'padded input 6', '[1,4,1]', '[7,1,1]');
+bad('conv1d: dilated kernel too long', () => ops.conv1d(o([1, 4, 1]), o([3, 1, 1]), null, { dilation: 2 }), ShapeError, 'conv1d', 'dilated to 5', '[1,4,1]');
+bad('conv1d: 2-D strides', () => ops.conv1d(o([1, 5, 1]), o([3, 1, 1]), null, { strides: [1, 2] as any }), ValueError, 'conv1d', 'strides', '[1,2]');
+bad('conv1d: stride 0', () => ops.conv1d(o([1, 5, 1]), o([3, 1, 1]), null, { strides: 0 }), ValueError, 'conv1d', 'strides', '0');
+bad('conv1d: groups do not divide channels', () => ops.conv1d(o([1, 5, 3]), o([3, 1, 2]), null, { groups: 2 }), ValueError, 'conv1d', 'groups 2', 'input channels 3', '[1,5,3]', '[3,1,2]');
+bad('conv1d: groups x weights != channels', () => ops.conv1d(o([1, 5, 4]), o([3, 1, 4]), null, { groups: 2 }), ShapeError, 'conv1d', 'per group', '[1,5,4]');
+bad('conv1d: 2-D padding', () => ops.conv1d(o([1, 5, 1]), o([3, 1, 1]), null, { padding: [[0, 0], [1, 1]] as any }), ValueError, 'conv1d', 'padding', '[left, right]');
+bad('conv1d: padding "full"', () => ops.conv1d(o([1, 5, 1]), o([3, 1, 1]), null, { padding: 'full' as any }), ValueError, 'conv1d', 'padding', '"full"');
+bad('conv1d: bias shape', () => ops.conv1d(o([1, 5, 3]), o([3, 3, 4]), T.v3), ShapeError, 'conv1d', 'bias', '[4]', 'got [3]', '[3,3,4]');
+bad('conv1d: activation tanh', () => ops.conv1d(o([1, 5, 1]), o([3, 1, 1]), null, { activation: 'tanh' as any }), ValueError, 'conv1d', 'activation', '"tanh"');
+bad('conv1d: int32 input', () => ops.conv1d(z([1, 5, 1], 'int32'), o([3, 1, 1])), ValueError, 'conv1d', 'float32', 'int32');
 
 // ---- pooling ------------------------------------------------------------------------------------
 bad('maxPool2d: window larger than input', () => ops.maxPool2d(T.img1, { poolSize: 5 }), ShapeError, 'maxPool2d', '5x5', '4x4', '[1,4,4,1]');
@@ -253,11 +275,30 @@ bad('conv2d: padding Symbol', () => ops.conv2d(T.img, T.w33, null, { padding: Sy
 bad('conv2dTranspose: padding 2n', () => ops.conv2dTranspose(T.img, o([3, 3, 2, 3]), null, { padding: 2n as any }), ValueError, /conv2dTranspose: padding must be .*got 2n/);
 bad('maxPool2d: padding 2n', () => ops.maxPool2d(T.img1, { padding: 2n as any }), ValueError, /maxPool2d: padding must be 'valid' or 'same', got 2n/);
 
+// ---- resizing -----------------------------------------------------------------------------------
+bad('resize: rank 2', () => ops.resize(T.m23, [4, 4]), ShapeError, 'resize', 'rank 4', '[2,3]');
+bad('resize: size [0, 4]', () => ops.resize(T.img, [0, 4]), ValueError, 'resize', 'size', '[0,4]');
+bad('resize: size 4', () => ops.resize(T.img, 4 as any), ValueError, 'resize', '[outH, outW]', '4');
+bad('resize: method "bicubic"', () => ops.resize(T.img, [4, 4], { method: 'bicubic' as any }), ValueError, 'resize', "'method'", '"bicubic"');
+bad('resize: alignCorners and halfPixelCenters', () => ops.resize(T.img, [4, 4], { alignCorners: true, halfPixelCenters: true }), ValueError, 'resize', 'alignCorners', 'halfPixelCenters');
+bad('resize: alignCorners "yes"', () => ops.resize(T.img, [4, 4], { alignCorners: 'yes' as any }), ValueError, 'resize', "'alignCorners'", '"yes"');
+bad('resize: unknown option', () => ops.resize(T.img, [4, 4], { mode: 'linear' } as any), ValueError, 'resize', "unknown option 'mode'");
+bad('resize: int32', () => ops.resize(T.i32, [4, 4]), ValueError, 'resize', 'float32', 'int32');
+
 // ---- normalization and dropout ------------------------------------------------------------------
 bad('batchNorm: mean per channel', () => ops.batchNorm(T.m23, o([2]), T.v3), ShapeError, 'batchNorm', 'mean [2]', '3 channels');
 bad('batchNorm: gamma shape', () => ops.batchNorm(T.m23, T.v3, T.v3, T.v4), ShapeError, 'batchNorm', 'gamma [4]');
 bad('batchNorm: eps negative', () => ops.batchNorm(T.m23, T.v3, T.v3, null, null, -1), ValueError, 'batchNorm', 'eps', '-1');
 bad('batchNorm: scalar x', () => ops.batchNorm(T.s, T.v3, T.v3), ShapeError, 'batchNorm', 'scalar');
+bad('layerNorm: gamma shape', () => ops.layerNorm(T.m23, T.v4), ShapeError, 'layerNorm', 'gamma [4]', 'shape [3]', '[2,3]');
+bad('layerNorm: axis not trailing', () => ops.layerNorm(T.img, null, null, { axis: 1 }), ValueError, 'layerNorm', 'axis 1', 'trailing axes', 'rank 4');
+bad('layerNorm: axis out of range', () => ops.layerNorm(T.m23, null, null, { axis: 2 }), ValueError, 'layerNorm', 'axis 2', 'rank 2');
+bad('layerNorm: scalar x', () => ops.layerNorm(T.s), ShapeError, 'layerNorm', 'scalar');
+bad('layerNorm: epsilon -1', () => ops.layerNorm(T.m23, null, null, { epsilon: -1 }), ValueError, 'layerNorm', 'epsilon', '-1');
+bad('groupNorm: channels not divisible by groups', () => ops.groupNorm(T.img, 2), ShapeError, 'groupNorm', '3 channels', '2 groups', '[2,5,5,3]');
+bad('groupNorm: groups 0', () => ops.groupNorm(T.img, 0), ValueError, 'groupNorm', 'groups', '0');
+bad('groupNorm: rank 1', () => ops.groupNorm(T.v3, 1), ShapeError, 'groupNorm', 'rank >= 2', '[3]');
+bad('groupNorm: beta shape', () => ops.groupNorm(T.img, 3, null, T.v4), ShapeError, 'groupNorm', 'beta [4]', '[3]');
 bad('dropout: rate 1', () => ops.dropout(T.v3, 1), ValueError, 'dropout', 'rate', '1');
 bad('dropout: rate NaN', () => ops.dropout(T.v3, NaN), ValueError, 'dropout', 'NaN');
 bad('dropout: rate -0.1', () => ops.dropout(T.v3, -0.1), ValueError, 'dropout', '-0.1');
@@ -296,11 +337,26 @@ bad('nn.zeroPadding2d: padding -1', () => nn.zeroPadding2d({ padding: -1 }), Val
 bad('nn.activation: "foo"', () => nn.activation('foo' as any), ValueError, 'activation', '"foo"');
 bad('nn.prelu: sharedAxes [0]', () => nn.prelu({ sharedAxes: [0] }), ValueError, 'prelu', 'sharedAxes', '[0]');
 bad('nn.globalAvgPool2d: unknown option', () => nn.globalAvgPool2d({ poolSize: 2 } as any), ValueError, 'globalAvgPool2d', "unknown option 'poolSize'");
+bad('nn.upSampling2d: size 0', () => nn.upSampling2d({ size: 0 }), ValueError, 'upSampling2d', "'size'", '0');
+bad('nn.upSampling2d: interpolation "area"', () => nn.upSampling2d({ interpolation: 'area' as any }), ValueError, 'upSampling2d', "'interpolation'", '"area"');
+bad('nn.resizing: height missing', () => nn.resizing({ width: 4 } as any), ValueError, 'resizing', "'height' is required");
+bad('nn.cropping2d: cropping [1, -1]', () => nn.cropping2d({ cropping: [1, -1] }), ValueError, 'cropping2d', "'cropping'", '[1,-1]');
+bad('nn.reshape: two -1', () => nn.reshape({ targetShape: [-1, -1] }), ValueError, 'reshape', "'targetShape'", '[-1,-1]');
 bad('initializer: randomUniform minval > maxval', () => nn.dense({ units: 2, kernelInitializer: { name: 'randomUniform', minval: 1, maxval: 0 } }), ValueError, 'dense', 'randomUniform', '1 > 0');
 bad('initializer: constant value NaN', () => nn.dense({ units: 2, kernelInitializer: { name: 'constant', value: NaN } }), ValueError, 'dense', "'value'", 'NaN');
 bad('initializer: varianceScaling mode', () => nn.conv2d({ filters: 2, kernelSize: 1, kernelInitializer: { name: 'varianceScaling', mode: 'fanMiddle' } }), ValueError, 'conv2d', 'mode', '"fanMiddle"');
 bad('initializer: not a name', () => nn.dense({ units: 2, kernelInitializer: 5 as any }), ValueError, 'dense', 'kernelInitializer', '5');
 
+bad('nn.conv1d: filters missing', () => nn.conv1d({ kernelSize: 3 } as any), ValueError, 'conv1d', "'filters' is required");
+bad('nn.conv1d: kernelSize [3, 3]', () => nn.conv1d({ filters: 2, kernelSize: [3, 3] as any }), ValueError, 'conv1d', "'kernelSize'", '[3,3]');
+bad('nn.conv1d: strides 0', () => nn.conv1d({ filters: 2, kernelSize: 3, strides: 0 }), ValueError, 'conv1d', "'strides'", '0');
+bad('nn.conv1d: padding "full"', () => nn.conv1d({ filters: 2, kernelSize: 3, padding: 'full' as any }), ValueError, 'conv1d', "'padding'", "'causal'", '"full"');
+bad('nn.conv1d: groups do not divide filters', () => nn.conv1d({ filters: 5, kernelSize: 3, groups: 2 }), ValueError, 'conv1d', '(5)', "'groups' (2)");
+bad('nn.conv1d: unknown option', () => nn.conv1d({ filters: 2, kernelSize: 3, depthMultiplier: 2 } as any), ValueError, 'conv1d', "unknown option 'depthMultiplier'");
+bad('nn.separableConv2d: filters 0', () => nn.separableConv2d({ filters: 0, kernelSize: 3 }), ValueError, 'separableConv2d', "'filters'", '0');
+bad('nn.separableConv2d: depthMultiplier 1.5', () => nn.separableConv2d({ filters: 2, kernelSize: 3, depthMultiplier: 1.5 }), ValueError, 'separableConv2d', "'depthMultiplier'", '1.5');
+bad('nn.separableConv2d: groups', () => nn.separableConv2d({ filters: 2, kernelSize: 3, groups: 2 } as any), ValueError, 'separableConv2d', "unknown option 'groups'");
+bad('nn.separableConv2d: pointwiseInitializer "foo"', () => nn.separableConv2d({ filters: 2, kernelSize: 3, pointwiseInitializer: 'foo' }), ValueError, 'separableConv2d', 'pointwiseInitializer', '"foo"');
 // ---- layers: apply ------------------------------------------------------------------------------
 bad('conv2d layer: kernel larger than input', () => own(nn.conv2d({ filters: 2, kernelSize: 5 })).apply(T.img1), ShapeError, 'conv2d', '4x4', '5x5', '(None, 4, 4, 1)');
 bad('conv2d layer: rank-2 input', () => own(nn.conv2d({ filters: 2, kernelSize: 1 })).apply(T.m23), ShapeError, 'conv2d', 'images', '(None, 3)');
@@ -317,7 +373,28 @@ bad('batchNorm layer: training on one value per channel', () => own(nn.batchNorm
 bad('countParams before build', () => nn.dense({ units: 2 }).countParams(), ValueError, 'dense', 'countParams', 'built');
 bad('maxPool2d layer: window larger than input', () => own(nn.maxPool2d({ poolSize: 5 })).apply(T.img1), ShapeError, 'max_pooling2d', '4x4', '5x5');
 bad('prelu layer: shared axis beyond rank', () => own(nn.prelu({ sharedAxes: [3] })).apply(T.m23), ShapeError, 'p_re_lu', 'shared axis 3');
+bad('upSampling2d layer: rank-2 input', () => own(nn.upSampling2d()).apply(T.m23), ShapeError, 'up_sampling2d', 'images', '(None, 3)');
+bad('resizing layer: rank-2 input', () => own(nn.resizing({ height: 2, width: 2 })).apply(T.m23), ShapeError, 'resizing', 'images', '(None, 3)');
+bad('cropping2d layer: cropping the whole image', () => own(nn.cropping2d({ cropping: 2 })).apply(T.img1), ShapeError, 'cropping2d', 'leaves no pixels', '(None, 4, 4, 1)');
+bad('reshape layer: size mismatch', () => own(nn.reshape({ targetShape: [5, -1] })).apply(T.m34), ShapeError, 'reshape', '(None, 4)', '[5,-1]');
+bad('nn.groupNormalization: groups missing', () => nn.groupNormalization({} as any), ValueError, 'groupNormalization', "'groups' is required");
+bad('nn.groupNormalization: groups 0', () => nn.groupNormalization({ groups: 0 }), ValueError, 'groupNormalization', "'groups'", '0');
+bad('nn.layerNormalization: axis "x"', () => nn.layerNormalization({ axis: 'x' as any }), ValueError, 'layerNormalization', "'axis'", '"x"');
+bad('nn.layerNormalization: epsilon 0', () => nn.layerNormalization({ epsilon: 0 }), ValueError, 'layerNormalization', "'epsilon'", '0');
+bad('nn.globalAvgPool2d: keepDims 1', () => nn.globalAvgPool2d({ keepDims: 1 as any }), ValueError, 'globalAvgPool2d', "'keepDims'", '1');
+bad('groupNormalization layer: channels not divisible by groups', () => own(nn.groupNormalization({ groups: 2 })).apply(T.img), ShapeError, 'group_normalization', '3 channels', '2 groups', '(None, 5, 5, 3)');
+bad('groupNormalization layer: rank-1 input', () => own(nn.groupNormalization({ groups: 1 })).apply(T.v3), ShapeError, 'group_normalization', 'rank >= 2', '(None)');
+bad('layerNormalization layer: axis with the batch axis', () => own(nn.layerNormalization({ axis: [0, 1] })).apply(T.m23), ValueError, 'layer_normalization', 'batch axis', '(None, 3)');
+bad('layerNormalization layer: features change after build', () => { const l = own(nn.layerNormalization()); tidy(() => { l.apply(T.m23); }); return l.apply(T.m34); },
+  ShapeError, 'layer_normalization', '(None, 3)', '(None, 4)');
 
+bad('conv1d layer: image input', () => own(nn.conv1d({ filters: 2, kernelSize: 3 })).apply(T.img), ShapeError, 'conv1d', 'sequences', '(None, 5, 5, 3)');
+bad('conv1d layer: sequence shorter than the kernel', () => own(nn.conv1d({ filters: 2, kernelSize: 5 })).apply(o([1, 3, 2])), ShapeError, 'conv1d', '3 steps', '5-step window', '(None, 3, 2)');
+bad('conv1d layer: groups vs channels', () => own(nn.conv1d({ filters: 4, kernelSize: 1, groups: 2 })).apply(o([1, 4, 3])), ShapeError, 'conv1d', 'input channels (3)', 'groups (2)');
+bad('conv1d layer: channels change after build', () => { const l = own(nn.conv1d({ filters: 2, kernelSize: 1 })); tidy(() => { l.apply(o([1, 4, 3])); }); return l.apply(o([1, 4, 2])); },
+  ShapeError, 'conv1d', '2 channels', 'expects 3', '(None, 4, 2)', '[1,3,2]');
+bad('separableConv2d layer: rank-2 input', () => own(nn.separableConv2d({ filters: 2, kernelSize: 1 })).apply(T.m23), ShapeError, 'separable_conv2d', 'images', '(None, 3)');
+bad('separableConv2d layer: kernel larger than input', () => own(nn.separableConv2d({ filters: 2, kernelSize: 5 })).apply(T.img1), ShapeError, 'separable_conv2d', '4x4', '5x5', '(None, 4, 4, 1)');
 // ---- model --------------------------------------------------------------------------------------
 bad('Sequential: layers not an array', () => new Sequential(5 as any), ValueError, 'Sequential', 'layers must be an array');
 bad('Sequential: a non-layer', () => new Sequential([1 as any]), ValueError, 'sequential.add', 'expected a layer', 'number 1');

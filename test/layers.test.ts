@@ -46,6 +46,15 @@ const SHAPES: [string, () => nn.Layer, number[], number[], number][] = [
   ['activation relu', () => nn.activation('relu'), [3, 3, 2], [3, 3, 2], 0],
   ['prelu per element', () => nn.prelu(), [7, 7, 64], [7, 7, 64], 3136],
   ['prelu sharedAxes [1, 2]', () => nn.prelu({ sharedAxes: [1, 2] }), [7, 7, 64], [7, 7, 64], 64],
+  ['conv1d k=3 f=8 on 4 channels', () => nn.conv1d({ filters: 8, kernelSize: 3 }), [10, 4], [8, 8], 104],
+  ['conv1d same s=2 (ceil)', () => nn.conv1d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same' }), [9, 4], [5, 8], 104],
+  ['conv1d causal d=2', () => nn.conv1d({ filters: 8, kernelSize: 3, dilation: 2, padding: 'causal' }), [10, 4], [10, 8], 104],
+  ['conv1d [k] tuple, dilationRate', () => nn.conv1d({ filters: 2, kernelSize: [5], dilationRate: [2] }), [12, 1], [4, 2], 12],
+  ['conv1d groups=2 f=6 on 4 channels', () => nn.conv1d({ filters: 6, kernelSize: 3, groups: 2 }), [7, 4], [5, 6], 42],
+  ['conv1d padding [2, 1], no bias', () => nn.conv1d({ filters: 3, kernelSize: 4, padding: [2, 1], useBias: false }), [6, 2], [6, 3], 24],
+  ['separableConv2d 3x3 f=8 on 4 channels', () => nn.separableConv2d({ filters: 8, kernelSize: 3 }), [8, 8, 4], [6, 6, 8], 76],
+  ['separableConv2d multiplier 2, same, s=2', () => nn.separableConv2d({ filters: 8, kernelSize: 3, depthMultiplier: 2, strides: 2, padding: 'same' }), [7, 7, 4], [4, 4, 8], 144],
+  ['separableConv2d 3x2 dilation 2, no bias', () => nn.separableConv2d({ filters: 5, kernelSize: [3, 2], dilation: 2, useBias: false }), [9, 9, 3], [5, 7, 5], 33],
 ];
 
 describe('shape inference and parameter counts (Keras numbers)', () => {

@@ -6,23 +6,13 @@ import { Sequential, nn, randn, randu, setSeed, tensor, tidy, loadOnnx, ValueErr
 import { sequentialToOnnx, sequentialToOnnxMessage, type OnnxExportOptions } from '../src/io/onnx/export.js';
 import { encodeModelChecked } from './onnx-codec.js';
 import { expectClose, maxAbsDiff } from './harness/close.js';
-import { loadOrt, type Ort } from './harness/ort.js';
+import { loadOrt, runOrt as runOrtOn, type Ort } from './harness/ort.js';
 
 let ort: Ort;
 
 beforeAll(async () => { ort = await loadOrt(); });
 
-async function runOrt(bytes: Uint8Array, x: Tensor): Promise<{ data: Float32Array; dims: readonly number[] }> {
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
-  try {
-    const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', x.dataSync() as Float32Array, x.shape.slice()) };
-    const out = await session.run(feeds);
-    const y = out[session.outputNames[0]];
-    return { data: y.data as Float32Array, dims: y.dims };
-  } finally {
-    await session.release();
-  }
-}
+const runOrt = (bytes: Uint8Array, x: Tensor) => runOrtOn(ort, bytes, x);
 
 /** Trains `model` a few steps on random data (sparse labels, logits or probabilities). */
 async function trainBriefly(model: Sequential, inputShape: number[], classes: number, fromLogits: boolean): Promise<void> {
@@ -105,6 +95,42 @@ const CASES: Case[] = [
       nn.batchNorm(),
       nn.dense({ units: 4 }),
       nn.activation('softmax'),
+    ],
+  },
+  {
+    name: 'conv1d (causal dilated, strided same with groups, explicit pads, fused relu, tanh) on sequences',
+    inputShape: [16, 3], classes: 3, fromLogits: false,
+    layers: () => [
+      nn.conv1d({ filters: 6, kernelSize: 3, dilation: 2, padding: 'causal', activation: 'relu' }),
+      nn.conv1d({ filters: 6, kernelSize: 4, strides: 2, padding: 'same', groups: 3 }),
+      nn.conv1d({ filters: 4, kernelSize: 2, padding: [1, 2], activation: 'tanh', useBias: false }),
+      nn.flatten(),
+      nn.dense({ units: 3, activation: 'softmax' }),
+    ],
+  },
+  {
+    name: 'separableConv2d (multiplier 2 same relu, dilated, strided without bias) as two Conv nodes each',
+    inputShape: [10, 10, 3], classes: 4, fromLogits: true,
+    layers: () => [
+      nn.separableConv2d({ filters: 8, kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'relu' }),
+      nn.separableConv2d({ filters: 6, kernelSize: [3, 2], dilation: 2, activation: 'swish' }),
+      nn.separableConv2d({ filters: 5, kernelSize: 3, strides: 2, padding: 'same', useBias: false }),
+      nn.batchNorm(),
+      nn.globalAvgPool2d(),
+      nn.dense({ units: 4 }),
+    ],
+  },
+  {
+    name: 'mobile activations (relu6 as Clip, hardSwish as x * HardSigmoid, silu as x * Sigmoid, hardSigmoid, softplus)',
+    inputShape: [8, 8, 3], classes: 4, fromLogits: true,
+    layers: () => [
+      nn.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu6' }),
+      nn.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'hardSwish' }),
+      nn.conv2d({ filters: 8, kernelSize: 1, activation: 'silu' }),
+      nn.activation('hardSigmoid'),
+      nn.conv2d({ filters: 4, kernelSize: 3, strides: 2, activation: 'softplus' }),
+      nn.globalAvgPool2d(),
+      nn.dense({ units: 4, activation: 'hard_swish' }),
     ],
   },
 ];

@@ -150,6 +150,27 @@ describe('hand-made graphs', () => {
     expectClose(y.dataSync(), want, { atol: 1e-6, what: 'softmax' });
   });
 
+  it('ReduceMean (axes attribute, or input from opset 18; keepdims 0; no axes), Sqrt, LayerNormalization', async () => {
+    const x = Array.from({ length: 24 }, (_, i) => ((i * 5) % 11) - 4);
+    const xt = tensor(x, [2, 3, 4]);
+    const run = async (bytes: Uint8Array) => (await loadOnnx(bytes)).predict(xt);
+    const m13 = await run(model([node('ReduceMean', ['x'], ['m'], [ints('axes', [1]), int('keepdims', 0)]), node('Sqrt', ['m'], ['y'])], [], [['x', [2, 3, 4]]], ['y']));
+    expect(m13.shape).toEqual([2, 4]);
+    expectClose(m13.dataSync(), ops.sqrt(ops.mean(xt, 1)).dataSync(), { atol: 1e-6, what: 'ReduceMean opset 13' });
+    const m18 = await run(model([node('ReduceMean', ['x', 'axes'], ['y'])], [i64('axes', [-1, 0])], [['x', [2, 3, 4]]], ['y'], 18));
+    expectClose(m18.dataSync(), ops.mean(xt, [0, 2], true).dataSync(), { atol: 1e-6, what: 'ReduceMean opset 18' });
+    const all = await run(model([node('ReduceMean', ['x'], ['y'], [int('keepdims', 0)])], [], [['x', [2, 3, 4]]], ['y'], 18));
+    expect(all.shape).toEqual([]);
+    const noop = await run(model([node('ReduceMean', ['x'], ['y'], [int('noop_with_empty_axes', 1)])], [], [['x', [2, 3, 4]]], ['y'], 18));
+    expect(Array.from(noop.dataSync())).toEqual(Array.from(xt.dataSync()));
+    const gamma = [0.5, 1, 1.5, 2], beta = [0, 0.1, 0.2, 0.3];
+    const ln = await run(model([node('LayerNormalization', ['x', 'g', 'b'], ['y'], [int('axis', -1), flt('epsilon', 1e-3)])],
+      [f32('g', [4], gamma), f32('b', [4], beta)], [['x', [2, 3, 4]]], ['y'], 17));
+    expectClose(ln.dataSync(), ops.layerNorm(xt, tensor(gamma), tensor(beta), { epsilon: 1e-3 }).dataSync(), { atol: 1e-6, what: 'LayerNormalization' });
+    const bad = model([node('LayerNormalization', ['x', 'g'], ['y'], [int('stash_type', 0)], 'ln')], [f32('g', [4], gamma)], [['x', [2, 3, 4]]], ['y'], 17);
+    await expect(loadOnnx(bad)).rejects.toThrow(/node 'ln' \(LayerNormalization\): stash_type/);
+  });
+
   it('an unsupported op is a FormatError naming the node and op type', async () => {
     const bytes = model([node('Relu', ['x'], ['r']), node('Resize', ['r'], ['y'], [], 'upsample_1')], [], [['x', [1, 2, 4, 4]]], ['y']);
     await expect(loadOnnx(bytes)).rejects.toThrow(FormatError);
@@ -249,6 +270,16 @@ describe('hand-made graphs vs onnxruntime-web', () => {
       inits: [w('w1', [3, 2, 1, 1]), i64('pads', [0, 0, 1, 2, 0, 0, 2, 1]), f32('pv', [], [0.5]), w('wt', [3, 4, 3, 3]), w('bt', [4]), w('gw', [5, 4]), w('gb', [5])],
     },
     {
+      name: '1-D Conv: grouped, dilated, asymmetric pads, bias and a fused Relu; then auto_pad SAME_UPPER stride 2',
+      input: [2, 4, 11],
+      nodes: [
+        node('Conv', ['x', 'w1', 'b1'], ['c'], [int('group', 2), ints('dilations', [2]), ints('pads', [2, 1]), ints('kernel_shape', [3])]),
+        node('Relu', ['c'], ['r']),
+        node('Conv', ['r', 'w2'], ['y'], [str('auto_pad', 'SAME_UPPER'), ints('strides', [2]), ints('kernel_shape', [2])]),
+      ],
+      inits: [w('w1', [6, 2, 3]), w('b1', [6]), w('w2', [3, 6, 2])],
+    },
+    {
       name: 'BatchNormalization on 3-D and 4-D, Elu, Sub, Div, Sigmoid, Tanh',
       input: [2, 3, 6],
       nodes: [
@@ -262,6 +293,23 @@ describe('hand-made graphs vs onnxruntime-web', () => {
         node('Tanh', ['sg'], ['y']),
       ],
       inits: [w('g', [3]), w('b', [3]), w('m', [3]), f32('v', [3], [0.5, 1, 2]), w('m3', [3, 1]), f32('two', [], [2]), i64('shape4', [0, 0, 2, 3])],
+    },
+    {
+      name: 'HardSigmoid (alpha 0.2 and 1/6), HardSwish (opset 14), Softplus, Erf, Clip(0, 6), x * Sigmoid(x), on x in [-8, 8)',
+      input: [2, 3, 4, 5], opset: 14,
+      nodes: [
+        node('Mul', ['x', 'eight'], ['s']),
+        node('HardSigmoid', ['s'], ['h1']),
+        node('HardSigmoid', ['s'], ['h2'], [flt('alpha', 1 / 6), flt('beta', 0.5)]),
+        node('HardSwish', ['s'], ['h3']),
+        node('Softplus', ['s'], ['sp']),
+        node('Erf', ['s'], ['e']),
+        node('Clip', ['s', 'zero', 'six'], ['r6']),
+        node('Sigmoid', ['s'], ['sg']),
+        node('Mul', ['s', 'sg'], ['si']),
+        node('Concat', ['h1', 'h2', 'h3', 'sp', 'e', 'r6', 'si'], ['y'], [int('axis', 0)]),
+      ],
+      inits: [f32('eight', [], [8]), f32('zero', [], [0]), f32('six', [], [6])],
     },
   ];
 

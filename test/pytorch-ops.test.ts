@@ -59,3 +59,10 @@ describe('activations vs PyTorch', () => {
     },
   })));
 });
+
+describe('conv1d vs PyTorch (x [N,L,C], w [k,C/groups,out], TF same padding)', () => {
+  opTests(fixtureCases<{ name: string; options: Options }>('conv1d.json').filter((c) => c.name.startsWith('conv1d')).map((c) => ({
+    name: c.name, fixture: c.key, inputs: ['x', 'w', 'b'], tolerance,
+    op: (x: Tensor, w: Tensor, b?: Tensor) => ops.conv1d(x, w, b, c.options as any),
+  })));
+});

@@ -2,7 +2,7 @@
 // (one pass, f64 sums), and the Keras moving-statistics update. Channels-last: x is [rows, c],
 // rows = N*H*W.
 
-import { BN_TILE, promoteHigh, addF64x4 } from './shared';
+import { addShiftedMoments } from './shared';
 
 /**
  * Per-channel mean and biased variance of x [rows, c] in one pass over x (f64 accumulation, rows
@@ -25,41 +25,7 @@ export function bnMoments(x: usize, rows: i32, c: i32, mean: usize, variance: us
     store<f64>(s2 + (<usize>j << 3), 0);
     store<f64>(shift + (<usize>j << 3), <f64>load<f32>(x + (<usize>j << 2)));
   }
-  // Tiles of BN_TILE rows: each channel's sum over the tile is formed in registers (the tile stays
-  // in L1 while the channel loop walks it), then added to S1/S2 in scratch: one scratch update
-  // per tile instead of per row. The order is fixed, so results still depend only on the data.
-  const c4 = c & ~3;
-  const rowBytes = <usize>c << 2;
-  for (let r0 = 0; r0 < rows; r0 += BN_TILE) {
-    const tile = x + <usize>r0 * rowBytes;
-    const tileEnd = tile + <usize>min(BN_TILE, rows - r0) * rowBytes;
-    let j = 0;
-    for (; j < c4; j += 4) {
-      const o = <usize>j << 3;
-      const k01 = v128.load(shift + o), k23 = v128.load(shift + o, 16);
-      let a01 = f64x2.splat(0), a23 = f64x2.splat(0), q01 = f64x2.splat(0), q23 = f64x2.splat(0);
-      for (let p = tile + (<usize>j << 2); p < tileEnd; p += rowBytes) {
-        const v = v128.load(p);
-        const d01 = f64x2.sub(f64x2.promote_low_f32x4(v), k01);
-        const d23 = f64x2.sub(promoteHigh(v), k23);
-        a01 = f64x2.add(a01, d01); q01 = f64x2.add(q01, f64x2.mul(d01, d01));
-        a23 = f64x2.add(a23, d23); q23 = f64x2.add(q23, f64x2.mul(d23, d23));
-      }
-      addF64x4(s1 + o, a01, a23);
-      addF64x4(s2 + o, q01, q23);
-    }
-    for (; j < c; j++) {
-      const o = <usize>j << 3;
-      const k = load<f64>(shift + o);
-      let a: f64 = 0, q: f64 = 0;
-      for (let p = tile + (<usize>j << 2); p < tileEnd; p += rowBytes) {
-        const d = <f64>load<f32>(p) - k;
-        a += d; q += d * d;
-      }
-      store<f64>(s1 + o, load<f64>(s1 + o) + a);
-      store<f64>(s2 + o, load<f64>(s2 + o) + q);
-    }
-  }
+  addShiftedMoments(x, rows, c, shift, s1, s2);
   const n = <f64>rows;
   for (let j = 0; j < c; j++) {
     const o = <usize>j << 3;

@@ -448,6 +448,18 @@ export interface KernelExports {
   unaryTanh(x: number, out: number, n: number, p1: number, p2: number): void;
   /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
   unaryClip(x: number, out: number, n: number, p1: number, p2: number): void;
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  unaryRelu6(x: number, out: number, n: number, p1: number, p2: number): void;
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  unaryHardSigmoid(x: number, out: number, n: number, p1: number, p2: number): void;
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  unaryHardSwish(x: number, out: number, n: number, p1: number, p2: number): void;
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  unarySilu(x: number, out: number, n: number, p1: number, p2: number): void;
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  unarySoftplus(x: number, out: number, n: number, p1: number, p2: number): void;
+  /** assembly/elementwise/unary.ts (x: usize, out: usize, n: i32, p1: f32, p2: f32) -> void */
+  unaryErf(x: number, out: number, n: number, p1: number, p2: number): void;
   /**
    * out = f(x) elementwise (out may alias x). p1, p2: alpha or clip bounds.
    *
@@ -577,6 +589,62 @@ export interface KernelExports {
    * assembly/batch-norm/backward.ts (x: usize, mean: usize, variance: usize, gamma: usize, g: usize, rows: i32, C: i32, eps: f32, gx: usize, gMean: usize, gVar: usize, gGamma: usize, gBeta: usize, scratch: usize) -> void
    */
   batchNormBackward(x: number, mean: number, variance: number, gamma: number, g: number, rows: number, C: number, eps: number, gx: number, gMean: number, gVar: number, gGamma: number, gBeta: number, scratch: number): void;
+  /**
+   * y[n, oy, ox, c] from x [batch, inH, inW, C] for `outRows` output rows per image (a thread's band:
+   * `rows` points to the table entry of its first row, `y` to its first output element).
+   * taps: 1 nearest, 2 linear. work: this thread's scratch, 16 + 8 * outW * C bytes.
+   *
+   * assembly/resize/forward.ts (x: usize, y: usize, rows: usize, cols: usize, work: usize, batch: i32, inH: i32, inW: i32, C: i32, outRows: i32, outW: i32, taps: i32) -> void
+   */
+  resizeForward(x: number, y: number, rows: number, cols: number, work: number, batch: number, inH: number, inW: number, C: number, outRows: number, outW: number, taps: number): void;
+  /**
+   * dx [batch, inH, inW, C] from dy [batch, outH, outW, C] (whole images: a thread's share is a run
+   * of images). taps: 1 nearest, 2 linear. work: this thread's scratch, 16 + 8 * outW * C bytes.
+   *
+   * assembly/resize/backward.ts (dy: usize, dx: usize, rows: usize, cols: usize, work: usize, batch: i32, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, taps: i32) -> void
+   */
+  resizeBackward(dy: number, dx: number, rows: number, cols: number, work: number, batch: number, inH: number, inW: number, C: number, outH: number, outW: number, taps: number): void;
+  /**
+   * Statistics of each row of x [rows, cols] (contiguous sets); stats: 3*rows f32.
+   *
+   * assembly/norm/statistics.ts (x: usize, rows: i32, cols: i32, eps: f32, stats: usize) -> void
+   */
+  layerNormMoments(x: number, rows: number, cols: number, eps: number, stats: number): void;
+  /**
+   * Statistics of each (sample, group) of x [n, spatial, c]: a group is `c / groups` consecutive
+   * channels over the sample's `spatial` positions (PyTorch GroupNorm on NHWC). Per-channel f64 sums
+   * over the sample's positions (shared with bnMoments), every channel of a group shifted by the
+   * group's first value, then summed per group. stats: 3*n*groups f32; scratch: 3*c f64.
+   *
+   * assembly/norm/statistics.ts (x: usize, n: i32, spatial: i32, c: i32, groups: i32, eps: f32, stats: usize, scratch: usize) -> void
+   */
+  groupNormMoments(x: number, n: number, spatial: number, c: number, groups: number, eps: number, stats: number, scratch: number): void;
+  /**
+   * y for each row of x [rows, cols] with the row's statistics; gamma, beta: [cols].
+   *
+   * assembly/norm/forward.ts (x: usize, rows: i32, cols: i32, stats: usize, gamma: usize, beta: usize, out: usize) -> void
+   */
+  layerNormForward(x: number, rows: number, cols: number, stats: number, gamma: number, beta: number, out: number): void;
+  /**
+   * y for x [n, spatial, c] with the statistics of each (sample, group); gamma, beta: [c].
+   * scratch: 3*c f32 (the sample's hi, lo and rstd per channel).
+   *
+   * assembly/norm/forward.ts (x: usize, n: i32, spatial: i32, c: i32, groups: i32, stats: usize, gamma: usize, beta: usize, out: usize, scratch: usize) -> void
+   */
+  groupNormForward(x: number, n: number, spatial: number, c: number, groups: number, stats: number, gamma: number, beta: number, out: number, scratch: number): void;
+  /**
+   * Gradients of layerNormForward for x, g [rows, cols]. scratch: 2*cols f64.
+   *
+   * assembly/norm/backward.ts (x: usize, g: usize, rows: i32, cols: i32, stats: usize, gamma: usize, dx: usize, dgamma: usize, dbeta: usize, scratch: usize) -> void
+   */
+  layerNormBackward(x: number, g: number, rows: number, cols: number, stats: number, gamma: number, dx: number, dgamma: number, dbeta: number, scratch: number): void;
+  /**
+   * Gradients of groupNormForward for x, g [n, spatial, c]. scratch: 4*c f64 then 5*c f32 (per
+   * sample: channel sums, gamma/beta sums over samples, and the per-channel hi, lo, rstd, ca, cb).
+   *
+   * assembly/norm/backward.ts (x: usize, g: usize, n: i32, spatial: i32, c: i32, groups: i32, stats: usize, gamma: usize, dx: usize, dgamma: usize, dbeta: usize, scratch: usize) -> void
+   */
+  groupNormBackward(x: number, g: number, n: number, spatial: number, c: number, groups: number, stats: number, gamma: number, dx: number, dgamma: number, dbeta: number, scratch: number): void;
 }
 
 /**
@@ -665,6 +733,12 @@ export const KERNEL_EXPORT_NAMES = [
   'unarySigmoid',
   'unaryTanh',
   'unaryClip',
+  'unaryRelu6',
+  'unaryHardSigmoid',
+  'unaryHardSwish',
+  'unarySilu',
+  'unarySoftplus',
+  'unaryErf',
   'unary',
   'unaryBackward',
   'dropoutMask',
@@ -682,6 +756,14 @@ export const KERNEL_EXPORT_NAMES = [
   'batchNormForward',
   'bnBackward',
   'batchNormBackward',
+  'resizeForward',
+  'resizeBackward',
+  'layerNormMoments',
+  'groupNormMoments',
+  'layerNormForward',
+  'groupNormForward',
+  'layerNormBackward',
+  'groupNormBackward',
 ] as const;
 
 export type KernelName = (typeof KERNEL_EXPORT_NAMES)[number];
@@ -844,5 +926,11 @@ export const UnaryOp = {
   Tanh: 10,
   /** p1 = min, p2 = max */
   Clip: 11,
+  Relu6: 12,
+  HardSigmoid: 13,
+  HardSwish: 14,
+  Silu: 15,
+  Softplus: 16,
+  Erf: 17,
 } as const;
 export type UnaryOp = (typeof UnaryOp)[keyof typeof UnaryOp];

@@ -4,7 +4,8 @@ import { ValueError, fmtValue } from '../errors.js';
 import { ops } from './ops.js';
 
 /** Activation names a layer accepts ('linear' / null = none). */
-export type ActivationName = 'relu' | 'leakyRelu' | 'elu' | 'gelu' | 'sigmoid' | 'tanh' | 'softmax' | 'swish' | 'linear';
+export type ActivationName = 'relu' | 'leakyRelu' | 'elu' | 'gelu' | 'sigmoid' | 'tanh' | 'softmax' | 'swish' | 'linear'
+  | 'relu6' | 'hardSigmoid' | 'hardSwish' | 'silu' | 'softplus';
 
 const FNS: Record<ActivationName, ((x: Tensor) => Tensor) | null> = {
   relu: (x) => ops.relu(x),
@@ -14,11 +15,17 @@ const FNS: Record<ActivationName, ((x: Tensor) => Tensor) | null> = {
   sigmoid: (x) => ops.sigmoid(x),
   tanh: (x) => ops.tanh(x),
   softmax: (x) => ops.softmax(x, -1),
-  swish: (x) => ops.mul(x, ops.sigmoid(x)),
+  swish: (x) => ops.swish(x),
   linear: null,
+  relu6: (x) => ops.relu6(x),
+  hardSigmoid: (x) => ops.hardSigmoid(x),
+  hardSwish: (x) => ops.hardSwish(x),
+  silu: (x) => ops.silu(x), // named 'swish' once resolved (ALIASES), as Keras 2 did
+  softplus: (x) => ops.softplus(x),
 };
 
-const ALIASES: Record<string, ActivationName> = { leaky_relu: 'leakyRelu', leakyrelu: 'leakyRelu', silu: 'swish' };
+const ALIASES: Record<string, ActivationName> = { leaky_relu: 'leakyRelu', leakyrelu: 'leakyRelu', silu: 'swish',
+  hard_sigmoid: 'hardSigmoid', hardsigmoid: 'hardSigmoid', hard_swish: 'hardSwish', hardswish: 'hardSwish' };
 
 /** Canonical activation name for a spec (undefined / null -> 'linear'); ValueError naming `where`. */
 export function activationName(spec: unknown, where: string): ActivationName {

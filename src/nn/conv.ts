@@ -23,11 +23,11 @@ export interface Conv2DOptions extends KernelLayerOptions {
   kernelInitializer?: InitializerSpec;
 }
 
-function paddingJSON(p: Padding): unknown {
+export function paddingJSON(p: Padding): unknown {
   return typeof p === 'string' ? p : p.map((q) => q.slice());
 }
 
-function spatialOut(layer: string, shape: readonly number[], k: [number, number], s: [number, number],
+export function spatialOut(layer: string, shape: readonly number[], k: [number, number], s: [number, number],
                     d: [number, number], padding: Padding): [number, number] {
   const oh = windowOut(shape[0], k[0], s[0], d[0], padding, 0);
   const ow = windowOut(shape[1], k[1], s[1], d[1], padding, 1);
@@ -39,7 +39,7 @@ function spatialOut(layer: string, shape: readonly number[], k: [number, number]
 }
 
 /** The activation ops.conv2d fuses into its kernel ('relu'), if this is it. */
-function fusedRelu(a: ActivationName): 'relu' | undefined {
+export function fusedRelu(a: ActivationName): 'relu' | undefined {
   return a === 'relu' ? 'relu' : undefined;
 }
 

@@ -8,6 +8,8 @@ import {
 import { Dense, Flatten, Dropout, Activation, PReLU, type DenseOptions, type DropoutOptions, type ActivationOptions, type PReLUOptions } from './core.js';
 import { BatchNormalization, type BatchNormOptions } from './normalization.js';
 import type { LayerOptions } from './layer.js';
+import { Conv1D, type Conv1DOptions } from './conv1d.js';
+import { SeparableConv2D, type SeparableConv2DOptions } from './separable.js';
 import type { ActivationName } from './activations.js';
 import { Add, Subtract, Multiply, Average, Maximum, Concatenate, type ConcatenateOptions } from './merge.js';
 
@@ -21,6 +23,7 @@ export type {
   Conv2DOptions, DepthwiseConv2DOptions, Conv2DTransposeOptions, Pool2DOptions, ZeroPadding2DOptions,
   DenseOptions, DropoutOptions, ActivationOptions, PReLUOptions, BatchNormOptions,
 };
+export { Conv1D, SeparableConv2D, type Conv1DOptions, type SeparableConv2DOptions };
 import {
   glorotUniform, glorotNormal, heUniform, heNormal, lecunUniform, lecunNormal, zeros, ones, constant,
   randomNormal, randomUniform, truncatedNormal,
@@ -38,8 +41,8 @@ export const depthwiseConv2d = (opts: DepthwiseConv2DOptions): DepthwiseConv2D =
 export const conv2dTranspose = (opts: Conv2DTransposeOptions): Conv2DTranspose => new Conv2DTranspose(opts);
 export const maxPool2d = (opts?: Pool2DOptions): MaxPooling2D => new MaxPooling2D(opts);
 export const avgPool2d = (opts?: Pool2DOptions): AveragePooling2D => new AveragePooling2D(opts);
-export const globalAvgPool2d = (opts?: LayerOptions): GlobalAveragePooling2D => new GlobalAveragePooling2D(opts);
-export const globalMaxPool2d = (opts?: LayerOptions): GlobalMaxPooling2D => new GlobalMaxPooling2D(opts);
+export const globalAvgPool2d = (opts?: GlobalPool2DOptions): GlobalAveragePooling2D => new GlobalAveragePooling2D(opts);
+export const globalMaxPool2d = (opts?: GlobalPool2DOptions): GlobalMaxPooling2D => new GlobalMaxPooling2D(opts);
 export const zeroPadding2d = (opts?: ZeroPadding2DOptions): ZeroPadding2D => new ZeroPadding2D(opts);
 export const batchNorm = (opts?: BatchNormOptions): BatchNormalization => new BatchNormalization(opts);
 export const dropout = (opts: DropoutOptions): Dropout => new Dropout(opts);
@@ -48,6 +51,15 @@ export const dense = (opts: DenseOptions): Dense => new Dense(opts);
 /** nn.activation('relu') or nn.activation({ activation: 'relu', name? }). */
 export const activation = (opts: ActivationName | ActivationOptions): Activation => new Activation(opts);
 export const prelu = (opts?: PReLUOptions): PReLU => new PReLU(opts);
+export const conv1d = (opts: Conv1DOptions): Conv1D => new Conv1D(opts);
+export const separableConv2d = (opts: SeparableConv2DOptions): SeparableConv2D => new SeparableConv2D(opts);
+export { UpSampling2D, Resizing, upSampling2d, resizing, type UpSampling2DOptions, type ResizingOptions, type Interpolation } from './resizing.js';
+export { Cropping2D, Reshape, cropping2d, reshape, type Cropping2DOptions, type ReshapeOptions } from './reshaping.js';
+import { LayerNormalization, GroupNormalization, type LayerNormalizationOptions, type GroupNormalizationOptions } from './norms.js';
+import type { GlobalPool2DOptions } from './pooling.js';
+export { LayerNormalization, GroupNormalization, type LayerNormalizationOptions, type GroupNormalizationOptions, type GlobalPool2DOptions };
+export const layerNormalization = (opts?: LayerNormalizationOptions): LayerNormalization => new LayerNormalization(opts);
+export const groupNormalization = (opts: GroupNormalizationOptions): GroupNormalization => new GroupNormalization(opts);
 export { Merge, Add, Subtract, Multiply, Average, Maximum, Concatenate, type ConcatenateOptions } from './merge.js';
 export const add = (opts?: LayerOptions): Add => new Add(opts);
 export const subtract = (opts?: LayerOptions): Subtract => new Subtract(opts);

@@ -324,6 +324,19 @@ export function optPadding(layer: string, opts: Record<string, unknown>, key = '
   return bad();
 }
 
+/**
+ * Rows/columns at each image border: n, [h, w] (both sides) or [[top, bottom], [left, right]] of
+ * non-negative integers (ZeroPadding2D, Cropping2D); `what` names the pair in messages ('pad' -> [padH, padW]).
+ */
+export function optBorders(layer: string, key: string, v: unknown, what: string): [[number, number], [number, number]] {
+  const count = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+  const both = (x: unknown): x is [number, number] => Array.isArray(x) && x.length === 2 && count(x[0]) && count(x[1]);
+  if (count(v)) return [[v, v], [v, v]];
+  if (both(v)) return [[v[0], v[0]], [v[1], v[1]]];
+  if (Array.isArray(v) && v.length === 2 && both(v[0]) && both(v[1])) return [[v[0][0], v[0][1]], [v[1][0], v[1][1]]];
+  throw new ValueError(`${layer}: option '${key}' must be a non-negative integer, [${what}H, ${what}W] or [[top, bottom], [left, right]], got ${fmtOpt(v)}`);
+}
+
 export function optInitializer(layer: string, opts: Record<string, unknown>, key: string, dflt: InitializerSpec): Initializer {
   return getInitializer((opts[key] ?? dflt) as InitializerSpec, `${layer}: option '${key}'`);
 }

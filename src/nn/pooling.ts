@@ -3,7 +3,7 @@
 import type { Tensor } from '../tensor.js';
 import { ShapeError, ValueError, fmtValue } from '../errors.js';
 import { ops } from './ops.js';
-import { Layer, type LayerOptions, fmtBatchShape, checkKeys, optPair, windowOut } from './layer.js';
+import { Layer, type LayerOptions, fmtBatchShape, checkKeys, optBool, optBorders, optPair, windowOut } from './layer.js';
 
 export interface Pool2DOptions extends LayerOptions {
   /** Window size; default 2 (as Keras). */
@@ -62,30 +62,41 @@ export class AveragePooling2D extends Pool2D {
   protected call(x: Tensor): Tensor { return ops.avgPool2d(x, this.opts()); }
 }
 
+export interface GlobalPool2DOptions extends LayerOptions {
+  /** Keep the pooled axes: output [batch, 1, 1, channels] instead of [batch, channels]. Default false. */
+  keepDims?: boolean;
+}
+
 abstract class GlobalPool2D extends Layer {
-  constructor(opts: LayerOptions | undefined, L: string) {
+  readonly keepDims: boolean;
+  constructor(opts: GlobalPool2DOptions | undefined, L: string) {
     super(opts, L);
-    checkKeys(L, opts, []);
+    checkKeys(L, opts, ['keepDims']);
+    this.keepDims = optBool(L, (opts ?? {}) as Record<string, unknown>, 'keepDims', false);
   }
   computeOutputShape(shape: readonly number[]): number[] {
     this.checkRank(shape, 3, 'images');
-    return [shape[2]];
+    return this.keepDims ? [1, 1, shape[2]] : [shape[2]];
   }
-  protected config(): Record<string, unknown> { return {}; }
+  /** [N, C] from the pooling op, viewed as [N, 1, 1, C] with keepDims. */
+  protected shaped(pooled: Tensor): Tensor {
+    return this.keepDims ? ops.reshape(pooled, [pooled.shape[0], 1, 1, pooled.shape[1]]) : pooled;
+  }
+  protected config(): Record<string, unknown> { return this.keepDims ? { keepDims: true } : {}; }
 }
 
 export class GlobalAveragePooling2D extends GlobalPool2D {
   readonly className: string = 'GlobalAveragePooling2D';
   readonly baseName: string = 'global_average_pooling2d';
-  constructor(opts?: LayerOptions) { super(opts, 'globalAvgPool2d'); }
-  protected call(x: Tensor): Tensor { return ops.globalAvgPool2d(x); }
+  constructor(opts?: GlobalPool2DOptions) { super(opts, 'globalAvgPool2d'); }
+  protected call(x: Tensor): Tensor { return this.shaped(ops.globalAvgPool2d(x)); }
 }
 
 export class GlobalMaxPooling2D extends GlobalPool2D {
   readonly className: string = 'GlobalMaxPooling2D';
   readonly baseName: string = 'global_max_pooling2d';
-  constructor(opts?: LayerOptions) { super(opts, 'globalMaxPool2d'); }
-  protected call(x: Tensor): Tensor { return ops.globalMaxPool2d(x); }
+  constructor(opts?: GlobalPool2DOptions) { super(opts, 'globalMaxPool2d'); }
+  protected call(x: Tensor): Tensor { return this.shaped(ops.globalMaxPool2d(x)); }
 }
 
 export interface ZeroPadding2DOptions extends LayerOptions {
@@ -102,16 +113,7 @@ export class ZeroPadding2D extends Layer {
     const L = 'zeroPadding2d';
     super(opts, L);
     checkKeys(L, opts, ['padding']);
-    const v = opts?.padding ?? 1;
-    const nn = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
-    if (nn(v)) this.padding = [[v, v], [v, v]];
-    else if (Array.isArray(v) && v.length === 2 && nn(v[0]) && nn(v[1])) this.padding = [[v[0], v[0]], [v[1], v[1]]];
-    else if (Array.isArray(v) && v.length === 2 && v.every((p) => Array.isArray(p) && p.length === 2 && nn(p[0]) && nn(p[1]))) {
-      const q = v as [[number, number], [number, number]];
-      this.padding = [[q[0][0], q[0][1]], [q[1][0], q[1][1]]];
-    } else {
-      throw new ValueError(`${L}: option 'padding' must be a non-negative integer, [padH, padW] or [[top, bottom], [left, right]], got ${fmtValue(v)}`);
-    }
+    this.padding = optBorders(L, 'padding', opts?.padding ?? 1, 'pad');
   }
 
   computeOutputShape(shape: readonly number[]): number[] {

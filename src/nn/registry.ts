@@ -3,7 +3,12 @@ import { Conv2D, DepthwiseConv2D, Conv2DTranspose } from './conv.js';
 import { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D } from './pooling.js';
 import { Dense, Flatten, Dropout, Activation, PReLU } from './core.js';
 import { BatchNormalization } from './normalization.js';
+import { UpSampling2D, Resizing } from './resizing.js';
+import { Cropping2D, Reshape } from './reshaping.js';
 import type { Layer, LayerJSON } from './layer.js';
+import { Conv1D } from './conv1d.js';
+import { SeparableConv2D } from './separable.js';
+import { LayerNormalization, GroupNormalization } from './norms.js';
 import { Add, Subtract, Multiply, Average, Maximum, Concatenate } from './merge.js';
 import { ValueError, fmtValue } from '../errors.js';
 
@@ -11,6 +16,11 @@ type LayerClass = new (config: any) => Layer;
 const CLASSES: Record<string, LayerClass> = {
   Conv2D, DepthwiseConv2D, Conv2DTranspose, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
   GlobalMaxPooling2D, ZeroPadding2D, BatchNormalization, Dropout, Flatten, Dense, Activation, PReLU,
+  Conv1D,
+  SeparableConv2D,
+  UpSampling2D, Resizing, Cropping2D, Reshape,
+  LayerNormalization,
+  GroupNormalization,
   Add, Subtract, Multiply, Average, Maximum, Concatenate,
 };
 

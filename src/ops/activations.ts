@@ -1,5 +1,6 @@
 // Activations and their gradients: relu, leakyRelu, elu, exact (erf-based) gelu, sigmoid,
-// tanh, and softmax / logSoftmax along an axis (numerically stable: shifted by the max).
+// tanh, softmax / logSoftmax along an axis (numerically stable: shifted by the max), and the
+// activations of mobile CNNs: relu6, hardSigmoid, hardSwish, silu (swish), softplus, and erf.
 import { Tensor, record, type TensorLike } from '../tensor.js';
 import { kernels } from '../backend/wasm.js';
 import { asFloat, normAxis } from './util.js';
@@ -53,3 +54,28 @@ export function softmax(x: TensorLike, axis = -1): Tensor {
 export function logSoftmax(x: TensorLike, axis = -1): Tensor {
   return softmaxOp('logSoftmax', 1, x, axis);
 }
+
+// The kinks follow PyTorch: relu6 and hardSigmoid pass no gradient at their kinks; hardSwish's
+// gradient is 0 below -3, x/3 + 1/2 on [-3, 3) and 1 from 3 on (PyTorch's vectorised loop; its
+// scalar loop, used for short tensors, gives 1.5 at x = 3).
+
+/** min(max(x, 0), 6); gradient 1 on (0, 6). */
+export function relu6(x: TensorLike): Tensor { return unaryOp('relu6', UnaryOp.Relu6, x); }
+
+/** relu6(x + 3) / 6 (PyTorch's hardsigmoid); gradient 1/6 on (-3, 3). */
+export function hardSigmoid(x: TensorLike): Tensor { return unaryOp('hardSigmoid', UnaryOp.HardSigmoid, x); }
+
+/** x * hardSigmoid(x) (MobileNetV3's h-swish); 0 below -3, x above 3. */
+export function hardSwish(x: TensorLike): Tensor { return unaryOp('hardSwish', UnaryOp.HardSwish, x); }
+
+/** x * sigmoid(x); gradient s * (1 + x * (1 - s)), s = sigmoid(x). */
+export function silu(x: TensorLike): Tensor { return unaryOp('silu', UnaryOp.Silu, x); }
+
+/** silu under its other name: x * sigmoid(x). */
+export function swish(x: TensorLike): Tensor { return unaryOp('swish', UnaryOp.Silu, x); }
+
+/** log(1 + e^x), computed as max(x, 0) + log1p(e^-|x|) (no overflow); gradient sigmoid(x). */
+export function softplus(x: TensorLike): Tensor { return unaryOp('softplus', UnaryOp.Softplus, x); }
+
+/** The error function; gradient 2/sqrt(pi) * e^(-x^2). */
+export function erf(x: TensorLike): Tensor { return unaryOp('erf', UnaryOp.Erf, x); }

@@ -4,12 +4,14 @@
 import { Tensor, type TensorLike } from '../tensor.js';
 import { add, sub, mul, div, neg, exp, log, sqrt, pow, abs, clip, maximum, minimum } from './elementwise.js';
 import { relu, leakyRelu, elu, gelu, sigmoid, tanh, softmax, logSoftmax } from './activations.js';
+import { relu6, hardSigmoid, hardSwish, silu, swish, softplus, erf } from './activations.js';
 import { sum, mean, max, argMax } from './reduce.js';
 import { reshape, flatten, transpose, concat, slice, pad, broadcastTo } from './shape.js';
 import { dropout } from './normalization.js';
 import { conv2d, conv2dTranspose, type Conv2dOptions, type Conv2dTransposeOptions } from './conv/index.js';
 import { maxPool2d, avgPool2d, globalAvgPool2d, globalMaxPool2d, type Pool2dOptions } from './pool.js';
 import { matmul, type MatmulOptions } from './matmul.js';
+import { resize, type ResizeOptions } from './resize/resize.js';
 
 declare module '../tensor.js' {
   interface Tensor {
@@ -53,6 +55,14 @@ declare module '../tensor.js' {
     avgPool2d(options?: Pool2dOptions): Tensor;
     globalAvgPool2d(): Tensor;
     globalMaxPool2d(): Tensor;
+    resize(size: readonly number[], options?: ResizeOptions): Tensor;
+    relu6(): Tensor;
+    hardSigmoid(): Tensor;
+    hardSwish(): Tensor;
+    silu(): Tensor;
+    swish(): Tensor;
+    softplus(): Tensor;
+    erf(): Tensor;
   }
 }
 
@@ -99,6 +109,14 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   avgPool2d(options?: Pool2dOptions) { return avgPool2d(this, options); },
   globalAvgPool2d() { return globalAvgPool2d(this); },
   globalMaxPool2d() { return globalMaxPool2d(this); },
+  resize(size: readonly number[], options?: ResizeOptions) { return resize(this, size, options); },
+  relu6() { return relu6(this); },
+  hardSigmoid() { return hardSigmoid(this); },
+  hardSwish() { return hardSwish(this); },
+  silu() { return silu(this); },
+  swish() { return swish(this); },
+  softplus() { return softplus(this); },
+  erf() { return erf(this); },
 };
 
 for (const [name, fn] of Object.entries(methods)) {

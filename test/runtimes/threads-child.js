@@ -88,6 +88,18 @@ poolCase('avgPool', 'avgPool2d', [6, 48, 48, 32], { poolSize: 3, strides: 1, pad
 poolCase('avgPoolB1', 'avgPool2d', [1, 97, 101, 64], { poolSize: 2 });
 poolCase('globalMaxPool', 'globalMaxPool2d', [6, 40, 40, 96]);
 poolCase('globalAvgPool', 'globalAvgPool2d', [6, 40, 40, 96]);
+// Resize: forward split by output rows for one image, by images otherwise; backward by images.
+for (const [name, xShape, size, options] of [
+  ['resizeBilinear', [4, 56, 56, 32], [112, 112], { method: 'bilinear' }],
+  ['resizeBilinearB1', [1, 100, 90, 24], [224, 224], { method: 'bilinear', alignCorners: true }],
+  ['resizeNearestB1', [1, 224, 224, 32], [150, 201], { method: 'nearest' }],
+]) {
+  const x = W.randn(xShape).requireGrad();
+  const y = W.ops.resize(x, size, options);
+  y.backward(W.randn(y.shape));
+  hashes[name] = fnv1a(y.dataSync());
+  hashes[name + 'GradX'] = fnv1a(x.grad.dataSync());
+}
 
 hashes.seeded = seededComputation(W).weights;
 console.log(JSON.stringify({ threads: W.backendInfo().threads, hashes }));

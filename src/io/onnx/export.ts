@@ -13,9 +13,13 @@ import { resolvePadding, conv2dTransposeGeometry } from '../../ops/conv/geometry
 import type { Tensor } from '../../tensor.js';
 import type {
   Conv2D, DepthwiseConv2D, Conv2DTranspose, MaxPooling2D, ZeroPadding2D, BatchNormalization, Dense,
-  Activation, PReLU,
+  Activation, PReLU, Conv1D, SeparableConv2D,
 } from '../../nn/index.js';
+import type { GlobalAveragePooling2D, LayerNormalization, GroupNormalization } from '../../nn/index.js';
+import { exportLayerNorm, exportGroupNorm, layerNormReadsNCHW } from './export-norms.js';
 import type { ActivationName } from '../../nn/activations.js';
+import type { UpSampling2D, Resizing, Cropping2D, Reshape } from '../../nn/index.js';
+import { exportUpSampling, exportResizing, exportCropping, exportReshape } from './export-resampling.js';
 import { encodeModel, AT, DT, type AttributeMsg, type ModelMsg, type NodeMsg, type TensorMsg, type ValueInfoMsg } from './proto.js';
 
 export interface OnnxExportOptions {
@@ -56,6 +60,8 @@ function irVersionFor(opset: number): number {
 const attrInt = (name: string, i: number): AttributeMsg => ({ name, type: AT.INT, i });
 const attrInts = (name: string, ints: readonly number[]): AttributeMsg => ({ name, type: AT.INTS, ints: ints.slice() });
 const attrFloat = (name: string, f: number): AttributeMsg => ({ name, type: AT.FLOAT, f });
+/** ONNX HardSigmoid's attributes for PyTorch's hardsigmoid, relu6(x + 3) / 6. */
+const HARD_SIGMOID = [attrFloat('alpha', 1 / 6), attrFloat('beta', 0.5)];
 
 /** A value flowing through the graph: its name, rank and whether its (image) axes are NCHW. */
 interface Flow {
@@ -133,6 +139,35 @@ function data(t: Tensor | null, what: string): Float32Array {
   return t.dataSync() as Float32Array;
 }
 
+/** ONNX Conv attributes of one convolution (per spatial axis; pads as [begins..., ends...]). */
+interface ConvAttrs { kernel: number[]; strides: number[]; dilations: number[]; pads: number[]; group: number }
+
+/**
+ * A Conv node over `input` whose kernel is ours, [...spatial, in/group, out] (HWIO or [k, in, out]),
+ * written in ONNX's [out, in/group, ...spatial] layout; returns the node's output.
+ */
+function convNode(g: GraphBuilder, input: string, name: string, kernelBase: string, kernel: Float32Array, shape: readonly number[],
+                  bias: { base: string; values: Float32Array } | null, a: ConvAttrs): string {
+  const r = shape.length;
+  const perm = [r - 1, r - 2, ...Array.from({ length: r - 2 }, (_, i) => i)];
+  const w = g.floatInit(kernelBase, perm.map((p) => shape[p]), permuteHost(kernel, shape, perm));
+  const inputs = [input, w];
+  if (bias) inputs.push(g.floatInit(bias.base, [shape[r - 1]], bias.values));
+  return g.node('Conv', inputs, name, [
+    attrInts('kernel_shape', a.kernel), attrInts('strides', a.strides), attrInts('dilations', a.dilations),
+    attrInts('pads', a.pads), attrInt('group', a.group),
+  ]);
+}
+
+/** The Conv attributes of a 2-D convolution layer on input [H, W, C]. */
+function conv2dAttrs(l: Conv2D | DepthwiseConv2D | SeparableConv2D, inShape: readonly number[], group: number, where: string): ConvAttrs {
+  const [kh, kw] = l.kernelSize;
+  const [dh, dw] = l.dilation;
+  const [sh, sw] = l.strides;
+  const [t, b, le, r] = resolvePadding(l.padding as any, inShape[0], inShape[1], (kh - 1) * dh + 1, (kw - 1) * dw + 1, sh, sw, where);
+  return { kernel: [kh, kw], strides: [sh, sw], dilations: [dh, dw], pads: [t, le, b, r], group };
+}
+
 /** Exports a built Sequential as ONNX ModelProto bytes. */
 export function sequentialToOnnx(model: Sequential, options: OnnxExportOptions = {}): Uint8Array {
   return encodeModel(sequentialToOnnxMessage(model, options));
@@ -182,7 +217,13 @@ export function sequentialToOnnxMessage(model: Sequential, options: OnnxExportOp
       case 'sigmoid': y = op('Sigmoid', [x]); break;
       case 'tanh': y = op('Tanh', [x]); break;
       case 'softmax': y = op('Softmax', [x], [attrInt('axis', cur.nchw ? 1 : -1)]); break;
+      case 'silu': // nn.activation resolves 'silu' to 'swish'
       case 'swish': y = op('Mul', [x, op('Sigmoid', [x], [], 'swish_sigmoid')]); break;
+      case 'relu6': y = op('Clip', [x, g.scalar(`${base}/zero`, 0), g.scalar(`${base}/six`, 6)]); break;
+      case 'hardSigmoid': y = op('HardSigmoid', [x], HARD_SIGMOID); break;
+      // HardSwish is an op from opset 14 on; before, x * HardSigmoid(x)
+      case 'hardSwish': y = opset >= 14 ? op('HardSwish', [x]) : op('Mul', [x, op('HardSigmoid', [x], HARD_SIGMOID, 'hard_sigmoid')]); break;
+      case 'softplus': y = op('Softplus', [x]); break;
       case 'gelu': {
         if (opset >= 20) { y = op('Gelu', [x]); break; }
         // Exact gelu: 0.5 * x * (1 + erf(x / sqrt(2))).
@@ -213,19 +254,35 @@ export function sequentialToOnnxMessage(model: Sequential, options: OnnxExportOp
         const outC = outShape[2];
         // HWIO [kh, kw, C/groups, outC]; the depthwise kernel [kh, kw, C, mult] has the same bytes as [kh, kw, 1, C*mult].
         const hwio = [kh, kw, depthwise ? 1 : C / groups, outC];
-        const w = g.floatInit(`${base}/kernel`, [outC, hwio[2], kh, kw], permuteHost(data(l.kernel, where), hwio, [3, 2, 0, 1]));
-        const inputs = [cur.name, w];
-        if (l.bias) inputs.push(g.floatInit(`${base}/bias`, [outC], data(l.bias, where)));
-        const [dh, dw] = l.dilation;
-        const [sh, sw] = l.strides;
-        const [t, b, le, r] = resolvePadding(l.padding as any, inShape[0], inShape[1], (kh - 1) * dh + 1, (kw - 1) * dw + 1, sh, sw, where);
-        cur = {
-          name: g.node('Conv', inputs, base, [
-            attrInts('kernel_shape', [kh, kw]), attrInts('strides', [sh, sw]), attrInts('dilations', [dh, dw]),
-            attrInts('pads', [t, le, b, r]), attrInt('group', groups),
-          ]),
-          rank: 4, nchw: true,
-        };
+        const bias = l.bias ? { base: `${base}/bias`, values: data(l.bias, where) } : null;
+        cur = { name: convNode(g, cur.name, base, `${base}/kernel`, data(l.kernel, where), hwio, bias, conv2dAttrs(l, inShape, groups, where)), rank: 4, nchw: true };
+        activation(l.activation, base);
+        break;
+      }
+      case 'SeparableConv2D': {
+        // Two Conv nodes: the depthwise one (groups = C, no bias), then the pointwise 1x1 with the bias.
+        const l = layer as SeparableConv2D;
+        toNCHW(base);
+        const [kh, kw] = l.kernelSize;
+        const C = inShape[2], mid = C * l.depthMultiplier;
+        const dwName = convNode(g, cur.name, `${base}/depthwise`, `${base}/depthwise_kernel`, data(l.depthwiseKernel, where),
+          [kh, kw, 1, mid], null, conv2dAttrs(l, inShape, C, where));
+        const bias = l.bias ? { base: `${base}/bias`, values: data(l.bias, where) } : null;
+        const pointwise = { kernel: [1, 1], strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0], group: 1 };
+        cur = { name: convNode(g, dwName, base, `${base}/pointwise_kernel`, data(l.pointwiseKernel, where), [1, 1, mid, l.filters], bias, pointwise), rank: 4, nchw: true };
+        activation(l.activation, base);
+        break;
+      }
+      case 'Conv1D': {
+        // A 1-D Conv on [N, C, L] between two transposes: sequences stay channels-last in the graph.
+        const l = layer as Conv1D;
+        const [length, C] = inShape;
+        const ncl = g.node('Transpose', [cur.name], `${base}/to_ncl`, [attrInts('perm', [0, 2, 1])]);
+        const [left, right] = l.pads(length);
+        const attrs = { kernel: [l.kernelSize], strides: [l.strides], dilations: [l.dilation], pads: [left, right], group: l.groups };
+        const bias = l.bias ? { base: `${base}/bias`, values: data(l.bias, where) } : null;
+        const y = convNode(g, ncl, `${base}/conv`, `${base}/kernel`, data(l.kernel, where), [l.kernelSize, C / l.groups, l.filters], bias, attrs);
+        cur = { name: g.node('Transpose', [y], base, [attrInts('perm', [0, 2, 1])]), rank: 3, nchw: false };
         activation(l.activation, base);
         break;
       }
@@ -265,8 +322,10 @@ export function sequentialToOnnxMessage(model: Sequential, options: OnnxExportOp
       case 'GlobalAveragePooling2D':
       case 'GlobalMaxPooling2D': {
         toNCHW(base);
-        const pooled = g.node(layer.className === 'GlobalAveragePooling2D' ? 'GlobalAveragePool' : 'GlobalMaxPool', [cur.name], `${base}/pool`);
-        cur = { name: g.node('Flatten', [pooled], base, [attrInt('axis', 1)]), rank: 2, nchw: false };
+        // keepDims: the pool's own [N, C, 1, 1] output, without the Flatten.
+        const keepDims = (layer as GlobalAveragePooling2D).keepDims;
+        const pooled = g.node(layer.className === 'GlobalAveragePooling2D' ? 'GlobalAveragePool' : 'GlobalMaxPool', [cur.name], keepDims ? base : `${base}/pool`);
+        cur = keepDims ? { name: pooled, rank: 4, nchw: true } : { name: g.node('Flatten', [pooled], base, [attrInt('axis', 1)]), rank: 2, nchw: false };
         break;
       }
       case 'ZeroPadding2D': {
@@ -303,6 +362,15 @@ export function sequentialToOnnxMessage(model: Sequential, options: OnnxExportOp
         }
         break;
       }
+      case 'LayerNormalization': {
+        const l = layer as LayerNormalization;
+        if (cur.nchw && !layerNormReadsNCHW(l, cur)) toNHWC(base);
+        cur = { ...cur, name: exportLayerNorm(g, cur, l, inShape, opset, where) };
+        break;
+      }
+      case 'GroupNormalization':
+        cur = { ...cur, name: exportGroupNorm(g, cur, layer as GroupNormalization, inShape, opset) };
+        break;
       case 'Dropout':
         break; // inference: the identity
       case 'Flatten': {
@@ -343,8 +411,23 @@ export function sequentialToOnnxMessage(model: Sequential, options: OnnxExportOp
         cur = { ...cur, name: g.node('PRelu', [cur.name, g.floatInit(`${base}/alpha`, dims, values)], base) };
         break;
       }
+      case 'UpSampling2D':
+        toNCHW(base);
+        cur = { ...cur, name: exportUpSampling(g, cur.name, layer as UpSampling2D, base) };
+        break;
+      case 'Resizing':
+        toNCHW(base);
+        cur = { ...cur, name: exportResizing(g, cur.name, layer as Resizing, base) };
+        break;
+      case 'Cropping2D':
+        cur = { ...cur, name: exportCropping(g, cur.name, cur.nchw, inShape, layer as Cropping2D, base) };
+        break;
+      case 'Reshape':
+        toNHWC(base); // the target shape reads the channel-last order
+        cur = { name: exportReshape(g, cur.name, layer as Reshape, base), rank: outShape.length + 1, nchw: false };
+        break;
       default:
-        throw new ValueError(`${where} has no ONNX export (supported: Conv2D, DepthwiseConv2D, Conv2DTranspose, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D, BatchNormalization, Dropout, Flatten, Dense, Activation, PReLU)`);
+        throw new ValueError(`${where} has no ONNX export (supported: Conv2D, DepthwiseConv2D, SeparableConv2D, Conv1D, Conv2DTranspose, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D, BatchNormalization, Dropout, Flatten, Dense, Activation, PReLU, UpSampling2D, Resizing, Cropping2D, Reshape, LayerNormalization, GroupNormalization)`);
     }
   }
   // Image-shaped outputs come back in the graph's layout.

@@ -15,7 +15,7 @@ export function fusableRelu(graph: GraphState, conv: NodeMsg): string | null {
 
 /**
  * Finds exact gelu written out as Div(x, sqrt 2) -> Erf -> Add 1 -> Mul x -> Mul 0.5 (PyTorch's
- * export before opset 20, and toOnnx's) and runs it as one gelu: there is no Erf kernel.
+ * export before opset 20, and toOnnx's) and runs it as one gelu kernel rather than five ops.
  */
 export function fuseGelu(graph: GraphState): void {
   const readers = new Map<string, NodeMsg[]>();

@@ -21,17 +21,18 @@ function splitBias<O>(b: unknown, options: O | undefined): [unknown, O] {
 }
 
 /**
- * The checked operands of conv2d / conv2dTranspose: float x and weights of rank 4, the options
- * (an object; passed where the bias goes, they move to `options`) and the bias still unchecked.
+ * The checked operands of conv2d / conv2dTranspose / conv1d: float x and weights of rank `rank`
+ * (4 for images), the options (an object; passed where the bias goes, they move to `options`)
+ * and the bias still unchecked.
  */
 export function convOperands<O>(op: string, x: Tensor, w: Tensor, b: unknown, options: O | undefined,
-                                weightsLayout: string): { x: Tensor; w: Tensor; bias: unknown; options: O } {
+                                weightsLayout: string, rank = 4, inputLayout = 'NHWC'): { x: Tensor; w: Tensor; bias: unknown; options: O } {
   const [bias, opts] = splitBias(b, options);
   checkOptions(opts, op);
   x = asFloat(x, op, 'x');
   w = asFloat(w, op, 'weights');
-  checkRank(x, 4, op, 'input', 'NHWC');
-  checkRank(w, 4, op, 'weights', weightsLayout);
+  checkRank(x, rank, op, 'input', inputLayout);
+  checkRank(w, rank, op, 'weights', weightsLayout);
   return { x, w, bias, options: opts };
 }
 

@@ -9,7 +9,7 @@ import { conv2dGeometry, shapeOut, type Conv2dOptions, type ConvGeometry } from 
 import { backpropFilterInto, backpropInputInto, forwardInto } from './drivers.js';
 import { checkBias, checkOptions, convOperands } from './args.js';
 
-function activationCode(act: unknown, op: string): Activation {
+export function activationCode(act: unknown, op: string): Activation {
   if (act === undefined || act === null || act === 'linear') return Activation.None;
   if (act === 'relu') return Activation.Relu;
   throw new ValueError(`${op}: activation must be 'relu', 'linear' or omitted, got ${fmtValue(act)} (apply other activations as a separate op)`);

@@ -67,7 +67,18 @@ export function resolvePadding(padding: Padding2d, inH: number, inW: number, kH:
   return ok(ph) && ok(pw) ? [ph, ph, pw, pw] : bad();
 }
 
-function checkGroups(groups: unknown, op: string): number {
+/** Channels against groups: both channel counts divisible, the weights' inputs times groups = inC. */
+export function checkGroupChannels(inC: number, wIn: number, outC: number, groups: number, op: string, shapes: string): void {
+  if (inC % groups !== 0) throw new ValueError(`${op}: groups ${groups} must divide the input channels ${inC} ${shapes}`);
+  if (outC % groups !== 0) throw new ValueError(`${op}: groups ${groups} must divide the output channels ${outC} ${shapes}`);
+  if (wIn * groups !== inC) {
+    throw new ShapeError(groups === 1
+      ? `${op}: input has ${inC} channels but weights expect ${wIn} ${shapes}`
+      : `${op}: input has ${inC} channels but weights expect ${wIn} per group x ${groups} groups = ${wIn * groups} ${shapes}`);
+  }
+}
+
+export function checkGroups(groups: unknown, op: string): number {
   if (groups === undefined) return 1;
   if (!Number.isInteger(groups) || (groups as number) < 1) {
     throw new ValueError(`${op}: groups must be a positive integer, got ${describe(groups)}`);
@@ -87,13 +98,7 @@ export function conv2dGeometry(xShape: readonly number[], wShape: readonly numbe
   const [batch, inH, inW, inC] = xShape;
   const [kH, kW, wIn, outC] = wShape;
   if (kH < 1 || kW < 1) throw new ShapeError(`${op}: the kernel must be at least 1x1, got ${kH}x${kW} ${shapes}`);
-  if (inC % groups !== 0) throw new ValueError(`${op}: groups ${groups} must divide the input channels ${inC} ${shapes}`);
-  if (outC % groups !== 0) throw new ValueError(`${op}: groups ${groups} must divide the output channels ${outC} ${shapes}`);
-  if (wIn * groups !== inC) {
-    throw new ShapeError(groups === 1
-      ? `${op}: input has ${inC} channels but weights expect ${wIn} ${shapes}`
-      : `${op}: input has ${inC} channels but weights expect ${wIn} per group x ${groups} groups = ${wIn * groups} ${shapes}`);
-  }
+  checkGroupChannels(inC, wIn, outC, groups, op, shapes);
   const effKH = dilatedExtent(kH, dilH), effKW = dilatedExtent(kW, dilW);
   const [padTop, padBottom, padLeft, padRight] = resolvePadding(options.padding ?? 'valid', inH, inW, effKH, effKW, strideH, strideW, op);
   const padH = inH + padTop + padBottom, padW = inW + padLeft + padRight;

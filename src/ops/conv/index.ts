@@ -4,3 +4,5 @@
 export { conv2d, conv2dBackpropInput, conv2dBackpropFilter } from './conv2d.js';
 export { conv2dTranspose } from './transpose.js';
 export type { Padding2d, Conv2dOptions, Conv2dTransposeOptions } from './geometry.js';
+export { conv1d } from './conv1d.js';
+export type { Padding1d, Conv1dOptions } from './conv1d.js';

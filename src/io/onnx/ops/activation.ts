@@ -1,5 +1,6 @@
 // Activations: functions of one float input that keep its layout (Relu, Sigmoid, Tanh,
-// LeakyRelu, Elu, Gelu, Clip), PRelu with its slope input, and Softmax / LogSoftmax along an axis.
+// LeakyRelu, Elu, Gelu, Clip, HardSigmoid, HardSwish, Softplus, Erf), PRelu with its slope input,
+// and Softmax / LogSoftmax along an axis.
 import { ops, FormatError, ShapeError, type Tensor } from '../../../index.js';
 import { sizeOf } from '../../../fmt.js';
 import type { NodeContext, OpHandler, Step } from '../graph-context.js';
@@ -98,3 +99,16 @@ const softmaxFamily = (fn: (t: Tensor, axis: number) => Tensor): OpHandler => (n
 
 export const softmax = softmaxFamily((t, axis) => ops.softmax(t, axis));
 export const logSoftmax = softmaxFamily((t, axis) => ops.logSoftmax(t, axis));
+
+export const hardSwish = plain((t) => ops.hardSwish(t));
+export const softplus = plain((t) => ops.softplus(t));
+export const erf = plain((t) => ops.erf(t));
+
+/** max(0, min(1, alpha * x + beta)): ops.hardSigmoid for PyTorch's (and toOnnx's) alpha 1/6, beta 1/2. */
+export const hardSigmoid: OpHandler = (node) => {
+  const a = node.attributes(['alpha', 'beta']);
+  const alpha = a.float('alpha', 0.2);
+  const beta = a.float('beta', 0.5);
+  if (Math.fround(alpha) === Math.fround(1 / 6) && beta === 0.5) return unaryStep(node, (t) => ops.hardSigmoid(t));
+  return unaryStep(node, (t) => ops.clip(ops.add(ops.mul(t, alpha), beta), 0, 1));
+};

@@ -1,4 +1,4 @@
-// Conv and ConvTranspose (2-D, NHWC inside). Constant weights are transposed to the kernels'
+// Conv (1-D and 2-D) and ConvTranspose (2-D), NHWC inside. Constant weights are transposed to the kernels'
 // layout once at load time; a Relu that only reads a Conv runs fused into it.
 import { tidy, noGrad, tensor as makeTensor, ops, FormatError, ShapeError, type Tensor } from '../../../index.js';
 import { fmtShape } from '../../../fmt.js';
@@ -6,7 +6,7 @@ import { dilatedExtent } from '../../../geometry.js';
 import type { NodeContext, OpHandler } from '../graph-context.js';
 import type { HostConst } from '../tensor-data.js';
 import { fusableRelu } from '../fusion.js';
-import { floatValue, nhwcOf } from '../values.js';
+import { floatValue, logical, nhwcOf } from '../values.js';
 import { checkAutoPad, checkPositive, padPairs, spatialPads } from './window.js';
 
 /** ONNX [M, C/group, kH, kW] or ConvTranspose's [C_in, M, kH, kW] -> ours [kH, kW, C/group, M] / [kH, kW, M, C_in]. */
@@ -27,26 +27,34 @@ export const conv: OpHandler = (node) => {
   node.requireFloatInputs(0, 1, 2);
   node.rejectExtraOutputs();
   const autoPad = checkAutoPad(a.string('auto_pad', 'NOTSET'), label);
-  const strides = a.ints('strides') ?? [1, 1];
-  const dil = a.ints('dilations') ?? [1, 1];
-  const group = a.int('group', 1);
   const ks = a.ints('kernel_shape');
+  const wc = node.hostFloat(w);
+  // A 1-D Conv (input [N, C, L], weights [M, C/group, k]) runs as the 2-D one over a height of one.
+  const oneD = (ks ? ks.length : wc ? wc.dims.length - 2 : 2) === 1;
+  const lift = (v: number[] | null, h: number): number[] | null => (v && oneD ? [h, ...v] : v);
+  const strides = lift(a.ints('strides'), 1) ?? [1, 1];
+  const dil = lift(a.ints('dilations'), 1) ?? [1, 1];
+  const group = a.int('group', 1);
+  const ks2 = lift(ks, 1);
   checkPositive(strides, 'strides', label);
   checkPositive(dil, 'dilations', label);
-  checkPositive(ks, 'kernel_shape', label);
+  checkPositive(ks2, 'kernel_shape', label);
   if (group < 1) throw new FormatError(`loadOnnx: ${label}: group must be >= 1, got ${group}`);
-  const pads = padPairs(a.ints('pads') ?? [0, 0, 0, 0], label);
-  const wc = node.hostFloat(w);
-  if (wc && (wc.dims.length !== 4 || (ks && (ks[0] !== wc.dims[2] || ks[1] !== wc.dims[3])) || wc.dims[0] % group !== 0)) {
-    throw new FormatError(`loadOnnx: ${label}: weights ${fmtShape(wc.dims)} do not fit a 2-D convolution (kernel_shape ${JSON.stringify(ks)}, group ${group}); only 2-D Conv is supported`);
+  const rawPads = a.ints('pads');
+  const pads = padPairs(oneD ? (rawPads?.length === 2 ? [0, rawPads[0], 0, rawPads[1]] : rawPads ?? [0, 0, 0, 0]) : rawPads ?? [0, 0, 0, 0], label);
+  const wc2 = wc && oneD && wc.dims.length === 3 ? { ...wc, dims: [wc.dims[0], wc.dims[1], 1, wc.dims[2]] } : wc;
+  if (wc2 && (wc2.dims.length !== 4 || (ks2 && (ks2[0] !== wc2.dims[2] || ks2[1] !== wc2.dims[3])) || wc2.dims[0] % group !== 0)) {
+    throw new FormatError(`loadOnnx: ${label}: weights ${fmtShape(wc!.dims)} do not fit a ${oneD ? 1 : 2}-D convolution (kernel_shape ${JSON.stringify(ks)}, group ${group}); only 1-D and 2-D Conv are supported`);
   }
-  const { wConst, bConst } = prepareConstants(node, wc, b);
+  const { wConst, bConst } = prepareConstants(node, wc2, b);
   const fuseRelu = fusableRelu(node.graph, node.node);
   node.declareOutput();
   const out = node.output;
   return (env) => {
-    const xt = nhwcOf(node.readFloat(env, x), label);
-    const wt = wConst ?? toKernelLayout(node.readFloat(env, w).t);
+    const xv = node.readFloat(env, x);
+    const xt = oneD ? nhwcOf(floatValue(lift1d(xv.t, label)), label) : nhwcOf(xv, label);
+    const wRead = () => { const t = node.readFloat(env, w).t; return oneD && t.rank === 3 ? lift1d(t, label) : t; };
+    const wt = wConst ?? toKernelLayout(wRead());
     if (wt.rank !== 4) throw new ShapeError(`${label}: weights must be 4-D (M, C/group, kH, kW), got ${fmtShape(node.readFloat(env, w).t.shape)}`);
     const bias = bConst ?? (b ? node.readFloat(env, b).t : null);
     const [kh, kw] = [wt.shape[0], wt.shape[1]];
@@ -56,10 +64,18 @@ export const conv: OpHandler = (node) => {
       strides: strides as [number, number], dilation: dil as [number, number], groups: group,
       padding: [ph, pw], activation: fuseRelu ? 'relu' : 'linear',
     });
-    env.set(out, floatValue(y, true));
-    if (fuseRelu) env.set(fuseRelu, floatValue(y, true));
+    // A 1-D result goes back to the graph's [N, M, L] layout.
+    const v = oneD ? floatValue(ops.reshape(logical(floatValue(y, true)), [y.shape[0], y.shape[3], y.shape[2]])) : floatValue(y, true);
+    env.set(out, v);
+    if (fuseRelu) env.set(fuseRelu, { ...v });
   };
 };
+
+/** [N, C, L] (or weights [M, C/group, k]) as [N, C, 1, L]: a 1-D value as a 2-D one of height one. */
+function lift1d(t: Tensor, label: string): Tensor {
+  if (t.rank !== 3) throw new ShapeError(`${label}: a 1-D Conv expects a 3-D (N, C, L) input, got ${fmtShape(t.shape)}`);
+  return ops.reshape(t, [t.shape[0], t.shape[1], 1, t.shape[2]]);
+}
 
 export const convTranspose: OpHandler = (node) => {
   const { label } = node;

@@ -2,6 +2,7 @@
 // the file of its family and one entry here.
 import type { OpHandler } from '../graph-context.js';
 import { clip, elu, gelu, leakyRelu, logSoftmax, prelu, relu, sigmoid, softmax, tanh } from './activation.js';
+import { erf, hardSigmoid, hardSwish, softplus } from './activation.js';
 import { constant, constantOfShape } from './constants.js';
 import { conv, convTranspose } from './conv.js';
 import { add, div, mul, sub } from './elementwise.js';
@@ -10,6 +11,8 @@ import { cast, dropout, identity } from './identity.js';
 import { batchNormalization } from './normalization.js';
 import { globalPool, pool } from './pool.js';
 import { concat, flatten, gather, pad, reshape, shape, slice, squeezeOrUnsqueeze, transpose } from './shape.js';
+import { resize } from './resize.js';
+import { layerNormalization, reduceMean, sqrt } from './norms.js';
 
 export const OP_HANDLERS: Readonly<Record<string, OpHandler>> = {
   Add: add,
@@ -50,6 +53,15 @@ export const OP_HANDLERS: Readonly<Record<string, OpHandler>> = {
   Tanh: tanh,
   Transpose: transpose,
   Unsqueeze: squeezeOrUnsqueeze,
+  Resize: resize,
+  Upsample: resize,
+  HardSigmoid: hardSigmoid,
+  HardSwish: hardSwish,
+  Softplus: softplus,
+  Erf: erf,
+  LayerNormalization: layerNormalization,
+  ReduceMean: reduceMean,
+  Sqrt: sqrt,
 };
 
 /** Op types loadOnnx runs (default ONNX domain), in the order error messages list them. */
