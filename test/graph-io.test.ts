@@ -65,6 +65,26 @@ describe('graph models: save and load', () => {
     m.dispose(); loaded.dispose(); xs.forEach((x) => x.dispose()); y.dispose();
   });
 
+  it('round-trips a small U-Net and a keepDims squeeze-and-excitation block built from the newer layers', async () => {
+    setSeed(23);
+    const image = nn.input({ shape: [8, 8, 2] });
+    const enc = nn.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(image);
+    const down = nn.maxPool2d({ poolSize: 2 }).apply(enc);
+    const mid = nn.separableConv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(down);
+    const squeezed = nn.globalAvgPool2d({ keepDims: true }).apply(mid);
+    const gated = nn.multiply().apply([mid, nn.dense({ units: 4, activation: 'hardSigmoid' }).apply(squeezed)]);
+    const up = nn.upSampling2d({ size: 2, interpolation: 'bilinear' }).apply(gated);
+    const skip = nn.concatenate().apply([up, enc]);
+    const normed = nn.groupNormalization({ groups: 2 }).apply(skip);
+    const mask = nn.conv2d({ filters: 1, kernelSize: 1, activation: 'sigmoid' }).apply(normed);
+    const m = new Model({ inputs: image, outputs: mask, name: 'unet' });
+    expect(mask.shape).toEqual([null, 8, 8, 1]);
+    const x = seeded([2, 8, 8, 2], 5);
+    const loaded = await Model.load(await m.save());
+    expect(outputsOf(loaded, [x])).toEqual(outputsOf(m, [x]));
+    m.dispose(); loaded.dispose(); x.dispose();
+  });
+
   it('saves to a directory and restores the compile settings and frozen layers', async () => {
     setSeed(22);
     const input = nn.input({ shape: [4] });
