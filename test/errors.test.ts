@@ -7,8 +7,9 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import {
   init, backendInfo, setNumThreads, tensor, zeros, ones, full, randn, randu, tidy, keep, setSeed, ops, nn, losses, optim, data,
-  Sequential, loadOnnx, Tensor, ShapeError, ValueError, FormatError, DisposedError,
+  Sequential, Model, loadOnnx, Tensor, ShapeError, ValueError, FormatError, DisposedError,
 } from '../src/index.js';
+import { GraphNode, type SymbolicTensor } from '../src/nn/symbolic.js';
 import { encodeIdx } from '../src/data/idx.js';
 
 type ErrClass = new (...args: any[]) => Error;
@@ -523,6 +524,50 @@ bad('loadOnnx: truncated', () => loadOnnx(onnxBytes.slice(0, onnxBytes.length - 
 bad('onnx run: wrong input shape', () => net.predict(o([1, 4, 4, 1])), ShapeError, 'run', "input 'input'", '[1,4,4,1]');
 bad('onnx run: unknown feed', () => net.run({ nope: T.img1 }), ValueError, 'run', "'nope'");
 bad('onnx run: int32 input', () => net.predict(z([1, 5, 5, 1], 'int32')), ValueError, 'run', 'float32', 'int32');
+
+// ---- graph models ---------------------------------------------------------------------------------
+// Built once here (their weights are not part of any case): each case makes only the failing call.
+const G = (() => {
+  const a = nn.input({ shape: [4, 4, 2] });
+  const b = nn.input({ shape: [4, 4, 3] });
+  const flat = nn.input({ shape: [6] });
+  const conv = nn.conv2d({ filters: 2, kernelSize: 1, name: 'g_conv' }).apply(a);
+  const twin = nn.dense({ units: 2, name: 'twin' }).apply(nn.dense({ units: 2, name: 'twin' }).apply(flat));
+  const single = new Model({ inputs: a, outputs: conv, name: 'g_single' });
+  const pair = new Model({ inputs: [a, b], outputs: nn.concatenate().apply([a, b]), name: 'g_pair' });
+  const forked = new Model({ inputs: a, outputs: [conv, a], name: 'g_forked' });
+  forked.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+  // A cycle cannot be made through layer.apply; nodes linked by hand close one.
+  const loopIn: SymbolicTensor[] = [];
+  const first = new GraphNode(nn.activation({ activation: 'relu', name: 'loop_a' }), loopIn, [[6]]);
+  const second = new GraphNode(nn.activation({ activation: 'relu', name: 'loop_b' }), [first.outputs[0]], [[6]]);
+  loopIn.push(second.outputs[0]);
+  return { a, b, flat, conv, twin, single, pair, forked, loop: second.outputs[0] };
+})();
+bad('merge: add of incompatible shapes', () => nn.add().apply([G.a, G.b]), ShapeError, 'add', '(None, 4, 4, 2)', '(None, 4, 4, 3)');
+bad('merge: concatenate mismatch off the axis', () => nn.concatenate({ axis: 1 }).apply([G.a, G.b]), ShapeError, 'concatenate', 'axis 1');
+bad('merge: subtract of three inputs', () => nn.subtract().apply([G.a, G.a, G.a]), ValueError, 'subtract', 'exactly 2', '3');
+bad('layer: conv2d applied to a rank-2 symbolic tensor', () => nn.conv2d({ filters: 2, kernelSize: 1 }).apply(G.flat), ShapeError, 'conv2d', '(None, 6)');
+bad('Model: a cycle', () => new Model({ inputs: G.flat, outputs: G.loop }), ValueError, 'model', 'cycle', "'loop_");
+bad('Model: an input not connected to the outputs', () => new Model({ inputs: [G.a, G.flat], outputs: G.conv }), ValueError, 'not connected to the outputs', 'InputLayer');
+bad('Model: outputs depend on an input not given', () => new Model({ inputs: G.flat, outputs: G.conv }), ValueError, 'outputs depend on', "not among the model's inputs");
+bad('Model: two layers with one name', () => new Model({ inputs: G.flat, outputs: G.twin }), ValueError, "two layers are named 'twin'", 'unique');
+bad('Model: inputs not from nn.input', () => new Model({ inputs: G.conv, outputs: G.conv }), ValueError, 'inputs[0]', "'g_conv' (Conv2D)", 'nn.input');
+bad('Model: outputs a Tensor', () => new Model({ inputs: G.a, outputs: T.img as any }), ValueError, 'outputs', 'symbolic tensor');
+bad('Model: options not an object', () => new Model(3 as any), ValueError, 'Model', '{ inputs, outputs');
+bad('Model: unknown option', () => new Model({ inputs: G.a, outputs: G.conv, input: G.a } as any), ValueError, "unknown option 'input'");
+bad('Model: one tensor for two inputs', () => G.pair.forward(z([1, 4, 4, 2])), ValueError, 'g_pair.forward', '2 inputs', 'got one tensor');
+bad('Model: three tensors for two inputs', () => G.pair.predict([z([1, 4, 4, 2]), z([1, 4, 4, 3]), z([1, 4, 4, 3])]), ValueError, 'g_pair.predict', 'an array of 3');
+bad('Model: input of the wrong shape', () => G.single.forward(z([1, 4, 4, 3])), ShapeError, 'g_single.forward', '[1,4,4,3]', '(None, 4, 4, 2)');
+bad('Model: inputs with different sample counts', () => G.pair.forward([z([1, 4, 4, 2]), z([2, 4, 4, 3])]), ShapeError, 'g_pair.forward', 'different numbers of samples');
+bad('Model: nested model on the wrong shape', () => G.single.apply(G.b), ShapeError, 'g_single', '(None, 4, 4, 2)', '(None, 4, 4, 3)');
+bad('Model: trainOnBatch with two outputs', () => G.forked.trainOnBatch(z([2, 4, 4, 2]), z([2, 4, 4, 2])), ValueError, 'g_forked.trainOnBatch', '2 outputs');
+bad('Model: getLayer of an unknown name', () => G.single.getLayer('nope'), ValueError, 'getLayer', "'nope'", 'g_conv');
+bad('Model: toOnnx of a graph model', () => G.single.toOnnx(), ValueError, 'g_single.toOnnx', 'not supported yet');
+bad('input: shape with a zero', () => nn.input({ shape: [4, 0] }), ValueError, 'input', "'shape'", '[4,0]');
+bad('input: no options', () => nn.input(undefined as any), ValueError, 'input', '{ shape');
+bad('layer: dense given two inputs', () => nn.dense({ units: 2 }).apply([G.flat, G.flat]), ValueError, 'dense', 'expects one input, got 2');
+bad('layer: trainable not a boolean', () => { G.single.layers[1].trainable = 'no' as any; }, ValueError, 'g_conv', 'trainable');
 
 // ---- init ---------------------------------------------------------------------------------------
 bad('init: threads 0', () => init({ threads: 0 }), ValueError, 'init', 'threads', '0');

@@ -31,11 +31,16 @@ export interface ModelJSON {
   formatVersion: number;
   generatedBy?: string;
   model: {
-    className: 'Sequential';
+    /** 'Functional' is a graph model: it adds nodes, inputs and outputs (docs/FORMAT.md). */
+    className: 'Sequential' | 'Functional';
     name: string;
     /** One sample's shape (no batch axis), null for a model never built. */
     inputShape: number[] | null;
     layers: LayerJSONish[];
+    /** Graph models: every layer application in execution order, its inputs as [layer, node, output]. */
+    nodes?: { layer: string; inputs: [string, number, number][] }[];
+    inputs?: [string, number, number][];
+    outputs?: [string, number, number][];
   };
   /** Optional compile() settings: loss (name or config), metrics, optimizer config. */
   training?: { loss?: unknown; metrics?: string[]; optimizer?: Record<string, unknown> };
@@ -146,7 +151,7 @@ export function parseModelJSON(input: unknown): ModelJSON {
   if (j.formatVersion !== FORMAT_VERSION) fail(`has format version ${JSON.stringify(j.formatVersion)}; this build reads version ${FORMAT_VERSION}`);
   const m = j.model;
   if (!m || typeof m !== 'object') fail('has no "model" object');
-  if (m.className !== 'Sequential') fail(`describes a ${JSON.stringify(m.className)} model; only "Sequential" is supported`);
+  if (m.className !== 'Sequential' && m.className !== 'Functional') fail(`describes a ${JSON.stringify(m.className)} model; only "Sequential" and "Functional" (graph) models are supported`);
   if (typeof m.name !== 'string') fail('model.name must be a string');
   if (m.inputShape !== null && !(isDims(m.inputShape) && m.inputShape.length > 0)) fail(`model.inputShape must be an array of positive integers or null, got ${JSON.stringify(m.inputShape)}`);
   if (!Array.isArray(m.layers)) fail('model.layers must be an array');

@@ -1,70 +1,191 @@
-// Model: what every kind of model shares. It owns a list of layers, a name, the input shape once
-// known and the compile settings, and offers Keras' workflow on top of its topology: summary,
-// compile, fit / evaluate / predict / trainOnBatch, toJSON / save. A subclass defines the
-// topology: how the layers are built and connected (build, forward, outputShape) and how that is
-// written to model.json (topologyJSON). Sequential is a stack of layers. The workflow itself lives
-// next to this file: compile.ts, training.ts, callbacks.ts, metrics.ts, summary.ts,
-// serialization.ts.
-import type { Tensor } from '../tensor.js';
-import { ValueError } from '../errors.js';
-import type { Layer, ApplyOptions } from '../nn/layer.js';
+// Model: a graph of layers (the functional API: new Model({ inputs, outputs })) and what every kind
+// of model shares: a list of layers, a name, the compile settings, and Keras' workflow on top of
+// the topology: summary, compile, fit / evaluate / predict / trainOnBatch, toJSON / save.
+// Sequential specialises it (a stack of layers built as they are added): it overrides the
+// topology methods (build, built, outputShape, forward, topologyJSON). The graph itself is read
+// and run by graph.ts; the workflow lives next to this file: compile.ts, training.ts,
+// callbacks.ts, metrics.ts, summary.ts, serialization.ts.
+import { Tensor } from '../tensor.js';
+import { ShapeError, ValueError, fmtValue } from '../errors.js';
+import { describe } from '../ops/util.js';
+import { fmtBatchShape, type Layer, type ApplyOptions } from '../nn/layer.js';
+import { SymbolicTensor, isSymbolic } from '../nn/symbolic.js';
 import type * as optim from '../optim/index.js';
-import { encodeWeights, writeModel, type ModelJSON, type SaveTarget } from '../io/format.js';
+import { encodeWeights, writeModel, readModel, parseModelJSON, type ModelJSON, type SaveTarget, type LoadSource } from '../io/format.js';
 import { resolveCompile, bindOptimizer, type Compiled, type CompileOptions } from './compile.js';
-import { fit, trainOnBatch, evaluate, predict, type FitOptions, type LossAndMetrics } from './training.js';
+import { fit, trainOnBatch, evaluate, predict, type FitOptions, type LossAndMetrics, type ModelInput } from './training.js';
 import type { History } from './callbacks.js';
-import { layerTable } from './summary.js';
-import { modelJSON, weightSpecs, trainingConfig, type TopologyJSON } from './serialization.js';
+import { layerTable, graphTable } from './summary.js';
+import { modelJSON, modelFromJSON, weightSpecs, trainingConfig, type TopologyJSON } from './serialization.js';
+import { graphTopologyJSON, graphFromTopology } from './graph-json.js';
+import { buildTopology, runGraph, type Topology } from './graph.js';
+import { checkGraphInput } from './inputs.js';
+import { NestedModel } from './nested.js';
 
-export abstract class Model {
+export interface ModelConfig {
+  /** The model's inputs: nn.input() tensors, one or an array (x is then an array in this order). */
+  inputs: SymbolicTensor | SymbolicTensor[];
+  /** The model's outputs: symbolic tensors, one or an array (forward then returns an array). */
+  outputs: SymbolicTensor | SymbolicTensor[];
+  name?: string;
+}
+
+/** @internal how a subclass with its own topology (Sequential) constructs the base. */
+export const OWN_TOPOLOGY: unique symbol = Symbol('own topology');
+
+type FromJSON = (json: ModelJSON | string, weights?: Uint8Array | ArrayBuffer | ArrayBufferView) => Model;
+/** Rebuilds a saved topology: Sequential registers itself (it imports this module, not the reverse). */
+let savedModelFromJSON: FromJSON | null = null;
+/** @internal */
+export function registerSavedModelLoader(fromJSON: FromJSON): void { savedModelFromJSON = fromJSON; }
+
+export class Model {
   readonly layers: Layer[] = [];
   name: string;
-  /** One sample's input shape once known. */
+  /** One sample's input shape once known (the first input's, for a graph model). */
   inputShape: number[] | null = null;
   /** Set to true (e.g. in a callback) to end fit after the current batch. */
   stopTraining = false;
   private compiled: Compiled | null = null;
+  /** The graph (null for Sequential, which is a plain stack). */
+  private readonly graph: Topology | null = null;
+  /** This model as a layer of another model (made on first symbolic apply). */
+  private asLayer: NestedModel | null = null;
 
-  protected constructor(name: string) {
-    this.name = name;
+  constructor(config: ModelConfig);
+  /** @internal */
+  constructor(config: typeof OWN_TOPOLOGY, name: string);
+  constructor(config: ModelConfig | typeof OWN_TOPOLOGY, name?: string) {
+    if (config === OWN_TOPOLOGY) {
+      this.name = name!;
+      return;
+    }
+    if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+      throw new ValueError(`Model: expects { inputs, outputs, name? }, got ${describe(config)}`);
+    }
+    for (const k of Object.keys(config)) {
+      if (!['inputs', 'outputs', 'name'].includes(k)) throw new ValueError(`Model: unknown option '${k}' (known: inputs, outputs, name)`);
+    }
+    const n = config.name ?? 'model';
+    if (typeof n !== 'string' || n === '' || /[/\s]/.test(n)) throw new ValueError(`Model: option 'name' must be a non-empty string without '/' or spaces, got ${fmtValue(n)}`);
+    this.name = n;
+    if (config.inputs === undefined) throw new ValueError(`${n}: option 'inputs' is required`);
+    if (config.outputs === undefined) throw new ValueError(`${n}: option 'outputs' is required`);
+    this.graph = buildTopology(n, config.inputs, config.outputs);
+    this.layers.push(...this.graph.layers);
+    this.inputShape = this.graph.inputs[0].sampleShape.slice();
+    for (const l of this.layers) {
+      if (l instanceof NestedModel) continue; // its weights keep the inner model's names
+      for (const w of l.weights()) w.name = `${l.name}/${w.name!.slice(w.name!.lastIndexOf('/') + 1)}`;
+    }
   }
 
-  /** Builds every layer for one sample's input shape (no batch axis). */
-  abstract build(inputShape: readonly number[]): void;
+  /** The symbolic inputs of a graph model (empty for Sequential). */
+  get inputs(): SymbolicTensor[] { return this.graph ? this.graph.inputs.slice() : []; }
 
-  /** True once every layer is built. */
-  abstract get built(): boolean;
+  /** The symbolic outputs of a graph model (empty for Sequential). */
+  get outputs(): SymbolicTensor[] { return this.graph ? this.graph.outputs.slice() : []; }
 
-  /** One sample's output shape (null until built). */
-  abstract get outputShape(): number[] | null;
+  /** Builds every layer for one sample's input shape (a graph model is built at construction). */
+  build(inputShape: readonly number[]): void {
+    const want = this.graph!.inputs[0].sampleShape;
+    if (this.graph!.inputs.length !== 1 || inputShape.length !== want.length || inputShape.some((d, i) => d !== want[i])) {
+      throw new ShapeError(`${this.name}: built for input ${this.graph!.inputs.map((t) => fmtBatchShape(t.sampleShape)).join(', ')}, cannot build for ${fmtBatchShape(inputShape)}`);
+    }
+  }
 
-  /** Runs the layers on a batch; builds the model from x's shape on first use. */
-  abstract forward(x: Tensor, options?: ApplyOptions): Tensor;
+  /** True once every layer is built (always, for a graph model). */
+  get built(): boolean { return true; }
+
+  /** One sample's output shape (null until built); the first output's for several. */
+  get outputShape(): number[] | null { return this.graph!.outputs[0].sampleShape.slice(); }
+
+  /** Every output's sample shape. */
+  get outputShapes(): number[][] {
+    if (this.graph) return this.graph.outputs.map((t) => t.sampleShape.slice());
+    const s = this.outputShape;
+    return s ? [s] : [];
+  }
+
+  /**
+   * Runs the model on a batch (an array of batches, in inputs order, for several inputs);
+   * returns the output, or an array of outputs for several.
+   */
+  forward(x: Tensor | Tensor[], options: ApplyOptions = {}): Tensor | Tensor[] {
+    const g = this.graph!;
+    const xs = checkGraphInput(this, x, 'forward');
+    const ys = runGraph(g, xs, options?.training === true);
+    return g.outputs.length === 1 ? ys[0] : ys;
+  }
 
   /** The `model` section of model.json. */
-  protected abstract topologyJSON(): TopologyJSON;
+  protected topologyJSON(): TopologyJSON { return graphTopologyJSON(this.name, this.graph!); }
 
-  /** Alias of forward (inference by default), as a Keras model is callable. */
-  apply(x: Tensor, options: ApplyOptions = {}): Tensor { return this.forward(x, options); }
+  /** @internal the topology of a nested model, for its layer's config. */
+  _topologyJSON(): TopologyJSON { return this.topologyJSON(); }
 
-  /** Trainable parameters of every layer, in order. */
-  parameters(): Tensor[] { return this.layers.flatMap((l) => l.parameters()); }
+  /**
+   * Alias of forward (inference by default), as a Keras model is callable. Given symbolic
+   * tensors it is applied as a layer of another graph model (sharing its weights).
+   */
+  apply(x: Tensor | Tensor[], options?: ApplyOptions): Tensor;
+  apply(x: SymbolicTensor | SymbolicTensor[], options?: ApplyOptions): SymbolicTensor;
+  apply(x: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[], options: ApplyOptions = {}): Tensor | SymbolicTensor {
+    if (isSymbolic(x)) {
+      if (!this.graph) throw new ValueError(`${this.name}: only a graph model (new Model({ inputs, outputs })) can be applied to symbolic tensors`);
+      return this._layerOf().apply(x as SymbolicTensor[]);
+    }
+    return this.forward(x as Tensor, options) as Tensor;
+  }
+
+  /** @internal this model as a layer of another model (one layer per model). */
+  _layerOf(): NestedModel {
+    this.asLayer ??= new NestedModel(this);
+    return this.asLayer;
+  }
+
+  /** @internal runs the graph on checked batches (a nested model's call). */
+  _run(xs: readonly Tensor[], training: boolean): Tensor[] {
+    return runGraph(this.graph!, xs, training);
+  }
+
+  /** The layer named `name` (or at position `index` of `layers`). */
+  getLayer(nameOrIndex: string | number): Layer {
+    if (typeof nameOrIndex === 'number') {
+      const l = Number.isInteger(nameOrIndex) ? this.layers[nameOrIndex] : undefined;
+      if (!l) throw new ValueError(`${this.name}.getLayer: index ${fmtValue(nameOrIndex)} is out of range (the model has ${this.layers.length} layers)`);
+      return l;
+    }
+    const l = this.layers.find((x) => x.name === nameOrIndex);
+    if (!l) throw new ValueError(`${this.name}.getLayer: no layer named ${typeof nameOrIndex === 'string' ? `'${nameOrIndex}'` : fmtValue(nameOrIndex)} (layers: ${this.layers.map((x) => x.name).join(', ')})`);
+    return l;
+  }
+
+  /** False freezes every layer (as setting each layer's trainable); true unfreezes them. */
+  get trainable(): boolean { return this.layers.some((l) => l.trainable); }
+  set trainable(value: boolean) {
+    if (typeof value !== 'boolean') throw new ValueError(`${this.name}: trainable must be a boolean, got ${fmtValue(value)}`);
+    for (const l of this.layers) l.trainable = value;
+  }
+
+  /** Trainable parameters of every layer, in order (a weight shared by two layers once). */
+  parameters(): Tensor[] { return unique(this.layers.flatMap((l) => l.parameters())); }
 
   /** Every weight (trainable and not), in saving order. */
-  weights(): Tensor[] { return this.layers.flatMap((l) => l.weights()); }
+  weights(): Tensor[] { return unique(this.layers.flatMap((l) => l.weights())); }
 
   /** Resets every parameter's gradient to null. */
   zeroGrad(): void { for (const l of this.layers) l.zeroGrad(); }
 
   countParams(): number {
     this.requireBuilt('countParams');
-    return this.layers.reduce((n, l) => n + l.countParams(), 0);
+    return this.weights().reduce((n, w) => n + w.size, 0);
   }
 
-  /** Keras-style summary table (returned, not printed). */
+  /** Keras-style summary table (returned, not printed); graph models add a "Connected to" column. */
   summary(): string {
     this.requireBuilt('summary');
-    return layerTable(this.name, this.layers);
+    return this.graph ? graphTable(this.name, this.graph) : layerTable(this.name, this.layers);
   }
 
   /** Sets the optimizer, loss and metrics used by fit / evaluate / trainOnBatch. */
@@ -78,16 +199,19 @@ export abstract class Model {
   get optimizer(): optim.Optimizer | undefined { return this.compiled?.optimizer; }
 
   /** Trains for `epochs` over (x, y); yields to the event loop between batches. */
-  fit(x: Tensor, y: Tensor, options: FitOptions = {}): Promise<History> { return fit(this, this.compiled, x, y, options); }
+  fit(x: ModelInput, y: Tensor, options: FitOptions = {}): Promise<History> { return fit(this, this.compiled, x, y, options); }
 
   /** One optimisation step on (x, y); returns the batch's loss (and accuracy). */
-  trainOnBatch(x: Tensor, y: Tensor): LossAndMetrics { return trainOnBatch(this, this.compiled, x, y); }
+  trainOnBatch(x: ModelInput, y: Tensor): LossAndMetrics { return trainOnBatch(this, this.compiled, x, y); }
 
   /** Mean loss (and accuracy) over (x, y), in inference mode. */
-  evaluate(x: Tensor, y: Tensor, options: { batchSize?: number } = {}): LossAndMetrics { return evaluate(this, this.compiled, x, y, options); }
+  evaluate(x: ModelInput, y: Tensor, options: { batchSize?: number } = {}): LossAndMetrics { return evaluate(this, this.compiled, x, y, options); }
 
-  /** Outputs for every sample of x, computed in batches (inference mode). */
-  predict(x: Tensor, options: { batchSize?: number } = {}): Tensor { return predict(this, x, options); }
+  /** Outputs for every sample of x, computed in batches (inference mode); an array for several outputs. */
+  predict(x: ModelInput, options: { batchSize?: number } = {}): Tensor {
+    const outs = predict(this, x, options);
+    return (outs.length === 1 && this.outputShapes.length <= 1 ? outs[0] : outs) as Tensor;
+  }
 
   /** Frees every weight (and the optimizer state). */
   dispose(): void {
@@ -97,8 +221,9 @@ export abstract class Model {
 
   /** Topology and weight manifest (model.json of docs/FORMAT.md). */
   toJSON(): ModelJSON {
+    const topology = this.topologyJSON();
     const tensors = weightSpecs(this);
-    return modelJSON(this.topologyJSON(), tensors, trainingConfig(this.compiled));
+    return modelJSON(topology, tensors, trainingConfig(this.compiled));
   }
 
   /** weights.bin bytes: the header and every weight as little-endian float32, in toJSON's order. */
@@ -116,6 +241,29 @@ export abstract class Model {
     return writeModel(target, json, weights);
   }
 
+  /** ONNX export (Sequential models; exporting graph models is not supported yet). */
+  toOnnx(options?: unknown): Uint8Array {
+    void options;
+    throw new ValueError(`${this.name}.toOnnx: exporting a graph model to ONNX is not supported yet; only Sequential models can be exported`);
+  }
+
+  /**
+   * Rebuilds a model, graph or Sequential, from toJSON() output (object or string) and
+   * weights.bin bytes. Without weights the layers are freshly initialised. FormatError for
+   * anything malformed or mismatched.
+   */
+  static fromJSON(json: ModelJSON | string, weights?: Uint8Array | ArrayBuffer | ArrayBufferView): Model {
+    const j = parseModelJSON(json);
+    if (j.model.className !== 'Functional') return savedModelFromJSON!(j, weights);
+    return modelFromJSON(j, weights, (made, topology) => graphFromTopology(topology, made));
+  }
+
+  /** Loads any model saved by `save` (the sources of Sequential.load). */
+  static async load(source: LoadSource): Promise<Model> {
+    const { json, weights } = await readModel(source);
+    return Model.fromJSON(json, weights);
+  }
+
   /** ValueError unless the model is built. */
   protected requireBuilt(what: string): void {
     if (!this.built) {
@@ -123,3 +271,6 @@ export abstract class Model {
     }
   }
 }
+
+/** The tensors in order, each once. */
+function unique(ts: Tensor[]): Tensor[] { return [...new Set(ts)]; }

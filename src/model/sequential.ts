@@ -2,11 +2,11 @@
 // (each named uniquely and built as soon as the input shape is known); everything else (training,
 // summary, saving) comes from Model.
 import { Tensor, sameShape } from '../tensor.js';
-import { ShapeError, ValueError, fmtValue } from '../errors.js';
+import { ShapeError, ValueError, FormatError, fmtValue } from '../errors.js';
 import { describe } from '../ops/util.js';
 import { Layer, fmtBatchShape, type ApplyOptions } from '../nn/layer.js';
 import { readModel, type LoadSource, type ModelJSON } from '../io/format.js';
-import { Model } from './model.js';
+import { Model, OWN_TOPOLOGY, registerSavedModelLoader } from './model.js';
 import { checkInput, checkInputShape } from './inputs.js';
 import { modelFromJSON, type TopologyJSON } from './serialization.js';
 
@@ -22,7 +22,7 @@ export class Sequential extends Model {
     if (options === null || typeof options !== 'object') throw new ValueError(`Sequential: options must be an object, got ${describe(options)}`);
     const name = options.name ?? 'sequential';
     if (typeof name !== 'string' || name === '') throw new ValueError(`Sequential: option 'name' must be a non-empty string, got ${fmtValue(name)}`);
-    super(name);
+    super(OWN_TOPOLOGY, name);
     if (options.inputShape !== undefined) this.inputShape = checkInputShape(options.inputShape, 'Sequential');
     for (const l of layers) this.add(l);
     if (this.inputShape) this.build(this.inputShape);
@@ -101,8 +101,10 @@ export class Sequential extends Model {
    * Rebuilds a model from toJSON() output (object or string) and weights.bin bytes. Without
    * weights the layers are freshly initialised. FormatError for anything malformed or mismatched.
    */
-  static fromJSON(json: ModelJSON | string, weights?: Uint8Array | ArrayBuffer | ArrayBufferView): Sequential {
-    return modelFromJSON(json, weights, (layers, topology) =>
+  static override fromJSON(json: ModelJSON | string, weights?: Uint8Array | ArrayBuffer | ArrayBufferView): Sequential {
+    return modelFromJSON(json, weights, (layers, topology) => topology.className === 'Functional'
+      ? fail('describes a "Functional" (graph) model: load it with Model.load or Model.fromJSON')
+      : 
       new Sequential(layers, { name: topology.name, ...(topology.inputShape ? { inputShape: topology.inputShape } : {}) }));
   }
 
@@ -111,8 +113,12 @@ export class Sequential extends Model {
    * model.json URL, a directory URL, or packed bytes), packed bytes, a fetch Response, or
    * `{ modelJson, weights }`.
    */
-  static async load(source: LoadSource): Promise<Sequential> {
+  static override async load(source: LoadSource): Promise<Sequential> {
     const { json, weights } = await readModel(source);
     return Sequential.fromJSON(json, weights);
   }
 }
+
+const fail = (msg: string): never => { throw new FormatError(`load: model.json ${msg}`); };
+
+registerSavedModelLoader((json, weights) => Sequential.fromJSON(json, weights));

@@ -19,7 +19,12 @@ export type TopologyJSON = ModelJSON['model'];
 
 /** Every weight's `<layer name>/<weight name>`, shape and dtype, in saving order. */
 export function weightSpecs(model: Model): WeightSpec[] {
-  return model.layers.flatMap((l) => l.weights().map((w) => ({ name: `${l.name}/${w.name}`, shape: w.shape.slice(), dtype: 'float32' as const })));
+  // A graph model names its weights '<layer>/<weight>' already: the manifest takes the weight
+  // part, except for a nested model, whose weights keep their path inside it ('inner/conv/kernel').
+  const weightName = (l: Layer, w: Tensor) => (l.className === 'Functional' ? w.name! : w.name!.slice(w.name!.lastIndexOf('/') + 1));
+  const seen = new Set<Tensor>();
+  return model.layers.flatMap((l) => l.weights().filter((w) => !seen.has(w) && seen.add(w))
+    .map((w) => ({ name: `${l.name}/${weightName(l, w)}`, shape: w.shape.slice(), dtype: 'float32' as const })));
 }
 
 /** model.json for a topology, its weight manifest and (when there is one) the training section. */
@@ -48,7 +53,8 @@ export function trainingConfig(c: Compiled | null): ModelJSON['training'] | null
 
 /**
  * Rebuilds a model from model.json (object or string) and weights.bin bytes: `construct` makes
- * the model from its layers and topology. Without weights the layers are freshly initialised.
+ * the model from its layers and topology (for a graph it makes the layers too, adding each to the
+ * list it is given, so they are freed if building fails). Without weights the layers are freshly initialised.
  * FormatError for anything malformed or mismatched.
  */
 export function modelFromJSON<M extends Model>(json: ModelJSON | string, weights: Uint8Array | ArrayBuffer | ArrayBufferView | undefined,
@@ -56,7 +62,8 @@ export function modelFromJSON<M extends Model>(json: ModelJSON | string, weights
   const j = parseModelJSON(json);
   let layers: Layer[];
   try {
-    layers = j.model.layers.map((l) => layerFromJSON(l as any));
+    // A graph's layers are made by `construct` (it connects them as it goes), into this list.
+    layers = j.model.className === 'Functional' ? [] : j.model.layers.map((l) => layerFromJSON(l as any));
   } catch (e) {
     if (e instanceof ValueError || e instanceof ShapeError) throw new FormatError(`load: model.json has an invalid layer: ${e.message}`);
     throw e;

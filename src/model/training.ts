@@ -5,14 +5,16 @@ import { Tensor, tidy, noGrad, sameShape } from '../tensor.js';
 import { kernels } from '../backend/wasm.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
 import { describe } from '../ops/util.js';
-import { takeRows, permutation, checkXY, checkBatchSize } from '../data/batches.js';
+import { takeRows, permutation, checkBatchSize } from '../data/batches.js';
 import { randomStream, withRandomStream } from '../random.js';
 import { ProgressReporter, nowMs, type Verbosity } from '../progress.js';
 import { requireCompiled, bindOptimizer, type Compiled } from './compile.js';
 import { collectCallbacks, callAll, type Callbacks, type History, type Logs } from './callbacks.js';
 import { countCorrect } from './metrics.js';
-import { checkInput, checkLabels } from './inputs.js';
+import { checkInput, checkLabels, checkXs, sampleCount, takeInputRows, requireSingleOutput, type ModelInput } from './inputs.js';
 import type { Model } from './model.js';
+
+export type { ModelInput } from './inputs.js';
 
 export interface FitOptions extends Callbacks {
   /** Train until this epoch index (exclusive). Default 1. */
@@ -21,7 +23,7 @@ export interface FitOptions extends Callbacks {
   initialEpoch?: number;
   batchSize?: number;
   /** Evaluated after each epoch. */
-  validationData?: [Tensor, Tensor];
+  validationData?: [ModelInput, Tensor];
   /** Fraction of the samples, taken from the end before shuffling (as Keras), used for validation. */
   validationSplit?: number;
   /** Reshuffle the training samples every epoch (seeded generator). Default true. */
@@ -55,9 +57,10 @@ const YIELD_EVERY_MS = 10;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 /** Trains `model` for `epochs` over (x, y); yields to the event loop between batches. */
-export async function fit(model: Model, compiled: Compiled | null, x: Tensor, y: Tensor, options: FitOptions = {}): Promise<History> {
+export async function fit(model: Model, compiled: Compiled | null, x: ModelInput, y: Tensor, options: FitOptions = {}): Promise<History> {
   const c = requireCompiled(compiled, model.name, 'fit');
-  checkXY('fit', x, y, false);
+  checkXs('fit', model, x, y, false);
+  requireSingleOutput(model, 'fit');
   const o = options ?? {};
   const epochs = intOption('fit', o.epochs, 'epochs', 1, 0);
   const initialEpoch = intOption('fit', o.initialEpoch, 'initialEpoch', 0, 0);
@@ -74,18 +77,19 @@ export async function fit(model: Model, compiled: Compiled | null, x: Tensor, y:
   const stopOnNaN = o.stopOnNaN ?? true;
   if (typeof stopOnNaN !== 'boolean') throw new ValueError(`fit: option 'stopOnNaN' must be a boolean, got ${fmtValue(stopOnNaN)}`);
   if (o.augment !== undefined && typeof o.augment !== 'function') throw new ValueError(`fit: option 'augment' must be a function (xBatch) => Tensor, got ${describe(o.augment)}`);
+  if (o.augment !== undefined && Array.isArray(x)) throw new ValueError('fit: option \'augment\' takes one input batch; it is not supported for several inputs');
   const split = o.validationSplit ?? 0;
   if (typeof split !== 'number' || !(split >= 0 && split < 1)) throw new ValueError(`fit: option 'validationSplit' must be a number in [0, 1), got ${fmtValue(split)}`);
   if (split > 0 && o.validationData) throw new ValueError('fit: give validationData or validationSplit, not both');
-  const n = x.shape[0];
+  const n = sampleCount(x);
   const nTrain = split > 0 ? Math.floor(n * (1 - split)) : n;
   if (nTrain === 0) throw new ValueError(`fit: no training samples (x has ${n} samples${split > 0 ? `, validationSplit ${split} leaves none` : ''})`);
-  let val: { x: Tensor; y: Tensor; start: number; end: number } | null = null;
+  let val: { x: ModelInput; y: Tensor; start: number; end: number } | null = null;
   if (o.validationData) {
     const vd = o.validationData;
     if (!Array.isArray(vd) || vd.length < 2) throw new ValueError(`fit: option 'validationData' must be [xVal, yVal], got ${describe(vd)}`);
-    checkXY('fit (validationData)', vd[0], vd[1], false);
-    val = { x: vd[0], y: vd[1], start: 0, end: vd[0].shape[0] };
+    checkXs('fit (validationData)', model, vd[0], vd[1], false);
+    val = { x: vd[0], y: vd[1], start: 0, end: sampleCount(vd[0]) };
   } else if (split > 0) {
     if (nTrain === n) throw new ValueError(`fit: validationSplit ${split} of ${n} samples leaves no validation samples`);
     val = { x, y, start: nTrain, end: n };
@@ -150,12 +154,13 @@ export async function fit(model: Model, compiled: Compiled | null, x: Tensor, y:
 }
 
 /** One optimisation step on (x, y); returns the batch's loss (and accuracy). */
-export function trainOnBatch(model: Model, compiled: Compiled | null, x: Tensor, y: Tensor): LossAndMetrics {
+export function trainOnBatch(model: Model, compiled: Compiled | null, x: ModelInput, y: Tensor): LossAndMetrics {
   const c = requireCompiled(compiled, model.name, 'trainOnBatch');
-  checkXY('trainOnBatch', x, y, false);
+  checkXs('trainOnBatch', model, x, y, false);
+  requireSingleOutput(model, 'trainOnBatch');
   checkInput(model, x, 'trainOnBatch');
   checkLabels(model, y, 'trainOnBatch');
-  const n = x.shape[0];
+  const n = sampleCount(x);
   if (n === 0) throw new ValueError('trainOnBatch: the batch is empty');
   bindOptimizer(model, c.optimizer);
   const [loss, right] = trainStep(model, c, model.parameters(), x, y, null, 0, n, undefined, true);
@@ -163,39 +168,41 @@ export function trainOnBatch(model: Model, compiled: Compiled | null, x: Tensor,
 }
 
 /** Mean loss (and accuracy) over (x, y), in inference mode. */
-export function evaluate(model: Model, compiled: Compiled | null, x: Tensor, y: Tensor, options: { batchSize?: number } = {}): LossAndMetrics {
+export function evaluate(model: Model, compiled: Compiled | null, x: ModelInput, y: Tensor, options: { batchSize?: number } = {}): LossAndMetrics {
   const c = requireCompiled(compiled, model.name, 'evaluate');
-  checkXY('evaluate', x, y, false);
+  checkXs('evaluate', model, x, y, false);
+  requireSingleOutput(model, 'evaluate');
   const batchSize = checkBatchSize('evaluate', options?.batchSize ?? 32);
   checkInput(model, x, 'evaluate');
   checkLabels(model, y, 'evaluate');
-  if (x.shape[0] === 0) throw new ValueError('evaluate: x has no samples');
-  return evalRange(model, c, x, y, 0, x.shape[0], batchSize);
+  if (sampleCount(x) === 0) throw new ValueError('evaluate: x has no samples');
+  return evalRange(model, c, x, y, 0, sampleCount(x), batchSize);
 }
 
-/** Outputs for every sample of x, computed in batches (inference mode). */
-export function predict(model: Model, x: Tensor, options: { batchSize?: number } = {}): Tensor {
-  checkXY('predict', x, null, true);
+/** Outputs for every sample of x, computed in batches (inference mode): one tensor per model output. */
+export function predict(model: Model, x: ModelInput, options: { batchSize?: number } = {}): Tensor[] {
+  checkXs('predict', model, x, null, true);
   const batchSize = checkBatchSize('predict', options?.batchSize ?? 32);
   checkInput(model, x, 'predict');
-  const n = x.shape[0];
-  const outShape = model.outputShape!;
-  const rowSize = outShape.reduce((a, b) => a * b, 1);
-  const out = Tensor.empty([n, ...outShape]);
+  const n = sampleCount(x);
+  const outShapes = model.outputShapes;
+  const rowSizes = outShapes.map((s) => s.reduce((a, b) => a * b, 1));
+  const outs: Tensor[] = [];
   try {
+    for (const s of outShapes) outs.push(Tensor.empty([n, ...s]));
     for (let start = 0; start < n; start += batchSize) {
       const count = Math.min(batchSize, n - start);
       tidy(() => noGrad(() => {
-        const xb = start === 0 && count === n ? x : takeRows(x, null, start, count);
-        const yb = model.forward(xb, { training: false });
-        kernels().copy(yb.ptr, out.ptr + start * rowSize * 4, count * rowSize);
+        const xb = start === 0 && count === n ? x : takeInputRows(x, null, start, count);
+        const y = model.forward(xb as Tensor, { training: false });
+        (Array.isArray(y) ? y : [y]).forEach((yb, i) => kernels().copy(yb.ptr, outs[i].ptr + start * rowSizes[i] * 4, count * rowSizes[i]));
       }));
     }
   } catch (e) {
-    out.dispose();
+    for (const o of outs) o.dispose();
     throw e;
   }
-  return out;
+  return outs;
 }
 
 /**
@@ -204,7 +211,7 @@ export function predict(model: Model, x: Tensor, options: { batchSize?: number }
  * put back when the step fails or, with `skipNonFinite`, when the loss is NaN / infinite, so
  * an aborted step leaves the model exactly as it was.
  */
-function trainStep(model: Model, c: Compiled, params: Tensor[], x: Tensor, y: Tensor, order: Int32Array | null, start: number,
+function trainStep(model: Model, c: Compiled, params: Tensor[], x: ModelInput, y: Tensor, order: Int32Array | null, start: number,
                    count: number, augment?: (x: Tensor) => Tensor, whole = false, skipNonFinite = false): [number, number] {
   return tidy(() => {
     const trained = new Set(params);
@@ -221,12 +228,12 @@ function trainStep(model: Model, c: Compiled, params: Tensor[], x: Tensor, y: Te
   });
 }
 
-function trainStepBody(model: Model, c: Compiled, params: Tensor[], x: Tensor, y: Tensor, order: Int32Array | null, start: number,
+function trainStepBody(model: Model, c: Compiled, params: Tensor[], x: ModelInput, y: Tensor, order: Int32Array | null, start: number,
                        count: number, augment: ((x: Tensor) => Tensor) | undefined, whole: boolean, skipNonFinite: boolean,
                        restore: () => void): [number, number] {
-  let xb = whole ? x : takeRows(x, order, start, count);
+  let xb = whole ? x : takeInputRows(x, order, start, count);
   const yb = whole ? y : takeRows(y, order, start, count);
-  if (augment) {
+  if (augment && !Array.isArray(xb)) {
     const a = augment(xb);
     if (!(a instanceof Tensor) || !sameShape(a.shape, xb.shape)) {
       throw new ShapeError(`fit: augment must return a Tensor of the batch's shape ${fmtShape(xb.shape)}, got ${a instanceof Tensor ? fmtShape(a.shape) : describe(a)}`);
@@ -234,7 +241,7 @@ function trainStepBody(model: Model, c: Compiled, params: Tensor[], x: Tensor, y
     xb = a;
   }
   model.zeroGrad();
-  const pred = model.forward(xb, { training: true });
+  const pred = model.forward(xb as Tensor, { training: true }) as Tensor;
   const loss = c.loss(pred, yb);
   if (!(loss instanceof Tensor) || loss.size !== 1) {
     throw new ValueError(`${model.name}: the loss must return a scalar Tensor, got ${loss instanceof Tensor ? fmtShape(loss.shape) : describe(loss)}`);
@@ -254,16 +261,16 @@ function trainStepBody(model: Model, c: Compiled, params: Tensor[], x: Tensor, y
 }
 
 /** Mean loss (and accuracy) over samples [from, to) of (x, y), in batches, in inference mode. */
-function evalRange(model: Model, c: Compiled, x: Tensor, y: Tensor, from: number, to: number, batchSize: number): LossAndMetrics {
+function evalRange(model: Model, c: Compiled, x: ModelInput, y: Tensor, from: number, to: number, batchSize: number): LossAndMetrics {
   let lossSum = 0, right = 0;
   const n = to - from;
   for (let start = from; start < to; start += batchSize) {
     const count = Math.min(batchSize, to - start);
     const [l, r] = tidy(() => noGrad(() => {
-      const whole = start === 0 && count === x.shape[0];
-      const xb = whole ? x : takeRows(x, null, start, count);
+      const whole = start === 0 && count === sampleCount(x);
+      const xb = whole ? x : takeInputRows(x, null, start, count);
       const yb = whole ? y : takeRows(y, null, start, count);
-      const pred = model.forward(xb, { training: false });
+      const pred = model.forward(xb as Tensor, { training: false }) as Tensor;
       const loss = c.loss(pred, yb);
       return [loss.dataSync()[0], c.accuracy ? countCorrect(pred, yb, c.threshold) : 0];
     }));

@@ -1,11 +1,15 @@
 // The Layer base: lazy build from the first input shape, named parameters kept out of tidy,
-// shape inference (`computeOutputShape`) used by Sequential and summary(), and the option checks
-// every layer runs at construction (so misuse fails where it is written, not at first use).
+// shape inference (`computeOutputShape`) used by Sequential and summary(), application to
+// symbolic tensors (graph nodes for the functional API), freezing, and the option checks every
+// layer runs at construction (so misuse fails where it is written, not at first use).
+// A single-input layer defines computeOutputShape / createWeights / call / config; a layer with
+// several inputs (merge layers) or outputs (a nested model) overrides buildNode / callNode.
 import { Tensor, keep } from '../tensor.js';
 import { ShapeError, ValueError, fmtShape, fmtValue as fmtOpt } from '../errors.js';
 import { getInitializer, type Initializer, type InitializerSpec } from './initializers.js';
 import { describe } from '../ops/util.js';
 import { dilatedExtent, samePadding, windowOutputSize } from '../geometry.js';
+import { GraphNode, SymbolicTensor, isSymbolic } from './symbolic.js';
 
 export interface ApplyOptions {
   /** Training mode: batch statistics in batch norm, dropout active. Default false. */
@@ -18,7 +22,7 @@ export interface LayerOptions {
   name?: string;
   /** Shape of one sample (no batch axis); only meaningful on a model's first layer. */
   inputShape?: readonly number[];
-  /** When false, parameters() returns nothing (frozen layer). Default true. */
+  /** When false the layer is frozen: no gradients, no updates, moving statistics used as in inference. Default true. */
   trainable?: boolean;
 }
 
@@ -36,7 +40,7 @@ export abstract class Layer {
   name: string;
   /** True when the name was given by the user (Sequential leaves it as is). */
   readonly explicitName: boolean;
-  trainable: boolean;
+  private _isTrainable: boolean;
   /** Input shape declared in the options (one sample, no batch axis). */
   readonly declaredInputShape: number[] | null;
   /** Shape of one input sample, set by build(). */
@@ -45,6 +49,8 @@ export abstract class Layer {
   outputShape: number[] | null = null;
   protected readonly _trainable: Tensor[] = [];
   protected readonly _nonTrainable: Tensor[] = [];
+  /** Every application of this layer to symbolic tensors, in order (a shared layer has several). */
+  readonly inboundNodes: GraphNode[] = [];
 
   constructor(opts: LayerOptions | undefined, layerType: string) {
     if (opts !== undefined && (opts === null || typeof opts !== 'object' || Array.isArray(opts))) {
@@ -59,7 +65,7 @@ export abstract class Layer {
     if (o.trainable !== undefined && typeof o.trainable !== 'boolean') {
       throw new ValueError(`${layerType}: option 'trainable' must be a boolean, got ${fmtOpt(o.trainable)}`);
     }
-    this.trainable = o.trainable ?? true;
+    this._isTrainable = o.trainable ?? true;
     if (o.inputShape !== undefined) {
       if (!Array.isArray(o.inputShape) || o.inputShape.length === 0 || !o.inputShape.every((d) => Number.isInteger(d) && d > 0)) {
         throw new ValueError(`${layerType}: option 'inputShape' must be an array of positive integers (one sample, no batch axis), got ${fmtOpt(o.inputShape)}`);
@@ -72,6 +78,26 @@ export abstract class Layer {
 
   /** Layer name for messages: the model-given name once set, else the base name. */
   protected get label(): string { return this.name || this.baseName; }
+
+  /**
+   * False freezes the layer (as Keras): its parameters leave parameters(), get no gradient (so no
+   * optimizer update), and a layer with non-trainable state (batch norm's moving statistics) runs
+   * as in inference even in training. Gradients still flow through it to earlier layers.
+   */
+  get trainable(): boolean { return this._isTrainable; }
+  set trainable(value: boolean) {
+    if (typeof value !== 'boolean') throw new ValueError(`${this.label}: trainable must be a boolean, got ${fmtOpt(value)}`);
+    this._isTrainable = value;
+    this.setWeightsTrainable(value);
+  }
+
+  /** Whether the trainable weights record gradients; a container layer forwards this to its members. */
+  protected setWeightsTrainable(value: boolean): void {
+    for (const w of this._trainable) {
+      w.requiresGrad = value;
+      if (!value) w.zeroGrad();
+    }
+  }
 
   get built(): boolean { return this.inputShape !== null; }
 
@@ -124,24 +150,73 @@ export abstract class Layer {
     return shape[shape.length - 1] === built[built.length - 1];
   }
 
-  /** Runs the layer on a batch `x` ([batch, ...inputShape]); builds it on first use. */
-  apply(x: Tensor, opts: ApplyOptions = {}): Tensor {
+  /**
+   * Runs the layer on a batch `x` ([batch, ...inputShape]); builds it on first use. Given a
+   * symbolic tensor (or an array of them, for layers with several inputs) it builds the layer
+   * from the shapes and returns the symbolic output: a node of a graph model.
+   */
+  apply(x: Tensor, opts?: ApplyOptions): Tensor;
+  apply(x: SymbolicTensor | readonly SymbolicTensor[], opts?: ApplyOptions): SymbolicTensor;
+  apply(x: readonly Tensor[], opts?: ApplyOptions): Tensor;
+  apply(x: Tensor | SymbolicTensor | readonly (Tensor | SymbolicTensor)[], opts: ApplyOptions = {}): Tensor | SymbolicTensor {
+    if (isSymbolic(x)) {
+      const outs = this.applySymbolic(x instanceof SymbolicTensor ? [x] : x);
+      return outs.length === 1 ? outs[0] : outs as unknown as SymbolicTensor;
+    }
+    if (Array.isArray(x)) {
+      if (x.some((t) => t instanceof SymbolicTensor)) {
+        throw new ValueError(`${this.label}: inputs mix symbolic tensors and Tensors; give all of one kind`);
+      }
+      const outs = this.callNode(x as Tensor[], opts?.training === true);
+      return outs.length === 1 ? outs[0] : outs as unknown as Tensor;
+    }
+    return this.applyOne(x as Tensor, opts?.training === true);
+  }
+
+  /** The checks and computation of a single-input call. */
+  private applyOne(x: Tensor, training: boolean): Tensor {
     if (!(x instanceof Tensor)) throw new ValueError(`${this.label}: input must be a Tensor, got ${describe(x)}`);
     x._checkLive(this.label, 'input');
     if (x.rank < 1) throw new ShapeError(`${this.label}: input must have a batch axis, got a scalar`);
     if (x.dtype !== 'float32') throw new ValueError(`${this.label}: input must be float32, got ${x.dtype} ${fmtShape(x.shape)}`);
     this.build(x.shape.slice(1));
-    return this.call(x, opts?.training === true);
+    return this.call(x, training && !this.frozenInference());
+  }
+
+  /** A frozen layer with state that is not trained (moving statistics) keeps that state: inference mode. */
+  private frozenInference(): boolean { return !this._isTrainable && this._nonTrainable.length > 0; }
+
+  /** Builds from the inputs' shapes and adds a node to the graph; returns the node's outputs. */
+  private applySymbolic(inputs: readonly SymbolicTensor[]): SymbolicTensor[] {
+    const shapes = this.buildNode(inputs.map((t) => t.sampleShape));
+    const node = new GraphNode(this, inputs, shapes);
+    this.inboundNodes.push(node);
+    return node.outputs;
+  }
+
+  /**
+   * Builds the layer for its inputs' sample shapes and returns the output shapes (one per
+   * output). Single-input layers take exactly one.
+   */
+  buildNode(inputShapes: readonly (readonly number[])[]): number[][] {
+    if (inputShapes.length !== 1) throw new ValueError(`${this.label}: expects one input, got ${inputShapes.length}`);
+    return [this.build(inputShapes[0])];
+  }
+
+  /** Runs the layer on one batch per input; returns one batch per output. */
+  callNode(inputs: readonly Tensor[], training: boolean): Tensor[] {
+    if (inputs.length !== 1) throw new ValueError(`${this.label}: expects one input, got ${inputs.length}`);
+    return [this.applyOne(inputs[0], training)];
   }
 
   /** Trainable parameters (named as in Keras); empty when the layer is frozen. */
-  parameters(): Tensor[] { return this.trainable ? this._trainable.slice() : []; }
+  parameters(): Tensor[] { return this._isTrainable ? this._trainable.slice() : []; }
 
   /** Every weight in saving order: trainable ones, then non-trainable (e.g. moving statistics). */
   weights(): Tensor[] { return [...this._trainable, ...this._nonTrainable]; }
 
   /** Weights that are not trained by gradient (plus all weights of a frozen layer). */
-  nonTrainableWeights(): Tensor[] { return this.trainable ? this._nonTrainable.slice() : this.weights(); }
+  nonTrainableWeights(): Tensor[] { return this._isTrainable ? this._nonTrainable.slice() : this.weights(); }
 
   /** Number of scalars in every weight, trainable or not (Keras' count_params). */
   countParams(): number {
@@ -177,7 +252,7 @@ export abstract class Layer {
   protected addWeight(name: string, shape: readonly number[], init: Initializer, trainable = true): Tensor {
     const t = keep(init.init(shape));
     t.name = name;
-    if (trainable) { t.requireGrad(); this._trainable.push(t); }
+    if (trainable) { t.requireGrad(); t.requiresGrad = this._isTrainable; this._trainable.push(t); }
     else this._nonTrainable.push(t);
     return t;
   }

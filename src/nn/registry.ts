@@ -9,6 +9,7 @@ import type { Layer, LayerJSON } from './layer.js';
 import { Conv1D } from './conv1d.js';
 import { SeparableConv2D } from './separable.js';
 import { LayerNormalization, GroupNormalization } from './norms.js';
+import { Add, Subtract, Multiply, Average, Maximum, Concatenate } from './merge.js';
 import { ValueError, fmtValue } from '../errors.js';
 
 type LayerClass = new (config: any) => Layer;
@@ -20,6 +21,7 @@ const CLASSES: Record<string, LayerClass> = {
   UpSampling2D, Resizing, Cropping2D, Reshape,
   LayerNormalization,
   GroupNormalization,
+  Add, Subtract, Multiply, Average, Maximum, Concatenate,
 };
 
 /** Rebuilds a layer from its toJSON() form; ValueError for an unknown class. */
