@@ -1,9 +1,10 @@
-// Browser: the shipped bundles carry no Node built-in; the seeded computation of
-// test/runtimes/seeded.js gives the same bits in headless Chromium as in Node, per kernel build
-// (baseline SIMD, relaxed SIMD) and per way of loading (prebuilt bundle, inlined kernels, an
-// esbuild app bundle, kernel threads in a Web Worker); and the demo page (examples/browser)
-// trains, draws and predicts. Chromium is Debian's (/usr/bin/chromium) driven by playwright-core.
-// Missing Chromium fails these tests; WASM_CNN_SKIP_BROWSER=1 skips them on purpose.
+// Browser: the shipped bundles carry no Node built-in; the seeded computations of
+// test/runtimes/seeded.js (Sequential) and seeded-graph.js (graph model) give the same bits in
+// headless Chromium as in Node, per kernel build (baseline SIMD, relaxed SIMD) and per way of
+// loading (prebuilt bundle, inlined kernels, an esbuild app bundle, kernel threads in a Web
+// Worker); and the demo page (examples/browser) trains, draws and predicts. Chromium is Debian's
+// (/usr/bin/chromium) driven by playwright-core. Missing Chromium fails these tests;
+// WASM_CNN_SKIP_BROWSER=1 skips them on purpose.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { execFile } from 'node:child_process';
@@ -21,11 +22,12 @@ const APP_DIR = `${root}test-results/browser-app`;
 interface Seeded {
   losses: string[]; weights: string; logits: string; probs: string;
   firstLoss: number; lastLoss: number;
+  graph: { losses: string[]; weights: Record<string, string>; weightsAll: string; logits: string; probs: string; firstLoss: number; lastLoss: number };
   info: { variant: string; threads: number; threadsNote?: string };
   crossOriginIsolated?: boolean;
   error?: string;
 }
-const hashes = (r: Seeded) => ({ losses: r.losses, weights: r.weights, logits: r.logits, probs: r.probs });
+const hashes = (r: Seeded) => ({ losses: r.losses, weights: r.weights, logits: r.logits, probs: r.probs, graph: r.graph });
 
 /**
  * Files of dist/ older than the newest kernel build: `build.mjs --wasm-only` rebuilds only the two
@@ -138,12 +140,14 @@ describe.skipIf(SKIP)('in Chromium (playwright-core, /usr/bin/chromium)', () => 
     const W = await import('../dist/index.js');
     await W.init({ wasm: readFileSync(`${root}dist/wasm-cnn.wasm`), simd: 'baseline' });
     const { seededComputation } = await import('./runtimes/seeded.js');
-    nodeBaseline = { ...seededComputation(W), info: W.backendInfo() } as Seeded;
+    const { seededGraphComputation } = await import('./runtimes/seeded-graph.js');
+    nodeBaseline = { ...seededComputation(W), graph: seededGraphComputation(W), info: W.backendInfo() } as Seeded;
     expect(nodeBaseline.info.variant).toBe('baseline');
     const chromium = await seededInChromium('bundle=browser&simd=baseline');
     expect(chromium.info.variant).toBe('baseline');
     sameBits(chromium, nodeBaseline, 'baseline');
     expect(chromium.lastLoss).toBeLessThan(chromium.firstLoss);
+    expect(chromium.graph.lastLoss).toBeLessThan(chromium.graph.firstLoss);
   });
 
   it('baseline build, other ways of loading it in Chromium: inlined kernels, an esbuild app bundle, 2 kernel threads in a Web Worker', async () => {

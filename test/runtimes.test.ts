@@ -1,8 +1,8 @@
-// Edge and serverless runtimes: the seeded computation (test/runtimes/seeded.js) gives
-// bit-identical results in Node, workerd (Cloudflare's runtime, through miniflare in this
-// process), Deno and Bun on the baseline SIMD build; the example worker (examples/edge-worker)
-// classifies real MNIST digits in workerd. Uses only the npm-installed binaries
-// (node_modules/.bin/deno, bun; miniflare's workerd) and no network.
+// Edge and serverless runtimes: the seeded computations (test/runtimes/seeded.js, a Sequential CNN;
+// seeded-graph.js, a graph model) give bit-identical results in Node, workerd (Cloudflare's
+// runtime, through miniflare in this process), Deno and Bun on the baseline SIMD build; the example
+// worker (examples/edge-worker) classifies real MNIST digits in workerd. Uses only the
+// npm-installed binaries (node_modules/.bin/deno, bun; miniflare's workerd) and no network.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Miniflare } from 'miniflare';
 import * as W from '../src/index.js';
 import { seededComputation } from './runtimes/seeded.js';
+import { seededGraphComputation } from './runtimes/seeded-graph.js';
 // @ts-ignore plain-JS module without types
 import { buildWorker, workerOptions, bundleSizes, outDir, readKernels } from '../examples/edge-worker/build.mjs';
 // @ts-ignore plain-JS module without types
@@ -20,7 +21,7 @@ import { runtimeBinary } from '../examples/edge-worker/binaries.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const seededCli = join(root, 'test', 'runtimes', 'seeded-cli.js');
 
-interface Seeded { runtime: string; variant: string; result: ReturnType<typeof seededComputation> }
+interface Seeded { runtime: string; variant: string; result: ReturnType<typeof seededComputation>; graph: ReturnType<typeof seededGraphComputation> }
 
 /** Runs a command, resolves to the JSON of its last stdout line; rejects with its stderr. */
 function runJson(binary: () => string, args: string[]): Promise<Seeded> {
@@ -51,6 +52,7 @@ async function runWorkerd(wasm: Uint8Array): Promise<Seeded> {
       { type: 'ESModule', path: join(root, 'test/runtimes/seeded-worker.js') },
       { type: 'ESModule', path: join(root, 'dist/wasm-cnn.browser.js') },
       { type: 'ESModule', path: join(root, 'test/runtimes/seeded.js') },
+      { type: 'ESModule', path: join(root, 'test/runtimes/seeded-graph.js') },
       { type: 'CompiledWasm', path: join(root, 'dist/wasm-cnn.wasm'), contents: wasm },
     ],
     compatibilityDate: '2025-09-01',
@@ -100,10 +102,19 @@ describe('seeded computation: bit-identical in Node, workerd, Deno and Bun (base
     }
   });
 
-  it.each(['workerd', 'deno', 'bun'])('%s gives the same hashes and losses as Node', async (name) => {
+  it('Node, dist/index.js: the graph model trains (loss falls), every weight hashed by name, and matches the TypeScript sources', async () => {
+    const node = await runs.node;
+    expect(node.graph.lastLoss).toBeLessThan(node.graph.firstLoss);
+    expect(node.graph.losses).toHaveLength(6);
+    expect(Object.keys(node.graph.weights)).toEqual(expect.arrayContaining(['stem/kernel', 'res_bn/moving_variance', 'se_expand/kernel', 'join_gn/gamma', 'logits/bias']));
+    if (W.backendInfo().variant === 'baseline') expect(seededGraphComputation(W)).toEqual(node.graph);
+  });
+
+  it.each(['workerd', 'deno', 'bun'])('%s gives the same hashes and losses as Node (Sequential and graph model)', async (name) => {
     const [other, node] = await Promise.all([runs[name], runs.node]);
     expect(other.variant).toBe('baseline');
     expect(other.result).toEqual(node.result);
+    expect(other.graph, `${name}: the graph model differs from Node's`).toEqual(node.graph);
   });
 });
 

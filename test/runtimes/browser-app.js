@@ -4,8 +4,9 @@
 import * as W from 'wasm-cnn';
 import wasmUrl from 'wasm-cnn/wasm';
 import { seededComputation } from './seeded.js';
+import { seededGraphComputation } from './seeded-graph.js';
 
 export async function run() {
   await W.init({ wasm: new URL(wasmUrl, import.meta.url), simd: 'baseline' });
-  return { ...seededComputation(W), info: W.backendInfo() };
+  return { ...seededComputation(W), graph: seededGraphComputation(W), info: W.backendInfo() };
 }

@@ -1,4 +1,4 @@
-// Module Web Worker for browser-seeded.html: runs test/runtimes/seeded.js with kernel threads
+// Module Web Worker for browser-seeded.html: runs test/runtimes/seeded.js and seeded-graph.js with kernel threads
 // (in a browser they need a worker of a cross-origin isolated page) and posts the result.
 self.onmessage = async (e) => {
   const { bundle, simd, threads } = e.data;
@@ -6,7 +6,8 @@ self.onmessage = async (e) => {
     const W = await import(`../../dist/wasm-cnn.${bundle}.js`);
     await W.init({ simd, threads });
     const { seededComputation } = await import('./seeded.js');
-    self.postMessage({ ...seededComputation(W), info: W.backendInfo() });
+    const { seededGraphComputation } = await import('./seeded-graph.js');
+    self.postMessage({ ...seededComputation(W), graph: seededGraphComputation(W), info: W.backendInfo() });
   } catch (err) {
     self.postMessage({ error: String((err && err.stack) || err) });
   }

@@ -4,6 +4,7 @@
 // the split path named in its key (images for batch > 1, output rows for batch 1).
 import * as W from '../../dist/index.js';
 import { fnv1a, seededComputation } from './seeded.js';
+import { seededGraphComputation } from './seeded-graph.js';
 
 await W.init({ simd: process.argv[3] ?? 'baseline', threads: Number(process.argv[2]) });
 // Optional 4th argument: use fewer of the pool's threads from now on (setNumThreads).
@@ -102,4 +103,8 @@ for (const [name, xShape, size, options] of [
 }
 
 hashes.seeded = seededComputation(W).weights;
+const graph = seededGraphComputation(W);
+hashes.seededGraph = graph.weightsAll;
+hashes.seededGraphLosses = graph.losses.join(',');
+hashes.seededGraphLogits = graph.logits;
 console.log(JSON.stringify({ threads: W.backendInfo().threads, hashes }));
