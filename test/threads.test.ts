@@ -1,8 +1,8 @@
 // Worker threads: kernels split over 2 threads give the same bits as 1 thread, and a Node
 // process with a running pool exits on its own (workers are unref'd). The child covers matmul,
 // conv2d forward/backward on the Winograd, im2col (strided, dilated, grouped, batch 1 row split),
-// pointwise and depthwise paths, conv2dTranspose, max/avg pooling (batch > 1 and batch 1), resize, and a
-// short training run.
+// pointwise and depthwise paths, conv2dTranspose, max/avg pooling (batch > 1 and batch 1), resize, and
+// short training runs (the seeded Sequential CNN and graph model of test/runtimes/).
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
