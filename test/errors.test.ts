@@ -249,7 +249,16 @@ const G = (() => {
   const first = new GraphNode(nn.activation({ activation: 'relu', name: 'loop_a' }), loopIn, [[6]]);
   const second = new GraphNode(nn.activation({ activation: 'relu', name: 'loop_b' }), [first.outputs[0]], [[6]]);
   loopIn.push(second.outputs[0]);
-  return { a, b, flat, conv, twin, single, pair, forked, loop: second.outputs[0] };
+  // A user-defined layer: graph models run it, the ONNX exporter has no emitter for it.
+  class Square extends nn.Layer {
+    readonly className = 'Square';
+    readonly baseName = 'square';
+    computeOutputShape(shape: readonly number[]): number[] { return shape.slice(); }
+    protected call(x: Tensor): Tensor { return ops.mul(x, x); }
+    protected config(): Record<string, unknown> { return {}; }
+  }
+  const custom = new Model({ inputs: flat, outputs: new Square({ name: 'g_square' }, 'square').apply(flat), name: 'g_custom' });
+  return { a, b, flat, conv, twin, single, pair, forked, custom, loop: second.outputs[0] };
 })();
 bad('merge: add of incompatible shapes', () => nn.add().apply([G.a, G.b]), ShapeError, 'add', '(None, 4, 4, 2)', '(None, 4, 4, 3)');
 bad('merge: concatenate mismatch off the axis', () => nn.concatenate({ axis: 1 }).apply([G.a, G.b]), ShapeError, 'concatenate', 'axis 1');
@@ -270,7 +279,9 @@ bad('Model: inputs with different sample counts', () => G.pair.forward([z([1, 4,
 bad('Model: nested model on the wrong shape', () => G.single.apply(G.b), ShapeError, 'g_single', '(None, 4, 4, 2)', '(None, 4, 4, 3)');
 bad('Model: trainOnBatch with two outputs', () => G.forked.trainOnBatch(z([2, 4, 4, 2]), z([2, 4, 4, 2])), ValueError, 'g_forked.trainOnBatch', '2 outputs');
 bad('Model: getLayer of an unknown name', () => G.single.getLayer('nope'), ValueError, 'getLayer', "'nope'", 'g_conv');
-bad('Model: toOnnx of a graph model', () => G.single.toOnnx(), ValueError, 'g_single.toOnnx', 'not supported yet');
+bad('Model: toOnnx naming two inputs with inputName', () => G.pair.toOnnx({ inputName: 'x' }), ValueError, 'toOnnx', "'g_pair' has 2 inputs", "'inputNames'");
+bad('Model: toOnnx with one output name for two outputs', () => G.forked.toOnnx({ outputNames: ['y'] }), ValueError, 'toOnnx', "'outputNames'", 'array of 2', "'g_forked' has 2 outputs");
+bad('Model: toOnnx of a graph with a layer that has no ONNX export', () => G.custom.toOnnx(), ValueError, 'toOnnx', "'g_square' (Square)", 'no ONNX export');
 bad('input: shape with a zero', () => nn.input({ shape: [4, 0] }), ValueError, 'input', "'shape'", '[4,0]');
 bad('input: no options', () => nn.input(undefined as any), ValueError, 'input', '{ shape');
 bad('layer: dense given two inputs', () => nn.dense({ units: 2 }).apply([G.flat, G.flat]), ValueError, 'dense', 'expects one input, got 2');

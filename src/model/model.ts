@@ -241,7 +241,7 @@ export class Model {
     return writeModel(target, json, weights);
   }
 
-  /** ONNX export (Sequential models; exporting graph models is not supported yet). */
+  /** ONNX export, Sequential or graph: installed by src/io/onnx/export.ts (OnnxExportOptions there). */
   toOnnx(options?: unknown): Uint8Array {
     void options;
     throw new ValueError(`${this.name}.toOnnx: exporting a graph model to ONNX is not supported yet; only Sequential models can be exported`);
