@@ -51,7 +51,7 @@ export * as nn from './nn/index.js';
 export { Sequential } from './model/sequential.js';
 export { Model, type ModelConfig } from './model/model.js';
 export * as data from './data/index.js';
-export { sequentialToOnnx, type OnnxExportOptions } from './io/onnx/export.js'; // also installs Sequential.prototype.toOnnx
+export { sequentialToOnnx, type OnnxExportOptions } from './io/onnx/export.js'; // also installs Model.prototype.toOnnx (Sequential and graph models)
 export type { OnnxModel, OnnxValueInfo } from './io/onnx/import.js';
 
 /**

@@ -244,7 +244,7 @@ export class Model {
   /** ONNX export, Sequential or graph: installed by src/io/onnx/export.ts (OnnxExportOptions there). */
   toOnnx(options?: unknown): Uint8Array {
     void options;
-    throw new ValueError(`${this.name}.toOnnx: exporting a graph model to ONNX is not supported yet; only Sequential models can be exported`);
+    throw new ValueError(`${this.name}.toOnnx: the ONNX exporter is not loaded; import the model classes from the package entry ('wasm-cnn')`);
   }
 
   /**

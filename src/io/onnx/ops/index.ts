@@ -5,7 +5,7 @@ import { clip, elu, gelu, leakyRelu, logSoftmax, prelu, relu, sigmoid, softmax, 
 import { erf, hardSigmoid, hardSwish, softplus } from './activation.js';
 import { constant, constantOfShape } from './constants.js';
 import { conv, convTranspose } from './conv.js';
-import { add, div, mul, sub } from './elementwise.js';
+import { add, div, max, min, mul, sub } from './elementwise.js';
 import { gemm, matMul } from './gemm.js';
 import { cast, dropout, identity } from './identity.js';
 import { batchNormalization } from './normalization.js';
@@ -55,6 +55,8 @@ export const OP_HANDLERS: Readonly<Record<string, OpHandler>> = {
   Unsqueeze: squeezeOrUnsqueeze,
   Resize: resize,
   Upsample: resize,
+  Max: max,
+  Min: min,
   HardSigmoid: hardSigmoid,
   HardSwish: hardSwish,
   Softplus: softplus,
