@@ -246,6 +246,16 @@ describe('hand-made graphs vs onnxruntime-web', () => {
       inits: [],
     },
     {
+      name: 'variadic Max of three (an NCHW conv, the input, a broadcast constant) and Min of one',
+      input: [1, 2, 5, 4],
+      nodes: [
+        node('Conv', ['x', 'w1'], ['c'], [ints('kernel_shape', [1, 1])]),
+        node('Max', ['c', 'x', 'floor'], ['m']),
+        node('Min', ['m'], ['y']),
+      ],
+      inits: [w('w1', [2, 2, 1, 1]), w('floor', [2, 1, 1])],
+    },
+    {
       name: 'batched MatMul, Add, Clip with min/max inputs, Softmax',
       input: [2, 3, 4],
       nodes: [
