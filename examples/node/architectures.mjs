@@ -5,6 +5,8 @@
 // Used by examples/node/{resnet,mobilenet}-fashion.mjs, unet-digits.mjs and test/architectures.test.ts.
 import { nn, Model } from 'wasm-cnn';
 
+const relu = (name) => nn.activation({ activation: 'relu', name });
+
 // Batch norm as bench/pytorch-resnet.py's BatchNorm2d(eps=1e-3, momentum=0.01): Keras' momentum 0.99.
 const batchNorm = (name) => nn.batchNorm({ epsilon: 1e-3, momentum: 0.99, name });
 
@@ -24,7 +26,7 @@ const convBn = (x, name, filters, kernelSize, strides = 1) =>
  */
 export function resnet({ inputShape, classes, blocks = 2, widths = [16, 32, 64] }) {
   const input = nn.input({ shape: inputShape, name: 'image' });
-  let x = nn.activation('relu', { name: 'stem_relu' }).apply(
+  let x = relu('stem_relu').apply(
     batchNorm('stem_bn').apply(conv('stem_conv', widths[0], 3).apply(input)));
   let cin = widths[0];
   let index = 0;
@@ -32,11 +34,11 @@ export function resnet({ inputShape, classes, blocks = 2, widths = [16, 32, 64] 
     for (let b = 0; b < blocks; b++, index++) {
       const stride = stage > 0 && b === 0 ? 2 : 1;
       const name = `block${index}`;
-      let y = nn.activation('relu', { name: `${name}_relu1` }).apply(
+      let y = relu(`${name}_relu1`).apply(
         batchNorm(`${name}_bn1`).apply(conv(`${name}_conv1`, width, 3, stride).apply(x)));
       y = batchNorm(`${name}_bn2`).apply(conv(`${name}_conv2`, width, 3).apply(y));
       const skip = stride !== 1 || cin !== width ? convBn(x, `${name}_project`, width, 1, stride) : x;
-      x = nn.activation('relu', { name: `${name}_out` }).apply(nn.add({ name: `${name}_add` }).apply([y, skip]));
+      x = relu(`${name}_out`).apply(nn.add({ name: `${name}_add` }).apply([y, skip]));
       cin = width;
     }
   });
@@ -53,7 +55,7 @@ export const MOBILENET_BLOCKS = [
   [3, 32, 1, true],
 ];
 
-const hardSwish = (name) => nn.activation('hardSwish', { name });
+const hardSwish = (name) => nn.activation({ activation: 'hardSwish', name });
 
 /**
  * A MobileNetV2-style network (with MobileNetV3's hard-swish and squeeze-and-excitation): stem
@@ -92,7 +94,7 @@ export function mobilenetV2({ inputShape, classes, stemChannels = 16, stemStride
 // Two conv3x3-BN-relu layers: the U-Net's unit at every resolution.
 function doubleConv(x, name, filters) {
   for (const k of [1, 2]) {
-    x = nn.activation('relu', { name: `${name}_relu${k}` }).apply(convBn(x, `${name}_${k}`, filters, 3));
+    x = relu(`${name}_relu${k}`).apply(convBn(x, `${name}_${k}`, filters, 3));
   }
   return x;
 }
