@@ -7,30 +7,21 @@
 //        --data DIR (default /usr/share/datasets/fashion-mnist, Debian's dataset-fashion-mnist).
 // Prints the model summary, a progress line every 50 batches, one line per epoch (loss, train and
 // test accuracy, seconds, images/s), then the final test accuracy, wall time and images/s.
-import { init, setSeed, shutdown, backendInfo } from 'wasm-cnn';
-import { loadIdxDataset } from 'wasm-cnn/node';
+import { shutdown } from 'wasm-cnn';
 import { mobilenetV2 } from './architectures.mjs';
-import { parseFlags, head, train } from './train-loop.mjs';
+import { parseFlags, loadFashion, train, report, FASHION_MNIST } from './train-loop.mjs';
 
-const flags = parseFlags({ epochs: 1, threads: 1, batch: 64, train: 12000, lr: 0.05, data: '/usr/share/datasets/fashion-mnist' });
-await init({ threads: flags.threads });
-setSeed(1);
-const dataset = loadIdxDataset(flags.data);
-const trainSplit = head(dataset.train, flags.train);
-console.log(`Fashion-MNIST: ${trainSplit.x.shape[0]} training / ${dataset.test.x.shape[0]} test images; ` +
-  `${backendInfo().threads} thread(s), batch ${flags.batch}, ${flags.epochs} epoch(s)`);
+const flags = parseFlags({ epochs: 1, threads: 1, batch: 64, train: 12000, lr: 0.05, data: FASHION_MNIST });
+const { train: trainSplit, test } = await loadFashion(flags);
 
 // Stride 2 in the stem: 28x28 -> 14x14, then 7x7 and 4x4 in the blocks.
 const model = mobilenetV2({ inputShape: [28, 28, 1], classes: 10 });
 console.log(model.summary());
 
 const t0 = performance.now();
-const history = await train(model, trainSplit, dataset.test, {
+const history = await train(model, trainSplit, test, {
   epochs: flags.epochs, batch: flags.batch, lr: flags.lr, weightDecay: 4e-5,
   augment: { randomCrop: { padding: 2 }, flipHorizontal: true },
 });
-const wall = (performance.now() - t0) / 1000;
-const trainSeconds = history.reduce((s, h) => s + h.seconds, 0);
-console.log(`test accuracy ${history[history.length - 1].testAccuracy.toFixed(2)}% after ${flags.epochs} epoch(s); ` +
-  `wall time ${wall.toFixed(1)} s, ${((trainSplit.x.shape[0] * flags.epochs) / trainSeconds).toFixed(0)} images/s`);
+report(history, trainSplit.x.shape[0], (performance.now() - t0) / 1000);
 shutdown();

@@ -1,6 +1,9 @@
 // What the Fashion-MNIST examples share: command-line flags, a plain training loop with per-batch
 // augmentation and a per-step cosine learning rate, and batched test accuracy.
-import { tidy, noGrad, ops, losses, optim, data } from 'wasm-cnn';
+import { init, setSeed, backendInfo, tidy, noGrad, ops, losses, optim, data } from 'wasm-cnn';
+import { loadIdxDataset } from 'wasm-cnn/node';
+
+export const FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 
 /** `--name value` flags over `defaults` (numbers stay numbers). */
 export function parseFlags(defaults, argv = process.argv.slice(2)) {
@@ -15,8 +18,22 @@ export function parseFlags(defaults, argv = process.argv.slice(2)) {
   return flags;
 }
 
+/**
+ * Starts the kernels with `flags.threads`, seeds, loads Fashion-MNIST from `flags.data` and keeps
+ * the first `flags.train` training images (0 = all 60,000); prints what it loaded.
+ */
+export async function loadFashion(flags) {
+  await init({ threads: flags.threads });
+  setSeed(1);
+  const dataset = loadIdxDataset(flags.data);
+  const trainSplit = head(dataset.train, flags.train);
+  console.log(`Fashion-MNIST: ${trainSplit.x.shape[0]} training / ${dataset.test.x.shape[0]} test images; ` +
+    `${backendInfo().threads} thread(s), batch ${flags.batch}, ${flags.epochs} epoch(s)`);
+  return { train: trainSplit, test: dataset.test };
+}
+
 /** The first `count` rows of a split (all of it when count is 0 or larger). */
-export function head({ x, y }, count) {
+function head({ x, y }, count) {
   const n = count > 0 ? Math.min(count, x.shape[0]) : x.shape[0];
   return { x: x.slice([0, 0, 0, 0], [n, -1, -1, -1]), y: y.slice([0], [n]) };
 }
@@ -83,4 +100,12 @@ export async function train(model, train, test, { epochs, batch, lr, weightDecay
       `test accuracy ${testAccuracy.toFixed(2)}%, ${seconds.toFixed(1)} s, ${record.imagesPerSecond.toFixed(0)} images/s`);
   }
   return history;
+}
+
+/** The closing line: last test accuracy, wall time, training seconds per epoch and images/s. */
+export function report(history, trainCount, wallSeconds) {
+  const trainSeconds = history.reduce((s, h) => s + h.seconds, 0);
+  const epochs = history.length;
+  console.log(`test accuracy ${history[epochs - 1].testAccuracy.toFixed(2)}% after ${epochs} epoch(s); wall time ${wallSeconds.toFixed(1)} s, ` +
+    `training ${(trainSeconds / epochs).toFixed(1)} s per epoch, ${((trainCount * epochs) / trainSeconds).toFixed(0)} images/s`);
 }
