@@ -1,5 +1,6 @@
-// What the Fashion-MNIST examples share: command-line flags, a plain training loop with per-batch
-// augmentation and a per-step cosine learning rate, and batched test accuracy.
+// What the Fashion-MNIST examples share (unet-digits.mjs uses the flags parser too): command-line
+// flags, loading, a plain training loop with per-batch augmentation and a per-step cosine learning
+// rate, batched test accuracy and the closing report.
 import { init, setSeed, backendInfo, tidy, noGrad, ops, losses, optim, data } from 'wasm-cnn';
 import { loadIdxDataset } from 'wasm-cnn/node';
 
