@@ -22,7 +22,8 @@ const noisy = (x) => (flags.noise > 0 ? tidy(() => ops.add(x, randn(x.shape, { s
 const trainSet = { x: noisy(train.x), y: masks(train.x) };
 const testSet = { x: noisy(test.x), y: masks(test.x) };
 
-const model = unet({ inputShape: [28, 28, 1], classes: 1 });
+// Batch-norm momentum 0.9 (PyTorch's 0.1): a short run's moving statistics catch up quickly.
+const model = unet({ inputShape: [28, 28, 1], classes: 1, momentum: 0.9 });
 console.log(model.summary());
 model.compile({ optimizer: optim.adam({ lr: flags.lr }), loss: { name: 'binaryCrossentropy', fromLogits: true } });
 
