@@ -1,9 +1,10 @@
 // Training a graph model with several outputs: a shared trunk with a classification head and a
 // regression head. The total loss is the weighted sum of the per-output losses (checked against
 // the losses module by hand), one trainOnBatch step is bit-identical to summing the losses with
-// raw autograd and the same optimizer, fit lowers both losses and logs them under Keras' names.
+// raw autograd and the same optimizer, fit lowers both losses, logs them under Keras' names and
+// leaves no tensor behind.
 import { describe, it, expect } from 'vitest';
-import { Model, nn, optim, losses, tensor, tidy, setSeed, Tensor } from '../src/index.js';
+import { Model, nn, optim, losses, tensor, tidy, setSeed, backendInfo, Tensor } from '../src/index.js';
 import { randomValues } from './reference/gradcheck.js';
 
 const N = 24, FEATURES = 6, CLASSES = 3;
@@ -109,6 +110,8 @@ describe('multi-output training', () => {
     m.compile({ optimizer: optim.adam({ lr: 0.02 }), loss: [clsLoss, 'mse'], lossWeights: [1, 2], metrics: ['accuracy'] });
     const train = data(5, 64), val = data(6, 16);
     const epochKeys: string[][] = [];
+    await m.fit(train.x, [train.label, train.target], { epochs: 1, batchSize: 16, verbose: 0, seed: 2 }); // optimizer state exists from here
+    const live = backendInfo().liveTensors;
     const h = await m.fit(train.x, [train.label, train.target], {
       epochs: 25, batchSize: 16, verbose: 0, seed: 3, validationData: [val.x, [val.label, val.target]],
       onEpochEnd: (_e, logs) => { epochKeys.push(Object.keys(logs)); },
@@ -124,6 +127,7 @@ describe('multi-output training', () => {
     expect(last('reg_loss')).toBeLessThan(0.5 * h.reg_loss![0]);
     expect(last('valLoss')).toBeLessThan(h.valLoss![0]);
     for (let e = 0; e < 25; e++) expect(h.loss[e]).toBeCloseTo(h.cls_loss![e] + 2 * h.reg_loss![e], 4);
+    expect(backendInfo().liveTensors).toBe(live);
     for (const t of [train.x, train.label, train.target, val.x, val.label, val.target]) t.dispose();
     m.dispose();
   });
