@@ -3,7 +3,7 @@
 import { ValueError } from '../errors.js';
 import { describe } from '../ops/util.js';
 
-/** Per-batch / per-epoch values passed to callbacks. */
+/** Per-batch / per-epoch values passed to callbacks (with per-output keys as History's). */
 export interface Logs {
   loss: number;
   accuracy?: number;
@@ -12,12 +12,16 @@ export interface Logs {
   [key: string]: number | undefined;
 }
 
-/** One value per epoch; metric keys exist only when asked for. */
+/**
+ * One value per epoch; metric keys exist only when asked for. A model with several outputs adds
+ * `<output>_loss` / `<output>_accuracy` per output (and `val_<output>_loss` / ... with validation).
+ */
 export interface History {
   loss: number[];
   accuracy?: number[];
   valLoss?: number[];
   valAccuracy?: number[];
+  [key: string]: number[] | undefined;
 }
 
 export interface Callbacks {

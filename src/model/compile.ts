@@ -11,34 +11,57 @@ export type OptimizerSpec = optim.Optimizer | string | { name: string; [option: 
 
 export interface CompileOptions {
   optimizer: OptimizerSpec;
-  /** A loss name, `{ name, fromLogits?, ... }`, or `(yPred, yTrue) => scalar Tensor`. */
-  loss: string | LossConfig | LossFn;
+  /**
+   * A loss name, `{ name, fromLogits?, ... }`, or `(yPred, yTrue) => scalar Tensor`; for a model
+   * with several outputs either one loss (applied to every output) or an array of one per output.
+   */
+  loss: LossSpec | LossSpec[];
+  /** One weight per output (default all 1): the total loss is the weighted sum of the outputs' losses. */
+  lossWeights?: number[];
   /** Only 'accuracy' (alias 'acc'). */
   metrics?: string[];
 }
 
+/** One loss as compile takes it. */
+export type LossSpec = string | LossConfig | LossFn;
+
 /** What compile() resolved: the settings of every training and evaluation step. */
 export interface Compiled {
   optimizer: optim.Optimizer;
+  /** The first output's loss (the only one of a single-output model). */
   loss: ResolvedLoss;
-  /** The loss as given, for model.json (null for a loss function, which is not saved). */
+  /** One loss per output, in outputs order. */
+  losses: ResolvedLoss[];
+  /** One weight per output, in outputs order. */
+  lossWeights: number[];
+  /** The output layers' names, the prefixes of the per-output logs (one name for a single output). */
+  outputNames: string[];
+  /** The loss as given, for model.json (null for a loss function or non-unit lossWeights, which are not saved). */
   lossSpec: unknown;
   accuracy: boolean;
-  /** Threshold for single-unit outputs: 0 with fromLogits, else 0.5. */
+  /** Threshold for single-unit outputs: 0 with fromLogits, else 0.5 (the first output's). */
   threshold: number;
+  /** The threshold of each output. */
+  thresholds: number[];
 }
 
-/** Checks and resolves compile's options for the model named `model`. */
-export function resolveCompile(options: CompileOptions, model: string): Compiled {
+/**
+ * Checks and resolves compile's options for the model named `model`, whose outputs' layers are
+ * named `outputNames` (one name, or none for a model not built yet, means a single output).
+ */
+export function resolveCompile(options: CompileOptions, model: string, outputNames: string[] = []): Compiled {
   if (!options || typeof options !== 'object') throw new ValueError(`${model}.compile: expects { optimizer, loss, metrics? }, got ${describe(options)}`);
   const { optimizer, loss, metrics = [] } = options;
   if (optimizer === undefined) throw new ValueError(`${model}.compile: option 'optimizer' is required`);
   if (loss === undefined) throw new ValueError(`${model}.compile: option 'loss' is required`);
+  const names = outputNames.length > 0 ? uniqueNames(outputNames) : ['output'];
+  const specs = lossPerOutput(loss, names, model);
+  const lossWeights = weightPerOutput(options.lossWeights, names, model);
   let opt: optim.Optimizer;
-  let resolved: ResolvedLoss;
+  let losses: ResolvedLoss[];
   try {
     opt = resolveOptimizer(optimizer, model);
-    resolved = getLoss(loss as any);
+    losses = specs.map((l) => getLoss(l as any));
   } catch (e) {
     // Name where it happened: "sequential.compile: getLoss: unknown loss 'foo' ...".
     if (e instanceof ValueError && !e.message.startsWith(`${model}.compile`)) throw new ValueError(`${model}.compile: ${e.message}`);
@@ -50,12 +73,45 @@ export function resolveCompile(options: CompileOptions, model: string): Compiled
     if (m === 'accuracy' || m === 'acc') accuracy = true;
     else throw new ValueError(`${model}.compile: unknown metric ${fmtValue(m)} (supported: 'accuracy')`);
   }
-  const cfg = resolved.config;
+  const thresholds = losses.map((l) => (l.config?.fromLogits ? 0 : 0.5));
+  // model.json keeps the loss but not lossWeights: a weighted loss is not saved rather than restored unweighted.
+  const savable = !(typeof loss === 'function' || (Array.isArray(loss) && loss.some((l) => typeof l === 'function')))
+    && lossWeights.every((w) => w === 1);
   return {
-    optimizer: opt, loss: resolved, lossSpec: typeof loss === 'function' ? null : loss, accuracy,
-    threshold: cfg?.fromLogits ? 0 : 0.5,
+    optimizer: opt, loss: losses[0], losses, lossWeights, outputNames: names, lossSpec: savable ? loss : null, accuracy,
+    threshold: thresholds[0], thresholds,
   };
 }
+
+/** One loss spec per output: the single spec repeated, or the array checked against the outputs. */
+function lossPerOutput(loss: LossSpec | LossSpec[], names: string[], model: string): LossSpec[] {
+  if (!Array.isArray(loss)) return names.map(() => loss);
+  if (loss.length !== names.length) {
+    throw new ValueError(`${model}.compile: option 'loss' must be one loss or an array of ${names.length} (one per output: ${quoted(names)}), got an array of ${loss.length}`);
+  }
+  return loss;
+}
+
+/** One weight per output (default all 1). */
+function weightPerOutput(weights: unknown, names: string[], model: string): number[] {
+  if (weights === undefined) return names.map(() => 1);
+  if (!Array.isArray(weights) || weights.length !== names.length || !weights.every((w) => typeof w === 'number' && Number.isFinite(w))) {
+    throw new ValueError(`${model}.compile: option 'lossWeights' must be an array of ${names.length} finite number${names.length === 1 ? '' : 's'} (one per output: ${quoted(names)}), got ${fmtValue(weights)}`);
+  }
+  return weights.slice();
+}
+
+/** Output names made distinct (an output used twice gets a `_2` suffix) so their log keys differ. */
+function uniqueNames(names: string[]): string[] {
+  const seen = new Map<string, number>();
+  return names.map((n) => {
+    const k = (seen.get(n) ?? 0) + 1;
+    seen.set(n, k);
+    return k === 1 ? n : `${n}_${k}`;
+  });
+}
+
+const quoted = (names: string[]): string => names.map((n) => `'${n}'`).join(', ');
 
 /** The compiled settings, or a ValueError telling to compile first. */
 export function requireCompiled(compiled: Compiled | null, model: string, what: string): Compiled {

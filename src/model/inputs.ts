@@ -34,9 +34,8 @@ export function checkInput(model: Model, x: ModelInput, what: string): void {
   }
 }
 
-/** Integer labels must lie in [0, classes) for a multi-class output. */
-export function checkLabels(model: Model, y: Tensor, what: string): void {
-  const out = model.outputShape!;
+/** Integer labels must lie in [0, classes) for a multi-class output (`out`: its sample shape, default the first output's). */
+export function checkLabels(model: Model, y: Tensor, what: string, out: number[] = model.outputShape!): void {
   const classes = out[out.length - 1];
   if (y.rank !== 1 || out.length !== 1 || classes < 2) return;
   if (y.dtype === 'int32') {
@@ -97,13 +96,4 @@ export function sampleCount(x: ModelInput): number { return (Array.isArray(x) ? 
 /** Rows [start, start + count) (through `order` when given) of every batch of x. */
 export function takeInputRows(x: ModelInput, order: Int32Array | null, start: number, count: number): ModelInput {
   return Array.isArray(x) ? x.map((t) => takeRows(t, order, start, count)) : takeRows(x, order, start, count);
-}
-
-/** ValueError unless the model has one output (fit / evaluate train one loss on one output). */
-export function requireSingleOutput(model: Model, what: string): void {
-  const n = model.outputShapes.length;
-  if (n > 1) {
-    throw new ValueError(`${model.name}.${what}: the model has ${n} outputs and one loss applies to one output: ` +
-      'train a model over the output to train, new Model({ inputs, outputs: thatOutput }), which shares these layers');
-  }
 }

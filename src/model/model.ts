@@ -13,7 +13,7 @@ import { SymbolicTensor, isSymbolic } from '../nn/symbolic.js';
 import type * as optim from '../optim/index.js';
 import { encodeWeights, writeModel, readModel, parseModelJSON, type ModelJSON, type SaveTarget, type LoadSource } from '../io/format.js';
 import { resolveCompile, bindOptimizer, type Compiled, type CompileOptions } from './compile.js';
-import { fit, trainOnBatch, evaluate, predict, type FitOptions, type LossAndMetrics, type ModelInput } from './training.js';
+import { fit, trainOnBatch, evaluate, predict, type FitOptions, type LossAndMetrics, type ModelInput, type ModelTarget } from './training.js';
 import type { History } from './callbacks.js';
 import { layerTable, graphTable } from './summary.js';
 import { modelJSON, modelFromJSON, weightSpecs, trainingConfig, type TopologyJSON } from './serialization.js';
@@ -190,7 +190,7 @@ export class Model {
 
   /** Sets the optimizer, loss and metrics used by fit / evaluate / trainOnBatch. */
   compile(options: CompileOptions): void {
-    const compiled = resolveCompile(options, this.name);
+    const compiled = resolveCompile(options, this.name, this.outputs.map((t) => t.layer.name));
     bindOptimizer(this, compiled.optimizer);
     this.compiled = compiled;
   }
@@ -199,13 +199,13 @@ export class Model {
   get optimizer(): optim.Optimizer | undefined { return this.compiled?.optimizer; }
 
   /** Trains for `epochs` over (x, y); yields to the event loop between batches. */
-  fit(x: ModelInput, y: Tensor, options: FitOptions = {}): Promise<History> { return fit(this, this.compiled, x, y, options); }
+  fit(x: ModelInput, y: ModelTarget, options: FitOptions = {}): Promise<History> { return fit(this, this.compiled, x, y, options); }
 
-  /** One optimisation step on (x, y); returns the batch's loss (and accuracy). */
-  trainOnBatch(x: ModelInput, y: Tensor): LossAndMetrics { return trainOnBatch(this, this.compiled, x, y); }
+  /** One optimisation step on (x, y); returns the batch's loss (and accuracy); y holds one target per output. */
+  trainOnBatch(x: ModelInput, y: ModelTarget): LossAndMetrics { return trainOnBatch(this, this.compiled, x, y); }
 
   /** Mean loss (and accuracy) over (x, y), in inference mode. */
-  evaluate(x: ModelInput, y: Tensor, options: { batchSize?: number } = {}): LossAndMetrics { return evaluate(this, this.compiled, x, y, options); }
+  evaluate(x: ModelInput, y: ModelTarget, options: { batchSize?: number } = {}): LossAndMetrics { return evaluate(this, this.compiled, x, y, options); }
 
   /** Outputs for every sample of x, computed in batches (inference mode); an array for several outputs. */
   predict(x: ModelInput, options: { batchSize?: number } = {}): Tensor {

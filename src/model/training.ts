@@ -11,10 +11,13 @@ import { ProgressReporter, nowMs, type Verbosity } from '../progress.js';
 import { requireCompiled, bindOptimizer, type Compiled } from './compile.js';
 import { collectCallbacks, callAll, type Callbacks, type History, type Logs } from './callbacks.js';
 import { countCorrect } from './metrics.js';
-import { checkInput, checkLabels, checkXs, sampleCount, takeInputRows, requireSingleOutput, type ModelInput } from './inputs.js';
+import { checkInput, checkLabels, checkXs, sampleCount, takeInputRows, type ModelInput } from './inputs.js';
 import type { Model } from './model.js';
 
 export type { ModelInput } from './inputs.js';
+
+/** What a model takes as y: a batch of targets, or one batch per output of a model with several (in outputs order). */
+export type ModelTarget = Tensor | Tensor[];
 
 export interface FitOptions extends Callbacks {
   /** Train until this epoch index (exclusive). Default 1. */
@@ -23,7 +26,7 @@ export interface FitOptions extends Callbacks {
   initialEpoch?: number;
   batchSize?: number;
   /** Evaluated after each epoch. */
-  validationData?: [ModelInput, Tensor];
+  validationData?: [ModelInput, ModelTarget];
   /** Fraction of the samples, taken from the end before shuffling (as Keras), used for validation. */
   validationSplit?: number;
   /** Reshuffle the training samples every epoch (seeded generator). Default true. */
@@ -50,17 +53,22 @@ export interface FitOptions extends Callbacks {
   seed?: number;
 }
 
-/** Loss (and accuracy) of a trainOnBatch step or an evaluation. */
-export interface LossAndMetrics { loss: number; accuracy?: number }
+/**
+ * Loss (and accuracy) of a trainOnBatch step or an evaluation. With several outputs `loss` is the
+ * weighted total, and each output adds `<output layer name>_loss` (and `_accuracy`).
+ */
+export interface LossAndMetrics { loss: number; accuracy?: number; [key: string]: number | undefined }
+
+/** A training or evaluation batch's results: the total loss, each output's loss and correct count. */
+interface StepResult { loss: number; losses: number[]; right: number[] }
 
 const YIELD_EVERY_MS = 10;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 /** Trains `model` for `epochs` over (x, y); yields to the event loop between batches. */
-export async function fit(model: Model, compiled: Compiled | null, x: ModelInput, y: Tensor, options: FitOptions = {}): Promise<History> {
+export async function fit(model: Model, compiled: Compiled | null, x: ModelInput, y: ModelTarget, options: FitOptions = {}): Promise<History> {
   const c = requireCompiled(compiled, model.name, 'fit');
-  checkXs('fit', model, x, y, false);
-  requireSingleOutput(model, 'fit');
+  const ys = checkTargets('fit', model, c, x, y);
   const o = options ?? {};
   const epochs = intOption('fit', o.epochs, 'epochs', 1, 0);
   const initialEpoch = intOption('fit', o.initialEpoch, 'initialEpoch', 0, 0);
@@ -84,24 +92,23 @@ export async function fit(model: Model, compiled: Compiled | null, x: ModelInput
   const n = sampleCount(x);
   const nTrain = split > 0 ? Math.floor(n * (1 - split)) : n;
   if (nTrain === 0) throw new ValueError(`fit: no training samples (x has ${n} samples${split > 0 ? `, validationSplit ${split} leaves none` : ''})`);
-  let val: { x: ModelInput; y: Tensor; start: number; end: number } | null = null;
+  let val: { x: ModelInput; ys: Tensor[]; start: number; end: number } | null = null;
   if (o.validationData) {
     const vd = o.validationData;
     if (!Array.isArray(vd) || vd.length < 2) throw new ValueError(`fit: option 'validationData' must be [xVal, yVal], got ${describe(vd)}`);
-    checkXs('fit (validationData)', model, vd[0], vd[1], false);
-    val = { x: vd[0], y: vd[1], start: 0, end: sampleCount(vd[0]) };
+    val = { x: vd[0], ys: checkTargets('fit (validationData)', model, c, vd[0], vd[1]), start: 0, end: sampleCount(vd[0]) };
   } else if (split > 0) {
     if (nTrain === n) throw new ValueError(`fit: validationSplit ${split} of ${n} samples leaves no validation samples`);
-    val = { x, y, start: nTrain, end: n };
+    val = { x, ys, start: nTrain, end: n };
   }
   checkInput(model, x, 'fit');
-  checkLabels(model, y, 'fit');
-  if (val) { checkInput(model, val.x, 'fit (validationData)'); checkLabels(model, val.y, 'fit (validationData)'); }
+  checkTargetLabels(model, ys, 'fit');
+  if (val) { checkInput(model, val.x, 'fit (validationData)'); checkTargetLabels(model, val.ys, 'fit (validationData)'); }
   const hooks = collectCallbacks(o);
 
   const history: History = { loss: [] };
-  if (c.accuracy) history.accuracy = [];
-  if (val) { history.valLoss = []; if (c.accuracy) history.valAccuracy = []; }
+  for (const key of Object.keys(metricLogs(c, zeroStep(c), 1))) history[key] = [];
+  if (val) for (const key of Object.keys(validationLogs(metricLogs(c, zeroStep(c), 1)))) history[key] = [];
   const reporter = new ProgressReporter({ verbose, epochs, samples: nTrain, log: o.log });
   const params = model.parameters();
   bindOptimizer(model, c.optimizer);
@@ -113,11 +120,13 @@ export async function fit(model: Model, compiled: Compiled | null, x: ModelInput
     await callAll(hooks, 'onEpochBegin', epoch);
     reporter.epochBegin(epoch);
     const order = shuffle ? rng(() => permutation(nTrain)) : null;
-    let seen = 0, lossSum = 0, correct = 0;
+    let seen = 0;
+    const sums = zeroStep(c);
     for (let b = 0, start = 0; start < nTrain; b++, start += batchSize) {
       const count = Math.min(batchSize, nTrain - start);
       await callAll(hooks, 'onBatchBegin', b);
-      const [loss, right] = rng(() => trainStep(model, c, params, x, y, order, start, count, o.augment, false, stopOnNaN));
+      const step = rng(() => trainStep(model, c, params, x, ys, order, start, count, o.augment, false, stopOnNaN));
+      const loss = step.loss;
       if (!Number.isFinite(loss) && stopOnNaN) {
         const err = new ValueError(`${model.name}.fit: the loss became ${loss} at epoch ${epoch + 1}/${epochs}, batch ${b + 1} ` +
           `(samples ${start}-${start + count - 1}); training stopped before applying that batch's update. Lower the learning rate, ` +
@@ -125,25 +134,16 @@ export async function fit(model: Model, compiled: Compiled | null, x: ModelInput
         (err as ValueError & { history?: History }).history = history;
         throw err;
       }
-      seen += count; lossSum += loss * count; correct += right;
-      const running: Logs = { loss: lossSum / seen };
-      if (c.accuracy) running.accuracy = correct / seen;
-      reporter.batchEnd(seen, running);
-      const batchLogs: Logs & { size: number } = { loss, size: count };
-      if (c.accuracy) batchLogs.accuracy = right / count;
-      await callAll(hooks, 'onBatchEnd', b, batchLogs);
+      seen += count;
+      addStep(sums, step, count);
+      reporter.batchEnd(seen, metricLogs(c, sums, seen));
+      await callAll(hooks, 'onBatchEnd', b, { ...metricLogs(c, step, count, 1), size: count });
       if (nowMs() - lastYield >= YIELD_EVERY_MS) { await yieldToEventLoop(); lastYield = nowMs(); }
       if (model.stopTraining) break;
     }
-    const logs: Logs = { loss: lossSum / seen };
-    history.loss.push(logs.loss);
-    if (c.accuracy) { logs.accuracy = correct / seen; history.accuracy!.push(logs.accuracy); }
-    if (val) {
-      const r = evalRange(model, c, val.x, val.y, val.start, val.end, batchSize);
-      logs.valLoss = r.loss;
-      history.valLoss!.push(r.loss);
-      if (c.accuracy) { logs.valAccuracy = r.accuracy!; history.valAccuracy!.push(r.accuracy!); }
-    }
+    const logs: Logs = metricLogs(c, sums, seen);
+    if (val) Object.assign(logs, validationLogs(evalRange(model, c, val.x, val.ys, val.start, val.end, batchSize)));
+    for (const [key, v] of Object.entries(logs)) history[key]!.push(v!);
     reporter.epochEnd(logs);
     await callAll(hooks, 'onEpochEnd', epoch, logs);
     await yieldToEventLoop();
@@ -154,29 +154,26 @@ export async function fit(model: Model, compiled: Compiled | null, x: ModelInput
 }
 
 /** One optimisation step on (x, y); returns the batch's loss (and accuracy). */
-export function trainOnBatch(model: Model, compiled: Compiled | null, x: ModelInput, y: Tensor): LossAndMetrics {
+export function trainOnBatch(model: Model, compiled: Compiled | null, x: ModelInput, y: ModelTarget): LossAndMetrics {
   const c = requireCompiled(compiled, model.name, 'trainOnBatch');
-  checkXs('trainOnBatch', model, x, y, false);
-  requireSingleOutput(model, 'trainOnBatch');
+  const ys = checkTargets('trainOnBatch', model, c, x, y);
   checkInput(model, x, 'trainOnBatch');
-  checkLabels(model, y, 'trainOnBatch');
+  checkTargetLabels(model, ys, 'trainOnBatch');
   const n = sampleCount(x);
   if (n === 0) throw new ValueError('trainOnBatch: the batch is empty');
   bindOptimizer(model, c.optimizer);
-  const [loss, right] = trainStep(model, c, model.parameters(), x, y, null, 0, n, undefined, true);
-  return c.accuracy ? { loss, accuracy: right / n } : { loss };
+  return metricLogs(c, trainStep(model, c, model.parameters(), x, ys, null, 0, n, undefined, true), n, 1);
 }
 
 /** Mean loss (and accuracy) over (x, y), in inference mode. */
-export function evaluate(model: Model, compiled: Compiled | null, x: ModelInput, y: Tensor, options: { batchSize?: number } = {}): LossAndMetrics {
+export function evaluate(model: Model, compiled: Compiled | null, x: ModelInput, y: ModelTarget, options: { batchSize?: number } = {}): LossAndMetrics {
   const c = requireCompiled(compiled, model.name, 'evaluate');
-  checkXs('evaluate', model, x, y, false);
-  requireSingleOutput(model, 'evaluate');
+  const ys = checkTargets('evaluate', model, c, x, y);
   const batchSize = checkBatchSize('evaluate', options?.batchSize ?? 32);
   checkInput(model, x, 'evaluate');
-  checkLabels(model, y, 'evaluate');
+  checkTargetLabels(model, ys, 'evaluate');
   if (sampleCount(x) === 0) throw new ValueError('evaluate: x has no samples');
-  return evalRange(model, c, x, y, 0, sampleCount(x), batchSize);
+  return evalRange(model, c, x, ys, 0, sampleCount(x), batchSize);
 }
 
 /** Outputs for every sample of x, computed in batches (inference mode): one tensor per model output. */
@@ -211,15 +208,15 @@ export function predict(model: Model, x: ModelInput, options: { batchSize?: numb
  * put back when the step fails or, with `skipNonFinite`, when the loss is NaN / infinite, so
  * an aborted step leaves the model exactly as it was.
  */
-function trainStep(model: Model, c: Compiled, params: Tensor[], x: ModelInput, y: Tensor, order: Int32Array | null, start: number,
-                   count: number, augment?: (x: Tensor) => Tensor, whole = false, skipNonFinite = false): [number, number] {
+function trainStep(model: Model, c: Compiled, params: Tensor[], x: ModelInput, ys: Tensor[], order: Int32Array | null, start: number,
+                   count: number, augment?: (x: Tensor) => Tensor, whole = false, skipNonFinite = false): StepResult {
   return tidy(() => {
     const trained = new Set(params);
     const state = model.weights().filter((w) => !trained.has(w));
     const snapshot = state.map((w) => w.detach()); // freed by this tidy
     const restore = () => state.forEach((w, i) => w.assign(snapshot[i]));
     try {
-      return trainStepBody(model, c, params, x, y, order, start, count, augment, whole, skipNonFinite, restore);
+      return trainStepBody(model, c, params, x, ys, order, start, count, augment, whole, skipNonFinite, restore);
     } catch (e) {
       restore();
       model.zeroGrad();
@@ -228,11 +225,11 @@ function trainStep(model: Model, c: Compiled, params: Tensor[], x: ModelInput, y
   });
 }
 
-function trainStepBody(model: Model, c: Compiled, params: Tensor[], x: ModelInput, y: Tensor, order: Int32Array | null, start: number,
+function trainStepBody(model: Model, c: Compiled, params: Tensor[], x: ModelInput, ys: Tensor[], order: Int32Array | null, start: number,
                        count: number, augment: ((x: Tensor) => Tensor) | undefined, whole: boolean, skipNonFinite: boolean,
-                       restore: () => void): [number, number] {
+                       restore: () => void): StepResult {
   let xb = whole ? x : takeInputRows(x, order, start, count);
-  const yb = whole ? y : takeRows(y, order, start, count);
+  const yb = whole ? ys : ys.map((y) => takeRows(y, order, start, count));
   if (augment && !Array.isArray(xb)) {
     const a = augment(xb);
     if (!(a instanceof Tensor) || !sameShape(a.shape, xb.shape)) {
@@ -241,43 +238,126 @@ function trainStepBody(model: Model, c: Compiled, params: Tensor[], x: ModelInpu
     xb = a;
   }
   model.zeroGrad();
-  const pred = model.forward(xb as Tensor, { training: true }) as Tensor;
-  const loss = c.loss(pred, yb);
-  if (!(loss instanceof Tensor) || loss.size !== 1) {
-    throw new ValueError(`${model.name}: the loss must return a scalar Tensor, got ${loss instanceof Tensor ? fmtShape(loss.shape) : describe(loss)}`);
-  }
-  const lossValue = loss.dataSync()[0];
-  const right = c.accuracy ? countCorrect(pred, yb, c.threshold) : 0;
-  if (skipNonFinite && !Number.isFinite(lossValue)) {
+  const { total, result } = lossOf(model, c, model.forward(xb as Tensor, { training: true }), yb);
+  if (skipNonFinite && !Number.isFinite(result.loss)) {
     restore();
-    return [lossValue, right] as [number, number];
+    return result;
   }
-  if (loss.requiresGrad) {
-    loss.backward();
+  if (total.requiresGrad) {
+    total.backward();
     c.optimizer.step(params);
   }
   model.zeroGrad();
-  return [lossValue, right] as [number, number];
+  return result;
+}
+
+/**
+ * The loss of a batch's predictions (one per output) against its targets: each output's loss,
+ * weighted, summed into the total that is differentiated; with its values and correct counts.
+ */
+function lossOf(model: Model, c: Compiled, out: Tensor | Tensor[], ys: Tensor[]): { total: Tensor; result: StepResult } {
+  const preds = Array.isArray(out) ? out : [out];
+  const several = preds.length > 1;
+  let total: Tensor | null = null;
+  const losses: number[] = [];
+  preds.forEach((pred, i) => {
+    const loss = c.losses[i](pred, ys[i]);
+    if (!(loss instanceof Tensor) || loss.size !== 1) {
+      throw new ValueError(`${model.name}: the loss${several ? ` of output '${c.outputNames[i]}'` : ''} must return a scalar Tensor, got ${loss instanceof Tensor ? fmtShape(loss.shape) : describe(loss)}`);
+    }
+    if (several) losses.push(loss.dataSync()[0]);
+    const term = c.lossWeights[i] === 1 ? loss : loss.mul(c.lossWeights[i]);
+    total = total === null ? term : total.add(term);
+  });
+  const t = total as unknown as Tensor;
+  const value = t.dataSync()[0];
+  const right = c.accuracy ? preds.map((pred, i) => countCorrect(pred, ys[i], c.thresholds[i])) : [];
+  return { total: t, result: { loss: value, losses: several ? losses : [value], right } };
 }
 
 /** Mean loss (and accuracy) over samples [from, to) of (x, y), in batches, in inference mode. */
-function evalRange(model: Model, c: Compiled, x: ModelInput, y: Tensor, from: number, to: number, batchSize: number): LossAndMetrics {
-  let lossSum = 0, right = 0;
-  const n = to - from;
+function evalRange(model: Model, c: Compiled, x: ModelInput, ys: Tensor[], from: number, to: number, batchSize: number): LossAndMetrics {
+  const sums = zeroStep(c);
   for (let start = from; start < to; start += batchSize) {
     const count = Math.min(batchSize, to - start);
-    const [l, r] = tidy(() => noGrad(() => {
+    const step = tidy(() => noGrad(() => {
       const whole = start === 0 && count === sampleCount(x);
       const xb = whole ? x : takeInputRows(x, null, start, count);
-      const yb = whole ? y : takeRows(y, null, start, count);
-      const pred = model.forward(xb as Tensor, { training: false }) as Tensor;
-      const loss = c.loss(pred, yb);
-      return [loss.dataSync()[0], c.accuracy ? countCorrect(pred, yb, c.threshold) : 0];
+      const yb = whole ? ys : ys.map((y) => takeRows(y, null, start, count));
+      return lossOf(model, c, model.forward(xb as Tensor, { training: false }), yb).result;
     }));
-    lossSum += l * count;
-    right += r;
+    addStep(sums, step, count);
   }
-  return c.accuracy ? { loss: lossSum / n, accuracy: right / n } : { loss: lossSum / n };
+  return metricLogs(c, sums, to - from);
+}
+
+/** A StepResult of zeros, to accumulate batches into. */
+function zeroStep(c: Compiled): StepResult {
+  return { loss: 0, losses: c.losses.map(() => 0), right: c.losses.map(() => 0) };
+}
+
+/** Adds a batch of `count` samples to the running sums (losses weighted by the batch's size). */
+function addStep(sums: StepResult, step: StepResult, count: number): void {
+  sums.loss += step.loss * count;
+  step.losses.forEach((l, i) => { sums.losses[i] += l * count; });
+  step.right.forEach((r, i) => { sums.right[i] += r; });
+}
+
+/**
+ * Logs of `n` samples from summed results (`lossScale` 1 when the losses are already means):
+ * `loss` and `accuracy` for one output; for several, the total `loss` and Keras'
+ * `<output>_loss` / `<output>_accuracy` per output.
+ */
+function metricLogs(c: Compiled, sums: StepResult, n: number, lossScale = n): LossAndMetrics {
+  const logs: LossAndMetrics = { loss: sums.loss / lossScale };
+  if (c.outputNames.length === 1) {
+    if (c.accuracy) logs.accuracy = sums.right[0] / n;
+    return logs;
+  }
+  c.outputNames.forEach((name, i) => { logs[`${name}_loss`] = sums.losses[i] / lossScale; });
+  if (c.accuracy) c.outputNames.forEach((name, i) => { logs[`${name}_accuracy`] = sums.right[i] / n; });
+  return logs;
+}
+
+/** Evaluation logs as fit reports validation: `valLoss`, `valAccuracy`, and `val_<output>_...` per output. */
+function validationLogs(r: LossAndMetrics): Record<string, number | undefined> {
+  const logs: Record<string, number | undefined> = {};
+  for (const [key, v] of Object.entries(r)) {
+    logs[key === 'loss' ? 'valLoss' : key === 'accuracy' ? 'valAccuracy' : `val_${key}`] = v;
+  }
+  return logs;
+}
+
+/**
+ * y as one batch per output, checked with x: a Tensor for a single output (as checkXY checks it),
+ * an array of one tensor per output for several. Errors name the model and the output.
+ */
+function checkTargets(what: string, model: Model, c: Compiled, x: unknown, y: unknown): Tensor[] {
+  const names = c.outputNames;
+  if (names.length === 1) {
+    checkXs(what, model, x, y, false);
+    return [y as Tensor];
+  }
+  checkXs(what, model, x, null, true);
+  const where = `${model.name}.${what}`;
+  if (!Array.isArray(y) || y.length !== names.length) {
+    throw new ValueError(`${where}: the model has ${names.length} outputs (${names.map((n) => `'${n}'`).join(', ')}), so y must be an array of ${names.length} tensors in outputs order, got ${Array.isArray(y) ? `an array of ${y.length}` : describe(y)}`);
+  }
+  const n = sampleCount(x as ModelInput);
+  y.forEach((t, i) => {
+    const which = `y[${i}] (output '${names[i]}')`;
+    if (!(t instanceof Tensor)) throw new ValueError(`${where}: ${which} must be a Tensor, got ${describe(t)}`);
+    t._checkLive(where, `y[${i}]`);
+    if (t.rank < 1) throw new ShapeError(`${where}: ${which} must have a batch axis, got a scalar`);
+    if (t.shape[0] !== n) throw new ShapeError(`${where}: ${which} holds ${t.shape[0]} samples but x holds ${n} (y[${i}] ${fmtShape(t.shape)})`);
+  });
+  return y;
+}
+
+/** Labels in range for every multi-class output. */
+function checkTargetLabels(model: Model, ys: Tensor[], what: string): void {
+  const shapes = model.outputShapes;
+  ys.forEach((y, i) => checkLabels(model, y, what, shapes[i]));
 }
 
 function intOption(where: string, v: unknown, key: string, dflt: number, min: number): number {
