@@ -2,7 +2,7 @@
 // regression head. The total loss is the weighted sum of the per-output losses (checked against
 // the losses module by hand), one trainOnBatch step is bit-identical to summing the losses with
 // raw autograd and the same optimizer, fit lowers both losses, logs them under Keras' names and
-// leaves no tensor behind.
+// leaves no tensor behind; save / Model.load keep the losses and their weights.
 import { describe, it, expect } from 'vitest';
 import { Model, nn, optim, losses, tensor, tidy, setSeed, backendInfo, Tensor } from '../src/index.js';
 import { randomValues } from './reference/gradcheck.js';
@@ -143,5 +143,16 @@ describe('multi-output training', () => {
     expect([h.valLoss![0], h.val_cls_loss![0], h.val_reg_loss![0]]).toEqual([r.loss, r.cls_loss, r.reg_loss]);
     for (const t of [x, label, target, xv, lv, tv]) t.dispose();
     m.dispose();
+  });
+
+  it('save and Model.load keep the losses and lossWeights: the loaded model evaluates to the same numbers', async () => {
+    const m = twoHeads();
+    m.compile({ optimizer: optim.adam({ lr: 0.01 }), loss: [clsLoss, 'mse'], lossWeights: [0.25, 2], metrics: ['accuracy'] });
+    const { x, label, target } = data(9);
+    expect(m.toJSON().training?.lossWeights).toEqual([0.25, 2]);
+    const loaded = await Model.load(await m.save());
+    expect(loaded.evaluate(x, [label, target])).toEqual(m.evaluate(x, [label, target]));
+    for (const t of [x, label, target]) t.dispose();
+    m.dispose(); loaded.dispose();
   });
 });

@@ -43,7 +43,7 @@ export interface ModelJSON {
     outputs?: [string, number, number][];
   };
   /** Optional compile() settings: loss (name or config), metrics, optimizer config. */
-  training?: { loss?: unknown; metrics?: string[]; optimizer?: Record<string, unknown> };
+  training?: { loss?: unknown; metrics?: string[]; optimizer?: Record<string, unknown>; lossWeights?: number[] };
   weights: {
     file: string;
     /** Total float32 values in weights.bin (sum of the tensors' sizes). */

@@ -36,7 +36,7 @@ export interface Compiled {
   lossWeights: number[];
   /** The output layers' names, the prefixes of the per-output logs (one name for a single output). */
   outputNames: string[];
-  /** The loss as given, for model.json (null for a loss function or non-unit lossWeights, which are not saved). */
+  /** The loss as given, for model.json (null for a loss function, which is not saved). */
   lossSpec: unknown;
   accuracy: boolean;
   /** Threshold for single-unit outputs: 0 with fromLogits, else 0.5 (the first output's). */
@@ -74,9 +74,7 @@ export function resolveCompile(options: CompileOptions, model: string, outputNam
     else throw new ValueError(`${model}.compile: unknown metric ${fmtValue(m)} (supported: 'accuracy')`);
   }
   const thresholds = losses.map((l) => (l.config?.fromLogits ? 0 : 0.5));
-  // model.json keeps the loss but not lossWeights: a weighted loss is not saved rather than restored unweighted.
-  const savable = !(typeof loss === 'function' || (Array.isArray(loss) && loss.some((l) => typeof l === 'function')))
-    && lossWeights.every((w) => w === 1);
+  const savable = !(typeof loss === 'function' || (Array.isArray(loss) && loss.some((l) => typeof l === 'function')));
   return {
     optimizer: opt, loss: losses[0], losses, lossWeights, outputNames: names, lossSpec: savable ? loss : null, accuracy,
     threshold: thresholds[0], thresholds,

@@ -44,6 +44,7 @@ export function modelJSON(topology: TopologyJSON, tensors: WeightSpec[], trainin
 export function trainingConfig(c: Compiled | null): ModelJSON['training'] | null {
   if (!c || c.lossSpec === null) return null;
   const t: NonNullable<ModelJSON['training']> = { loss: c.lossSpec, metrics: c.accuracy ? ['accuracy'] : [] };
+  if (c.lossWeights.some((w) => w !== 1)) t.lossWeights = c.lossWeights.slice();
   try {
     const oc = c.optimizer.getConfig();
     if (typeof oc.lr === 'number' || (oc.lr && typeof oc.lr === 'object')) t.optimizer = JSON.parse(JSON.stringify(oc));
@@ -109,6 +110,9 @@ function copyWeights(weights: readonly Tensor[], payload: Uint8Array): void {
 function restoreTraining(model: Model, t: NonNullable<ModelJSON['training']>): void {
   if (!t.optimizer || t.loss === undefined) return;
   try {
-    model.compile({ optimizer: t.optimizer as any, loss: t.loss as any, metrics: t.metrics ?? [] });
+    model.compile({
+      optimizer: t.optimizer as any, loss: t.loss as any, metrics: t.metrics ?? [],
+      ...(t.lossWeights !== undefined ? { lossWeights: t.lossWeights } : {}),
+    });
   } catch { /* a compile that fails leaves the freshly built model uncompiled */ }
 }
