@@ -3,9 +3,12 @@ import type { Tensor } from '../tensor.js';
 import { ValueError, fmtValue } from '../errors.js';
 import { ops } from './ops.js';
 
-/** Activation names a layer accepts ('linear' / null = none). */
+/** An activation's canonical name, as a layer holds and saves it ('linear' = none). */
 export type ActivationName = 'relu' | 'leakyRelu' | 'elu' | 'gelu' | 'sigmoid' | 'tanh' | 'softmax' | 'swish' | 'linear'
-  | 'relu6' | 'hardSigmoid' | 'hardSwish' | 'silu' | 'softplus';
+  | 'relu6' | 'hardSigmoid' | 'hardSwish' | 'softplus';
+
+/** What a layer's `activation` option accepts: a canonical name or an alias ('silu' is 'swish'). */
+export type ActivationSpec = ActivationName | 'silu' | 'leaky_relu' | 'hard_sigmoid' | 'hard_swish';
 
 const FNS: Record<ActivationName, ((x: Tensor) => Tensor) | null> = {
   relu: (x) => ops.relu(x),
@@ -20,10 +23,10 @@ const FNS: Record<ActivationName, ((x: Tensor) => Tensor) | null> = {
   relu6: (x) => ops.relu6(x),
   hardSigmoid: (x) => ops.hardSigmoid(x),
   hardSwish: (x) => ops.hardSwish(x),
-  silu: (x) => ops.silu(x), // named 'swish' once resolved (ALIASES), as Keras 2 did
   softplus: (x) => ops.softplus(x),
 };
 
+// 'silu' resolves to 'swish', the name Keras 2 saves.
 const ALIASES: Record<string, ActivationName> = { leaky_relu: 'leakyRelu', leakyrelu: 'leakyRelu', silu: 'swish',
   hard_sigmoid: 'hardSigmoid', hardsigmoid: 'hardSigmoid', hard_swish: 'hardSwish', hardswish: 'hardSwish' };
 
@@ -34,7 +37,8 @@ export function activationName(spec: unknown, where: string): ActivationName {
     const name = (ALIASES[spec] ?? ALIASES[spec.toLowerCase()] ?? spec) as ActivationName;
     if (Object.prototype.hasOwnProperty.call(FNS, name)) return name;
   }
-  throw new ValueError(`${where} must be one of ${Object.keys(FNS).map((n) => `'${n}'`).join(', ')}, got ${fmtValue(spec)}`);
+  const quoted = (names: string[]) => names.map((n) => `'${n}'`).join(', ');
+  throw new ValueError(`${where} must be one of ${quoted(Object.keys(FNS))} (or an alias: ${quoted(Object.keys(ALIASES))}), got ${fmtValue(spec)}`);
 }
 
 /** Applies a named activation (identity for 'linear'). */

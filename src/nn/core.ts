@@ -3,7 +3,7 @@
 import type { Tensor } from '../tensor.js';
 import { ShapeError, ValueError, fmtValue } from '../errors.js';
 import { ops } from './ops.js';
-import { activationName, applyActivation, type ActivationName } from './activations.js';
+import { activationName, applyActivation, type ActivationName, type ActivationSpec } from './activations.js';
 import type { Initializer, InitializerSpec } from './initializers.js';
 import { Layer, type LayerOptions, fmtBatchShape, checkKeys, optInt, optNumber, optInitializer } from './layer.js';
 import { KernelLayer, type KernelLayerOptions } from './kernel-layer.js';
@@ -95,14 +95,14 @@ export class Dropout extends Layer {
 }
 
 export interface ActivationOptions extends LayerOptions {
-  activation: ActivationName;
+  activation: ActivationSpec;
 }
 
 export class Activation extends Layer {
   readonly className: string = 'Activation';
   readonly baseName: string = 'activation';
   readonly activation: ActivationName;
-  constructor(opts: ActivationOptions | ActivationName) {
+  constructor(opts: ActivationOptions | ActivationSpec) {
     const L = 'activation';
     const o = typeof opts === 'string' ? { activation: opts } : opts;
     super(o, L);

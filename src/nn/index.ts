@@ -10,11 +10,11 @@ import { BatchNormalization, type BatchNormOptions } from './normalization.js';
 import type { LayerOptions } from './layer.js';
 import { Conv1D, type Conv1DOptions } from './conv1d.js';
 import { SeparableConv2D, type SeparableConv2DOptions } from './separable.js';
-import type { ActivationName } from './activations.js';
+import type { ActivationSpec } from './activations.js';
 import { Add, Subtract, Multiply, Average, Maximum, Concatenate, type ConcatenateOptions } from './merge.js';
 
 export { Layer, type LayerOptions, type ApplyOptions, type LayerJSON } from './layer.js';
-export type { ActivationName } from './activations.js';
+export type { ActivationName, ActivationSpec } from './activations.js';
 export {
   Conv2D, DepthwiseConv2D, Conv2DTranspose, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
   GlobalMaxPooling2D, ZeroPadding2D, Dense, Flatten, Dropout, Activation, PReLU, BatchNormalization,
@@ -49,7 +49,7 @@ export const dropout = (opts: DropoutOptions): Dropout => new Dropout(opts);
 export const flatten = (opts?: LayerOptions): Flatten => new Flatten(opts);
 export const dense = (opts: DenseOptions): Dense => new Dense(opts);
 /** nn.activation('relu') or nn.activation({ activation: 'relu', name? }). */
-export const activation = (opts: ActivationName | ActivationOptions): Activation => new Activation(opts);
+export const activation = (opts: ActivationSpec | ActivationOptions): Activation => new Activation(opts);
 export const prelu = (opts?: PReLUOptions): PReLU => new PReLU(opts);
 export const conv1d = (opts: Conv1DOptions): Conv1D => new Conv1D(opts);
 export const separableConv2d = (opts: SeparableConv2DOptions): SeparableConv2D => new SeparableConv2D(opts);

@@ -2,13 +2,13 @@
 // the convolutions): the options they share, parsed and serialised once.
 import type { Tensor } from '../tensor.js';
 import { ShapeError } from '../errors.js';
-import { activationName, type ActivationName } from './activations.js';
+import { activationName, type ActivationName, type ActivationSpec } from './activations.js';
 import type { Initializer, InitializerSpec } from './initializers.js';
 import { Layer, type LayerOptions, fmtBatchShape, checkKeys, optBool, optInitializer } from './layer.js';
 
 /** Options every kernel layer accepts besides its own. */
 export interface KernelLayerOptions extends LayerOptions {
-  activation?: ActivationName | null;
+  activation?: ActivationSpec | null;
   useBias?: boolean;
   biasInitializer?: InitializerSpec;
 }

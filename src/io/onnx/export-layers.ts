@@ -70,7 +70,6 @@ export function exportLayer(g: GraphBuilder, opset: number, layer: Layer, input:
       case 'sigmoid': y = op('Sigmoid', [x]); break;
       case 'tanh': y = op('Tanh', [x]); break;
       case 'softmax': y = op('Softmax', [x], [attrInt('axis', cur.nchw ? 1 : -1)]); break;
-      case 'silu': // nn.activation resolves 'silu' to 'swish'
       case 'swish': y = op('Mul', [x, op('Sigmoid', [x], [], 'swish_sigmoid')]); break;
       case 'relu6': y = op('Clip', [x, g.scalar(`${base}/zero`, 0), g.scalar(`${base}/six`, 6)]); break;
       case 'hardSigmoid': y = op('HardSigmoid', [x], HARD_SIGMOID); break;
