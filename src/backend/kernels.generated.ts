@@ -230,6 +230,29 @@ export interface KernelExports {
    */
   countThreshold(pred: number, target: number, n: number, threshold: number): number;
   /**
+   * Adds every row of pred [b, c] to the int32 confusion matrix cm [c, c] (cm[true][argmax]).
+   * labelKind: 0 int32 labels [b], 1 float labels [b], 2 one-hot / soft targets [b, c].
+   * Rows whose label lies outside [0, c) are skipped.
+   *
+   * assembly/metrics.ts (pred: usize, target: usize, labelKind: i32, b: i32, c: i32, cm: usize) -> void
+   */
+  confusionAccumulate(pred: number, target: number, labelKind: number, b: number, c: number, cm: number): void;
+  /**
+   * Adds n single-unit predictions to the 2x2 matrix cm: the prediction is positive when
+   * pred > threshold, the truth when the target is >= 0.5 (float) or non-zero (int32, targetIsInt 1).
+   *
+   * assembly/metrics.ts (pred: usize, target: usize, targetIsInt: i32, n: i32, threshold: f32, cm: usize) -> void
+   */
+  confusionAccumulateBinary(pred: number, target: number, targetIsInt: number, n: number, threshold: number, cm: number): void;
+  /**
+   * Rows of pred [b, c] whose true class is among the k highest scores: fewer than k classes score
+   * strictly higher than it (ties at the boundary count as hits, as tf.math.in_top_k). A NaN score
+   * for the true class, or a label outside [0, c), is a miss. labelKind as confusionAccumulate.
+   *
+   * assembly/metrics.ts (pred: usize, target: usize, labelKind: i32, b: i32, c: i32, k: i32) -> i32
+   */
+  countTopK(pred: number, target: number, labelKind: number, b: number, c: number, k: number): number;
+  /**
    * out[s, i, j, :] = x[s, si, sj, :] where si = (flipV ? h-1-i : i) + dy, sj = (flipH ? w-1-j : j) + dx,
    * and 0 where (si, sj) falls outside the image (the zero padding of a crop).
    * `params` holds 4 int32 per sample: flipH (0/1), flipV (0/1), dy, dx. x and out must not overlap.
@@ -689,6 +712,9 @@ export const KERNEL_EXPORT_NAMES = [
   'countArgmaxFloatLabels',
   'countArgmaxOneHot',
   'countThreshold',
+  'confusionAccumulate',
+  'confusionAccumulateBinary',
+  'countTopK',
   'augmentFlipCrop',
   'conv2dForward',
   'conv2dBackwardInput',

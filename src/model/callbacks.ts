@@ -2,6 +2,7 @@
 // per-epoch logs, and the history of every epoch.
 import { ValueError } from '../errors.js';
 import { describe } from '../ops/util.js';
+import type { Model } from './model.js';
 
 /** Per-batch / per-epoch values passed to callbacks (with per-output keys as History's). */
 export interface Logs {
@@ -25,6 +26,8 @@ export interface History {
 }
 
 export interface Callbacks {
+  /** Called by fit before onTrainBegin with the model being trained (Keras' set_model). */
+  setModel?: (model: Model) => void;
   onTrainBegin?: () => void | Promise<void>;
   onTrainEnd?: (history: History) => void | Promise<void>;
   onEpochBegin?: (epoch: number) => void | Promise<void>;
@@ -35,10 +38,10 @@ export interface Callbacks {
   onBatchEnd?: (batch: number, logs: Logs & { size: number }) => void | Promise<void>;
 }
 
-const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
+const HOOKS = ['setModel', 'onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
 
-/** The fit options themselves (their own hooks) followed by `options.callbacks`, each checked. */
-export function collectCallbacks(options: Callbacks & { callbacks?: Callbacks | Callbacks[] }): Callbacks[] {
+/** The fit options themselves (their own hooks) followed by `options.callbacks`, each checked and given the model. */
+export function collectCallbacks(options: Callbacks & { callbacks?: Callbacks | Callbacks[] }, model: Model): Callbacks[] {
   const list: Callbacks[] = [options];
   if (options.callbacks) {
     const extra = Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks];
@@ -52,13 +55,14 @@ export function collectCallbacks(options: Callbacks & { callbacks?: Callbacks | 
       if (cb[k] !== undefined && typeof cb[k] !== 'function') throw new ValueError(`fit: callback '${k}' must be a function, got ${describe(cb[k])}`);
     }
   }
+  for (const cb of list) cb.setModel?.(model);
   return list;
 }
 
-/** Calls `hook` on every callback that has it, in order, awaiting each. */
+/** Calls `hook` on every callback that has it (as a method: class-based callbacks use `this`), in order, awaiting each. */
 export async function callAll(list: Callbacks[], hook: keyof Callbacks, ...args: unknown[]): Promise<void> {
   for (const cb of list) {
     const f = cb[hook] as ((...a: unknown[]) => unknown) | undefined;
-    if (f) await f(...args);
+    if (f) await f.apply(cb, args);
   }
 }

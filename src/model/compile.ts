@@ -4,6 +4,7 @@ import { ValueError, fmtValue } from '../errors.js';
 import { describe } from '../ops/util.js';
 import { getLoss, type LossConfig, type LossFn, type ResolvedLoss } from '../losses.js';
 import * as optim from '../optim/index.js';
+import { parseMetrics, type MetricSpec } from './metric-specs.js';
 import type { Model } from './model.js';
 
 /** An optimizer as `compile` takes it: an `optim.*` object, its name, or `{ name, ...options }`. */
@@ -18,7 +19,7 @@ export interface CompileOptions {
   loss: LossSpec | LossSpec[];
   /** One weight per output (default all 1): the total loss is the weighted sum of the outputs' losses. */
   lossWeights?: number[];
-  /** Only 'accuracy' (alias 'acc'). */
+  /** 'accuracy' (alias 'acc'), 'topK:k' ('topK' is k = 5), 'precision', 'recall', 'f1' (see metric-specs.ts). */
   metrics?: string[];
 }
 
@@ -39,6 +40,8 @@ export interface Compiled {
   /** The loss as given, for model.json (null for a loss function, which is not saved). */
   lossSpec: unknown;
   accuracy: boolean;
+  /** Every metric asked for, in order (accuracy included). */
+  metrics: MetricSpec[];
   /** Threshold for single-unit outputs: 0 with fromLogits, else 0.5 (the first output's). */
   threshold: number;
   /** The threshold of each output. */
@@ -67,16 +70,13 @@ export function resolveCompile(options: CompileOptions, model: string, outputNam
     if (e instanceof ValueError && !e.message.startsWith(`${model}.compile`)) throw new ValueError(`${model}.compile: ${e.message}`);
     throw e;
   }
-  if (!Array.isArray(metrics)) throw new ValueError(`${model}.compile: option 'metrics' must be an array such as ['accuracy'], got ${describe(metrics)}`);
-  let accuracy = false;
-  for (const m of metrics) {
-    if (m === 'accuracy' || m === 'acc') accuracy = true;
-    else throw new ValueError(`${model}.compile: unknown metric ${fmtValue(m)} (supported: 'accuracy')`);
-  }
+  const metricSpecs = parseMetrics(metrics, model);
+  const accuracy = metricSpecs.some((m) => m.kind === 'accuracy');
   const thresholds = losses.map((l) => (l.config?.fromLogits ? 0 : 0.5));
   const savable = !(typeof loss === 'function' || (Array.isArray(loss) && loss.some((l) => typeof l === 'function')));
   return {
     optimizer: opt, loss: losses[0], losses, lossWeights, outputNames: names, lossSpec: savable ? loss : null, accuracy,
+    metrics: metricSpecs,
     threshold: thresholds[0], thresholds,
   };
 }

@@ -43,7 +43,7 @@ export function modelJSON(topology: TopologyJSON, tensors: WeightSpec[], trainin
 /** compile()'s settings as model.json saves them; null when not compiled or the loss is a function. */
 export function trainingConfig(c: Compiled | null): ModelJSON['training'] | null {
   if (!c || c.lossSpec === null) return null;
-  const t: NonNullable<ModelJSON['training']> = { loss: c.lossSpec, metrics: c.accuracy ? ['accuracy'] : [] };
+  const t: NonNullable<ModelJSON['training']> = { loss: c.lossSpec, metrics: c.metrics.map((m) => m.name) };
   if (c.lossWeights.some((w) => w !== 1)) t.lossWeights = c.lossWeights.slice();
   try {
     const oc = c.optimizer.getConfig();

@@ -10,7 +10,7 @@ import { randomStream, withRandomStream } from '../random.js';
 import { ProgressReporter, nowMs, type Verbosity } from '../progress.js';
 import { requireCompiled, bindOptimizer, type Compiled } from './compile.js';
 import { collectCallbacks, callAll, type Callbacks, type History, type Logs } from './callbacks.js';
-import { countCorrect } from './metrics.js';
+import { countBatch, zeroCounts, addCounts, metricValues, type MetricCounts } from './metric-specs.js';
 import { checkInput, checkLabels, checkXs, sampleCount, takeInputRows, type ModelInput } from './inputs.js';
 import type { Model } from './model.js';
 
@@ -59,8 +59,8 @@ export interface FitOptions extends Callbacks {
  */
 export interface LossAndMetrics { loss: number; accuracy?: number; [key: string]: number | undefined }
 
-/** A training or evaluation batch's results: the total loss, each output's loss and correct count. */
-interface StepResult { loss: number; losses: number[]; right: number[] }
+/** A training or evaluation batch's results: the total loss, each output's loss and metric counts. */
+interface StepResult { loss: number; losses: number[]; counts: MetricCounts[] }
 
 const YIELD_EVERY_MS = 10;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
@@ -104,7 +104,7 @@ export async function fit(model: Model, compiled: Compiled | null, x: ModelInput
   checkInput(model, x, 'fit');
   checkTargetLabels(model, ys, 'fit');
   if (val) { checkInput(model, val.x, 'fit (validationData)'); checkTargetLabels(model, val.ys, 'fit (validationData)'); }
-  const hooks = collectCallbacks(o);
+  const hooks = collectCallbacks(o, model);
 
   const history: History = { loss: [] };
   for (const key of Object.keys(metricLogs(c, zeroStep(c), 1))) history[key] = [];
@@ -271,8 +271,8 @@ function lossOf(model: Model, c: Compiled, out: Tensor | Tensor[], ys: Tensor[])
   });
   const t = total as unknown as Tensor;
   const value = t.dataSync()[0];
-  const right = c.accuracy ? preds.map((pred, i) => countCorrect(pred, ys[i], c.thresholds[i])) : [];
-  return { total: t, result: { loss: value, losses: several ? losses : [value], right } };
+  const counts = c.metrics.length > 0 ? preds.map((pred, i) => countBatch(c.metrics, pred, ys[i], c.thresholds[i])) : [];
+  return { total: t, result: { loss: value, losses: several ? losses : [value], counts } };
 }
 
 /** Mean loss (and accuracy) over samples [from, to) of (x, y), in batches, in inference mode. */
@@ -293,37 +293,44 @@ function evalRange(model: Model, c: Compiled, x: ModelInput, ys: Tensor[], from:
 
 /** A StepResult of zeros, to accumulate batches into. */
 function zeroStep(c: Compiled): StepResult {
-  return { loss: 0, losses: c.losses.map(() => 0), right: c.losses.map(() => 0) };
+  return { loss: 0, losses: c.losses.map(() => 0), counts: c.losses.map(() => zeroCounts(c.metrics)) };
 }
 
 /** Adds a batch of `count` samples to the running sums (losses weighted by the batch's size). */
 function addStep(sums: StepResult, step: StepResult, count: number): void {
   sums.loss += step.loss * count;
   step.losses.forEach((l, i) => { sums.losses[i] += l * count; });
-  step.right.forEach((r, i) => { sums.right[i] += r; });
+  step.counts.forEach((r, i) => addCounts(sums.counts[i], r));
 }
 
 /**
  * Logs of `n` samples from summed results (`lossScale` 1 when the losses are already means):
- * `loss` and `accuracy` for one output; for several, the total `loss` and Keras'
- * `<output>_loss` / `<output>_accuracy` per output.
+ * `loss` and the metrics (`accuracy`, `topK5`, `precision`, ...) for one output; for several, the
+ * total `loss` and Keras' `<output>_loss` / `<output>_<metric>` per output.
  */
 function metricLogs(c: Compiled, sums: StepResult, n: number, lossScale = n): LossAndMetrics {
   const logs: LossAndMetrics = { loss: sums.loss / lossScale };
   if (c.outputNames.length === 1) {
-    if (c.accuracy) logs.accuracy = sums.right[0] / n;
+    if (c.metrics.length > 0) Object.assign(logs, metricValues(c.metrics, sums.counts[0], n));
     return logs;
   }
   c.outputNames.forEach((name, i) => { logs[`${name}_loss`] = sums.losses[i] / lossScale; });
-  if (c.accuracy) c.outputNames.forEach((name, i) => { logs[`${name}_accuracy`] = sums.right[i] / n; });
+  if (c.metrics.length > 0) {
+    c.outputNames.forEach((name, i) => {
+      for (const [key, v] of Object.entries(metricValues(c.metrics, sums.counts[i], n))) logs[`${name}_${key}`] = v;
+    });
+  }
   return logs;
 }
 
-/** Evaluation logs as fit reports validation: `valLoss`, `valAccuracy`, and `val_<output>_...` per output. */
+/**
+ * Evaluation logs as fit reports validation: `valLoss`, `valAccuracy`, `valTopK5`, ... for the
+ * single-output keys (which hold no '_'), and `val_<output>_...` per output.
+ */
 function validationLogs(r: LossAndMetrics): Record<string, number | undefined> {
   const logs: Record<string, number | undefined> = {};
   for (const [key, v] of Object.entries(r)) {
-    logs[key === 'loss' ? 'valLoss' : key === 'accuracy' ? 'valAccuracy' : `val_${key}`] = v;
+    logs[key.includes('_') ? `val_${key}` : `val${key[0].toUpperCase()}${key.slice(1)}`] = v;
   }
   return logs;
 }
