@@ -27,14 +27,15 @@ export function nowMs(): number {
   return perf && typeof perf.now === 'function' ? perf.now() : Date.now();
 }
 
-const LABELS: Record<string, string> = { valLoss: 'val_loss', valAccuracy: 'val_accuracy' };
+/** Keras' label of a log key: `valLoss` -> 'val_loss', `valTopK5` -> 'val_topK5'; other keys as they are. */
+const label = (key: string): string => (/^val[A-Z]/.test(key) ? `val_${key[3].toLowerCase()}${key.slice(4)}` : key);
 
 /** ' - loss: 0.1234 - accuracy: 0.9812' */
 export function formatLogs(logs: Record<string, number | undefined>): string {
   let s = '';
   for (const [k, v] of Object.entries(logs)) {
     if (v === undefined || typeof v !== 'number') continue;
-    s += ` - ${LABELS[k] ?? k}: ${v.toFixed(4)}`;
+    s += ` - ${label(k)}: ${v.toFixed(4)}`;
   }
   return s;
 }

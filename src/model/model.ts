@@ -16,6 +16,7 @@ import { resolveCompile, bindOptimizer, type Compiled, type CompileOptions } fro
 import { fit, trainOnBatch, evaluate, predict, type FitOptions, type LossAndMetrics, type ModelInput, type ModelTarget } from './training.js';
 import type { History } from './callbacks.js';
 import { layerTable, graphTable } from './summary.js';
+import { confusionMatrix, type ConfusionOptions } from './confusion.js';
 import { modelJSON, modelFromJSON, weightSpecs, trainingConfig, type TopologyJSON } from './serialization.js';
 import { graphTopologyJSON, graphFromTopology } from './graph-json.js';
 import { buildTopology, runGraph, type Topology } from './graph.js';
@@ -206,6 +207,9 @@ export class Model {
 
   /** Mean loss (and accuracy) over (x, y), in inference mode. */
   evaluate(x: ModelInput, y: ModelTarget, options: { batchSize?: number } = {}): LossAndMetrics { return evaluate(this, this.compiled, x, y, options); }
+
+  /** The confusion matrix of the predictions on x against y: int32 [C, C], rows the true class (confusion.ts). */
+  confusionMatrix(x: ModelInput, y: Tensor, options: ConfusionOptions = {}): Tensor { return confusionMatrix(this, this.compiled, x, y, options); }
 
   /** Outputs for every sample of x, computed in batches (inference mode); an array for several outputs. */
   predict(x: ModelInput, options: { batchSize?: number } = {}): Tensor {

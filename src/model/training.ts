@@ -11,6 +11,7 @@ import { ProgressReporter, nowMs, type Verbosity } from '../progress.js';
 import { requireCompiled, bindOptimizer, type Compiled } from './compile.js';
 import { collectCallbacks, callAll, type Callbacks, type History, type Logs } from './callbacks.js';
 import { countBatch, zeroCounts, addCounts, metricValues, type MetricCounts } from './metric-specs.js';
+import { resolveSampleWeights, batchWeights, weightedLoss } from './sample-weights.js';
 import { checkInput, checkLabels, checkXs, sampleCount, takeInputRows, type ModelInput } from './inputs.js';
 import type { Model } from './model.js';
 
@@ -51,6 +52,10 @@ export interface FitOptions extends Callbacks {
    * meanwhile, such as another model training concurrently (fit yields between batches).
    */
   seed?: number;
+  /** A loss weight per class label, `{ [label]: weight }` (labels not listed weigh 1), as Keras' class_weight; one-output models. */
+  classWeight?: Record<number, number>;
+  /** A loss weight per sample of x, a tensor [N], as Keras' sample_weight (applied to every output's loss). */
+  sampleWeight?: Tensor;
 }
 
 /**
@@ -104,6 +109,7 @@ export async function fit(model: Model, compiled: Compiled | null, x: ModelInput
   checkInput(model, x, 'fit');
   checkTargetLabels(model, ys, 'fit');
   if (val) { checkInput(model, val.x, 'fit (validationData)'); checkTargetLabels(model, val.ys, 'fit (validationData)'); }
+  const weights = resolveSampleWeights(model, c, ys, n, o.classWeight, o.sampleWeight);
   const hooks = collectCallbacks(o, model);
 
   const history: History = { loss: [] };
@@ -125,7 +131,7 @@ export async function fit(model: Model, compiled: Compiled | null, x: ModelInput
     for (let b = 0, start = 0; start < nTrain; b++, start += batchSize) {
       const count = Math.min(batchSize, nTrain - start);
       await callAll(hooks, 'onBatchBegin', b);
-      const step = rng(() => trainStep(model, c, params, x, ys, order, start, count, o.augment, false, stopOnNaN));
+      const step = rng(() => trainStep(model, c, params, x, ys, order, start, count, o.augment, false, stopOnNaN, weights));
       const loss = step.loss;
       if (!Number.isFinite(loss) && stopOnNaN) {
         const err = new ValueError(`${model.name}.fit: the loss became ${loss} at epoch ${epoch + 1}/${epochs}, batch ${b + 1} ` +
@@ -209,14 +215,14 @@ export function predict(model: Model, x: ModelInput, options: { batchSize?: numb
  * an aborted step leaves the model exactly as it was.
  */
 function trainStep(model: Model, c: Compiled, params: Tensor[], x: ModelInput, ys: Tensor[], order: Int32Array | null, start: number,
-                   count: number, augment?: (x: Tensor) => Tensor, whole = false, skipNonFinite = false): StepResult {
+                   count: number, augment?: (x: Tensor) => Tensor, whole = false, skipNonFinite = false, weights: Float32Array | null = null): StepResult {
   return tidy(() => {
     const trained = new Set(params);
     const state = model.weights().filter((w) => !trained.has(w));
     const snapshot = state.map((w) => w.detach()); // freed by this tidy
     const restore = () => state.forEach((w, i) => w.assign(snapshot[i]));
     try {
-      return trainStepBody(model, c, params, x, ys, order, start, count, augment, whole, skipNonFinite, restore);
+      return trainStepBody(model, c, params, x, ys, order, start, count, augment, whole, skipNonFinite, restore, weights);
     } catch (e) {
       restore();
       model.zeroGrad();
@@ -227,7 +233,7 @@ function trainStep(model: Model, c: Compiled, params: Tensor[], x: ModelInput, y
 
 function trainStepBody(model: Model, c: Compiled, params: Tensor[], x: ModelInput, ys: Tensor[], order: Int32Array | null, start: number,
                        count: number, augment: ((x: Tensor) => Tensor) | undefined, whole: boolean, skipNonFinite: boolean,
-                       restore: () => void): StepResult {
+                       restore: () => void, weights: Float32Array | null): StepResult {
   let xb = whole ? x : takeInputRows(x, order, start, count);
   const yb = whole ? ys : ys.map((y) => takeRows(y, order, start, count));
   if (augment && !Array.isArray(xb)) {
@@ -238,7 +244,8 @@ function trainStepBody(model: Model, c: Compiled, params: Tensor[], x: ModelInpu
     xb = a;
   }
   model.zeroGrad();
-  const { total, result } = lossOf(model, c, model.forward(xb as Tensor, { training: true }), yb);
+  const wb = weights ? batchWeights(weights, order, start, count) : null;
+  const { total, result } = lossOf(model, c, model.forward(xb as Tensor, { training: true }), yb, wb);
   if (skipNonFinite && !Number.isFinite(result.loss)) {
     restore();
     return result;
@@ -253,15 +260,16 @@ function trainStepBody(model: Model, c: Compiled, params: Tensor[], x: ModelInpu
 
 /**
  * The loss of a batch's predictions (one per output) against its targets: each output's loss,
- * weighted, summed into the total that is differentiated; with its values and correct counts.
+ * weighted (and each sample weighted by `weights`), summed into the total that is differentiated;
+ * with its values and metric counts.
  */
-function lossOf(model: Model, c: Compiled, out: Tensor | Tensor[], ys: Tensor[]): { total: Tensor; result: StepResult } {
+function lossOf(model: Model, c: Compiled, out: Tensor | Tensor[], ys: Tensor[], weights: Float32Array | null = null): { total: Tensor; result: StepResult } {
   const preds = Array.isArray(out) ? out : [out];
   const several = preds.length > 1;
   let total: Tensor | null = null;
   const losses: number[] = [];
   preds.forEach((pred, i) => {
-    const loss = c.losses[i](pred, ys[i]);
+    const loss = weights ? weightedLoss(c.losses[i], pred, ys[i], weights) : c.losses[i](pred, ys[i]);
     if (!(loss instanceof Tensor) || loss.size !== 1) {
       throw new ValueError(`${model.name}: the loss${several ? ` of output '${c.outputNames[i]}'` : ''} must return a scalar Tensor, got ${loss instanceof Tensor ? fmtShape(loss.shape) : describe(loss)}`);
     }
