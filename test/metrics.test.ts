@@ -25,7 +25,7 @@ function passThrough(c: number, metrics: string[], loss: unknown = { name: 'spar
 const METRICS = ['accuracy', 'topK:1', 'topK:3', 'precision', 'recall', 'f1'];
 
 describe('metrics against naive references', () => {
-  for (const [n, c, seed, batch] of [[200, 7, 1, 32], [97, 10, 2, 13], [64, 3, 3, 64], [50, 2, 4, 9]] as const) {
+  for (const [n, c, seed, batch] of [[200, 7, 1, 32], [97, 10, 2, 13], [64, 3, 3, 64], [50, 2, 7, 9]] as const) {
     it(`${n} random rows of ${c} classes, batches of ${batch}`, () => {
       const { scores, labels } = randomPredictions(n, c, seed);
       const x = tensor(scores, [n, c]);
