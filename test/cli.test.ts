@@ -69,6 +69,8 @@ describe('wasm-cnn train on a tiny IDX dataset', () => {
     expect(r.stdout).toMatch(/96 training \/ 30 test images, 28x28x1, 3 classes/);
     expect(r.stdout).toMatch(/Epoch 1\/1/);
     expect(r.stdout).toMatch(/confusion matrix \(rows: true class, columns: predicted class\)/);
+    expect(r.stdout).toMatch(/ - precision: [\d.]+ - recall: [\d.]+ - f1: [\d.]+/);
+    expect(r.stdout).toMatch(/\ntest precision \d+\.\d\d%, recall \d+\.\d\d%, f1 \d+\.\d\d% \(macro over 3 classes\)\n/);
     expect(r.stdout).toMatch(/images\/s/);
     expect(r.stdout).toMatch(/wall time/);
     // The matrix's rows add up to the 10 test images of each class.

@@ -48,8 +48,8 @@ Runtime and output:
   -h, --help             this text
   --version              the package version
 
-Prints the progress of training, a confusion matrix of the test images, the wall time and images
-per second, and ends with a line \`test accuracy: NN.NN%\`.
+Prints the progress of training, a confusion matrix of the test images with their macro precision,
+recall and F1, the wall time and images per second, and ends with a line \`test accuracy: NN.NN%\`.
 Exit codes: 0 success, 1 error (e.g. a missing, truncated or non-IDX file: one line naming the
 file and the problem), 2 bad command-line usage.
 

@@ -1,12 +1,12 @@
 /// <reference types="node" />
 // `wasm-cnn train`: builds the preset's model, fits it on the chosen images with the requested
-// optimizer and learning-rate schedule, then reports the test images' confusion matrix, the
-// timings and the test accuracy (always the last line).
-import { init, backendInfo, setSeed, tidy, Sequential, optim, data, ValueError, type Tensor } from '../index.js';
+// optimizer and learning-rate schedule, then reports the test images' confusion matrix, their
+// macro precision / recall / F1, the timings and the test accuracy (always the last line).
+import { init, backendInfo, setSeed, Sequential, optim, data, ValueError, type Tensor } from '../index.js';
 import { UsageError, type TrainOptions } from './args.js';
 import { PRESETS } from './presets.js';
 import { loadData } from './data.js';
-import { confusionMatrix, formatConfusion, fmtSeconds } from './report.js';
+import { formatConfusion, formatScores, fmtSeconds } from './report.js';
 import { defaultIo, type Io } from './io.js';
 
 /** The learning rate per epoch for --schedule. */
@@ -56,7 +56,7 @@ export async function train(o: TrainOptions, io: Io = defaultIo): Promise<number
   model.compile({
     optimizer: makeOptimizer(o.optimizer, makeSchedule(o.schedule, o.lr, o.epochs)),
     loss: { name: 'sparseCategoricalCrossentropy', fromLogits: true },
-    metrics: ['accuracy'],
+    metrics: ['accuracy', 'precision', 'recall', 'f1'],
   });
   io.out(`model: ${o.model} (${model.countParams()} parameters); optimizer ${o.optimizer}, lr ${o.lr} (${o.schedule}); ` +
     `${o.epochs} epoch${o.epochs === 1 ? "" : "s"}, batch size ${o.batchSize}; augment ${o.augment ? o.augmentText : 'none'}; seed ${o.seed}`);
@@ -77,14 +77,17 @@ export async function train(o: TrainOptions, io: Io = defaultIo): Promise<number
   const trainSeconds = (performance.now() - tTrain) / 1000;
 
   const tEval = performance.now();
-  const pred = tidy(() => model.predict(ds.test.x, { batchSize: 256 }).argMax(-1).dataSync());
+  const cm = model.confusionMatrix(ds.test.x, ds.test.y, { batchSize: 256 });
   const evalSeconds = (performance.now() - tEval) / 1000;
-  const truth = ds.test.y.dataSync();
+  const counts = cm.dataSync();
+  cm.dispose();
   let correct = 0;
-  for (let i = 0; i < nTest; i++) if (pred[i] === truth[i]) correct++;
+  for (let i = 0; i < k; i++) correct += counts[i * k + i];
   const acc = correct / nTest;
 
-  for (const line of formatConfusion(confusionMatrix(truth, pred, k), names)) io.out(line);
+  const matrix = Array.from({ length: k }, (_, i) => Array.from(counts.subarray(i * k, (i + 1) * k)));
+  for (const line of formatConfusion(matrix, names)) io.out(line);
+  io.out(formatScores(model.evaluate(ds.test.x, ds.test.y, { batchSize: 256 }), k));
   if (o.save !== undefined) {
     await model.save(o.save);
     io.out(`saved the model to ${o.save} (model.json + weights.bin)`);
