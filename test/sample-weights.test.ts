@@ -2,7 +2,7 @@
 // weighted sum of per-sample losses over the batch size), and their properties: all-ones weights
 // change nothing, zero weights remove a sample's gradient, the epoch loss is the weighted one.
 import { describe, it, expect } from 'vitest';
-import { Sequential, nn, optim, tensor, type Tensor as T } from '../src/index.js';
+import { Sequential, nn, optim, tensor, backendInfo, type Tensor as T } from '../src/index.js';
 import { fixtureCases, fixtureTensor, PYTORCH_TOLERANCE, type FixtureTensor } from './harness/fixtures.js';
 import { expectClose } from './harness/close.js';
 
@@ -77,5 +77,16 @@ describe('sample weight properties', () => {
     const zero = await run({ sampleWeight: tensor(new Float32Array(n)) }, 3);
     expect(zero.loss).toBe(0);
     expect(Array.from(zero.w)).toEqual(c.W.data.map((v) => Math.fround(v)));
+  });
+
+  it('a weighted fit (with metrics and validation) leaves no tensor behind', async () => {
+    const m = denseModel(c);
+    m.compile({ optimizer: optim.sgd({ lr: 0.1 }), loss: { name: 'sparseCategoricalCrossentropy', fromLogits: true }, metrics: ['accuracy', 'topK:2', 'f1'] });
+    const x = fixtureTensor(c.x), y = targets(c), w = tensor(new Float32Array(n).fill(0.5));
+    await m.fit(x, y, { epochs: 1, batchSize: 3, verbose: 0, sampleWeight: w, validationData: [x, y] });
+    const before = backendInfo().liveTensors;
+    await m.fit(x, y, { epochs: 2, batchSize: 3, verbose: 0, sampleWeight: w, validationData: [x, y] });
+    expect(backendInfo().liveTensors).toBe(before);
+    m.dispose();
   });
 });
