@@ -129,7 +129,7 @@ export function oneCycle(options: { maxLr: number; totalSteps: number; pctStart?
   const upEnd = pctStart * totalSteps - 1;
   const downEnd = totalSteps - 1;
   if (!(upEnd > 0 && downEnd > upEnd)) {
-    throw new ValueError(`oneCycle: pctStart ${pctStart} of totalSteps ${totalSteps} leaves a phase without steps (the rise ends at step ${upEnd}, the fall at step ${downEnd}); both need at least one`);
+    throw new ValueError(`oneCycle: pctStart ${pctStart} of totalSteps ${totalSteps} leaves a phase without steps (the rise ends at step ${+upEnd.toFixed(6)}, the fall at step ${downEnd}); both need at least one`);
   }
   const initialLr = maxLr / divFactor;
   const minLr = initialLr / finalDivFactor;
