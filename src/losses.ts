@@ -136,7 +136,7 @@ function smoothedTargets(t: Tensor, rows: number, classes: number, ls: number, l
   const off = ls / classes;
   if (labels) {
     dst.fill(off);
-    for (let r = 0; r < rows; r++) dst[r * classes + src[r]] = 1 * (1 - ls) + off;
+    for (let r = 0; r < rows; r++) dst[r * classes + src[r]] = (1 - ls) + off;
   } else {
     for (let i = 0; i < dst.length; i++) dst[i] = src[i] * (1 - ls) + off;
   }
@@ -156,6 +156,7 @@ function rowsClasses(yPred: Tensor, op: string): [number, number] {
  * Without fromLogits yPred are probabilities used as given, clipped to [1e-7, 1 - 1e-7] and not
  * renormalised (gradient -yTrue / yPred / B inside the clip range, 0 outside). With fromLogits
  * a fused, stable log-softmax: loss logsumexp(x) - sum(y x), gradient (softmax(x) - y) / B.
+ * `labelSmoothing` replaces the targets by `y (1 - ls) + ls / classes` first (Keras).
  */
 export function categoricalCrossentropy(yPred: Tensor, yTrue: Targets, options?: CategoricalCrossentropyOptions): Tensor {
   const op = 'categoricalCrossentropy';
@@ -187,8 +188,8 @@ function denseCrossentropy(op: string, p: Tensor, t: Tensor, rows: number, class
 /**
  * Sparse categorical cross-entropy: integer labels (int32, or floats holding integers) of shape
  * yPred.shape without its last (class) axis, e.g. [B] for yPred [B, C] ([B, 1] accepted too).
- * Same conventions as categoricalCrossentropy. A label outside [0, classes) or not an integer
- * throws ValueError naming the label and its index.
+ * Same conventions as categoricalCrossentropy (`labelSmoothing` smooths each label's one-hot row).
+ * A label outside [0, classes) or not an integer throws ValueError naming the label and its index.
  */
 export function sparseCategoricalCrossentropy(yPred: Tensor, yTrue: Targets, options?: CategoricalCrossentropyOptions): Tensor {
   const op = 'sparseCategoricalCrossentropy';

@@ -280,5 +280,23 @@ describe('the extras together in compile / fit / save', () => {
     x.dispose();
     y.dispose();
   });
-});
 
+  it('a per-batch oneCycle through an onBatchBegin callback gives each batch the rate of its step', async () => {
+    const totalSteps = 12;
+    const sched = optim.schedules.oneCycle({ maxLr: 0.2, totalSteps });
+    const m = new Sequential([nn.dense({ units: 2 })], { inputShape: [3] });
+    m.compile({ optimizer: optim.sgd({ lr: sched }), loss: 'mse' });
+    const x = tensor(Float32Array.from({ length: 24 }, (_, i) => i / 24), [8, 3]);
+    const y = tensor(Float32Array.from({ length: 16 }, (_, i) => (i % 3) / 3), [8, 2]);
+    let step = 0;
+    const seen: number[] = [];
+    await m.fit(x, y, {
+      epochs: 3, batchSize: 2, verbose: 0,
+      callbacks: { onBatchBegin: () => { m.optimizer!.setEpoch(step++); }, onBatchEnd: () => { seen.push(m.optimizer!.lr); } },
+    });
+    expect(seen).toEqual(Array.from({ length: totalSteps }, (_, e) => sched(e)));
+    m.dispose();
+    x.dispose();
+    y.dispose();
+  });
+});

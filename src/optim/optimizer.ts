@@ -1,6 +1,7 @@
 // The optimizer base: parameter binding, per-parameter state (kept out of tidy), learning rate
-// as a number or a schedule, and argument checks shared by every optimizer. Subclasses only
-// describe their state buffers and call their one fused kernel (assembly/optim.ts) per tensor.
+// as a number or a schedule, gradient clipping (clipNorm / clipValue) and argument checks shared
+// by every optimizer. Subclasses only describe their state buffers and call their one fused
+// kernel (assembly/optim.ts) per tensor.
 import { Tensor, keep, fillTensor, sameShape } from '../tensor.js';
 import { DisposedError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { describe } from '../ops/util.js';
