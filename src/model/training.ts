@@ -260,8 +260,8 @@ function trainStepBody(model: Model, c: Compiled, params: Tensor[], x: ModelInpu
 
 /**
  * The loss of a batch's predictions (one per output) against its targets: each output's loss,
- * weighted (and each sample weighted by `weights`), summed into the total that is differentiated;
- * with its values and metric counts.
+ * weighted (and each sample weighted by `weights`), summed with the layers' regulariser penalties (as
+ * Keras reports it) into the total that is differentiated; with its values and metric counts.
  */
 function lossOf(model: Model, c: Compiled, out: Tensor | Tensor[], ys: Tensor[], weights: Float32Array | null = null): { total: Tensor; result: StepResult } {
   const preds = Array.isArray(out) ? out : [out];
@@ -277,7 +277,8 @@ function lossOf(model: Model, c: Compiled, out: Tensor | Tensor[], ys: Tensor[],
     const term = c.lossWeights[i] === 1 ? loss : loss.mul(c.lossWeights[i]);
     total = total === null ? term : total.add(term);
   });
-  const t = total as unknown as Tensor;
+  const penalty = model.regularizationLoss();
+  const t = penalty ? (total as unknown as Tensor).add(penalty) : total as unknown as Tensor;
   const value = t.dataSync()[0];
   const counts = c.metrics.length > 0 ? preds.map((pred, i) => countBatch(c.metrics, pred, ys[i], c.thresholds[i])) : [];
   return { total: t, result: { loss: value, losses: several ? losses : [value], counts } };
