@@ -16,7 +16,8 @@ import { resolveCompile, bindOptimizer, type Compiled, type CompileOptions } fro
 import { fit, trainOnBatch, evaluate, predict, type FitOptions, type LossAndMetrics, type ModelInput, type ModelTarget } from './training.js';
 import type { History } from './callbacks.js';
 import { layerTable, graphTable } from './summary.js';
-import { modelJSON, modelFromJSON, weightSpecs, trainingConfig, type TopologyJSON } from './serialization.js';
+import { modelJSON, modelFromJSON, weightSpecs, weightNames, trainingConfig, type TopologyJSON } from './serialization.js';
+import { checkpointArtifacts, noProgress, type TrainingProgress } from './checkpoint.js';
 import { graphTopologyJSON, graphFromTopology } from './graph-json.js';
 import { buildTopology, runGraph, type Topology } from './graph.js';
 import { checkGraphInput } from './inputs.js';
@@ -28,6 +29,11 @@ export interface ModelConfig {
   /** The model's outputs: symbolic tensors, one or an array (forward then returns an array). */
   outputs: SymbolicTensor | SymbolicTensor[];
   name?: string;
+}
+
+export interface SaveOptions {
+  /** Also save the optimizer's state, the epochs completed and the random state (a checkpoint to resume from). Default false. */
+  includeOptimizer?: boolean;
 }
 
 /** @internal how a subclass with its own topology (Sequential) constructs the base. */
@@ -51,6 +57,8 @@ export class Model {
   private readonly graph: Topology | null = null;
   /** This model as a layer of another model (made on first symbolic apply). */
   private asLayer: NestedModel | null = null;
+  /** @internal where training stands (fit records it, a checkpoint saves and restores it). */
+  _progress: TrainingProgress = noProgress();
 
   constructor(config: ModelConfig);
   /** @internal */
@@ -198,6 +206,14 @@ export class Model {
   /** The compiled optimizer (undefined before compile). */
   get optimizer(): optim.Optimizer | undefined { return this.compiled?.optimizer; }
 
+  /**
+   * Where training stands: `epoch`, the epochs fit has completed (restored by loading a checkpoint:
+   * the `initialEpoch` that continues), and `step`, the optimizer's update count.
+   */
+  get trainingProgress(): { epoch: number; step: number } {
+    return { epoch: this._progress.epoch, step: this.compiled?.optimizer.iterations ?? 0 };
+  }
+
   /** Trains for `epochs` over (x, y); yields to the event loop between batches. */
   fit(x: ModelInput, y: ModelTarget, options: FitOptions = {}): Promise<History> { return fit(this, this.compiled, x, y, options); }
 
@@ -233,9 +249,19 @@ export class Model {
    * Saves the model. A directory path (or file: URL) in Node writes `<dir>/model.json` and
    * `<dir>/weights.bin`; an http(s) URL receives a multipart POST; an object with
    * `save(artifacts)` gets `{ modelJson, weights }`. Always resolves to the packed single-file
-   * bytes, which `load` accepts.
+   * bytes, which `load` accepts. `{ includeOptimizer: true }` saves a checkpoint: also the
+   * optimizer's state, the epochs completed and the random generators' states (docs/FORMAT.md),
+   * from which a loaded model's `fit({ initialEpoch })` continues bit for bit.
    */
-  async save(target?: SaveTarget): Promise<Uint8Array> {
+  async save(target?: SaveTarget, options: SaveOptions = {}): Promise<Uint8Array> {
+    if (options === null || typeof options !== 'object') throw new ValueError(`${this.name}.save: options must be { includeOptimizer? }, got ${describe(options)}`);
+    for (const k of Object.keys(options)) if (k !== 'includeOptimizer') throw new ValueError(`${this.name}.save: unknown option '${k}' (known: includeOptimizer)`);
+    const include = options.includeOptimizer ?? false;
+    if (typeof include !== 'boolean') throw new ValueError(`${this.name}.save: option 'includeOptimizer' must be a boolean, got ${fmtValue(include)}`);
+    if (include) {
+      const c = checkpointArtifacts(this, this.toJSON(), this._progress, weightNames(this));
+      return writeModel(target, c.json, c.weights);
+    }
     const json = this.toJSON();
     const weights = this.weightsBytes();
     return writeModel(target, json, weights);
