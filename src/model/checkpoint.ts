@@ -4,6 +4,7 @@
 // layout is src/io/training-state.ts (docs/FORMAT.md).
 import type { Tensor } from '../tensor.js';
 import { FormatError, ShapeError, ValueError, fmtShape } from '../errors.js';
+import { describe } from '../ops/util.js';
 import { getRandomState, setRandomState, randomStream, type RandomStream } from '../random.js';
 import { encodeWeights, type ModelJSON } from '../io/format.js';
 import { CHECKPOINT_FORMAT_VERSION, TRAINING_STATE_VERSION, type ParamStateJSON, type TrainingStateJSON } from '../io/training-state.js';
@@ -51,8 +52,10 @@ function namedParameters(model: Model, names: Map<Tensor, string>): { name: stri
 export function checkpointArtifacts(model: Model, json: ModelJSON, progress: TrainingProgress, names: Map<Tensor, string>): { json: ModelJSON; weights: Uint8Array } {
   const opt = model.optimizer;
   if (!opt || !json.training?.optimizer || json.training.loss === undefined) {
-    throw new ValueError(`${model.name}.save: includeOptimizer needs a model compiled with an optimizer and a loss that can be saved ` +
-      `(${!opt ? 'the model is not compiled' : 'a loss function, a custom learning-rate schedule or a custom optimizer is not saved'})`);
+    const why = !opt ? 'the model is not compiled'
+      : !json.training ? 'its loss is a function, which is not saved'
+        : `its optimizer's config cannot be saved (${describe(opt.getConfig().lr)} as lr: a custom learning-rate schedule, or a custom optimizer)`;
+    throw new ValueError(`${model.name}.save: includeOptimizer needs a model compiled with an optimizer and a loss that can be saved; ${why}`);
   }
   const params = namedParameters(model, names);
   const dict = opt.stateDict(params.map((p) => p.tensor));
@@ -114,6 +117,10 @@ export function restoreCheckpoint(model: Model, j: ModelJSON, values: Uint8Array
     const p = params[i].tensor;
     if (e.shape.length !== p.rank || e.shape.some((d, k) => d !== p.shape[k])) {
       throw new FormatError(`load: the checkpoint's optimizer state has parameter "${e.name}" with shape ${fmtShape(e.shape)} but the model's is ${fmtShape(p.shape)}`);
+    }
+    if ([...e.buffers].sort().join() !== opt.stateKeys().join()) {
+      throw new FormatError(`load: the checkpoint's optimizer state of parameter "${e.name}" has buffers [${e.buffers.join(', ')}] ` +
+        `but the optimizer of training.optimizer (${JSON.stringify(training.optimizer)}) keeps [${opt.stateKeys().join(', ')}]`);
     }
     const s: ParamStateDict = { step: e.step, buffers: {} };
     for (const b of e.buffers) {

@@ -182,6 +182,11 @@ export abstract class Optimizer {
     };
   }
 
+  /** The names of the buffers each parameter's state holds ('momentumBuffer', 'expAvg', ...), sorted. */
+  stateKeys(): string[] {
+    return Object.keys(this.stateSpec()).sort();
+  }
+
   /**
    * Replaces the state by one `stateDict()` returned (same optimizer kind, same parameter list
    * and shapes): the next `step` continues exactly where that optimizer stopped. Everything is
@@ -201,7 +206,7 @@ export abstract class Optimizer {
     if (!Array.isArray(state.params) || state.params.length !== list.length) {
       throw new ValueError(`${where}: the state holds ${Array.isArray(state.params) ? state.params.length : describe(state.params)} parameter entries but ${list.length} parameters are given`);
     }
-    const slots = Object.keys(this.stateSpec()).sort();
+    const slots = this.stateKeys();
     state.params.forEach((e, i) => {
       if (e === null) return;
       const p = list[i];
