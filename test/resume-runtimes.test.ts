@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Miniflare } from 'miniflare';
+import { workerdJson } from './harness/workerd.js';
 // @ts-ignore plain-JS module without types
 import { readKernels } from '../examples/edge-worker/build.mjs';
 // @ts-ignore plain-JS module without types
@@ -60,26 +60,9 @@ async function cliSlice(runtime: 'node' | 'deno' | 'bun', from: Slice | null, un
 }
 
 /** One slice in workerd (miniflare): the checkpoints in a request body. */
-async function workerdSlice(from: Slice, until: number): Promise<Slice> {
-  const mf = new Miniflare({
-    modulesRoot: root,
-    modules: [
-      { type: 'ESModule', path: join(root, 'test/runtimes/resume-worker.js') },
-      { type: 'ESModule', path: join(root, 'dist/wasm-cnn.browser.js') },
-      { type: 'ESModule', path: join(root, 'test/runtimes/resume.js') },
-      { type: 'ESModule', path: join(root, 'test/runtimes/seeded.js') },
-      { type: 'CompiledWasm', path: join(root, 'dist/wasm-cnn.wasm'), contents: wasmBytes },
-    ],
-    compatibilityDate: '2025-09-01',
-  });
-  try {
-    const res = await mf.dispatchFetch('http://localhost/', { method: 'POST', body: JSON.stringify({ input: checkpoints(from), until }) });
-    const text = await res.text();
-    if (res.status !== 200) throw new Error(`workerd answered ${res.status}: ${text}`);
-    return JSON.parse(text);
-  } finally {
-    await mf.dispose();
-  }
+function workerdSlice(from: Slice, until: number): Promise<Slice> {
+  return workerdJson('test/runtimes/resume-worker.js', ['test/runtimes/resume.js', 'test/runtimes/seeded.js'], wasmBytes,
+    { method: 'POST', body: JSON.stringify({ input: checkpoints(from), until }) });
 }
 
 /** One slice in headless Chromium: the checkpoints passed to the page. */
@@ -92,8 +75,16 @@ async function chromiumSlice(from: Slice, until: number): Promise<Slice> {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${server.url}/test/runtimes/resume.html`);
-    await page.waitForFunction(() => (window as any).__ready === true, null, { timeout: 30_000 });
+    // Any page of the server's origin will do: a module script imports the bundle and resume.js into it.
+    await page.goto(`${server.url}/test/runtimes/resume.js`);
+    await page.addScriptTag({
+      type: 'module',
+      content: `import * as W from '/dist/wasm-cnn.browser.js';
+        import { trainSlices } from '/test/runtimes/resume.js';
+        await W.init({ simd: 'baseline' });
+        window.trainSlices = (input, until) => trainSlices(W, input, until);`,
+    });
+    await page.waitForFunction(() => typeof (window as any).trainSlices === 'function', null, { timeout: 30_000 });
     const cases: Cases = await page.evaluate(([input, u]) => (window as any).trainSlices(input, u), [checkpoints(from), until] as const);
     expect(errors).toEqual([]);
     return { runtime: 'chromium', cases };
