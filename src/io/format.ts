@@ -91,8 +91,8 @@ export function encodeWeights(tensors: readonly Tensor[], extra: readonly Float3
     at += t.size * 4;
   }
   for (const e of extra) {
-    const le = new DataView(out.buffer, at, e.length * 4);
-    for (let i = 0; i < e.length; i++) le.setFloat32(i * 4, e[i], true);
+    // Little-endian in memory, as in wasm memory: the bytes as they are (NaN payloads kept).
+    out.set(new Uint8Array(e.buffer, e.byteOffset, e.length * 4), at);
     at += e.length * 4;
   }
   const dv = new DataView(out.buffer);

@@ -17,7 +17,7 @@ import { fit, trainOnBatch, evaluate, predict, type FitOptions, type LossAndMetr
 import type { History } from './callbacks.js';
 import { layerTable, graphTable } from './summary.js';
 import { modelJSON, modelFromJSON, weightSpecs, weightNames, trainingConfig, type TopologyJSON } from './serialization.js';
-import { checkpointArtifacts, noProgress, type TrainingProgress } from './checkpoint.js';
+import { checkpointArtifacts, includeOptimizer, noProgress, type SaveOptions, type TrainingProgress } from './checkpoint.js';
 import { graphTopologyJSON, graphFromTopology } from './graph-json.js';
 import { buildTopology, runGraph, type Topology } from './graph.js';
 import { checkGraphInput } from './inputs.js';
@@ -31,10 +31,7 @@ export interface ModelConfig {
   name?: string;
 }
 
-export interface SaveOptions {
-  /** Also save the optimizer's state, the epochs completed and the random state (a checkpoint to resume from). Default false. */
-  includeOptimizer?: boolean;
-}
+export type { SaveOptions } from './checkpoint.js';
 
 /** @internal how a subclass with its own topology (Sequential) constructs the base. */
 export const OWN_TOPOLOGY: unique symbol = Symbol('own topology');
@@ -254,11 +251,7 @@ export class Model {
    * from which a loaded model's `fit({ initialEpoch })` continues bit for bit.
    */
   async save(target?: SaveTarget, options: SaveOptions = {}): Promise<Uint8Array> {
-    if (options === null || typeof options !== 'object') throw new ValueError(`${this.name}.save: options must be { includeOptimizer? }, got ${describe(options)}`);
-    for (const k of Object.keys(options)) if (k !== 'includeOptimizer') throw new ValueError(`${this.name}.save: unknown option '${k}' (known: includeOptimizer)`);
-    const include = options.includeOptimizer ?? false;
-    if (typeof include !== 'boolean') throw new ValueError(`${this.name}.save: option 'includeOptimizer' must be a boolean, got ${fmtValue(include)}`);
-    if (include) {
+    if (includeOptimizer(this.name, options)) {
       const c = checkpointArtifacts(this, this.toJSON(), this._progress, weightNames(this));
       return writeModel(target, c.json, c.weights);
     }
