@@ -217,6 +217,23 @@ describe('checkpoints: save(target, { includeOptimizer: true }) and Model.load',
   });
 });
 
+describe('checkpoints as a browser or a worker keeps them', () => {
+  it('a custom save target gets { modelJson, weights } with the optimizer buffers; Model.load of those pieces resumes', async () => {
+    const full = await trainSlice(W, 'graph-sgd', null, RESUME_EPOCHS);
+    const four = await trainSlice(W, 'graph-sgd', null, 4);
+    const m = await Model.load(four.checkpoint);
+    let artifacts: any = null;
+    const packed = await m.save({ save: (a) => { artifacts = a; } }, { includeOptimizer: true });
+    m.dispose();
+    expect(packed).toEqual(four.checkpoint);
+    expect(artifacts.modelJson.trainingState.epoch).toBe(4);
+    const again = await Model.load({ modelJson: JSON.stringify(artifacts.modelJson), weights: artifacts.weights.buffer });
+    const bytes = await again.save(undefined, { includeOptimizer: true });
+    again.dispose();
+    expect((await trainSlice(W, 'graph-sgd', bytes, RESUME_EPOCHS)).weights).toBe(full.weights);
+  });
+});
+
 describe('save without includeOptimizer is unchanged', () => {
   it('formatVersion 1, no trainingState, the same bytes as before checkpoints existed', async () => {
     setSeed(3);
