@@ -179,6 +179,19 @@ export class Model {
   /** Every weight (trainable and not), in saving order. */
   weights(): Tensor[] { return unique(this.layers.flatMap((l) => l.weights())); }
 
+  /**
+   * The sum of the layers' regulariser penalties (kernelRegularizer / biasRegularizer), the term
+   * fit / trainOnBatch / evaluate add to the loss; null when no layer has a regulariser.
+   */
+  regularizationLoss(): Tensor | null {
+    let total: Tensor | null = null;
+    for (const l of this.layers) {
+      const r = l.regularizationLoss();
+      if (r) total = total ? total.add(r) : r;
+    }
+    return total;
+  }
+
   /** Resets every parameter's gradient to null. */
   zeroGrad(): void { for (const l of this.layers) l.zeroGrad(); }
 

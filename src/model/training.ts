@@ -255,7 +255,8 @@ function trainStepBody(model: Model, c: Compiled, params: Tensor[], x: ModelInpu
 
 /**
  * The loss of a batch's predictions (one per output) against its targets: each output's loss,
- * weighted, summed into the total that is differentiated; with its values and correct counts.
+ * weighted, summed with the layers' regulariser penalties (as Keras reports it) into the total that
+ * is differentiated; with its values and correct counts.
  */
 function lossOf(model: Model, c: Compiled, out: Tensor | Tensor[], ys: Tensor[]): { total: Tensor; result: StepResult } {
   const preds = Array.isArray(out) ? out : [out];
@@ -271,7 +272,8 @@ function lossOf(model: Model, c: Compiled, out: Tensor | Tensor[], ys: Tensor[])
     const term = c.lossWeights[i] === 1 ? loss : loss.mul(c.lossWeights[i]);
     total = total === null ? term : total.add(term);
   });
-  const t = total as unknown as Tensor;
+  const penalty = model.regularizationLoss();
+  const t = penalty ? (total as unknown as Tensor).add(penalty) : total as unknown as Tensor;
   const value = t.dataSync()[0];
   const right = c.accuracy ? preds.map((pred, i) => countCorrect(pred, ys[i], c.thresholds[i])) : [];
   return { total: t, result: { loss: value, losses: several ? losses : [value], right } };
