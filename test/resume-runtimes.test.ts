@@ -1,10 +1,11 @@
 // Resumable training across processes and runtimes: the cases of test/runtimes/resume.js (a
-// Sequential and a graph model, SGD + momentum under a cosine schedule and Adam, shuffling,
-// augmentation and dropout) trained for 6 epochs without a stop, and stopped after epochs 1, 2 and
-// 4 with each resume in a new Node process, give the same weights bit for bit; so does a chain
-// that resumes in a different runtime each time: Node -> Deno -> workerd -> Bun -> Chromium
-// (stops after 1, 2, 4 and 5). Checkpoints travel as files (Node, Deno, Bun), a request body
-// (workerd) and page.evaluate arguments (Chromium). WASM_CNN_SKIP_BROWSER=1 ends the chain at Bun.
+// Sequential and a graph model; SGD + momentum with warm-up, cosine and clipNorm, Adam with
+// one-cycle and clipValue; shuffling, augmentation and dropout) trained for 6 epochs without a
+// stop, and stopped after epochs 1, 2 and 4 with each resume in a new Node process, give the same
+// weights bit for bit; so does a chain that resumes in a different runtime each time: Node -> Deno
+// -> workerd -> Bun -> Chromium (stops after 1, 2, 4 and 5). Checkpoints travel as files (Node,
+// Deno, Bun), a request body (workerd) and page.evaluate arguments (Chromium).
+// WASM_CNN_SKIP_BROWSER=1 ends the chain at Bun.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

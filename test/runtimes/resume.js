@@ -1,7 +1,7 @@
 // Resumable training, the computation every runtime must continue bit for bit: small models
 // (a Sequential CNN with batch norm and dropout, a graph model with a residual add) trained on
-// seeded data with shuffling and augmentation, by SGD + momentum under a cosine schedule or by
-// Adam. `trainSlice` continues a case from a checkpoint (the bytes `save(..., { includeOptimizer
+// seeded data with shuffling and augmentation, by SGD + momentum (warm-up then cosine, clipNorm)
+// or by Adam (one-cycle, clipValue). `trainSlice` continues a case from a checkpoint (the bytes `save(..., { includeOptimizer
 // })` returned) up to an epoch and returns the next checkpoint, so a test can stop a run after any
 // epoch and resume it in another process or runtime. Plain JS, no Node built-ins: Node, Deno, Bun,
 // workerd and Chromium import it. `W` is the wasm-cnn module namespace, already init()ed.
@@ -39,9 +39,10 @@ function buildModel(W, kind) {
 }
 
 function optimizerFor(W, opt) {
+  const { schedules } = W.optim;
   return opt === 'sgd'
-    ? W.optim.sgd({ lr: W.optim.schedules.cosine({ initialLr: 0.05, epochs: RESUME_EPOCHS }), momentum: 0.9 })
-    : W.optim.adam({ lr: 0.01 });
+    ? W.optim.sgd({ lr: schedules.warmup(schedules.cosine({ initialLr: 0.05, epochs: RESUME_EPOCHS }), 2), momentum: 0.9, clipNorm: 1 })
+    : W.optim.adam({ lr: schedules.oneCycle({ maxLr: 0.02, totalSteps: RESUME_EPOCHS }), clipValue: 0.5 });
 }
 
 /** The training data: seeded, drawn before the model (a loaded checkpoint then sets the generator). */
