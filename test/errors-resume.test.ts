@@ -33,6 +33,11 @@ bad('save: includeOptimizer with a custom schedule', () => {
   m.compile({ optimizer: optim.sgd({ lr: (e: number) => 0.1 / (1 + e) }), loss: 'sparseCategoricalCrossentropy' });
   return m.save(undefined, { includeOptimizer: true });
 }, ValueError, 'save', 'includeOptimizer', "optimizer's config", 'custom learning-rate schedule');
+bad('save: includeOptimizer with a warm-up around a custom schedule', () => {
+  const m = model({ compile: false });
+  m.compile({ optimizer: optim.sgd({ lr: optim.schedules.warmup((e: number) => 0.1 / (1 + e), 2) }), loss: 'sparseCategoricalCrossentropy' });
+  return m.save(undefined, { includeOptimizer: true });
+}, ValueError, 'save', 'includeOptimizer', 'rebuilt from its config');
 bad('save: includeOptimizer "yes"', () => model().save(undefined, { includeOptimizer: 'yes' as any }), ValueError, 'save', 'includeOptimizer', '"yes"');
 bad('save: unknown option', () => model().save(undefined, { includeOptimiser: true } as any), ValueError, 'save', "unknown option 'includeOptimiser'");
 

@@ -9,6 +9,7 @@ import { getRandomState, setRandomState, randomStream, type RandomStream } from 
 import { encodeWeights, type ModelJSON } from '../io/format.js';
 import { CHECKPOINT_FORMAT_VERSION, TRAINING_STATE_VERSION, type ParamStateJSON, type TrainingStateJSON } from '../io/training-state.js';
 import type { OptimizerStateDict, ParamStateDict } from '../optim/optimizer.js';
+import { fromConfig } from '../optim/index.js';
 import type { Model } from './model.js';
 
 /** Where a model's training stands: what a checkpoint records besides the optimizer. */
@@ -70,6 +71,11 @@ export function checkpointArtifacts(model: Model, json: ModelJSON, progress: Tra
       : !json.training ? 'its loss is a function, which is not saved'
         : `its optimizer's config cannot be saved (${describe(opt.getConfig().lr)} as lr: a custom learning-rate schedule, or a custom optimizer)`;
     throw new ValueError(`${model.name}.save: includeOptimizer needs a model compiled with an optimizer and a loss that can be saved; ${why}`);
+  }
+  try {
+    fromConfig(json.training.optimizer as { name: string }); // what loading will rebuild (a warm-up around a custom schedule cannot be)
+  } catch (e) {
+    throw new ValueError(`${model.name}.save: includeOptimizer needs an optimizer that can be rebuilt from its config; ${(e as Error).message}`);
   }
   const params = namedParameters(model, names);
   const dict = opt.stateDict(params.map((p) => p.tensor));
