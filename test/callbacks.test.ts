@@ -191,6 +191,25 @@ describe('modelCheckpoint', () => {
     m.dispose();
   });
 
+  it('includeOptimizer: a checkpoint written at epoch 2 resumes to the weights of an uninterrupted run', async () => {
+    const { x, y } = problem();
+    const m0 = model();
+    const json = m0.toJSON(), w0 = m0.weightsBytes();
+    m0.dispose();
+    const opts = { batchSize: 8, verbose: 0 as const, seed: 5 };
+    const straight = Model.fromJSON(json, w0);
+    await straight.fit(x, y, { ...opts, epochs: 4 });
+    const run = Model.fromJSON(json, w0);
+    const cb = callbacks.modelCheckpoint({ path: join(dir, 'resume', 'e{epoch}'), includeOptimizer: true });
+    await run.fit(x, y, { ...opts, epochs: 2, callbacks: [cb] });
+    expect(cb.saved).toEqual([join(dir, 'resume', 'e1'), join(dir, 'resume', 'e2')]);
+    const resumed = await Model.load(join(dir, 'resume', 'e2'));
+    expect(resumed.trainingProgress.epoch).toBe(2);
+    await resumed.fit(x, y, { ...opts, epochs: 4, initialEpoch: resumed.trainingProgress.epoch });
+    expect(resumed.weightsBytes()).toEqual(straight.weightsBytes());
+    for (const m of [straight, run, resumed]) m.dispose();
+  });
+
   it('an object target receives the artifacts', async () => {
     const got: unknown[] = [];
     const cb = callbacks.modelCheckpoint({ path: { save: (a: unknown) => { got.push(a); } }, monitor: 'loss' });

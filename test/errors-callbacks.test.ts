@@ -25,6 +25,7 @@ bad('modelCheckpoint: path ""', () => callbacks.modelCheckpoint({ path: '' }), V
 bad('modelCheckpoint: path 5', () => callbacks.modelCheckpoint({ path: 5 as any }), ValueError, 'modelCheckpoint', "'path'", '5');
 bad('modelCheckpoint: placeholder {epoch:x}', () => callbacks.modelCheckpoint({ path: 'ck/{epoch:x}' }), ValueError, 'modelCheckpoint', '{epoch:x}');
 bad('modelCheckpoint: saveBestOnly "yes"', () => callbacks.modelCheckpoint({ path: 'ck', saveBestOnly: 'yes' as any }), ValueError, 'modelCheckpoint', 'saveBestOnly', 'string yes');
+bad('modelCheckpoint: includeOptimizer 1', () => callbacks.modelCheckpoint({ path: 'ck', includeOptimizer: 1 as any }), ValueError, 'modelCheckpoint', 'includeOptimizer', 'number 1');
 bad('modelCheckpoint: monitor "val-loss"', () => callbacks.modelCheckpoint({ path: 'ck', monitor: 'val-loss' }), ValueError, 'modelCheckpoint', 'unknown monitor "val-loss"');
 
 // ---- callbacks: monitors fit does not log (at the first epoch's end) ---------------------------

@@ -1,4 +1,5 @@
-// callbacks.modelCheckpoint: Keras' ModelCheckpoint, saving at each epoch's end with model.save.
+// callbacks.modelCheckpoint: Keras' ModelCheckpoint, saving at each epoch's end with model.save
+// (with includeOptimizer, a checkpoint that a later fit resumes from).
 // A string path may hold placeholders filled from the epoch (1-based, as Keras) and the epoch's logs:
 // `{epoch}`, `{epoch:03d}` (zero-padded), `{valLoss}`, `{valLoss:.4f}` (fixed decimals). With
 // saveBestOnly the model is written only when the monitored value beats the best so far.
@@ -18,6 +19,8 @@ export interface ModelCheckpointOptions {
   saveBestOnly?: boolean;
   /** 'min', 'max' or 'auto' (a loss falls, the metrics rise). */
   mode?: MonitorMode;
+  /** Write checkpoints a later fit resumes from: model.save(path, { includeOptimizer: true }) (default false). */
+  includeOptimizer?: boolean;
 }
 
 const NAME = 'modelCheckpoint';
@@ -29,6 +32,7 @@ export class ModelCheckpoint implements Callbacks {
   readonly monitor: string;
   readonly saveBestOnly: boolean;
   readonly mode: 'min' | 'max';
+  readonly includeOptimizer: boolean;
   /** The best monitored value so far (saveBestOnly). */
   best = Infinity;
   /** Where each save went, in order (the formatted paths; the target itself for non-string targets). */
@@ -37,7 +41,7 @@ export class ModelCheckpoint implements Callbacks {
 
   constructor(options: ModelCheckpointOptions) {
     if (options === undefined) throw new ValueError(`${NAME}: options { path, monitor?, saveBestOnly?, mode? } are required`);
-    const o = checkOptions(NAME, options, ['path', 'monitor', 'saveBestOnly', 'mode']);
+    const o = checkOptions(NAME, options, ['path', 'monitor', 'saveBestOnly', 'mode', 'includeOptimizer']);
     const path = o.path;
     const isTarget = path instanceof URL || (path !== null && typeof path === 'object' && typeof (path as { save?: unknown }).save === 'function');
     if (!(typeof path === 'string' && path !== '') && !isTarget) {
@@ -52,6 +56,7 @@ export class ModelCheckpoint implements Callbacks {
     this.monitor = checkMonitor(NAME, o.monitor ?? 'valLoss');
     this.saveBestOnly = boolOption(NAME, o, 'saveBestOnly', false);
     this.mode = directionOf(NAME, this.monitor, o.mode ?? 'auto');
+    this.includeOptimizer = boolOption(NAME, o, 'includeOptimizer', false);
   }
 
   setModel(model: Model): void { this.model = model; }
@@ -66,7 +71,7 @@ export class ModelCheckpoint implements Callbacks {
     }
     if (!this.model) throw new ValueError(`${NAME}: not attached to a model; pass it to fit({ callbacks: [...] })`);
     const target = typeof this.path === 'string' ? fillPath(this.path, epoch + 1, logs) : this.path;
-    await this.model.save(target);
+    await this.model.save(target, { includeOptimizer: this.includeOptimizer });
     this.saved.push(target);
   }
 }

@@ -6,7 +6,8 @@ import { kernels } from '../backend/wasm.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
 import { describe } from '../ops/util.js';
 import { takeRows, permutation, checkBatchSize } from '../data/batches.js';
-import { randomStream, withRandomStream } from '../random.js';
+import { withRandomStream } from '../random.js';
+import { fitStream, recordEpoch } from './checkpoint.js';
 import { ProgressReporter, nowMs, type Verbosity } from '../progress.js';
 import { requireCompiled, bindOptimizer, type Compiled } from './compile.js';
 import { collectCallbacks, callAll, type Callbacks, type History, type Logs } from './callbacks.js';
@@ -85,7 +86,7 @@ export async function fit(model: Model, compiled: Compiled | null, x: ModelInput
   if (o.seed !== undefined && (typeof o.seed !== 'number' || !Number.isFinite(o.seed))) {
     throw new ValueError(`fit: option 'seed' must be a finite number, got ${fmtValue(o.seed)}`);
   }
-  const stream = o.seed === undefined ? null : randomStream(o.seed);
+  const stream = o.seed === undefined ? null : fitStream(model._progress, o.seed, initialEpoch);
   const rng = <T>(fn: () => T): T => (stream ? withRandomStream(stream, fn) : fn());
   const stopOnNaN = o.stopOnNaN ?? true;
   if (typeof stopOnNaN !== 'boolean') throw new ValueError(`fit: option 'stopOnNaN' must be a boolean, got ${fmtValue(stopOnNaN)}`);
@@ -150,6 +151,7 @@ export async function fit(model: Model, compiled: Compiled | null, x: ModelInput
     const logs: Logs = metricLogs(c, sums, seen);
     if (val) Object.assign(logs, validationLogs(evalRange(model, c, val.x, val.ys, val.start, val.end, batchSize)));
     for (const [key, v] of Object.entries(logs)) history[key]!.push(v!);
+    if (seen === nTrain) recordEpoch(model._progress, epoch + 1, o.seed, stream);
     reporter.epochEnd(logs);
     await callAll(hooks, 'onEpochEnd', epoch, logs);
     await yieldToEventLoop();

@@ -15,6 +15,7 @@ import * as schedules from './schedules.js';
 import { ValueError } from '../errors.js';
 
 export { Optimizer, type LearningRate, type ParamList, type ParamState, type ClipOptions } from './optimizer.js';
+export type { OptimizerStateDict, ParamStateDict } from './optimizer.js';
 export { SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta };
 export type { SGDOptions, AdamOptions, RMSpropOptions, AdagradOptions, AdadeltaOptions };
 export type { LrSchedule, ScheduleConfig } from './schedules.js';

@@ -34,6 +34,27 @@ export interface ParamState {
   buffers: Record<string, Tensor>;
 }
 
+/** One parameter's optimizer state as plain data: its step count and a copy of each buffer. */
+export interface ParamStateDict {
+  step: number;
+  buffers: Record<string, Float32Array>;
+}
+
+/**
+ * An optimizer's whole state as plain data (PyTorch's `state_dict`): what `stateDict()` returns
+ * and `loadStateDict()` takes, e.g. to save training and resume it elsewhere.
+ */
+export interface OptimizerStateDict {
+  /** The optimizer's name ('sgd', 'adam', ...): a state loads only into the same kind. */
+  name: string;
+  /** `step()` calls so far. */
+  iterations: number;
+  /** The epoch the learning-rate schedule is at (the last `setEpoch`). */
+  epoch: number;
+  /** One entry per parameter, in the order of the list: null for a parameter not updated yet. */
+  params: (ParamStateDict | null)[];
+}
+
 /**
  * Base class of every optimizer.
  *
@@ -196,6 +217,89 @@ export abstract class Optimizer {
   /** The state buffers of one parameter (undefined before its first update); for inspection and tests. */
   getState(param: Tensor): Readonly<ParamState> | undefined {
     return this.state.get(param);
+  }
+
+  /**
+   * The whole state as plain data: step count, schedule epoch, and per parameter of `params`
+   * (default: the bound ones) its step and a copy of each buffer (momentum, Adam's moments, ...).
+   */
+  stateDict(params?: ParamList): OptimizerStateDict {
+    const list = this.resolve(params, 'stateDict');
+    return {
+      name: this.name, iterations: this.stepCount, epoch: this.currentEpoch,
+      params: list.map((p) => {
+        const s = this.state.get(p);
+        if (!s) return null;
+        const buffers: Record<string, Float32Array> = {};
+        for (const [key, t] of Object.entries(s.buffers)) buffers[key] = t.dataSync() as Float32Array;
+        return { step: s.step, buffers };
+      }),
+    };
+  }
+
+  /** The names of the buffers each parameter's state holds ('momentumBuffer', 'expAvg', ...), sorted. */
+  stateKeys(): string[] {
+    return Object.keys(this.stateSpec()).sort();
+  }
+
+  /**
+   * Replaces the state by one `stateDict()` returned (same optimizer kind, same parameter list
+   * and shapes): the next `step` continues exactly where that optimizer stopped. Everything is
+   * checked before anything changes: on error the optimizer keeps its state.
+   */
+  loadStateDict(state: OptimizerStateDict, params?: ParamList): void {
+    const list = this.resolve(params, 'loadStateDict');
+    const where = `${this.name}.loadStateDict`;
+    if (!state || typeof state !== 'object') throw new ValueError(`${where}: expects the object stateDict() returns, got ${describe(state)}`);
+    if (state.name !== this.name) throw new ValueError(`${where}: the state is of optimizer '${String(state.name)}', not '${this.name}'`);
+    const count = (v: unknown, what: string) => {
+      if (!Number.isInteger(v) || (v as number) < 0) throw new ValueError(`${where}: ${what} must be a non-negative integer, got ${describe(v)}`);
+      return v as number;
+    };
+    const iterations = count(state.iterations, 'iterations');
+    if (typeof state.epoch !== 'number' || !Number.isFinite(state.epoch) || state.epoch < 0) throw new ValueError(`${where}: epoch must be a non-negative finite number, got ${describe(state.epoch)}`);
+    if (!Array.isArray(state.params) || state.params.length !== list.length) {
+      throw new ValueError(`${where}: the state holds ${Array.isArray(state.params) ? state.params.length : describe(state.params)} parameter entries but ${list.length} parameters are given`);
+    }
+    const slots = this.stateKeys();
+    state.params.forEach((e, i) => {
+      if (e === null) return;
+      const p = list[i];
+      count(e.step, `the step of parameter ${i}${label(p)}`);
+      const keys = Object.keys(e.buffers ?? {}).sort();
+      if (keys.join() !== slots.join()) {
+        throw new ValueError(`${where}: parameter ${i}${label(p)} has buffers [${keys.join(', ')}] but this ${this.name} keeps [${slots.join(', ')}]`);
+      }
+      for (const key of keys) {
+        const b = e.buffers[key];
+        if (!(b instanceof Float32Array) || b.length !== p.size) {
+          throw new ShapeError(`${where}: buffer '${key}' of parameter ${i}${label(p)} ${fmtShape(p.shape)} holds ${b instanceof Float32Array ? b.length : describe(b)} values, expected ${p.size}`);
+        }
+      }
+    });
+    const lr = this.schedule ? evalSchedule(this.name, this.schedule, state.epoch) : this.currentLr;
+    const next = new Map<Tensor, ParamState>();
+    try {
+      state.params.forEach((e, i) => {
+        if (e === null) return;
+        const s: ParamState = { step: e.step, buffers: {} };
+        next.set(list[i], s);
+        for (const key of slots) {
+          const t = keep(Tensor.empty(list[i].shape));
+          t.view().set(e.buffers[key]);
+          t.name = `${list[i].name ?? 'param'}.${key}`;
+          s.buffers[key] = t;
+        }
+      });
+    } catch (err) {
+      for (const s of next.values()) for (const t of Object.values(s.buffers)) t.dispose();
+      throw err;
+    }
+    this.dispose();
+    for (const [p, s] of next) this.state.set(p, s);
+    this.stepCount = iterations;
+    this.currentEpoch = state.epoch;
+    this.currentLr = lr;
   }
 
   /** Frees every state buffer; a later `step` starts from fresh state (step counts restart). */
