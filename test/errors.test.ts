@@ -3,7 +3,7 @@
 // optimizer steps, fit, Sequential.add, load.
 import { describe, it, expect } from 'vitest';
 import {
-  init, setNumThreads, tensor, ones, full, randn, randu, tidy, keep, setSeed, ops, nn, losses, optim, data, Sequential, Model, loadOnnx, Tensor, ShapeError, ValueError, FormatError, DisposedError,
+  init, setNumThreads, tensor, ones, full, randn, randu, tidy, keep, setSeed, ops, nn, losses, optim, data, Sequential, Model, loadOnnx, Tensor, ShapeError, ValueError, FormatError, DisposedError, LimitError,
 } from '../src/index.js';
 import { GraphNode, type SymbolicTensor } from '../src/nn/symbolic.js';
 import { encodeIdx } from '../src/data/idx.js';
@@ -221,7 +221,8 @@ bad('fromJSON: absurd filters, with weights (refused before allocating)', () => 
   FormatError, 'load', 'more weight values than weights.bin holds', '[3,3,1,1000000000]');
 bad('fromJSON: units grown a little (builds, then the manifest check names the weight)', () => { const j = savedJson(); j.model.layers[2].config.units = 4; return Sequential.fromJSON(j, savedWeights()); },
   FormatError, 'does not match', 'dense/kernel', '[18,3]', '[18,4]');
-bad('fromJSON: absurd filters, no weights (too large to build)', () => { const j = savedJson(); j.model.layers[0].config.filters = 1e9; return Sequential.fromJSON(j); }, FormatError, 'load', 'too large');
+bad('fromJSON: absurd filters, no weights (refused before allocating)', () => { const j = savedJson(); j.model.layers[0].config.filters = 1e9; return Sequential.fromJSON(j); },
+  LimitError, 'load', '37000000003 parameters', 'maxParameterBytes');
 bad('fromJSON: inputShape grown (dense kernel far larger than weights.bin)', () => { const j = savedJson(); j.model.inputShape = [2000, 2000, 1]; return Sequential.fromJSON(j, savedWeights()); },
   FormatError, 'load', 'more weight values than weights.bin holds');
 bad('fromJSON: weights not bytes', () => Sequential.fromJSON(savedJson(), 'abc' as any), ValueError, 'fromJSON', 'weights');

@@ -9,6 +9,9 @@ import { loadData } from './data.js';
 import { confusionMatrix, formatConfusion, fmtSeconds } from './report.js';
 import { defaultIo, type Io } from './io.js';
 
+/** Above this many classes the confusion matrix is too wide to read and is left out. */
+const MAX_CONFUSION_CLASSES = 30;
+
 /** The learning rate per epoch for --schedule. */
 function makeSchedule(name: string, lr: number, epochs: number): optim.LearningRate {
   switch (name) {
@@ -75,6 +78,11 @@ export async function train(o: TrainOptions, io: Io = defaultIo): Promise<number
     ...(o.verbose ? { validationData: [ds.test.x, ds.test.y] as [Tensor, Tensor] } : {}),
   });
   const trainSeconds = (performance.now() - tTrain) / 1000;
+  // Saved first: nothing that follows (evaluation, the report) can lose the trained model.
+  if (o.save !== undefined) {
+    await model.save(o.save);
+    io.out(`saved the model to ${o.save} (model.json + weights.bin)`);
+  }
 
   const tEval = performance.now();
   const pred = tidy(() => model.predict(ds.test.x, { batchSize: 256 }).argMax(-1).dataSync());
@@ -84,11 +92,8 @@ export async function train(o: TrainOptions, io: Io = defaultIo): Promise<number
   for (let i = 0; i < nTest; i++) if (pred[i] === truth[i]) correct++;
   const acc = correct / nTest;
 
-  for (const line of formatConfusion(confusionMatrix(truth, pred, k), names)) io.out(line);
-  if (o.save !== undefined) {
-    await model.save(o.save);
-    io.out(`saved the model to ${o.save} (model.json + weights.bin)`);
-  }
+  if (k <= MAX_CONFUSION_CLASSES) for (const line of formatConfusion(confusionMatrix(truth, pred, k), names)) io.out(line);
+  else io.out(`confusion matrix: not shown for ${k} classes (shown up to ${MAX_CONFUSION_CLASSES})`);
   const trained = o.epochs * nTrain;
   const wall = process.uptime();
   io.out(`training: ${trained} images in ${fmtSeconds(trainSeconds)} (${Math.round(trained / trainSeconds)} images/s); ` +

@@ -5,12 +5,7 @@
 import { FormatError } from '../errors.js';
 import { importNodeBuiltin } from '../backend/node-builtin.js';
 import type { ReadCap } from './budget.js';
-
-/** 'a directory', 'a FIFO', 'a character device', ... for a non-regular fs.Stats. */
-export function fileKind(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
-  return st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isCharacterDevice() ? 'a character device'
-    : st.isBlockDevice() ? 'a block device' : st.isSocket() ? 'a socket' : 'not a regular file';
-}
+import { fileKind } from './file-kind.js';
 
 /** FormatError for a failed open/stat, by its code. */
 function openError(e: any, path: string, what: string): Error {
