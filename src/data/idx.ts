@@ -5,6 +5,7 @@ import { fflate } from './fflate.js';
 import { crc32 } from '../io/crc32.js';
 import { FormatError, LimitError } from '../errors.js';
 import { checkLimit } from '../limits.js';
+import { concatBytes } from '../io/concat-bytes.js';
 
 export type IdxValues = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
@@ -218,17 +219,17 @@ function inflateGzip(bytes: Uint8Array): { data: Uint8Array; problem: GzipProble
     }
     at += slice;
     if (cap === null) {
-      cap = declaredBytes(concat(chunks, Math.min(total, MAX_HEADER_BYTES)));
+      cap = declaredBytes(concatBytes(chunks, Math.min(total, MAX_HEADER_BYTES)));
       if (cap !== null) {
         // One byte more than declared shows a stream that holds more.
         out = new Uint8Array(cap + 1);
-        out.set(concat(chunks, Math.min(total, cap + 1)));
+        out.set(concatBytes(chunks, Math.min(total, cap + 1)));
         chunks = [];
       }
     }
   }
   const stopped = cap !== null && total > cap;
-  const data = out ? out.subarray(0, Math.min(total, out.length)) : concat(chunks, total);
+  const data = out ? out.subarray(0, Math.min(total, out.length)) : concatBytes(chunks, total);
   if (streamError !== null) return { data, problem: { kind: 'corrupt', message: `${streamError} after ${total} inflated bytes` } };
   if (stopped) return { data, problem: { kind: 'long', message: `inflating stopped after ${total} bytes` } };
   if (n < 18) return { data, problem: { kind: 'short', message: `only ${n} bytes, shorter than a gzip header and trailer` } };
@@ -253,20 +254,6 @@ function inflateGzip(bytes: Uint8Array): { data: Uint8Array; problem: GzipProble
     return { data, problem: { kind: 'corrupt', message: `CRC-32 mismatch (trailer 0x${storedCrc.toString(16).padStart(8, '0')}, data 0x${crc.toString(16).padStart(8, '0')})` } };
   }
   return { data, problem: null };
-}
-
-/** The first `n` bytes of the chunks, in one array. */
-function concat(chunks: Uint8Array[], n: number): Uint8Array {
-  if (chunks.length === 1 && chunks[0].length === n) return chunks[0];
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const c of chunks) {
-    if (off >= n) break;
-    const part = c.subarray(0, n - off);
-    out.set(part, off);
-    off += part.length;
-  }
-  return out;
 }
 
 /** Encodes an IDX file (big-endian, uncompressed): the inverse of parseIdx, for writers and tests. */

@@ -4,6 +4,7 @@
 // from the same origin only.
 import { FormatError } from '../errors.js';
 import type { ReadCap } from './budget.js';
+import { concatBytes } from './concat-bytes.js';
 
 /** The body of `res`, refused by `capFor(head)`'s error once longer than its cap. */
 export async function readBodyCapped(res: Response, capFor: (head: Uint8Array) => ReadCap): Promise<Uint8Array> {
@@ -20,7 +21,7 @@ export async function readBodyCapped(res: Response, capFor: (head: Uint8Array) =
   const chunks: Uint8Array[] = [];
   let total = 0;
   let cap: ReadCap | null = null;
-  const head = (): Uint8Array => concat(chunks, Math.min(total, 16));
+  const head = (): Uint8Array => concatBytes(chunks, Math.min(total, 16));
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -41,19 +42,7 @@ export async function readBodyCapped(res: Response, capFor: (head: Uint8Array) =
     cap = capFor(head());
     if (total > cap.bytes) throw cap.tooLong(total);
   }
-  return concat(chunks, total);
-}
-
-function concat(chunks: Uint8Array[], n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    if (at >= n) break;
-    const part = c.subarray(0, n - at);
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(chunks, total);
 }
 
 /** Fetches `url` and reads its body with a cap; FormatError for an HTTP error status. */
