@@ -10,6 +10,10 @@ export class ValueError extends Error {
 export class FormatError extends Error {
   constructor(message: string) { super(message); this.name = 'FormatError'; }
 }
+/** A declared size (a file, a header, a model) above one of the limits of `setLimits`; `limit` names it. */
+export class LimitError extends FormatError {
+  constructor(message: string, readonly limit: string) { super(message); this.name = 'LimitError'; }
+}
 export class DisposedError extends Error {
   constructor(message: string) { super(message); this.name = 'DisposedError'; }
 }

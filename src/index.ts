@@ -66,3 +66,5 @@ export async function loadOnnx(bytes: Uint8Array | ArrayBuffer | ArrayBufferView
   const importer = await import('./io/onnx/import.js');
   return importer.loadOnnx(bytes);
 }
+export { LimitError } from './errors.js';
+export { setLimits, getLimits, type Limits } from './limits.js';

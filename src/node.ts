@@ -8,9 +8,11 @@ import { join, dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 // Built on the public API only (plus pure helpers): the package bundles it as its own file that
 // imports the main entry, so both share one Tensor class and one backend.
-import { Tensor, FormatError, ValueError, data } from './index.js';
+import { Tensor, FormatError, LimitError, ValueError, data, getLimits } from './index.js';
 import { fmtShape } from './fmt.js';
 import type { IdxData } from './data/idx.js';
+import { readRegularFileSync } from './io/read-file-sync.js';
+import { openFailure } from './io/file-kind.js';
 
 export type { IdxData, IdxValues } from './data/idx.js';
 
@@ -30,33 +32,30 @@ export interface LabeledDataset {
   sources: { trainImages: string; trainLabels: string; testImages: string; testLabels: string };
 }
 
-function errorCode(e: unknown): string {
-  const code = (e as { code?: string })?.code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'is a directory';
-  if (code === 'EACCES') return 'permission denied';
-  return code ?? (e as Error)?.message ?? String(e);
-}
-
 /**
  * Reads and parses one IDX file (gzip or not). Errors name the file:
  * `train-images-idx3-ubyte.gz: truncated: header says 60000x28x28 = 47040000 bytes of data, file has 1234`.
  */
 export function loadIdxFile(path: string): IdxData {
   if (typeof path !== 'string' || path === '') throw new ValueError(`loadIdxFile: path must be a non-empty string, got ${JSON.stringify(path)}`);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new ValueError(`${path}: cannot read the file (${errorCode(e)})`);
-  }
+  const bytes = readIdxBytes(path);
   try {
     return data.parseIdx(bytes);
   } catch (e) {
     // The file name instead of parseIdx's `parseIdx: ` prefix.
-    if (e instanceof FormatError) throw new FormatError(`${path}: ${e.message.replace(/^parseIdx: /, '')}`);
+    const message = `${path}: ${(e as Error).message.replace(/^parseIdx: /, '')}`;
+    if (e instanceof LimitError) throw new LimitError(message, e.limit);
+    if (e instanceof FormatError) throw new FormatError(message);
     throw e;
   }
+}
+
+/** A regular file's bytes, at most maxIdxBytes; a directory, pipe or device is refused before reading. */
+function readIdxBytes(path: string): Uint8Array {
+  const max = getLimits().maxIdxBytes;
+  return readRegularFileSync(path, max, (why) => new ValueError(`${path}: cannot read the file (${why})`),
+    (size) => new LimitError(`${path}: the file has ${size} bytes, above the limit maxIdxBytes = ${max} bytes ` +
+      '(raise it with setLimits({ maxIdxBytes }) if the input is trusted)', 'maxIdxBytes'));
 }
 
 const PARTS = [
@@ -77,7 +76,7 @@ export function findIdxFiles(dir: string): LabeledDataset['sources'] {
     names = readdirSync(dir);
   } catch (e) {
     const code = (e as { code?: string }).code;
-    throw new ValueError(`${dir}: cannot read the dataset directory (${code === 'ENOTDIR' ? 'not a directory' : errorCode(e)})`);
+    throw new ValueError(`${dir}: cannot read the dataset directory (${code === 'ENOTDIR' ? 'not a directory' : openFailure(e)})`);
   }
   const found: Partial<Record<(typeof PARTS)[number][0], string>> = {};
   for (const [key, prefix, kind, rank] of PARTS) {
@@ -116,9 +115,14 @@ function imagesToTensor(d: IdxData, file: string): Tensor {
 function labelsToTensor(d: IdxData, file: string): Tensor {
   if (d.shape.length !== 1) throw new FormatError(`${file}: expected labels of shape [N], the header says ${fmtShape(d.shape)}`);
   const src = d.values;
+  const maxClasses = getLimits().maxClasses;
   for (let i = 0; i < src.length; i++) {
     const v = src[i];
     if (!Number.isInteger(v) || v < 0) throw new FormatError(`${file}: label ${i} is ${v}, not a class index >= 0`);
+    if (v >= maxClasses) {
+      throw new LimitError(`${file}: label ${i} is ${v}; class indices must be below the limit maxClasses = ${maxClasses} ` +
+        '(raise it with setLimits({ maxClasses }) for a dataset with that many classes)', 'maxClasses');
+    }
   }
   const t = Tensor.empty([src.length], 'int32');
   (t.view() as Int32Array).set(src as ArrayLike<number>);
@@ -202,7 +206,7 @@ export function loadMnistDigits(): LabeledDataset {
     try {
       data = JSON.parse(readFileSync(file, 'utf8')).data;
     } catch (e) {
-      throw new FormatError(`${file}: cannot load the mnist package's digits (${e instanceof SyntaxError ? 'not valid JSON' : errorCode(e)})`);
+      throw new FormatError(`${file}: cannot load the mnist package's digits (${e instanceof SyntaxError ? 'not valid JSON' : openFailure(e)})`);
     }
     if (!Array.isArray(data) || data.length % 784 !== 0 || data.length === 0) {
       throw new FormatError(`${file}: expected {"data": [...]} with a multiple of 784 values, got ${Array.isArray(data) ? data.length + ' values' : typeof data}`);

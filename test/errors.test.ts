@@ -3,7 +3,7 @@
 // optimizer steps, fit, Sequential.add, load.
 import { describe, it, expect } from 'vitest';
 import {
-  init, setNumThreads, tensor, ones, full, randn, randu, tidy, keep, setSeed, ops, nn, losses, optim, data, Sequential, Model, loadOnnx, Tensor, ShapeError, ValueError, FormatError, DisposedError,
+  init, setNumThreads, tensor, ones, full, randn, randu, tidy, keep, setSeed, ops, nn, losses, optim, data, Sequential, Model, loadOnnx, Tensor, ShapeError, ValueError, FormatError, DisposedError, LimitError, setLimits,
 } from '../src/index.js';
 import { GraphNode, type SymbolicTensor } from '../src/nn/symbolic.js';
 import { encodeIdx } from '../src/data/idx.js';
@@ -197,6 +197,11 @@ bad('parseIdx: unknown type', () => data.parseIdx(new Uint8Array([0, 0, 0x0a, 1,
 bad('parseIdx: trailing bytes', () => data.parseIdx(new Uint8Array([...encodeIdx([2], new Uint8Array([1, 2])), 9])), FormatError, 'parseIdx', '1 bytes too many');
 bad('parseIdx: a string', () => data.parseIdx('abc' as any), FormatError, 'parseIdx', 'Uint8Array', 'string');
 bad('parseIdx: corrupt gzip', () => data.parseIdx(new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10])), FormatError, 'parseIdx', 'gzip');
+bad('parseIdx: header above maxIdxBytes', () => data.parseIdx(new Uint8Array([0, 0, 8, 2, 0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 2])), LimitError, 'parseIdx', '4294967306 bytes', 'maxIdxBytes = 1024 MiB');
+bad('setLimits: a negative limit', () => setLimits({ maxIdxBytes: -5 }), ValueError, 'setLimits', 'maxIdxBytes', 'positive integer', '-5');
+bad('setLimits: an unknown limit', () => setLimits({ maxTensors: 5 } as any), ValueError, 'setLimits', "'maxTensors'", 'maxModelJsonBytes');
+bad('fromJSON: model.json text above maxModelJsonBytes', () => { const prev = setLimits({ maxModelJsonBytes: 64 }); try { return Sequential.fromJSON(JSON.stringify(savedJson())); } finally { setLimits(prev); } },
+  LimitError, 'load', 'maxModelJsonBytes = 64 bytes');
 bad('augment: rank 2', () => data.augment(T.m23, {}), ShapeError, 'augment', 'rank 4', '[2,3]');
 bad('augment: padding -1', () => data.augment(T.img1, { randomCrop: { padding: -1 } }), ValueError, 'augment', 'padding', '-1');
 bad('augment: unknown option', () => data.augment(T.img1, { rotate: 90 } as any), ValueError, 'augment', "unknown option 'rotate'");
@@ -221,7 +226,8 @@ bad('fromJSON: absurd filters, with weights (refused before allocating)', () => 
   FormatError, 'load', 'more weight values than weights.bin holds', '[3,3,1,1000000000]');
 bad('fromJSON: units grown a little (builds, then the manifest check names the weight)', () => { const j = savedJson(); j.model.layers[2].config.units = 4; return Sequential.fromJSON(j, savedWeights()); },
   FormatError, 'does not match', 'dense/kernel', '[18,3]', '[18,4]');
-bad('fromJSON: absurd filters, no weights (too large to build)', () => { const j = savedJson(); j.model.layers[0].config.filters = 1e9; return Sequential.fromJSON(j); }, FormatError, 'load', 'too large');
+bad('fromJSON: absurd filters, no weights (refused before allocating)', () => { const j = savedJson(); j.model.layers[0].config.filters = 1e9; return Sequential.fromJSON(j); },
+  LimitError, 'load', '37000000003 parameters', 'maxParameterBytes');
 bad('fromJSON: inputShape grown (dense kernel far larger than weights.bin)', () => { const j = savedJson(); j.model.inputShape = [2000, 2000, 1]; return Sequential.fromJSON(j, savedWeights()); },
   FormatError, 'load', 'more weight values than weights.bin holds');
 bad('fromJSON: weights not bytes', () => Sequential.fromJSON(savedJson(), 'abc' as any), ValueError, 'fromJSON', 'weights');

@@ -5,7 +5,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'fflate';
-import { nn, tensor, tidy, setSeed, data, Sequential, loadOnnx, ShapeError, ValueError, FormatError, DisposedError } from '../src/index.js';
+import { nn, tensor, tidy, setSeed, data, Sequential, loadOnnx, backendInfo, ShapeError, ValueError, FormatError, DisposedError } from '../src/index.js';
 import { encodeIdx, IDX_TYPE_CODES, type IdxValues } from '../src/data/idx.js';
 import { setAllocLimit } from '../src/backend/wasm.js';
 import { runs, live, sizeOf, vals, caseCounter } from './harness/fuzz.js';
@@ -103,6 +103,57 @@ describe('fuzz: loaders given corrupted files load or throw FormatError', () => 
     }), { numRuns: runs(5000), seed: 2001 });
   });
 
+
+  it('size-lying headers: IDX dims, gzip size fields and packed-model lengths that disagree with the bytes', async () => {
+    // Each header field is set to a random lie (huge, zero, off by a little); every case must be
+    // answered within the 2 s bound with FormatError (LimitError included), never by allocating what it declares.
+    const lie = fc.oneof(fc.constantFrom(0, 1, 0x7fffffff, 0xffffffff, 0x80000000, 1 << 24), fc.nat(), fc.integer({ min: -3, max: 3 }));
+    const arb = fc.record({
+      target: fc.constantFrom('idx-dim', 'idx-dim-gzip', 'gzip-isize', 'packed-json', 'packed-weights', 'weights-count'),
+      field: fc.nat(), value: lie, model: fc.integer({ min: 0, max: specs.length - 1 }),
+    });
+    const saved = await Promise.all(specs.map(([m]) => m.save()));
+    const idx = encodeIdx([3, 4, 5], new Uint8Array(60).map((_, i) => i));
+    await fc.assert(fc.asyncProperty(arb, async (r) => {
+      const n0 = live();
+      const mem0 = backendInfo().memoryBytes;
+      const setU32 = (b: Uint8Array, at: number, v: number, le: boolean) => {
+        const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+        const old = dv.getUint32(at, le);
+        dv.setUint32(at, (r.value < 0 || r.value <= 3 ? old + r.value : r.value) >>> 0, le);
+      };
+      let run: () => unknown;
+      if (r.target.startsWith('idx')) {
+        const b = idx.slice();
+        setU32(b, 4 + 4 * (r.field % 3), r.value, false);
+        const bytes = r.target === 'idx-dim-gzip' ? gzipSync(b) : b;
+        run = () => data.parseIdx(bytes);
+      } else if (r.target === 'gzip-isize') {
+        const b = gzipSync(idx);
+        setU32(b, b.length - 4 - 4 * (r.field % 2), r.value, true);
+        run = () => data.parseIdx(b);
+      } else if (r.target === 'weights-count') {
+        const b = saved[r.model].slice();
+        const jl = new DataView(b.buffer).getUint32(8, true);
+        setU32(b, 16 + jl + ((4 - (jl % 4)) % 4) + 8, r.value, true); // weights.bin's float count
+        run = () => Sequential.load(b);
+      } else {
+        const b = saved[r.model].slice();
+        setU32(b, r.target === 'packed-json' ? 8 : 12, r.value, true);
+        run = () => Sequential.load(new Response(b));
+      }
+      try {
+        const out: any = await bounded('size-lying header', run);
+        count(`size-lying ${r.target}: still loaded`);
+        if (out && typeof out.dispose === 'function') out.dispose();
+      } catch (e) {
+        if (!(e instanceof FormatError)) throw new Error(`${r.target} threw ${String(e)} for ${JSON.stringify(r)}`);
+        count(`size-lying ${r.target}: ${e.name}`);
+      }
+      expect(live()).toBe(n0);
+      expect(backendInfo().memoryBytes - mem0).toBeLessThanOrEqual(16 << 20);
+    }), { numRuns: runs(600), seed: 2004 });
+  });
 
   it('Sequential.load: saved models with byte corruptions, and structured model.json edits repacked', async () => {
     const saved = await Promise.all(specs.map(([m]) => m.save()));

@@ -1,6 +1,6 @@
 // The image input of `wasm-cnn predict`: a PNG decoded to gray or RGB values in [0, 1], and the
 // tensor in the layout and size the model's input asks for.
-import { tensor, FormatError, ShapeError, ValueError, type Tensor } from '../index.js';
+import { tensor, getLimits, FormatError, LimitError, ShapeError, ValueError, type Tensor } from '../index.js';
 
 export interface Png { width: number; height: number; depth: number; channels: number; data: ArrayLike<number>; palette?: number[][] }
 
@@ -41,8 +41,27 @@ function pngPixels(png: Png): { gray: Float32Array; rgb: Float32Array } {
   return { gray, rgb };
 }
 
-/** Decodes a PNG file's bytes (fast-png, loaded on first use); FormatError names `path`. */
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/**
+ * The width and height a PNG declares in its IHDR chunk, checked against maxImagePixels before
+ * anything is decoded (LimitError); null when the bytes do not start like a PNG (the decoder says why).
+ */
+export function pngDeclaredSize(bytes: Uint8Array, path: string): { width: number; height: number } | null {
+  if (bytes.length < 24 || !PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return null;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, 24);
+  if (dv.getUint32(12, false) !== 0x49484452) return null; // 'IHDR'
+  const width = dv.getUint32(16, false), height = dv.getUint32(20, false);
+  const max = getLimits().maxImagePixels;
+  if (width * height > max) {
+    throw new LimitError(`${path} declares ${width}x${height} = ${width * height} pixels, above the limit maxImagePixels = ${max}`, 'maxImagePixels');
+  }
+  return { width, height };
+}
+
+/** Decodes a PNG file's bytes (fast-png, loaded on first use) once its declared size is within the limit; FormatError names `path`. */
 export async function decodePng(bytes: Uint8Array, path: string): Promise<Png> {
+  pngDeclaredSize(bytes, path);
   const { decode } = await import('fast-png');
   try {
     const png = decode(bytes);

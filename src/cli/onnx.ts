@@ -3,9 +3,10 @@
 //   wasm-cnn export-onnx <model-dir> <out.onnx> [--layout NHWC|NCHW] [--opset N]
 //   wasm-cnn predict <model.onnx | model-dir> <image.png> [--invert] [--top K]
 // Each returns an exit code (0 ok, 1 error, 2 usage) and prints one-line errors.
-import { readFileSync, writeFileSync, statSync } from 'node:fs';
+import { writeFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { init, tensor, tidy, ops, Sequential, loadOnnx, sequentialToOnnx, FormatError, ShapeError, ValueError } from '../index.js';
+import { init, tensor, tidy, ops, Sequential, loadOnnx, sequentialToOnnx, getLimits, FormatError, LimitError, ShapeError, ValueError } from '../index.js';
+import { readRegularFileSync } from '../io/read-file-sync.js';
 import { UsageError, parseOptions, type OptionSpec, type ParsedArgs } from './args.js';
 import { defaultIo, reportFailure, type Io } from './io.js';
 import { decodePng, specFromShape, imageTensor } from './image.js';
@@ -50,14 +51,16 @@ function parse(args: string[], options: OptionSpec): ParsedArgs {
   return parseOptions(args, { help: { type: 'boolean', short: 'h' }, ...options }, true);
 }
 
-function readBytes(path: string, what: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    throw new ValueError(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);
-  }
+/** A regular file's bytes, refused (before reading) above `maxBytes`, the limit `limitName` implies. */
+function readBytes(path: string, what: string, maxBytes: number, limitName: string): Uint8Array {
+  return readRegularFileSync(path, maxBytes, (why) => new ValueError(`cannot read ${what} ${path}: ${why}`),
+    (size) => new LimitError(`${what} ${path} has ${size} bytes, more than ${limitName} allows (${maxBytes} bytes)`, limitName));
 }
+
+/** The largest PNG file worth reading: a stored (uncompressed) RGBA 16-bit image of maxImagePixels, plus its chunks. */
+const maxPngBytes = (): number => getLimits().maxImagePixels * 8 + (1 << 20);
+/** The largest ONNX file worth reading: its weights and its graph. */
+const maxOnnxBytes = (): number => getLimits().maxParameterBytes + getLimits().maxModelJsonBytes;
 
 const isDirectory = (p: string): boolean => { try { return statSync(p).isDirectory(); } catch { return false; } };
 
@@ -96,7 +99,7 @@ export async function predictCommand(args: string[], io: Io = defaultIo): Promis
     const [modelPath, imagePath] = positionals;
     const top = values.top === undefined ? 3 : Number(values.top);
     if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive integer, got '${values.top}'`);
-    const png = await decodePng(readBytes(imagePath, 'image'), imagePath);
+    const png = await decodePng(readBytes(imagePath, 'image', maxPngBytes(), 'maxImagePixels'), imagePath);
     await init();
     let scores: Float32Array;
     const fromDir = isDirectory(modelPath) || basename(modelPath) === 'model.json';
@@ -109,7 +112,7 @@ export async function predictCommand(args: string[], io: Io = defaultIo): Promis
         model.dispose();
       }
     } else {
-      const net = await loadOnnx(readBytes(modelPath, 'model'));
+      const net = await loadOnnx(readBytes(modelPath, 'model', maxOnnxBytes(), 'maxParameterBytes'));
       try {
         const info = net.inputs[0];
         if (net.inputs.length !== 1 || net.outputs.length < 1) throw new ValueError(`${modelPath} has ${net.inputs.length} inputs; predict needs a single-input model`);

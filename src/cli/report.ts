@@ -4,8 +4,11 @@
 /** The matrix as text lines, one row per class with its recall, under a header of class numbers. */
 export function formatConfusion(m: number[][], names: string[]): string[] {
   const k = m.length;
-  const cellW = Math.max(4, ...m.flat().map((v) => String(v).length)) + 1;
-  const nameW = Math.max(...names.map((n) => n.length), 4);
+  // Loops, not Math.max(...cells): a spread of k*k values overflows the stack for a few hundred classes.
+  let cellW = 4, nameW = 4;
+  for (const row of m) for (const v of row) cellW = Math.max(cellW, String(v).length);
+  cellW += 1;
+  for (const n of names) nameW = Math.max(nameW, n.length);
   const lines: string[] = [];
   lines.push(`confusion matrix (rows: true class, columns: predicted class)`);
   lines.push(' '.repeat(nameW) + ' ' + Array.from({ length: k }, (_, j) => String(j).padStart(cellW)).join('') + '   recall');

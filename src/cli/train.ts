@@ -9,6 +9,9 @@ import { loadData } from './data.js';
 import { formatConfusion, formatScores, fmtSeconds } from './report.js';
 import { defaultIo, type Io } from './io.js';
 
+/** Above this many classes the confusion matrix is too wide to read and is left out. */
+const MAX_CONFUSION_CLASSES = 30;
+
 /** The learning rate per epoch for --schedule. */
 function makeSchedule(name: string, lr: number, epochs: number): optim.LearningRate {
   switch (name) {
@@ -75,6 +78,11 @@ export async function train(o: TrainOptions, io: Io = defaultIo): Promise<number
     ...(o.verbose ? { validationData: [ds.test.x, ds.test.y] as [Tensor, Tensor] } : {}),
   });
   const trainSeconds = (performance.now() - tTrain) / 1000;
+  // Saved first: nothing that follows (evaluation, the report) can lose the trained model.
+  if (o.save !== undefined) {
+    await model.save(o.save);
+    io.out(`saved the model to ${o.save} (model.json + weights.bin)`);
+  }
 
   const tEval = performance.now();
   const cm = model.confusionMatrix(ds.test.x, ds.test.y, { batchSize: 256 });
@@ -86,12 +94,9 @@ export async function train(o: TrainOptions, io: Io = defaultIo): Promise<number
   const acc = correct / nTest;
 
   const matrix = Array.from({ length: k }, (_, i) => Array.from(counts.subarray(i * k, (i + 1) * k)));
-  for (const line of formatConfusion(matrix, names)) io.out(line);
+  if (k <= MAX_CONFUSION_CLASSES) for (const line of formatConfusion(matrix, names)) io.out(line);
+  else io.out(`confusion matrix: not shown for ${k} classes (shown up to ${MAX_CONFUSION_CLASSES})`);
   io.out(formatScores(model.evaluate(ds.test.x, ds.test.y, { batchSize: 256 }), k));
-  if (o.save !== undefined) {
-    await model.save(o.save);
-    io.out(`saved the model to ${o.save} (model.json + weights.bin)`);
-  }
   const trained = o.epochs * nTrain;
   const wall = process.uptime();
   io.out(`training: ${trained} images in ${fmtSeconds(trainSeconds)} (${Math.round(trained / trainSeconds)} images/s); ` +

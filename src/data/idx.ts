@@ -3,7 +3,9 @@
 // the header promised and what the bytes hold.
 import { fflate } from './fflate.js';
 import { crc32 } from '../io/crc32.js';
-import { FormatError } from '../errors.js';
+import { FormatError, LimitError } from '../errors.js';
+import { checkLimit } from '../limits.js';
+import { concatBytes } from '../io/concat-bytes.js';
 
 export type IdxValues = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
@@ -43,6 +45,7 @@ export function parseIdx(bytes: Uint8Array): IdxData {
   try {
     return parseIdxBare(bytes);
   } catch (e) {
+    if (e instanceof LimitError) throw new LimitError(`parseIdx: ${e.message}`, e.limit);
     if (e instanceof FormatError) throw new FormatError(`parseIdx: ${e.message}`);
     throw e;
   }
@@ -76,7 +79,8 @@ function describe(v: unknown): string {
 function parseRaw(data: Uint8Array, problem: GzipProblem | null, gzipped: boolean): IdxData {
   const what = 'file';
   const early = !gzipped ? '' : problem?.kind === 'short' ? ' (after inflating; the gzip stream ends early)'
-    : problem ? ` (after inflating; ${problem.message})` : ' (after inflating)';
+    : problem?.kind === 'long' ? ` (after inflating; the stream holds more: ${problem.message})`
+      : problem ? ` (after inflating; ${problem.message})` : ' (after inflating)';
   if (data.length < 4) {
     if (problem) {
       const kind = problem.kind === 'short' ? 'truncated gzip stream' : 'corrupt gzip data';
@@ -112,6 +116,7 @@ function parseRaw(data: Uint8Array, problem: GzipProblem | null, gzipped: boolea
     throw new FormatError(`size mismatch: header says ${shape.join('x')} ${type.name} values, more than 2^53 bytes, ${what} has ${data.length - headerBytes} bytes of data`);
   }
   const dataBytes = count * type.bytes;
+  checkLimit('maxIdxBytes', headerBytes + dataBytes, `the header declares ${headerBytes + dataBytes} bytes of IDX data`);
   const have = data.length - headerBytes;
   const dims = ndim === 0 ? 'a scalar' : shape.join('x');
   const promised = type.bytes === 1
@@ -121,6 +126,9 @@ function parseRaw(data: Uint8Array, problem: GzipProblem | null, gzipped: boolea
     throw new FormatError(`truncated: header says ${promised}, ${what} has ${have}${early}`);
   }
   if (have > dataBytes) {
+    if (problem?.kind === 'long') {
+      throw new FormatError(`size mismatch: expected ${headerBytes + dataBytes} bytes (${headerBytes}-byte header + ${promised}), ${what} has more${early}`);
+    }
     if (problem) throw new FormatError(`corrupt gzip data: ${problem.message}`);
     throw new FormatError(`size mismatch: expected ${headerBytes + dataBytes} bytes (${headerBytes}-byte header + ${promised}), ` +
       `${what} has ${data.length} (${have - dataBytes} bytes too many)${early}`);
@@ -145,64 +153,107 @@ function parseRaw(data: Uint8Array, problem: GzipProblem | null, gzipped: boolea
 // ---- gzip ----------------------------------------------------------------------------------
 
 interface GzipProblem {
-  /** 'short': the stream just stops (a cut file); 'corrupt': bad data or failed checks. */
-  kind: 'short' | 'corrupt';
+  /**
+   * 'short': the stream just stops (a cut file); 'corrupt': bad data or failed checks; 'long': it
+   * inflates to more than the IDX header announces, and inflating stopped there.
+   */
+  kind: 'short' | 'corrupt' | 'long';
   message: string;
 }
 
-// Deflate cannot expand data by more than ~1032:1, so a trailer claiming more is damaged; checking
-// it first keeps a corrupt trailer from making fflate allocate gigabytes up front.
+// Deflate cannot expand data by more than ~1032:1, so a trailer claiming more is damaged.
 const MAX_DEFLATE_RATIO = 1032;
+// Compressed bytes handed to the inflater at a time: small (at most ~1 MB of output) until the
+// header has fixed the size, then large (small slices make fflate's streaming slower): inflating
+// stops within one slice (at most ~66 MB of output, not kept) of that size however the stream was built.
+const MIN_SLICE = 1024;
+const MAX_SLICE = 64 * 1024;
+// The longest IDX header: 4 bytes of magic and 255 dimensions.
+const MAX_HEADER_BYTES = 4 + 4 * 255;
 
 /**
- * Inflates a gzip member. On success `problem` is null. Otherwise `data` holds whatever prefix
- * could be inflated (so a cut file still shows its IDX header) and `problem` says what failed.
+ * The total size of the IDX file whose first bytes are `head`: null while the header is
+ * incomplete, `head.length` for a header parseRaw will refuse (so inflating stops at once).
+ * LimitError when the header declares more than maxIdxBytes.
+ */
+function declaredBytes(head: Uint8Array): number | null {
+  if (head.length < 4) return null;
+  const type = TYPES[head[2]];
+  if (head[0] !== 0 || head[1] !== 0 || !type) return head.length;
+  const headerBytes = 4 + 4 * head[3];
+  if (head.length < headerBytes) return null;
+  const dv = new DataView(head.buffer, head.byteOffset, headerBytes);
+  let count = 1;
+  for (let i = 0; i < head[3]; i++) count *= dv.getUint32(4 + 4 * i, false);
+  const total = headerBytes + count * type.bytes;
+  checkLimit('maxIdxBytes', total, `the header declares ${total} bytes of IDX data`);
+  return total;
+}
+
+/**
+ * Inflates a gzip member, never past the size its IDX header declares (plus one slice). On
+ * success `problem` is null. Otherwise `data` holds what was inflated (so a cut file still shows
+ * its IDX header) and `problem` says what failed. The trailer's size field only serves as a check.
  */
 function inflateGzip(bytes: Uint8Array): { data: Uint8Array; problem: GzipProblem | null } {
   const n = bytes.length;
-  let failure = '';
-  if (n >= 18) {
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, n);
-    const storedCrc = dv.getUint32(n - 8, true);
-    const storedSize = dv.getUint32(n - 4, true);
-    if (storedSize <= n * MAX_DEFLATE_RATIO + 1024) {
-      try {
-        const out = fflate().gunzipSync(bytes);
-        if (out.length !== storedSize) {
-          failure = `the trailer says ${storedSize} bytes inflated, the stream gives ${out.length}`;
-        } else {
-          const crc = crc32(out);
-          if (crc === storedCrc) return { data: out, problem: null };
-          failure = `CRC-32 mismatch (trailer 0x${storedCrc.toString(16).padStart(8, '0')}, data 0x${crc.toString(16).padStart(8, '0')})`;
-        }
-      } catch (e) {
-        failure = (e as Error).message;
-      }
-    } else {
-      failure = `the trailer claims ${storedSize} inflated bytes, impossible from ${n} compressed bytes`;
-    }
-  } else {
-    failure = `only ${n} bytes, shorter than a gzip header and trailer`;
-  }
-  // Inflate incrementally as far as the stream allows. A stream that simply stops (a cut file)
-  // inflates without error; a damaged one throws.
-  const chunks: Uint8Array[] = [];
-  let streamError: string | null = null;
-  try {
-    const g = new (fflate().Gunzip)((chunk) => { chunks.push(chunk); });
-    g.push(bytes, false);
-  } catch (e) {
-    streamError = (e as Error).message;
-  }
+  // Output collects in `chunks` until the header fixes the size, then in one buffer of that size.
+  let chunks: Uint8Array[] = [];
   let total = 0;
-  for (const c of chunks) total += c.length;
-  const data = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) { data.set(c, off); off += c.length; }
-  if (streamError !== null) {
-    return { data, problem: { kind: 'corrupt', message: `${streamError} after ${total} inflated bytes` } };
+  let cap: number | null = null;
+  let out: Uint8Array | null = null;
+  const g = new (fflate().Gunzip)((chunk) => {
+    if (out && total < out.length) out.set(chunk.subarray(0, out.length - total), total);
+    else if (!out) chunks.push(chunk);
+    total += chunk.length;
+  });
+  let streamError: string | null = null;
+  let at = 0;
+  while (at < n && (cap === null || total <= cap)) {
+    const slice = cap === null ? MIN_SLICE : MAX_SLICE;
+    try {
+      g.push(bytes.subarray(at, Math.min(n, at + slice)), false);
+    } catch (e) {
+      streamError = (e as Error).message;
+      break;
+    }
+    at += slice;
+    if (cap === null) {
+      cap = declaredBytes(concatBytes(chunks, Math.min(total, MAX_HEADER_BYTES)));
+      if (cap !== null) {
+        // One byte more than declared shows a stream that holds more.
+        out = new Uint8Array(cap + 1);
+        out.set(concatBytes(chunks, Math.min(total, cap + 1)));
+        chunks = [];
+      }
+    }
   }
-  return { data, problem: { kind: 'short', message: failure } };
+  const stopped = cap !== null && total > cap;
+  const data = out ? out.subarray(0, Math.min(total, out.length)) : concatBytes(chunks, total);
+  if (streamError !== null) return { data, problem: { kind: 'corrupt', message: `${streamError} after ${total} inflated bytes` } };
+  if (stopped) return { data, problem: { kind: 'long', message: `inflating stopped after ${total} bytes` } };
+  if (n < 18) return { data, problem: { kind: 'short', message: `only ${n} bytes, shorter than a gzip header and trailer` } };
+  // The whole input is in: a complete stream ends cleanly, a cut one fails its end-of-stream check.
+  try {
+    g.push(new Uint8Array(0), true);
+  } catch (e) {
+    const msg = (e as Error).message;
+    return { data, problem: { kind: /unexpected EOF/i.test(msg) ? 'short' : 'corrupt', message: msg } };
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, n);
+  const storedCrc = dv.getUint32(n - 8, true);
+  const storedSize = dv.getUint32(n - 4, true);
+  if (storedSize > n * MAX_DEFLATE_RATIO + 1024) {
+    return { data, problem: { kind: 'corrupt', message: `the trailer claims ${storedSize} inflated bytes, impossible from ${n} compressed bytes` } };
+  }
+  if (storedSize !== data.length % 2 ** 32) {
+    return { data, problem: { kind: 'corrupt', message: `the trailer says ${storedSize} bytes inflated, the stream gives ${data.length}` } };
+  }
+  const crc = crc32(data);
+  if (crc !== storedCrc) {
+    return { data, problem: { kind: 'corrupt', message: `CRC-32 mismatch (trailer 0x${storedCrc.toString(16).padStart(8, '0')}, data 0x${crc.toString(16).padStart(8, '0')})` } };
+  }
+  return { data, problem: null };
 }
 
 /** Encodes an IDX file (big-endian, uncompressed): the inverse of parseIdx, for writers and tests. */

@@ -9,6 +9,10 @@ import { describe } from '../ops/util.js';
 import { importNodeBuiltin } from '../backend/node-builtin.js';
 import { crc32 } from './crc32.js';
 import { CHECKPOINT_FORMAT_VERSION, checkTrainingStateJSON, type TrainingStateJSON } from './training-state.js';
+import { checkLimit } from '../limits.js';
+import { checkWeightsFileName, modelFileCap, weightsFileCap } from './budget.js';
+import { readRegularFile, resolveInside } from './read-node.js';
+import { fetchCapped, readBodyCapped, weightsUrl } from './read-fetch.js';
 
 export const FORMAT_NAME = 'wasm-cnn-model';
 export const FORMAT_VERSION = 1;
@@ -154,8 +158,11 @@ const isDims = (v: unknown): v is number[] => Array.isArray(v) && v.every((d) =>
 export function parseModelJSON(input: unknown): ModelJSON {
   let j: any = input;
   if (typeof input === 'string') {
+    // UTF-16 units: at most the UTF-8 bytes, so a text under the limit is never refused.
+    checkLimit('maxModelJsonBytes', input.length, `load: model.json has ${input.length} characters`);
     try { j = JSON.parse(input); } catch (e) { fail(`is not valid JSON (${(e as Error).message})`); }
   } else if (input instanceof Uint8Array) {
+    checkLimit('maxModelJsonBytes', input.length, `load: model.json has ${input.length} bytes`);
     return parseModelJSON(new TextDecoder().decode(input));
   }
   if (j === null || typeof j !== 'object' || Array.isArray(j)) fail(`must be a JSON object, got ${describe(j)}`);
@@ -191,6 +198,7 @@ export function parseModelJSON(input: unknown): ModelJSON {
     total += t.shape.reduce((a: number, b: number) => a * b, 1);
   });
   if (w.floats !== total) fail(`weights.floats is ${JSON.stringify(w.floats)} but the tensors listed hold ${total} values`);
+  checkLimit('maxParameterBytes', total * 4, `load: model.json declares ${total} float32 weight values (${total * 4} bytes)`);
   return j as ModelJSON;
 }
 
@@ -296,19 +304,10 @@ export async function writeDirectory(dirTarget: string | URL, json: ModelJSON, w
   await fs.writeFile(join(dir, 'model.json'), JSON.stringify(json, null, 1));
 }
 
-async function readFileBytes(fs: any, path: string, what: string): Promise<Uint8Array> {
-  try {
-    const b: Uint8Array = await fs.readFile(path);
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  } catch (e: any) {
-    if (e && e.code === 'ENOENT') throw new FormatError(`load: ${what} not found at ${path}`);
-    throw e;
-  }
-}
-
 /**
  * Reads model.json + weights from a Node path: a directory (holding model.json), a model.json
- * path, or a packed file. Returns the parsed JSON and the weights.bin bytes.
+ * path, or a packed file. Returns the parsed JSON and the weights.bin bytes. Only regular files
+ * are read, each within its cap (docs/LIMITS.md); the weights file must lie inside the model's directory.
  */
 export async function readPath(source: string | URL): Promise<{ json: ModelJSON; weights: Uint8Array }> {
   const fs = await nodeFs();
@@ -319,27 +318,28 @@ export async function readPath(source: string | URL): Promise<{ json: ModelJSON;
     throw e;
   }
   const jsonPath = stat.isDirectory() ? join(path, 'model.json') : path;
-  const first = await readFileBytes(fs, jsonPath, 'model.json');
+  const first = await readRegularFile(jsonPath, 'model.json', (head) => modelFileCap(head, jsonPath));
   if (isPacked(first)) return unpack(first);
-  const json = parseModelJSON(new TextDecoder().decode(first));
-  const weights = await readFileBytes(fs, join(dirOf(jsonPath), json.weights.file), json.weights.file);
+  const json = parseModelJSON(first);
+  const file = json.weights.file;
+  checkWeightsFileName(file);
+  const cap = weightsFileCap(json.weights.floats, file);
+  const weightsPath = await resolveInside(dirOf(jsonPath), file, file);
+  const weights = await readRegularFile(weightsPath, file, () => cap);
   return { json, weights };
-}
-
-async function fetchBytes(url: string, what: string): Promise<Uint8Array> {
-  const res = await fetch(url);
-  if (!res.ok) throw new FormatError(`load: fetching ${what} from ${url} failed: HTTP ${res.status} ${res.statusText}`);
-  return new Uint8Array(await res.arrayBuffer());
 }
 
 /** Reads a model from a URL: a packed file, a model.json URL, or a directory URL (adds model.json). */
 export async function readUrl(url: string): Promise<{ json: ModelJSON; weights: Uint8Array }> {
   const jsonUrl = /\.json(\?|#|$)/i.test(url) || /^(blob|data):/i.test(url) || /\.wcnn(\?|#|$)/i.test(url)
     ? url : join(url, 'model.json');
-  const first = await fetchBytes(jsonUrl, 'the model');
+  const first = await fetchCapped(jsonUrl, 'the model', (head) => modelFileCap(head, jsonUrl));
   if (isPacked(first)) return unpack(first);
-  const json = parseModelJSON(new TextDecoder().decode(first));
-  const weights = await fetchBytes(new URL(json.weights.file, new URL(jsonUrl, (globalThis as any).location?.href)).href, json.weights.file);
+  const json = parseModelJSON(first);
+  const file = json.weights.file;
+  checkWeightsFileName(file);
+  const cap = weightsFileCap(json.weights.floats, file);
+  const weights = await fetchCapped(weightsUrl(file, jsonUrl), file, () => cap);
   return { json, weights };
 }
 
@@ -387,7 +387,7 @@ export async function readModel(source: LoadSource): Promise<{ json: ModelJSON |
   // A Response by its shape: touching Node's global `Response` loads undici (~20-35 ms).
   if (isResponse(source)) {
     if (!source.ok) throw new FormatError(`load: the response is HTTP ${source.status} ${source.statusText}`);
-    return readModel(new Uint8Array(await source.arrayBuffer()));
+    return unpack(await readBodyCapped(source, (head) => modelFileCap(head, 'the response')));
   }
   if (source && typeof source === 'object' && !(source instanceof URL) && 'modelJson' in source) {
     const a = source as ModelArtifacts;

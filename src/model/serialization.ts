@@ -7,7 +7,8 @@ import { ShapeError, ValueError, FormatError } from '../errors.js';
 import { describe } from '../ops/util.js';
 import type { Layer } from '../nn/layer.js';
 import { layerFromJSON } from '../nn/registry.js';
-import { withoutInitDraws, withWeightBudget } from '../nn/initializers.js';
+import { withoutInitDraws, withWeightBudget, planWeights } from '../nn/initializers.js';
+import { checkLimit } from '../limits.js';
 import {
   FORMAT_NAME, FORMAT_VERSION, decodeWeights, parseModelJSON, checkManifest, asBytes, type ModelJSON, type WeightSpec,
 } from '../io/format.js';
@@ -62,37 +63,28 @@ export function trainingConfig(c: Compiled | null): ModelJSON['training'] | null
  * Rebuilds a model from model.json (object or string) and weights.bin bytes: `construct` makes
  * the model from its layers and topology (for a graph it makes the layers too, adding each to the
  * list it is given, so they are freed if building fails). Without weights the layers are freshly initialised.
- * FormatError for anything malformed or mismatched.
+ * The model is first built with weights that hold no memory: the whole topology is checked, the
+ * parameters counted against maxParameterBytes and compared with the manifest before any tensor
+ * memory is taken. FormatError for anything malformed or mismatched (LimitError above a limit).
  */
 export function modelFromJSON<M extends Model>(json: ModelJSON | string, weights: Uint8Array | ArrayBuffer | ArrayBufferView | undefined,
                                                construct: (layers: Layer[], topology: TopologyJSON) => M): M {
   const j = parseModelJSON(json);
-  let layers: Layer[];
-  try {
-    // A graph's layers are made by `construct` (it connects them as it goes), into this list.
-    layers = j.model.className === 'Functional' ? [] : j.model.layers.map((l) => layerFromJSON(l as any));
-  } catch (e) {
-    if (e instanceof ValueError || e instanceof ShapeError) throw new FormatError(`load: model.json has an invalid layer: ${e.message}`);
-    throw e;
-  }
   const bytes = weights === undefined ? null : asBytes(weights);
   if (weights !== undefined && !bytes) throw new ValueError(`fromJSON: weights must be the weights.bin bytes (Uint8Array or ArrayBuffer), got ${describe(weights)}`);
   const payload = bytes ? decodeWeights(bytes, j.weights.floats + (j.trainingState?.floats ?? 0)) : null;
-  let model: M;
-  const make = () => construct(layers, j.model);
+  // A small mismatch still builds and gets checkManifest's precise message; an absurd one
+  // (a damaged size) is refused before it grows wasm memory by gigabytes.
+  const make = (): M => (payload ? withoutInitDraws(() => withWeightBudget(payload.length / 4 + (1 << 22), 'weights.bin', () => build(j, construct))) : build(j, construct));
+  const { result: plan, floats } = planWeights(make);
   try {
-    // A small mismatch still builds and gets checkManifest's precise message; an absurd one
-    // (a damaged size) is refused before it grows wasm memory by gigabytes.
-    model = payload ? withoutInitDraws(() => withWeightBudget(payload.length / 4 + (1 << 22), 'weights.bin', make)) : make();
-  } catch (e) {
-    for (const l of layers) l.dispose();
-    if (e instanceof ValueError || e instanceof ShapeError) throw new FormatError(`load: model.json describes a model that cannot be built: ${e.message}`);
-    // A damaged model.json can ask for weights no wasm memory holds: still a malformed file.
-    if (e instanceof RangeError) throw new FormatError(`load: model.json describes a model too large to build (${e.message})`);
-    throw e;
+    checkLimit('maxParameterBytes', floats * 4, `load: model.json describes a model of ${floats} parameters (${floats * 4} bytes)`);
+    checkManifest(j, weightSpecs(plan));
+  } finally {
+    plan.dispose();
   }
+  const model = make();
   try {
-    checkManifest(j, weightSpecs(model));
     if (payload) copyWeights(model.weights(), payload);
     // A checkpoint comes back compiled with its optimizer state, or not at all.
     if (payload && j.trainingState) model._progress = restoreCheckpoint(model, j, payload.subarray(j.weights.floats * 4), weightNames(model));
@@ -102,6 +94,28 @@ export function modelFromJSON<M extends Model>(json: ModelJSON | string, weights
   }
   if (j.training && !(payload && j.trainingState)) restoreTraining(model, j.training);
   return model;
+}
+
+/** Makes the layers and the model; frees every layer made when a step fails. */
+function build<M extends Model>(j: ModelJSON, construct: (layers: Layer[], topology: TopologyJSON) => M): M {
+  // A graph's layers are made by `construct` (it connects them as it goes), into this list.
+  const layers: Layer[] = [];
+  try {
+    if (j.model.className !== 'Functional') for (const l of j.model.layers) layers.push(layerFromJSON(l as any));
+  } catch (e) {
+    for (const l of layers) l.dispose();
+    if (e instanceof ValueError || e instanceof ShapeError) throw new FormatError(`load: model.json has an invalid layer: ${e.message}`);
+    throw e;
+  }
+  try {
+    return construct(layers, j.model);
+  } catch (e) {
+    for (const l of layers) l.dispose();
+    if (e instanceof ValueError || e instanceof ShapeError) throw new FormatError(`load: model.json describes a model that cannot be built: ${e.message}`);
+    // A damaged model.json can ask for weights no wasm memory holds: still a malformed file.
+    if (e instanceof RangeError) throw new FormatError(`load: model.json describes a model too large to build (${e.message})`);
+    throw e;
+  }
 }
 
 /** Copies the payload's bytes into the weights in order (little-endian on disk and in wasm memory: no float conversion). */

@@ -1,7 +1,7 @@
 // Keras weight initialisers. Every draw comes from the one seeded generator (src/random.ts), so a
 // seeded model starts from bit-identical weights; fans follow Keras' `_compute_fans` (HWIO and
 // [kh, kw, C, multiplier] kernels: receptive field * shape[-2] in, receptive field * shape[-1] out).
-import { Tensor, fillTensor } from '../tensor.js';
+import { Tensor, fillTensor, checkShape } from '../tensor.js';
 import { fillUniform, fillNormal, fillTruncatedNormal } from '../random.js';
 import { ValueError, fmtValue } from '../errors.js';
 
@@ -52,7 +52,26 @@ export function withWeightBudget<T>(floats: number, what: string, fn: () => T): 
   budget = { left: floats, what };
   try { return fn(); } finally { budget = prev; }
 }
+// While set (checking a model.json before building it), initialisers allocate nothing: each
+// returns a tensor of the right shape with no memory behind it, and the values are counted.
+let plan: { floats: number } | null = null;
+/**
+ * @internal runs fn with initialisers that allocate nothing (their tensors have shapes but no
+ * memory: they must only be counted and disposed); returns fn's result and the values asked for.
+ */
+export function planWeights<T>(fn: () => T): { result: T; floats: number } {
+  const prev = plan;
+  plan = { floats: 0 };
+  try { const result = fn(); return { result, floats: plan.floats }; } finally { plan = prev; }
+}
+/** A tensor with a shape and no memory (dispose frees nothing). */
+function unbacked(shape: readonly number[]): Tensor {
+  checkShape(shape, 'tensor'); // as Tensor.empty would, so a bad size cannot offset the count
+  return new Tensor(shape, 'float32', { refs: 1, ptr: 0, bytes: 0 });
+}
+
 function claim(shape: readonly number[]): void {
+  if (plan) { let n = 1; for (const d of shape) n *= d; plan.floats += n; }
   if (!budget) return;
   let n = 1;
   for (const d of shape) n *= d;
@@ -116,7 +135,10 @@ export function getInitializer(spec: InitializerSpec | Initializer, where: strin
     throw new ValueError(`${where}: unknown initialiser ${fmtValue(opts.name)} (known: ${NAMES.join(', ')})`);
   }
   const json = (): InitializerSpec => (typeof spec === 'string' ? name : { ...opts, name });
-  const make = (init: (shape: readonly number[]) => Tensor): Initializer => ({ init: (shape) => { claim(shape); return init(shape); }, toJSON: json });
+  const make = (init: (shape: readonly number[]) => Tensor): Initializer => ({
+    init: (shape) => { claim(shape); return plan ? unbacked(shape) : init(shape); },
+    toJSON: json,
+  });
   const fromVS = (scale: number, mode: Mode, dist: Dist) => make((shape) => varianceScaling(shape, scale, mode, dist));
   switch (name) {
     case 'zeros': return make((shape) => fillTensor(shape, 0));
