@@ -22,6 +22,8 @@ export interface GraphState {
   dtypes: Map<string, DType>;
   /** Number of nodes reading each value (graph outputs count as one more). */
   uses: Map<string, number>;
+  /** The nodes reading each value, in graph order (a node reading a value twice is listed twice). */
+  readers: Map<string, NodeMsg[]>;
   graphOutputs: Set<string>;
   /** Tensors the model owns (freed by dispose). */
   owned: Tensor[];
@@ -34,7 +36,7 @@ export interface GraphState {
 
 export function newGraphState(opset: number, nodes: NodeMsg[]): GraphState {
   return {
-    opset, consts: new Map(), host: new Map(), dtypes: new Map(), uses: new Map(), graphOutputs: new Set(),
+    opset, consts: new Map(), host: new Map(), dtypes: new Map(), uses: new Map(), readers: new Map(), graphOutputs: new Set(),
     owned: [], nodes, fused: new Set(), gelu: new Map(),
   };
 }

@@ -111,7 +111,14 @@ function build(state: GraphState, graph: NonNullable<ModelMsg['graph']>): OnnxMo
   });
   if (outputs.length === 0) throw new FormatError('loadOnnx: the graph has no outputs');
   for (const o of outputs) state.graphOutputs.add(o.name);
-  for (const n of state.nodes) for (const i of n.input ?? []) if (i) state.uses.set(i, (state.uses.get(i) ?? 0) + 1);
+  for (const n of state.nodes) {
+    for (const i of n.input ?? []) {
+      if (!i) continue;
+      state.uses.set(i, (state.uses.get(i) ?? 0) + 1);
+      const readers = state.readers.get(i);
+      if (readers) readers.push(n); else state.readers.set(i, [n]);
+    }
+  }
   // Constant nodes first, so patterns can see their values.
   for (const [index, n] of state.nodes.entries()) {
     if (n.opType === 'Constant' && !(n.domain ?? '') && n.output?.[0] && !state.host.has(n.output[0])) compileNode(state, n, index);
