@@ -3,7 +3,7 @@
 import { Tensor, tidy, noGrad, tensor as makeTensor, ShapeError, ValueError, FormatError, DisposedError } from '../../index.js';
 import { fmtShape } from '../../fmt.js';
 import type { GraphState, Step } from './graph-context.js';
-import { floatValue, logical, type Env } from './values.js';
+import { Env, floatValue, logical } from './values.js';
 
 export interface OnnxValueInfo {
   name: string;
@@ -53,7 +53,7 @@ export function createModel(graph: GraphState, inputs: OnnxValueInfo[], outputs:
       }
     }
     return tidy(() => noGrad(() => {
-      const env: Env = new Map(graph.consts);
+      const env = new Env(graph.consts);
       for (const info of inputs) env.set(info.name, floatValue(feeds[info.name]));
       for (const { step, label } of steps) {
         try {
