@@ -6,10 +6,10 @@ import { sizeOf, fmtShape } from '../../fmt.js';
 
 /** The largest float tensor the importer makes, in elements (1 GiB of float32). */
 export const MAX_ELEMENTS = 1 << 28;
-/** The largest integer tensor, in elements (128 MiB as JS numbers). */
-export const MAX_INT_ELEMENTS = 1 << 24;
-/** Integer elements one load (constant folding) or one run may create in all. */
-export const MAX_INT_ELEMENTS_PER_RUN = 1 << 26;
+/** The largest integer tensor, in elements (32 MiB as JS numbers). */
+export const MAX_INT_ELEMENTS = 1 << 22;
+/** Integer elements one load (constant folding) or one run may create in all (128 MiB). */
+export const MAX_INT_ELEMENTS_PER_RUN = 1 << 24;
 
 /** Whether every dim is a non-negative safe integer. */
 export function validDims(dims: readonly number[]): boolean {
