@@ -6,7 +6,7 @@
 // instead of killing the runner. Time bounds are CPU time and generous: each is at least 3x the
 // figure measured on a shared 2-core machine (before the fix: > 1 min, ~25 s and quadratic).
 import { describe, it, expect } from 'vitest';
-import { loadOnnx, tensor, backendInfo, nn, Sequential, Model, FormatError, ShapeError } from '../src/index.js';
+import { loadOnnx, tensor, backendInfo, nn, Sequential, Model, FormatError, ShapeError, ValueError } from '../src/index.js';
 import { encodeModelChecked } from './onnx-codec.js';
 import { runChild, haveDist } from './harness/child.js';
 import { AT, DT, type ModelMsg, type NodeMsg, type TensorMsg } from '../src/io/onnx/proto.js';
@@ -133,6 +133,13 @@ describe('shape arithmetic is checked', () => {
     expect(y.shape).toEqual([2, 3]);
     expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
     x.dispose(); y.dispose(); good.dispose();
+  });
+
+  it('an int64 output int32 cannot hold is a ValueError at run, not a wrapped number', async () => {
+    const net = await loadOnnx(onnxModel([node('Identity', ['c'], ['y'])], [i64('c', [7, 1e10])], [], ['y']));
+    expect(() => net.run({})).toThrow(ValueError);
+    expect(() => net.run({})).toThrow("run: output 'y' holds the integer 10000000000 (at index 1), outside the int32 range");
+    net.dispose();
   });
 
   it('a float ConstantOfShape over 2^28 elements: ShapeError at run, nothing allocated, the next run works', async () => {
