@@ -231,3 +231,32 @@ export function optimAdadelta(param: usize, grad: usize, sq: usize, acc: usize, 
     store<f32>(pp, p + negLr * delta);
   }
 }
+
+/** Sum of squares of `n` floats, accumulated in f64 (the global gradient norm of clipNorm). */
+export function optimSumSquares(x: usize, n: i32): f64 {
+  let s0: f64 = 0, s1: f64 = 0;
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const a = <f64>load<f32>(at(x, i)), b = <f64>load<f32>(at(x, i + 1));
+    s0 += a * a;
+    s1 += b * b;
+  }
+  if (i < n) { const a = <f64>load<f32>(at(x, i)); s0 += a * a; }
+  return s0 + s1;
+}
+
+/**
+ * The gradient an optimizer uses under clipNorm / clipValue: out = clamp(g * scale, -limit, limit)
+ * (scale 1 and limit +inf when that clipping is off). As torch: the f32 product first, then the
+ * clamp; NaN stays NaN.
+ */
+export function optimClipGrad(grad: usize, out: usize, n: i32, scale: f32, limit: f32): void {
+  const vScale = f32x4.splat(scale), vHi = f32x4.splat(limit), vLo = f32x4.splat(-limit);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128.store(at(out, i), f32x4.max(f32x4.min(f32x4.mul(v128.load(at(grad, i)), vScale), vHi), vLo));
+  }
+  for (; i < n; i++) {
+    store<f32>(at(out, i), Mathf.max(Mathf.min(load<f32>(at(grad, i)) * scale, limit), -limit));
+  }
+}

@@ -53,6 +53,7 @@ export { Model, type ModelConfig } from './model/model.js';
 export * as data from './data/index.js';
 export { sequentialToOnnx, type OnnxExportOptions } from './io/onnx/export.js'; // also installs Model.prototype.toOnnx (Sequential and graph models)
 export type { OnnxModel, OnnxValueInfo } from './io/onnx/import.js';
+export type { SaveOptions } from './model/model.js';
 
 /**
  * Loads an ONNX model (the bytes of a .onnx file) for inference. Throws FormatError for malformed

@@ -12,6 +12,14 @@ export interface CrossentropyOptions {
   /** yPred are unnormalised logits (softmax / sigmoid fused, numerically stable); default false. */
   fromLogits?: boolean;
 }
+/** Options of the categorical cross-entropies. */
+export interface CategoricalCrossentropyOptions extends CrossentropyOptions {
+  /**
+   * In [0, 1): the targets become `yTrue * (1 - labelSmoothing) + labelSmoothing / classes`
+   * before the loss (Keras; with logits the same as PyTorch's CrossEntropyLoss(label_smoothing)). Default 0.
+   */
+  labelSmoothing?: number;
+}
 /** Options of the Huber loss. */
 export interface HuberOptions {
   /** Where the loss switches from quadratic to linear; default 1. */
@@ -21,8 +29,8 @@ export interface HuberOptions {
 export type Targets = Tensor | number[] | number[][] | Float32Array | Int32Array;
 /** A loss as `model.compile` uses it. */
 export type LossFn = (yPred: Tensor, yTrue: Tensor) => Tensor;
-/** `{ name, fromLogits?, delta? }` as accepted by `getLoss` / `model.compile`. */
-export interface LossConfig { name: string; fromLogits?: boolean; delta?: number; [option: string]: unknown }
+/** `{ name, fromLogits?, labelSmoothing?, delta? }` as accepted by `getLoss` / `model.compile`. */
+export interface LossConfig { name: string; fromLogits?: boolean; labelSmoothing?: number; delta?: number; [option: string]: unknown }
 /** A resolved loss: the function plus the configuration it came from (null for a user function). */
 export type ResolvedLoss = LossFn & { config: LossConfig | null };
 
@@ -108,6 +116,33 @@ function fromLogitsOf(options: CrossentropyOptions | undefined, op: string): boo
   return f;
 }
 
+/** The labelSmoothing option in [0, 1) (0 when omitted). */
+function labelSmoothingOf(options: CategoricalCrossentropyOptions | undefined, op: string): number {
+  const v = options?.labelSmoothing;
+  if (v === undefined) return 0;
+  if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw new ValueError(`${op}: labelSmoothing must be a number in [0, 1), got ${describe(v)}`);
+  return v;
+}
+
+/**
+ * Smoothed dense targets `[rows, classes]`: `t * (1 - ls) + ls / classes` (Keras), with `t` the
+ * one-hot row of each label when `labels` holds class indices. Only + * / in the host (the same
+ * bits in every engine).
+ */
+function smoothedTargets(t: Tensor, rows: number, classes: number, ls: number, labels: boolean): Tensor {
+  const out = Tensor.empty([rows, classes]);
+  const src = t.view();
+  const dst = out.view() as Float32Array;
+  const off = ls / classes;
+  if (labels) {
+    dst.fill(off);
+    for (let r = 0; r < rows; r++) dst[r * classes + src[r]] = (1 - ls) + off;
+  } else {
+    for (let i = 0; i < dst.length; i++) dst[i] = src[i] * (1 - ls) + off;
+  }
+  return out;
+}
+
 /** [rows, classes] of a class-scores tensor (classes on the last axis). */
 function rowsClasses(yPred: Tensor, op: string): [number, number] {
   if (yPred.rank < 1) throw new ShapeError(`${op}: yPred must have a class axis (rank >= 1), got shape ${fmtShape(yPred.shape)}`);
@@ -121,33 +156,46 @@ function rowsClasses(yPred: Tensor, op: string): [number, number] {
  * Without fromLogits yPred are probabilities used as given, clipped to [1e-7, 1 - 1e-7] and not
  * renormalised (gradient -yTrue / yPred / B inside the clip range, 0 outside). With fromLogits
  * a fused, stable log-softmax: loss logsumexp(x) - sum(y x), gradient (softmax(x) - y) / B.
+ * `labelSmoothing` replaces the targets by `y (1 - ls) + ls / classes` first (Keras).
  */
-export function categoricalCrossentropy(yPred: Tensor, yTrue: Targets, options?: CrossentropyOptions): Tensor {
+export function categoricalCrossentropy(yPred: Tensor, yTrue: Targets, options?: CategoricalCrossentropyOptions): Tensor {
   const op = 'categoricalCrossentropy';
   const p = checkPred(yPred, op);
   const fromLogits = fromLogitsOf(options, op);
+  const smoothing = labelSmoothingOf(options, op);
   const [rows, classes] = rowsClasses(p, op);
   return withDenseTargets(op, p, yTrue, (t) => {
     if (!sameShape(p.shape, t.shape)) {
       throw new ShapeError(`${op}: yPred ${fmtShape(p.shape)} and yTrue ${fmtShape(t.shape)} must have the same shape`);
     }
-    return fused(op, p, (g, out) => {
-      if (fromLogits) kernels().lossSoftmaxCrossEntropy(p.ptr, t.ptr, g, out, rows, classes);
-      else kernels().lossCategoricalCrossEntropyProbs(p.ptr, t.ptr, g, out, rows, classes);
-    });
+    const targets = smoothing > 0 ? smoothedTargets(t, rows, classes, smoothing, false) : t;
+    try {
+      return denseCrossentropy(op, p, targets, rows, classes, fromLogits);
+    } finally {
+      if (targets !== t) targets.dispose();
+    }
+  });
+}
+
+/** The fused categorical cross-entropy of yPred against dense targets of its element layout. */
+function denseCrossentropy(op: string, p: Tensor, t: Tensor, rows: number, classes: number, fromLogits: boolean): Tensor {
+  return fused(op, p, (g, out) => {
+    if (fromLogits) kernels().lossSoftmaxCrossEntropy(p.ptr, t.ptr, g, out, rows, classes);
+    else kernels().lossCategoricalCrossEntropyProbs(p.ptr, t.ptr, g, out, rows, classes);
   });
 }
 
 /**
  * Sparse categorical cross-entropy: integer labels (int32, or floats holding integers) of shape
  * yPred.shape without its last (class) axis, e.g. [B] for yPred [B, C] ([B, 1] accepted too).
- * Same conventions as categoricalCrossentropy. A label outside [0, classes) or not an integer
- * throws ValueError naming the label and its index.
+ * Same conventions as categoricalCrossentropy (`labelSmoothing` smooths each label's one-hot row).
+ * A label outside [0, classes) or not an integer throws ValueError naming the label and its index.
  */
-export function sparseCategoricalCrossentropy(yPred: Tensor, yTrue: Targets, options?: CrossentropyOptions): Tensor {
+export function sparseCategoricalCrossentropy(yPred: Tensor, yTrue: Targets, options?: CategoricalCrossentropyOptions): Tensor {
   const op = 'sparseCategoricalCrossentropy';
   const p = checkPred(yPred, op);
   const fromLogits = fromLogitsOf(options, op);
+  const smoothing = labelSmoothingOf(options, op);
   const [rows, classes] = rowsClasses(p, op);
   const { t, owned } = toTensor(yTrue, op);
   try {
@@ -164,6 +212,15 @@ export function sparseCategoricalCrossentropy(yPred: Tensor, yTrue: Targets, opt
       }
       if (!(label >= 0 && label < classes)) {
         throw new ValueError(`${op}: label ${label} at index ${i} is out of range [0, ${classes}) (yPred ${fmtShape(p.shape)})`);
+      }
+    }
+    if (smoothing > 0) {
+      // Smoothing spreads each target over every class: the dense kernels take the smoothed rows.
+      const targets = smoothedTargets(t, rows, classes, smoothing, true);
+      try {
+        return denseCrossentropy(op, p, targets, rows, classes, fromLogits);
+      } finally {
+        targets.dispose();
       }
     }
     return fused(op, p, (g, out) => {
@@ -277,13 +334,15 @@ export function getLoss(loss: string | LossConfig | LossFn): ResolvedLoss {
   if (!canonical) {
     throw new ValueError(`getLoss: unknown loss '${name}' (known: ${Object.keys(LOSSES).join(', ')}; aliases: ${Object.keys(ALIASES).join(', ')})`);
   }
-  const takesLogits = canonical === 'categoricalCrossentropy' || canonical === 'sparseCategoricalCrossentropy' || canonical === 'binaryCrossentropy';
+  const categorical = canonical === 'categoricalCrossentropy' || canonical === 'sparseCategoricalCrossentropy';
+  const takesLogits = categorical || canonical === 'binaryCrossentropy';
   for (const key of Object.keys(options)) {
-    const ok = (key === 'fromLogits' && takesLogits) || (key === 'delta' && canonical === 'huber');
+    const ok = (key === 'fromLogits' && takesLogits) || (key === 'labelSmoothing' && categorical) || (key === 'delta' && canonical === 'huber');
     if (!ok) throw new ValueError(`getLoss: ${canonical} has no option '${key}'`);
   }
   // Validate options now (compile time), not at the first batch.
   if (takesLogits) fromLogitsOf(options as CrossentropyOptions, canonical);
+  if (categorical) labelSmoothingOf(options as CategoricalCrossentropyOptions, canonical);
   if (canonical === 'huber' && options.delta !== undefined) {
     const d = options.delta;
     if (typeof d !== 'number' || !(d > 0) || !Number.isFinite(d)) throw new ValueError(`huber: delta must be a positive finite number, got ${describe(d)}`);

@@ -31,6 +31,23 @@ function stateOf(seed: number): [number, number, number, number] {
   return st;
 }
 
+/** The global generator's state (4 unsigned 32-bit words), e.g. for a training checkpoint. */
+export function getRandomState(): [number, number, number, number] {
+  return [s0 >>> 0, s1 >>> 0, s2 >>> 0, s3 >>> 0];
+}
+
+/** Puts the global generator back to a state `getRandomState` returned: the draws continue from there. */
+export function setRandomState(state: readonly number[]): void {
+  if (!isRandomState(state)) throw new ValueError(`setRandomState: expected 4 unsigned 32-bit integers, not all zero, got ${JSON.stringify(state)}`);
+  [s0, s1, s2, s3] = [state[0] | 0, state[1] | 0, state[2] | 0, state[3] | 0];
+}
+
+/** True for a valid xoshiro128** state: 4 integers in [0, 2^32), not all zero. */
+export function isRandomState(state: unknown): state is [number, number, number, number] {
+  return Array.isArray(state) && state.length === 4 && state.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) &&
+    state.some((w) => w !== 0);
+}
+
 /** A private generator stream (e.g. one fit's), independent of the global one. */
 export interface RandomStream { state: [number, number, number, number] }
 export function randomStream(seed: number): RandomStream {

@@ -17,6 +17,7 @@ import { seededGraphComputation } from './runtimes/seeded-graph.js';
 import { buildWorker, workerOptions, bundleSizes, outDir, readKernels } from '../examples/edge-worker/build.mjs';
 // @ts-ignore plain-JS module without types
 import { runtimeBinary } from '../examples/edge-worker/binaries.mjs';
+import { workerdJson } from './harness/workerd.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const seededCli = join(root, 'test', 'runtimes', 'seeded-cli.js');
@@ -45,26 +46,8 @@ function runJson(binary: () => string, args: string[]): Promise<Seeded> {
 }
 
 /** The seeded computation in workerd: the prebuilt browser bundle + the kernels as CompiledWasm. */
-async function runWorkerd(wasm: Uint8Array): Promise<Seeded> {
-  const mf = new Miniflare({
-    modulesRoot: root,
-    modules: [
-      { type: 'ESModule', path: join(root, 'test/runtimes/seeded-worker.js') },
-      { type: 'ESModule', path: join(root, 'dist/wasm-cnn.browser.js') },
-      { type: 'ESModule', path: join(root, 'test/runtimes/seeded.js') },
-      { type: 'ESModule', path: join(root, 'test/runtimes/seeded-graph.js') },
-      { type: 'CompiledWasm', path: join(root, 'dist/wasm-cnn.wasm'), contents: wasm },
-    ],
-    compatibilityDate: '2025-09-01',
-  });
-  try {
-    const res = await mf.dispatchFetch('http://localhost/');
-    const text = await res.text();
-    if (res.status !== 200) throw new Error(`workerd answered ${res.status}: ${text}`);
-    return JSON.parse(text);
-  } finally {
-    await mf.dispose();
-  }
+function runWorkerd(wasm: Uint8Array): Promise<Seeded> {
+  return workerdJson('test/runtimes/seeded-worker.js', ['test/runtimes/seeded.js', 'test/runtimes/seeded-graph.js'], wasm);
 }
 
 describe('seeded computation: bit-identical in Node, workerd, Deno and Bun (baseline SIMD)', () => {

@@ -194,6 +194,20 @@ export interface KernelExports {
    */
   optimAdadelta(param: number, grad: number, sq: number, acc: number, n: number, negLr: number, rho: number, oneMinusRho: number, eps: number, weightDecay: number): void;
   /**
+   * Sum of squares of `n` floats, accumulated in f64 (the global gradient norm of clipNorm).
+   *
+   * assembly/optim.ts (x: usize, n: i32) -> f64
+   */
+  optimSumSquares(x: number, n: number): number;
+  /**
+   * The gradient an optimizer uses under clipNorm / clipValue: out = clamp(g * scale, -limit, limit)
+   * (scale 1 and limit +inf when that clipping is off). As torch: the f32 product first, then the
+   * clamp; NaN stays NaN.
+   *
+   * assembly/optim.ts (grad: usize, out: usize, n: i32, scale: f32, limit: f32) -> void
+   */
+  optimClipGrad(grad: number, out: number, n: number, scale: number, limit: number): void;
+  /**
    * dst[i, :] = src[idx[i], :] for i < n; rows of `rowFloats` 4-byte values (f32 or i32).
    *
    * assembly/batches.ts (src: usize, idx: usize, n: i32, rowFloats: i32, dst: usize) -> void
@@ -683,6 +697,8 @@ export const KERNEL_EXPORT_NAMES = [
   'optimRmsprop',
   'optimAdagrad',
   'optimAdadelta',
+  'optimSumSquares',
+  'optimClipGrad',
   'gatherRows',
   'firstLabelOutOfRange',
   'countArgmaxLabels',

@@ -8,6 +8,7 @@ import { FormatError, ValueError, fmtShape } from '../errors.js';
 import { describe } from '../ops/util.js';
 import { importNodeBuiltin } from '../backend/node-builtin.js';
 import { crc32 } from './crc32.js';
+import { CHECKPOINT_FORMAT_VERSION, checkTrainingStateJSON, type TrainingStateJSON } from './training-state.js';
 
 export const FORMAT_NAME = 'wasm-cnn-model';
 export const FORMAT_VERSION = 1;
@@ -44,6 +45,8 @@ export interface ModelJSON {
   };
   /** Optional compile() settings: loss (name or config), metrics, optimizer config. */
   training?: { loss?: unknown; metrics?: string[]; optimizer?: Record<string, unknown>; lossWeights?: number[] };
+  /** A checkpoint's optimizer state and progress (formatVersion 2; src/io/training-state.ts). */
+  trainingState?: TrainingStateJSON;
   weights: {
     file: string;
     /** Total float32 values in weights.bin (sum of the tensors' sizes). */
@@ -69,19 +72,28 @@ const printable = (s: string): string => JSON.stringify(s).slice(1, -1);
 
 // ---- weights.bin ---------------------------------------------------------------------------------
 
-/** weights.bin bytes for `tensors` in order (values copied straight from wasm memory: little-endian). */
-export function encodeWeights(tensors: readonly Tensor[]): Uint8Array {
+/**
+ * weights.bin bytes for `tensors` in order (values copied straight from wasm memory: little-endian),
+ * then the `extra` values (a checkpoint's optimizer buffers).
+ */
+export function encodeWeights(tensors: readonly Tensor[], extra: readonly Float32Array[] = []): Uint8Array {
   let floats = 0;
   for (const t of tensors) {
     if (t.dtype !== 'float32') throw new ValueError(`save: weight ${t.name ?? ''} is ${t.dtype}; only float32 weights are saved`);
     floats += t.size;
   }
+  for (const e of extra) floats += e.length;
   const out = new Uint8Array(HEADER_BYTES + floats * 4);
   let at = HEADER_BYTES;
   for (const t of tensors) {
     const ptr = t._checkLive('save', 'weight').ptr;
     out.set(heapU8().subarray(ptr, ptr + t.size * 4), at);
     at += t.size * 4;
+  }
+  for (const e of extra) {
+    // Little-endian in memory, as in wasm memory: the bytes as they are (NaN payloads kept).
+    out.set(new Uint8Array(e.buffer, e.byteOffset, e.length * 4), at);
+    at += e.length * 4;
   }
   const dv = new DataView(out.buffer);
   for (let i = 0; i < 4; i++) out[i] = WEIGHTS_MAGIC.charCodeAt(i);
@@ -148,7 +160,14 @@ export function parseModelJSON(input: unknown): ModelJSON {
   }
   if (j === null || typeof j !== 'object' || Array.isArray(j)) fail(`must be a JSON object, got ${describe(j)}`);
   if (j.format !== FORMAT_NAME) fail(`is not a wasm-cnn model (format ${JSON.stringify(j.format)}, expected "${FORMAT_NAME}")`);
-  if (j.formatVersion !== FORMAT_VERSION) fail(`has format version ${JSON.stringify(j.formatVersion)}; this build reads version ${FORMAT_VERSION}`);
+  if (j.formatVersion !== FORMAT_VERSION && j.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
+    fail(`has format version ${JSON.stringify(j.formatVersion)}; this build reads version ${FORMAT_VERSION}, and ${CHECKPOINT_FORMAT_VERSION} for checkpoints (with trainingState)`);
+  }
+  if ((j.formatVersion === CHECKPOINT_FORMAT_VERSION) !== (j.trainingState !== undefined)) {
+    fail(j.trainingState === undefined ? `has format version ${CHECKPOINT_FORMAT_VERSION} (a checkpoint) but no trainingState section`
+      : `has a trainingState section, which needs format version ${CHECKPOINT_FORMAT_VERSION}, not ${j.formatVersion}`);
+  }
+  if (j.trainingState !== undefined) checkTrainingStateJSON(j.trainingState);
   const m = j.model;
   if (!m || typeof m !== 'object') fail('has no "model" object');
   if (m.className !== 'Sequential' && m.className !== 'Functional') fail(`describes a ${JSON.stringify(m.className)} model; only "Sequential" and "Functional" (graph) models are supported`);

@@ -16,7 +16,8 @@ import { resolveCompile, bindOptimizer, type Compiled, type CompileOptions } fro
 import { fit, trainOnBatch, evaluate, predict, type FitOptions, type LossAndMetrics, type ModelInput, type ModelTarget } from './training.js';
 import type { History } from './callbacks.js';
 import { layerTable, graphTable } from './summary.js';
-import { modelJSON, modelFromJSON, weightSpecs, trainingConfig, type TopologyJSON } from './serialization.js';
+import { modelJSON, modelFromJSON, weightSpecs, weightNames, trainingConfig, type TopologyJSON } from './serialization.js';
+import { checkpointArtifacts, includeOptimizer, noProgress, type SaveOptions, type TrainingProgress } from './checkpoint.js';
 import { graphTopologyJSON, graphFromTopology } from './graph-json.js';
 import { buildTopology, runGraph, type Topology } from './graph.js';
 import { checkGraphInput } from './inputs.js';
@@ -29,6 +30,8 @@ export interface ModelConfig {
   outputs: SymbolicTensor | SymbolicTensor[];
   name?: string;
 }
+
+export type { SaveOptions } from './checkpoint.js';
 
 /** @internal how a subclass with its own topology (Sequential) constructs the base. */
 export const OWN_TOPOLOGY: unique symbol = Symbol('own topology');
@@ -51,6 +54,8 @@ export class Model {
   private readonly graph: Topology | null = null;
   /** This model as a layer of another model (made on first symbolic apply). */
   private asLayer: NestedModel | null = null;
+  /** @internal where training stands (fit records it, a checkpoint saves and restores it). */
+  _progress: TrainingProgress = noProgress();
 
   constructor(config: ModelConfig);
   /** @internal */
@@ -174,6 +179,19 @@ export class Model {
   /** Every weight (trainable and not), in saving order. */
   weights(): Tensor[] { return unique(this.layers.flatMap((l) => l.weights())); }
 
+  /**
+   * The sum of the layers' regulariser penalties (kernelRegularizer / biasRegularizer), the term
+   * fit / trainOnBatch / evaluate add to the loss; null when no layer has a regulariser.
+   */
+  regularizationLoss(): Tensor | null {
+    let total: Tensor | null = null;
+    for (const l of this.layers) {
+      const r = l.regularizationLoss();
+      if (r) total = total ? total.add(r) : r;
+    }
+    return total;
+  }
+
   /** Resets every parameter's gradient to null. */
   zeroGrad(): void { for (const l of this.layers) l.zeroGrad(); }
 
@@ -197,6 +215,14 @@ export class Model {
 
   /** The compiled optimizer (undefined before compile). */
   get optimizer(): optim.Optimizer | undefined { return this.compiled?.optimizer; }
+
+  /**
+   * Where training stands: `epoch`, the epochs fit has completed (restored by loading a checkpoint:
+   * the `initialEpoch` that continues), and `step`, the optimizer's update count.
+   */
+  get trainingProgress(): { epoch: number; step: number } {
+    return { epoch: this._progress.epoch, step: this.compiled?.optimizer.iterations ?? 0 };
+  }
 
   /** Trains for `epochs` over (x, y); yields to the event loop between batches. */
   fit(x: ModelInput, y: ModelTarget, options: FitOptions = {}): Promise<History> { return fit(this, this.compiled, x, y, options); }
@@ -233,9 +259,15 @@ export class Model {
    * Saves the model. A directory path (or file: URL) in Node writes `<dir>/model.json` and
    * `<dir>/weights.bin`; an http(s) URL receives a multipart POST; an object with
    * `save(artifacts)` gets `{ modelJson, weights }`. Always resolves to the packed single-file
-   * bytes, which `load` accepts.
+   * bytes, which `load` accepts. `{ includeOptimizer: true }` saves a checkpoint: also the
+   * optimizer's state, the epochs completed and the random generators' states (docs/FORMAT.md),
+   * from which a loaded model's `fit({ initialEpoch })` continues bit for bit.
    */
-  async save(target?: SaveTarget): Promise<Uint8Array> {
+  async save(target?: SaveTarget, options: SaveOptions = {}): Promise<Uint8Array> {
+    if (includeOptimizer(this.name, options)) {
+      const c = checkpointArtifacts(this, this.toJSON(), this._progress, weightNames(this));
+      return writeModel(target, c.json, c.weights);
+    }
     const json = this.toJSON();
     const weights = this.weightsBytes();
     return writeModel(target, json, weights);

@@ -49,6 +49,7 @@ export class NestedModel extends Layer {
     return this.weights().filter((w) => !trained.has(w));
   }
   override zeroGrad(): void { this.model.zeroGrad(); }
+  override regularizationLoss(): Tensor | null { return this.trainable ? this.model.regularizationLoss() : null; }
   override dispose(): void { for (const l of this.model.layers) l.dispose(); }
 
   /** Freezing the nested model freezes each of its layers (as Keras). */

@@ -12,19 +12,25 @@ import {
   FORMAT_NAME, FORMAT_VERSION, decodeWeights, parseModelJSON, checkManifest, asBytes, type ModelJSON, type WeightSpec,
 } from '../io/format.js';
 import type { Compiled } from './compile.js';
+import { restoreCheckpoint } from './checkpoint.js';
 import type { Model } from './model.js';
 
 /** The `model` section of model.json: a model's topology. */
 export type TopologyJSON = ModelJSON['model'];
 
-/** Every weight's `<layer name>/<weight name>`, shape and dtype, in saving order. */
-export function weightSpecs(model: Model): WeightSpec[] {
+/** Every weight with its saved name `<layer name>/<weight name>`, in saving order. */
+export function weightNames(model: Model): Map<Tensor, string> {
   // A graph model names its weights '<layer>/<weight>' already: the manifest takes the weight
   // part, except for a nested model, whose weights keep their path inside it ('inner/conv/kernel').
   const weightName = (l: Layer, w: Tensor) => (l.className === 'Functional' ? w.name! : w.name!.slice(w.name!.lastIndexOf('/') + 1));
-  const seen = new Set<Tensor>();
-  return model.layers.flatMap((l) => l.weights().filter((w) => !seen.has(w) && seen.add(w))
-    .map((w) => ({ name: `${l.name}/${weightName(l, w)}`, shape: w.shape.slice(), dtype: 'float32' as const })));
+  const names = new Map<Tensor, string>();
+  for (const l of model.layers) for (const w of l.weights()) if (!names.has(w)) names.set(w, `${l.name}/${weightName(l, w)}`);
+  return names;
+}
+
+/** Every weight's `<layer name>/<weight name>`, shape and dtype, in saving order. */
+export function weightSpecs(model: Model): WeightSpec[] {
+  return [...weightNames(model)].map(([w, name]) => ({ name, shape: w.shape.slice(), dtype: 'float32' as const }));
 }
 
 /** model.json for a topology, its weight manifest and (when there is one) the training section. */
@@ -71,7 +77,7 @@ export function modelFromJSON<M extends Model>(json: ModelJSON | string, weights
   }
   const bytes = weights === undefined ? null : asBytes(weights);
   if (weights !== undefined && !bytes) throw new ValueError(`fromJSON: weights must be the weights.bin bytes (Uint8Array or ArrayBuffer), got ${describe(weights)}`);
-  const payload = bytes ? decodeWeights(bytes, j.weights.floats) : null;
+  const payload = bytes ? decodeWeights(bytes, j.weights.floats + (j.trainingState?.floats ?? 0)) : null;
   let model: M;
   const make = () => construct(layers, j.model);
   try {
@@ -88,11 +94,13 @@ export function modelFromJSON<M extends Model>(json: ModelJSON | string, weights
   try {
     checkManifest(j, weightSpecs(model));
     if (payload) copyWeights(model.weights(), payload);
+    // A checkpoint comes back compiled with its optimizer state, or not at all.
+    if (payload && j.trainingState) model._progress = restoreCheckpoint(model, j, payload.subarray(j.weights.floats * 4), weightNames(model));
   } catch (e) {
     model.dispose();
     throw e;
   }
-  if (j.training) restoreTraining(model, j.training);
+  if (j.training && !(payload && j.trainingState)) restoreTraining(model, j.training);
   return model;
 }
 

@@ -6,7 +6,8 @@ import { kernels } from '../backend/wasm.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
 import { describe } from '../ops/util.js';
 import { takeRows, permutation, checkBatchSize } from '../data/batches.js';
-import { randomStream, withRandomStream } from '../random.js';
+import { withRandomStream } from '../random.js';
+import { fitStream, recordEpoch } from './checkpoint.js';
 import { ProgressReporter, nowMs, type Verbosity } from '../progress.js';
 import { requireCompiled, bindOptimizer, type Compiled } from './compile.js';
 import { collectCallbacks, callAll, type Callbacks, type History, type Logs } from './callbacks.js';
@@ -95,7 +96,7 @@ async function fitOnce(model: Model, compiled: Compiled | null, x: ModelInput, y
   if (o.seed !== undefined && (typeof o.seed !== 'number' || !Number.isFinite(o.seed))) {
     throw new ValueError(`fit: option 'seed' must be a finite number, got ${fmtValue(o.seed)}`);
   }
-  const stream = o.seed === undefined ? null : randomStream(o.seed);
+  const stream = o.seed === undefined ? null : fitStream(model._progress, o.seed, initialEpoch);
   const rng = <T>(fn: () => T): T => (stream ? withRandomStream(stream, fn) : fn());
   const stopOnNaN = o.stopOnNaN ?? true;
   if (typeof stopOnNaN !== 'boolean') throw new ValueError(`fit: option 'stopOnNaN' must be a boolean, got ${fmtValue(stopOnNaN)}`);
@@ -159,6 +160,7 @@ async function fitOnce(model: Model, compiled: Compiled | null, x: ModelInput, y
     const logs: Logs = metricLogs(c, sums, seen);
     if (val) Object.assign(logs, validationLogs(evalRange(model, c, val.x, val.ys, val.start, val.end, batchSize)));
     for (const [key, v] of Object.entries(logs)) history[key]!.push(v!);
+    if (seen === nTrain) recordEpoch(model._progress, epoch + 1, o.seed, stream);
     reporter.epochEnd(logs);
     await callAll(hooks, 'onEpochEnd', epoch, logs);
     await yieldToEventLoop();
@@ -268,7 +270,8 @@ function trainStepBody(model: Model, c: Compiled, params: Tensor[], x: ModelInpu
 
 /**
  * The loss of a batch's predictions (one per output) against its targets: each output's loss,
- * weighted, summed into the total that is differentiated; with its values and correct counts.
+ * weighted, summed with the layers' regulariser penalties (as Keras reports it) into the total that
+ * is differentiated; with its values and correct counts.
  */
 function lossOf(model: Model, c: Compiled, out: Tensor | Tensor[], ys: Tensor[]): { total: Tensor; result: StepResult } {
   const preds = Array.isArray(out) ? out : [out];
@@ -284,7 +287,8 @@ function lossOf(model: Model, c: Compiled, out: Tensor | Tensor[], ys: Tensor[])
     const term = c.lossWeights[i] === 1 ? loss : loss.mul(c.lossWeights[i]);
     total = total === null ? term : total.add(term);
   });
-  const t = total as unknown as Tensor;
+  const penalty = model.regularizationLoss();
+  const t = penalty ? (total as unknown as Tensor).add(penalty) : total as unknown as Tensor;
   const value = t.dataSync()[0];
   const right = c.accuracy ? preds.map((pred, i) => countCorrect(pred, ys[i], c.thresholds[i])) : [];
   return { total: t, result: { loss: value, losses: several ? losses : [value], right } };

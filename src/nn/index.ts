@@ -69,3 +69,7 @@ export const maximum = (opts?: LayerOptions): Maximum => new Maximum(opts);
 export const concatenate = (opts?: ConcatenateOptions): Concatenate => new Concatenate(opts);
 export { input, InputLayer, type InputOptions } from './input.js';
 export { SymbolicTensor } from './symbolic.js';
+import { l1, l2, l1l2 } from './regularizers.js';
+export type { Regularizer, RegularizerJSON, RegularizerSpec } from './regularizers.js';
+/** Keras' weight regularisers, for a layer's `kernelRegularizer` / `biasRegularizer`. */
+export const regularizers = { l1, l2, l1l2 };

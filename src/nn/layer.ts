@@ -232,6 +232,9 @@ export abstract class Layer {
     return n;
   }
 
+  /** The penalty the layer's regularisers add to the training loss (a scalar), or null when it has none. */
+  regularizationLoss(): Tensor | null { return null; }
+
   /** Resets the gradients of the parameters to null. */
   zeroGrad(): void { for (const p of this._trainable) p.zeroGrad(); }
 

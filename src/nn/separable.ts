@@ -43,6 +43,10 @@ export class SeparableConv2D extends KernelLayer {
     this.pointwiseInit = optInitializer(L, o, 'pointwiseInitializer', 'glorotUniform');
   }
 
+  protected override regularizedKernels(): Tensor[] {
+    return [this.kernel, this.pointwiseKernel].filter((k): k is Tensor => k !== null);
+  }
+
   /** [kh, kw, C, depthMultiplier]. */
   get depthwiseKernel(): Tensor | null { return this.kernel; }
 

@@ -3,9 +3,9 @@
 // One fused kernel (optimAdadelta) per tensor.
 import { Tensor } from '../tensor.js';
 import { kernels } from '../backend/wasm.js';
-import { Optimizer, checkOptions, numberOption, type LearningRate, type ParamList, type ParamState } from './optimizer.js';
+import { Optimizer, checkOptimizerOptions, numberOption, type ClipOptions, type LearningRate, type ParamList, type ParamState } from './optimizer.js';
 
-export interface AdadeltaOptions {
+export interface AdadeltaOptions extends ClipOptions {
   /** Scale of the update (learning rate) or schedule; default 1.0. */
   lr?: LearningRate;
   /** Decay of the running averages; default 0.9. */
@@ -23,8 +23,8 @@ export class Adadelta extends Optimizer {
   readonly weightDecay: number;
 
   constructor(options: AdadeltaOptions = {}, params?: ParamList) {
-    const o = checkOptions('adadelta', options, ['lr', 'rho', 'epsilon', 'weightDecay']);
-    super('adadelta', o.lr === undefined ? 1.0 : o.lr, params);
+    const o = checkOptimizerOptions('adadelta', options, ['lr', 'rho', 'epsilon', 'weightDecay']);
+    super('adadelta', o.lr === undefined ? 1.0 : o.lr, params, o);
     this.rho = numberOption('adadelta', o, 'rho', 0.9, { min: 0, max: 1 });
     this.epsilon = numberOption('adadelta', o, 'epsilon', 1e-6, { min: 0 });
     this.weightDecay = numberOption('adadelta', o, 'weightDecay', 0, { min: 0 });

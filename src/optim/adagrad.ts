@@ -2,9 +2,9 @@
 // clr = lr / (1 + (t - 1) lrDecay). One fused kernel (optimAdagrad) per tensor.
 import { Tensor } from '../tensor.js';
 import { kernels } from '../backend/wasm.js';
-import { Optimizer, checkOptions, numberOption, type LearningRate, type ParamList, type ParamState } from './optimizer.js';
+import { Optimizer, checkOptimizerOptions, numberOption, type ClipOptions, type LearningRate, type ParamList, type ParamState } from './optimizer.js';
 
-export interface AdagradOptions {
+export interface AdagradOptions extends ClipOptions {
   /** Learning rate or schedule; default 1e-2. */
   lr?: LearningRate;
   /** Added to the root of the accumulated squares; default 1e-10. */
@@ -25,8 +25,8 @@ export class Adagrad extends Optimizer {
   readonly weightDecay: number;
 
   constructor(options: AdagradOptions = {}, params?: ParamList) {
-    const o = checkOptions('adagrad', options, ['lr', 'epsilon', 'lrDecay', 'initialAccumulatorValue', 'weightDecay']);
-    super('adagrad', o.lr === undefined ? 1e-2 : o.lr, params);
+    const o = checkOptimizerOptions('adagrad', options, ['lr', 'epsilon', 'lrDecay', 'initialAccumulatorValue', 'weightDecay']);
+    super('adagrad', o.lr === undefined ? 1e-2 : o.lr, params, o);
     this.epsilon = numberOption('adagrad', o, 'epsilon', 1e-10, { min: 0 });
     this.lrDecay = numberOption('adagrad', o, 'lrDecay', 0, { min: 0 });
     this.initialAccumulatorValue = numberOption('adagrad', o, 'initialAccumulatorValue', 0, { min: 0 });

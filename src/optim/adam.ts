@@ -4,9 +4,9 @@
 // per tensor; the bias corrections b^t come from wasm's pow (deterministic bits).
 import { Tensor } from '../tensor.js';
 import { kernels } from '../backend/wasm.js';
-import { Optimizer, checkOptions, numberOption, boolOption, type LearningRate, type ParamList, type ParamState } from './optimizer.js';
+import { Optimizer, checkOptimizerOptions, numberOption, boolOption, type ClipOptions, type LearningRate, type ParamList, type ParamState } from './optimizer.js';
 
-export interface AdamOptions {
+export interface AdamOptions extends ClipOptions {
   /** Learning rate or schedule; default 1e-3. */
   lr?: LearningRate;
   /** Decay of the first moment; default 0.9. */
@@ -34,8 +34,8 @@ export class Adam extends Optimizer {
   readonly decoupled: boolean;
 
   constructor(options: AdamOptions = {}, params?: ParamList, variant: 'adam' | 'adamw' = 'adam') {
-    const o = checkOptions(variant, options, KEYS);
-    super(variant, o.lr === undefined ? 1e-3 : o.lr, params);
+    const o = checkOptimizerOptions(variant, options, KEYS);
+    super(variant, o.lr === undefined ? 1e-3 : o.lr, params, o);
     this.name = variant;
     this.decoupled = variant === 'adamw';
     this.beta1 = numberOption(variant, o, 'beta1', 0.9, { min: 0, max: 1, maxExclusive: true });

@@ -14,7 +14,8 @@ import type { ParamList } from './optimizer.js';
 import * as schedules from './schedules.js';
 import { ValueError } from '../errors.js';
 
-export { Optimizer, type LearningRate, type ParamList, type ParamState } from './optimizer.js';
+export { Optimizer, type LearningRate, type ParamList, type ParamState, type ClipOptions } from './optimizer.js';
+export type { OptimizerStateDict, ParamStateDict } from './optimizer.js';
 export { SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta };
 export type { SGDOptions, AdamOptions, RMSpropOptions, AdagradOptions, AdadeltaOptions };
 export type { LrSchedule, ScheduleConfig } from './schedules.js';
@@ -33,17 +34,23 @@ export function adagrad(options: AdagradOptions = {}, params?: ParamList): Adagr
 /** Adadelta (lr 1.0, rho 0.9, eps 1e-6) as torch.optim.Adadelta. */
 export function adadelta(options: AdadeltaOptions = {}, params?: ParamList): Adadelta { return new Adadelta(options, params); }
 
+/** A schedule from its `config` (a warm-up holds the config of the schedule it wraps). */
+function scheduleFromConfig(config: { name: string; [key: string]: unknown }): schedules.LrSchedule {
+  const { name, ...opts } = config;
+  if (name === 'warmup') {
+    const inner = opts.schedule;
+    const wrapped = inner !== null && typeof inner === 'object' ? scheduleFromConfig(inner as { name: string }) : inner;
+    return schedules.warmup(wrapped as number, opts.steps as number, { startFactor: opts.startFactor as number });
+  }
+  const make = Object.prototype.hasOwnProperty.call(schedules, name) ? (schedules as Record<string, unknown>)[name] : undefined;
+  if (typeof make !== 'function') throw new ValueError(`fromConfig: unknown schedule '${String(name)}'`);
+  return (make as (o: unknown) => schedules.LrSchedule)(opts);
+}
+
 /** Builds an optimizer from its `getConfig()` output or `{ name, ...options }` (e.g. for a saved model). */
 export function fromConfig(config: { name: string; [key: string]: unknown }, params?: ParamList) {
   const { name, lr, ...rest } = config;
-  let rate: unknown = lr;
-  if (rate !== null && typeof rate === 'object') {
-    const c = rate as { name: string };
-    const make = (schedules as Record<string, unknown>)[c.name];
-    if (typeof make !== 'function') throw new ValueError(`fromConfig: unknown schedule '${c.name}'`);
-    const { name: _n, ...opts } = rate as Record<string, unknown>;
-    rate = (make as (o: unknown) => unknown)(opts);
-  }
+  const rate = lr !== null && typeof lr === 'object' ? scheduleFromConfig(lr as { name: string }) : lr;
   const options = { ...rest, ...(rate === undefined ? {} : { lr: rate }) };
   switch (name) {
     case 'sgd': return new SGD(options as unknown as SGDOptions, params);

@@ -1,9 +1,11 @@
 // The optimizer base: parameter binding, per-parameter state (kept out of tidy), learning rate
-// as a number or a schedule, and argument checks shared by every optimizer. Subclasses only
-// describe their state buffers and call their one fused kernel (assembly/optim.ts) per tensor.
+// as a number or a schedule, gradient clipping (clipNorm / clipValue) and argument checks shared
+// by every optimizer. Subclasses only describe their state buffers and call their one fused
+// kernel (assembly/optim.ts) per tensor.
 import { Tensor, keep, fillTensor, sameShape } from '../tensor.js';
 import { DisposedError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { describe } from '../ops/util.js';
+import { kernels } from '../backend/wasm.js';
 import type { LrSchedule } from './schedules.js';
 
 /** A learning rate: a constant, or a schedule `epoch -> lr` (see `optim.schedules`). */
@@ -12,10 +14,45 @@ export type LearningRate = number | LrSchedule | ((epoch: number) => number);
 /** Parameters as `step`/`zeroGrad`/`bind` accept them: an array or iterable of tensors, or an object of named tensors. */
 export type ParamList = Iterable<Tensor> | Record<string, Tensor>;
 
+/** Gradient clipping, an option of every optimizer (applied in `step` before the update). */
+export interface ClipOptions {
+  /**
+   * Clip by the global L2 norm over the step's gradients, as `torch.nn.utils.clip_grad_norm_`: when
+   * `maxNorm / (norm + 1e-6) < 1` every gradient is multiplied by that factor. Keras' `global_clipnorm`.
+   */
+  clipNorm?: number;
+  /** Clamp every gradient element to [-clipValue, clipValue] (`clip_grad_value_`, Keras' `clipvalue`). */
+  clipValue?: number;
+}
+
+/** The option names the base reads besides lr (every optimizer accepts them). */
+const CLIP_OPTIONS = ['clipNorm', 'clipValue'] as const;
+
 /** Per-parameter state: PyTorch's `state['step']` and the optimizer's buffers (kept tensors). */
 export interface ParamState {
   step: number;
   buffers: Record<string, Tensor>;
+}
+
+/** One parameter's optimizer state as plain data: its step count and a copy of each buffer. */
+export interface ParamStateDict {
+  step: number;
+  buffers: Record<string, Float32Array>;
+}
+
+/**
+ * An optimizer's whole state as plain data (PyTorch's `state_dict`): what `stateDict()` returns
+ * and `loadStateDict()` takes, e.g. to save training and resume it elsewhere.
+ */
+export interface OptimizerStateDict {
+  /** The optimizer's name ('sgd', 'adam', ...): a state loads only into the same kind. */
+  name: string;
+  /** `step()` calls so far. */
+  iterations: number;
+  /** The epoch the learning-rate schedule is at (the last `setEpoch`). */
+  epoch: number;
+  /** One entry per parameter, in the order of the list: null for a parameter not updated yet. */
+  params: (ParamStateDict | null)[];
 }
 
 /**
@@ -39,10 +76,16 @@ export abstract class Optimizer {
   private currentLr = 0;
   private currentEpoch = 0;
   private stepCount = 0;
+  /** The clipNorm option (null when off). */
+  readonly clipNorm: number | null;
+  /** The clipValue option (null when off). */
+  readonly clipValue: number | null;
 
-  /** @internal */
-  protected constructor(name: string, lr: unknown, params?: ParamList) {
+  /** @internal `options`: the checked options object, for the base's own (clipNorm, clipValue). */
+  protected constructor(name: string, lr: unknown, params?: ParamList, options: Record<string, unknown> = {}) {
     this.setLr(name, lr);
+    this.clipNorm = options.clipNorm === undefined ? null : checkNumber(name, 'clipNorm', options.clipNorm, { min: 0, minExclusive: true });
+    this.clipValue = options.clipValue === undefined ? null : checkNumber(name, 'clipValue', options.clipValue, { min: 0, minExclusive: true });
     if (params !== undefined) this.bound = toParamArray(params, name, 'params');
   }
 
@@ -81,7 +124,9 @@ export abstract class Optimizer {
   /**
    * Updates every parameter whose `.grad` is set (others are skipped, as PyTorch) with one
    * fused kernel per tensor. `params` defaults to the bound list. Every parameter is checked
-   * before any is updated, so an error leaves all of them untouched.
+   * before any is updated, so an error leaves all of them untouched. With clipNorm / clipValue
+   * the update uses clipped copies of the gradients (norm first, then values, as Keras); `.grad`
+   * itself is left as backward made it.
    */
   step(params?: ParamList): void {
     const list = this.resolve(params, 'step');
@@ -121,12 +166,43 @@ export abstract class Optimizer {
       for (const s of fresh) for (const t of Object.values(s.buffers)) t.dispose();
       throw e;
     }
+    const clip = this.clipping(todo.map(([, g]) => g));
     this.stepCount++;
-    for (const [p, g] of todo) {
-      const s = this.state.get(p)!;
-      s.step++;
-      if (p.size > 0) this.update(p, g, s, this.currentLr);
+    try {
+      for (const [p, g] of todo) {
+        const s = this.state.get(p)!;
+        s.step++;
+        if (p.size === 0) continue;
+        if (!clip) { this.update(p, g, s, this.currentLr); continue; }
+        const clipped = clip.scratch._viewAs(p.shape);
+        kernels().optimClipGrad(g.ptr, clipped.ptr, g.size, clip.scale, clip.limit);
+        this.update(p, clipped, s, this.currentLr);
+        clipped.dispose();
+      }
+    } finally {
+      clip?.scratch.dispose();
     }
+  }
+
+  /**
+   * The clipping of this step, or null when off: the factor every gradient is multiplied by
+   * (torch's clip_coef clamped to 1, rounded to float32 as torch's tensor is), the clamp limit,
+   * and scratch memory for one clipped gradient (made before any update, so running out of
+   * memory here leaves every parameter untouched).
+   */
+  private clipping(grads: Tensor[]): { scale: number; limit: number; scratch: Tensor } | null {
+    if (this.clipNorm === null && this.clipValue === null) return null;
+    let scale = 1;
+    if (this.clipNorm !== null) {
+      let sumSquares = 0;
+      for (const g of grads) sumSquares += kernels().optimSumSquares(g.ptr, g.size);
+      const norm = Math.fround(Math.sqrt(sumSquares));
+      scale = Math.fround(Math.min(1, Math.fround(this.clipNorm / Math.fround(norm + 1e-6))));
+    }
+    const limit = this.clipValue ?? Infinity;
+    let largest = 0;
+    for (const g of grads) largest = Math.max(largest, g.size);
+    return { scale, limit, scratch: Tensor.empty([largest]) };
   }
 
   /** Resets `.grad` to null (disposing it) for `params`, else the bound parameters, else every parameter this optimizer has updated. */
@@ -143,6 +219,89 @@ export abstract class Optimizer {
     return this.state.get(param);
   }
 
+  /**
+   * The whole state as plain data: step count, schedule epoch, and per parameter of `params`
+   * (default: the bound ones) its step and a copy of each buffer (momentum, Adam's moments, ...).
+   */
+  stateDict(params?: ParamList): OptimizerStateDict {
+    const list = this.resolve(params, 'stateDict');
+    return {
+      name: this.name, iterations: this.stepCount, epoch: this.currentEpoch,
+      params: list.map((p) => {
+        const s = this.state.get(p);
+        if (!s) return null;
+        const buffers: Record<string, Float32Array> = {};
+        for (const [key, t] of Object.entries(s.buffers)) buffers[key] = t.dataSync() as Float32Array;
+        return { step: s.step, buffers };
+      }),
+    };
+  }
+
+  /** The names of the buffers each parameter's state holds ('momentumBuffer', 'expAvg', ...), sorted. */
+  stateKeys(): string[] {
+    return Object.keys(this.stateSpec()).sort();
+  }
+
+  /**
+   * Replaces the state by one `stateDict()` returned (same optimizer kind, same parameter list
+   * and shapes): the next `step` continues exactly where that optimizer stopped. Everything is
+   * checked before anything changes: on error the optimizer keeps its state.
+   */
+  loadStateDict(state: OptimizerStateDict, params?: ParamList): void {
+    const list = this.resolve(params, 'loadStateDict');
+    const where = `${this.name}.loadStateDict`;
+    if (!state || typeof state !== 'object') throw new ValueError(`${where}: expects the object stateDict() returns, got ${describe(state)}`);
+    if (state.name !== this.name) throw new ValueError(`${where}: the state is of optimizer '${String(state.name)}', not '${this.name}'`);
+    const count = (v: unknown, what: string) => {
+      if (!Number.isInteger(v) || (v as number) < 0) throw new ValueError(`${where}: ${what} must be a non-negative integer, got ${describe(v)}`);
+      return v as number;
+    };
+    const iterations = count(state.iterations, 'iterations');
+    if (typeof state.epoch !== 'number' || !Number.isFinite(state.epoch) || state.epoch < 0) throw new ValueError(`${where}: epoch must be a non-negative finite number, got ${describe(state.epoch)}`);
+    if (!Array.isArray(state.params) || state.params.length !== list.length) {
+      throw new ValueError(`${where}: the state holds ${Array.isArray(state.params) ? state.params.length : describe(state.params)} parameter entries but ${list.length} parameters are given`);
+    }
+    const slots = this.stateKeys();
+    state.params.forEach((e, i) => {
+      if (e === null) return;
+      const p = list[i];
+      count(e.step, `the step of parameter ${i}${label(p)}`);
+      const keys = Object.keys(e.buffers ?? {}).sort();
+      if (keys.join() !== slots.join()) {
+        throw new ValueError(`${where}: parameter ${i}${label(p)} has buffers [${keys.join(', ')}] but this ${this.name} keeps [${slots.join(', ')}]`);
+      }
+      for (const key of keys) {
+        const b = e.buffers[key];
+        if (!(b instanceof Float32Array) || b.length !== p.size) {
+          throw new ShapeError(`${where}: buffer '${key}' of parameter ${i}${label(p)} ${fmtShape(p.shape)} holds ${b instanceof Float32Array ? b.length : describe(b)} values, expected ${p.size}`);
+        }
+      }
+    });
+    const lr = this.schedule ? evalSchedule(this.name, this.schedule, state.epoch) : this.currentLr;
+    const next = new Map<Tensor, ParamState>();
+    try {
+      state.params.forEach((e, i) => {
+        if (e === null) return;
+        const s: ParamState = { step: e.step, buffers: {} };
+        next.set(list[i], s);
+        for (const key of slots) {
+          const t = keep(Tensor.empty(list[i].shape));
+          t.view().set(e.buffers[key]);
+          t.name = `${list[i].name ?? 'param'}.${key}`;
+          s.buffers[key] = t;
+        }
+      });
+    } catch (err) {
+      for (const s of next.values()) for (const t of Object.values(s.buffers)) t.dispose();
+      throw err;
+    }
+    this.dispose();
+    for (const [p, s] of next) this.state.set(p, s);
+    this.stepCount = iterations;
+    this.currentEpoch = state.epoch;
+    this.currentLr = lr;
+  }
+
   /** Frees every state buffer; a later `step` starts from fresh state (step counts restart). */
   dispose(): void {
     for (const s of this.state.values()) for (const t of Object.values(s.buffers)) t.dispose();
@@ -152,7 +311,8 @@ export abstract class Optimizer {
   /** The hyper-parameters (and lr or its schedule's config), e.g. for saving a model. */
   getConfig(): Record<string, unknown> {
     const sched = this.schedule as (LrSchedule | null);
-    return { name: this.name, lr: sched ? (sched.config ?? 'custom schedule') : this.currentLr, ...this.hyperParameters() };
+    const clip = { ...(this.clipNorm !== null ? { clipNorm: this.clipNorm } : {}), ...(this.clipValue !== null ? { clipValue: this.clipValue } : {}) };
+    return { name: this.name, lr: sched ? (sched.config ?? 'custom schedule') : this.currentLr, ...this.hyperParameters(), ...clip };
   }
 
   /** @internal buffer name -> initial value, created per parameter at its first update. */
@@ -255,6 +415,11 @@ export function checkOptions(opt: string, options: unknown, known: readonly stri
     if (!known.includes(key)) throw new ValueError(`${opt}: unknown option '${key}' (known: ${known.join(', ')})`);
   }
   return options as Record<string, unknown>;
+}
+
+/** checkOptions for an optimizer: its own keys (with lr) plus the base's clipNorm and clipValue. */
+export function checkOptimizerOptions(opt: string, options: unknown, own: readonly string[]): Record<string, unknown> {
+  return checkOptions(opt, options, [...own, ...CLIP_OPTIONS]);
 }
 
 /** `options[key]` or its default, checked as a number. */

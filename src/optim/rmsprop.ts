@@ -3,9 +3,9 @@
 // momentum: b = mom b + g / avg, p -= lr b; else p -= lr g / avg. One fused kernel per tensor.
 import { Tensor } from '../tensor.js';
 import { kernels } from '../backend/wasm.js';
-import { Optimizer, checkOptions, numberOption, boolOption, type LearningRate, type ParamList, type ParamState } from './optimizer.js';
+import { Optimizer, checkOptimizerOptions, numberOption, boolOption, type ClipOptions, type LearningRate, type ParamList, type ParamState } from './optimizer.js';
 
-export interface RMSpropOptions {
+export interface RMSpropOptions extends ClipOptions {
   /** Learning rate or schedule; default 1e-2. */
   lr?: LearningRate;
   /** Smoothing constant of the squared-gradient average (PyTorch's alpha); default 0.99. */
@@ -29,8 +29,8 @@ export class RMSprop extends Optimizer {
   readonly weightDecay: number;
 
   constructor(options: RMSpropOptions = {}, params?: ParamList) {
-    const o = checkOptions('rmsprop', options, ['lr', 'rho', 'momentum', 'epsilon', 'centered', 'weightDecay']);
-    super('rmsprop', o.lr === undefined ? 1e-2 : o.lr, params);
+    const o = checkOptimizerOptions('rmsprop', options, ['lr', 'rho', 'momentum', 'epsilon', 'centered', 'weightDecay']);
+    super('rmsprop', o.lr === undefined ? 1e-2 : o.lr, params, o);
     this.rho = numberOption('rmsprop', o, 'rho', 0.99, { min: 0, max: 1 });
     this.momentum = numberOption('rmsprop', o, 'momentum', 0, { min: 0 });
     this.epsilon = numberOption('rmsprop', o, 'epsilon', 1e-8, { min: 0 });

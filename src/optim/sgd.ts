@@ -4,9 +4,9 @@
 import { Tensor } from '../tensor.js';
 import { kernels } from '../backend/wasm.js';
 import { ValueError } from '../errors.js';
-import { Optimizer, checkOptions, numberOption, boolOption, type LearningRate, type ParamList, type ParamState } from './optimizer.js';
+import { Optimizer, checkOptimizerOptions, numberOption, boolOption, type ClipOptions, type LearningRate, type ParamList, type ParamState } from './optimizer.js';
 
-export interface SGDOptions {
+export interface SGDOptions extends ClipOptions {
   /** Learning rate (required: PyTorch has no default for SGD), a number or a schedule. */
   lr: LearningRate;
   /** Momentum factor; default 0 (plain SGD). */
@@ -27,9 +27,9 @@ export class SGD extends Optimizer {
   readonly weightDecay: number;
 
   constructor(options: SGDOptions, params?: ParamList) {
-    const o = checkOptions('sgd', options, ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay']);
+    const o = checkOptimizerOptions('sgd', options, ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay']);
     if (o.lr === undefined) throw new ValueError('sgd: lr is required (PyTorch has no default learning rate for SGD)');
-    super('sgd', o.lr, params);
+    super('sgd', o.lr, params, o);
     this.momentum = numberOption('sgd', o, 'momentum', 0, { min: 0 });
     this.dampening = numberOption('sgd', o, 'dampening', 0, { min: 0, max: 1 });
     this.nesterov = boolOption('sgd', o, 'nesterov', false);
