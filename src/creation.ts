@@ -54,9 +54,26 @@ export function tensor(values: NestedArray | Float32Array | Int32Array | Uint8Ar
   if (sizeOf(shp) !== flat.length) {
     throw new ShapeError(`tensor: shape ${fmtShape(shp)} needs ${sizeOf(shp)} values, got ${flat.length}`);
   }
+  if (dt === 'int32' && !holdsOnlyInt32(values)) checkInt32Values(flat, 'tensor');
   const t = Tensor.empty(shp, dt);
   t.view().set(flat as ArrayLike<number>);
   return t;
+}
+
+/** Typed arrays whose every value is an int32 (no check needed). */
+function holdsOnlyInt32(values: unknown): boolean {
+  return values instanceof Int32Array || values instanceof Int16Array || values instanceof Uint16Array
+    || values instanceof Int8Array || values instanceof Uint8Array || values instanceof Uint8ClampedArray;
+}
+
+/** int32 storage would turn NaN into 0, truncate fractions and wrap large values: refuse them instead. */
+function checkInt32Values(values: ArrayLike<number>, op: string): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(Number.isInteger(v) && v >= -2147483648 && v <= 2147483647)) {
+      throw new ValueError(`${op}: int32 values must be integers in [-2147483648, 2147483647], got ${fmtValue(v)}${values.length > 1 ? ` at index ${i}` : ''}`);
+    }
+  }
 }
 
 function checkDType(dtype: unknown, op: string): DType {
@@ -75,7 +92,9 @@ export function ones(shape: readonly number[], dtype: DType = 'float32'): Tensor
 export function full(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
   checkShape(shape, 'full');
   if (typeof value !== 'number') throw new ValueError(`full: value must be a number, got ${typeof value}`);
-  return fillTensor(shape, value, checkDType(dtype, 'full'));
+  const dt = checkDType(dtype, 'full');
+  if (dt === 'int32') checkInt32Values([value], 'full');
+  return fillTensor(shape, value, dt);
 }
 
 export function randn(shape: readonly number[], { mean = 0, std = 1 }: { mean?: number; std?: number } = {}): Tensor {

@@ -328,9 +328,11 @@ export function getLoss(loss: string | LossConfig | LossFn): ResolvedLoss {
     throw new ValueError(`getLoss: loss must be a name, a { name, ...options } object or a function, got ${describe(loss)}`);
   }
   if (typeof name !== 'string') throw new ValueError(`getLoss: the loss config needs a string name, got ${describe(name)}`);
-  const canonical: LossName | undefined = (name in LOSSES ? name as LossName : undefined) ?? ALIASES[name];
+  // Own keys only: 'constructor' or 'toString' must not resolve through Object.prototype.
+  const canonical: LossName | undefined = Object.hasOwn(LOSSES, name) ? name as LossName
+    : Object.hasOwn(ALIASES, name) ? ALIASES[name] : undefined;
   if (!canonical) {
-    throw new ValueError(`getLoss: unknown loss '${name}' (known: ${Object.keys(LOSSES).join(', ')})`);
+    throw new ValueError(`getLoss: unknown loss '${name}' (known: ${Object.keys(LOSSES).join(', ')}; aliases: ${Object.keys(ALIASES).join(', ')})`);
   }
   const categorical = canonical === 'categoricalCrossentropy' || canonical === 'sparseCategoricalCrossentropy';
   const takesLogits = categorical || canonical === 'binaryCrossentropy';

@@ -52,6 +52,8 @@ export class Tensor {
   grad: Tensor | null = null;
   /** @internal the op that produced this tensor (null for leaves and after backward). */
   _node: GradNode | null = null;
+  /** @internal the op that produced this tensor, when a backward() has consumed its graph. */
+  _consumedOp: string | null = null;
   /** @internal kept out of tidy (parameters, optimizer state, gradients). */
   _persistent = false;
   /** @internal tensors tidy kept alive only for this tensor's backward (freed with its graph). */
@@ -253,6 +255,10 @@ function releaseGraph(t: Tensor): void {
   }
 }
 
+function asyncTidyError(what: string): ValueError {
+  return new ValueError(`tidy: the function must be synchronous (it ${what}); tidy cannot follow tensors across an await: call tidy around each synchronous part instead`);
+}
+
 /** Tensors a returned tensor still needs for its backward pass: its graph's inputs and saved values. */
 function graphOf(roots: Set<Tensor>): Set<Tensor> {
   const out = new Set<Tensor>();
@@ -275,6 +281,7 @@ function graphOf(roots: Set<Tensor>): Set<Tensor> {
  */
 export function tidy<T>(fn: () => T): T {
   if (typeof fn !== 'function') throw new ValueError('tidy: expects a function');
+  if (Object.prototype.toString.call(fn) === '[object AsyncFunction]') throw asyncTidyError('is async');
   const scope = new Set<Tensor>();
   scopeStack.push(scope);
   let result: T;
@@ -287,8 +294,11 @@ export function tidy<T>(fn: () => T): T {
   }
   scopeStack.pop();
   if (result && typeof (result as any).then === 'function') {
-    for (const t of scope) if (!t._persistent) t.dispose();
-    throw new ValueError('tidy: the function must be synchronous (it returned a Promise)');
+    // The body may still be running: its tensors are freed only once it settles, and its
+    // rejection is handled here (the caller gets this error instead).
+    const release = () => { for (const t of scope) if (!t._persistent) t.dispose(); };
+    Promise.resolve(result).then(release, release);
+    throw asyncTidyError('returned a Promise');
   }
   const returned = new Set<Tensor>();
   collectTensors(result, returned);
@@ -368,6 +378,12 @@ function backward(root: Tensor, gradIn?: Tensor): void {
       order.push(t);
     }
   }
+  // A graph is consumed by its backward (as PyTorch without retain_graph): going through it again
+  // would treat its results as leaves and leave the real leaves' gradients untouched.
+  const spent = order.find((t) => t._consumedOp !== null);
+  if (spent) {
+    throw new ValueError(`backward: the graph through ${spent === root ? 'this tensor' : `${spent}`} (made by ${spent._consumedOp}) was already consumed by an earlier backward(); run the forward pass again for a new graph (gradients then accumulate into .grad)`);
+  }
   const grads = new Map<Tensor, Tensor>();
   const prevEnabled = gradEnabled;
   gradEnabled = false;
@@ -423,7 +439,10 @@ function backward(root: Tensor, gradIn?: Tensor): void {
     }
     // The graph is consumed (as PyTorch without retain_graph): drop it so saved tensors can go,
     // and free what tidy kept alive only for it.
-    for (const t of order) t._node = null;
+    for (const t of order) {
+      if (t._node) t._consumedOp = t._node.op;
+      t._node = null;
+    }
     for (const t of order) releaseGraph(t);
   } finally {
     gradEnabled = prevEnabled;

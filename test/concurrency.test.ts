@@ -3,11 +3,7 @@
 // and a Node process with a worker pool (init({ threads: 2 })) exits on its own, without
 // shutdown(), also after an uncaught error (child processes running the built dist/).
 import { describe, it, expect } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runChild, haveDist } from './harness/child.js';
 import {
   init, backendInfo, Sequential, nn, ops, optim, tensor, tidy, setSeed, randn, Tensor, type History,
 } from '../src/index.js';
@@ -145,20 +141,6 @@ describe('init() called twice', () => {
 });
 
 // ---- child processes ---------------------------------------------------------------------------
-const dist = new URL('../dist/index.js', import.meta.url);
-const haveDist = existsSync(fileURLToPath(dist)) && existsSync(fileURLToPath(new URL('../dist/wasm-cnn.threads.wasm', import.meta.url)));
-
-function runChild(body: string, timeoutMs = 20_000): { status: number | null; signal: string | null; stdout: string; stderr: string; ms: number } {
-  const dir = mkdtempSync(join(tmpdir(), 'wasm-cnn-child-'));
-  const file = join(dir, 'child.mjs');
-  writeFileSync(file, `import * as W from ${JSON.stringify(pathToFileURL(fileURLToPath(dist)).href)};\n${body}\n`);
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: timeoutMs });
-  const ms = performance.now() - t0;
-  rmSync(dir, { recursive: true, force: true });
-  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, ms };
-}
-
 describe.skipIf(!haveDist)('a Node process with a worker pool exits on its own', () => {
   const conv = `
     W.setSeed(3);

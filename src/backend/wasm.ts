@@ -130,9 +130,9 @@ export async function init(options: InitOptions = {}): Promise<BackendState> {
   if (options === null || typeof options !== 'object') throw new ValueError(`init: options must be an object, got ${options === null ? 'null' : typeof options}`);
   checkSimdOption(options.simd);
   checkThreadsOption(options.threads);
-  if (state) return state;
   if (pending) return pending;
-  pending = instantiate(options);
+  if (state && !(state.pool === null && restartPool && options.threads !== undefined)) return state;
+  pending = state ? restartThreads(state, options.threads) : instantiate(options);
   try {
     return await pending;
   } finally {
@@ -207,10 +207,14 @@ async function instantiate(options: InitOptions): Promise<BackendState> {
       state.threadsNote = 'no worker script location is known';
     } else {
       const ctrl = exports.alloc(CTRL_BYTES) >>> 0;
-      new Uint8Array(memory.buffer, ctrl, CTRL_BYTES).fill(0);
       const names = KERNEL_EXPORT_NAMES.filter((n) => typeof exports[n] === 'function');
-      state.pool = await startPool(threads, module, memory, ctrl, names, (name) => exports[name as keyof Kernels], workerUrl);
+      const start = (n: number): Promise<Pool> => {
+        new Uint8Array(memory!.buffer, ctrl, CTRL_BYTES).fill(0);
+        return startPool(n, module, memory!, ctrl, names, (name) => exports[name as keyof Kernels], workerUrl);
+      };
+      state.pool = await start(threads);
       state.threads = threads;
+      poolStarter = start;
     }
   }
   return state;
@@ -220,9 +224,32 @@ function importsMemory(module: WebAssembly.Module): boolean {
   return WebAssembly.Module.imports(module).some((i) => i.kind === 'memory');
 }
 
-/** Stops the worker threads (a Node process exits on its own without this: workers are unref'd). */
+/** Starts a pool of workers over the kernels' shared memory (set once init has started one). */
+let poolStarter: ((threads: number) => Promise<Pool>) | null = null;
+/** Set by shutdown(): a later init({ threads }) starts the pool again. */
+let restartPool = false;
+
+async function restartThreads(b: BackendState, requested: InitOptions['threads']): Promise<BackendState> {
+  const threads = await resolveThreads(requested);
+  if (threads > 1 && b.pool === null) {
+    b.pool = await poolStarter!(threads);
+    b.threads = threads;
+    restartPool = false;
+  }
+  return b;
+}
+
+/**
+ * Stops the worker threads (a Node process exits on its own without this: workers are unref'd).
+ * Kernels then run on the calling thread; a later `init({ threads })` starts the workers again.
+ */
 export async function shutdown(): Promise<void> {
-  if (state?.pool) { await state.pool.terminate(); state.pool = null; state.threads = 1; }
+  if (state?.pool) {
+    await state.pool.terminate();
+    state.pool = null;
+    state.threads = 1;
+    restartPool = poolStarter !== null;
+  }
 }
 
 /** Threads available to split a kernel over (1 without a pool). */
@@ -277,7 +304,11 @@ export function heapU8(): Uint8Array {
 
 let liveBlocks = 0;
 let liveBytes = 0;
-const MAX_ALLOC_BYTES = 0xfff00000; // wasm32 linear memory tops out at 4 GiB
+// The largest block the kernels' heap (AssemblyScript's TLSF allocator) hands out: 1 GiB less its
+// 4-byte block header, so one tensor holds at most 268,435,455 float32 values. All tensors
+// together share wasm32 linear memory, which tops out at 4 GiB.
+const MAX_ALLOC_BYTES = (1 << 30) - 4;
+const fmtMiB = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 
 // Largest single block handed out; lowered by tests that run hostile inputs (fuzzing) so a
 // damaged graph asking for gigabytes fails fast instead of growing wasm memory for good.
@@ -294,13 +325,16 @@ export function alloc(bytes: number): number {
   const k = kernels();
   const n = Math.max(16, bytes);
   if (!(n <= allocLimit)) {
-    throw new RangeError(`wasm-cnn: out of memory: cannot allocate ${bytes} bytes (${allocLimit === MAX_ALLOC_BYTES ? 'wasm32 memory is limited to 4 GiB' : `the allocation limit is ${allocLimit} bytes`})`);
+    throw new RangeError(`wasm-cnn: out of memory: cannot allocate ${bytes} bytes (${allocLimit === MAX_ALLOC_BYTES
+      ? `one tensor holds at most ${MAX_ALLOC_BYTES} bytes, 1 GiB: ${MAX_ALLOC_BYTES >>> 2} float32 values`
+      : `the allocation limit is ${allocLimit} bytes`})`);
   }
   let ptr: number;
   try {
     ptr = k.alloc(n) >>> 0;
   } catch (e) {
-    throw new RangeError(`wasm-cnn: out of memory: cannot allocate ${bytes} bytes (wasm memory is ${k.memory.buffer.byteLength} bytes, live tensor bytes ${liveBytes})`);
+    const size = k.memory.buffer.byteLength;
+    throw new RangeError(`wasm-cnn: out of memory: cannot allocate ${bytes} bytes (wasm memory is ${fmtMiB(size)} with ${fmtMiB(liveBytes)} in live tensors, and the engine refused to grow it by the ${fmtMiB(n)} needed; wasm32 memory is at most 4 GiB)`);
   }
   if (ptr === 0) throw new RangeError(`wasm-cnn: out of memory: cannot allocate ${bytes} bytes`);
   liveBlocks++;

@@ -134,7 +134,7 @@ function resolveOptimizer(spec: OptimizerSpec, model: string): optim.Optimizer {
     throw new ValueError(`${model}.compile: optimizer must be an optim.* object, a name such as 'adam', or { name, ...options }, got ${describe(spec)}`);
   }
   const name = String((cfg as any).name).toLowerCase();
-  const full = { lr: kerasLr[name], ...cfg, name } as { name: string; [k: string]: unknown };
+  const full = { lr: Object.hasOwn(kerasLr, name) ? kerasLr[name] : undefined, ...cfg, name } as { name: string; [k: string]: unknown };
   if (full.lr === undefined) delete full.lr;
   return optim.fromConfig(full) as optim.Optimizer;
 }

@@ -10,6 +10,7 @@ import { describe } from '../ops/util.js';
 import type { Layer } from '../nn/layer.js';
 import { InputLayer } from '../nn/input.js';
 import { SymbolicTensor, type GraphNode } from '../nn/symbolic.js';
+import { LayerNames } from './layer-names.js';
 
 export interface Topology {
   inputs: SymbolicTensor[];
@@ -83,8 +84,7 @@ export function buildTopology(where: string, inputsArg: unknown, outputsArg: unk
     if (!state.has(t.node)) throw new ValueError(`${where}: inputs[${i}], ${layerLabel(t.layer)}, is not connected to the outputs`);
   });
   const nodes = [...inputs.map((t) => t.node), ...order.filter((n) => !inputNodes.has(n))];
-  const layers: Layer[] = [];
-  for (const n of nodes) if (!layers.includes(n.layer)) layers.push(n.layer);
+  const layers = [...new Set(nodes.map((n) => n.layer))];
   nameLayers(where, layers);
   const uses = new Map<SymbolicTensor, number>();
   const use = (t: SymbolicTensor) => uses.set(t, (uses.get(t) ?? 0) + 1);
@@ -96,19 +96,18 @@ export function buildTopology(where: string, inputsArg: unknown, outputsArg: unk
 /** Names unnamed layers baseName, baseName_1, ...; ValueError when two layers share a name. */
 function nameLayers(where: string, layers: readonly Layer[]): void {
   const byName = new Map<string, Layer>();
+  const names = new LayerNames();
   for (const l of layers) {
     if (!l.name) continue;
     const other = byName.get(l.name);
     if (other) throw new ValueError(`${where}: two layers are named '${l.name}' (${other.className} and ${l.className}); layer names must be unique in a model`);
     byName.set(l.name, l);
+    names.add(l.name);
   }
   for (const l of layers) {
     if (l.name) continue;
-    let n = 0;
-    const candidate = () => (n === 0 ? l.baseName : `${l.baseName}_${n}`);
-    while (byName.has(candidate())) n++;
-    l.name = candidate();
-    byName.set(l.name, l);
+    l.name = names.next(l.baseName);
+    names.add(l.name);
   }
 }
 
@@ -118,28 +117,40 @@ function nameLayers(where: string, layers: readonly Layer[]): void {
  */
 export function runGraph(t: Topology, xs: readonly Tensor[], training: boolean): Tensor[] {
   const values = new Map<SymbolicTensor, Tensor>();
-  t.inputs.forEach((s, i) => values.set(s, xs[i]));
+  // How many values hold each batch (a layer may hand its input on), so freeing one is O(1).
+  const holders = new Map<Tensor, number>();
+  const hold = (s: SymbolicTensor, x: Tensor) => {
+    values.set(s, x);
+    holders.set(x, (holders.get(x) ?? 0) + 1);
+  };
+  const release = (s: SymbolicTensor): Tensor => {
+    const x = values.get(s)!;
+    values.delete(s);
+    const left = holders.get(x)! - 1;
+    if (left > 0) holders.set(x, left); else holders.delete(x);
+    return x;
+  };
+  t.inputs.forEach((s, i) => hold(s, xs[i]));
   const eager = !isGradEnabled();
   const pending = new Map(t.uses);
   const inputNodes = new Set(t.inputs.map((s) => s.node));
-  const stillHeld = (x: Tensor) => xs.includes(x) || [...values.values()].includes(x);
+  const stillHeld = (x: Tensor) => xs.includes(x) || holders.has(x);
   try {
     for (const node of t.nodes) {
       if (inputNodes.has(node)) continue;
       const outs = node.layer.callNode(node.inputs.map((s) => values.get(s)!), training);
-      node.outputs.forEach((s, i) => values.set(s, outs[i]));
+      node.outputs.forEach((s, i) => hold(s, outs[i]));
       if (!eager) continue;
       for (const s of node.outputs) {
         if (t.uses.has(s)) continue;
-        values.delete(s); // an output nothing reads (e.g. of a nested model with several)
-        if (!stillHeld(outs[s.outputIndex])) outs[s.outputIndex].dispose();
+        const x = release(s); // an output nothing reads (e.g. of a nested model with several)
+        if (!stillHeld(x)) x.dispose();
       }
       for (const s of node.inputs) {
         const left = pending.get(s)! - 1;
         pending.set(s, left);
         if (left > 0) continue;
-        const x = values.get(s)!;
-        values.delete(s);
+        const x = release(s);
         if (!stillHeld(x)) x.dispose();
       }
     }

@@ -9,6 +9,7 @@ import { readModel, type LoadSource, type ModelJSON } from '../io/format.js';
 import { Model, OWN_TOPOLOGY, registerSavedModelLoader } from './model.js';
 import { checkInput, checkInputShape } from './inputs.js';
 import { modelFromJSON, type TopologyJSON } from './serialization.js';
+import { LayerNames } from './layer-names.js';
 
 export interface SequentialOptions {
   /** One sample's shape (no batch axis): builds every layer now. */
@@ -17,6 +18,8 @@ export interface SequentialOptions {
 }
 
 export class Sequential extends Model {
+  private index: { layers: Set<Layer>; names: LayerNames; count: number } | null = null;
+
   constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
     if (!Array.isArray(layers)) throw new ValueError(`Sequential: layers must be an array of layers, got ${describe(layers)}`);
     if (options === null || typeof options !== 'object') throw new ValueError(`Sequential: options must be an object, got ${describe(options)}`);
@@ -31,19 +34,20 @@ export class Sequential extends Model {
   /** Appends a layer (names it uniquely if unnamed); builds it when the model's shape is known. */
   add(layer: Layer): this {
     if (!(layer instanceof Layer)) throw new ValueError(`${this.name}.add: expected a layer (nn.*), got ${describe(layer)}`);
-    if (this.layers.includes(layer)) throw new ValueError(`${this.name}.add: layer '${layer.name}' is already in the model`);
+    const index = this.layerIndex();
+    if (index.layers.has(layer)) throw new ValueError(`${this.name}.add: layer '${layer.name}' is already in the model`);
     const givenName = layer.name;
     if (!layer.name) {
-      let n = 0;
-      const taken = new Set(this.layers.map((l) => l.name));
-      while (taken.has(n === 0 ? layer.baseName : `${layer.baseName}_${n}`)) n++;
-      layer.name = n === 0 ? layer.baseName : `${layer.baseName}_${n}`;
-    } else if (this.layers.some((l) => l.name === layer.name)) {
+      layer.name = index.names.next(layer.baseName);
+    } else if (index.names.has(layer.name)) {
       throw new ValueError(`${this.name}.add: a layer named '${layer.name}' is already in the model; layer names must be unique`);
     }
     const prevInputShape = this.inputShape;
     if (this.layers.length === 0 && !this.inputShape && layer.declaredInputShape) this.inputShape = layer.declaredInputShape.slice();
     this.layers.push(layer);
+    index.layers.add(layer);
+    index.names.add(layer.name);
+    index.count++;
     try {
       if (this.inputShape && this.layers.length > 1 && this.layers[this.layers.length - 2].built) {
         layer.build(this.layers[this.layers.length - 2].outputShape!);
@@ -53,11 +57,24 @@ export class Sequential extends Model {
     } catch (e) {
       // A layer that does not fit is not added: the model stays as it was.
       this.layers.pop();
+      index.layers.delete(layer);
+      index.names.delete(layer.name);
+      index.count--;
       layer.name = givenName;
       this.inputShape = prevInputShape;
       throw e;
     }
     return this;
+  }
+
+  /** The layers and their names as sets, so adding a layer costs the same at any depth; rebuilt if `layers` was changed directly. */
+  private layerIndex(): { layers: Set<Layer>; names: LayerNames; count: number } {
+    if (!this.index || this.index.count !== this.layers.length) {
+      const names = new LayerNames();
+      for (const l of this.layers) names.add(l.name);
+      this.index = { layers: new Set(this.layers), names, count: this.layers.length };
+    }
+    return this.index;
   }
 
   /** Builds every layer for one sample's input shape (no batch axis). */

@@ -4,14 +4,15 @@
 import type { Tensor } from '../tensor.js';
 import { fmtBatchShape, type Layer } from '../nn/layer.js';
 import type { Topology } from './graph.js';
+import type { GraphNode } from '../nn/symbolic.js';
 
 /** The table `summary()` returns for a model named `name` made of `layers` (every layer built). */
 export function layerTable(name: string, layers: readonly Layer[]): string {
   const rows = layers.map((l) => [`${l.name} (${l.className})`, fmtBatchShape(l.outputShape!), String(l.countParams())]);
   const header = ['Layer (type)', 'Output Shape', 'Param #'];
-  const w0 = Math.max(29, ...rows.map((r) => r[0].length + 1));
-  const w1 = Math.max(26, ...rows.map((r) => r[1].length + 1));
-  const w2 = Math.max(10, ...rows.map((r) => r[2].length + 1));
+  const w0 = columnWidth(rows, 0, 29);
+  const w1 = columnWidth(rows, 1, 26);
+  const w2 = columnWidth(rows, 2, 10);
   const width = w0 + w1 + w2;
   const line = (r: string[]) => (r[0].padEnd(w0) + r[1].padEnd(w1) + r[2].padEnd(w2)).trimEnd();
   const out = [`Model: "${name}"`, '_'.repeat(width), line(header), '='.repeat(width)];
@@ -22,6 +23,13 @@ export function layerTable(name: string, layers: readonly Layer[]): string {
   if (rows.length === 0) out.push('='.repeat(width));
   out.push(...counts(layers, width));
   return out.join('\n');
+}
+
+/** The width of column `c`: its longest cell plus one, at least `min` (a loop: a spread of 100k rows overflows the stack). */
+function columnWidth(rows: readonly string[][], c: number, min: number): number {
+  let w = min;
+  for (const r of rows) w = Math.max(w, r[c].length + 1);
+  return w;
 }
 
 /** The Total / Trainable / Non-trainable lines (a weight shared by two layers counted once). */
@@ -39,14 +47,19 @@ function counts(layers: readonly Layer[], width: number): string[] {
  */
 export function graphTable(name: string, graph: Topology): string {
   const rows: string[][] = [];
+  const nodesOf = new Map<Layer, GraphNode[]>();
+  for (const n of graph.nodes) {
+    const list = nodesOf.get(n.layer);
+    if (list) list.push(n); else nodesOf.set(n.layer, [n]);
+  }
   for (const l of graph.layers) {
-    const nodes = graph.nodes.filter((n) => n.layer === l);
+    const nodes = nodesOf.get(l)!;
     const shapes = nodes[0].outputs.map((t) => fmtBatchShape(t.sampleShape));
     const links = nodes.flatMap((n) => n.inputs.map((t) => `${t.layer.name}[${t.layer.inboundNodes.indexOf(t.node)}][${t.outputIndex}]`));
     rows.push([`${l.name} (${l.className})`, shapes.join(', '), String(l.countParams()), links[0] ?? '-']);
     for (const link of links.slice(1)) rows.push(['', '', '', link]);
   }
-  const widths = [29, 26, 10, 20].map((min, c) => Math.max(min, ...rows.map((r) => r[c].length + 1)));
+  const widths = [29, 26, 10, 20].map((min, c) => columnWidth(rows, c, min));
   const width = widths.reduce((a, b) => a + b, 0);
   const line = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c])).join('').trimEnd();
   const out = [`Model: "${name}"`, '_'.repeat(width), line(['Layer (type)', 'Output Shape', 'Param #', 'Connected to']), '='.repeat(width)];

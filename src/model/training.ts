@@ -72,7 +72,22 @@ const YIELD_EVERY_MS = 10;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 /** Trains `model` for `epochs` over (x, y); yields to the event loop between batches. */
+/** Models inside a fit() that has not finished: a second concurrent fit would interleave updates on the same weights. */
+const fitting = new WeakSet<Model>();
+
 export async function fit(model: Model, compiled: Compiled | null, x: ModelInput, y: ModelTarget, options: FitOptions = {}): Promise<History> {
+  if (fitting.has(model)) {
+    throw new ValueError(`${model.name}.fit: the model is already training in another fit() that has not finished; await it before calling fit again (two fits would interleave their updates on the same weights)`);
+  }
+  fitting.add(model);
+  try {
+    return await fitOnce(model, compiled, x, y, options);
+  } finally {
+    fitting.delete(model);
+  }
+}
+
+async function fitOnce(model: Model, compiled: Compiled | null, x: ModelInput, y: ModelTarget, options: FitOptions): Promise<History> {
   const c = requireCompiled(compiled, model.name, 'fit');
   const ys = checkTargets('fit', model, c, x, y);
   const o = options ?? {};

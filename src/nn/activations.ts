@@ -34,7 +34,8 @@ const ALIASES: Record<string, ActivationName> = { leaky_relu: 'leakyRelu', leaky
 export function activationName(spec: unknown, where: string): ActivationName {
   if (spec === undefined || spec === null) return 'linear';
   if (typeof spec === 'string') {
-    const name = (ALIASES[spec] ?? ALIASES[spec.toLowerCase()] ?? spec) as ActivationName;
+    const alias = [spec, spec.toLowerCase()].find((k) => Object.hasOwn(ALIASES, k));
+    const name = (alias === undefined ? spec : ALIASES[alias]) as ActivationName;
     if (Object.prototype.hasOwnProperty.call(FNS, name)) return name;
   }
   const quoted = (names: string[]) => names.map((n) => `'${n}'`).join(', ');

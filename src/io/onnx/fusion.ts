@@ -7,7 +7,7 @@ import type { GraphState } from './graph-context.js';
 export function fusableRelu(graph: GraphState, conv: NodeMsg): string | null {
   const out = conv.output?.[0];
   if (!out || graph.graphOutputs.has(out) || graph.uses.get(out) !== 1) return null;
-  const next = graph.nodes.find((n) => (n.input ?? []).includes(out));
+  const next = graph.readers.get(out)?.[0];
   if (!next || next.opType !== 'Relu' || (next.domain ?? '') !== '' || (next.attribute ?? []).length || (next.output ?? []).length !== 1 || !next.output![0]) return null;
   graph.fused.add(next);
   return next.output![0];
@@ -18,8 +18,7 @@ export function fusableRelu(graph: GraphState, conv: NodeMsg): string | null {
  * export before opset 20, and toOnnx's) and runs it as one gelu kernel rather than five ops.
  */
 export function fuseGelu(graph: GraphState): void {
-  const readers = new Map<string, NodeMsg[]>();
-  for (const n of graph.nodes) for (const i of n.input ?? []) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
+  const readers = graph.readers;
   const only = (name: string | undefined): NodeMsg | null => {
     if (!name || graph.graphOutputs.has(name)) return null;
     const r = readers.get(name);

@@ -6,6 +6,7 @@ import type { NodeMsg } from './proto.js';
 import { Attributes } from './attributes.js';
 import type { HostConst } from './tensor-data.js';
 import { floatValue, type DType, type Env, type FloatValue, type IntValue, type Value } from './values.js';
+import { checkedSize, MAX_INT_ELEMENTS, MAX_INT_ELEMENTS_PER_RUN } from './limits.js';
 
 /** One node's work at run time: reads its inputs from `env` and sets its outputs there. */
 export type Step = (env: Env) => void;
@@ -22,6 +23,8 @@ export interface GraphState {
   dtypes: Map<string, DType>;
   /** Number of nodes reading each value (graph outputs count as one more). */
   uses: Map<string, number>;
+  /** The nodes reading each value, in graph order (a node reading a value twice is listed twice). */
+  readers: Map<string, NodeMsg[]>;
   graphOutputs: Set<string>;
   /** Tensors the model owns (freed by dispose). */
   owned: Tensor[];
@@ -34,7 +37,7 @@ export interface GraphState {
 
 export function newGraphState(opset: number, nodes: NodeMsg[]): GraphState {
   return {
-    opset, consts: new Map(), host: new Map(), dtypes: new Map(), uses: new Map(), graphOutputs: new Set(),
+    opset, consts: new Map(), host: new Map(), dtypes: new Map(), uses: new Map(), readers: new Map(), graphOutputs: new Set(),
     owned: [], nodes, fused: new Set(), gelu: new Map(),
   };
 }
@@ -179,6 +182,19 @@ export class NodeContext {
 
   private integerInputError(name: string): FormatError {
     return new FormatError(`loadOnnx: ${this.label}: input '${name}' is an integer tensor, which this op does not support`);
+  }
+
+  /**
+   * At run time, before an integer result of shape `dims` is allocated: checks the shape and the
+   * integer limits (limits.ts) and counts its elements against the run's budget.
+   */
+  reserveInts(env: Env, dims: readonly number[]): void {
+    const n = checkedSize(dims, MAX_INT_ELEMENTS);
+    if (typeof n === 'string') throw new ShapeError(`${this.label}: cannot make an integer tensor: ${n}`);
+    if (env.intElements + n > MAX_INT_ELEMENTS_PER_RUN) {
+      throw new ShapeError(`${this.label}: integer tensors of ${env.intElements + n} elements in all would pass the limit of ${MAX_INT_ELEMENTS_PER_RUN} per run`);
+    }
+    env.intElements += n;
   }
 
   /** At run time: the float value `name`. */

@@ -11,6 +11,7 @@ import { int64, DT, type ModelMsg, type NodeMsg, type ValueInfoMsg } from './pro
 import { onnx } from './pb.js';
 import { addConst, newGraphState, nodeLabel, NodeContext, type GraphState, type Step } from './graph-context.js';
 import { fuseGelu } from './fusion.js';
+import { ConstantFolder } from './fold.js';
 import { fusedGeluStep } from './ops/activation.js';
 import { opHandler, SUPPORTED_ONNX_OPS } from './ops/index.js';
 import { createModel, type CompiledStep, type OnnxModel, type OnnxValueInfo } from './runner.js';
@@ -111,7 +112,14 @@ function build(state: GraphState, graph: NonNullable<ModelMsg['graph']>): OnnxMo
   });
   if (outputs.length === 0) throw new FormatError('loadOnnx: the graph has no outputs');
   for (const o of outputs) state.graphOutputs.add(o.name);
-  for (const n of state.nodes) for (const i of n.input ?? []) if (i) state.uses.set(i, (state.uses.get(i) ?? 0) + 1);
+  for (const n of state.nodes) {
+    for (const i of n.input ?? []) {
+      if (!i) continue;
+      state.uses.set(i, (state.uses.get(i) ?? 0) + 1);
+      const readers = state.readers.get(i);
+      if (readers) readers.push(n); else state.readers.set(i, [n]);
+    }
+  }
   // Constant nodes first, so patterns can see their values.
   for (const [index, n] of state.nodes.entries()) {
     if (n.opType === 'Constant' && !(n.domain ?? '') && n.output?.[0] && !state.host.has(n.output[0])) compileNode(state, n, index);
@@ -120,6 +128,7 @@ function build(state: GraphState, graph: NonNullable<ModelMsg['graph']>): OnnxMo
 
   const defined = new Set<string>([...state.host.keys(), ...inputs.map((v) => v.name)]);
   const steps: CompiledStep[] = [];
+  const folder = new ConstantFolder(state);
   state.nodes.forEach((node, index) => {
     const label = nodeLabel(node, index);
     if (!node.opType) throw new FormatError(`loadOnnx: node #${index} has no op type`);
@@ -136,7 +145,7 @@ function build(state: GraphState, graph: NonNullable<ModelMsg['graph']>): OnnxMo
     }
     const step = compileNode(state, node, index);
     for (const o of node.output ?? []) if (o) defined.add(o);
-    if (step) steps.push({ step, label });
+    if (step && !folder.fold(node, step, label)) steps.push({ step, label });
   });
   for (const o of outputs) if (!defined.has(o.name)) throw new FormatError(`loadOnnx: graph output '${o.name}' is not computed by any node`);
   return createModel(state, inputs, outputs, steps);

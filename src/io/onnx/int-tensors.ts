@@ -41,3 +41,20 @@ export function sliceRange(dim: number, start: number, end: number, step: number
   const e = Math.min(Math.max(end < 0 ? end + dim : end, -1), dim - 1);
   return [s, Math.max(0, Math.ceil((e - s) / step))];
 }
+
+/**
+ * The dims a tensor of `count` elements takes under a Reshape target whose 0s are already
+ * resolved: at most one -1 (inferred), the rest non-negative integers whose product is `count`.
+ * Null when no such dims exist.
+ */
+export function reshapeDims(target: readonly number[], count: number): number[] | null {
+  if (target.some((d) => !Number.isSafeInteger(d) || d < -1)) return null;
+  const unknown = target.filter((d) => d === -1).length;
+  if (unknown > 1) return null;
+  const known = sizeOf(target.filter((d) => d !== -1));
+  if (unknown === 1) {
+    if (known === 0 || count % known !== 0) return null;
+    return target.map((d) => (d === -1 ? count / known : d));
+  }
+  return known === count ? target.slice() : null;
+}

@@ -3,7 +3,7 @@
 import { Tensor, tidy, noGrad, tensor as makeTensor, ShapeError, ValueError, FormatError, DisposedError } from '../../index.js';
 import { fmtShape } from '../../fmt.js';
 import type { GraphState, Step } from './graph-context.js';
-import { floatValue, logical, type Env } from './values.js';
+import { Env, floatValue, logical } from './values.js';
 
 export interface OnnxValueInfo {
   name: string;
@@ -53,7 +53,7 @@ export function createModel(graph: GraphState, inputs: OnnxValueInfo[], outputs:
       }
     }
     return tidy(() => noGrad(() => {
-      const env: Env = new Map(graph.consts);
+      const env = new Env(graph.consts);
       for (const info of inputs) env.set(info.name, floatValue(feeds[info.name]));
       for (const { step, label } of steps) {
         try {
@@ -66,7 +66,7 @@ export function createModel(graph: GraphState, inputs: OnnxValueInfo[], outputs:
       const fresh = (t: Tensor) => (t._persistent || inputNames.some((n) => feeds[n] === t) ? t.detach() : t);
       for (const name of outputNames) {
         const v = env.get(name)!;
-        result[name] = v.kind === 'f' ? fresh(logical(v)) : makeTensor(new Int32Array(v.data), v.dims, 'int32');
+        result[name] = v.kind === 'f' ? fresh(logical(v)) : int32Output(name, v.data, v.dims);
       }
       return result;
     }));
@@ -91,6 +91,13 @@ export function createModel(graph: GraphState, inputs: OnnxValueInfo[], outputs:
       for (const t of graph.owned) t.dispose();
     },
   };
+}
+
+/** An integer output as an int32 tensor; an int64 value int32 cannot hold is an error, not a wrapped number. */
+function int32Output(name: string, data: number[], dims: number[]): Tensor {
+  const bad = data.findIndex((x) => !(x >= -2147483648 && x <= 2147483647));
+  if (bad >= 0) throw new ValueError(`run: output '${name}' holds the integer ${data[bad]} (at index ${bad}), outside the int32 range of the tensor it is returned as`);
+  return makeTensor(new Int32Array(data), dims, 'int32');
 }
 
 /** Re-throws an op's error with the node that raised it, keeping the error class. */

@@ -3,12 +3,11 @@
 import { FormatError } from '../../index.js';
 import { fmtShape } from '../../fmt.js';
 import { int64, DT, type TensorMsg, type Int64 } from './proto.js';
+import { MAX_ELEMENTS, MAX_INT_ELEMENTS } from './limits.js';
 
 /** A decoded initializer / Constant before it becomes a Tensor. */
 export interface HostConst { dims: number[]; float?: Float32Array; ints?: number[] }
 
-/** The largest tensor the importer accepts, in elements. */
-export const MAX_ELEMENTS = 1 << 28;
 
 function f16(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
@@ -36,14 +35,16 @@ export function decodeTensor(t: TensorMsg, what: string): HostConst {
     if (n === null || n < 0) throw new FormatError(`loadOnnx: ${what} has an invalid dimension ${JSON.stringify(d)}`);
     return n;
   });
+  const type = t.dataType ?? 0;
+  const isFloat = type === DT.FLOAT || type === DT.DOUBLE || type === DT.FLOAT16;
+  const limit = isFloat ? MAX_ELEMENTS : MAX_INT_ELEMENTS;
   let size = 1;
   for (const d of dims) {
     size *= d;
-    if (size > MAX_ELEMENTS) throw new FormatError(`loadOnnx: ${what} has too many elements (dims ${fmtShape(dims)})`);
+    if (size > limit) throw new FormatError(`loadOnnx: ${what} has too many elements (dims ${fmtShape(dims)}; the limit for ${isFloat ? 'float' : 'integer'} tensors is ${limit})`);
   }
   const raw = t.rawData && t.rawData.length ? t.rawData : null;
   const dv = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : null;
-  const type = t.dataType ?? 0;
   const need = (bytesPer: number, alt: unknown[] | undefined, altName: string): number => {
     if (raw) {
       if (raw.length !== size * bytesPer) {

@@ -15,8 +15,10 @@ export interface FloatValue { kind: 'f'; t: Tensor; nhwc: boolean }
 /** Host integers (int64/int32/bool tensors): shapes, axes, indices. */
 export interface IntValue { kind: 'i'; dims: number[]; data: number[] }
 export type Value = FloatValue | IntValue;
-/** The values of one run, by name. */
-export type Env = Map<string, Value>;
+/** The values of one run, by name, and how many integer elements the run has created. */
+export class Env extends Map<string, Value> {
+  intElements = 0;
+}
 /** The element kind of a value, known while the graph compiles. */
 export type DType = 'f' | 'i';
 

@@ -1,8 +1,9 @@
 // Constant (folded at load time: no step) and ConstantOfShape (a filled tensor of a computed shape).
-import { tensor as makeTensor, FormatError, ShapeError } from '../../../index.js';
-import { sizeOf, fmtShape } from '../../../fmt.js';
+import { full, FormatError, ShapeError } from '../../../index.js';
+import { sizeOf } from '../../../fmt.js';
 import { addConst, type OpHandler } from '../graph-context.js';
-import { decodeTensor, MAX_ELEMENTS, type HostConst } from '../tensor-data.js';
+import { decodeTensor, type HostConst } from '../tensor-data.js';
+import { checkedSize, MAX_ELEMENTS } from '../limits.js';
 import { floatValue } from '../values.js';
 
 export const constant: OpHandler = (node) => {
@@ -34,8 +35,13 @@ export const constantOfShape: OpHandler = (node) => {
   const out = node.output;
   return (env) => {
     const dims = node.readInt(env, shapeIn).data;
-    if (dims.some((d) => !(d >= 0)) || sizeOf(dims) > MAX_ELEMENTS) throw new ShapeError(`${label}: invalid shape ${fmtShape(dims)}`);
-    env.set(out, isFloat ? floatValue(makeTensor(new Float32Array(sizeOf(dims)).fill(value), dims))
-      : { kind: 'i', dims: dims.slice(), data: new Array<number>(sizeOf(dims)).fill(value) });
+    if (!isFloat) {
+      node.reserveInts(env, dims);
+      env.set(out, { kind: 'i', dims: dims.slice(), data: new Array<number>(sizeOf(dims)).fill(value) });
+      return;
+    }
+    const size = checkedSize(dims, MAX_ELEMENTS);
+    if (typeof size === 'string') throw new ShapeError(`${label}: cannot make a float tensor: ${size}`);
+    env.set(out, floatValue(full(dims, value)));
   };
 };

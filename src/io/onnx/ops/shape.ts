@@ -4,8 +4,8 @@
 import { ops, FormatError, ShapeError } from '../../../index.js';
 import { sizeOf, fmtShape } from '../../../fmt.js';
 import type { NodeContext, OpHandler } from '../graph-context.js';
-import { gatherStrided, sliceRange, transposeInts } from '../int-tensors.js';
-import { floatValue, logical, logicalShape, permute, shapeOf, TO_NHWC, type IntValue } from '../values.js';
+import { gatherStrided, reshapeDims, sliceRange, transposeInts } from '../int-tensors.js';
+import { floatValue, logical, logicalShape, permute, shapeOf, TO_NHWC, type Env, type IntValue } from '../values.js';
 
 export const flatten: OpHandler = (node) => {
   const attrAxis = node.attributes(['axis']).int('axis', 1);
@@ -44,8 +44,9 @@ export const reshape: OpHandler = (node) => {
       return d;
     });
     if (v.kind === 'i') {
-      const known = sizeOf(shape.filter((d) => d !== -1));
-      env.set(out, { kind: 'i', dims: shape.map((d) => (d === -1 ? v.data.length / Math.max(known, 1) : d)), data: v.data });
+      const dims = reshapeDims(shape, v.data.length);
+      if (!dims) throw new ShapeError(`${label}: cannot reshape ${fmtShape(inShape)} (${v.data.length} values) to ${fmtShape(spec)}`);
+      env.set(out, { kind: 'i', dims, data: v.data });
       return;
     }
     env.set(out, floatValue(ops.reshape(logical(v), shape)));
@@ -66,6 +67,7 @@ export const transpose: OpHandler = (node) => {
     if (v.kind === 'i') {
       const perm = permAttr ?? reversed(v.dims.length);
       if (notPermutation(perm, v.dims.length)) throw new ShapeError(`${label}: perm ${JSON.stringify(perm)} does not fit ${fmtShape(v.dims)}`);
+      node.reserveInts(env, v.dims);
       env.set(out, transposeInts(v, perm));
       return;
     }
@@ -134,7 +136,7 @@ export const concat: OpHandler = (node) => {
   const out = node.output;
   return (env) => {
     if (isInt) {
-      env.set(out, concatInts(node, names.map((n) => node.readInt(env, n)), attrAxis));
+      env.set(out, concatInts(node, env, names.map((n) => node.readInt(env, n)), attrAxis));
       return;
     }
     const vs = names.map((n) => node.readFloat(env, n));
@@ -147,12 +149,13 @@ export const concat: OpHandler = (node) => {
   };
 };
 
-function concatInts(node: NodeContext, vs: IntValue[], attrAxis: number): IntValue {
+function concatInts(node: NodeContext, env: Env, vs: IntValue[], attrAxis: number): IntValue {
   const rank = vs[0].dims.length;
   const axis = node.axis(attrAxis, rank);
   if (vs.some((v) => v.dims.length !== rank || v.dims.some((d, i) => i !== axis && d !== vs[0].dims[i]))) {
     throw new ShapeError(`${node.label}: shapes ${vs.map((v) => fmtShape(v.dims)).join(', ')} differ outside axis ${axis}`);
   }
+  node.reserveInts(env, [vs.reduce((n, v) => n + v.data.length, 0)]);
   // Row-major: blocks of (dims[axis..]) per outer index, interleaved.
   const outer = sizeOf(vs[0].dims.slice(0, axis));
   const data: number[] = [];
@@ -202,7 +205,11 @@ export const slice: OpHandler = (node) => {
       [begin[d], count[d]] = sliceRange(shape[d], starts[i], ends[i], steps[i]);
       step[d] = steps[i];
     });
-    if (v.kind === 'i') { env.set(out, gatherStrided(v, count, begin, step)); return; }
+    if (v.kind === 'i') {
+      node.reserveInts(env, count);
+      env.set(out, gatherStrided(v, count, begin, step));
+      return;
+    }
     if (v.nhwc) env.set(out, floatValue(ops.slice(v.t, TO_NHWC.map((d) => begin[d]), TO_NHWC.map((d) => count[d])), true));
     else env.set(out, floatValue(ops.slice(v.t, begin, count)));
   };
@@ -269,6 +276,7 @@ export const gather: OpHandler = (node) => {
     const dv = node.readInt(env, d), iv = node.readInt(env, ix);
     if (dv.dims.length !== 1 || attrAxis !== 0 && attrAxis !== -1) throw new ShapeError(`${label}: only Gather from a 1-D integer tensor is supported`);
     const n = dv.data.length;
+    node.reserveInts(env, iv.dims);
     const data = iv.data.map((i) => {
       const j = i < 0 ? i + n : i;
       if (j < 0 || j >= n) throw new ShapeError(`${label}: index ${i} is out of range for ${n} values`);
