@@ -148,7 +148,7 @@ describe('wasm-cnn errors', () => {
   });
 
   it('bad usage exits 2 and points to --help', () => {
-    for (const args of [['train', '--epochs', '0'], ['train', '--model', 'vgg'], ['train', '--bogus'], ['fly'], ['train', '--augment', 'rotate']]) {
+    for (const args of [['train', '--epochs', '0'], ['train', '--model', 'vgg'], ['train', '--model', 'constructor', '--optimizer', 'sgd'], ['train', '--bogus'], ['fly'], ['train', '--augment', 'rotate']]) {
       const r = cli(args);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/^wasm-cnn: .*\nRun `wasm-cnn --help` for the options\.\n$/);

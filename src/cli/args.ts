@@ -96,7 +96,8 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
   if (dataset !== 'mnist' && dataset !== 'fashion') throw new UsageError(`--dataset must be mnist or fashion, got '${dataset}'`);
   if (str('data') !== undefined && str('dataset') !== undefined) throw new UsageError('give --dataset or --data, not both');
   const model = str('model') ?? 'lenet';
-  const preset = PRESETS[model];
+  // Own keys only: '--model constructor' must not find Object.prototype's.
+  const preset = Object.hasOwn(PRESETS, model) ? PRESETS[model] : undefined;
   if (!preset) throw new UsageError(`--model must be one of ${Object.keys(PRESETS).join(', ')}, got '${model}'`);
   const optimizer = str('optimizer') ?? preset.optimizer;
   if (!OPTIMIZERS.includes(optimizer)) throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, got '${optimizer}'`);
