@@ -62,21 +62,21 @@ await Promise.all(selected.map(async (v) => {
 // what it imports) lazily, on the first call, so fflate's tables are built on the first gzipped
 // parseIdx instead of at import; the ESM re-export keeps fflate tree-shaken to gunzip. (tsc's dist/
 // keeps the static import.)
-const lazyFflate = {
-  name: 'lazy-fflate',
+// The same for src/data/image-codecs.ts: fast-png and jpeg-js are evaluated on the first decodeImage.
+const lazyModule = (name, file, accessor, reexport) => ({
+  name,
   setup(b) {
-    b.onLoad({ filter: /[\\/]src[\\/]data[\\/]fflate\.ts$/ }, () => ({
-      contents: "let lib = null;\nexport function fflate() { return lib ??= require('wasm-cnn:fflate-gunzip'); }\n",
+    b.onLoad({ filter: new RegExp(`[\\\\/]src[\\\\/]data[\\\\/]${file}\\.ts$`) }, () => ({
+      contents: `let lib = null;\nexport function ${accessor}() { return lib ??= require('wasm-cnn:${name}'); }\n`,
       loader: 'js',
     }));
-    b.onResolve({ filter: /^wasm-cnn:fflate-gunzip$/ }, (args) => ({ path: args.path, namespace: 'lazy-fflate' }));
-    b.onLoad({ filter: /.*/, namespace: 'lazy-fflate' }, () => ({
-      contents: "export { gunzipSync, Gunzip } from 'fflate';\n",
-      loader: 'js',
-      resolveDir: join(root, 'src', 'data'),
-    }));
+    b.onResolve({ filter: new RegExp(`^wasm-cnn:${name}$`) }, (args) => ({ path: args.path, namespace: name }));
+    b.onLoad({ filter: /.*/, namespace: name }, () => ({ contents: reexport, loader: 'js', resolveDir: join(root, 'src', 'data') }));
   },
-};
+});
+const lazyFflate = lazyModule('fflate-gunzip', 'fflate', 'fflate', "export { gunzipSync, Gunzip } from 'fflate';\n");
+const lazyCodecs = lazyModule('image-codecs', 'image-codecs', 'imageCodecs',
+  "export { decode as decodePng } from 'fast-png';\nexport { default as decodeJpeg } from 'jpeg-js/lib/decoder.js';\n");
 
 if (!wasmOnly) {
   run(bin('tsc'), ['-p', 'tsconfig.json']);
@@ -84,7 +84,7 @@ if (!wasmOnly) {
   // Browser ESM bundles: one fetching dist/wasm-cnn(.relaxed).wasm next to it, one with the
   // baseline kernels inlined.
   const common = { bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true,
-    legalComments: 'none', external: ['node:*'], absWorkingDir: root, logLevel: 'warning', plugins: [lazyFflate] };
+    legalComments: 'none', external: ['node:*'], absWorkingDir: root, logLevel: 'warning', plugins: [lazyFflate, lazyCodecs] };
   await esbuild({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/wasm-cnn.browser.js' });
   await esbuild({ ...common, entryPoints: ['src/inline.ts'], loader: { '.wasm': 'binary' }, outfile: 'dist/wasm-cnn.inline.js' });
   // The kernel worker, self-contained, for Node worker_threads and browser Web Workers.
@@ -119,14 +119,14 @@ if (!wasmOnly) {
   });
   const main = './pkg-index.js';
   const builds = {
-    'pkg-index.js': { entryPoints: ['src/index.ts'], plugins: [lazyFflate, redirect({ 'src/io/onnx/import.js': './pkg-onnx.js' })] },
+    'pkg-index.js': { entryPoints: ['src/index.ts'], plugins: [lazyFflate, lazyCodecs, redirect({ 'src/io/onnx/import.js': './pkg-onnx.js' })] },
     'pkg-onnx.js': { entryPoints: ['src/io/onnx/import.ts'], plugins: [redirect({ 'src/index.js': main })] },
     'pkg-node.js': { entryPoints: ['src/node.ts'], plugins: [redirect({ 'src/index.js': main })] },
     'pkg-cli.js': { entryPoints: ['src/cli/main.ts'], plugins: [redirect({ 'src/index.js': main, 'src/node.js': './pkg-node.js' })] },
   };
   const inputs = {};
   for (const [out, o] of Object.entries(builds)) {
-    const r = await esbuild({ ...pkg, ...o, outfile: join('dist', out), external: ['node:*', 'mnist', 'fast-png', './pkg-*'] });
+    const r = await esbuild({ ...pkg, ...o, outfile: join('dist', out), external: ['node:*', 'mnist', './pkg-*'] });
     inputs[out] = Object.keys(r.metafile.inputs).filter((p) => p.startsWith('src/'));
   }
   // The other files must not carry their own copy of anything with state or identity (Tensor, the

@@ -1,74 +1,44 @@
-// The image input of `wasm-cnn predict`: a PNG decoded to gray or RGB values in [0, 1], and the
-// tensor in the layout and size the model's input asks for.
-import { tensor, getLimits, FormatError, LimitError, ShapeError, ValueError, type Tensor } from '../index.js';
+// The image input of `wasm-cnn predict`: a PNG or JPEG decoded (data.decodeImage) to gray or RGB
+// values in [0, 1], and the tensor in the layout and size the model's input asks for.
+import { tensor, data, FormatError, LimitError, ShapeError, ValueError, type Tensor } from '../index.js';
 
-export interface Png { width: number; height: number; depth: number; channels: number; data: ArrayLike<number>; palette?: number[][] }
+/** Decoded 8-bit pixels: `channels` (1 to 4) values per pixel, row by row. */
+export interface Png { width: number; height: number; channels: number; data: ArrayLike<number> }
 
 /** The image as float gray [H*W] and RGB [H*W*3] values in [0, 1]. */
 function pngPixels(png: Png): { gray: Float32Array; rgb: Float32Array } {
-  const { width, height, depth, channels, data, palette } = png;
-  const max = palette ? 255 : 2 ** depth - 1;
-  const rowSamples = width * channels;
-  const rowBytes = Math.ceil((depth * rowSamples) / 8);
-  const sample = (y: number, i: number): number => {
-    if (depth >= 8) return data[y * rowSamples + i];
-    const bit = i * depth;
-    const byte = data[y * rowBytes + (bit >> 3)];
-    return (byte >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
-  };
+  const { width, height, channels, data: px } = png;
   const gray = new Float32Array(width * height);
   const rgb = new Float32Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let r: number, g: number, b: number, a = 1;
-      if (palette) {
-        const c = palette[sample(y, x)] ?? [0, 0, 0];
-        [r, g, b] = [c[0] / max, c[1] / max, c[2] / max];
-        if (c.length > 3) a = c[3] / max;
-      } else if (channels <= 2) {
-        r = g = b = sample(y, x * channels) / max;
-        if (channels === 2) a = sample(y, x * channels + 1) / max;
-      } else {
-        r = sample(y, x * channels) / max; g = sample(y, x * channels + 1) / max; b = sample(y, x * channels + 2) / max;
-        if (channels === 4) a = sample(y, x * channels + 3) / max;
-      }
-      // Transparent pixels count as black (MNIST's background).
-      const p = y * width + x;
-      rgb[p * 3] = r * a; rgb[p * 3 + 1] = g * a; rgb[p * 3 + 2] = b * a;
-      gray[p] = (0.299 * r + 0.587 * g + 0.114 * b) * a;
-    }
+  for (let p = 0; p < width * height; p++) {
+    const s = p * channels;
+    const r = px[s] / 255, g = channels >= 3 ? px[s + 1] / 255 : r, b = channels >= 3 ? px[s + 2] / 255 : r;
+    const a = channels === 2 || channels === 4 ? px[s + channels - 1] / 255 : 1;
+    // Transparent pixels count as black (MNIST's background).
+    rgb[p * 3] = r * a; rgb[p * 3 + 1] = g * a; rgb[p * 3 + 2] = b * a;
+    gray[p] = (0.299 * r + 0.587 * g + 0.114 * b) * a;
   }
   return { gray, rgb };
 }
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
 /**
- * The width and height a PNG declares in its IHDR chunk, checked against maxImagePixels before
- * anything is decoded (LimitError); null when the bytes do not start like a PNG (the decoder says why).
+ * Decodes a PNG or JPEG file's bytes with data.decodeImage (its declared size checked against
+ * maxImagePixels first: LimitError); FormatError names `path`.
  */
-export function pngDeclaredSize(bytes: Uint8Array, path: string): { width: number; height: number } | null {
-  if (bytes.length < 24 || !PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return null;
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, 24);
-  if (dv.getUint32(12, false) !== 0x49484452) return null; // 'IHDR'
-  const width = dv.getUint32(16, false), height = dv.getUint32(20, false);
-  const max = getLimits().maxImagePixels;
-  if (width * height > max) {
-    throw new LimitError(`${path} declares ${width}x${height} = ${width * height} pixels, above the limit maxImagePixels = ${max}`, 'maxImagePixels');
-  }
-  return { width, height };
-}
-
-/** Decodes a PNG file's bytes (fast-png, loaded on first use) once its declared size is within the limit; FormatError names `path`. */
-export async function decodePng(bytes: Uint8Array, path: string): Promise<Png> {
-  pngDeclaredSize(bytes, path);
-  const { decode } = await import('fast-png');
+export function decodePng(bytes: Uint8Array, path: string): Png {
+  let img: Tensor;
   try {
-    const png = decode(bytes);
-    return { width: png.width, height: png.height, depth: png.depth, channels: png.channels, data: png.data, palette: png.palette };
+    img = data.decodeImage(bytes);
   } catch (e) {
-    throw new FormatError(`${path} is not a readable PNG image (${(e as Error).message})`);
+    const detail = (e as Error).message.replace(/^decodeImage:? /, '');
+    if (e instanceof LimitError) throw new LimitError(`${path} ${detail}`, e.limit);
+    if (e instanceof FormatError) throw new FormatError(`${path} is not a readable PNG or JPEG image (${detail})`);
+    throw e;
   }
+  const [height, width, channels] = img.shape;
+  const values = img.dataSync();
+  img.dispose();
+  return { width, height, channels, data: values };
 }
 
 /** Layout the model wants: [H, W, C] per sample in NHWC or NCHW, or flat features. */

@@ -99,8 +99,8 @@ export async function predictCommand(args: string[], io: Io = defaultIo): Promis
     const [modelPath, imagePath] = positionals;
     const top = values.top === undefined ? 3 : Number(values.top);
     if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive integer, got '${values.top}'`);
-    const png = await decodePng(readBytes(imagePath, 'image', maxPngBytes(), 'maxImagePixels'), imagePath);
     await init();
+    const png = decodePng(readBytes(imagePath, 'image', maxPngBytes(), 'maxImagePixels'), imagePath);
     let scores: Float32Array;
     const fromDir = isDirectory(modelPath) || basename(modelPath) === 'model.json';
     if (fromDir) {

@@ -1,3 +1,5 @@
 export { parseIdx } from './idx.js';
 export { augment } from './augment.js';
 export { batches, type BatchesOptions } from './batches.js';
+export { decodeImage, type DecodeImageOptions } from './decode-image.js';
+export { toFloat, centerCrop, fromPixels, type ToFloatOptions, type PixelData } from './preprocess.js';
