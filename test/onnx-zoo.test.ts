@@ -1,7 +1,8 @@
 // loadOnnx on torchvision 0.14 architectures (test/fixtures/onnx/gen_onnx_zoo.py: MobileNetV3 small
 // and large with HardSigmoid / HardSwish, MNASNet, ConvNeXt with its LayerNorm written out at opset 13
-// and as LayerNormalization at opset 17), at reduced width with random weights: each matches PyTorch
-// within 1e-4 of the largest output and picks the same class.
+// and as LayerNormalization at opset 17), and the LR-ASPP and FCN segmentation heads (bilinear Resize
+// to sizes computed from Shape), at reduced width with random weights: each matches PyTorch within
+// 1e-4 of the largest output and picks the same class (at every pixel for the segmentations).
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { loadOnnx, tensor } from '../src/index.js';
@@ -27,6 +28,8 @@ const KEY_OPS: Record<string, string[]> = {
   mnasnet: ['ReduceMean'],
   convnext: ['ReduceMean', 'Pow', 'Sqrt', 'Erf'],
   convnext_opset17: ['LayerNormalization', 'Erf'],
+  lraspp_mobilenet_v3: ['Resize', 'Shape', 'HardSigmoid', 'Sigmoid'],
+  fcn_mobilenet_v3: ['Resize', 'Shape'],
 };
 
 const argmax = (v: ArrayLike<number>): number => {
@@ -52,7 +55,11 @@ describe('torchvision architectures match PyTorch', () => {
     const diff = maxAbsDiff(ours, e.output);
     console.log(`onnx zoo ${name}: max |ours - PyTorch| = ${diff.toExponential(2)} (max |output| ${scale.toFixed(3)})`);
     expect(diff).toBeLessThanOrEqual(1e-4 * scale);
-    expect(argmax(ours)).toBe(argmax(e.output));
+    const [classes, pixels] = e.outputShape.length === 4 ? [e.outputShape[1], e.outputShape[2] * e.outputShape[3]] : [e.outputShape[1], 1];
+    for (let p = 0; p < pixels; p++) {
+      const pick = (v: ArrayLike<number>) => argmax(Array.from({ length: classes }, (_, c) => v[c * pixels + p]));
+      expect(pick(ours), `${name} class at ${p}`).toBe(pick(e.output));
+    }
     x.dispose(); y.dispose();
     net.dispose();
   });
