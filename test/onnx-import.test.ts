@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { loadOnnx, tensor, backendInfo, FormatError, ShapeError, ValueError, DisposedError, ops, type Tensor } from '../src/index.js';
 import { loadOnnxSync } from '../src/io/onnx/import.js';
-import { encodeModelChecked } from './onnx-codec.js';
+import { f32, i64, ints, int, flt, str, node, model } from './harness/onnx-graph.js';
 import { expectClose, maxAbsDiff } from './harness/close.js';
 import { loadOrt, type Ort } from './harness/ort.js';
-import { AT, DT, type ModelMsg, type NodeMsg, type TensorMsg, type AttributeMsg } from '../src/io/onnx/proto.js';
+import type { NodeMsg, TensorMsg } from '../src/io/onnx/proto.js';
 
 const dir = new URL('./fixtures/onnx/', import.meta.url);
 const expected = JSON.parse(readFileSync(new URL('expected.json', dir), 'utf8')) as {
@@ -86,30 +86,6 @@ describe('PyTorch exports match PyTorch within 1e-4', () => {
 });
 
 // ---- hand-made graphs (reference: the same graph's semantics computed here) -------------------
-
-const f32 = (name: string, dims: number[], values: number[] | Float32Array): TensorMsg => {
-  const v = Float32Array.from(values);
-  return { name, dims, dataType: DT.FLOAT, rawData: new Uint8Array(v.buffer) };
-};
-const i64 = (name: string, values: number[]): TensorMsg => ({ name, dims: [values.length], dataType: DT.INT64, int64Data: values });
-const ints = (name: string, v: number[]): AttributeMsg => ({ name, type: AT.INTS, ints: v });
-const int = (name: string, v: number): AttributeMsg => ({ name, type: AT.INT, i: v });
-const flt = (name: string, v: number): AttributeMsg => ({ name, type: AT.FLOAT, f: v });
-const str = (name: string, v: string): AttributeMsg => ({ name, type: AT.STRING, s: new TextEncoder().encode(v) });
-const node = (opType: string, input: string[], output: string[], attribute: AttributeMsg[] = [], name = output[0]): NodeMsg =>
-  ({ opType, input, output, name, attribute });
-
-function model(nodes: NodeMsg[], inits: TensorMsg[], inputs: [string, (number | string)[]][], outputs: string[], opset = 13): Uint8Array {
-  const vi = (name: string, dims?: (number | string)[]) => ({
-    name,
-    type: { tensorType: { elemType: DT.FLOAT, ...(dims ? { shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } : {}) } },
-  });
-  const m: ModelMsg = {
-    irVersion: 7, opsetImport: [{ domain: '', version: opset }], producerName: 'test',
-    graph: { name: 'g', node: nodes, initializer: inits, input: inputs.map(([n, d]) => vi(n, d)), output: outputs.map((n) => vi(n)) },
-  };
-  return encodeModelChecked(m); // also asserts protobufjs's encoder writes the same bytes
-}
 
 describe('hand-made graphs', () => {
   it('Gemm alpha/beta/transA/transB, Dropout and Identity, Clip with attributes (opset 6)', async () => {

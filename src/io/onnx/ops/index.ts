@@ -12,7 +12,9 @@ import { batchNormalization } from './normalization.js';
 import { globalPool, pool } from './pool.js';
 import { concat, flatten, gather, pad, reshape, shape, slice, squeezeOrUnsqueeze, transpose } from './shape.js';
 import { resize } from './resize.js';
-import { layerNormalization, reduceMean, sqrt } from './norms.js';
+import { layerNormalization, pow, sqrt } from './norms.js';
+import { reduceMax, reduceMean, reduceMin, reduceSum } from './reduce.js';
+import { instanceNormalization } from './normalization.js';
 
 export const OP_HANDLERS: Readonly<Record<string, OpHandler>> = {
   Add: add,
@@ -64,6 +66,11 @@ export const OP_HANDLERS: Readonly<Record<string, OpHandler>> = {
   LayerNormalization: layerNormalization,
   ReduceMean: reduceMean,
   Sqrt: sqrt,
+  Pow: pow,
+  ReduceSum: reduceSum,
+  ReduceMax: reduceMax,
+  ReduceMin: reduceMin,
+  InstanceNormalization: instanceNormalization,
 };
 
 /** Op types loadOnnx runs (default ONNX domain), in the order error messages list them. */

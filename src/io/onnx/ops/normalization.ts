@@ -1,8 +1,19 @@
-// BatchNormalization in inference form (running statistics), over the channel axis of any rank.
+// BatchNormalization in inference form (running statistics) and InstanceNormalization, over the
+// channel axis of any rank.
 import { ops, FormatError, ShapeError, type Tensor } from '../../../index.js';
 import { sizeOf, fmtShape } from '../../../fmt.js';
 import type { OpHandler } from '../graph-context.js';
-import { floatValue, nhwcOf, permute } from '../values.js';
+import { floatValue, nhwcOf, permute, type FloatValue } from '../values.js';
+
+/** `fn` applied to the channels-last form of the (N, C, D1, ...) value v (NHWC for 4-D), in v's layout. */
+function onChannelsLast(v: FloatValue, label: string, fn: (t: Tensor) => Tensor): FloatValue {
+  const rank = v.t.rank;
+  if (rank === 4) return floatValue(fn(nhwcOf(v, label)), true);
+  if (rank === 2) return floatValue(fn(v.t));
+  const perm = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1];
+  const inv = [0, rank - 1, ...Array.from({ length: rank - 2 }, (_, i) => i + 1)];
+  return floatValue(permute(fn(permute(v.t, perm)), inv));
+}
 
 export const batchNormalization: OpHandler = (node) => {
   const { label } = node;
@@ -21,13 +32,26 @@ export const batchNormalization: OpHandler = (node) => {
     const v = node.readFloat(env, x);
     const [scale, bias, mean, variance] = names.map((n, i) => consts[i] ?? ops.reshape(node.readFloat(env, n).t, [-1]));
     const bn = (t: Tensor) => ops.batchNorm(t, mean, variance, scale, bias, eps);
-    const rank = v.t.rank;
-    if (rank === 4) { env.set(out, floatValue(bn(nhwcOf(v, label)), true)); return; }
-    if (rank === 2) { env.set(out, floatValue(bn(v.t))); return; }
-    if (rank < 2) throw new ShapeError(`${label}: input must have a channel axis (N, C, ...), got ${fmtShape(v.t.shape)}`);
-    // (N, C, D1, ...): channels last for the kernel, then back.
-    const perm = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1];
-    const inv = [0, rank - 1, ...Array.from({ length: rank - 2 }, (_, i) => i + 1)];
-    env.set(out, floatValue(permute(bn(permute(v.t, perm)), inv)));
+    if (v.t.rank < 2) throw new ShapeError(`${label}: input must have a channel axis (N, C, ...), got ${fmtShape(v.t.shape)}`);
+    env.set(out, onChannelsLast(v, label, bn));
+  };
+};
+
+/** InstanceNormalization: each sample's channel normalised over its spatial axes, then scale and B per channel. */
+export const instanceNormalization: OpHandler = (node) => {
+  const { label } = node;
+  const eps = node.attributes(['epsilon']).float('epsilon', 1e-5);
+  const x = node.requiredInput(0, 'input');
+  const names = [node.requiredInput(1, 'scale'), node.requiredInput(2, 'B')];
+  node.requireFloatInputs(0, 1, 2);
+  node.rejectExtraOutputs();
+  node.declareOutput();
+  const out = node.output;
+  return (env) => {
+    const v = node.readFloat(env, x);
+    const [scale, bias] = names.map((n) => ops.reshape(node.readFloat(env, n).t, [-1]));
+    if (v.t.rank < 3) throw new ShapeError(`${label}: input must be (N, C, D1, ...), got ${fmtShape(v.t.shape)}`);
+    // groups = channels: each channel of each sample is its own group.
+    env.set(out, onChannelsLast(v, label, (t) => ops.groupNorm(t, t.shape[t.rank - 1], scale, bias, { epsilon: eps })));
   };
 };

@@ -1,11 +1,8 @@
-// LayerNormalization, and the ops its decomposition uses (ReduceMean, Sqrt): what toOnnx writes
-// for the LayerNormalization and GroupNormalization layers, so exported models load back.
-import { ops, FormatError } from '../../../index.js';
+// LayerNormalization, and Sqrt and Pow, which its decomposition uses (with ReduceMean, in reduce.ts):
+// what toOnnx and PyTorch write for layer and group normalization, so their models load.
+import { ops, tensor, FormatError, type Tensor } from '../../../index.js';
 import type { OpHandler } from '../graph-context.js';
-import { floatValue, logical } from '../values.js';
-
-/** Where each axis of a 4-D (N, C, H, W) value lives in its NHWC form. */
-const NHWC_POSITION = [0, 3, 1, 2];
+import { alignOperands, floatValue, logical } from '../values.js';
 
 export const sqrt: OpHandler = (node) => {
   node.attributes([]);
@@ -14,30 +11,35 @@ export const sqrt: OpHandler = (node) => {
   return (env) => { const v = node.readFloat(env, x); env.set(out, floatValue(ops.sqrt(v.t), v.nhwc)); };
 };
 
-/** Mean over `axes` (an attribute before opset 18, then an optional input); all axes when none are given. */
-export const reduceMean: OpHandler = (node) => {
-  const { label } = node;
-  const axesAreAttribute = node.opset < 18;
-  const a = node.attributes(axesAreAttribute ? ['axes', 'keepdims'] : ['keepdims', 'noop_with_empty_axes']);
-  const x = node.requiredInput(0, 'data');
+/** x ** e for a constant scalar exponent: squares and square roots (LayerNorm's variance) exactly. */
+function powScalar(e: number): (t: Tensor) => Tensor {
+  if (e === 2) return (t) => ops.mul(t, t);
+  if (e === 0.5) return (t) => ops.sqrt(t);
+  if (e === 1) return (t) => ops.mul(t, 1);
+  return (t) => ops.pow(t, e);
+}
+
+/** Pow(X, Y) with numpy broadcasting; Y a float or an integer tensor. */
+export const pow: OpHandler = (node) => {
+  node.attributes([]);
+  const x = node.requiredInput(0, 'X'), y = node.requiredInput(1, 'Y');
   node.requireFloatInputs(0);
   node.rejectExtraOutputs();
-  const keepDims = a.int('keepdims', 1) !== 0;
-  const noopWhenEmpty = !axesAreAttribute && a.int('noop_with_empty_axes', 0) !== 0;
-  const axesAttr = axesAreAttribute ? a.ints('axes') : null;
-  const axesName = axesAreAttribute ? null : node.input(1);
-  if (axesName && node.dtypeOf(axesName) !== 'i') throw new FormatError(`loadOnnx: ${label}: axes must be an int64 tensor`);
   node.declareOutput();
   const out = node.output;
+  const c = node.hostConst(y);
+  const exponents = c ? (c.float ? Array.from(c.float) : c.ints!) : null;
+  if (exponents && exponents.length === 1) {
+    const fn = powScalar(exponents[0]);
+    return (env) => { const v = node.readFloat(env, x); env.set(out, floatValue(fn(v.t), v.nhwc)); };
+  }
+  const integerExponent = node.dtypeOf(y) === 'i';
   return (env) => {
-    const v = node.readFloat(env, x);
-    const given = axesAttr ?? (axesName ? node.readInt(env, axesName).data : []);
-    if (given.length === 0 && noopWhenEmpty) { env.set(out, v); return; }
-    const rank = v.nhwc ? 4 : v.t.rank;
-    const axes = given.length ? [...new Set(given.map((ax) => node.axis(ax, rank)))] : Array.from({ length: rank }, (_, i) => i);
-    // An NHWC value reduced with kept dims stays NHWC: the axes are mapped to their NHWC positions.
-    if (v.nhwc && keepDims) { env.set(out, floatValue(ops.mean(v.t, axes.map((ax) => NHWC_POSITION[ax]), true), true)); return; }
-    env.set(out, floatValue(ops.mean(logical(v), axes, keepDims)));
+    const base = node.readFloat(env, x);
+    const ints = integerExponent ? node.readInt(env, y) : null;
+    const exponent = ints ? floatValue(tensor(Float32Array.from(ints.data), ints.dims)) : node.readFloat(env, y);
+    const { ts, nhwc } = alignOperands([base, exponent]);
+    env.set(out, floatValue(ops.pow(ts[0], ts[1]), nhwc));
   };
 };
 
