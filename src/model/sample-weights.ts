@@ -6,7 +6,6 @@
 // weighted value is summed from the loss of each group of samples sharing a weight.
 import { Tensor, tidy, noGrad, record, isGradEnabled } from '../tensor.js';
 import { tensor } from '../creation.js';
-import { kernels } from '../backend/wasm.js';
 import { mul } from '../ops/elementwise.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
 import { describe } from '../ops/util.js';
@@ -99,9 +98,8 @@ export function weightedLoss(loss: LossFn, pred: Tensor, y: Tensor, w: Float32Ar
 function scaleRowGradients(pred: Tensor, w: Float32Array): Tensor {
   if (!isGradEnabled() || !pred.requiresGrad) return pred;
   const column = tensor(w, [w.length, ...pred.shape.slice(1).map(() => 1)]);
-  const out = Tensor.empty(pred.shape);
-  kernels().copy(pred.ptr, out.ptr, pred.size);
-  return record('sampleWeights', out, [pred], (g) => [mul(g, column)], [column]);
+  // A view of pred's memory (as reshape makes): the value passes through without a copy.
+  return record('sampleWeights', pred._viewAs(pred.shape), [pred], (g) => [mul(g, column)], [column]);
 }
 
 /** sum_i w_i loss_i / n, from the mean loss of each group of samples that share a weight. */
