@@ -33,3 +33,5 @@ export * from './resize/backward';
 export * from './norm/statistics';
 export * from './norm/forward';
 export * from './norm/backward';
+export * from './augment-affine';
+export * from './augment-color';

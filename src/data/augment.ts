@@ -1,36 +1,29 @@
-// Random data augmentation of NHWC image batches: flips and crops with zero padding. The host
-// draws each sample's parameters from the seeded generator (src/random.ts), in a fixed order;
-// one wasm kernel (assembly/augment.ts) then moves the pixels in a single pass.
+// Random data augmentation of NHWC image batches: flips and crops, rotation and zoom, brightness
+// and contrast, cutout. The host draws each sample's parameters from the seeded generator
+// (src/random.ts) in a documented order; wasm kernels move and scale the pixels (assembly/augment*.ts),
+// computing the sine and cosine of the angles themselves, so a seeded batch has the same bits in
+// every runtime.
 import { Tensor } from '../tensor.js';
 import { heapI32, kernels, workspace, WorkspaceSlot } from '../backend/wasm.js';
-import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { nextFloat, nextInt } from '../random.js';
+import { planAugment, type AugmentOptions, type AugmentPlan } from './augment-options.js';
 
-export interface AugmentOptions {
-  /** Mirror each image left-right with probability 0.5. */
-  flipHorizontal?: boolean;
-  /** Mirror each image upside-down with probability 0.5. */
-  flipVertical?: boolean;
-  /**
-   * Pad each image with `padding` zeros on every side and cut an H x W window back out at a
-   * uniformly drawn offset (torchvision's `RandomCrop(size, padding)`): a random shift of up to
-   * `padding` pixels in each direction, the uncovered border filled with zeros.
-   */
-  randomCrop?: { padding: number };
-}
-
-const KNOWN = new Set(['flipHorizontal', 'flipVertical', 'randomCrop']);
+export type { AugmentOptions } from './augment-options.js';
 
 /**
- * Returns a new tensor with each image of the float NHWC batch `x` randomly flipped and/or
- * shifted (see AugmentOptions). `x` is left unchanged. Draws, per sample in batch order: the
- * horizontal flip (`nextFloat() < 0.5`) if asked, then the vertical flip, then the crop offsets
- * `nextInt(2p + 1)` for rows and then columns. So a seeded run is reproducible bit for bit.
+ * Returns a new tensor with each image of the float NHWC batch `x` randomly transformed (see
+ * AugmentOptions), in this order: flip and crop, rotation and zoom, contrast and brightness (then
+ * the valueRange clip), cutout. `x` is left unchanged. The draws, per sample in batch order, each
+ * only when its option is given: the horizontal flip (`nextFloat() < 0.5`), the vertical flip, the
+ * crop offsets `nextInt(2p + 1)` for rows and then columns, then one `nextFloat()` each for the
+ * angle, the zoom, the brightness and the contrast, then the cutout centre `nextInt(H)`, `nextInt(W)`.
+ * So a seeded run is reproducible bit for bit.
  */
 export function augment(x: Tensor, options: AugmentOptions = {}): Tensor {
   checkInput(x);
-  const params = drawAugmentParams(x.shape[0], options);
-  return augmentWithParams(x, params);
+  const plan = planAugment(options);
+  return applyAugmentation(x, drawAugmentation(x.shape, plan), plan.valueRange);
 }
 
 function checkInput(x: Tensor): void {
@@ -40,41 +33,100 @@ function checkInput(x: Tensor): void {
   if (x.dtype !== 'float32') throw new ValueError(`augment: x must be float32, got ${x.dtype}`);
 }
 
-/**
- * @internal Draws the per-sample parameters in the documented order: 4 int32 per sample,
- * [flipH, flipV, dy, dx], where (dy, dx) is the source offset of the output's top-left pixel.
- */
-export function drawAugmentParams(n: number, options: AugmentOptions): Int32Array {
-  if (options === null || typeof options !== 'object') {
-    throw new ValueError(`augment: options must be an object, got ${options === null ? 'null' : typeof options}`);
-  }
-  for (const k of Object.keys(options)) {
-    if (!KNOWN.has(k)) throw new ValueError(`augment: unknown option '${k}' (known: ${[...KNOWN].join(', ')})`);
-  }
-  const { flipHorizontal = false, flipVertical = false, randomCrop } = options;
-  if (typeof flipHorizontal !== 'boolean') throw new ValueError(`augment: flipHorizontal must be a boolean, got ${fmtValue(flipHorizontal)}`);
-  if (typeof flipVertical !== 'boolean') throw new ValueError(`augment: flipVertical must be a boolean, got ${fmtValue(flipVertical)}`);
-  let pad = -1;
-  if (randomCrop !== undefined) {
-    const p = randomCrop?.padding;
-    if (!Number.isInteger(p) || p < 0) {
-      throw new ValueError(`augment: randomCrop.padding must be a non-negative integer, got ${fmtValue(p)}`);
-    }
-    pad = p;
-  }
-  const params = new Int32Array(4 * n);
-  for (let s = 0; s < n; s++) {
-    if (flipHorizontal) params[4 * s] = nextFloat() < 0.5 ? 1 : 0;
-    if (flipVertical) params[4 * s + 1] = nextFloat() < 0.5 ? 1 : 0;
-    if (pad >= 0) {
-      params[4 * s + 2] = nextInt(2 * pad + 1) - pad;
-      params[4 * s + 3] = nextInt(2 * pad + 1) - pad;
-    }
-  }
-  return params;
+/** @internal Every sample's drawn parameters; null where the augmentation is off. */
+export interface AugmentDraws {
+  /** 4 int32 per sample: [flipH, flipV, dy, dx], (dy, dx) the source offset of the output's top-left pixel. */
+  flipCrop: Int32Array | null;
+  /** 2 per sample: [angle in radians, zoom (sampling step)]. */
+  affine: Float64Array | null;
+  /** 2 per sample: [contrast factor, brightness delta]. */
+  color: Float64Array | null;
+  /** 4 int32 per sample: the zeroed rows [top, bottom) and columns [left, right), inside the image. */
+  cutout: Int32Array | null;
 }
 
-/** @internal Applies given per-sample parameters (see drawAugmentParams) with the wasm kernel. */
+/** Uniform in [-1, 1) from one draw (24 bits: exact in float64). */
+const symmetric = () => 2 * nextFloat() - 1;
+
+/** @internal Draws the per-sample parameters for a batch of `shape` in the documented order. */
+export function drawAugmentation(shape: readonly number[], plan: AugmentPlan): AugmentDraws {
+  const [n, h, w] = shape;
+  const { flipHorizontal, flipVertical, padding, rotation, zoom, brightness, contrast, cutout } = plan;
+  const flipCrop = flipHorizontal || flipVertical || padding >= 0 ? new Int32Array(4 * n) : null;
+  const affine = rotation > 0 || zoom > 0 ? new Float64Array(2 * n) : null;
+  const color = brightness > 0 || contrast > 0 ? new Float64Array(2 * n) : null;
+  const cut = cutout ? new Int32Array(4 * n) : null;
+  const radiansPerDegree = Math.PI / 180;
+  for (let s = 0; s < n; s++) {
+    if (flipCrop) {
+      if (flipHorizontal) flipCrop[4 * s] = nextFloat() < 0.5 ? 1 : 0;
+      if (flipVertical) flipCrop[4 * s + 1] = nextFloat() < 0.5 ? 1 : 0;
+      if (padding >= 0) {
+        flipCrop[4 * s + 2] = nextInt(2 * padding + 1) - padding;
+        flipCrop[4 * s + 3] = nextInt(2 * padding + 1) - padding;
+      }
+    }
+    if (affine) {
+      affine[2 * s] = rotation > 0 ? symmetric() * rotation * radiansPerDegree : 0;
+      affine[2 * s + 1] = zoom > 0 ? 1 + symmetric() * zoom : 1;
+    }
+    if (color) {
+      const delta = brightness > 0 ? symmetric() * brightness : 0;
+      color[2 * s] = contrast > 0 ? 1 + symmetric() * contrast : 1;
+      color[2 * s + 1] = delta;
+    }
+    if (cut && cutout) {
+      const top = nextInt(h) - (cutout[0] >> 1), left = nextInt(w) - (cutout[1] >> 1);
+      cut.set([Math.max(0, top), Math.min(h, top + cutout[0]), Math.max(0, left), Math.min(w, left + cutout[1])], 4 * s);
+    }
+  }
+  return { flipCrop, affine, color, cutout: cut };
+}
+
+/** @internal The flip and crop parameters alone (4 int32 per sample), as drawAugmentation draws them. */
+export function drawAugmentParams(n: number, options: AugmentOptions): Int32Array {
+  return drawAugmentation([n, 1, 1, 1], planAugment(options)).flipCrop ?? new Int32Array(4 * n);
+}
+
+/** @internal Applies drawn parameters (see drawAugmentation) with the wasm kernels; a new tensor. */
+export function applyAugmentation(x: Tensor, draws: AugmentDraws, valueRange: readonly [number, number] | null = null): Tensor {
+  checkInput(x);
+  const [n, h, w, c] = x.shape;
+  let out = draws.flipCrop || !draws.affine ? augmentWithParams(x, draws.flipCrop ?? new Int32Array(4 * n)) : x;
+  if (draws.affine) {
+    const turned = withF64Params(draws.affine, n, 'affine', (p) => {
+      const t = Tensor.empty(x.shape);
+      if (t.size > 0) kernels().augmentAffine(out.ptr, t.ptr, p(), n, h, w, c);
+      return t;
+    });
+    if (out !== x) out.dispose();
+    out = turned;
+  }
+  if (draws.color && out.size > 0) {
+    const [lo, hi] = valueRange ?? [0, 0];
+    withF64Params(draws.color, n, 'color', (p) => kernels().augmentColor(out.ptr, out.ptr, p(), n, h * w, c, valueRange ? 1 : 0, lo, hi));
+  }
+  if (draws.cutout && out.size > 0) {
+    const v = out.view();
+    for (let s = 0; s < n; s++) {
+      const [top, bottom, left, right] = draws.cutout.subarray(4 * s, 4 * s + 4);
+      for (let i = top; i < bottom; i++) v.fill(0, ((s * h + i) * w + left) * c, ((s * h + i) * w + right) * c);
+    }
+  }
+  return out;
+}
+
+/** Runs `use` with a getter of the f64 parameters' address in the workspace (taken after any allocation of `use`). */
+function withF64Params<T>(params: Float64Array, n: number, what: string, use: (ptr: () => number) => T): T {
+  if (params.length !== 2 * n) throw new ValueError(`augment: need 2 ${what} parameters per sample (${2 * n}), got ${params.length}`);
+  return use(() => {
+    const p = workspace(params.byteLength, WorkspaceSlot.Work);
+    new Float64Array(kernels().memory.buffer, p, params.length).set(params);
+    return p;
+  });
+}
+
+/** @internal Applies given flip and crop parameters (4 int32 per sample) with the wasm kernel. */
 export function augmentWithParams(x: Tensor, params: Int32Array): Tensor {
   checkInput(x);
   const [n, h, w, c] = x.shape;
