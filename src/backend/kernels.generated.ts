@@ -682,6 +682,24 @@ export interface KernelExports {
    * assembly/norm/backward.ts (x: usize, g: usize, n: i32, spatial: i32, c: i32, groups: i32, stats: usize, gamma: usize, dx: usize, dgamma: usize, dbeta: usize, scratch: usize) -> void
    */
   groupNormBackward(x: number, g: number, n: number, spatial: number, c: number, groups: number, stats: number, gamma: number, dx: number, dgamma: number, dbeta: number, scratch: number): void;
+  /**
+   * For output pixel (i, j), with (dy, dx) = (i - cy, j - cx) from the centre (cy, cx) = ((h-1)/2, (w-1)/2):
+   *   sy = cy + z (sin t dx + cos t dy),  sx = cx + z (cos t dx - sin t dy)
+   * and out = bilinear interpolation of x at (sy, sx), each of the four taps 0 when outside the image.
+   * A positive angle t turns the content counter-clockwise on screen; z > 1 shows more of the
+   * image (zooms out, as Keras' RandomZoom with a positive factor). `params` holds 2 f64 per
+   * sample: t (radians) and z. All arithmetic in f64, rounded to f32 once. x and out must not overlap.
+   *
+   * assembly/augment-affine.ts (x: usize, out: usize, params: usize, n: i32, h: i32, w: i32, c: i32) -> void
+   */
+  augmentAffine(x: number, out: number, params: number, n: number, h: number, w: number, c: number): void;
+  /**
+   * `params` holds 2 f64 per sample: the contrast factor f and the brightness delta. With
+   * `clip` != 0 results are clipped to [lo, hi]. x and out may alias.
+   *
+   * assembly/augment-color.ts (x: usize, out: usize, params: usize, n: i32, hw: i32, c: i32, clip: i32, lo: f64, hi: f64) -> void
+   */
+  augmentColor(x: number, out: number, params: number, n: number, hw: number, c: number, clip: number, lo: number, hi: number): void;
 }
 
 /**
@@ -806,6 +824,8 @@ export const KERNEL_EXPORT_NAMES = [
   'groupNormForward',
   'layerNormBackward',
   'groupNormBackward',
+  'augmentAffine',
+  'augmentColor',
 ] as const;
 
 export type KernelName = (typeof KERNEL_EXPORT_NAMES)[number];
