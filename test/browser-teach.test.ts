@@ -61,6 +61,9 @@ describe.skipIf(SKIP)('browser demo: teach it your own classes (Chromium)', () =
     });
     await page.goto(`${server.url}/examples/browser/?epochs=1`);
     await page.waitForFunction(() => (window as any).__teach?.ready === true, null, { timeout: 30_000 });
+    // The digit demo fills its cards (feature maps, confusion matrix) with its first snapshot: wait
+    // for it, so the layout holds still while the mouse draws.
+    await page.waitForFunction(() => (window as any).__demo.snapshots >= 1, null, { timeout: 30_000 });
     const rows = page.locator('#teachClasses .teach-class');
     expect(await rows.count()).toBe(2);
     await rows.nth(0).locator('.teach-name').fill('stick');
