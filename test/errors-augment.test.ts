@@ -1,5 +1,5 @@
 // Misuse of data.augment's pixel options in the table of test/harness/error-table.ts.
-import { data, ShapeError, ValueError, DisposedError } from '../src/index.js';
+import { data, nn, ShapeError, ValueError, DisposedError } from '../src/index.js';
 import { T, bad, errorTable, z } from './harness/error-table.js';
 
 const img = () => z([2, 6, 6, 3]);
@@ -13,4 +13,14 @@ bad('augment: valueRange reversed', () => data.augment(img(), { valueRange: [1, 
 bad('augment: rotation of an [H, W, C] image', () => data.augment(z([6, 6, 3]), { rotation: 10 }), ShapeError, 'augment', 'rank 4', '[6,6,3]');
 bad('augment: disposed', () => data.augment(T.gone, { zoom: 0.1 }), DisposedError, 'augment');
 
-errorTable('augment', 9);
+
+// ---- preprocessing layers ------------------------------------------------------------------
+bad('randomFlip: mode diagonal', () => nn.randomFlip({ mode: 'diagonal' as any }), ValueError, 'randomFlip', "'mode'", 'diagonal');
+bad('randomRotation: no factor', () => nn.randomRotation({} as any), ValueError, 'randomRotation', "'factor' is required");
+bad('randomRotation: factor 0.6', () => nn.randomRotation({ factor: 0.6 }), ValueError, 'randomRotation', '[0, 0.5]', '0.6');
+bad('randomZoom: heightFactor 1', () => nn.randomZoom({ heightFactor: 1 }), ValueError, 'randomZoom', 'heightFactor', '[0, 1)');
+bad('randomContrast: unknown option', () => nn.randomContrast({ factor: 0.1, lower: 0 } as any), ValueError, 'randomContrast', "'lower'");
+bad('randomBrightness: valueRange [1, 1]', () => nn.randomBrightness({ factor: 0.1, valueRange: [1, 1] }), ValueError, 'randomBrightness', 'valueRange', 'low < high');
+bad('randomRotation: rank-3 input', () => nn.randomRotation({ factor: 0.1 }).apply(z([4, 4, 1]), { training: true }), ShapeError, 'random_rotation');
+
+errorTable('augment', 16);

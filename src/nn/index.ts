@@ -73,3 +73,4 @@ import { l1, l2, l1l2 } from './regularizers.js';
 export type { Regularizer, RegularizerJSON, RegularizerSpec } from './regularizers.js';
 /** Keras' weight regularisers, for a layer's `kernelRegularizer` / `biasRegularizer`. */
 export const regularizers = { l1, l2, l1l2 };
+export * from './preprocessing.js';

@@ -11,6 +11,7 @@ import { SeparableConv2D } from './separable.js';
 import { LayerNormalization, GroupNormalization } from './norms.js';
 import { Add, Subtract, Multiply, Average, Maximum, Concatenate } from './merge.js';
 import { ValueError, fmtValue } from '../errors.js';
+import { RandomFlip, RandomRotation, RandomZoom, RandomContrast, RandomBrightness } from './preprocessing.js';
 
 type LayerClass = new (config: any) => Layer;
 const CLASSES: Record<string, LayerClass> = {
@@ -22,6 +23,7 @@ const CLASSES: Record<string, LayerClass> = {
   LayerNormalization,
   GroupNormalization,
   Add, Subtract, Multiply, Average, Maximum, Concatenate,
+  RandomFlip, RandomRotation, RandomZoom, RandomContrast, RandomBrightness,
 };
 
 /** Rebuilds a layer from its toJSON() form; ValueError for an unknown class. */

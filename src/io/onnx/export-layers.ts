@@ -219,6 +219,7 @@ export function exportLayer(g: GraphBuilder, opset: number, layer: Layer, input:
       cur = { ...cur, name: exportGroupNorm(g, cur, layer as GroupNormalization, inShape, opset) };
       break;
     case 'Dropout':
+    case 'RandomFlip': case 'RandomRotation': case 'RandomZoom': case 'RandomContrast': case 'RandomBrightness':
       break; // inference: the identity
     case 'Flatten': {
       if (cur.rank === 2) break;
