@@ -4,7 +4,6 @@
 // /usr/bin/chromium) on the baseline SIMD build; a runtime whose result differs by one ulp is
 // caught. WASM_CNN_SKIP_BROWSER=1 leaves Chromium out on purpose.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { readKernels } from '../examples/edge-worker/build.mjs';
 // @ts-ignore plain-JS module without types
 import { runtimeBinary } from '../examples/edge-worker/binaries.mjs';
 import { workerdJson } from './harness/workerd.js';
+import { runJson as runJsonOf } from './harness/run-json.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'test', 'runtimes', 'seeded-images-cli.js');
@@ -26,21 +26,7 @@ const SKIP_BROWSER = process.env.WASM_CNN_SKIP_BROWSER === '1';
 interface Images { decoded: string[]; resized: string; batches: string[]; sum: number }
 interface Run { runtime: string; variant: string; images: Images; error?: string }
 
-function runJson(binary: () => string, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    let cmd: string;
-    try { cmd = binary(); } catch (e) { reject(e); return; }
-    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' } });
-    let out = '', err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) { reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}:\n${err}${out}`)); return; }
-      try { resolve(JSON.parse(out.trim().split('\n').pop()!)); } catch { reject(new Error(`no JSON from ${cmd}:\n${out}\n${err}`)); }
-    });
-  });
-}
+const runJson = (binary: () => string, args: string[]) => runJsonOf<Run>(binary, args);
 
 async function runChromium(): Promise<Run> {
   const { startServer } = await import('../examples/browser/serve.mjs');

@@ -4,7 +4,6 @@
 // worker (examples/edge-worker) classifies real MNIST digits in workerd. Uses only the
 // npm-installed binaries (node_modules/.bin/deno, bun; miniflare's workerd) and no network.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,32 +17,14 @@ import { buildWorker, workerOptions, bundleSizes, outDir, readKernels } from '..
 // @ts-ignore plain-JS module without types
 import { runtimeBinary } from '../examples/edge-worker/binaries.mjs';
 import { workerdJson } from './harness/workerd.js';
+import { runJson as runJsonOf } from './harness/run-json.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const seededCli = join(root, 'test', 'runtimes', 'seeded-cli.js');
 
 interface Seeded { runtime: string; variant: string; result: ReturnType<typeof seededComputation>; graph: ReturnType<typeof seededGraphComputation> }
 
-/** Runs a command, resolves to the JSON of its last stdout line; rejects with its stderr. */
-function runJson(binary: () => string, args: string[]): Promise<Seeded> {
-  return new Promise((resolve, reject) => {
-    let cmd: string;
-    try { cmd = binary(); } catch (e) { reject(e); return; }
-    const child = spawn(cmd, args, {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' },
-    });
-    let out = '', err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) { reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}:\n${err}${out}`)); return; }
-      try { resolve(JSON.parse(out.trim().split('\n').pop()!)); } catch { reject(new Error(`no JSON from ${cmd}:\n${out}\n${err}`)); }
-    });
-  });
-}
+const runJson = (binary: () => string, args: string[]) => runJsonOf<Seeded>(binary, args);
 
 /** The seeded computation in workerd: the prebuilt browser bundle + the kernels as CompiledWasm. */
 function runWorkerd(wasm: Uint8Array): Promise<Seeded> {

@@ -53,17 +53,22 @@ export class RandomFlip extends RandomImageLayer {
 
 export interface RandomFactorOptions extends LayerOptions { factor: number }
 
+/** A layer of one required `factor` in [0, max]. */
+abstract class RandomFactorLayer extends RandomImageLayer {
+  readonly factor: number;
+  constructor(opts: RandomFactorOptions, L: string, max: number, more: string[] = []) {
+    super(opts, L);
+    this.factor = requiredFactor(L, opts, max, more);
+  }
+  protected config(): Record<string, unknown> { return { factor: this.factor }; }
+}
+
 /** Keras RandomRotation(factor): an angle uniform in [-factor, factor) of a full turn, zeros outside (fill_mode 'constant'). */
-export class RandomRotation extends RandomImageLayer {
+export class RandomRotation extends RandomFactorLayer {
   readonly className: string = 'RandomRotation';
   readonly baseName: string = 'random_rotation';
-  readonly factor: number;
-  constructor(opts: RandomFactorOptions) {
-    super(opts, 'randomRotation');
-    this.factor = requiredFactor('randomRotation', opts, 0.5, false);
-  }
+  constructor(opts: RandomFactorOptions) { super(opts, 'randomRotation', 0.5); }
   protected augmentOptions(): AugmentOptions { return { rotation: this.factor * 360 }; }
-  protected config(): Record<string, unknown> { return { factor: this.factor }; }
 }
 
 /** Keras RandomZoom(heightFactor): a sampling step uniform in [1 - f, 1 + f) on both axes (above 1 zooms out), zeros outside. */
@@ -83,16 +88,11 @@ export class RandomZoom extends RandomImageLayer {
 }
 
 /** Keras RandomContrast(factor): each channel's deviation from the image mean times a factor uniform in [1 - f, 1 + f). */
-export class RandomContrast extends RandomImageLayer {
+export class RandomContrast extends RandomFactorLayer {
   readonly className: string = 'RandomContrast';
   readonly baseName: string = 'random_contrast';
-  readonly factor: number;
-  constructor(opts: RandomFactorOptions) {
-    super(opts, 'randomContrast');
-    this.factor = requiredFactor('randomContrast', opts, 1, false);
-  }
+  constructor(opts: RandomFactorOptions) { super(opts, 'randomContrast', 1); }
   protected augmentOptions(): AugmentOptions { return { contrast: this.factor }; }
-  protected config(): Record<string, unknown> { return { factor: this.factor }; }
 }
 
 export interface RandomBrightnessOptions extends RandomFactorOptions {
@@ -101,15 +101,13 @@ export interface RandomBrightnessOptions extends RandomFactorOptions {
 }
 
 /** Keras RandomBrightness(factor, valueRange): plus a delta uniform in [-f, f) times the range's width, clipped to the range. */
-export class RandomBrightness extends RandomImageLayer {
+export class RandomBrightness extends RandomFactorLayer {
   readonly className: string = 'RandomBrightness';
   readonly baseName: string = 'random_brightness';
-  readonly factor: number;
   readonly valueRange: [number, number];
   constructor(opts: RandomBrightnessOptions) {
     const L = 'randomBrightness';
-    super(opts, L);
-    this.factor = requiredFactor(L, opts, 1, false, ['valueRange']);
+    super(opts, L, 1, ['valueRange']);
     const r = opts.valueRange ?? [0, 255];
     if (!Array.isArray(r) || r.length !== 2 || !r.every((v) => typeof v === 'number' && Number.isFinite(v)) || !(r[0] < r[1])) {
       throw new ValueError(`${L}: option 'valueRange' must be [low, high] of finite numbers with low < high, got ${fmtValue(r)}`);
@@ -119,13 +117,13 @@ export class RandomBrightness extends RandomImageLayer {
   protected augmentOptions(): AugmentOptions {
     return { brightness: this.factor * (this.valueRange[1] - this.valueRange[0]), valueRange: this.valueRange };
   }
-  protected config(): Record<string, unknown> { return { factor: this.factor, valueRange: this.valueRange.slice() }; }
+  protected override config(): Record<string, unknown> { return { factor: this.factor, valueRange: this.valueRange.slice() }; }
 }
 
-function requiredFactor(L: string, opts: RandomFactorOptions, hi: number, hiOpen: boolean, more: string[] = []): number {
+function requiredFactor(L: string, opts: RandomFactorOptions, max: number, more: string[]): number {
   checkKeys(L, opts, ['factor', ...more]);
   if (opts?.factor === undefined) throw new ValueError(`${L}: option 'factor' is required`);
-  return optNumber(L, opts as unknown as Record<string, unknown>, 'factor', 0, 0, hi, false, hiOpen);
+  return optNumber(L, opts as unknown as Record<string, unknown>, 'factor', 0, 0, max);
 }
 
 export const randomFlip = (opts?: RandomFlipOptions): RandomFlip => new RandomFlip(opts);
