@@ -60,7 +60,7 @@ export async function benchImages({ quick = false, repeats = quick ? 5 : 9 } = {
   cases.push({ name: 'jpeg-js decode', work: 1, run: () => { jpeg.decode(file(), jpegOptions); } });
   for (const be of ['wasm', 'cpu']) {
     // The fastest way in found: scale to floats in a JS loop, then one float32 tensor (an int32
-    // tensor divided by 255 in tfjs measured 2.5-7x slower on both backends).
+    // tensor divided by 255 in tfjs is several times slower on both backends).
     const resize = (px) => tf.tidy(() => {
       const f = new Float32Array(px.length);
       for (let i = 0; i < px.length; i++) f[i] = px[i] / 255;
