@@ -139,8 +139,14 @@ function predict(img) {
   for (let k = 1; k < probs.length; k++) if (probs[k] > probs[best]) best = k;
   state.prediction = { label: best, name: state.classes[best].name, probs: Array.from(probs) };
   state.predictions++;
-  $('teachPrediction').innerHTML = Array.from(probs, (p, k) =>
-    `<div class="teach-bar${k === best ? ' best' : ''}"><span>${state.classes[k].name}</span><b style="width:${(100 * p).toFixed(1)}%"></b><i>${(100 * p).toFixed(1)}%</i></div>`).join('');
+  $('teachPrediction').replaceChildren(...Array.from(probs, (p, k) => {
+    const bar = document.createElement('div');
+    bar.className = `teach-bar${k === best ? ' best' : ''}`;
+    bar.append(Object.assign(document.createElement('span'), { textContent: state.classes[k].name }), document.createElement('b'),
+      Object.assign(document.createElement('i'), { textContent: `${(100 * p).toFixed(1)}%` }));
+    bar.children[1].style.width = `${(100 * p).toFixed(1)}%`;
+    return bar;
+  }));
 }
 const predictPad = () => predict(W.data.fromPixels(padCtx.getImageData(0, 0, pad.width, pad.height), { channels: 1 }));
 
