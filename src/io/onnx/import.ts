@@ -9,7 +9,7 @@
 import { FormatError, ValueError } from '../../index.js';
 import { int64, DT, type ModelMsg, type NodeMsg, type ValueInfoMsg } from './proto.js';
 import { onnx } from './pb.js';
-import { addConst, newGraphState, nodeLabel, NodeContext, type GraphState, type Step } from './graph-context.js';
+import { addConst, finishConsts, newGraphState, nodeLabel, NodeContext, type GraphState, type Step } from './graph-context.js';
 import { fuseGelu } from './fusion.js';
 import { ConstantFolder } from './fold.js';
 import { fusedGeluStep } from './ops/activation.js';
@@ -148,5 +148,6 @@ function build(state: GraphState, graph: NonNullable<ModelMsg['graph']>): OnnxMo
     if (step && !folder.fold(node, step, label)) steps.push({ step, label });
   });
   for (const o of outputs) if (!defined.has(o.name)) throw new FormatError(`loadOnnx: graph output '${o.name}' is not computed by any node`);
+  finishConsts(state);
   return createModel(state, inputs, outputs, steps);
 }
