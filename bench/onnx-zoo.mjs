@@ -2,8 +2,8 @@
 // loadOnnx on the full-size torchvision exports of bench/export-zoo.py. For each model, in a fresh
 // Node process of its own (so the load and the first run pay what they cost a new user: JIT,
 // compiling kernels on first use, wasm memory growth): the first load's time (with its warm-up run,
-// loadOnnx's default), a second load of the same bytes without warm-up (decoding and preparing the
-// weights alone) and its MB/s of .onnx, the memory the loaded model holds (backendInfo().liveBytes
+// loadOnnx's default), a second load of the same bytes without warm-up once the first model is
+// disposed (decoding and preparing the weights alone, in wasm memory already grown) and its MB/s, the memory the loaded model holds (backendInfo().liveBytes
 // after loading, over the file's size), the first run after the first load and the median warm run,
 // and the output against PyTorch's (<name>.out.f32): max |Δ| over max |output|, the same top-1
 // class (segmentation: the fraction of pixels whose class agrees). Prints a markdown table.
@@ -55,6 +55,14 @@ function compare(ours, ref, shape) {
   return { relDiff: maxRef > 0 ? maxDiff / maxRef : maxDiff, agree: same / pixels, lengthOk: ours.length === ref.length };
 }
 
+/** { wall, cpu } milliseconds of fn(): wall clock, and this process's CPU time (user + system). */
+async function timed(fn) {
+  const c0 = process.cpuUsage(), w0 = performance.now();
+  const value = await fn();
+  const wall = performance.now() - w0, c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1000, value };
+}
+
 /** One model in this (fresh) process; prints one JSON line. */
 async function child(dir, name, runs, warmUp) {
   const mod = await import('../dist/index.js');
@@ -62,30 +70,29 @@ async function child(dir, name, runs, warmUp) {
   const manifest = JSON.parse(readFileSync(`${dir}/manifest.json`, 'utf8'))[name];
   const bytes = readFileSync(`${dir}/${manifest.file}`);
   const liveBefore = mod.backendInfo().liveBytes;
-  const t0 = performance.now();
-  const model = await mod.loadOnnx(bytes, { warmUp });
-  const loadMs = performance.now() - t0;
+  const load = await timed(() => mod.loadOnnx(bytes, { warmUp }));
+  const model = load.value;
   const liveBytes = mod.backendInfo().liveBytes - liveBefore;
-  const t1 = performance.now();
-  (await mod.loadOnnx(bytes, { warmUp: false })).dispose();
-  const reloadMs = performance.now() - t1;
   const x = mod.tensor(waveInput(manifest.input.reduce((a, b) => a * b, 1)), manifest.input);
-  const timedRun = () => {
-    const s = performance.now();
+  const timedRun = () => timed(() => {
     const y = model.predict(x);
-    const out = y.dataSync();
-    const ms = performance.now() - s;
+    const out = y.dataSync().slice();
     y.dispose();
-    return { ms, out };
-  };
-  const first = timedRun();
+    return out;
+  });
+  const first = await timedRun();
   const warm = [];
-  for (let r = 0; r < runs; r++) warm.push(timedRun().ms);
-  const cmp = compare(first.out, readF32(`${dir}/${name}.out.f32`), manifest.output);
+  for (let r = 0; r < runs; r++) warm.push(await timedRun());
+  const cmp = compare(first.value, readF32(`${dir}/${name}.out.f32`), manifest.output);
   const info = mod.backendInfo();
-  process.stdout.write(`${JSON.stringify({ name, fileBytes: manifest.bytes, loadMs, reloadMs, liveBytes, memoryBytes: info.memoryBytes, firstMs: first.ms, warmMs: median(warm), ...cmp, task: manifest.task, info })}\n`);
   x.dispose();
   model.dispose();
+  // Loading again into the memory the first model freed: decoding and preparing the weights alone.
+  const reload = await timed(async () => (await mod.loadOnnx(bytes, { warmUp: false })).dispose());
+  const ms = (t) => ({ wall: t.wall, cpu: t.cpu });
+  process.stdout.write(`${JSON.stringify({
+    name, fileBytes: manifest.bytes, load: ms(load), reload: ms(reload), liveBytes, memoryBytes: info.memoryBytes, first: ms(first),
+    warm: { wall: median(warm.map((t) => t.wall)), cpu: median(warm.map((t) => t.cpu)) }, ...cmp, task: manifest.task, info })}\n`);
   await mod.shutdown?.();
 }
 
@@ -118,17 +125,19 @@ async function main() {
     const m = JSON.parse(line);
     info ??= m.info;
     const mb = m.fileBytes / 1e6;
+    const both = (t) => `${fmt(t.wall)} (${fmt(t.cpu)})`;
     rows.push([
-      name, fmt(mb), fmt(m.loadMs), fmt(m.reloadMs), fmt(mb / (m.reloadMs / 1000)), `${(m.liveBytes / m.fileBytes).toFixed(2)}x`,
-      fmt(m.firstMs), fmt(m.warmMs), `${(m.firstMs / m.warmMs).toFixed(2)}x`,
+      name, fmt(mb), both(m.load), both(m.reload), fmt(mb / (m.reload.cpu / 1000)), `${(m.liveBytes / m.fileBytes).toFixed(2)}x`,
+      both(m.first), both(m.warm), `${(m.first.cpu / m.warm.cpu).toFixed(2)}x`,
       m.lengthOk ? m.relDiff.toExponential(1) : 'wrong size',
       m.task === 'segmentation' ? `${(100 * m.agree).toFixed(2)}% of pixels` : m.agree === 1 ? 'same' : 'DIFFERENT',
     ]);
   }
   console.log(machineInfo(info));
-  console.log(`- Zoo: ${dir}; each model in a fresh process; first load ${warmUp ? 'with' : 'without'} its warm-up run; warm run = median of ${runs}\n`);
+  console.log(`- Zoo: ${dir}; each model in a fresh process; first load ${warmUp ? 'with' : 'without'} its warm-up run; warm run = median of ${runs}`);
+  console.log('- Times: wall ms (process CPU ms); on a shared machine the CPU time, which leaves out waiting for a core, is the steadier figure, and MB/s and first / warm use it\n');
   console.log(mdTable(
-    ['model', 'MB', 'first load ms', '2nd load ms (no warm-up)', 'MB/s (2nd load)', 'live / file', 'first run ms', 'warm run ms', 'first / warm', 'max|Δ| / max|out|', 'top-1'],
+    ['model', 'MB', 'first load ms', '2nd load ms (no warm-up)', 'MB/s (2nd load, CPU)', 'live / file', 'first run ms', 'warm run ms', 'first / warm (CPU)', 'max|Δ| / max|out|', 'top-1'],
     rows,
   ));
 }
