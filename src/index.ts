@@ -53,6 +53,8 @@ export { Model, type ModelConfig } from './model/model.js';
 export * as data from './data/index.js';
 export { sequentialToOnnx, type OnnxExportOptions } from './io/onnx/export.js'; // also installs Model.prototype.toOnnx (Sequential and graph models)
 export type { OnnxModel, OnnxValueInfo } from './io/onnx/import.js';
+import type { LoadOnnxOptions } from './io/onnx/import.js';
+export type { LoadOnnxOptions } from './io/onnx/import.js';
 export type { SaveOptions } from './model/model.js';
 export * as callbacks from './callbacks/index.js';
 
@@ -62,9 +64,9 @@ export * as callbacks from './callbacks/index.js';
  * its protobuf decoder load on the first call (their own chunk in the bundles), so importing
  * wasm-cnn does not pay for them.
  */
-export async function loadOnnx(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): Promise<OnnxModel> {
+export async function loadOnnx(bytes: Uint8Array | ArrayBuffer | ArrayBufferView, options?: LoadOnnxOptions): Promise<OnnxModel> {
   const importer = await import('./io/onnx/import.js');
-  return importer.loadOnnx(bytes);
+  return importer.loadOnnx(bytes, options);
 }
 export { LimitError } from './errors.js';
 export { setLimits, getLimits, type Limits } from './limits.js';

@@ -1,8 +1,9 @@
 // loadOnnx on torchvision 0.14 architectures (test/fixtures/onnx/gen_onnx_zoo.py: MobileNetV3 small
 // and large with HardSigmoid / HardSwish, MNASNet, ConvNeXt with its LayerNorm written out at opset 13
-// and as LayerNormalization at opset 17), and the LR-ASPP and FCN segmentation heads (bilinear Resize
-// to sizes computed from Shape), at reduced width with random weights: each matches PyTorch within
-// 1e-4 of the largest output and picks the same class (at every pixel for the segmentations).
+// and as LayerNormalization at opset 17), the LR-ASPP, FCN and DeepLabV3 segmentation heads (bilinear
+// Resize to sizes computed from Shape), and ShuffleNetV2 with a dynamic batch axis at opsets 11 and 13
+// (integer shape arithmetic at run time), at reduced width with random weights: each matches PyTorch
+// within 1e-4 of the largest output and picks the same class (at every pixel for the segmentations).
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { loadOnnx, tensor } from '../src/index.js';
@@ -30,6 +31,9 @@ const KEY_OPS: Record<string, string[]> = {
   convnext_opset17: ['LayerNormalization', 'Erf'],
   lraspp_mobilenet_v3: ['Resize', 'Shape', 'HardSigmoid', 'Sigmoid'],
   fcn_mobilenet_v3: ['Resize', 'Shape'],
+  shufflenet_v2: ['Shape', 'Gather', 'Div', 'Slice', 'Transpose'],
+  shufflenet_v2_opset11: ['Shape', 'Gather', 'Div', 'Slice', 'Transpose'],
+  deeplabv3_mobilenet_v3: ['Resize', 'GlobalAveragePool', 'Conv'],
 };
 
 const argmax = (v: ArrayLike<number>): number => {
@@ -60,6 +64,25 @@ describe('torchvision architectures match PyTorch', () => {
       const pick = (v: ArrayLike<number>) => argmax(Array.from({ length: classes }, (_, c) => v[c * pixels + p]));
       expect(pick(ours), `${name} class at ${p}`).toBe(pick(e.output));
     }
+    x.dispose(); y.dispose();
+    net.dispose();
+  });
+});
+
+describe('a dynamic batch axis: the shape arithmetic follows the batch', () => {
+  it.each(['shufflenet_v2', 'shufflenet_v2_opset11'])('%s: a batch of the same sample twice gives PyTorch\'s output twice', async (name) => {
+    const e = expected.models[name];
+    const net = await loadOnnx(new Uint8Array(readFileSync(new URL(`${name}.onnx`, dir))));
+    expect(net.inputs[0].shape?.[0]).toBeTypeOf('string');
+    const one = waveInput(e.inputShape);
+    const x = tensor([...one, ...one], [2, ...e.inputShape.slice(1)]);
+    const y = net.predict(x);
+    expect(y.shape).toEqual([2, ...e.outputShape.slice(1)]);
+    const ours = y.dataSync();
+    const n = e.output.length;
+    const scale = Math.max(...e.output.map(Math.abs));
+    expect(maxAbsDiff(ours.subarray(0, n), e.output)).toBeLessThanOrEqual(1e-4 * scale);
+    expect(maxAbsDiff(ours.subarray(n), e.output)).toBeLessThanOrEqual(1e-4 * scale);
     x.dispose(); y.dispose();
     net.dispose();
   });

@@ -1,10 +1,10 @@
 // What an op handler works with: the state the whole graph's compilation shares (`GraphState`)
 // and one node seen through named accessors (`NodeContext`): its inputs, attributes and output,
 // checked at load time with errors that name the node, and its values read at run time.
-import { keep, tensor as makeTensor, FormatError, ShapeError, ValueError, type Tensor } from '../../index.js';
+import { keep, tidy, noGrad, FormatError, ShapeError, ValueError, type Tensor } from '../../index.js';
 import type { NodeMsg } from './proto.js';
 import { Attributes } from './attributes.js';
-import type { HostConst } from './tensor-data.js';
+import { hostTensor, isFloatConst, type HostConst } from './tensor-data.js';
 import { floatValue, type DType, type Env, type FloatValue, type IntValue, type Value } from './values.js';
 import { checkedSize, MAX_INT_ELEMENTS, MAX_INT_ELEMENTS_PER_RUN } from './limits.js';
 
@@ -17,9 +17,15 @@ export type OpHandler = (node: NodeContext) => Step | null;
 export interface GraphState {
   /** The default-domain opset version the graph was written for. */
   opset: number;
-  /** Float constants as kept tensors, integer constants on the host. */
+  /**
+   * Run-time values of constants: integer ones on the host; float ones as kept tensors in wasm
+   * memory, made only for the constants some step reads (see `sharedConst`, `finishConsts`).
+   */
   consts: Map<string, Value>;
+  /** Every constant as decoded, for compile-time use; emptied once the graph is compiled. */
   host: Map<string, HostConst>;
+  /** Float constants -> the nodes whose steps use a prepared form of them rather than the value. */
+  claimed: Map<string, Set<NodeMsg>>;
   dtypes: Map<string, DType>;
   /** Number of nodes reading each value (graph outputs count as one more). */
   uses: Map<string, number>;
@@ -37,7 +43,7 @@ export interface GraphState {
 
 export function newGraphState(opset: number, nodes: NodeMsg[]): GraphState {
   return {
-    opset, consts: new Map(), host: new Map(), dtypes: new Map(), uses: new Map(), readers: new Map(), graphOutputs: new Set(),
+    opset, consts: new Map(), host: new Map(), claimed: new Map(), dtypes: new Map(), uses: new Map(), readers: new Map(), graphOutputs: new Set(),
     owned: [], nodes, fused: new Set(), gelu: new Map(),
   };
 }
@@ -51,18 +57,51 @@ export function keepTensor(graph: GraphState, t: Tensor): Tensor {
 
 /** A float constant as a tensor the model owns. */
 export function constTensor(graph: GraphState, c: HostConst): Tensor {
-  return keepTensor(graph, makeTensor(c.float!, c.dims));
+  return keepTensor(graph, hostTensor(c));
 }
 
-/** Records an initializer or Constant: float ones as kept tensors, integer ones on the host. */
+/**
+ * Records an initializer or Constant: integer ones as run-time values at once; float ones stay
+ * as decoded (raw bytes of the file) until a step needs their value (sharedConst) or a handler
+ * prepares them in another layout (NodeContext.preparedConst), so each weight reaches wasm
+ * memory once, in the form the kernels use.
+ */
 export function addConst(graph: GraphState, name: string, c: HostConst): void {
   graph.host.set(name, c);
-  if (c.float) {
+  if (isFloatConst(c)) {
     graph.dtypes.set(name, 'f');
-    graph.consts.set(name, floatValue(constTensor(graph, c)));
   } else {
     graph.dtypes.set(name, 'i');
     graph.consts.set(name, { kind: 'i', dims: c.dims, data: c.ints! });
+  }
+}
+
+/** The run-time tensor of float constant `name`, made in wasm memory on first use and shared by every reader. */
+export function sharedConst(graph: GraphState, name: string): Tensor {
+  const v = graph.consts.get(name);
+  if (v && v.kind === 'f') return v.t;
+  const t = constTensor(graph, graph.host.get(name)!);
+  graph.consts.set(name, floatValue(t));
+  return t;
+}
+
+/**
+ * Once every node is compiled: makes the run-time tensors of the float constants a step reads
+ * (a reader that did not claim a prepared form, or a graph output), then drops the decoded
+ * constants and the tensors inside node attributes, which are views of the file's bytes: the
+ * loaded model holds no reference to the file.
+ */
+export function finishConsts(graph: GraphState): void {
+  for (const [name, c] of graph.host) {
+    if (!isFloatConst(c) || graph.consts.has(name)) continue;
+    const claimed = graph.claimed.get(name);
+    const readers = graph.readers.get(name) ?? [];
+    if (graph.graphOutputs.has(name) || readers.some((n) => !claimed?.has(n))) sharedConst(graph, name);
+  }
+  graph.host.clear();
+  graph.claimed.clear();
+  for (const n of graph.nodes) {
+    for (const a of n.attribute ?? []) { a.t = null; a.tensors = []; }
   }
 }
 
@@ -161,7 +200,26 @@ export class NodeContext {
   /** A float constant known at load time, or null when `name` is computed or integer. */
   hostFloat(name: string): HostConst | null {
     const c = this.graph.host.get(name);
-    return c && c.float ? c : null;
+    return c && isFloatConst(c) ? c : null;
+  }
+
+  /** The float constant `name` as the one tensor every reader shares. */
+  sharedConst(name: string): Tensor {
+    return sharedConst(this.graph, name);
+  }
+
+  /**
+   * A form of float constant `name` only this node uses (weights in the kernels' layout),
+   * computed by `prepare` from a transient tensor of the value; this node's step must not read
+   * `name` itself, so the value is not kept unless another reader needs it.
+   */
+  preparedConst(name: string, prepare: (t: Tensor) => Tensor): Tensor {
+    const claimed = this.graph.claimed.get(name);
+    if (claimed) claimed.add(this.node); else this.graph.claimed.set(name, new Set([this.node]));
+    const shared = this.graph.consts.get(name);
+    const source = shared && shared.kind === 'f' ? shared.t : null;
+    const prepared = noGrad(() => tidy(() => prepare(source ?? hostTensor(this.graph.host.get(name)!))));
+    return prepared === source ? prepared : this.keep(prepared);
   }
 
   /** Keeps a prepared weight for the model's lifetime. */

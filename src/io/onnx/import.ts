@@ -9,15 +9,23 @@
 import { FormatError, ValueError } from '../../index.js';
 import { int64, DT, type ModelMsg, type NodeMsg, type ValueInfoMsg } from './proto.js';
 import { onnx } from './pb.js';
-import { addConst, newGraphState, nodeLabel, NodeContext, type GraphState, type Step } from './graph-context.js';
+import { addConst, finishConsts, newGraphState, nodeLabel, NodeContext, type GraphState, type Step } from './graph-context.js';
 import { fuseGelu } from './fusion.js';
 import { ConstantFolder } from './fold.js';
 import { fusedGeluStep } from './ops/activation.js';
 import { opHandler, SUPPORTED_ONNX_OPS } from './ops/index.js';
-import { createModel, type CompiledStep, type OnnxModel, type OnnxValueInfo } from './runner.js';
+import { createModel, warmUp, type CompiledStep, type OnnxModel, type OnnxValueInfo } from './runner.js';
 import { decodeTensor } from './tensor-data.js';
 
 export type { OnnxModel, OnnxValueInfo } from './runner.js';
+
+export interface LoadOnnxOptions {
+  /**
+   * Run the graph once on zeros at load (default true, when every input's shape is declared; a
+   * symbolic batch dim counts as 1), so that the first real run is as fast as the next ones.
+   */
+  warmUp?: boolean;
+}
 export { SUPPORTED_ONNX_OPS } from './ops/index.js';
 
 /** Checks one node and compiles it through its op's handler (null: nothing to run). */
@@ -65,12 +73,14 @@ function declaredShape(v: ValueInfoMsg): (number | string | null)[] | null {
  * Loads an ONNX model (the bytes of a .onnx file) for inference. Throws FormatError for
  * malformed bytes and for any op or attribute it cannot run, naming the node and op type.
  */
-export async function loadOnnx(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): Promise<OnnxModel> {
-  return loadOnnxSync(bytes);
+export async function loadOnnx(bytes: Uint8Array | ArrayBuffer | ArrayBufferView, options: LoadOnnxOptions = {}): Promise<OnnxModel> {
+  return loadOnnxSync(bytes, options);
 }
 
 /** loadOnnx, synchronously. */
-export function loadOnnxSync(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): OnnxModel {
+export function loadOnnxSync(bytes: Uint8Array | ArrayBuffer | ArrayBufferView, options: LoadOnnxOptions = {}): OnnxModel {
+  if (options === null || typeof options !== 'object') throw new ValueError(`loadOnnx: options must be an object like { warmUp }, got ${options === null ? 'null' : typeof options}`);
+  if (options.warmUp !== undefined && typeof options.warmUp !== 'boolean') throw new ValueError(`loadOnnx: options.warmUp must be a boolean, got ${typeof options.warmUp}`);
   const model = decodeModel(asBytes(bytes));
   const graph = model.graph;
   if (!graph) throw new FormatError('loadOnnx: the model has no graph');
@@ -81,12 +91,15 @@ export function loadOnnxSync(bytes: Uint8Array | ArrayBuffer | ArrayBufferView):
   if (opset === null || opset < 1 || opset > 1000) throw new FormatError('loadOnnx: the model imports no valid default-domain (ai.onnx) opset version');
 
   const state = newGraphState(opset, graph.node ?? []);
+  let loaded: OnnxModel;
   try {
-    return build(state, graph);
+    loaded = build(state, graph);
   } catch (e) {
     for (const t of state.owned) t.dispose();
     throw e;
   }
+  if (options.warmUp ?? true) warmUp(loaded);
+  return loaded;
 }
 
 /** Defines the constants and graph inputs, then compiles the nodes in order, checking each reads only values defined before it. */
@@ -148,5 +161,6 @@ function build(state: GraphState, graph: NonNullable<ModelMsg['graph']>): OnnxMo
     if (step && !folder.fold(node, step, label)) steps.push({ step, label });
   });
   for (const o of outputs) if (!defined.has(o.name)) throw new FormatError(`loadOnnx: graph output '${o.name}' is not computed by any node`);
+  finishConsts(state);
   return createModel(state, inputs, outputs, steps);
 }

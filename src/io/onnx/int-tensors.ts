@@ -58,3 +58,41 @@ export function reshapeDims(target: readonly number[], count: number): number[] 
   }
   return known === count ? target.slice() : null;
 }
+
+/** numpy broadcasting of two shapes; null when they do not broadcast. */
+export function broadcastDims(a: readonly number[], b: readonly number[]): number[] | null {
+  const rank = Math.max(a.length, b.length);
+  const out = new Array<number>(rank);
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1, db = b[b.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) return null;
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** Strides of `dims` read as `outDims` under broadcasting (0 along broadcast axes). */
+function broadcastStrides(dims: readonly number[], outDims: readonly number[]): number[] {
+  const st = stridesOf(dims);
+  const lead = outDims.length - dims.length;
+  return outDims.map((_, d) => (d < lead || dims[d - lead] === 1 ? 0 : st[d - lead]));
+}
+
+/** out = fn(a, b) elementwise over the broadcast shape `outDims`. */
+export function broadcastInts(a: IntValue, b: IntValue, outDims: number[], fn: (x: number, y: number) => number): IntValue {
+  const sa = broadcastStrides(a.dims, outDims), sb = broadcastStrides(b.dims, outDims);
+  const n = sizeOf(outDims);
+  const data = new Array<number>(n);
+  const idx = new Array<number>(outDims.length).fill(0);
+  let ka = 0, kb = 0;
+  for (let o = 0; o < n; o++) {
+    data[o] = fn(a.data[ka], b.data[kb]);
+    for (let d = outDims.length - 1; d >= 0; d--) {
+      ka += sa[d]; kb += sb[d];
+      if (++idx[d] < outDims[d]) break;
+      ka -= sa[d] * outDims[d]; kb -= sb[d] * outDims[d];
+      idx[d] = 0;
+    }
+  }
+  return { kind: 'i', dims: outDims, data };
+}

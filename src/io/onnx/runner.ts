@@ -1,7 +1,8 @@
 // The loaded model: checks the feeds, runs the compiled steps in order (errors name the node that
 // raised them) and returns the outputs in the graph's own layout.
-import { Tensor, tidy, noGrad, tensor as makeTensor, ShapeError, ValueError, FormatError, DisposedError } from '../../index.js';
-import { fmtShape } from '../../fmt.js';
+import { Tensor, tidy, noGrad, zeros, tensor as makeTensor, ShapeError, ValueError, FormatError, DisposedError } from '../../index.js';
+import { fmtShape, sizeOf } from '../../fmt.js';
+import { MAX_ELEMENTS } from './limits.js';
 import type { GraphState, Step } from './graph-context.js';
 import { Env, floatValue, logical } from './values.js';
 
@@ -107,4 +108,45 @@ function withContext(e: unknown, label: string): unknown {
     if (e instanceof Cls) return new Cls(`${label}: ${e.message}`);
   }
   return e;
+}
+
+/**
+ * The feeds of a warm-up run: zeros of each input's declared shape, a symbolic leading (batch) dim
+ * taken as 1; null when some input's shape is not known that way.
+ */
+function warmUpFeeds(inputs: OnnxValueInfo[]): Record<string, Tensor> | null {
+  const dims: number[][] = [];
+  for (const info of inputs) {
+    if (!info.shape) return null;
+    const d = info.shape.map((v, i) => (typeof v === 'number' ? v : i === 0 ? 1 : -1));
+    if (d.some((v) => v < 0) || sizeOf(d) > MAX_ELEMENTS) return null;
+    dims.push(d);
+  }
+  return Object.fromEntries(inputs.map((info, i) => [info.name, zeros(dims[i])]));
+}
+
+/** Warm-up runs cheaper than this are repeated (up to WARM_UP_RUNS): a small graph's JS takes a few runs to be optimised. */
+const REPEAT_BELOW_MS = 50;
+const WARM_UP_RUNS = 3;
+
+/**
+ * Runs the graph on zeros, so what a first run costs over a warm one (compiling each kernel and
+ * code path on first use, growing wasm memory for the activations) is paid at load: once, or up
+ * to three times while a run is cheap. Skipped when an input's shape is not static; an error is
+ * left for the caller's own run to report.
+ */
+export function warmUp(model: OnnxModel): void {
+  const feeds = warmUpFeeds(model.inputs);
+  if (!feeds) return;
+  try {
+    for (let r = 0; r < WARM_UP_RUNS; r++) {
+      const start = performance.now();
+      tidy(() => { model.run(feeds); });
+      if (performance.now() - start >= REPEAT_BELOW_MS) break;
+    }
+  } catch {
+    // The same error, if any, comes from the caller's first run, with the caller's input.
+  } finally {
+    for (const t of Object.values(feeds)) t.dispose();
+  }
 }

@@ -1,12 +1,46 @@
-// ONNX TensorProto -> host arrays: initializers and Constant values, decoded once at load time
-// (float, double and float16 become Float32Array; integer and bool types become numbers).
-import { FormatError } from '../../index.js';
+// ONNX TensorProto -> host values: initializers and Constant values at load time. float32
+// raw_data stays where the decoder found it (a view of the file's bytes, never copied on the host)
+// until it is copied once, as bytes, into wasm memory; double and float16 become Float32Array;
+// integer and bool types become numbers.
+import { FormatError, Tensor } from '../../index.js';
 import { fmtShape } from '../../fmt.js';
 import { int64, DT, type TensorMsg, type Int64 } from './proto.js';
 import { MAX_ELEMENTS, MAX_INT_ELEMENTS } from './limits.js';
 
-/** A decoded initializer / Constant before it becomes a Tensor. */
-export interface HostConst { dims: number[]; float?: Float32Array; ints?: number[] }
+/**
+ * A decoded initializer / Constant before it becomes a Tensor: integers (`ints`), or floats, either
+ * as little-endian float32 bytes (`raw`, with `float` reading them on demand) or as `float`.
+ */
+export interface HostConst { dims: number[]; float?: Float32Array; ints?: number[]; raw?: Uint8Array }
+
+/** Whether a constant holds floats (testing `float` itself would read raw bytes). */
+export const isFloatConst = (c: HostConst): boolean => c.ints === undefined;
+
+/** float32 values of little-endian bytes: a view when aligned, else one byte copy (no per-element loop). */
+function floatsOf(raw: Uint8Array): Float32Array {
+  const bytes = bytesAligned(raw, 4);
+  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+}
+
+/** `raw` itself when its offset is a multiple of `align`, else an aligned copy. */
+function bytesAligned(raw: Uint8Array, align: number): Uint8Array {
+  // Uint8Array's slice copies; a Node Buffer's own slice would return a view.
+  return raw.byteOffset % align === 0 ? raw : Uint8Array.prototype.slice.call(raw);
+}
+
+/** A float32 constant kept as its raw bytes; `float` is computed on each read (compile-time use only). */
+function rawFloatConst(dims: number[], raw: Uint8Array): HostConst {
+  return { dims, raw, get float() { return floatsOf(raw); } };
+}
+
+/** A new tensor in wasm memory holding float constant `c`: one byte copy from the file's raw data. */
+export function hostTensor(c: HostConst): Tensor {
+  const t = Tensor.empty(c.dims);
+  const view = t.view();
+  if (c.raw) new Uint8Array(view.buffer, view.byteOffset, view.byteLength).set(c.raw);
+  else view.set(c.float!);
+  return t;
+}
 
 
 function f16(h: number): number {
@@ -58,14 +92,15 @@ export function decodeTensor(t: TensorMsg, what: string): HostConst {
   };
   switch (type) {
     case DT.FLOAT: {
-      const out = new Float32Array(size);
-      if (need(4, t.floatData, 'float_data') === 0) for (let i = 0; i < size; i++) out[i] = dv!.getFloat32(i * 4, true);
-      else out.set(t.floatData!);
-      return { dims, float: out };
+      if (need(4, t.floatData, 'float_data') === 0) return rawFloatConst(dims, raw!);
+      return { dims, float: Float32Array.from(t.floatData!) };
     }
     case DT.DOUBLE: {
       const out = new Float32Array(size);
-      if (need(8, t.doubleData, 'double_data') === 0) for (let i = 0; i < size; i++) out[i] = dv!.getFloat64(i * 8, true);
+      if (need(8, t.doubleData, 'double_data') === 0) {
+        const bytes = bytesAligned(raw!, 8);
+        out.set(new Float64Array(bytes.buffer, bytes.byteOffset, size));
+      }
       else out.set(t.doubleData!);
       return { dims, float: out };
     }

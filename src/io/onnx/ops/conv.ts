@@ -1,10 +1,9 @@
 // Conv (1-D and 2-D) and ConvTranspose (2-D), NHWC inside. Constant weights are transposed to the kernels'
 // layout once at load time; a Relu that only reads a Conv runs fused into it.
-import { tidy, noGrad, tensor as makeTensor, ops, FormatError, ShapeError, type Tensor } from '../../../index.js';
+import { ops, FormatError, ShapeError, type Tensor } from '../../../index.js';
 import { fmtShape } from '../../../fmt.js';
 import { dilatedExtent } from '../../../geometry.js';
 import type { NodeContext, OpHandler } from '../graph-context.js';
-import type { HostConst } from '../tensor-data.js';
 import { fusableRelu } from '../fusion.js';
 import { floatValue, logical, nhwcOf } from '../values.js';
 import { checkAutoPad, checkPositive, padPairs, spatialPads } from './window.js';
@@ -12,11 +11,14 @@ import { checkAutoPad, checkPositive, padPairs, spatialPads } from './window.js'
 /** ONNX [M, C/group, kH, kW] or ConvTranspose's [C_in, M, kH, kW] -> ours [kH, kW, C/group, M] / [kH, kW, M, C_in]. */
 const toKernelLayout = (t: Tensor) => ops.transpose(t, [2, 3, 1, 0]);
 
-/** Constant weights (in the kernels' layout) and bias, prepared once; null where computed at run time. */
-function prepareConstants(node: NodeContext, wc: HostConst | null, b: string | null): { wConst: Tensor | null; bConst: Tensor | null } {
-  const wConst = wc ? node.keep(noGrad(() => tidy(() => toKernelLayout(makeTensor(wc.float!, wc.dims))))) : null;
-  const bc = b ? node.hostFloat(b) : null;
-  const bConst = bc ? node.constTensor(bc) : null;
+/**
+ * Constant weights, transposed into the kernels' layout in wasm memory straight from the file's
+ * bytes (the ONNX-layout copy is transient), and the bias, prepared once; null where computed at
+ * run time. `dims4` are the weights' 4-D dims (a 1-D Conv's get a height of one).
+ */
+function prepareConstants(node: NodeContext, w: string, dims4: number[] | null, b: string | null): { wConst: Tensor | null; bConst: Tensor | null } {
+  const wConst = dims4 ? node.preparedConst(w, (t) => toKernelLayout(ops.reshape(t, dims4))) : null;
+  const bConst = b && node.hostFloat(b) ? node.sharedConst(b) : null;
   return { wConst, bConst };
 }
 
@@ -42,11 +44,11 @@ export const conv: OpHandler = (node) => {
   if (group < 1) throw new FormatError(`loadOnnx: ${label}: group must be >= 1, got ${group}`);
   const rawPads = a.ints('pads');
   const pads = padPairs(oneD ? (rawPads?.length === 2 ? [0, rawPads[0], 0, rawPads[1]] : rawPads ?? [0, 0, 0, 0]) : rawPads ?? [0, 0, 0, 0], label);
-  const wc2 = wc && oneD && wc.dims.length === 3 ? { ...wc, dims: [wc.dims[0], wc.dims[1], 1, wc.dims[2]] } : wc;
+  const wc2 = wc && oneD && wc.dims.length === 3 ? { dims: [wc.dims[0], wc.dims[1], 1, wc.dims[2]] } : wc;
   if (wc2 && (wc2.dims.length !== 4 || (ks2 && (ks2[0] !== wc2.dims[2] || ks2[1] !== wc2.dims[3])) || wc2.dims[0] % group !== 0)) {
     throw new FormatError(`loadOnnx: ${label}: weights ${fmtShape(wc!.dims)} do not fit a ${oneD ? 1 : 2}-D convolution (kernel_shape ${JSON.stringify(ks)}, group ${group}); only 1-D and 2-D Conv are supported`);
   }
-  const { wConst, bConst } = prepareConstants(node, wc2, b);
+  const { wConst, bConst } = prepareConstants(node, w, wc2 ? wc2.dims : null, b);
   const fuseRelu = fusableRelu(node.graph, node.node);
   node.declareOutput();
   const out = node.output;
@@ -97,7 +99,7 @@ export const convTranspose: OpHandler = (node) => {
   const pads = autoPad === 'VALID' ? padPairs([0, 0, 0, 0], label) : padPairs(a.ints('pads') ?? [0, 0, 0, 0], label);
   const wc = node.hostFloat(w);
   if (wc && wc.dims.length !== 4) throw new FormatError(`loadOnnx: ${label}: weights ${fmtShape(wc.dims)} must be 4-D; only 2-D ConvTranspose is supported`);
-  const { wConst, bConst } = prepareConstants(node, wc, b);
+  const { wConst, bConst } = prepareConstants(node, w, wc ? wc.dims : null, b);
   node.declareOutput();
   const out = node.output;
   return (env) => {

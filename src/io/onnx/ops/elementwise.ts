@@ -1,13 +1,39 @@
 // Add, Sub, Mul, Div, and the variadic Max / Min: numpy broadcasting on float inputs, in NHWC when
-// any operand is.
-import { ops, type Tensor } from '../../../index.js';
-import type { OpHandler } from '../graph-context.js';
+// any operand is. Add / Sub / Mul / Div of two integer tensors is shape arithmetic (torch.chunk's
+// split sizes, channel-shuffle groups) and runs on the host.
+import { ops, ShapeError, ValueError, type Tensor } from '../../../index.js';
+import { fmtShape } from '../../../fmt.js';
+import type { NodeContext, OpHandler, Step } from '../graph-context.js';
+import { broadcastDims, broadcastInts } from '../int-tensors.js';
 import { alignOperands, floatValue } from '../values.js';
 
+type IntArith = (x: number, y: number, label: string) => number;
+
+/** The integer form of a binary op: both inputs integer tensors, computed on the host. */
+function integerStep(node: NodeContext, a: string, b: string, fn: IntArith): Step {
+  node.rejectExtraOutputs();
+  node.declareOutput('i');
+  const { label, output } = node;
+  return (env) => {
+    const av = node.readInt(env, a), bv = node.readInt(env, b);
+    const dims = broadcastDims(av.dims, bv.dims);
+    if (!dims) throw new ShapeError(`${label}: shapes ${fmtShape(av.dims)} and ${fmtShape(bv.dims)} do not broadcast`);
+    node.reserveInts(env, dims);
+    env.set(output, broadcastInts(av, bv, dims, (x, y) => fn(x, y, label)));
+  };
+}
+
+/** ONNX integer Div truncates toward zero; a zero divisor is an error rather than a NaN in a shape. */
+const intDiv: IntArith = (x, y, label) => {
+  if (y === 0) throw new ValueError(`${label}: integer division by zero (${x} / 0)`);
+  return Math.trunc(x / y);
+};
+
 /** An op of two float inputs (named `first` and `second` in the ONNX spec) without attributes. */
-export const binary = (fn: (a: Tensor, b: Tensor) => Tensor, first = 'A', second = 'B'): OpHandler => (node) => {
+export const binary = (fn: (a: Tensor, b: Tensor) => Tensor, first = 'A', second = 'B', intFn?: IntArith): OpHandler => (node) => {
   node.attributes([]);
   const a = node.requiredInput(0, first), b = node.requiredInput(1, second);
+  if (intFn && node.dtypeOf(a) === 'i' && node.dtypeOf(b) === 'i') return integerStep(node, a, b, intFn);
   node.requireFloatInputs(0, 1);
   node.rejectExtraOutputs();
   node.declareOutput();
@@ -18,10 +44,10 @@ export const binary = (fn: (a: Tensor, b: Tensor) => Tensor, first = 'A', second
   };
 };
 
-export const add = binary((a, b) => ops.add(a, b));
-export const sub = binary((a, b) => ops.sub(a, b));
-export const mul = binary((a, b) => ops.mul(a, b));
-export const div = binary((a, b) => ops.div(a, b));
+export const add = binary((a, b) => ops.add(a, b), 'A', 'B', (x, y) => x + y);
+export const sub = binary((a, b) => ops.sub(a, b), 'A', 'B', (x, y) => x - y);
+export const mul = binary((a, b) => ops.mul(a, b), 'A', 'B', (x, y) => x * y);
+export const div = binary((a, b) => ops.div(a, b), 'A', 'B', intDiv);
 
 /** An op of one or more float inputs folded left to right (Max, Min: `data_0`, `data_1`, ...). */
 const variadic = (fn: (a: Tensor, b: Tensor) => Tensor): OpHandler => (node) => {

@@ -1,6 +1,7 @@
-// Gemm (alpha * A' B' + beta * C; a constant B is pre-transposed once) and MatMul (numpy rules
-// for the ranks CNN heads use), in the graph's own layout.
-import { tidy, noGrad, tensor as makeTensor, ops, FormatError, ShapeError, type Tensor } from '../../../index.js';
+// Gemm (alpha * A' B' + beta * C) and MatMul (numpy rules for the ranks CNN heads use), in the
+// graph's own layout. A constant B stays as the file stores it (the GEMM kernel reads a
+// transposed B in place), so loading it is one byte copy.
+import { ops, FormatError, ShapeError, type Tensor } from '../../../index.js';
 import { sizeOf, fmtShape } from '../../../fmt.js';
 import type { OpHandler } from '../graph-context.js';
 import { floatValue, logical } from '../values.js';
@@ -13,23 +14,13 @@ export const gemm: OpHandler = (node) => {
   node.rejectExtraOutputs();
   const alpha = a.float('alpha', 1), beta = a.float('beta', 1);
   const transA = a.int('transA', 0) !== 0;
-  let transB = a.int('transB', 0) !== 0;
+  const transB = a.int('transB', 0) !== 0;
   const bc = node.hostFloat(bin);
   if (bc && bc.dims.length !== 2) throw new FormatError(`loadOnnx: ${label}: B must be 2-D, got ${fmtShape(bc.dims)}`);
-  let bConst: Tensor | null = null;
-  if (bc) {
-    // Pre-transpose a constant B once: [N, K] -> [K, N].
-    bConst = transB
-      ? node.keep(noGrad(() => tidy(() => ops.transpose(makeTensor(bc.float!, bc.dims), [1, 0]))))
-      : node.constTensor(bc);
-    transB = false;
-  }
+  const bConst = bc ? node.sharedConst(bin) : null;
   const cc = cin ? node.hostFloat(cin) : null;
   let cConst: Tensor | null = null;
-  if (cc) {
-    const scaled = beta === 1 ? cc.float! : cc.float!.map((v) => Math.fround(v * beta));
-    cConst = node.constTensor({ dims: cc.dims, float: scaled });
-  }
+  if (cc) cConst = beta === 1 ? node.sharedConst(cin!) : node.preparedConst(cin!, (t) => ops.mul(t, beta));
   node.declareOutput();
   const out = node.output;
   return (env) => {
@@ -52,8 +43,7 @@ export const matMul: OpHandler = (node) => {
   const ain = node.requiredInput(0, 'A'), bin = node.requiredInput(1, 'B');
   node.requireFloatInputs(0, 1);
   node.rejectExtraOutputs();
-  const bc = node.hostFloat(bin);
-  const bConst = bc ? node.constTensor(bc) : null;
+  const bConst = node.hostFloat(bin) ? node.sharedConst(bin) : null;
   node.declareOutput();
   const out = node.output;
   return (env) => {

@@ -1,7 +1,7 @@
 // BatchNormalization in inference form (running statistics) and InstanceNormalization, over the
 // channel axis of any rank.
 import { ops, FormatError, ShapeError, type Tensor } from '../../../index.js';
-import { sizeOf, fmtShape } from '../../../fmt.js';
+import { fmtShape } from '../../../fmt.js';
 import type { OpHandler } from '../graph-context.js';
 import { floatValue, nhwcOf, permute, type FloatValue } from '../values.js';
 
@@ -25,7 +25,7 @@ export const batchNormalization: OpHandler = (node) => {
   if (a.int('training_mode', 0) !== 0) throw new FormatError(`loadOnnx: ${label}: training_mode=1 is not supported (inference only)`);
   if (a.int('spatial', 1) !== 1) throw new FormatError(`loadOnnx: ${label}: spatial=0 is not supported`);
   const eps = a.float('epsilon', 1e-5);
-  const consts = names.map((n) => { const c = node.hostFloat(n); return c ? node.constTensor({ dims: [sizeOf(c.dims)], float: c.float }) : null; });
+  const consts = names.map((n) => (node.hostFloat(n) ? node.preparedConst(n, (t) => ops.reshape(t, [-1])) : null));
   node.declareOutput();
   const out = node.output;
   return (env) => {
