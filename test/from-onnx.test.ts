@@ -1,0 +1,162 @@
+// Model.fromOnnx on torchvision's ResNet-18 and MobileNetV2 at reduced width, exported with batch norm
+// kept (test/fixtures/onnx/gen_from_onnx.py): the imported graph Model's output equals PyTorch's; one SGD
+// step in training mode gives every parameter PyTorch's gradient, the update w - lr * g and PyTorch's
+// moving statistics; a frozen backbone under a new head keeps its weights bit for bit while the head
+// learns; the model survives save / load and toOnnx -> loadOnnx.
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { Model, nn, optim, losses, tensor, tidy, loadOnnx, type Tensor } from '../src/index.js';
+import { expectClose, maxAbsDiff } from './harness/close.js';
+
+const dir = new URL('./fixtures/onnx/', import.meta.url);
+interface Stored { shape: number[]; f32: string }
+interface Expected {
+  x: Stored; output: Stored; trainX: Stored; trainY: number[]; lr: number; loss: number;
+  gradients: Record<string, Stored>; moving: Record<string, Stored>;
+}
+const expected = JSON.parse(readFileSync(new URL('from_onnx_expected.json', dir), 'utf8')) as Record<string, Expected>;
+const MODELS = Object.keys(expected);
+
+function values(s: Stored): Float32Array {
+  const b = Buffer.from(s.f32, 'base64');
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+}
+const input = (s: Stored): Tensor => tensor(values(s), s.shape);
+const load = (name: string) => Model.fromOnnx(new Uint8Array(readFileSync(new URL(`from_onnx_${name}.onnx`, dir))));
+const maxAbs = (v: ArrayLike<number>) => Array.from(v).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+
+/** The model's weight holding a PyTorch parameter or buffer: layer `<module>`, Keras weight name by kind. */
+function weightOf(model: Model, torchName: string): Tensor {
+  const dot = torchName.lastIndexOf('.');
+  const layer = model.getLayer(torchName.slice(0, dot));
+  const kind = torchName.slice(dot + 1);
+  const keras: Record<string, string> = layer.className === 'BatchNormalization'
+    ? { weight: 'gamma', bias: 'beta', running_mean: 'moving_mean', running_var: 'moving_variance' }
+    : { weight: layer.className === 'DepthwiseConv2D' ? 'depthwise_kernel' : 'kernel', bias: 'bias' };
+  const w = layer.weights().find((t) => t.name === `${layer.name}/${keras[kind]}`);
+  if (!w) throw new Error(`no weight for ${torchName} in layer ${layer.name}`);
+  return w;
+}
+
+describe('Model.fromOnnx: torchvision networks with batch norm kept', () => {
+  it.each(MODELS)('%s: forward equals PyTorch (eval) and every weight is a layer parameter', async (name) => {
+    const e = expected[name];
+    const model = await load(name);
+    try {
+      // Every PyTorch parameter is a trainable parameter of the model, and nothing else is.
+      const params = new Set(model.parameters());
+      for (const p of Object.keys(e.gradients)) expect(params.has(weightOf(model, p)), p).toBe(true);
+      expect(params.size).toBe(Object.keys(e.gradients).length);
+      expect(model.layers.some((l) => l.className === 'BatchNormalization')).toBe(true);
+      if (name === 'mobilenet_v2') expect(model.layers.some((l) => l.className === 'DepthwiseConv2D')).toBe(true);
+      const want = values(e.output);
+      const got = tidy(() => model.predict(input(e.x)).dataSync());
+      const diff = maxAbsDiff(got, want);
+      console.log(`fromOnnx ${name}: forward max |ours - PyTorch| = ${diff.toExponential(2)} (max |output| ${maxAbs(want).toFixed(3)})`);
+      expect(diff).toBeLessThanOrEqual(1e-5 * maxAbs(want));
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it.each(MODELS)('%s: one SGD step in training mode: PyTorch\'s gradients, update and moving statistics', async (name) => {
+    const e = expected[name];
+    const model = await load(name);
+    try {
+      const before = new Map(Object.keys(e.gradients).map((p) => [p, weightOf(model, p).dataSync().slice()]));
+      tidy(() => {
+        const y = tensor(Int32Array.from(e.trainY), [e.trainY.length], 'int32');
+        const loss = losses.sparseCategoricalCrossentropy(model.forward(input(e.trainX), { training: true }) as Tensor, y, { fromLogits: true });
+        expectClose(loss.dataSync()[0], e.loss, { rtol: 1e-5, what: `${name} loss` });
+        loss.backward();
+      });
+      // Within 1e-3 of each gradient's own scale; a batch-norm shift feeding a conv and then a batch norm
+      // on batch statistics has an exactly-zero gradient, so both sides are rounding noise, bounded by
+      // the network's largest gradient.
+      const floor = 1e-6 * Math.max(...Object.values(e.gradients).map((g) => maxAbs(values(g))));
+      let worst = 0;
+      for (const [p, g] of Object.entries(e.gradients)) {
+        const want = values(g);
+        const got = weightOf(model, p).grad!.dataSync();
+        const scale = maxAbs(want);
+        if (scale > 1e3 * floor) worst = Math.max(worst, maxAbsDiff(got, want) / scale);
+        expectClose(got, want, { rtol: 1e-3, atol: 1e-3 * scale + floor, what: `${name} gradient of ${p}` });
+      }
+      console.log(`fromOnnx ${name}: gradients of ${Object.keys(e.gradients).length} parameters, worst max |ours - PyTorch| / max |PyTorch| = ${worst.toExponential(2)}`);
+      const opt = optim.sgd({ lr: e.lr });
+      opt.step(model.parameters());
+      for (const [p, g] of Object.entries(e.gradients)) {
+        const w0 = before.get(p)!, gt = values(g);
+        const want = w0.map((w, i) => w - e.lr * gt[i]);
+        expectClose(weightOf(model, p).dataSync(), want, { rtol: 1e-5, atol: e.lr * (1e-3 * maxAbs(gt) + floor), what: `${name} updated ${p}` });
+      }
+      for (const [b, m] of Object.entries(e.moving)) {
+        expectClose(weightOf(model, b).dataSync(), values(m), { rtol: 1e-4, atol: 1e-5, what: `${name} ${b} after the step` });
+      }
+      opt.dispose();
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
+/** The backbone of `model` (every layer up to its flattened features) under a new dense head of `units`. */
+function withNewHead(model: Model, featuresLayer: string, units: number): Model {
+  const features = model.getLayer(featuresLayer).inboundNodes[0].outputs[0];
+  const head = nn.dense({ units, name: 'head' }).apply(features);
+  return new Model({ inputs: model.inputs, outputs: head, name: 'fine_tuned' });
+}
+
+describe('Model.fromOnnx: fine-tuning', () => {
+  it('a frozen backbone keeps every weight bit for bit while the new head learns', async () => {
+    const e = expected.resnet18;
+    const model = withNewHead(await load('resnet18'), 'Flatten', 3);
+    try {
+      for (const l of model.layers) if (l.name !== 'head') l.trainable = false;
+      expect(model.parameters().map((p) => p.name)).toEqual(['head/kernel', 'head/bias']);
+      const head = model.getLayer('head').weights();
+      const backbone = model.weights().filter((w) => !head.includes(w));
+      expect(backbone.length).toBeGreaterThan(80); // conv kernels, batch-norm affines and moving statistics
+      const frozen = backbone.map((w) => w.dataSync().slice());
+      const head0 = head.map((w) => w.dataSync().slice());
+      model.compile({ optimizer: optim.sgd({ lr: 0.5 }), loss: 'sparseCategoricalCrossentropy', fromLogits: true } as never);
+      const x = input(e.trainX);
+      const y = tensor(Int32Array.from(e.trainY.map((v) => v % 3)), [e.trainY.length], 'int32');
+      const first = model.trainOnBatch(x, y).loss;
+      for (let i = 0; i < 4; i++) model.trainOnBatch(x, y);
+      const last = model.evaluate(x, y).loss;
+      x.dispose(); y.dispose();
+      backbone.forEach((w, i) => expect(Buffer.from(w.dataSync().buffer).equals(Buffer.from(frozen[i].buffer)), w.name).toBe(true));
+      head.forEach((w, i) => expect(maxAbsDiff(w.dataSync(), head0[i]), w.name).toBeGreaterThan(1e-3));
+      expect(last).toBeLessThan(first);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it.each(MODELS)('%s: save / Model.load round trip and toOnnx -> loadOnnx give the same outputs', async (name) => {
+    const e = expected[name];
+    const model = await load(name);
+    const x = input(e.x);
+    try {
+      const want = tidy(() => model.predict(x).dataSync());
+      const loaded = await Model.load(await model.save());
+      try {
+        expect(loaded.weights().map((w) => w.name)).toEqual(model.weights().map((w) => w.name));
+        expect(Buffer.from(tidy(() => loaded.predict(x).dataSync()).buffer).equals(Buffer.from(want.buffer))).toBe(true);
+      } finally {
+        loaded.dispose();
+      }
+      const net = await loadOnnx(model.toOnnx());
+      try {
+        const got = tidy(() => net.predict(x).dataSync());
+        expect(maxAbsDiff(got, want)).toBeLessThanOrEqual(1e-5 * maxAbs(want));
+      } finally {
+        net.dispose();
+      }
+    } finally {
+      x.dispose();
+      model.dispose();
+    }
+  });
+});
