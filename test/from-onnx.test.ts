@@ -119,7 +119,7 @@ describe('Model.fromOnnx: fine-tuning', () => {
       expect(backbone.length).toBeGreaterThan(80); // conv kernels, batch-norm affines and moving statistics
       const frozen = backbone.map((w) => w.dataSync().slice());
       const head0 = head.map((w) => w.dataSync().slice());
-      model.compile({ optimizer: optim.sgd({ lr: 0.5 }), loss: 'sparseCategoricalCrossentropy', fromLogits: true } as never);
+      model.compile({ optimizer: optim.sgd({ lr: 0.5 }), loss: { name: 'sparseCategoricalCrossentropy', fromLogits: true } });
       const x = input(e.trainX);
       const y = tensor(Int32Array.from(e.trainY.map((v) => v % 3)), [e.trainY.length], 'int32');
       const first = model.trainOnBatch(x, y).loss;
