@@ -43,4 +43,7 @@ bad('Model.fromOnnx: an Add of inputs of different ranks',
   () => Model.fromOnnx(model([node('Flatten', ['x'], ['f']), node('Add', ['x', 'f'], ['y'])], [], [['x', ['N', 2, 1, 1]]], ['y'])),
   FormatError, "node 'y' (Add)", 'one rank');
 
-errorTable('Model.fromOnnx', 14);
+bad('Model.fromOnnx: a transpose that swaps height and width', () => fromOnnx([node('Transpose', ['x'], ['y'], [ints('perm', [0, 1, 3, 2])])], []),
+  FormatError, "node 'y' (Transpose)", 'perm [0,1,3,2] is not supported', 'NCHW <-> NHWC');
+
+errorTable('Model.fromOnnx', 15);

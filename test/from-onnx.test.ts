@@ -5,8 +5,9 @@
 // learns; the model survives save / load and toOnnx -> loadOnnx.
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { Model, nn, optim, losses, tensor, tidy, loadOnnx, type Tensor } from '../src/index.js';
+import { Model, nn, optim, losses, tensor, randn, tidy, loadOnnx, type Tensor } from '../src/index.js';
 import { expectClose, maxAbsDiff } from './harness/close.js';
+import { f32, int, node, model as onnxModel } from './harness/onnx-graph.js';
 
 const dir = new URL('./fixtures/onnx/', import.meta.url);
 interface Stored { shape: number[]; f32: string }
@@ -156,6 +157,63 @@ describe('Model.fromOnnx: fine-tuning', () => {
       }
     } finally {
       x.dispose();
+      model.dispose();
+    }
+  });
+});
+
+describe('Model.fromOnnx: layouts', () => {
+  it('a graph model through toOnnx (NHWC and NCHW files) and back computes the same', async () => {
+    const input = nn.input({ shape: [8, 8, 3] });
+    let x = nn.activation('relu6').apply(nn.batchNorm().apply(nn.conv2d({ filters: 8, kernelSize: 3, padding: 'same' }).apply(input)));
+    const d = nn.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 1 }).apply(x);
+    const gate = nn.activation('sigmoid').apply(nn.conv2d({ filters: 8, kernelSize: 1 }).apply(nn.globalAvgPool2d({ keepDims: true }).apply(d)));
+    x = nn.multiply().apply([d, gate]);
+    x = nn.concatenate().apply([x, nn.maxPool2d({ poolSize: 3, strides: 1, padding: 'same' }).apply(x)]);
+    const y = nn.dense({ units: 3 }).apply(nn.flatten().apply(nn.activation('hardSwish').apply(x)));
+    const original = new Model({ inputs: input, outputs: y });
+    const xb = randn([2, 8, 8, 3]);
+    try {
+      const want = tidy(() => original.predict(xb).dataSync());
+      for (const layout of ['NHWC', 'NCHW'] as const) {
+        const back = await Model.fromOnnx(original.toOnnx({ layout }));
+        try {
+          const classes = new Set(back.layers.map((l) => l.className));
+          for (const c of ['DepthwiseConv2D', 'BatchNormalization', 'Multiply', 'Concatenate', 'MaxPooling2D']) expect(classes.has(c), c).toBe(true);
+          expectClose(tidy(() => back.predict(xb).dataSync()), want, { rtol: 1e-6, atol: 1e-6, what: `${layout} file` });
+        } finally {
+          back.dispose();
+        }
+      }
+    } finally {
+      xb.dispose();
+      original.dispose();
+    }
+  });
+
+  it.each(['Gemm', 'MatMul + Add'])('an image flattened in NCHW order feeding %s: the dense kernel\'s rows are reordered', async (kind) => {
+    const B = Array.from({ length: 8 * 3 }, (_, i) => Math.fround(Math.sin(i + 1)));
+    const C = [0.5, -1, 2];
+    const nodes = kind === 'Gemm'
+      ? [node('Flatten', ['x'], ['f'], [int('axis', 1)]), node('Gemm', ['f', 'B', 'C'], ['y'])]
+      : [node('Flatten', ['x'], ['f']), node('MatMul', ['f', 'B'], ['m']), node('Add', ['m', 'C'], ['y'])];
+    const model = await Model.fromOnnx(onnxModel(nodes, [f32('B', [8, 3], B), f32('C', [3], C)], [['x', ['N', 2, 2, 2]]], ['y']));
+    try {
+      expect(model.layers.map((l) => l.className)).toEqual(['InputLayer', 'Flatten', 'Dense']);
+      const xs = Array.from({ length: 2 * 8 }, (_, i) => Math.fround(Math.cos(3 * i)));
+      const x = tensor(xs, [2, 2, 2, 2]); // NHWC: [n, h, w, c]
+      // Naive float64: the file flattens (c, h, w).
+      const want: number[] = [];
+      for (let n = 0; n < 2; n++) {
+        for (let o = 0; o < 3; o++) {
+          let acc = C[o];
+          for (let c = 0; c < 2; c++) for (let h = 0; h < 2; h++) for (let w = 0; w < 2; w++) acc += xs[((n * 2 + h) * 2 + w) * 2 + c] * B[(c * 4 + h * 2 + w) * 3 + o];
+          want.push(acc);
+        }
+      }
+      expectClose(tidy(() => model.predict(x).dataSync()), want, { rtol: 1e-6, atol: 1e-6 });
+      x.dispose();
+    } finally {
       model.dispose();
     }
   });

@@ -50,8 +50,32 @@ function setWeight(w: Tensor | null, data: Float32Array, label: string, what: st
 function image(state: ConversionState, node: NodeMsg, label: string): SymValue {
   const x = state.value(node.input?.[0], label, 'X');
   if (x.t.sampleShape.length !== 3) throw new FormatError(`${W}: ${label}: expects a 4-D (N, C, H, W) input, got one of rank ${x.t.sampleShape.length + 1}`);
+  notNhwcInFile(x, label);
   return x;
 }
+
+/** Ops on images read them as NCHW: an image the file holds as NHWC at this point cannot be one of their inputs. */
+function notNhwcInFile(x: SymValue, label: string): void {
+  if (x.nhwcInFile) throw new FormatError(`${W}: ${label}: its input is NHWC in the file (transposed), but the op reads NCHW images`);
+}
+
+const NCHW_TO_NHWC = [0, 2, 3, 1];
+/** The permutation toOnnx writes after an NHWC graph input. */
+export const NHWC_TO_NCHW: readonly number[] = [0, 3, 1, 2];
+const samePerm = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/** Transposes between NCHW and NHWC (the values are NHWC inside either way), and identity permutations. */
+const transpose: Converter = (state, node, label) => {
+  const a = new Attributes(label, node.attribute, ['perm']);
+  const x = state.value(node.input?.[0], label, 'data');
+  const rank = x.t.sampleShape.length + 1;
+  const perm = a.ints('perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
+  if (perm.every((p, i) => p === i)) { state.define(node.output?.[0], x); return; }
+  const toNhwc = rank === 4 && !x.nhwcInFile && samePerm(perm, NCHW_TO_NHWC);
+  const toNchw = rank === 4 && x.nhwcInFile === true && samePerm(perm, NHWC_TO_NCHW);
+  if (!toNhwc && !toNchw) throw new FormatError(`${W}: ${label}: perm ${JSON.stringify(perm)} is not supported here (only NCHW <-> NHWC of images)`);
+  state.define(node.output?.[0], { ...x, nhwcInFile: toNhwc });
+};
 
 /** Checks that only the node's first output is read (Dropout's mask, BatchNormalization's training outputs). */
 function firstOutputOnly(state: ConversionState, node: NodeMsg, label: string): void {
@@ -103,6 +127,8 @@ const batchNormalization: Converter = (state, node, label) => {
   if (a.int('spatial', 1) !== 1) throw new FormatError(`${W}: ${label}: spatial = 0 is not supported`);
   firstOutputOnly(state, node, label);
   const x = state.value(node.input?.[0], label, 'X');
+  notNhwcInFile(x, label);
+  if (x.chw) throw new FormatError(`${W}: ${label}: normalising an image flattened in NCHW order is not supported`);
   const C = x.t.sampleShape[x.t.sampleShape.length - 1];
   const [scale, bias, mean, variance] = ['scale', 'B', 'input_mean', 'input_var'].map((what, i) => {
     const c = state.floatConst(node.input?.[i + 1], label, what)!;
@@ -186,7 +212,8 @@ function activation(name: nn.ActivationName, attrs: readonly string[] = [], chec
   return (state, node, label) => {
     const a = new Attributes(label, node.attribute, attrs);
     check?.(a, label);
-    applyLayer(state, node, nn.activation({ activation: name, name: nodeLayerName(state, node) }), [state.value(node.input?.[0], label, 'X')], { nonNegative });
+    const x = state.value(node.input?.[0], label, 'X');
+    applyLayer(state, node, nn.activation({ activation: name, name: nodeLayerName(state, node) }), [x], { nonNegative, nhwcInFile: x.nhwcInFile, chw: x.chw });
   };
 }
 
@@ -213,7 +240,8 @@ const clip: Converter = (state, node, label) => {
   const lo = bound(1, 'min', -Infinity), hi = bound(2, 'max', Infinity);
   const name = lo === 0 && hi === 6 ? 'relu6' : lo === 0 && hi === Infinity ? 'relu' : null;
   if (!name) throw new FormatError(`${W}: ${label}: Clip(${lo}, ${hi}) is not supported (only Clip(0, 6) as relu6 and Clip(0) as relu)`);
-  applyLayer(state, node, nn.activation({ activation: name, name: nodeLayerName(state, node) }), [state.value(node.input?.[0], label, 'input')], { nonNegative: true });
+  const x = state.value(node.input?.[0], label, 'input');
+  applyLayer(state, node, nn.activation({ activation: name, name: nodeLayerName(state, node) }), [x], { nonNegative: true, nhwcInFile: x.nhwcInFile, chw: x.chw });
 };
 
 const softmax: Converter = (state, node, label) => {
@@ -221,7 +249,7 @@ const softmax: Converter = (state, node, label) => {
   const x = state.value(node.input?.[0], label, 'input');
   const rank = x.t.sampleShape.length + 1;
   const axis = a.int('axis', state.opset >= 13 ? -1 : 1);
-  const channelAxis = rank === 4 ? 1 : rank - 1;
+  const channelAxis = rank === 4 && !x.nhwcInFile ? 1 : rank - 1;
   if ((axis < 0 ? axis + rank : axis) !== channelAxis || (state.opset < 13 && rank !== 2)) {
     throw new FormatError(`${W}: ${label}: softmax over axis ${axis} of a rank-${rank} value is not supported (only over the channel axis)`);
   }
@@ -232,6 +260,8 @@ const prelu: Converter = (state, node, label) => {
   new Attributes(label, node.attribute, []);
   const x = state.value(node.input?.[0], label, 'X');
   const slope = state.floatConst(node.input?.[1], label, 'slope')!;
+  notNhwcInFile(x, label);
+  if (x.chw) throw new FormatError(`${W}: ${label}: PRelu of an image flattened in NCHW order is not supported`);
   const s = x.t.sampleShape;
   const C = s[s.length - 1];
   const perChannel = slope.float!.length === C && slope.dims.filter((d) => d !== 1).length <= 1;
@@ -248,7 +278,8 @@ function merge(make: (name: string) => nn.Layer): Converter {
     new Attributes(label, node.attribute, []);
     const [x, y] = [0, 1].map((i) => state.value(node.input?.[i], label, i === 0 ? 'A' : 'B'));
     if (x.t.sampleShape.length !== y.t.sampleShape.length) throw new FormatError(`${W}: ${label}: its inputs must have one rank, got shapes ${x.t.sampleShape.length + 1}-D and ${y.t.sampleShape.length + 1}-D`);
-    applyLayer(state, node, make(nodeLayerName(state, node)), [x, y], { nonNegative: node.opType === 'Mul' && x.nonNegative && y.nonNegative });
+    if (!x.nhwcInFile !== !y.nhwcInFile || x.chw || y.chw) throw new FormatError(`${W}: ${label}: its inputs are in different layouts in the file`);
+    applyLayer(state, node, make(nodeLayerName(state, node)), [x, y], { nonNegative: node.opType === 'Mul' && x.nonNegative && y.nonNegative, nhwcInFile: x.nhwcInFile });
   };
 }
 
@@ -257,9 +288,11 @@ const concat: Converter = (state, node, label) => {
   const xs = (node.input ?? []).map((n, i) => state.value(n, label, `#${i}`));
   const rank = xs[0].t.sampleShape.length + 1;
   const axis = a.int('axis', 1);
-  if ((axis < 0 ? axis + rank : axis) !== (rank === 4 ? 1 : rank - 1)) throw new FormatError(`${W}: ${label}: concatenation along axis ${axis} of rank-${rank} values is not supported (only along channels)`);
+  const nhwc = xs[0].nhwcInFile === true;
+  if (xs.some((x) => x.nhwcInFile !== xs[0].nhwcInFile || x.chw)) throw new FormatError(`${W}: ${label}: its inputs are in different layouts in the file`);
+  if ((axis < 0 ? axis + rank : axis) !== (rank === 4 && !nhwc ? 1 : rank - 1)) throw new FormatError(`${W}: ${label}: concatenation along axis ${axis} of rank-${rank} values is not supported (only along channels)`);
   if (xs.length === 1) { state.define(node.output?.[0], xs[0]); return; }
-  applyLayer(state, node, nn.concatenate({ axis: -1, name: nodeLayerName(state, node) }), xs, { nonNegative: xs.every((x) => x.nonNegative) });
+  applyLayer(state, node, nn.concatenate({ axis: -1, name: nodeLayerName(state, node) }), xs, { nonNegative: xs.every((x) => x.nonNegative), nhwcInFile: nhwc });
 };
 
 /** MaxPool / AveragePool: 'valid' or 'same' when the pads are those; otherwise zero padding first where that is exact. */
@@ -315,7 +348,7 @@ function flattenValue(state: ConversionState, node: NodeMsg, label: string): voi
   const x = state.value(node.input?.[0], label, 'input');
   const s = x.t.sampleShape;
   if (s.length === 1) { state.define(node.output?.[0], x); return; }
-  const chw: [number, number, number] | null = s.length === 3 && s[0] * s[1] > 1 ? [s[2], s[0], s[1]] : null;
+  const chw: [number, number, number] | null = s.length === 3 && s[0] * s[1] > 1 && !x.nhwcInFile ? [s[2], s[0], s[1]] : null;
   if (s.length !== 3) throw new FormatError(`${W}: ${label}: flattening a rank-${s.length + 1} value is not supported`);
   applyLayer(state, node, nn.flatten({ name: nodeLayerName(state, node) }), [x], { nonNegative: x.nonNegative, chw });
 }
@@ -394,6 +427,7 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   Softplus: activation('softplus', [], undefined, true),
   Sub: merge((name) => nn.subtract({ name })),
   Tanh: activation('tanh'),
+  Transpose: transpose,
 };
 
 /** The ONNX op types Model.fromOnnx turns into layers. */

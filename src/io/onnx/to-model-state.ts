@@ -16,6 +16,8 @@ export interface SymValue {
   nonNegative: boolean;
   /** [C, H, W] when this is an image flattened here in NHWC order (with H*W > 1) whose file order is C, H, W. */
   chw: [number, number, number] | null;
+  /** A 4-D value that is NHWC in the file too (after a Transpose to NHWC, as toOnnx writes around its graph); otherwise NCHW there. */
+  nhwcInFile?: boolean;
 }
 
 /** The label errors name a node by: `node 'name' (OpType)`, or its index when it has no name. */

@@ -10,7 +10,7 @@ import { int64, DT, type ModelMsg, type NodeMsg, type ValueInfoMsg } from './pro
 import { onnx } from './pb.js';
 import { decodeTensor } from './tensor-data.js';
 import { ConversionState, nodeLabel } from './to-model-state.js';
-import { CONVERTERS, SUPPORTED_FROM_ONNX_OPS } from './to-model-ops.js';
+import { CONVERTERS, NHWC_TO_NCHW, SUPPORTED_FROM_ONNX_OPS } from './to-model-ops.js';
 
 export interface FromOnnxOptions {
   /** The model's name; default the graph's name when it is a valid one, else 'onnx_model'. */
@@ -66,15 +66,25 @@ function modelName(given: string | undefined, graphName: string | undefined): st
   return graphName && !/[/\s]/.test(graphName) ? graphName : 'onnx_model';
 }
 
-/** One sample's NHWC (or feature) shape from a graph input's declared NCHW / [N, F] shape. */
-function sampleShape(v: ValueInfoMsg): number[] {
+/** Whether every reader of graph input `name` transposes it from NHWC to NCHW (as toOnnx's default layout writes). */
+function readAsNhwc(state: ConversionState, name: string): boolean {
+  const readers = state.readers.get(name) ?? [];
+  return readers.length > 0 && readers.every((n) => {
+    if (n.opType !== 'Transpose') return false;
+    const perm = n.attribute?.find((a) => a.name === 'perm')?.ints?.map((i) => int64(i));
+    return perm !== undefined && perm.length === 4 && perm.every((p, i) => p === NHWC_TO_NCHW[i]);
+  });
+}
+
+/** One sample's NHWC (or feature) shape from a graph input's declared NCHW (or NHWC) / [N, F] shape. */
+function sampleShape(v: ValueInfoMsg, nhwc: boolean): number[] {
   const dims = (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimValue !== undefined && d.dimValue !== null ? int64(d.dimValue) : null));
   const sample = dims.slice(1);
   if ((dims.length !== 4 && dims.length !== 2) || sample.some((d) => d === null || d < 1)) {
     throw new FormatError(`${WHERE}: graph input '${v.name}' must be [N, C, H, W] or [N, features] with every axis but the batch known, got ${JSON.stringify(dims.map((d) => d ?? '?'))}`);
   }
   const s = sample as number[];
-  return s.length === 3 ? [s[1], s[2], s[0]] : s;
+  return s.length === 3 && !nhwc ? [s[1], s[2], s[0]] : s;
 }
 
 function build(state: ConversionState, graph: NonNullable<ModelMsg['graph']>, name: string): Model {
@@ -82,17 +92,17 @@ function build(state: ConversionState, graph: NonNullable<ModelMsg['graph']>, na
     if (!t.name) throw new FormatError(`${WHERE}: initializer #${i} has no name`);
     state.consts.set(t.name, { ...decodeTensor(t, `initializer '${t.name}'`), name: t.name });
   }
+  for (const n of state.nodes) for (const i of n.input ?? []) if (i) state.readers.set(i, [...(state.readers.get(i) ?? []), n]);
   const inputs = (graph.input ?? []).filter((v) => !state.consts.has(v.name ?? '')).map((v, i) => {
     if (!v.name) throw new FormatError(`${WHERE}: graph input #${i} has no name`);
     const elem = v.type?.tensorType?.elemType;
     if (elem !== undefined && elem !== DT.FLOAT && elem !== 0) throw new FormatError(`${WHERE}: graph input '${v.name}' has data type ${elem}; only float32 inputs are supported`);
-    const shape = sampleShape(v);
-    const t = nn.input({ shape, name: state.names.take(v.name) });
-    state.values.set(v.name, { t, nonNegative: false, chw: null });
+    const nhwc = readAsNhwc(state, v.name);
+    const t = nn.input({ shape: sampleShape(v, nhwc), name: state.names.take(v.name) });
+    state.values.set(v.name, { t, nonNegative: false, chw: null, nhwcInFile: nhwc && t.sampleShape.length === 3 });
     return t;
   });
   if (inputs.length === 0) throw new FormatError(`${WHERE}: the graph has no (non-initializer) input`);
-  for (const n of state.nodes) for (const i of n.input ?? []) if (i) state.readers.set(i, [...(state.readers.get(i) ?? []), n]);
   state.nodes.forEach((node, index) => {
     const label = nodeLabel(node, index);
     if (state.consumed.has(node)) return;
