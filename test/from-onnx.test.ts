@@ -5,9 +5,9 @@
 // learns; the model survives save / load and toOnnx -> loadOnnx.
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { Model, nn, optim, losses, tensor, randn, tidy, loadOnnx, type Tensor } from '../src/index.js';
+import { Model, nn, optim, losses, tensor, randn, tidy, loadOnnx, ops, type Tensor } from '../src/index.js';
 import { expectClose, maxAbsDiff } from './harness/close.js';
-import { f32, int, node, model as onnxModel } from './harness/onnx-graph.js';
+import { f32, i64, int, ints, flt, node, model as onnxModel } from './harness/onnx-graph.js';
 
 const dir = new URL('./fixtures/onnx/', import.meta.url);
 interface Stored { shape: number[]; f32: string }
@@ -214,6 +214,48 @@ describe('Model.fromOnnx: layouts', () => {
       expectClose(tidy(() => model.predict(x).dataSync()), want, { rtol: 1e-6, atol: 1e-6 });
       x.dispose();
     } finally {
+      model.dispose();
+    }
+  });
+});
+
+describe('Model.fromOnnx: the other ops', () => {
+  it('Pad, ceil-mode and padded pools, ReduceMean, PRelu, Clip, HardSigmoid, Concat, Softmax equal loadOnnx on the same file', async () => {
+    const C = 3;
+    const wv = Array.from({ length: C * C * 9 }, (_, i) => Math.fround(Math.sin(0.37 * i) * 0.4));
+    const nodes = [
+      node('Conv', ['x', 'w', 'b'], ['c'], [ints('kernel_shape', [3, 3]), ints('pads', [1, 0, 2, 1])]),
+      node('PRelu', ['c', 'slope'], ['p']),
+      node('Relu', ['p'], ['r']),
+      node('Pad', ['r', 'pads'], ['pd'], [], 'pad'),
+      node('MaxPool', ['pd'], ['mp'], [ints('kernel_shape', [3, 3]), ints('strides', [2, 2]), int('ceil_mode', 1)]),
+      node('AveragePool', ['mp'], ['ap'], [ints('kernel_shape', [2, 2]), ints('pads', [1, 1, 0, 0]), int('count_include_pad', 1)]),
+      node('Clip', ['ap', 'lo', 'hi'], ['cl']),
+      node('HardSigmoid', ['mp'], ['hs'], [flt('alpha', 1 / 6), flt('beta', 0.5)]),
+      node('AveragePool', ['hs'], ['hp'], [ints('kernel_shape', [2, 2]), ints('pads', [1, 1, 0, 0]), int('count_include_pad', 1)]),
+      node('Concat', ['cl', 'hp'], ['cat'], [int('axis', 1)]),
+      node('ReduceMean', ['cat'], ['mean'], [ints('axes', [2, 3]), int('keepdims', 0)]),
+      node('Gemm', ['mean', 'fw', 'fb'], ['logits'], [int('transB', 1)]),
+      node('Softmax', ['logits'], ['y'], [int('axis', -1)]),
+    ];
+    const inits = [
+      f32('w', [C, C, 3, 3], wv), f32('b', [C], [0.1, -0.2, 0.3]), f32('slope', [C, 1, 1], [0.1, 0.2, -0.3]),
+      i64('pads', [0, 0, 0, 1, 0, 0, 0, 1]), f32('lo', [], [0]), f32('hi', [], [6]),
+      f32('fw', [4, 2 * C], Array.from({ length: 8 * C }, (_, i) => Math.fround(Math.cos(i)))), f32('fb', [4], [0, 1, 2, 3]),
+    ];
+    const bytes = onnxModel(nodes, inits, [['x', ['N', C, 11, 10]]], ['y']);
+    const model = await Model.fromOnnx(bytes);
+    const net = await loadOnnx(bytes);
+    const x = randn([2, 11, 10, C]);
+    try {
+      const classes = model.layers.map((l) => l.className);
+      expect(classes.filter((c) => c === 'ZeroPadding2D').length).toBe(4); // Pad, the ceil-mode max pool's extra row, two counted average pads
+      for (const c of ['PReLU', 'MaxPooling2D', 'AveragePooling2D', 'Concatenate', 'GlobalAveragePooling2D', 'Dense']) expect(classes, c).toContain(c);
+      const want = tidy(() => net.predict(ops.transpose(x, [0, 3, 1, 2])).dataSync());
+      expectClose(tidy(() => model.predict(x).dataSync()), want, { rtol: 1e-5, atol: 1e-6 });
+    } finally {
+      x.dispose();
+      net.dispose();
       model.dispose();
     }
   });

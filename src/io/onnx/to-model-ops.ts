@@ -168,6 +168,18 @@ function rowsToNhwcOrder(k: Float32Array, [C, H, Wd]: [number, number, number], 
   return out;
 }
 
+/** [rows, cols] -> [cols, rows], in 32x32 tiles (a classifier's B has millions of values). */
+function transpose2d(m: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(m.length);
+  for (let r0 = 0; r0 < rows; r0 += 32) {
+    for (let c0 = 0; c0 < cols; c0 += 32) {
+      const r1 = Math.min(r0 + 32, rows), c1 = Math.min(c0 + 32, cols);
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = m[r * cols + c];
+    }
+  }
+  return out;
+}
+
 const gemm: Converter = (state, node, label) => {
   const a = new Attributes(label, node.attribute, ['alpha', 'beta', 'transA', 'transB']);
   if (a.int('transA', 0) !== 0) throw new FormatError(`${W}: ${label}: transA = 1 is not supported (A must be [N, features])`);
@@ -177,8 +189,8 @@ const gemm: Converter = (state, node, label) => {
   const transB = a.int('transB', 0) !== 0;
   const [K, N] = transB ? [b.dims[1], b.dims[0]] : b.dims;
   const alpha = a.float('alpha', 1), beta = a.float('beta', 1);
-  const kernel = new Float32Array(K * N);
-  for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) kernel[k * N + n] = alpha * b.float![transB ? n * K + k : k * N + n];
+  const kernel = transB ? transpose2d(b.float!, N, K) : b.float!.slice();
+  if (alpha !== 1) for (let i = 0; i < kernel.length; i++) kernel[i] *= alpha;
   let bias: Float32Array | null = null;
   if (c) {
     if (c.float!.length !== N && c.float!.length !== 1) throw new FormatError(`${W}: ${label}: C of shape ${JSON.stringify(c.dims)} does not broadcast to [N, ${N}] per output unit`);
@@ -314,10 +326,14 @@ const pool: Converter = (state, node, label) => {
   const includePad = !isMax && a.int('count_include_pad', 0) !== 0;
   const ceil = a.int('ceil_mode', 0) !== 0;
   const size = x.t.sampleShape;
-  const axes = [0, 1].map((ax) => spatialPads(autoPad, pads, size[ax], ks[ax], strides[ax], ax as 0 | 1));
-  if (ceil && axes.some(([pb, pe], ax) => windowOutputSize(size[ax], ks[ax], strides[ax], pb, pe, true) !== windowOutputSize(size[ax], ks[ax], strides[ax], pb, pe))) {
-    throw new FormatError(`${W}: ${label}: ceil_mode = 1 changes the output size here, which the pooling layers do not support`);
-  }
+  const filePads = [0, 1].map((ax) => spatialPads(autoPad, pads, size[ax], ks[ax], strides[ax], ax as 0 | 1));
+  // ceil_mode's last window may reach past the padding: as many more positions at the end.
+  const extra = filePads.map(([pb, pe], ax) => {
+    const out = windowOutputSize(size[ax], ks[ax], strides[ax], pb, pe, ceil);
+    return Math.max((out - 1) * strides[ax] + ks[ax] - (size[ax] + pb + pe), 0);
+  });
+  if (!isMax && extra.some((e) => e > 0)) throw new FormatError(`${W}: ${label}: ceil_mode = 1 changes the output size of this average, which the pooling layers do not support`);
+  const axes = filePads.map(([pb, pe], ax) => [pb, pe + extra[ax]] as [number, number]);
   const none = axes.every(([pb, pe]) => pb === 0 && pe === 0);
   const same = axes.every((p, ax) => { const s = samePadding(size[ax], ks[ax], strides[ax]); return p[0] === s[0] && p[1] === s[1]; });
   const opts = { poolSize: ks as [number, number], strides: strides as [number, number] };
@@ -333,6 +349,36 @@ const pool: Converter = (state, node, label) => {
   }
   const layer = isMax ? nn.maxPool2d({ ...opts, padding, name: nodeLayerName(state, node) }) : nn.avgPool2d({ ...opts, padding, name: nodeLayerName(state, node) });
   applyLayer(state, node, layer, [x], { nonNegative: x.nonNegative && isMax });
+};
+
+/** ReduceMean / ReduceMax over height and width (a global pool written as a reduction, as MNASNet exports it). */
+const spatialReduce: Converter = (state, node, label) => {
+  const a = new Attributes(label, node.attribute, ['axes', 'keepdims', 'noop_with_empty_axes']);
+  const x = image(state, node, label);
+  const axes = node.input?.[1] ? state.consts.get(node.input[1])?.ints : a.ints('axes') ?? undefined;
+  const norm = (axes ?? []).map((ax) => (ax < 0 ? ax + 4 : ax)).sort();
+  if (norm.length !== 2 || norm[0] !== 2 || norm[1] !== 3) {
+    throw new FormatError(`${W}: ${label}: only a reduction over height and width (axes [2, 3]) is supported, got axes ${JSON.stringify(axes ?? 'all')}`);
+  }
+  const keepDims = a.int('keepdims', 1) !== 0;
+  const name = nodeLayerName(state, node);
+  const layer = node.opType === 'ReduceMax' ? nn.globalMaxPool2d({ keepDims, name }) : nn.globalAvgPool2d({ keepDims, name });
+  applyLayer(state, node, layer, [x], { nonNegative: x.nonNegative });
+};
+
+/** Pad with zeros on the spatial axes only (constant mode, value 0) -> ZeroPadding2D. */
+const pad: Converter = (state, node, label) => {
+  const a = new Attributes(label, node.attribute, ['mode', 'pads', 'value']);
+  const x = image(state, node, label);
+  if (a.string('mode', 'constant') !== 'constant') throw new FormatError(`${W}: ${label}: mode '${a.string('mode', 'constant')}' is not supported (only constant zeros)`);
+  const padsIn = node.input?.[1] ? state.consts.get(node.input[1])?.ints : a.ints('pads') ?? undefined;
+  const valueName = node.input?.[2];
+  const value = valueName ? state.consts.get(valueName)?.float?.[0] ?? state.consts.get(valueName)?.ints?.[0] : a.float('value', 0);
+  if (!padsIn || padsIn.length !== 8 || padsIn.some((p) => p < 0) || padsIn[0] || padsIn[1] || padsIn[4] || padsIn[5] || value !== 0) {
+    throw new FormatError(`${W}: ${label}: only constant zero padding of the height and width (pads [0,0,t,l,0,0,b,r]) is supported, got pads ${JSON.stringify(padsIn ?? 'computed')} and value ${value}`);
+  }
+  const layer = nn.zeroPadding2d({ padding: [[padsIn[2], padsIn[6]], [padsIn[3], padsIn[7]]], name: nodeLayerName(state, node) });
+  applyLayer(state, node, layer, [x], { nonNegative: x.nonNegative });
 };
 
 const globalPool: Converter = (state, node, label) => {
@@ -419,8 +465,11 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   MatMul: matMul,
   MaxPool: pool,
   Mul: merge((name) => nn.multiply({ name })),
+  Pad: pad,
   PRelu: prelu,
   Relu: activation('relu', [], undefined, true),
+  ReduceMax: spatialReduce,
+  ReduceMean: spatialReduce,
   Reshape: reshape,
   Sigmoid: activation('sigmoid', [], undefined, true),
   Softmax: softmax,
