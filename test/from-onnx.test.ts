@@ -5,7 +5,7 @@
 // learns; the model survives save / load and toOnnx -> loadOnnx.
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { Model, nn, optim, losses, tensor, randn, tidy, loadOnnx, ops, type Tensor } from '../src/index.js';
+import { Model, nn, optim, losses, tensor, randn, tidy, loadOnnx, ops, backendInfo, FormatError, type Tensor } from '../src/index.js';
 import { expectClose, maxAbsDiff } from './harness/close.js';
 import { f32, i64, int, ints, flt, node, model as onnxModel } from './harness/onnx-graph.js';
 
@@ -258,5 +258,28 @@ describe('Model.fromOnnx: the other ops', () => {
       net.dispose();
       model.dispose();
     }
+  });
+});
+
+describe('Model.fromOnnx: damaged files', () => {
+  it('truncated or byte-flipped files give a model or a FormatError, and leave no tensor behind', async () => {
+    const base = new Uint8Array(readFileSync(new URL('from_onnx_mobilenet_v2.onnx', dir)));
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const live = backendInfo().liveTensors;
+    const outcomes = { model: 0, formatError: 0 };
+    for (let k = 0; k < 60; k++) {
+      const bytes = base.slice(0, k % 3 === 0 ? Math.floor(rnd() * base.length) : base.length);
+      for (let j = 0; j <= k % 5; j++) bytes[Math.floor(rnd() * bytes.length)] = Math.floor(rnd() * 256);
+      try {
+        (await Model.fromOnnx(bytes)).dispose();
+        outcomes.model++;
+      } catch (e) {
+        expect(e, (e as Error).message).toBeInstanceOf(FormatError);
+        outcomes.formatError++;
+      }
+    }
+    expect(outcomes.formatError).toBeGreaterThan(10);
+    expect(backendInfo().liveTensors).toBe(live);
   });
 });
