@@ -6,7 +6,7 @@
 // images of those classes. Prints the test accuracy on the new classes before and after, and checks
 // that the backbone's weights did not move.
 //
-// Run:  node examples/node/fine-tune.mjs                      (about a minute on one idle core)
+// Run:  node examples/node/fine-tune.mjs                      (1-3 minutes on one core of a shared machine)
 //       node examples/node/fine-tune.mjs --onnx net.onnx      (a backbone exported elsewhere: 1x28x28 input)
 // Flags: --threads N, --pretrain N (images of the first five classes), --finetune N (images of the
 //        other five), --epochs E (of fine-tuning), --onnx FILE, --data DIR (default
