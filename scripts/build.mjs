@@ -119,8 +119,9 @@ if (!wasmOnly) {
   });
   const main = './pkg-index.js';
   const builds = {
-    'pkg-index.js': { entryPoints: ['src/index.ts'], plugins: [lazyFflate, lazyCodecs, redirect({ 'src/io/onnx/import.js': './pkg-onnx.js' })] },
+    'pkg-index.js': { entryPoints: ['src/index.ts'], plugins: [lazyFflate, lazyCodecs, redirect({ 'src/io/onnx/import.js': './pkg-onnx.js', 'src/io/onnx/to-model.js': './pkg-onnx-model.js' })] },
     'pkg-onnx.js': { entryPoints: ['src/io/onnx/import.ts'], plugins: [redirect({ 'src/index.js': main })] },
+    'pkg-onnx-model.js': { entryPoints: ['src/io/onnx/to-model.ts'], plugins: [redirect({ 'src/index.js': main })] },
     'pkg-node.js': { entryPoints: ['src/node.ts'], plugins: [redirect({ 'src/index.js': main })] },
     'pkg-cli.js': { entryPoints: ['src/cli/main.ts'], plugins: [redirect({ 'src/index.js': main, 'src/node.js': './pkg-node.js' })] },
   };
@@ -132,7 +133,7 @@ if (!wasmOnly) {
   // The other files must not carry their own copy of anything with state or identity (Tensor, the
   // backend, error classes, layers, ...): only pure helpers may appear in two files.
   const pure = new Set(['src/fmt.ts', 'src/backend/features.ts', 'src/io/onnx/proto.ts', 'src/io/onnx/pb-writer.ts', 'src/io/onnx/schema.ts', 'src/geometry.ts', 'src/io/file-kind.ts']);
-  for (const out of ['pkg-onnx.js', 'pkg-node.js', 'pkg-cli.js']) {
+  for (const out of ['pkg-onnx.js', 'pkg-onnx-model.js', 'pkg-node.js', 'pkg-cli.js']) {
     const dup = inputs[out].filter((p) => inputs['pkg-index.js'].includes(p) && !pure.has(p));
     if (dup.length) throw new Error(`build: dist/${out} bundles its own copy of ${dup.join(', ')} (import it from ./index.js instead)`);
   }

@@ -294,6 +294,16 @@ export class Model {
     return modelFromJSON(j, weights, (made, topology) => graphFromTopology(topology, made));
   }
 
+  /**
+   * A trainable graph Model from an ONNX CNN's bytes (src/io/onnx/to-model.ts, loaded on the first
+   * call like the importer): one layer per node, taking NHWC images. FormatError for malformed bytes
+   * or a node no layer expresses, naming the node and its op type.
+   */
+  static async fromOnnx(bytes: Uint8Array | ArrayBuffer | ArrayBufferView, options?: { name?: string }): Promise<Model> {
+    const { modelFromOnnx } = await import('../io/onnx/to-model.js');
+    return modelFromOnnx(bytes, options);
+  }
+
   /** Loads any model saved by `save` (the sources of Sequential.load). */
   static async load(source: LoadSource): Promise<Model> {
     const { json, weights } = await readModel(source);
