@@ -20,8 +20,8 @@ import {
 } from './training.js';
 import type { Model } from './model.js';
 
-/** A dataset fit and evaluate accept: a Dataset, or any iterable / async iterable (not an array) of batches. */
-export type DatasetInput = Dataset<unknown> | AsyncIterable<unknown> | Iterable<unknown>;
+/** A dataset fit and evaluate accept: a Dataset, any iterable / async iterable (not an array) of batches, or a function returning one. */
+export type DatasetInput = Dataset<unknown> | AsyncIterable<unknown> | Iterable<unknown> | (() => Iterable<unknown> | AsyncIterable<unknown>);
 
 export interface FitDatasetOptions extends Omit<FitOptions, 'batchSize' | 'validationData' | 'validationSplit' | 'shuffle' | 'sampleWeight'> {
   /** Evaluated after each epoch: a dataset of [x, y] batches, or [xVal, yVal] tensors. */
@@ -36,9 +36,9 @@ export interface FitDatasetOptions extends Omit<FitOptions, 'batchSize' | 'valid
   validationSteps?: number;
 }
 
-/** True for what fit / evaluate / predict treat as a dataset: an (async) iterable that is not a Tensor or an array of inputs. */
+/** True for what fit / evaluate / predict treat as a dataset: a function, or an (async) iterable that is not a Tensor or an array of inputs. */
 export function isDatasetInput(x: unknown): x is DatasetInput {
-  if (x instanceof Dataset) return true;
+  if (x instanceof Dataset || typeof x === 'function') return true;
   if (x === null || typeof x !== 'object' || x instanceof Tensor || Array.isArray(x) || ArrayBuffer.isView(x)) return false;
   return Symbol.asyncIterator in x || Symbol.iterator in x;
 }
