@@ -9,9 +9,9 @@ import { withRandomStream } from '../random.js';
 import { dataset as toDataset, Dataset } from '../data/dataset.js';
 import { release, isPlainObject } from '../data/dataset-elements.js';
 import { fitStream, recordEpoch } from './checkpoint.js';
-import { ProgressReporter, nowMs, type Verbosity } from '../progress.js';
+import { ProgressReporter, nowMs } from '../progress.js';
 import { requireCompiled, bindOptimizer, type Compiled } from './compile.js';
-import { collectCallbacks, callAll, type Callbacks, type History, type Logs } from './callbacks.js';
+import { collectCallbacks, callAll, type History, type Logs } from './callbacks.js';
 import { resolveSampleWeights } from './sample-weights.js';
 import { checkInput, checkXs, sampleCount, type ModelInput } from './inputs.js';
 import {
@@ -131,10 +131,10 @@ async function fitStreaming(model: Model, compiled: Compiled | null, source: Dat
       c.optimizer.setEpoch(epoch);
       await callAll(hooks, 'onEpochBegin', epoch);
       reporter.epochBegin(epoch);
-      let seen = 0, b = 0;
+      let seen = 0;
       const sums = zeroStep(c);
       let complete = true;
-      for (; stepsPerEpoch === null || b < stepsPerEpoch; b++) {
+      for (let b = 0; stepsPerEpoch === null || b < stepsPerEpoch; b++) {
         let got = await reader.next(stepsPerEpoch === null ? epoch : pass);
         // With stepsPerEpoch a pass that ends mid-epoch is followed by the next one.
         if (got === null && stepsPerEpoch !== null) got = await reader.next(++pass);
@@ -163,7 +163,7 @@ async function fitStreaming(model: Model, compiled: Compiled | null, source: Dat
           release(el);
         }
         if (nowMs() - lastYield >= YIELD_EVERY_MS) { await yieldToEventLoop(); lastYield = nowMs(); }
-        if (model.stopTraining) { complete = false; b++; break; }
+        if (model.stopTraining) { complete = false; break; }
       }
       if (seen === 0) {
         throw new ValueError(`${model.name}.fit: the dataset yielded no batches in epoch ${epoch + 1}` +
