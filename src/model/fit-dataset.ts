@@ -3,19 +3,18 @@
 // memory is bounded by the batches in flight, not by the dataset's size. A batch's training step
 // is the in-memory fit's step (training.ts), so the same batches in the same order give the same bits.
 import { Tensor, tidy, noGrad } from '../tensor.js';
-import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { describe } from '../ops/util.js';
-import { withRandomStream } from '../random.js';
 import { dataset as toDataset, Dataset } from '../data/dataset.js';
 import { release, isPlainObject } from '../data/dataset-elements.js';
-import { fitStream, recordEpoch } from './checkpoint.js';
+import { recordEpoch } from './checkpoint.js';
 import { ProgressReporter, nowMs } from '../progress.js';
 import { requireCompiled, bindOptimizer, type Compiled } from './compile.js';
 import { collectCallbacks, callAll, type History, type Logs } from './callbacks.js';
 import { resolveSampleWeights } from './sample-weights.js';
 import { checkInput, checkXs, sampleCount, type ModelInput } from './inputs.js';
 import {
-  exclusiveFit, trainStep, lossOf, evalRange, zeroStep, addStep, metricLogs, validationLogs, checkTargets, checkTargetLabels,
+  exclusiveFit, fitSettings, emptyHistory, stopIfNonFinite, trainStep, lossOf, evalRange, zeroStep, addStep, metricLogs, validationLogs, checkTargets, checkTargetLabels,
   intOption, yieldToEventLoop, YIELD_EVERY_MS, type FitOptions, type LossAndMetrics, type ModelTarget, type StepResult,
 } from './training.js';
 import type { Model } from './model.js';
@@ -97,26 +96,15 @@ async function fitStreaming(model: Model, compiled: Compiled | null, source: Dat
     if (IN_FIT.has(key)) throw new ValueError(`${model.name}.fit: option '${key}' does not apply to a dataset (its batches are made by the dataset: use dataset.batch / shuffle, or [x, y] tensors)`);
   }
   const ds = toDataset(source as Dataset<unknown>);
-  const epochs = intOption('fit', o.epochs, 'epochs', 1, 0);
-  const initialEpoch = intOption('fit', o.initialEpoch, 'initialEpoch', 0, 0);
+  const { epochs, initialEpoch, verbose, stream, rng, stopOnNaN } = fitSettings(model, o);
   const stepsPerEpoch = o.stepsPerEpoch === undefined ? null : intOption('fit', o.stepsPerEpoch, 'stepsPerEpoch', 1, 1);
   const validationSteps = o.validationSteps === undefined ? null : intOption('fit', o.validationSteps, 'validationSteps', 1, 1);
-  const verbose = o.verbose ?? 1;
-  if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ValueError(`fit: option 'verbose' must be 0, 1 or 2, got ${fmtValue(verbose)}`);
-  if (o.seed !== undefined && (typeof o.seed !== 'number' || !Number.isFinite(o.seed))) throw new ValueError(`fit: option 'seed' must be a finite number, got ${fmtValue(o.seed)}`);
-  const stopOnNaN = o.stopOnNaN ?? true;
-  if (typeof stopOnNaN !== 'boolean') throw new ValueError(`fit: option 'stopOnNaN' must be a boolean, got ${fmtValue(stopOnNaN)}`);
-  if (o.augment !== undefined && typeof o.augment !== 'function') throw new ValueError(`fit: option 'augment' must be a function (xBatch) => Tensor, got ${describe(o.augment)}`);
   const val = o.validationData === undefined ? null : validationOf(model, c, o.validationData);
   if (ds.size === Infinity && stepsPerEpoch === null) {
     throw new ValueError(`${model.name}.fit: the dataset is endless (repeat()); give stepsPerEpoch to say how many batches make an epoch`);
   }
-  const stream = o.seed === undefined ? null : fitStream(model._progress, o.seed, initialEpoch);
-  const rng = <T>(fn: () => T): T => (stream ? withRandomStream(stream, fn) : fn());
   const hooks = collectCallbacks(o, model);
-  const history: History = { loss: [] };
-  for (const key of Object.keys(metricLogs(c, zeroStep(c), 1))) history[key] = [];
-  if (val) for (const key of Object.keys(validationLogs(metricLogs(c, zeroStep(c), 1)))) history[key] = [];
+  const history = emptyHistory(c, val !== null);
   // The epoch's size in samples is known once a full pass has been seen.
   const reporter = new ProgressReporter({ verbose, epochs, samples: null, log: o.log });
   const params = model.parameters();
@@ -149,12 +137,7 @@ async function fitStreaming(model: Model, compiled: Compiled | null, source: Dat
           if (o.augment !== undefined && Array.isArray(x)) throw new ValueError('fit: option \'augment\' takes one input batch; it is not supported for several inputs');
           const weights = o.classWeight === undefined ? null : resolveSampleWeights(model, c, ys, count, o.classWeight, undefined);
           const step = rng(() => trainStep(model, c, params, x as ModelInput, ys, null, 0, count, o.augment, true, stopOnNaN, weights));
-          if (!Number.isFinite(step.loss) && stopOnNaN) {
-            const err = new ValueError(`${model.name}.fit: the loss became ${step.loss} at epoch ${epoch + 1}/${epochs}, batch ${b + 1}; ` +
-              'training stopped before applying that batch\'s update. Lower the learning rate, check the data for NaN/Infinity, or pass stopOnNaN: false to train on');
-            (err as ValueError & { history?: History }).history = history;
-            throw err;
-          }
+          if (stopOnNaN) stopIfNonFinite(model, step.loss, history, `epoch ${epoch + 1}/${epochs}, batch ${b + 1}`);
           seen += count;
           addStep(sums, step, count);
           reporter.batchEnd(seen, metricLogs(c, sums, seen));

@@ -96,21 +96,10 @@ async function fitOnce(model: Model, compiled: Compiled | null, x: ModelInput, y
   const c = requireCompiled(compiled, model.name, 'fit');
   const ys = checkTargets('fit', model, c, x, y);
   const o = options ?? {};
-  const epochs = intOption('fit', o.epochs, 'epochs', 1, 0);
-  const initialEpoch = intOption('fit', o.initialEpoch, 'initialEpoch', 0, 0);
+  const { epochs, initialEpoch, verbose, stream, rng, stopOnNaN } = fitSettings(model, o);
   const batchSize = checkBatchSize('fit', o.batchSize ?? 32);
   const shuffle = o.shuffle ?? true;
   if (typeof shuffle !== 'boolean') throw new ValueError(`fit: option 'shuffle' must be a boolean, got ${fmtValue(shuffle)}`);
-  const verbose = o.verbose ?? 1;
-  if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ValueError(`fit: option 'verbose' must be 0, 1 or 2, got ${fmtValue(verbose)}`);
-  if (o.seed !== undefined && (typeof o.seed !== 'number' || !Number.isFinite(o.seed))) {
-    throw new ValueError(`fit: option 'seed' must be a finite number, got ${fmtValue(o.seed)}`);
-  }
-  const stream = o.seed === undefined ? null : fitStream(model._progress, o.seed, initialEpoch);
-  const rng = <T>(fn: () => T): T => (stream ? withRandomStream(stream, fn) : fn());
-  const stopOnNaN = o.stopOnNaN ?? true;
-  if (typeof stopOnNaN !== 'boolean') throw new ValueError(`fit: option 'stopOnNaN' must be a boolean, got ${fmtValue(stopOnNaN)}`);
-  if (o.augment !== undefined && typeof o.augment !== 'function') throw new ValueError(`fit: option 'augment' must be a function (xBatch) => Tensor, got ${describe(o.augment)}`);
   if (o.augment !== undefined && Array.isArray(x)) throw new ValueError('fit: option \'augment\' takes one input batch; it is not supported for several inputs');
   const split = o.validationSplit ?? 0;
   if (typeof split !== 'number' || !(split >= 0 && split < 1)) throw new ValueError(`fit: option 'validationSplit' must be a number in [0, 1), got ${fmtValue(split)}`);
@@ -133,9 +122,7 @@ async function fitOnce(model: Model, compiled: Compiled | null, x: ModelInput, y
   const weights = resolveSampleWeights(model, c, ys, n, o.classWeight, o.sampleWeight);
   const hooks = collectCallbacks(o, model);
 
-  const history: History = { loss: [] };
-  for (const key of Object.keys(metricLogs(c, zeroStep(c), 1))) history[key] = [];
-  if (val) for (const key of Object.keys(validationLogs(metricLogs(c, zeroStep(c), 1)))) history[key] = [];
+  const history = emptyHistory(c, val !== null);
   const reporter = new ProgressReporter({ verbose, epochs, samples: nTrain, log: o.log });
   const params = model.parameters();
   bindOptimizer(model, c.optimizer);
@@ -153,14 +140,7 @@ async function fitOnce(model: Model, compiled: Compiled | null, x: ModelInput, y
       const count = Math.min(batchSize, nTrain - start);
       await callAll(hooks, 'onBatchBegin', b);
       const step = rng(() => trainStep(model, c, params, x, ys, order, start, count, o.augment, false, stopOnNaN, weights));
-      const loss = step.loss;
-      if (!Number.isFinite(loss) && stopOnNaN) {
-        const err = new ValueError(`${model.name}.fit: the loss became ${loss} at epoch ${epoch + 1}/${epochs}, batch ${b + 1} ` +
-          `(samples ${start}-${start + count - 1}); training stopped before applying that batch's update. Lower the learning rate, ` +
-          'check the data for NaN/Infinity, or pass stopOnNaN: false to train on');
-        (err as ValueError & { history?: History }).history = history;
-        throw err;
-      }
+      if (stopOnNaN) stopIfNonFinite(model, step.loss, history, `epoch ${epoch + 1}/${epochs}, batch ${b + 1} (samples ${start}-${start + count - 1})`);
       seen += count;
       addStep(sums, step, count);
       reporter.batchEnd(seen, metricLogs(c, sums, seen));
@@ -178,6 +158,40 @@ async function fitOnce(model: Model, compiled: Compiled | null, x: ModelInput, y
     lastYield = nowMs();
   }
   await callAll(hooks, 'onTrainEnd', history);
+  return history;
+}
+
+/** The options every fit checks the same way, and its random stream (seeded by `seed`, else the global generator). */
+export function fitSettings(model: Model, o: Pick<FitOptions, 'epochs' | 'initialEpoch' | 'verbose' | 'seed' | 'stopOnNaN' | 'augment'>) {
+  const epochs = intOption('fit', o.epochs, 'epochs', 1, 0);
+  const initialEpoch = intOption('fit', o.initialEpoch, 'initialEpoch', 0, 0);
+  const verbose = o.verbose ?? 1;
+  if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ValueError(`fit: option 'verbose' must be 0, 1 or 2, got ${fmtValue(verbose)}`);
+  if (o.seed !== undefined && (typeof o.seed !== 'number' || !Number.isFinite(o.seed))) {
+    throw new ValueError(`fit: option 'seed' must be a finite number, got ${fmtValue(o.seed)}`);
+  }
+  const stream = o.seed === undefined ? null : fitStream(model._progress, o.seed, initialEpoch);
+  const rng = <T>(fn: () => T): T => (stream ? withRandomStream(stream, fn) : fn());
+  const stopOnNaN = o.stopOnNaN ?? true;
+  if (typeof stopOnNaN !== 'boolean') throw new ValueError(`fit: option 'stopOnNaN' must be a boolean, got ${fmtValue(stopOnNaN)}`);
+  if (o.augment !== undefined && typeof o.augment !== 'function') throw new ValueError(`fit: option 'augment' must be a function (xBatch) => Tensor, got ${describe(o.augment)}`);
+  return { epochs, initialEpoch, verbose: verbose as Verbosity, stream, rng, stopOnNaN };
+}
+
+/** Keras' TerminateOnNaN: a ValueError (carrying the completed epochs' `history`) when a batch's loss is NaN or infinite. */
+export function stopIfNonFinite(model: Model, loss: number, history: History, where: string): void {
+  if (Number.isFinite(loss)) return;
+  const err = new ValueError(`${model.name}.fit: the loss became ${loss} at ${where}; training stopped before applying that batch's update. ` +
+    'Lower the learning rate, check the data for NaN/Infinity, or pass stopOnNaN: false to train on');
+  (err as ValueError & { history?: History }).history = history;
+  throw err;
+}
+
+/** A History with an empty array per key fit will log (validation keys when `withValidation`). */
+export function emptyHistory(c: Compiled, withValidation: boolean): History {
+  const history: History = { loss: [] };
+  for (const key of Object.keys(metricLogs(c, zeroStep(c), 1))) history[key] = [];
+  if (withValidation) for (const key of Object.keys(validationLogs(metricLogs(c, zeroStep(c), 1)))) history[key] = [];
   return history;
 }
 
