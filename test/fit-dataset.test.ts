@@ -63,6 +63,17 @@ describe('fit(dataset)', () => {
     a.dispose(); b.dispose();
   });
 
+  it('a seeded shuffle orders each epoch by its number: stopping after 2 epochs and resuming at 2 gives the uninterrupted bits', async () => {
+    const { x, y } = makeData(30);
+    const ds = data.dataset(x, y).shuffle(30, { seed: 5 }).batch(8);
+    const a = makeModel(6), b = makeModel(6);
+    await a.fit(ds, { epochs: 3, seed: 2, verbose: 0 });
+    await b.fit(ds, { epochs: 2, seed: 2, verbose: 0 });
+    await b.fit(data.dataset(x, y).shuffle(30, { seed: 5 }).batch(8), { epochs: 3, initialEpoch: 2, seed: 2, verbose: 0 });
+    expect(bits(b)).toEqual(bits(a));
+    x.dispose(); y.dispose(); a.dispose(); b.dispose();
+  });
+
   it('keeps memory flat: live tensors, live bytes and wasm memory after 5 epochs equal those after 1', async () => {
     const { x, y } = makeData(64);
     const m = makeModel(3);
