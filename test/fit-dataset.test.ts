@@ -109,6 +109,28 @@ describe('fit(dataset)', () => {
     x.dispose(); y.dispose(); m.dispose();
   });
 
+  it('draws the terminal progress bar as seen/Unknown in the first pass over a dataset of unknown size, then with the learned size', async () => {
+    const { x, y } = makeData(20);
+    const m = makeModel(7);
+    const out = process.stdout as unknown as { isTTY?: boolean; write: (s: string) => boolean };
+    const saved = { isTTY: out.isTTY, write: out.write };
+    let text = '';
+    out.isTTY = true;
+    out.write = (s: string) => { text += s; return true; };
+    try {
+      await m.fit(data.dataset(x, y).filter(() => true).batch(5), { epochs: 2, verbose: 1 });
+    } finally {
+      out.isTTY = saved.isTTY;
+      out.write = saved.write;
+    }
+    const [first, second] = text.split('Epoch 2/2');
+    // During the first pass the total is unknown; its last line has the count it learned.
+    expect(first).toMatch(/\r5\/Unknown - /);
+    expect(first).toMatch(/\r20\/20 \[==============================\] - /);
+    expect(second).toMatch(/\r 5\/20 \[======>\.+\] - ETA/);
+    x.dispose(); y.dispose(); m.dispose();
+  });
+
   it('trains a graph model with two inputs from [[x1, x2], y] elements', async () => {
     setSeed(8);
     const build = () => {
