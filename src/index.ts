@@ -70,3 +70,4 @@ export async function loadOnnx(bytes: Uint8Array | ArrayBuffer | ArrayBufferView
 }
 export { LimitError } from './errors.js';
 export { setLimits, getLimits, type Limits } from './limits.js';
+export type { FitDatasetOptions, DatasetInput } from './model/fit-dataset.js';

@@ -8,13 +8,19 @@ import { join, dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 // Built on the public API only (plus pure helpers): the package bundles it as its own file that
 // imports the main entry, so both share one Tensor class and one backend.
-import { Tensor, FormatError, LimitError, ValueError, data, getLimits } from './index.js';
+import { Tensor, FormatError, LimitError, ValueError, data as baseData, getLimits } from './index.js';
+import { imageFolder } from './data/image-folder.js';
 import { fmtShape } from './fmt.js';
 import type { IdxData } from './data/idx.js';
 import { readRegularFileSync } from './io/read-file-sync.js';
 import { openFailure } from './io/file-kind.js';
 
 export type { IdxData, IdxValues } from './data/idx.js';
+export { imageFolder };
+export type { ImageFolder, ImageFolderOptions } from './data/image-folder.js';
+
+/** The package's `data` namespace plus the Node-only `data.imageFolder`. */
+export const data = { ...baseData, imageFolder };
 
 export interface LabeledSplit {
   /** float32 images, NHWC [N, H, W, C]. */
@@ -40,7 +46,7 @@ export function loadIdxFile(path: string): IdxData {
   if (typeof path !== 'string' || path === '') throw new ValueError(`loadIdxFile: path must be a non-empty string, got ${JSON.stringify(path)}`);
   const bytes = readIdxBytes(path);
   try {
-    return data.parseIdx(bytes);
+    return baseData.parseIdx(bytes);
   } catch (e) {
     // The file name instead of parseIdx's `parseIdx: ` prefix.
     const message = `${path}: ${(e as Error).message.replace(/^parseIdx: /, '')}`;

@@ -7,8 +7,8 @@ export type Verbosity = 0 | 1 | 2;
 export interface ProgressOptions {
   verbose: Verbosity;
   epochs: number;
-  /** Training samples per epoch. */
-  samples: number;
+  /** Training samples per epoch; null when unknown (a dataset of unknown size): counted as they come. */
+  samples: number | null;
   /** Receives each finished line (then no bar is drawn): for browsers, loggers, tests. */
   log?: (line: string) => void;
 }
@@ -65,6 +65,11 @@ export class ProgressReporter {
     else this.mode = 'line';
   }
 
+  /** The samples of an epoch, once known (after a full pass over a dataset of unknown size). */
+  setSamples(samples: number): void {
+    this.opts.samples = samples;
+  }
+
   epochBegin(epoch: number): void {
     this.epoch = epoch;
     this.start = nowMs();
@@ -76,30 +81,36 @@ export class ProgressReporter {
   batchEnd(done: number, logs: Record<string, number | undefined>): void {
     if (this.mode !== 'bar') return;
     const t = nowMs();
-    if (done < this.opts.samples && t - this.lastDraw < 100) return;
+    const total = this.opts.samples;
+    if ((total === null || done < total) && t - this.lastDraw < 100) return;
     this.lastDraw = t;
     const elapsed = (t - this.start) / 1000;
     const rate = elapsed > 0 ? done / elapsed : 0;
-    const eta = rate > 0 ? (this.opts.samples - done) / rate : Infinity;
+    if (total === null) {
+      this.out!.write(`\r${done}/Unknown - ${formatTime(elapsed)}${formatLogs(logs)} - ${Math.round(rate)} samples/s\x1b[K`);
+      return;
+    }
+    const eta = rate > 0 ? (total - done) / rate : Infinity;
     this.out!.write(`\r${this.bar(done)} - ETA: ${formatTime(eta)}${formatLogs(logs)} - ${Math.round(rate)} samples/s\x1b[K`);
   }
 
-  /** At the end of an epoch (after validation): final bar or the epoch's line. */
-  epochEnd(logs: Record<string, number | undefined>): void {
+  /** At the end of an epoch (after validation): final bar or the epoch's line; `seen` samples were trained on (default: all). */
+  epochEnd(logs: Record<string, number | undefined>, seen: number = this.opts.samples ?? 0): void {
     if (this.mode === 'none') return;
     const elapsed = (nowMs() - this.start) / 1000;
-    const rate = elapsed > 0 ? Math.round(this.opts.samples / elapsed) : 0;
+    const rate = elapsed > 0 ? Math.round(seen / elapsed) : 0;
     if (this.mode === 'bar') {
-      this.out!.write(`\r${this.bar(this.opts.samples)} - ${formatTime(elapsed)}${formatLogs(logs)} - ${rate} samples/s\x1b[K\n`);
+      const shown = this.opts.samples === null ? `${seen}/${seen}` : this.bar(this.opts.samples);
+      this.out!.write(`\r${shown} - ${formatTime(elapsed)}${formatLogs(logs)} - ${rate} samples/s\x1b[K\n`);
       return;
     }
-    const line = `Epoch ${this.epoch + 1}/${this.opts.epochs} - ${this.opts.samples} samples - ${formatTime(elapsed)} - ${rate} samples/s${formatLogs(logs)}`;
+    const line = `Epoch ${this.epoch + 1}/${this.opts.epochs} - ${seen} samples - ${formatTime(elapsed)} - ${rate} samples/s${formatLogs(logs)}`;
     if (this.opts.log) this.opts.log(line);
     else this.out!.write(line + '\n');
   }
 
   private bar(done: number): string {
-    const total = this.opts.samples;
+    const total = this.opts.samples ?? done;
     const digits = String(total).length;
     const filled = total > 0 ? Math.floor((this.width * done) / total) : this.width;
     const body = done >= total ? '='.repeat(this.width)

@@ -41,6 +41,10 @@ export interface TrainOptions {
   threads: number | 'auto';
   simd: 'auto' | 'relaxed' | 'baseline';
   save?: string;
+  /** --data DIR of class folders: the side images are resized to (square); undefined: 64. */
+  imageSize?: number;
+  /** --data DIR of class folders without train/test: the share held out for testing. */
+  validationSplit: number;
   verbose: boolean;
   quiet: boolean;
 }
@@ -59,6 +63,8 @@ const TRAIN_OPTIONS: OptionSpec = {
   threads: { type: 'string' },
   simd: { type: 'string' },
   save: { type: 'string' },
+  'image-size': { type: 'string' },
+  'validation-split': { type: 'string' },
   verbose: { type: 'boolean' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -118,6 +124,11 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
   const simd = (str('simd') ?? 'auto') as TrainOptions['simd'];
   if (!['auto', 'relaxed', 'baseline'].includes(simd)) throw new UsageError(`--simd must be auto, relaxed or baseline, got '${simd}'`);
   const augmentText = str('augment') ?? preset.augment;
+  let validationSplit = 0.2;
+  if (str('validation-split') !== undefined) {
+    validationSplit = Number(str('validation-split'));
+    if (!(validationSplit > 0 && validationSplit < 1)) throw new UsageError(`--validation-split must be a number between 0 and 1, got '${str('validation-split')}'`);
+  }
   return {
     dataset, data: str('data'), model,
     epochs: intArg('epochs', str('epochs'), preset.epochs, 1),
@@ -126,6 +137,8 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     augment: parseAugment(augmentText), augmentText,
     seed, threads, simd,
     save: str('save'),
+    imageSize: str('image-size') === undefined ? undefined : intArg('image-size', str('image-size'), 64, 1),
+    validationSplit,
     verbose: !!values.verbose, quiet: !!values.quiet,
   };
 }

@@ -5,7 +5,7 @@ import { FASHION_DIR } from './data.js';
 
 export const HELP = `Usage: wasm-cnn train [options]
        wasm-cnn export-onnx <model-dir> <out.onnx> [options]    (see wasm-cnn export-onnx --help)
-       wasm-cnn predict <model.onnx | model-dir> <image.png> [options]  (wasm-cnn predict --help)
+       wasm-cnn predict <model.onnx | model-dir | model.wcnn> <image> [options]  (wasm-cnn predict --help)
        wasm-cnn --help | --version
 
 Trains a convolutional network with wasm-cnn (WebAssembly SIMD kernels) and reports its accuracy
@@ -20,12 +20,22 @@ Data (one of):
   --data DIR             a directory of MNIST-layout IDX files: train-images-idx3-ubyte,
                          train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte
                          (each may be gzipped, .gz); pixels are scaled to [0, 1]
+  --data DIR             or a folder of images: one sub-folder per class (names sorted = labels)
+                         of PNG / JPEG files of any size, or DIR/train and DIR/test laid out so.
+                         Streamed: each batch is read, decoded and resized when it is needed,
+                         so memory does not grow with the number of images. Grey files give 1
+                         channel, colour files 3 (decided by the first file)
+  --image-size N         image folders: resize every image to NxN (bilinear; default 64)
+  --validation-split F   image folders without train/test: the share of the files held out for
+                         testing, chosen by --seed (default 0.2)
 
 Model and training (defaults come from the model preset):
   --model lenet          ${wrap(PRESETS.lenet.description)}
                          ${wrap('defaults: ' + presetLine('lenet'))}
   --model bn             ${wrap(PRESETS.bn.description)}
                          ${wrap('defaults: ' + presetLine('bn'))}
+  --model resnet         ${wrap(PRESETS.resnet.description)}
+                         ${wrap('defaults: ' + presetLine('resnet'))}
   --epochs N             passes over the training images
   --batch-size N         images per gradient step
   --optimizer NAME       ${wrap(OPTIMIZERS.join(' | ') + ' (momentum: sgd with Nesterov momentum 0.9)')}
@@ -42,7 +52,9 @@ Runtime and output:
   --simd auto|relaxed|baseline
                          kernel build (default auto: relaxed SIMD when the engine has it; on
                          Node 20 the command re-runs itself with --experimental-wasm-relaxed-simd)
-  --save DIR             write the trained model to DIR (model.json + weights.bin)
+  --save PATH            write the trained model: PATH.wcnn as one packed file, any other PATH as a
+                         directory (model.json + weights.bin); with the class names and image
+                         size, for \`wasm-cnn predict\`
   --verbose              model summary, per-epoch test accuracy, stack traces on errors
   --quiet                no progress bar
   -h, --help             this text
@@ -50,13 +62,15 @@ Runtime and output:
 
 Prints the progress of training, a confusion matrix of the test images with their macro precision,
 recall and F1, the wall time and images per second, and ends with a line \`test accuracy: NN.NN%\`.
-Exit codes: 0 success, 1 error (e.g. a missing, truncated or non-IDX file: one line naming the
-file and the problem), 2 bad command-line usage.
+Exit codes: 0 success, 1 error (e.g. a missing, truncated or non-IDX file, or an image that is not a
+readable PNG / JPEG: one line naming the file and the problem), 2 bad command-line usage.
 
 Examples:
   wasm-cnn train
   wasm-cnn train --dataset fashion --model bn
   wasm-cnn train --data ./my-idx-dir --epochs 3 --optimizer sgd --lr 0.05 --save ./model
+  wasm-cnn train --data ./photos --image-size 64 --model resnet --save photos.wcnn
+  wasm-cnn predict photos.wcnn ./holiday.jpg
 `;
 
 /** Wraps text to the help's right-hand column (25 spaces of indent, 100 columns). */

@@ -5,11 +5,12 @@
 // Each returns an exit code (0 ok, 1 error, 2 usage) and prints one-line errors.
 import { writeFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { init, tensor, tidy, ops, Sequential, loadOnnx, sequentialToOnnx, getLimits, FormatError, LimitError, ShapeError, ValueError } from '../index.js';
+import { init, tensor, tidy, ops, data, Model, Sequential, loadOnnx, sequentialToOnnx, getLimits, FormatError, LimitError, ShapeError, ValueError } from '../index.js';
 import { readRegularFileSync } from '../io/read-file-sync.js';
 import { UsageError, parseOptions, type OptionSpec, type ParsedArgs } from './args.js';
 import { defaultIo, reportFailure, type Io } from './io.js';
 import { decodePng, specFromShape, imageTensor } from './image.js';
+import { readMetadata } from './model-file.js';
 
 export const EXPORT_ONNX_HELP = `Usage: wasm-cnn export-onnx <model-dir> <out.onnx> [options]
 
@@ -20,11 +21,14 @@ Options:
   --opset N            ONNX opset version, 13 to 21 (default 13)
   -h, --help           this text`;
 
-export const PREDICT_HELP = `Usage: wasm-cnn predict <model.onnx | model-dir> <image.png> [options]
+export const PREDICT_HELP = `Usage: wasm-cnn predict <model.onnx | model-dir | model.wcnn> <image.png | image.jpg> [options]
 
-Classifies one PNG image (grayscale, or color averaged to gray when the model takes one
-channel) with an ONNX model or a model saved with model.save(dir). The image must already have
-the model's input size (e.g. 28x28 for MNIST); pixels are scaled to [0, 1].
+Classifies one PNG or JPEG image with an ONNX model or a saved wasm-cnn model and prints the top
+classes with their probabilities. A model saved by \`wasm-cnn train --data DIR --save PATH\` knows
+its class names and image size: the image may have any size and is resized (bilinear) and scaled
+as the training images were. For other models the image must already have the model's input size
+(e.g. 28x28 for MNIST; color averaged to gray when the model takes one channel); pixels are scaled
+to [0, 1].
 
 Options:
   --invert     use 1 - pixel (dark digits on a light background, unlike MNIST)
@@ -90,28 +94,51 @@ export async function exportOnnxCommand(args: string[], io: Io = defaultIo): Pro
   });
 }
 
-/** `wasm-cnn predict <model.onnx | model-dir> <image.png>`. */
+/** A wasm-cnn model file rather than ONNX: a directory, a model.json, or a packed file (.wcnn, or its magic). */
+function isWasmCnnModel(path: string): boolean {
+  if (isDirectory(path) || basename(path) === 'model.json' || /\.wcnn$/i.test(path)) return true;
+  try {
+    const head = readBytes(path, 'model', maxOnnxBytes(), 'maxParameterBytes').subarray(0, 4);
+    return String.fromCharCode(...head) === 'WCNM';
+  } catch {
+    return false;
+  }
+}
+
+/** `wasm-cnn predict <model.onnx | model-dir | model.wcnn> <image>`. */
 export async function predictCommand(args: string[], io: Io = defaultIo): Promise<number> {
   return guard('predict', PREDICT_HELP, io, async () => {
     const { values, positionals } = parse(args, { invert: { type: 'boolean' }, top: { type: 'string' } });
     if (values.help) { io.out(PREDICT_HELP); return 0; }
-    if (positionals.length !== 2) throw new UsageError(`expects <model.onnx | model-dir> <image.png>, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`);
+    if (positionals.length !== 2) throw new UsageError(`expects <model.onnx | model-dir | model.wcnn> <image>, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`);
     const [modelPath, imagePath] = positionals;
     const top = values.top === undefined ? 3 : Number(values.top);
     if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive integer, got '${values.top}'`);
     await init();
-    const png = decodePng(readBytes(imagePath, 'image', maxPngBytes(), 'maxImagePixels'), imagePath);
+    const imageBytes = readBytes(imagePath, 'image', maxPngBytes(), 'maxImagePixels');
     let scores: Float32Array;
-    const fromDir = isDirectory(modelPath) || basename(modelPath) === 'model.json';
-    if (fromDir) {
-      const model = await Sequential.load(modelPath);
+    let names: string[] | null = null;
+    if (isWasmCnnModel(modelPath)) {
+      const meta = readMetadata(modelPath);
+      const model = await Model.load(modelPath);
       try {
-        const spec = specFromShape(model.inputShape!, false, `model ${modelPath}`);
-        scores = tidy(() => model.predict(imageTensor(png, spec, values.invert === true, imagePath)).dataSync() as Float32Array);
+        if (meta) {
+          // Preprocessed as `train --data` fed the images: resized to the training size, scaled to [0, 1].
+          names = meta.classNames;
+          scores = tidy(() => {
+            const x = data.decodeImageBatch([imageBytes], { imageSize: meta.imageSize, channels: meta.channels as 1 | 3, names: [imagePath] });
+            return model.predict(values.invert === true ? ops.sub(1, x) : x).dataSync() as Float32Array;
+          });
+        } else {
+          const png = decodePng(imageBytes, imagePath);
+          const spec = specFromShape(model.inputShape!, false, `model ${modelPath}`);
+          scores = tidy(() => model.predict(imageTensor(png, spec, values.invert === true, imagePath)).dataSync() as Float32Array);
+        }
       } finally {
         model.dispose();
       }
     } else {
+      const png = decodePng(imageBytes, imagePath);
       const net = await loadOnnx(readBytes(modelPath, 'model', maxOnnxBytes(), 'maxParameterBytes'));
       try {
         const info = net.inputs[0];
@@ -129,8 +156,12 @@ export async function predictCommand(args: string[], io: Io = defaultIo): Promis
     const isDistribution = scores.every((v) => v >= 0 && v <= 1) && Math.abs(sum - 1) < 1e-3;
     const probs = isDistribution ? scores : tidy(() => ops.softmax(tensor(scores, [scores.length])).dataSync() as Float32Array);
     const order = Array.from(probs.keys()).sort((a, b) => probs[b] - probs[a]);
-    io.out(`predicted class: ${order[0]} (probability ${probs[order[0]].toFixed(4)})`);
-    for (const k of order.slice(0, Math.min(top, order.length))) io.out(`  ${String(k).padStart(3)}  ${probs[k].toFixed(4)}`);
+    const named = (k: number) => (names && names[k] !== undefined ? ` ${names[k]}` : '');
+    io.out(`predicted class: ${order[0]}${named(order[0])} (probability ${probs[order[0]].toFixed(4)})`);
+    const width = names ? Math.max(...order.slice(0, top).map((k) => (names![k] ?? '').length)) : 0;
+    for (const k of order.slice(0, Math.min(top, order.length))) {
+      io.out(`  ${String(k).padStart(3)}  ${names ? `${(names[k] ?? '').padEnd(width)}  ` : ''}${probs[k].toFixed(4)}`);
+    }
     return 0;
   });
 }

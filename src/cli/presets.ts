@@ -1,7 +1,7 @@
 // The model presets of `wasm-cnn train` (layers plus their training defaults) and the names the
 // optimizer and schedule options accept.
-import { nn } from '../index.js';
-import type { Layer } from '../nn/index.js';
+import { nn, Model, Sequential } from '../index.js';
+import type { Layer, SymbolicTensor } from '../nn/index.js';
 
 export interface Preset {
   description: string;
@@ -11,8 +11,42 @@ export interface Preset {
   lr: number;
   schedule: string;
   augment: string;
-  /** Builds the layer list for images of `inputShape` and `numClasses` outputs (logits). */
-  layers: (numClasses: number) => Layer[];
+  /** Builds the layer list for `numClasses` outputs (logits) of a Sequential preset. */
+  layers?: (numClasses: number) => Layer[];
+  /** Builds a graph model for images of `inputShape` [h, w, c] and `numClasses` outputs (logits). */
+  graph?: (inputShape: number[], numClasses: number) => Model;
+}
+
+/** The preset's model for images of `inputShape` [h, w, c] and `numClasses` classes. */
+export function buildPreset(p: Preset, inputShape: number[], numClasses: number): Model {
+  return p.graph ? p.graph(inputShape, numClasses) : new Sequential(p.layers!(numClasses), { inputShape });
+}
+
+/**
+ * A small CIFAR-style ResNet (examples/node/architectures.mjs at one block per stage): stem
+ * conv3x3-BN-relu, three stages of one residual block (conv3x3-BN-relu-conv3x3-BN plus the skip,
+ * 1x1 conv+BN projection where the width or stride changes, then relu) of 16, 32 and 64 channels,
+ * stages 2 and 3 at stride 2; global average pool; dense logits.
+ */
+function smallResnet(inputShape: number[], classes: number): Model {
+  const bn = (name: string) => nn.batchNorm({ epsilon: 1e-3, momentum: 0.9, name });
+  const conv = (name: string, filters: number, kernelSize: number, strides = 1) =>
+    nn.conv2d({ filters, kernelSize, strides, padding: kernelSize === 3 ? 1 : 0, useBias: false, name });
+  const relu = (name: string) => nn.activation({ activation: 'relu', name });
+  const input = nn.input({ shape: inputShape, name: 'image' });
+  let x: SymbolicTensor = relu('stem_relu').apply(bn('stem_bn').apply(conv('stem_conv', 16, 3).apply(input)));
+  let cin = 16;
+  [16, 32, 64].forEach((width, stage) => {
+    const stride = stage > 0 ? 2 : 1;
+    const name = `block${stage}`;
+    let y = relu(`${name}_relu1`).apply(bn(`${name}_bn1`).apply(conv(`${name}_conv1`, width, 3, stride).apply(x)));
+    y = bn(`${name}_bn2`).apply(conv(`${name}_conv2`, width, 3).apply(y));
+    const skip = stride !== 1 || cin !== width ? bn(`${name}_project_bn`).apply(conv(`${name}_project_conv`, width, 1, stride).apply(x)) : x;
+    x = relu(`${name}_out`).apply(nn.add({ name: `${name}_add` }).apply([y, skip]));
+    cin = width;
+  });
+  const logits = nn.dense({ units: classes, name: 'head' }).apply(nn.globalAvgPool2d({ name: 'pool' }).apply(x));
+  return new Model({ inputs: input, outputs: logits, name: 'resnet' });
 }
 
 export const PRESETS: Record<string, Preset> = {
@@ -58,6 +92,16 @@ export const PRESETS: Record<string, Preset> = {
       nn.dropout({ rate: 0.3 }),
       nn.dense({ units: k }),
     ],
+  },
+  resnet: {
+    description: 'a small ResNet (graph model): stem conv 3x3 16 - BN - relu, three residual blocks of 16, 32, 64 channels (the last two at stride 2, with 1x1 projections) - global average pool - dense',
+    epochs: 10,
+    batchSize: 64,
+    optimizer: 'adam',
+    lr: 0.002,
+    schedule: 'cosine',
+    augment: 'none',
+    graph: smallResnet,
   },
 };
 

@@ -1,11 +1,14 @@
 /// <reference types="node" />
-// `wasm-cnn train`: builds the preset's model, fits it on the chosen images with the requested
-// optimizer and learning-rate schedule, then reports the test images' confusion matrix, their
-// macro precision / recall / F1, the timings and the test accuracy (always the last line).
-import { init, backendInfo, setSeed, Sequential, optim, data, ValueError, type Tensor } from '../index.js';
+// `wasm-cnn train`: builds the preset's model, fits it on the chosen images (tensors in memory, or
+// image folders streamed per batch) with the requested optimizer and learning-rate schedule, then
+// reports the test images' confusion matrix, their macro precision / recall / F1, the timings and
+// the test accuracy (always the last line).
+import { init, backendInfo, setSeed, optim, data, ValueError, type Tensor, type Model } from '../index.js';
 import { UsageError, type TrainOptions } from './args.js';
-import { PRESETS } from './presets.js';
+import { PRESETS, buildPreset } from './presets.js';
 import { loadData } from './data.js';
+import { dataLayout, loadFolderData, streamingConfusion, type DataLayout } from './data-folder.js';
+import { saveWithClassNames } from './model-file.js';
 import { formatConfusion, formatScores, fmtSeconds } from './report.js';
 import { defaultIo, type Io } from './io.js';
 
@@ -39,23 +42,79 @@ function makeOptimizer(name: string, lr: optim.LearningRate): optim.Optimizer {
   }
 }
 
+/** The fit options train() sets; the source adds its data, batching and validation. */
+interface FitOptions { epochs: number; verbose: 0 | 1; augment?: (xb: Tensor) => Tensor }
+
+/** What train() needs of its data, whether tensors in memory or image folders streamed per batch. */
+interface TrainingSource {
+  label: string;
+  names: string[];
+  nTrain: number;
+  nTest: number;
+  shape: number[];
+  classes: number;
+  fit(model: Model, options: FitOptions, validate: boolean): Promise<unknown>;
+  confusion(model: Model): Promise<Int32Array>;
+  evaluate(model: Model): Promise<Record<string, number | undefined>>;
+  dispose(): void;
+}
+
+function tensorSource(o: TrainOptions): TrainingSource {
+  const { ds, label, names } = loadData(o);
+  const [nTrain, h, w, c] = ds.train.x.shape;
+  return {
+    label, names, nTrain, nTest: ds.test.x.shape[0], shape: [h, w, c], classes: ds.numClasses,
+    fit: (model, options, validate) => model.fit(ds.train.x, ds.train.y, {
+      ...options, batchSize: o.batchSize, shuffle: true,
+      ...(validate ? { validationData: [ds.test.x, ds.test.y] as [Tensor, Tensor] } : {}),
+    }),
+    confusion: async (model) => {
+      const cm = model.confusionMatrix(ds.test.x, ds.test.y, { batchSize: 256 });
+      const counts = cm.dataSync() as Int32Array;
+      cm.dispose();
+      return counts;
+    },
+    evaluate: async (model) => model.evaluate(ds.test.x, ds.test.y, { batchSize: 256 }),
+    dispose: () => { for (const t of [ds.train.x, ds.train.y, ds.test.x, ds.test.y]) t.dispose(); },
+  };
+}
+
+function folderSource(o: TrainOptions, layout: Exclude<DataLayout, 'idx'>): TrainingSource {
+  const f = loadFolderData(o.data!, layout, o);
+  return {
+    label: f.label, names: f.classNames, nTrain: f.nTrain, nTest: f.nTest, shape: f.shape, classes: f.classNames.length,
+    // Files are read and decoded a batch ahead while the current batch trains.
+    fit: (model, options, validate) => model.fit(f.train.prefetch(2), { ...options, ...(validate ? { validationData: f.test } : {}) }),
+    confusion: (model) => streamingConfusion(model, f.test, f.classNames.length),
+    evaluate: (model) => model.evaluate(f.test),
+    dispose: () => {},
+  };
+}
+
 /** Runs one training; returns the exit code (0). */
 export async function train(o: TrainOptions, io: Io = defaultIo): Promise<number> {
   const t0 = performance.now();
   await init({ threads: o.threads, simd: o.simd });
   setSeed(o.seed);
-  const { ds, label, names } = loadData(o);
+  const layout = o.data === undefined ? 'idx' : dataLayout(o.data);
+  const src = layout === 'idx' ? tensorSource(o) : folderSource(o, layout);
+  try {
+    return await trainOn(src, o, io, t0);
+  } finally {
+    src.dispose();
+  }
+}
+
+async function trainOn(src: TrainingSource, o: TrainOptions, io: Io, t0: number): Promise<number> {
   const tLoaded = performance.now();
-  const [nTrain, h, w, c] = ds.train.x.shape;
-  const nTest = ds.test.x.shape[0];
-  const k = ds.numClasses;
+  const { nTrain, nTest, classes: k, label, names } = src;
+  const [h, w, c] = src.shape;
   if (nTrain === 0 || nTest === 0) throw new ValueError(`${label}: needs at least one training and one test image (has ${nTrain} and ${nTest})`);
   if (k < 2) throw new ValueError(`${label}: needs at least 2 classes, the labels hold ${k}`);
   const info = backendInfo();
   io.out(`data: ${label}: ${nTrain} training / ${nTest} test images, ${h}x${w}x${c}, ${k} classes (loaded in ${fmtSeconds((tLoaded - t0) / 1000)})`);
 
-  const preset = PRESETS[o.model];
-  const model = new Sequential(preset.layers(k), { inputShape: [h, w, c] });
+  const model = buildPreset(PRESETS[o.model], [h, w, c], k);
   model.compile({
     optimizer: makeOptimizer(o.optimizer, makeSchedule(o.schedule, o.lr, o.epochs)),
     loss: { name: 'sparseCategoricalCrossentropy', fromLogits: true },
@@ -68,27 +127,22 @@ export async function train(o: TrainOptions, io: Io = defaultIo): Promise<number
 
   const aug = o.augment;
   const tTrain = performance.now();
-  await model.fit(ds.train.x, ds.train.y, {
+  await src.fit(model, {
     epochs: o.epochs,
-    batchSize: o.batchSize,
-    shuffle: true,
     verbose: o.quiet ? 0 : 1,
     // Fresh random flips/crops for every batch, drawn from the seeded generator.
     ...(aug ? { augment: (xb: Tensor) => data.augment(xb, aug) } : {}),
-    ...(o.verbose ? { validationData: [ds.test.x, ds.test.y] as [Tensor, Tensor] } : {}),
-  });
+  }, o.verbose);
   const trainSeconds = (performance.now() - tTrain) / 1000;
   // Saved first: nothing that follows (evaluation, the report) can lose the trained model.
   if (o.save !== undefined) {
-    await model.save(o.save);
-    io.out(`saved the model to ${o.save} (model.json + weights.bin)`);
+    await saveWithClassNames(model, o.save, { classNames: names, imageSize: [h, w], channels: c });
+    io.out(`saved the model to ${o.save} (${/\.wcnn$/i.test(o.save) ? 'one packed file' : 'model.json + weights.bin'}, with the class names)`);
   }
 
   const tEval = performance.now();
-  const cm = model.confusionMatrix(ds.test.x, ds.test.y, { batchSize: 256 });
+  const counts = await src.confusion(model);
   const evalSeconds = (performance.now() - tEval) / 1000;
-  const counts = cm.dataSync();
-  cm.dispose();
   let correct = 0;
   for (let i = 0; i < k; i++) correct += counts[i * k + i];
   const acc = correct / nTest;
@@ -96,14 +150,13 @@ export async function train(o: TrainOptions, io: Io = defaultIo): Promise<number
   const matrix = Array.from({ length: k }, (_, i) => Array.from(counts.subarray(i * k, (i + 1) * k)));
   if (k <= MAX_CONFUSION_CLASSES) for (const line of formatConfusion(matrix, names)) io.out(line);
   else io.out(`confusion matrix: not shown for ${k} classes (shown up to ${MAX_CONFUSION_CLASSES})`);
-  io.out(formatScores(model.evaluate(ds.test.x, ds.test.y, { batchSize: 256 }), k));
+  io.out(formatScores(await src.evaluate(model), k));
   const trained = o.epochs * nTrain;
   const wall = process.uptime();
   io.out(`training: ${trained} images in ${fmtSeconds(trainSeconds)} (${Math.round(trained / trainSeconds)} images/s); ` +
     `test: ${nTest} images in ${fmtSeconds(evalSeconds)} (${Math.round(nTest / evalSeconds)} images/s); ` +
     `wall time ${fmtSeconds(wall)} (including startup and data loading)`);
   io.out(`test accuracy: ${(100 * acc).toFixed(2)}%`);
-  for (const t of [ds.train.x, ds.train.y, ds.test.x, ds.test.y]) t.dispose();
+  model.dispose();
   return 0;
 }
-

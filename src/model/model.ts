@@ -15,6 +15,7 @@ import { encodeWeights, writeModel, readModel, parseModelJSON, type ModelJSON, t
 import { resolveCompile, bindOptimizer, type Compiled, type CompileOptions } from './compile.js';
 import { fit, trainOnBatch, evaluate, predict, type FitOptions, type LossAndMetrics, type ModelInput, type ModelTarget } from './training.js';
 import type { History } from './callbacks.js';
+import { fitDataset, evaluateDataset, predictDataset, isDatasetInput, type DatasetInput, type FitDatasetOptions } from './fit-dataset.js';
 import { layerTable, graphTable } from './summary.js';
 import { confusionMatrix, type ConfusionOptions } from './confusion.js';
 import { modelJSON, modelFromJSON, weightSpecs, weightNames, trainingConfig, type TopologyJSON } from './serialization.js';
@@ -225,22 +226,37 @@ export class Model {
     return { epoch: this._progress.epoch, step: this.compiled?.optimizer.iterations ?? 0 };
   }
 
-  /** Trains for `epochs` over (x, y); yields to the event loop between batches. */
-  fit(x: ModelInput, y: ModelTarget, options: FitOptions = {}): Promise<History> { return fit(this, this.compiled, x, y, options); }
+  /** Trains for `epochs` over (x, y), or streams a dataset of [x, y] batches; yields to the event loop between batches. */
+  fit(x: ModelInput, y: ModelTarget, options?: FitOptions): Promise<History>;
+  fit(dataset: DatasetInput, options?: FitDatasetOptions): Promise<History>;
+  fit(x: ModelInput | DatasetInput, y?: ModelTarget | FitDatasetOptions, options: FitOptions = {}): Promise<History> {
+    if (isDatasetInput(x)) return fitDataset(this, this.compiled, x, y as FitDatasetOptions);
+    return fit(this, this.compiled, x as ModelInput, y as ModelTarget, options);
+  }
 
   /** One optimisation step on (x, y); returns the batch's loss (and accuracy); y holds one target per output. */
   trainOnBatch(x: ModelInput, y: ModelTarget): LossAndMetrics { return trainOnBatch(this, this.compiled, x, y); }
 
   /** Mean loss (and accuracy) over (x, y), in inference mode. */
-  evaluate(x: ModelInput, y: ModelTarget, options: { batchSize?: number } = {}): LossAndMetrics { return evaluate(this, this.compiled, x, y, options); }
+  evaluate(x: ModelInput, y: ModelTarget, options?: { batchSize?: number }): LossAndMetrics;
+  /** Streams a dataset of [x, y] batches (the first `steps` when given). */
+  evaluate(dataset: DatasetInput, options?: { steps?: number }): Promise<LossAndMetrics>;
+  evaluate(x: ModelInput | DatasetInput, y?: ModelTarget | { steps?: number }, options: { batchSize?: number } = {}): LossAndMetrics | Promise<LossAndMetrics> {
+    if (isDatasetInput(x)) return evaluateDataset(this, this.compiled, x, y as { steps?: number });
+    return evaluate(this, this.compiled, x as ModelInput, y as ModelTarget, options);
+  }
 
   /** The confusion matrix of the predictions on x against y: int32 [C, C], rows the true class (confusion.ts). */
   confusionMatrix(x: ModelInput, y: Tensor, options: ConfusionOptions = {}): Tensor { return confusionMatrix(this, this.compiled, x, y, options); }
 
   /** Outputs for every sample of x, computed in batches (inference mode); an array for several outputs. */
-  predict(x: ModelInput, options: { batchSize?: number } = {}): Tensor {
-    const outs = predict(this, x, options);
-    return (outs.length === 1 && this.outputShapes.length <= 1 ? outs[0] : outs) as Tensor;
+  predict(x: ModelInput, options?: { batchSize?: number }): Tensor;
+  /** Streams a dataset of batches (x, [x], [x, y] or { x }); resolves to the outputs of every sample. */
+  predict(dataset: DatasetInput, options?: { steps?: number }): Promise<Tensor>;
+  predict(x: ModelInput | DatasetInput, options: { batchSize?: number; steps?: number } = {}): Tensor | Promise<Tensor> {
+    const one = (outs: Tensor[]) => (outs.length === 1 && this.outputShapes.length <= 1 ? outs[0] : outs) as Tensor;
+    if (isDatasetInput(x)) return predictDataset(this, x, options).then(one);
+    return one(predict(this, x as ModelInput, options));
   }
 
   /** Frees every weight (and the optimizer state). */

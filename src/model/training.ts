@@ -66,46 +66,40 @@ export interface FitOptions extends Callbacks {
 export interface LossAndMetrics { loss: number; accuracy?: number; [key: string]: number | undefined }
 
 /** A training or evaluation batch's results: the total loss, each output's loss and metric counts. */
-interface StepResult { loss: number; losses: number[]; counts: MetricCounts[] }
+export interface StepResult { loss: number; losses: number[]; counts: MetricCounts[] }
 
-const YIELD_EVERY_MS = 10;
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+export const YIELD_EVERY_MS = 10;
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
-/** Trains `model` for `epochs` over (x, y); yields to the event loop between batches. */
 /** Models inside a fit() that has not finished: a second concurrent fit would interleave updates on the same weights. */
 const fitting = new WeakSet<Model>();
 
-export async function fit(model: Model, compiled: Compiled | null, x: ModelInput, y: ModelTarget, options: FitOptions = {}): Promise<History> {
+/** Runs one fit of `model`, refusing a second one while it runs. */
+export async function exclusiveFit<T>(model: Model, body: () => Promise<T>): Promise<T> {
   if (fitting.has(model)) {
     throw new ValueError(`${model.name}.fit: the model is already training in another fit() that has not finished; await it before calling fit again (two fits would interleave their updates on the same weights)`);
   }
   fitting.add(model);
   try {
-    return await fitOnce(model, compiled, x, y, options);
+    return await body();
   } finally {
     fitting.delete(model);
   }
+}
+
+/** Trains `model` for `epochs` over (x, y); yields to the event loop between batches. */
+export async function fit(model: Model, compiled: Compiled | null, x: ModelInput, y: ModelTarget, options: FitOptions = {}): Promise<History> {
+  return exclusiveFit(model, () => fitOnce(model, compiled, x, y, options));
 }
 
 async function fitOnce(model: Model, compiled: Compiled | null, x: ModelInput, y: ModelTarget, options: FitOptions): Promise<History> {
   const c = requireCompiled(compiled, model.name, 'fit');
   const ys = checkTargets('fit', model, c, x, y);
   const o = options ?? {};
-  const epochs = intOption('fit', o.epochs, 'epochs', 1, 0);
-  const initialEpoch = intOption('fit', o.initialEpoch, 'initialEpoch', 0, 0);
+  const { epochs, initialEpoch, verbose, stream, rng, stopOnNaN } = fitSettings(model, o);
   const batchSize = checkBatchSize('fit', o.batchSize ?? 32);
   const shuffle = o.shuffle ?? true;
   if (typeof shuffle !== 'boolean') throw new ValueError(`fit: option 'shuffle' must be a boolean, got ${fmtValue(shuffle)}`);
-  const verbose = o.verbose ?? 1;
-  if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ValueError(`fit: option 'verbose' must be 0, 1 or 2, got ${fmtValue(verbose)}`);
-  if (o.seed !== undefined && (typeof o.seed !== 'number' || !Number.isFinite(o.seed))) {
-    throw new ValueError(`fit: option 'seed' must be a finite number, got ${fmtValue(o.seed)}`);
-  }
-  const stream = o.seed === undefined ? null : fitStream(model._progress, o.seed, initialEpoch);
-  const rng = <T>(fn: () => T): T => (stream ? withRandomStream(stream, fn) : fn());
-  const stopOnNaN = o.stopOnNaN ?? true;
-  if (typeof stopOnNaN !== 'boolean') throw new ValueError(`fit: option 'stopOnNaN' must be a boolean, got ${fmtValue(stopOnNaN)}`);
-  if (o.augment !== undefined && typeof o.augment !== 'function') throw new ValueError(`fit: option 'augment' must be a function (xBatch) => Tensor, got ${describe(o.augment)}`);
   if (o.augment !== undefined && Array.isArray(x)) throw new ValueError('fit: option \'augment\' takes one input batch; it is not supported for several inputs');
   const split = o.validationSplit ?? 0;
   if (typeof split !== 'number' || !(split >= 0 && split < 1)) throw new ValueError(`fit: option 'validationSplit' must be a number in [0, 1), got ${fmtValue(split)}`);
@@ -128,9 +122,7 @@ async function fitOnce(model: Model, compiled: Compiled | null, x: ModelInput, y
   const weights = resolveSampleWeights(model, c, ys, n, o.classWeight, o.sampleWeight);
   const hooks = collectCallbacks(o, model);
 
-  const history: History = { loss: [] };
-  for (const key of Object.keys(metricLogs(c, zeroStep(c), 1))) history[key] = [];
-  if (val) for (const key of Object.keys(validationLogs(metricLogs(c, zeroStep(c), 1)))) history[key] = [];
+  const history = emptyHistory(c, val !== null);
   const reporter = new ProgressReporter({ verbose, epochs, samples: nTrain, log: o.log });
   const params = model.parameters();
   bindOptimizer(model, c.optimizer);
@@ -148,14 +140,7 @@ async function fitOnce(model: Model, compiled: Compiled | null, x: ModelInput, y
       const count = Math.min(batchSize, nTrain - start);
       await callAll(hooks, 'onBatchBegin', b);
       const step = rng(() => trainStep(model, c, params, x, ys, order, start, count, o.augment, false, stopOnNaN, weights));
-      const loss = step.loss;
-      if (!Number.isFinite(loss) && stopOnNaN) {
-        const err = new ValueError(`${model.name}.fit: the loss became ${loss} at epoch ${epoch + 1}/${epochs}, batch ${b + 1} ` +
-          `(samples ${start}-${start + count - 1}); training stopped before applying that batch's update. Lower the learning rate, ` +
-          'check the data for NaN/Infinity, or pass stopOnNaN: false to train on');
-        (err as ValueError & { history?: History }).history = history;
-        throw err;
-      }
+      if (stopOnNaN) stopIfNonFinite(model, step.loss, history, `epoch ${epoch + 1}/${epochs}, batch ${b + 1} (samples ${start}-${start + count - 1})`);
       seen += count;
       addStep(sums, step, count);
       reporter.batchEnd(seen, metricLogs(c, sums, seen));
@@ -173,6 +158,40 @@ async function fitOnce(model: Model, compiled: Compiled | null, x: ModelInput, y
     lastYield = nowMs();
   }
   await callAll(hooks, 'onTrainEnd', history);
+  return history;
+}
+
+/** The options every fit checks the same way, and its random stream (seeded by `seed`, else the global generator). */
+export function fitSettings(model: Model, o: Pick<FitOptions, 'epochs' | 'initialEpoch' | 'verbose' | 'seed' | 'stopOnNaN' | 'augment'>) {
+  const epochs = intOption('fit', o.epochs, 'epochs', 1, 0);
+  const initialEpoch = intOption('fit', o.initialEpoch, 'initialEpoch', 0, 0);
+  const verbose = o.verbose ?? 1;
+  if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ValueError(`fit: option 'verbose' must be 0, 1 or 2, got ${fmtValue(verbose)}`);
+  if (o.seed !== undefined && (typeof o.seed !== 'number' || !Number.isFinite(o.seed))) {
+    throw new ValueError(`fit: option 'seed' must be a finite number, got ${fmtValue(o.seed)}`);
+  }
+  const stream = o.seed === undefined ? null : fitStream(model._progress, o.seed, initialEpoch);
+  const rng = <T>(fn: () => T): T => (stream ? withRandomStream(stream, fn) : fn());
+  const stopOnNaN = o.stopOnNaN ?? true;
+  if (typeof stopOnNaN !== 'boolean') throw new ValueError(`fit: option 'stopOnNaN' must be a boolean, got ${fmtValue(stopOnNaN)}`);
+  if (o.augment !== undefined && typeof o.augment !== 'function') throw new ValueError(`fit: option 'augment' must be a function (xBatch) => Tensor, got ${describe(o.augment)}`);
+  return { epochs, initialEpoch, verbose: verbose as Verbosity, stream, rng, stopOnNaN };
+}
+
+/** Keras' TerminateOnNaN: a ValueError (carrying the completed epochs' `history`) when a batch's loss is NaN or infinite. */
+export function stopIfNonFinite(model: Model, loss: number, history: History, where: string): void {
+  if (Number.isFinite(loss)) return;
+  const err = new ValueError(`${model.name}.fit: the loss became ${loss} at ${where}; training stopped before applying that batch's update. ` +
+    'Lower the learning rate, check the data for NaN/Infinity, or pass stopOnNaN: false to train on');
+  (err as ValueError & { history?: History }).history = history;
+  throw err;
+}
+
+/** A History with an empty array per key fit will log (validation keys when `withValidation`). */
+export function emptyHistory(c: Compiled, withValidation: boolean): History {
+  const history: History = { loss: [] };
+  for (const key of Object.keys(metricLogs(c, zeroStep(c), 1))) history[key] = [];
+  if (withValidation) for (const key of Object.keys(validationLogs(metricLogs(c, zeroStep(c), 1)))) history[key] = [];
   return history;
 }
 
@@ -231,7 +250,7 @@ export function predict(model: Model, x: ModelInput, options: { batchSize?: numb
  * put back when the step fails or, with `skipNonFinite`, when the loss is NaN / infinite, so
  * an aborted step leaves the model exactly as it was.
  */
-function trainStep(model: Model, c: Compiled, params: Tensor[], x: ModelInput, ys: Tensor[], order: Int32Array | null, start: number,
+export function trainStep(model: Model, c: Compiled, params: Tensor[], x: ModelInput, ys: Tensor[], order: Int32Array | null, start: number,
                    count: number, augment?: (x: Tensor) => Tensor, whole = false, skipNonFinite = false, weights: Float32Array | null = null): StepResult {
   return tidy(() => {
     const trained = new Set(params);
@@ -280,7 +299,7 @@ function trainStepBody(model: Model, c: Compiled, params: Tensor[], x: ModelInpu
  * weighted (and each sample weighted by `weights`), summed with the layers' regulariser penalties (as
  * Keras reports it) into the total that is differentiated; with its values and metric counts.
  */
-function lossOf(model: Model, c: Compiled, out: Tensor | Tensor[], ys: Tensor[], weights: Float32Array | null = null): { total: Tensor; result: StepResult } {
+export function lossOf(model: Model, c: Compiled, out: Tensor | Tensor[], ys: Tensor[], weights: Float32Array | null = null): { total: Tensor; result: StepResult } {
   const preds = Array.isArray(out) ? out : [out];
   const several = preds.length > 1;
   let total: Tensor | null = null;
@@ -302,7 +321,7 @@ function lossOf(model: Model, c: Compiled, out: Tensor | Tensor[], ys: Tensor[],
 }
 
 /** Mean loss (and accuracy) over samples [from, to) of (x, y), in batches, in inference mode. */
-function evalRange(model: Model, c: Compiled, x: ModelInput, ys: Tensor[], from: number, to: number, batchSize: number): LossAndMetrics {
+export function evalRange(model: Model, c: Compiled, x: ModelInput, ys: Tensor[], from: number, to: number, batchSize: number): LossAndMetrics {
   const sums = zeroStep(c);
   for (let start = from; start < to; start += batchSize) {
     const count = Math.min(batchSize, to - start);
@@ -318,12 +337,12 @@ function evalRange(model: Model, c: Compiled, x: ModelInput, ys: Tensor[], from:
 }
 
 /** A StepResult of zeros, to accumulate batches into. */
-function zeroStep(c: Compiled): StepResult {
+export function zeroStep(c: Compiled): StepResult {
   return { loss: 0, losses: c.losses.map(() => 0), counts: c.losses.map(() => zeroCounts(c.metrics)) };
 }
 
 /** Adds a batch of `count` samples to the running sums (losses weighted by the batch's size). */
-function addStep(sums: StepResult, step: StepResult, count: number): void {
+export function addStep(sums: StepResult, step: StepResult, count: number): void {
   sums.loss += step.loss * count;
   step.losses.forEach((l, i) => { sums.losses[i] += l * count; });
   step.counts.forEach((r, i) => addCounts(sums.counts[i], r));
@@ -334,7 +353,7 @@ function addStep(sums: StepResult, step: StepResult, count: number): void {
  * `loss` and the metrics (`accuracy`, `topK5`, `precision`, ...) for one output; for several, the
  * total `loss` and Keras' `<output>_loss` / `<output>_<metric>` per output.
  */
-function metricLogs(c: Compiled, sums: StepResult, n: number, lossScale = n): LossAndMetrics {
+export function metricLogs(c: Compiled, sums: StepResult, n: number, lossScale = n): LossAndMetrics {
   const logs: LossAndMetrics = { loss: sums.loss / lossScale };
   if (c.outputNames.length === 1) {
     if (c.metrics.length > 0) Object.assign(logs, metricValues(c.metrics, sums.counts[0], n));
@@ -353,7 +372,7 @@ function metricLogs(c: Compiled, sums: StepResult, n: number, lossScale = n): Lo
  * Evaluation logs as fit reports validation: `valLoss`, `valAccuracy`, `valTopK5`, ... for the
  * single-output keys (which hold no '_'), and `val_<output>_...` per output.
  */
-function validationLogs(r: LossAndMetrics): Record<string, number | undefined> {
+export function validationLogs(r: LossAndMetrics): Record<string, number | undefined> {
   const logs: Record<string, number | undefined> = {};
   for (const [key, v] of Object.entries(r)) {
     logs[key.includes('_') ? `val_${key}` : `val${key[0].toUpperCase()}${key.slice(1)}`] = v;
@@ -365,7 +384,7 @@ function validationLogs(r: LossAndMetrics): Record<string, number | undefined> {
  * y as one batch per output, checked with x: a Tensor for a single output (as checkXY checks it),
  * an array of one tensor per output for several. Errors name the model and the output.
  */
-function checkTargets(what: string, model: Model, c: Compiled, x: unknown, y: unknown): Tensor[] {
+export function checkTargets(what: string, model: Model, c: Compiled, x: unknown, y: unknown): Tensor[] {
   const names = c.outputNames;
   if (names.length === 1) {
     checkXs(what, model, x, y, false);
@@ -388,12 +407,12 @@ function checkTargets(what: string, model: Model, c: Compiled, x: unknown, y: un
 }
 
 /** Labels in range for every multi-class output. */
-function checkTargetLabels(model: Model, ys: Tensor[], what: string): void {
+export function checkTargetLabels(model: Model, ys: Tensor[], what: string): void {
   const shapes = model.outputShapes;
   ys.forEach((y, i) => checkLabels(model, y, what, shapes[i]));
 }
 
-function intOption(where: string, v: unknown, key: string, dflt: number, min: number): number {
+export function intOption(where: string, v: unknown, key: string, dflt: number, min: number): number {
   const x = v ?? dflt;
   if (typeof x !== 'number' || !Number.isInteger(x) || x < min) throw new ValueError(`${where}: option '${key}' must be an integer >= ${min}, got ${fmtValue(v)}`);
   return x;
