@@ -68,3 +68,5 @@ export async function loadOnnx(bytes: Uint8Array | ArrayBuffer | ArrayBufferView
 }
 export { LimitError } from './errors.js';
 export { setLimits, getLimits, type Limits } from './limits.js';
+export { startOpProfile, stopOpProfile, type OpProfileRow } from './backend/profile.js';
+export { opProfileActive as _opProfileActive, profileNow as _profileNow, profileSection as _profileSection, profileStep as _profileStep } from './backend/profile.js';
