@@ -25,7 +25,8 @@ function opTypeOf(label: string): string {
 /** The kind a step's time is recorded under unless the step names a more precise one. */
 export function stepKind(label: string): string {
   const op = opTypeOf(label);
-  return KINDS[op] ?? op;
+  const kind = KINDS[op];
+  return kind === undefined ? op : kind === 'layout' || kind === 'gemm / matmul' ? kind : `${kind} (${op})`;
 }
 
 /** Runs the steps recording each one's time by kind. */
