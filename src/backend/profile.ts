@@ -26,10 +26,12 @@ export function startOpProfile(): void {
   active = true;
 }
 
-/** Stops collecting and returns the totals by kind, largest first. */
+/** Stops collecting and returns the totals by kind since startOpProfile, largest first (empty when none ran). */
 export function stopOpProfile(): OpProfileRow[] {
   active = false;
-  return [...totals].map(([kind, t]) => ({ kind, ms: t.ms, calls: t.calls })).sort((a, b) => b.ms - a.ms);
+  const rows = [...totals].map(([kind, t]) => ({ kind, ms: t.ms, calls: t.calls })).sort((a, b) => b.ms - a.ms);
+  totals.clear();
+  return rows;
 }
 
 /** Whether a profile is being collected. */
