@@ -33,3 +33,4 @@ export * from './resize/backward';
 export * from './norm/statistics';
 export * from './norm/forward';
 export * from './norm/backward';
+export * from './gemv';

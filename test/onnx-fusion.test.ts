@@ -1,11 +1,12 @@
 // loadOnnx runs the elementwise ops after a Conv (a residual Add, then Relu, Clip, HardSwish,
 // x * HardSigmoid(x), x * Sigmoid(x) or Sigmoid) in the Conv's step, in place. The result must
-// have exactly the bits of the same ops run one by one (conv2d, add, the activation), on one and
-// two threads; chains the step cannot take (a residual defined after the Conv, a broadcast
+// have exactly the bits of the same ops run one by one (conv2d, add, the activation), and the
+// same bits on two threads; chains the step cannot take (a residual defined after the Conv, a broadcast
 // residual, an intermediate graph output, a second reader) must still give the ops' result. The
 // per-kind profile (startOpProfile / stopOpProfile) names the conv algorithms.
-import { describe, it, expect, afterAll } from 'vitest';
-import { init, loadOnnx, tensor, ops, setNumThreads, backendInfo, startOpProfile, stopOpProfile, type Tensor } from '../src/index.js';
+import { describe, it, expect } from 'vitest';
+import { loadOnnx, tensor, ops, startOpProfile, stopOpProfile, type Tensor } from '../src/index.js';
+import { runChild, haveDist } from './harness/child.js';
 import { f32, flt, int, ints, node, model } from './harness/onnx-graph.js';
 import type { NodeMsg, TensorMsg } from '../src/io/onnx/proto.js';
 
@@ -98,7 +99,6 @@ const cases: { name: string; nodes: NodeMsg[]; outputs?: string[]; separate?: nu
 ];
 
 describe('loadOnnx fuses the ops after a Conv with the bits of the separate ops', () => {
-  afterAll(() => { if (backendInfo().threads > 1) setNumThreads(backendInfo().threads); });
   it.each(cases)('$name', async ({ nodes, outputs = ['y'], separate = 0, ref }) => {
     const initsList = inits();
     const used = new Set(nodes.flatMap((n) => n.input!));
@@ -107,38 +107,33 @@ describe('loadOnnx fuses the ops after a Conv with the bits of the separate ops'
     const x = tensor(rand(size(X), 2), X);
     const r = reference(x);
     const want = ref(r).map((t) => (t.rank === 4 ? r.nchw(t) : t));
-    for (const threads of backendInfo().threads > 1 ? [1, 2] : [1]) {
-      if (backendInfo().threads > 1) setNumThreads(threads);
-      startOpProfile();
-      const got = net.run({ x });
-      const rows = stopOpProfile();
-      expect(rows.filter((row) => !row.kind.startsWith('conv') && row.kind !== 'layout').reduce((a, row) => a + row.calls, 0)).toBe(separate);
-      outputs.forEach((name, i) => {
-        expect(got[name].shape).toEqual(want[i].shape);
-        expect(bits(got[name])).toEqual(bits(want[i]));
-      });
-    }
+    startOpProfile();
+    const got = net.run({ x });
+    const rows = stopOpProfile();
+    expect(rows.filter((row) => !row.kind.startsWith('conv') && row.kind !== 'layout').reduce((a, row) => a + row.calls, 0)).toBe(separate);
+    outputs.forEach((name, i) => {
+      expect(got[name].shape).toEqual(want[i].shape);
+      expect(bits(got[name])).toEqual(bits(want[i]));
+    });
     net.dispose();
   });
 
-  it('on two threads, a large fused output is split and gives the one-thread bits', async () => {
-    await init({ threads: 2 });
-    if (backendInfo().threads < 2) return;
-    const shape = [1, 8, 96, 96]; // 73,728 outputs per channel-plane set: above the elementwise threshold
-    const initsList = inits();
-    const nodes = [conv2('c'), node('Sigmoid', ['c'], ['s']), node('Mul', ['c', 's'], ['m']), conv2('d', 'm'), node('Add', ['d', 'm'], ['y'])];
-    const net = await loadOnnx(model(nodes, initsList.filter((t) => ['w2', 'b2'].includes(t.name!)), [['x', shape]], ['y']));
-    const x = tensor(rand(size(shape), 3), shape);
-    setNumThreads(1);
-    const one = bits(net.predict(x));
-    setNumThreads(2);
-    const two = bits(net.predict(x));
-    expect(two).toEqual(one);
-    const r = reference(x);
-    const c = r.c2();
-    const m = ops.mul(c, ops.sigmoid(c));
-    expect(one).toEqual(bits(r.nchw(ops.add(r.c2(m), m))));
-    net.dispose();
+  it.skipIf(!haveDist)('on two threads (split elementwise passes) a large fused chain gives the one-thread bits', () => {
+    const nodes = [conv2('c'), node('Sigmoid', ['c'], ['s']), node('Mul', ['c', 's'], ['m']), conv2('d', 'm'), node('Add', ['d', 'm'], ['e']),
+      node('Clip', ['e', 'lo', 'hi'], ['y'])];
+    const bytes = model(nodes, inits().filter((t) => ['w2', 'b2', 'lo', 'hi'].includes(t.name!)), [['x', [1, 8, 96, 96]]], ['y']);
+    const r = runChild(`
+      const { readFileSync } = await import('node:fs');
+      await W.init({ threads: 2, simd: 'baseline' });
+      const net = await W.loadOnnx(readFileSync('net.onnx'));
+      const x = W.randn([1, 8, 96, 96]);
+      const bits = () => Array.from(new Uint32Array(net.predict(x).dataSync().buffer.slice(0)));
+      W.setNumThreads(1); const one = bits();
+      W.setNumThreads(2); const two = bits();
+      console.log(JSON.stringify({ threads: W.backendInfo().threads, same: one.every((v, i) => v === two[i]), n: one.length }));`,
+    { files: { 'net.onnx': bytes }, timeoutMs: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ threads: 2, same: true, n: 8 * 96 * 96 });
   });
 });
 

@@ -682,6 +682,13 @@ export interface KernelExports {
    * assembly/norm/backward.ts (x: usize, g: usize, n: i32, spatial: i32, c: i32, groups: i32, stats: usize, gamma: usize, dx: usize, dgamma: usize, dbeta: usize, scratch: usize) -> void
    */
   groupNormBackward(x: number, g: number, n: number, spatial: number, c: number, groups: number, stats: number, gamma: number, dx: number, dgamma: number, dbeta: number, scratch: number): void;
+  /**
+   * c[0:N] for N a multiple of 4: one row of op(A) (element k at a + k * kStepBytes) times
+   * B [K, N] (row stride ldb floats). Threads may take disjoint column ranges.
+   *
+   * assembly/gemv.ts (N: i32, K: i32, a: usize, kStepBytes: i32, b: usize, ldb: i32, c: usize, accumulate: i32, bias: usize, act: i32) -> void
+   */
+  gemvRowB(N: number, K: number, a: number, kStepBytes: number, b: number, ldb: number, c: number, accumulate: number, bias: number, act: number): void;
 }
 
 /**
@@ -806,6 +813,7 @@ export const KERNEL_EXPORT_NAMES = [
   'groupNormForward',
   'layerNormBackward',
   'groupNormBackward',
+  'gemvRowB',
 ] as const;
 
 export type KernelName = (typeof KERNEL_EXPORT_NAMES)[number];
