@@ -9,7 +9,7 @@
 //
 //   /usr/bin/python3 bench/export-zoo.py                 # once: writes bench/out/zoo
 //   node bench/zoo.mjs [--dir bench/out/zoo] [--only resnet18,mobilenet_v2] [--quick]
-//        [--batches 1,8] [--threads 1,2] [--no-ort] [--no-profile] [--no-bench] [--repeats N]
+//        [--batches 1,8] [--threads 1,2] [--no-ort] [--no-profile] [--no-bench] [--repeats N] [--cpu]
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -36,10 +36,12 @@ function options() {
     ort: !argv.includes('--no-ort'),
     profile: !argv.includes('--no-profile'),
     bench: !argv.includes('--no-bench'),
+    cpu: argv.includes('--cpu'),
   };
 }
 
 const log = (...a) => console.error(...a);
+const cpuMsSince = (c0) => { const d = process.cpuUsage(c0); return (d.user + d.system) / 1000; };
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const h = s.length >> 1;
@@ -60,7 +62,7 @@ function ortWorker(file, threads, dims, checkLength) {
   const ask = (msg) => new Promise((res) => { pending = res; w.postMessage(msg); });
   return {
     ready,
-    time: async (calls, newDims) => { const r = await ask({ calls, dims: newDims }); if (r.error) throw new Error(r.error); return r.ms; },
+    time: async (calls, newDims) => { const r = await ask({ calls, dims: newDims }); if (r.error) throw new Error(r.error); return r; },
     stop: async () => { await Promise.race([ask({ stop: true }), new Promise((r) => setTimeout(r, 2000))]); await w.terminate(); },
   };
 }
@@ -109,7 +111,8 @@ async function main() {
   await W.shutdown?.();
 
   const out = [];
-  out.push(`## Real networks: torchvision CNNs, inference ms per batch (median of ${opt.repeats} round-robin repeats)`);
+  out.push(`## Real networks: torchvision CNNs, inference ${opt.cpu ? 'process CPU' : ''} ms per batch (median of ${opt.repeats} round-robin repeats)`);
+  if (opt.cpu) out.push('', 'CPU time of the whole process (all threads) rather than wall time: on a loaded machine the one-thread columns compare the work each library does; on two threads it is the sum over both threads, so "2t ÷ 1t" there is the work ratio, not a speed-up.');
   out.push('');
   out.push(`wasm-cnn ${info.variant} build (relaxed SIMD ${info.relaxedSimd ? 'on' : 'off'}) against onnxruntime-web (wasm EP); Node ${process.version}. ` +
     `Ratios are speed ratios (above 1: wasm-cnn is faster). "max |Δ|": wasm-cnn's batch-1 output against PyTorch's.`);
@@ -166,9 +169,9 @@ async function benchModel(W, opt, name, m, file, model) {
       for (const t of opt.threads) {
         cases.push({ key: `w${t}`, time: async (calls) => {
           W.setNumThreads(t);
-          const t0 = performance.now();
+          const t0 = performance.now(), c0 = process.cpuUsage();
           for (let i = 0; i < calls; i++) runOnce(b);
-          return (performance.now() - t0) / calls;
+          return { ms: (performance.now() - t0) / calls, cpuMs: cpuMsSince(c0) / calls };
         } });
         const wk = orts.get(t);
         if (wk) {
@@ -179,12 +182,12 @@ async function benchModel(W, opt, name, m, file, model) {
       // Warm-up (one untimed run each; the first sets ORT's input), then round-robin repeats.
       const calls = new Map();
       for (const c of cases) {
-        const dt = await c.time(1);
+        const dt = (await c.time(1)).ms;
         calls.set(c.key, Math.max(1, Math.min(20, Math.round((opt.quick ? 150 : 400) / dt))));
       }
       const samples = new Map(cases.map((c) => [c.key, []]));
       for (let r = 0; r < opt.repeats; r++) {
-        for (const c of cases) samples.get(c.key).push(await c.time(calls.get(c.key)));
+        for (const c of cases) { const m = await c.time(calls.get(c.key)); samples.get(c.key).push(opt.cpu ? m.cpuMs : m.ms); }
       }
       const med = (k) => (samples.has(k) ? median(samples.get(k)) : NaN);
       const row = [name, String(b)];
@@ -256,9 +259,9 @@ if (!isMainThread) {
   parentPort.on('message', async ({ calls, dims, stop }) => {
     if (stop) { await session?.release(); parentPort.postMessage({ stopped: true }); return; }
     if (dims) feeds = { [session.inputNames[0]]: new ort.Tensor('float32', wave(dims.reduce((a, b) => a * b, 1)), dims) };
-    const t0 = performance.now();
+    const t0 = performance.now(), c0 = process.cpuUsage();
     for (let i = 0; i < calls; i++) await session.run(feeds);
-    parentPort.postMessage({ ms: (performance.now() - t0) / calls });
+    parentPort.postMessage({ ms: (performance.now() - t0) / calls, cpuMs: cpuMsSince(c0) / calls });
   });
 } else {
   await main();

@@ -14,3 +14,9 @@ export function elementRanges(n: number): [number, number][] {
   const threads = splitThreads();
   return threads < 2 || n < ELEMENTWISE_MIN_PARALLEL ? [[0, n]] : splitRows(n, threads, 16);
 }
+
+/** Ranges [r0, r1) of `rows` rows of `cols` elements, split like elementRanges by their element count. */
+export function rowRanges(rows: number, cols: number): [number, number][] {
+  const threads = splitThreads();
+  return threads < 2 || rows * cols < ELEMENTWISE_MIN_PARALLEL ? [[0, rows]] : splitRows(rows, threads);
+}
