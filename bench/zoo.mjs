@@ -115,7 +115,7 @@ async function main() {
   if (opt.cpu) out.push('', 'CPU time of the whole process (all threads) rather than wall time: on a loaded machine the one-thread columns compare the work each library does; on two threads it is the sum over both threads, so "2t ÷ 1t" there is the work ratio, not a speed-up.');
   out.push('');
   out.push(`wasm-cnn ${info.variant} build (relaxed SIMD ${info.relaxedSimd ? 'on' : 'off'}) against onnxruntime-web (wasm EP); Node ${process.version}. ` +
-    `Ratios are speed ratios (above 1: wasm-cnn is faster). "max |Δ|": wasm-cnn's batch-1 output against PyTorch's.`);
+    `Ratios are speed ratios (above 1: wasm-cnn is faster). "max |Δ|": wasm-cnn's batch-1 output against PyTorch's, relative to PyTorch's largest |output|.`);
   out.push('');
   if (opt.bench) {
     const header = ['model', 'batch', ...opt.threads.flatMap((t) => [`wasm-cnn ${t}t`, `ORT ${t}t`, `÷ ORT ${t}t`])];
@@ -149,8 +149,10 @@ async function benchModel(W, opt, name, m, file, model) {
     const ours = runOnce(1);
     const bytes = readFileSync(refPath);
     const ref = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    let maxRef = 0;
     maxDiff = 0;
-    for (let i = 0; i < ref.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ours[i] - ref[i]));
+    for (let i = 0; i < ref.length; i++) { maxDiff = Math.max(maxDiff, Math.abs(ours[i] - ref[i])); maxRef = Math.max(maxRef, Math.abs(ref[i])); }
+    maxDiff /= maxRef || 1;
   }
 
   const rows = [];
