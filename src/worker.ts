@@ -5,9 +5,6 @@
 import { CTRL, MAX_ARGS, ARGS_BYTE_OFFSET, kernelImports } from './backend/protocol.js';
 import { importNodeBuiltin } from './backend/node-builtin.js';
 
-/** How long an idle worker polls for the next job before it sleeps. */
-const SPIN_MS = 0.3;
-
 interface Start { module: WebAssembly.Module; memory: WebAssembly.Memory; ctrl: number; index: number; names: string[] }
 
 async function main(post: (m: unknown) => void, onMessage: (fn: (m: any) => void) => void): Promise<void> {
@@ -20,21 +17,11 @@ async function main(post: (m: unknown) => void, onMessage: (fn: (m: any) => void
     // Read the job counter before saying ready: a job sent right after 'ready' must not be missed.
     let seen = Atomics.load(i32, CTRL.SEQ);
     post('ready');
-    let idleSince = 0;
     for (;;) {
       // A job is a change of SEQ, not a return from wait: a wake-up without a new SEQ (an
       // interrupt, a timeout) must not run the last job again. The timeout only re-checks.
       const seq = Atomics.load(i32, CTRL.SEQ);
-      if (seq === seen) {
-        // Poll for a while before sleeping: the kernels of one network run come microseconds
-        // apart, and waking from Atomics.wait costs tens of microseconds each time.
-        const now = performance.now();
-        if (idleSince === 0) idleSince = now;
-        if (now - idleSince < SPIN_MS) continue;
-        Atomics.wait(i32, CTRL.SEQ, seen, 1000);
-        continue;
-      }
-      idleSince = 0;
+      if (seq === seen) { Atomics.wait(i32, CTRL.SEQ, seen, 1000); continue; }
       seen = seq;
       if (Atomics.load(i32, CTRL.STOP)) break;
       if (index >= Atomics.load(i32, CTRL.THREADS)) continue;

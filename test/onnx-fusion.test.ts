@@ -121,19 +121,19 @@ describe('loadOnnx fuses the ops after a Conv with the bits of the separate ops'
   it.skipIf(!haveDist)('on two threads (split elementwise passes) a large fused chain gives the one-thread bits', () => {
     const nodes = [conv2('c'), node('Sigmoid', ['c'], ['s']), node('Mul', ['c', 's'], ['m']), conv2('d', 'm'), node('Add', ['d', 'm'], ['e']),
       node('Clip', ['e', 'lo', 'hi'], ['y'])];
-    const bytes = model(nodes, inits().filter((t) => ['w2', 'b2', 'lo', 'hi'].includes(t.name!)), [['x', [1, 8, 96, 96]]], ['y']);
+    const bytes = model(nodes, inits().filter((t) => ['w2', 'b2', 'lo', 'hi'].includes(t.name!)), [['x', [1, 8, 192, 192]]], ['y']);
     const r = runChild(`
       const { readFileSync } = await import('node:fs');
       await W.init({ threads: 2, simd: 'baseline' });
       const net = await W.loadOnnx(readFileSync('net.onnx'));
-      const x = W.randn([1, 8, 96, 96]);
+      const x = W.randn([1, 8, 192, 192]);
       const bits = () => Array.from(new Uint32Array(net.predict(x).dataSync().buffer.slice(0)));
       W.setNumThreads(1); const one = bits();
       W.setNumThreads(2); const two = bits();
       console.log(JSON.stringify({ threads: W.backendInfo().threads, same: one.every((v, i) => v === two[i]), n: one.length }));`,
     { files: { 'net.onnx': bytes }, timeoutMs: 60_000 });
     expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ threads: 2, same: true, n: 8 * 96 * 96 });
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ threads: 2, same: true, n: 8 * 192 * 192 });
   });
 });
 

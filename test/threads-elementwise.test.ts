@@ -11,7 +11,7 @@ describe('elementwise ops on two threads', () => {
       await W.init({ threads: 2, simd: 'baseline' });
       const { ops } = W;
       const out = {};
-      for (const n of [1000, 65536 * 3 + 7]) {
+      for (const n of [1000, 262144 * 2 + 7]) {
         const a = W.randn([n]), b = W.randn([n]);
         const rows = W.randn([Math.floor(n / 37), 37]), vec = W.randn([37]);
         const fns = {

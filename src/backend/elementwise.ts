@@ -4,10 +4,10 @@
 import { splitRows, splitThreads } from './parallel.js';
 
 /**
- * Below this many elements one thread runs the whole range: waking a worker costs a few
- * microseconds, which a pass over 64K floats (~10-30 µs) only just repays.
+ * Below this many elements one thread runs the whole range: waking a sleeping worker costs tens
+ * of microseconds, which a pass over 1 MB of floats (~50-100 µs) repays.
  */
-export const ELEMENTWISE_MIN_PARALLEL = 1 << 16;
+export const ELEMENTWISE_MIN_PARALLEL = 1 << 18;
 
 /** The element ranges [i0, i1) of [0, n) one elementwise pass is split into (whole 64-byte lines): one when n is small. */
 export function elementRanges(n: number): [number, number][] {
