@@ -35,3 +35,4 @@ export * from './norm/forward';
 export * from './norm/backward';
 export * from './augment-affine';
 export * from './augment-color';
+export * from './gemv';

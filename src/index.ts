@@ -71,3 +71,6 @@ export async function loadOnnx(bytes: Uint8Array | ArrayBuffer | ArrayBufferView
 export { LimitError } from './errors.js';
 export { setLimits, getLimits, type Limits } from './limits.js';
 export type { FitDatasetOptions, DatasetInput } from './model/fit-dataset.js';
+export { startOpProfile, stopOpProfile, type OpProfileRow } from './backend/profile.js';
+export { opProfileActive as _opProfileActive, profileNow as _profileNow, profileSection as _profileSection, profileStep as _profileStep } from './backend/profile.js';
+export { conv2dFused as _conv2dFused } from './ops/conv/fused.js';

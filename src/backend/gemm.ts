@@ -12,6 +12,28 @@ const ROW_ALIGN = 12;
 /** Column alignment when too few rows to split (batch-1 dense layers): whole 8-column tiles. */
 const COL_ALIGN = 8;
 
+/** From this many multiply-adds a one-row product streams B row by row (gemvRowB). */
+const GEMV_MIN_MACS = 1 << 16;
+
+/**
+ * One row of A times B [K, N] with gemvRowB (gemm's bits): column ranges of whole 64-byte lines
+ * per thread, the last N % 4 columns by gemm itself.
+ */
+function gemvInto(N: number, K: number, a: number, aStride: number, b: number, ldb: number, c: number,
+                  accumulate: boolean, bias: number, act: Activation): void {
+  const k = kernels();
+  const n4 = N - (N % 4);
+  const threads = threadCount();
+  const parts = threads > 1 && N * K >= PARALLEL_MIN_MACS ? splitRows(n4, threads, 16) : [[0, n4]];
+  parallel(k.gemvRowB, parts.map(([n0, n1]) => [
+    n1 - n0, K, a, 4 * aStride, b + 4 * n0, ldb, c + 4 * n0, +accumulate, bias ? bias + 4 * n0 : 0, act,
+  ]));
+  if (n4 < N) {
+    const work = workspace(k.gemmWorkspaceBytes(1, N - n4, K), WorkspaceSlot.Work);
+    k.gemm(aStride === 1 ? 0 : 1, 0, 1, N - n4, K, a, aStride === 1 ? K : aStride, b + 4 * n4, ldb, c + 4 * n4, N, +accumulate, bias ? bias + 4 * n4 : 0, act, work);
+  }
+}
+
 /**
  * C[M,N] = (accumulate ? C : 0) + op(A)·op(B) (+ bias) (then the activation `act`); pointers in bytes.
  * Same contract as the kernel `gemm` in assembly/gemm.ts, minus the workspace argument.
@@ -21,6 +43,10 @@ export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: 
                      accumulate = false, bias = 0, act: Activation = Activation.None): void {
   const k = kernels();
   const threads = threadCount();
+  if (M === 1 && !transB && N >= 16 && N * K >= GEMV_MIN_MACS) {
+    gemvInto(N, K, a, transA ? lda : 1, b, ldb, c, accumulate, bias, act);
+    return;
+  }
   const big = threads > 1 && M * N * K >= PARALLEL_MIN_MACS;
   if (big && M < threads * ROW_ALIGN && N >= threads * COL_ALIGN) {
     // Too few rows for every thread: split the columns (each part reads its own columns of B).

@@ -700,6 +700,13 @@ export interface KernelExports {
    * assembly/augment-color.ts (x: usize, out: usize, params: usize, n: i32, hw: i32, c: i32, clip: i32, lo: f64, hi: f64) -> void
    */
   augmentColor(x: number, out: number, params: number, n: number, hw: number, c: number, clip: number, lo: number, hi: number): void;
+  /**
+   * c[0:N] for N a multiple of 4: one row of op(A) (element k at a + k * kStepBytes) times
+   * B [K, N] (row stride ldb floats). Threads may take disjoint column ranges.
+   *
+   * assembly/gemv.ts (N: i32, K: i32, a: usize, kStepBytes: i32, b: usize, ldb: i32, c: usize, accumulate: i32, bias: usize, act: i32) -> void
+   */
+  gemvRowB(N: number, K: number, a: number, kStepBytes: number, b: number, ldb: number, c: number, accumulate: number, bias: number, act: number): void;
 }
 
 /**
@@ -826,6 +833,7 @@ export const KERNEL_EXPORT_NAMES = [
   'groupNormBackward',
   'augmentAffine',
   'augmentColor',
+  'gemvRowB',
 ] as const;
 
 export type KernelName = (typeof KERNEL_EXPORT_NAMES)[number];

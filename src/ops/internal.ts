@@ -5,6 +5,8 @@ import { int32Args, kernels, workspace, WorkspaceSlot } from '../backend/wasm.js
 import type { BinaryOp, UnaryOp } from '../backend/kernels.generated.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { asFloat } from './util.js';
+import { parallel } from '../backend/parallel.js';
+import { elementRanges, rowRanges } from '../backend/elementwise.js';
 
 const MAX_RANK = 64; // int32Args holds 256 ints: shape + two stride sets
 
@@ -114,7 +116,8 @@ export function binaryRaw(code: BinaryOp, a: Tensor | number, b: Tensor | number
     const t = (typeof a === 'number' ? b : a) as Tensor;
     const s = (typeof a === 'number' ? a : b) as number;
     const out = Tensor.empty(t.shape);
-    if (out.size) k.binaryScalar(code, t.ptr, s, out.ptr, out.size, typeof a === 'number' ? 1 : 0);
+    const first = typeof a === 'number' ? 1 : 0;
+    if (out.size) parallel(k.binaryScalar, elementRanges(out.size).map(([i0, i1]) => [code, t.ptr + 4 * i0, s, out.ptr + 4 * i0, i1 - i0, first]));
     return out;
   }
   const outShape = broadcastShapes(a.shape, b.shape, op);
@@ -123,15 +126,15 @@ export function binaryRaw(code: BinaryOp, a: Tensor | number, b: Tensor | number
   const n = out.size;
   if (n === 0) return out;
   if (sameShape(a.shape, b.shape)) {
-    k.binarySame(code, a.ptr, b.ptr, out.ptr, n);
+    parallel(k.binarySame, elementRanges(n).map(([i0, i1]) => [code, a.ptr + 4 * i0, b.ptr + 4 * i0, out.ptr + 4 * i0, i1 - i0]));
   } else if (b.size === 1 && a.size === n) {
     k.binaryScalar(code, a.ptr, b.view()[0], out.ptr, n, 0);
   } else if (a.size === 1 && b.size === n) {
     k.binaryScalar(code, b.ptr, a.view()[0], out.ptr, n, 1);
   } else if (a.size === n && isTrailing(b.shape, outShape)) {
-    k.binaryRows(code, a.ptr, b.ptr, out.ptr, n / b.size, b.size, 0);
+    parallel(k.binaryRows, rowRanges(n / b.size, b.size).map(([r0, r1]) => [code, a.ptr + 4 * r0 * b.size, b.ptr, out.ptr + 4 * r0 * b.size, r1 - r0, b.size, 0]));
   } else if (b.size === n && isTrailing(a.shape, outShape)) {
-    k.binaryRows(code, b.ptr, a.ptr, out.ptr, n / a.size, a.size, 1);
+    parallel(k.binaryRows, rowRanges(n / a.size, a.size).map(([r0, r1]) => [code, b.ptr + 4 * r0 * a.size, a.ptr, out.ptr + 4 * r0 * a.size, r1 - r0, a.size, 1]));
   } else {
     const c = coalesce(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
     const r = c.shape.length;
@@ -188,7 +191,7 @@ export function sliceRaw(x: Tensor, begin: readonly number[], size: readonly num
 export function unaryOp(op: string, code: UnaryOp, x: unknown, p1 = 0, p2 = 0): Tensor {
   const t = asFloat(x, op);
   const out = Tensor.empty(t.shape);
-  kernels().unary(code, t.ptr, out.ptr, t.size, p1, p2);
+  parallel(kernels().unary, elementRanges(t.size).map(([i0, i1]) => [code, t.ptr + 4 * i0, out.ptr + 4 * i0, i1 - i0, p1, p2]));
   return record(op, out, [t], (g) => {
     const gx = Tensor.empty(t.shape);
     kernels().unaryBackward(code, t.ptr, out.ptr, g.ptr, gx.ptr, t.size, p1, p2);

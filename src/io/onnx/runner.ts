@@ -1,10 +1,11 @@
 // The loaded model: checks the feeds, runs the compiled steps in order (errors name the node that
 // raised them) and returns the outputs in the graph's own layout.
-import { Tensor, tidy, noGrad, zeros, tensor as makeTensor, ShapeError, ValueError, FormatError, DisposedError } from '../../index.js';
+import { Tensor, tidy, noGrad, zeros, tensor as makeTensor, ShapeError, ValueError, FormatError, DisposedError, _opProfileActive } from '../../index.js';
 import { fmtShape, sizeOf } from '../../fmt.js';
 import { MAX_ELEMENTS } from './limits.js';
 import type { GraphState, Step } from './graph-context.js';
 import { Env, floatValue, logical } from './values.js';
+import { runProfiled } from './profile.js';
 
 export interface OnnxValueInfo {
   name: string;
@@ -56,13 +57,15 @@ export function createModel(graph: GraphState, inputs: OnnxValueInfo[], outputs:
     return tidy(() => noGrad(() => {
       const env = new Env(graph.consts);
       for (const info of inputs) env.set(info.name, floatValue(feeds[info.name]));
-      for (const { step, label } of steps) {
+      const runStep = ({ step, label }: CompiledStep) => {
         try {
           step(env);
         } catch (e) {
           throw withContext(e, label);
         }
-      }
+      };
+      if (_opProfileActive()) runProfiled(steps, env, runStep);
+      else for (const s of steps) runStep(s);
       const result: Record<string, Tensor> = {};
       const fresh = (t: Tensor) => (t._persistent || inputNames.some((n) => feeds[n] === t) ? t.detach() : t);
       for (const name of outputNames) {

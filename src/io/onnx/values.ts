@@ -7,7 +7,7 @@
 // exported NHWC graph's input to NCHW costs nothing); a value is permuted back to the graph's
 // layout only for layout-sensitive ops (Flatten, Reshape, Gemm, MatMul, ...) and for the outputs.
 // A permutation that only moves axes of length 1 is a free reshape.
-import { ops, ShapeError, type Tensor } from '../../index.js';
+import { ops, ShapeError, _profileNow, _profileSection, type Tensor } from '../../index.js';
 import { fmtShape } from '../../fmt.js';
 
 /** A float tensor; when `nhwc`, `t` holds the NHWC permutation of the graph's 4-D (NCHW) value. */
@@ -32,7 +32,10 @@ export function permute(t: Tensor, perm: readonly number[]): Tensor {
   if (perm.every((p, i) => p === i)) return t;
   const moved = perm.filter((p) => t.shape[p] !== 1);
   if (moved.every((p, i) => i === 0 || p > moved[i - 1])) return ops.reshape(t, perm.map((p) => t.shape[p]));
-  return ops.transpose(t, perm);
+  const t0 = _profileNow();
+  const r = ops.transpose(t, perm);
+  _profileSection('layout', t0);
+  return r;
 }
 
 /** The value in the graph's own layout. */

@@ -11,6 +11,7 @@ import { shapeW, type ConvGeometry } from './geometry.js';
 import { chunkRows, convTuning, depthwisePads, isDepthwise, isDepthwiseForward, isPointwise, useWinograd, winogradChunkTiles } from './algorithm.js';
 import { convArgs, partArgs, partOffsets, partScratch } from './parts.js';
 import { winogradWeightsFor } from './winograd-cache.js';
+import { profileStepKind } from '../../backend/profile.js';
 
 /** Winograd F(2x2,3x3): flip = 1 runs the backward-input conv of `g` (already transposed by the caller). */
 function winogradInto(g: ConvGeometry, x: number, w: number, flip: number, b: number, y: number, act: Activation): void {
@@ -50,15 +51,21 @@ export function forwardInto(g: ConvGeometry, x: number, w: number, b: number, y:
   const k = kernels();
   const M = g.batch * g.outH * g.outW;
   if (M === 0 || g.outC === 0) return;
-  if (isDepthwiseForward(g)) { depthwiseForwardInto(g, x, w, b, y, act); return; }
-  if (useWinograd(g)) { winogradInto(g, x, w, 0, b, y, act); return; }
+  if (isDepthwiseForward(g)) {
+    profileStepKind(g.groups > 1 ? 'conv depthwise' : 'conv direct (1 input channel)');
+    depthwiseForwardInto(g, x, w, b, y, act);
+    return;
+  }
+  if (useWinograd(g)) { profileStepKind('conv winograd'); winogradInto(g, x, w, 0, b, y, act); return; }
   const Cg = g.inC / g.groups, Og = g.outC / g.groups, K = g.kH * g.kW * Cg;
   if (isPointwise(g)) {
+    profileStepKind(g.groups > 1 ? 'conv 1x1 pointwise (grouped)' : 'conv 1x1 pointwise');
     if (g.groups === 1) { hostGemm(false, false, M, Og, Cg, x, Cg, w, Og, y, Og, false, b, act); return; }
     const work = workspace(k.gemmWorkspaceBytes(M, Og, Cg), WorkspaceSlot.Work);
     k.conv2dForward(convArgs(g), x, w, b, y, act, 0, M, work);
     return;
   }
+  profileStepKind(g.groups > 1 ? 'conv im2col-gemm (grouped)' : 'conv im2col-gemm');
   const rows = chunkRows(M, K);
   // Rows of the im2col GEMM are independent, so chunk boundaries (which move with the split) do not matter.
   const parts = splitOutput(g.batch, g.outH, M * K * Og * g.groups);

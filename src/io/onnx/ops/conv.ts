@@ -1,11 +1,11 @@
 // Conv (1-D and 2-D) and ConvTranspose (2-D), NHWC inside. Constant weights are transposed to the kernels'
-// layout once at load time; a Relu that only reads a Conv runs fused into it.
-import { ops, FormatError, ShapeError, type Tensor } from '../../../index.js';
+// layout once at load time; the residual Add and activation after a Conv (fusion.ts) run in its step.
+import { ops, FormatError, ShapeError, _conv2dFused, type Tensor } from '../../../index.js';
 import { fmtShape } from '../../../fmt.js';
 import { dilatedExtent } from '../../../geometry.js';
 import type { NodeContext, OpHandler } from '../graph-context.js';
-import { fusableRelu } from '../fusion.js';
-import { floatValue, logical, nhwcOf } from '../values.js';
+import { convFusion, type ConvFusion } from '../fusion.js';
+import { alignOperands, floatValue, logical, nhwcOf, type Env, type FloatValue } from '../values.js';
 import { checkAutoPad, checkPositive, padPairs, spatialPads } from './window.js';
 
 /** ONNX [M, C/group, kH, kW] or ConvTranspose's [C_in, M, kH, kW] -> ours [kH, kW, C/group, M] / [kH, kW, M, C_in]. */
@@ -49,7 +49,7 @@ export const conv: OpHandler = (node) => {
     throw new FormatError(`loadOnnx: ${label}: weights ${fmtShape(wc!.dims)} do not fit a ${oneD ? 1 : 2}-D convolution (kernel_shape ${JSON.stringify(ks)}, group ${group}); only 1-D and 2-D Conv are supported`);
   }
   const { wConst, bConst } = prepareConstants(node, w, wc2 ? wc2.dims : null, b);
-  const fuseRelu = fusableRelu(node.graph, node.node);
+  const fusion = oneD ? null : convFusion(node.graph, node.node);
   node.declareOutput();
   const out = node.output;
   return (env) => {
@@ -62,16 +62,40 @@ export const conv: OpHandler = (node) => {
     const [kh, kw] = [wt.shape[0], wt.shape[1]];
     const ph = spatialPads(autoPad, pads, xt.shape[1], dilatedExtent(kh, dil[0]), strides[0], 0);
     const pw = spatialPads(autoPad, pads, xt.shape[2], dilatedExtent(kw, dil[1]), strides[1], 1);
-    const y = ops.conv2d(xt, wt, bias, {
-      strides: strides as [number, number], dilation: dil as [number, number], groups: group,
-      padding: [ph, pw], activation: fuseRelu ? 'relu' : 'linear',
-    });
+    const options = { strides: strides as [number, number], dilation: dil as [number, number], groups: group, padding: [ph, pw] as [[number, number], [number, number]] };
+    if (fusion) { env.set(fusion.output, runFused(env, fusion, node.readFloat.bind(node), xt, wt, bias, options)); return; }
+    const y = ops.conv2d(xt, wt, bias, options);
     // A 1-D result goes back to the graph's [N, M, L] layout.
-    const v = oneD ? floatValue(ops.reshape(logical(floatValue(y, true)), [y.shape[0], y.shape[3], y.shape[2]])) : floatValue(y, true);
-    env.set(out, v);
-    if (fuseRelu) env.set(fuseRelu, { ...v });
+    env.set(out, floatValue(ops.reshape(logical(floatValue(y, true)), [y.shape[0], y.shape[3], y.shape[2]])));
   };
 };
+
+type ConvOptions = { strides: [number, number]; dilation: [number, number]; groups: number; padding: [[number, number], [number, number]] };
+
+/** The conv with its fused residual and activation in place; a residual of another shape or layout is added by the ops instead. */
+function runFused(env: Env, fusion: ConvFusion, read: (env: Env, name: string) => FloatValue, xt: Tensor, wt: Tensor, bias: Tensor | null, options: ConvOptions): FloatValue {
+  const other = fusion.residual ? read(env, fusion.residual) : null;
+  const { y, fused } = _conv2dFused(xt, wt, bias, options, {
+    residual: other && other.nhwc ? other.t : null, activation: other && !other.nhwc ? 'linear' : fusion.activation,
+    clipMin: fusion.clipMin, clipMax: fusion.clipMax,
+  });
+  if (!other || (fused && other.nhwc)) return floatValue(y, true);
+  const { ts, nhwc } = alignOperands([floatValue(y, true), other]);
+  const sum = ops.add(ts[0], ts[1]);
+  return floatValue(activate(sum, fusion), nhwc);
+}
+
+/** The fused activation as separate ops (after a residual the conv could not add in place). */
+function activate(t: Tensor, f: ConvFusion): Tensor {
+  switch (f.activation) {
+    case 'linear': return t;
+    case 'relu': return ops.relu(t);
+    case 'clip': return ops.clip(t, f.clipMin, f.clipMax);
+    case 'hardSwish': return ops.hardSwish(t);
+    case 'sigmoid': return ops.sigmoid(t);
+    case 'silu': return ops.mul(t, ops.sigmoid(t));
+  }
+}
 
 /** [N, C, L] (or weights [M, C/group, k]) as [N, C, 1, L]: a 1-D value as a 2-D one of height one. */
 function lift1d(t: Tensor, label: string): Tensor {
