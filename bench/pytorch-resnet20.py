@@ -6,7 +6,8 @@ Run:  /usr/bin/python3 bench/pytorch-resnet20.py [--threads 1,2] [--rounds 7] [-
       --serve: read 'THREADS STEPS' lines on stdin, answer each with the seconds those STEPS
       training steps took (bench/resnet20-train.mjs --torch drives this, alternating with wasm-cnn).
 
-The network is examples/node/architectures.mjs's resnet with 3 blocks per stage, NCHW here:
+The network is bench/pytorch-resnet.py's ResNet (the twin of examples/node/architectures.mjs'
+resnet) with 3 blocks per stage and 3 input channels, NCHW here:
   conv 3x3 16 - BN - relu
   3 stages of 3 basic blocks at 16, 32, 64 channels (the first block of stages 2 and 3 with stride 2
   and a 1x1 conv + BN projection on the skip); a block: conv 3x3 - BN - relu - conv 3x3 - BN, plus
@@ -18,6 +19,8 @@ logits, backward, SGD lr 0.01 momentum 0.9, on one seeded random batch (inputs u
 [0, 1), labels 0-9) reused every step, as the wasm-cnn side.
 """
 import argparse
+import importlib.util
+import os
 import statistics
 import sys
 import time
@@ -27,46 +30,23 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-def bn(c):
-    return nn.BatchNorm2d(c, eps=1e-3, momentum=0.01)
+def load_resnet():
+    """bench/pytorch-resnet.py's ResNet (the file name is not a module name, so it is loaded by path)."""
+    spec = importlib.util.spec_from_file_location('pytorch_resnet', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'pytorch-resnet.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.ResNet
 
 
-class Block(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = bn(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = bn(cout)
-        self.project = None
-        if stride != 1 or cin != cout:
-            self.project = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), bn(cout))
-
-    def forward(self, x):
-        y = F.relu(self.bn1(self.conv1(x)))
-        y = self.bn2(self.conv2(y))
-        return F.relu(y + (self.project(x) if self.project is not None else x))
-
-
-class ResNet20(nn.Module):
-    def __init__(self, blocks=3, classes=10):
-        super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, 1, 1, bias=False), bn(16), nn.ReLU())
-        layers, cin = [], 16
-        for cout, stride in ((16, 1), (32, 2), (64, 2)):
-            for b in range(blocks):
-                layers.append(Block(cin, cout, stride if b == 0 else 1))
-                cin = cout
-        self.stages = nn.Sequential(*layers)
-        self.head = nn.Linear(64, classes)
-        for m in self.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                nn.init.xavier_uniform_(m.weight)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-
-    def forward(self, x):
-        return self.head(self.stages(self.stem(x)).mean(dim=(2, 3)))
+def resnet20():
+    """ResNet-20-like for 32x32x3 inputs, initialised as wasm-cnn's defaults."""
+    model = load_resnet()(blocks=3, in_channels=3)
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            nn.init.xavier_uniform_(m.weight)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+    return model
 
 
 class Trainer:
@@ -74,7 +54,7 @@ class Trainer:
 
     def __init__(self, batch):
         torch.manual_seed(1)
-        self.model = ResNet20()
+        self.model = resnet20()
         self.model.train()
         self.opt = torch.optim.SGD(self.model.parameters(), lr=0.01, momentum=0.9)
         g = torch.Generator().manual_seed(7)

@@ -274,6 +274,13 @@ describe('Winograd F(2x2,3x3) path (3x3, stride 1, undilated, one group)', () =>
   });
 });
 
+/** Runs fn with some convTuning fields changed, restoring them afterwards. */
+function withConvTuning(changes: Partial<typeof convTuning>, fn: () => void): void {
+  const prev = { ...convTuning };
+  Object.assign(convTuning, changes);
+  try { fn(); } finally { Object.assign(convTuning, prev); }
+}
+
 describe('Winograd F(3x3,2x2) weight gradient (3x3, stride 1, 16+ channels)', () => {
   const FILTER: Case[] = [
     { x: [2, 6, 7, 16], f: [3, 3, 16, 16], p: 'same' },
@@ -283,24 +290,12 @@ describe('Winograd F(3x3,2x2) weight gradient (3x3, stride 1, 16+ channels)', ()
     { x: [1, 9, 7, 16], f: [3, 3, 16, 18], p: 'same', act: 'relu' },
   ];
   test.each(FILTER.map((c) => [caseName(c), c] as const))('%s', (_name, c) => checkConv(c, 43));
-  it('every 3x3 stride-1 case of the tables with the path forced on (any channel count)', () => {
-    const prev = [convTuning.winogradMinChannels, convTuning.winogradFilterMinChannels];
-    try {
-      [convTuning.winogradMinChannels, convTuning.winogradFilterMinChannels] = [1, 1];
+  it('every 3x3 stride-1 case of the tables with the path forced on (any channel count)', () =>
+    withConvTuning({ winogradMinChannels: 1, winogradFilterMinChannels: 1 }, () => {
       for (const c of [...TABLE, ...FILTER]) checkConv(c, 7);
-    } finally {
-      [convTuning.winogradMinChannels, convTuning.winogradFilterMinChannels] = prev;
-    }
-  });
-  it('tiles across chunk boundaries', () => {
-    const prev = convTuning.winogradChunkBytes;
-    try {
-      convTuning.winogradChunkBytes = 1; // 16 tiles per chunk
-      checkConv({ x: [3, 7, 9, 16], f: [3, 3, 16, 17], p: 'same' }, 11);
-    } finally {
-      convTuning.winogradChunkBytes = prev;
-    }
-  });
+    }));
+  it('tiles across chunk boundaries (16 tiles per chunk)', () =>
+    withConvTuning({ winogradChunkBytes: 1 }, () => checkConv({ x: [3, 7, 9, 16], f: [3, 3, 16, 17], p: 'same' }, 11)));
 });
 
 describe('conv2d property tests (random geometry vs reference)', () => {

@@ -35,15 +35,13 @@ export function conv2dWinogradFilter(args: usize, x: usize, dy: usize, Macc: usi
 /** D[r][4i+j][co] = (A dy A^T)[i][j] for the 2x2 output-gradient tile t0+r (zeros past the bottom/right edge). */
 function winoGradOutput(a: ConvArgs, dy: usize, D: usize, t0: i32, tc: i32): void {
   const Ho = a.outH, Wo = a.outW, CO = a.outC;
-  const tH = (Ho + 1) >> 1, tW = (Wo + 1) >> 1;
-  let tw = t0 % tW;
-  let t = t0 / tW;
-  let th = t % tH;
-  let n = t / tH;
+  const tW = (Wo + 1) >> 1, perImage = ((Ho + 1) >> 1) * tW;
   const zero = f32x4.splat(0);
   const eB = off(CO), rowB = off(Wo * CO);
   for (let r = 0; r < tc; r++) {
-    const oh = 2 * th, ow = 2 * tw;
+    // Tile t covers output rows oh, oh+1 and columns ow, ow+1 of image n.
+    const t = t0 + r, n = t / perImage, inImage = t % perImage;
+    const oh = 2 * (inImage / tW), ow = 2 * (inImage % tW);
     const row1 = oh + 1 < Ho, col1 = ow + 1 < Wo;
     const p00 = dy + off(((n * Ho + oh) * Wo + ow) * CO);
     const dt = D + (<usize>r * 16 * CO << 2);
@@ -69,7 +67,6 @@ function winoGradOutput(a: ConvArgs, dy: usize, D: usize, t0: i32, tc: i32): voi
       rowAt(q, eB, 2, g00 - g10, g01 - g11);
       rowAt(q, eB, 3, -g10, -g11);
     }
-    if (++tw == tW) { tw = 0; if (++th == tH) { th = 0; n++; } }
   }
 }
 
