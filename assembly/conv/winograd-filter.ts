@@ -9,7 +9,7 @@ import { gemm } from '../gemm';
 import { Activation } from '../activation';
 import { off } from '../simd';
 import { ConvArgs } from './args';
-import { winoInput } from './winograd-input';
+import { winoInput, winoTileCount } from './winograd-input';
 
 /**
  * Positions e0 .. e1 of the transformed weight gradient: Macc[e][ci][co] = sum over tiles of
@@ -19,12 +19,12 @@ import { winoInput } from './winograd-input';
 export function conv2dWinogradFilter(args: usize, x: usize, dy: usize, Macc: usize,
                                      V: usize, D: usize, tilesPerChunk: i32, work: usize, e0: i32, e1: i32): void {
   const a = changetype<ConvArgs>(args);
-  const C = a.inC, CO = a.outC;
-  const T = a.batch * ((a.outH + 1) >> 1) * ((a.outW + 1) >> 1);
-  for (let t0 = 0; t0 < T; t0 += tilesPerChunk) {
-    const tc = min(tilesPerChunk, T - t0);
+  const tiles = winoTileCount(a);
+  for (let t0 = 0; t0 < tiles; t0 += tilesPerChunk) {
+    const tc = min(tilesPerChunk, tiles - t0);
     winoInput(a, x, V, t0, tc);
     winoGradOutput(a, dy, D, t0, tc);
+    const C = a.inC, CO = a.outC;
     for (let e = e0; e < e1; e++) {
       gemm(1, 0, C, CO, tc, V + off(e * C), 16 * C, D + off(e * CO), 16 * CO, Macc + (<usize>e * C * CO << 2), CO,
         t0 > 0 ? 1 : 0, 0, Activation.None, work);

@@ -3,6 +3,11 @@
 import { off } from '../simd';
 import { ConvArgs } from './args';
 
+/** Number of 2x2 output tiles of the batch (odd output sizes round up). */
+@inline export function winoTileCount(a: ConvArgs): i32 {
+  return a.batch * ((a.outH + 1) >> 1) * ((a.outW + 1) >> 1);
+}
+
 /** V[r][4i+j][c] = (B^T d B)[i][j] for the 4x4 input patch d of tile t0+r (zeros outside x). */
 export function winoInput(a: ConvArgs, x: usize, V: usize, t0: i32, tc: i32): void {
   const H = a.inH, W = a.inW, C = a.inC;
