@@ -1,27 +1,24 @@
 // Batch-norm gradients over the channel (last) axis of x [rows, C]. Two kernels, because the two
 // callers differentiate different functions and each keeps its own summation order (and bits):
-// - bnBackwardSums + bnBackwardInput (the BatchNormalization layer): in training the mean and
-//   variance are the batch's own, so dx is the closed form through them; sums in f64 over tiles of
-//   rows, as bnMoments. Sums split by channels and dx by rows, so threads do not change the bits.
+// - bnBackward (the BatchNormalization layer): in training the mean and variance are the batch's
+//   own, so dx is the closed form through them; sums in f64 over tiles of rows, as bnMoments.
 // - batchNormBackward (ops.batchNorm): mean and variance are inputs, so it returns their
 //   gradients separately for autograd to carry back; f32 sums over rows in order.
 import { BN_TILE, promoteHigh, addF64x4, invStd } from './shared';
 
 /**
- * The layer's backward (gradients of bnNormalize), first part: dbeta = sum g, dgamma = sum g * xhat
- * for channels j0 .. j1 (threads take disjoint ranges; a channel's sums do not depend on the
- * range). `scratch` holds 2*c f64 (a range uses its own part).
+ * The layer's backward (gradients of bnForward). dbeta = sum g, dgamma = sum g * xhat. With `training` the mean and
+ * variance are the batch's own, so dx = gamma*invstd/rows * (rows*g - dbeta - xhat*dgamma);
+ * otherwise they are constants and dx = g * gamma * invstd. `scratch` holds 2*c f64.
+ * Vector paths do per lane exactly the scalar operations (no FMA), so results do not change.
  */
-export function bnBackwardSums(x: usize, g: usize, rows: i32, c: i32, mean: usize, invstd: usize,
-                               dgamma: usize, dbeta: usize, scratch: usize, j0: i32, j1: i32): void {
-  const sg = scratch + (<usize>j0 << 3);
-  const sgx = scratch + (<usize>c << 3) + (<usize>j0 << 3);
-  const jo = <usize>j0 << 2;
-  x += jo; g += jo; mean += jo; invstd += jo; dgamma += jo; dbeta += jo;
-  const w = j1 - j0;
-  for (let j = 0; j < w; j++) { store<f64>(sg + (<usize>j << 3), 0); store<f64>(sgx + (<usize>j << 3), 0); }
+export function bnBackward(x: usize, g: usize, rows: i32, c: i32, mean: usize, invstd: usize, gamma: usize,
+                           dx: usize, dgamma: usize, dbeta: usize, training: i32, scratch: usize): void {
+  const sg = scratch;
+  const sgx = scratch + (<usize>c << 3);
+  for (let j = 0; j < c; j++) { store<f64>(sg + (<usize>j << 3), 0); store<f64>(sgx + (<usize>j << 3), 0); }
   // Sums over rows in tiles of BN_TILE rows, as in bnMoments (register partials per tile).
-  const c4 = w & ~3;
+  const c4 = c & ~3;
   const rowBytes = <usize>c << 2;
   for (let r0 = 0; r0 < rows; r0 += BN_TILE) {
     const tileOff = <usize>r0 * rowBytes;
@@ -43,7 +40,7 @@ export function bnBackwardSums(x: usize, g: usize, rows: i32, c: i32, mean: usiz
       addF64x4(sg + o8, a01, a23);
       addF64x4(sgx + o8, q01, q23);
     }
-    for (; j < w; j++) {
+    for (; j < c; j++) {
       const o = <usize>j << 2;
       const m = load<f32>(mean + o), is = load<f32>(invstd + o);
       let a: f64 = 0, q: f64 = 0;
@@ -56,24 +53,13 @@ export function bnBackwardSums(x: usize, g: usize, rows: i32, c: i32, mean: usiz
       store<f64>(sgx + (<usize>j << 3), load<f64>(sgx + (<usize>j << 3)) + q);
     }
   }
-  for (let j = 0; j < w; j++) {
+  for (let j = 0; j < c; j++) {
     store<f32>(dbeta + (<usize>j << 2), <f32>load<f64>(sg + (<usize>j << 3)));
     store<f32>(dgamma + (<usize>j << 2), <f32>load<f64>(sgx + (<usize>j << 3)));
   }
-}
-
-/**
- * The layer's backward, second part, over `rows` rows of a batch of `n` rows (a thread's part: the
- * host moves x, g and dx to its first row), after bnBackwardSums. With `training` the mean and
- * variance are the batch's own, so dx = gamma*invstd/n * (n*g - dbeta - xhat*dgamma); otherwise
- * they are constants and dx = g * gamma * invstd. Vector paths do per lane exactly the scalar
- * operations (no FMA), so results do not change.
- */
-export function bnBackwardInput(x: usize, g: usize, rows: i32, c: i32, n: i32, mean: usize, invstd: usize, gamma: usize,
-                                dgamma: usize, dbeta: usize, dx: usize, training: i32): void {
   const vec = (c & 3) == 0;
   if (training) {
-    const inv = <f32>1 / <f32>n;
+    const inv = <f32>1 / <f32>rows;
     const vinv = f32x4.splat(inv);
     for (let i = 0; i < rows; i++) {
       const base = <usize>i * <usize>c << 2;

@@ -1,8 +1,7 @@
 // Batch-norm forward over the channel (last) axis of x [rows, C]:
 //   y = (x - mean) * gamma * invstd + beta,  invstd = 1 / sqrt(variance + eps).
-// Two entry points over one row loop: bnNormalize (the BatchNormalization layer, over a range of
-// rows, with invstd from bnInvStd kept for its backward pass); batchNormForward (ops.batchNorm)
-// takes gamma and beta as optional.
+// Two entry points over one row loop: bnForward (the BatchNormalization layer) also returns invstd
+// for its backward pass; batchNormForward (ops.batchNorm) takes gamma and beta as optional.
 
 import { invStd } from './shared';
 
@@ -34,20 +33,13 @@ import { invStd } from './shared';
   }
 }
 
-/** invstd[j] = 1 / sqrt(variance[j] + eps) for the c channels (the layer's forward keeps it for backward). */
-export function bnInvStd(variance: usize, c: i32, eps: f32, invstd: usize): void {
+/** The layer's forward: out = gamma * (x - mean) * invstd + beta, with invstd written to `invstd`. */
+export function bnForward(x: usize, rows: i32, c: i32, mean: usize, variance: usize, gamma: usize, beta: usize,
+                          eps: f32, out: usize, invstd: usize): void {
   for (let j = 0; j < c; j++) {
     const o = <usize>j << 2;
     store<f32>(invstd + o, invStd(variance, o, eps));
   }
-}
-
-/**
- * The layer's forward over `rows` rows of x [rows, c] (a thread's part: the host moves x and out
- * to its first row): out = gamma * (x - mean) * invstd + beta, invstd from bnInvStd.
- */
-export function bnNormalize(x: usize, rows: i32, c: i32, mean: usize, invstd: usize, gamma: usize, beta: usize,
-                            out: usize): void {
   normalizeRows(x, rows, c, mean, gamma, invstd, beta, out);
 }
 

@@ -22,18 +22,16 @@ export const BN_TILE = 64;
 
 /**
  * s1[j] += sum_r (x[r, j] - shift[j]) and s2[j] += sum_r (x[r, j] - shift[j])^2 over the rows of
- * x [rows, c] whose rows are `stride` floats apart, in f64 (shift, s1, s2: c f64 each). A channel's
- * sums do not depend on the other channels, so a range of channels (x moved to its first) gives
- * the same bits as the whole row. Used by bnMoments (rows = N*H*W) and the
+ * x [rows, c], in f64 (shift, s1, s2: c f64 each). Used by bnMoments (rows = N*H*W) and the
  * group-norm statistics (rows = one sample's H*W).
  * Tiles of BN_TILE rows: each channel's sum over the tile is formed in registers (the tile stays
  * in L1 while the channel loop walks it), then added to s1/s2: one scratch update per tile instead
  * of per row. The order is fixed, so results depend only on the data. Channels go through f64x2
  * lanes: the same f64 operations, in the same order, as scalar.
  */
-@inline export function addShiftedMoments(x: usize, rows: i32, c: i32, stride: i32, shift: usize, s1: usize, s2: usize): void {
+@inline export function addShiftedMoments(x: usize, rows: i32, c: i32, shift: usize, s1: usize, s2: usize): void {
   const c4 = c & ~3;
-  const rowBytes = <usize>stride << 2;
+  const rowBytes = <usize>c << 2;
   for (let r0 = 0; r0 < rows; r0 += BN_TILE) {
     const tile = x + <usize>r0 * rowBytes;
     const tileEnd = tile + <usize>min(BN_TILE, rows - r0) * rowBytes;

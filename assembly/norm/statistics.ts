@@ -51,7 +51,7 @@ export function groupNormMoments(x: usize, n: i32, spatial: i32, c: i32, groups:
       store<f64>(s2 + o, 0);
       store<f64>(shift + o, <f64>load<f32>(xs + (<usize>(j - j % cg) << 2)));
     }
-    addShiftedMoments(xs, spatial, c, c, shift, s1, s2);
+    addShiftedMoments(xs, spatial, c, shift, s1, s2);
     for (let g = 0; g < groups; g++) {
       let a: f64 = 0, q: f64 = 0;
       for (let j = g * cg; j < (g + 1) * cg; j++) {

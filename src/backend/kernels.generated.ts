@@ -592,17 +592,15 @@ export interface KernelExports {
   transpose2d(src: number, dst: number, batch: number, rows: number, cols: number): void;
   /**
    * Per-channel mean and biased variance of x [rows, c] in one pass over x (f64 accumulation, rows
-   * in order, so the result depends only on the data), for channels j0 .. j1 (threads take disjoint
-   * ranges; each channel's sums are the same whatever the range). Each channel is shifted by its
-   * value in the first row before summing: var = (S2 - S1*S1/n) / n with S1 = sum(x - x0),
-   * S2 = sum((x - x0)^2). The shift keeps the subtraction from cancelling when |mean| >> std (x0 is
-   * within a few std of the mean), which an unshifted E[x^2] - E[x]^2 would not. `scratch` holds
-   * 3*c f64 (a range uses its own part). Channels go through f64x2 lanes: the same f64 operations,
-   * in the same order, as scalar.
+   * in order, so the result depends only on the data). Each channel is shifted by its value in the
+   * first row before summing: var = (S2 - S1*S1/n) / n with S1 = sum(x - x0), S2 = sum((x - x0)^2).
+   * The shift keeps the subtraction from cancelling when |mean| >> std (x0 is within a few std of
+   * the mean), which an unshifted E[x^2] - E[x]^2 would not. `scratch` holds 3*c f64.
+   * Channels go through f64x2 lanes: the same f64 operations, in the same order, as scalar.
    *
-   * assembly/batch-norm/statistics.ts (x: usize, rows: i32, c: i32, mean: usize, variance: usize, scratch: usize, j0: i32, j1: i32) -> void
+   * assembly/batch-norm/statistics.ts (x: usize, rows: i32, c: i32, mean: usize, variance: usize, scratch: usize) -> void
    */
-  bnMoments(x: number, rows: number, c: number, mean: number, variance: number, scratch: number, j0: number, j1: number): void;
+  bnMoments(x: number, rows: number, c: number, mean: number, variance: number, scratch: number): void;
   /**
    * Keras moving statistics: running = running*momentum + batch*(1-momentum); the running variance
    * takes the unbiased batch variance (biased * rows / (rows - 1)).
@@ -611,18 +609,11 @@ export interface KernelExports {
    */
   bnUpdateMoving(movingMean: number, movingVar: number, mean: number, variance: number, c: number, momentum: number, rows: number): void;
   /**
-   * invstd[j] = 1 / sqrt(variance[j] + eps) for the c channels (the layer's forward keeps it for backward).
+   * The layer's forward: out = gamma * (x - mean) * invstd + beta, with invstd written to `invstd`.
    *
-   * assembly/batch-norm/forward.ts (variance: usize, c: i32, eps: f32, invstd: usize) -> void
+   * assembly/batch-norm/forward.ts (x: usize, rows: i32, c: i32, mean: usize, variance: usize, gamma: usize, beta: usize, eps: f32, out: usize, invstd: usize) -> void
    */
-  bnInvStd(variance: number, c: number, eps: number, invstd: number): void;
-  /**
-   * The layer's forward over `rows` rows of x [rows, c] (a thread's part: the host moves x and out
-   * to its first row): out = gamma * (x - mean) * invstd + beta, invstd from bnInvStd.
-   *
-   * assembly/batch-norm/forward.ts (x: usize, rows: i32, c: i32, mean: usize, invstd: usize, gamma: usize, beta: usize, out: usize) -> void
-   */
-  bnNormalize(x: number, rows: number, c: number, mean: number, invstd: number, gamma: number, beta: number, out: number): void;
+  bnForward(x: number, rows: number, c: number, mean: number, variance: number, gamma: number, beta: number, eps: number, out: number, invstd: number): void;
   /**
    * The op's forward: gamma / beta may be 0 (1 and 0). scratch: C floats (the per-channel scale).
    *
@@ -630,23 +621,14 @@ export interface KernelExports {
    */
   batchNormForward(x: number, mean: number, variance: number, gamma: number, beta: number, out: number, rows: number, C: number, eps: number, scratch: number): void;
   /**
-   * The layer's backward (gradients of bnNormalize), first part: dbeta = sum g, dgamma = sum g * xhat
-   * for channels j0 .. j1 (threads take disjoint ranges; a channel's sums do not depend on the
-   * range). `scratch` holds 2*c f64 (a range uses its own part).
+   * The layer's backward (gradients of bnForward). dbeta = sum g, dgamma = sum g * xhat. With `training` the mean and
+   * variance are the batch's own, so dx = gamma*invstd/rows * (rows*g - dbeta - xhat*dgamma);
+   * otherwise they are constants and dx = g * gamma * invstd. `scratch` holds 2*c f64.
+   * Vector paths do per lane exactly the scalar operations (no FMA), so results do not change.
    *
-   * assembly/batch-norm/backward.ts (x: usize, g: usize, rows: i32, c: i32, mean: usize, invstd: usize, dgamma: usize, dbeta: usize, scratch: usize, j0: i32, j1: i32) -> void
+   * assembly/batch-norm/backward.ts (x: usize, g: usize, rows: i32, c: i32, mean: usize, invstd: usize, gamma: usize, dx: usize, dgamma: usize, dbeta: usize, training: i32, scratch: usize) -> void
    */
-  bnBackwardSums(x: number, g: number, rows: number, c: number, mean: number, invstd: number, dgamma: number, dbeta: number, scratch: number, j0: number, j1: number): void;
-  /**
-   * The layer's backward, second part, over `rows` rows of a batch of `n` rows (a thread's part: the
-   * host moves x, g and dx to its first row), after bnBackwardSums. With `training` the mean and
-   * variance are the batch's own, so dx = gamma*invstd/n * (n*g - dbeta - xhat*dgamma); otherwise
-   * they are constants and dx = g * gamma * invstd. Vector paths do per lane exactly the scalar
-   * operations (no FMA), so results do not change.
-   *
-   * assembly/batch-norm/backward.ts (x: usize, g: usize, rows: i32, c: i32, n: i32, mean: usize, invstd: usize, gamma: usize, dgamma: usize, dbeta: usize, dx: usize, training: i32) -> void
-   */
-  bnBackwardInput(x: number, g: number, rows: number, c: number, n: number, mean: number, invstd: number, gamma: number, dgamma: number, dbeta: number, dx: number, training: number): void;
+  bnBackward(x: number, g: number, rows: number, c: number, mean: number, invstd: number, gamma: number, dx: number, dgamma: number, dbeta: number, training: number, scratch: number): void;
   /**
    * The op's backward: from the output gradient g, writes any of (pointer 0 = skip):
    *   gx     = g * gamma * invstd                                   [rows, C]
@@ -829,11 +811,9 @@ export const KERNEL_EXPORT_NAMES = [
   'transpose2d',
   'bnMoments',
   'bnUpdateMoving',
-  'bnInvStd',
-  'bnNormalize',
+  'bnForward',
   'batchNormForward',
-  'bnBackwardSums',
-  'bnBackwardInput',
+  'bnBackward',
   'batchNormBackward',
   'resizeForward',
   'resizeBackward',

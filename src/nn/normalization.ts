@@ -3,11 +3,13 @@
 // (running = running*momentum + batch*(1-momentum), the variance from the unbiased batch
 // variance); inference uses the moving statistics.
 import { Tensor, record } from '../tensor.js';
-import { kernels } from '../backend/wasm.js';
+import { kernels, workspace, WorkspaceSlot } from '../backend/wasm.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
 import { getInitializer } from './initializers.js';
-import { bnMomentsInto, bnForwardInto, bnBackwardInto } from './batch-norm-kernels.js';
 import { Layer, type LayerOptions, fmtBatchShape, checkKeys, optNumber } from './layer.js';
+
+/** Scratch slot for the model kernels' f64 accumulators. */
+export const MODEL_SCRATCH_SLOT = WorkspaceSlot.BatchNorm;
 
 export interface BatchNormOptions extends LayerOptions {
   /** Moving-average momentum; default 0.99 (Keras). */
@@ -81,7 +83,7 @@ export class BatchNormalization extends Layer {
     const mean = Tensor.empty([c]);
     const variance = Tensor.empty([c]);
     try {
-      bnMomentsInto(x.ptr, rows, c, mean.ptr, variance.ptr);
+      k.bnMoments(x.ptr, rows, c, mean.ptr, variance.ptr, workspace(c * 24, MODEL_SCRATCH_SLOT));
       const out = normalise(x, rows, c, mean, variance, gamma, beta, this.epsilon, true);
       k.bnUpdateMoving(this.movingMean!.ptr, this.movingVariance!.ptr, mean.ptr, variance.ptr, c, this.momentum, rows);
       return out;
@@ -102,16 +104,18 @@ export class BatchNormalization extends Layer {
  */
 function normalise(x: Tensor, rows: number, c: number, mean: Tensor, variance: Tensor, gamma: Tensor, beta: Tensor,
                    eps: number, batchStats: boolean): Tensor {
+  const k = kernels();
   const out = Tensor.empty(x.shape);
   const invstd = Tensor.empty([c]);
-  bnForwardInto(x.ptr, rows, c, mean.ptr, variance.ptr, gamma.ptr, beta.ptr, eps, out.ptr, invstd.ptr);
+  k.bnForward(x.ptr, rows, c, mean.ptr, variance.ptr, gamma.ptr, beta.ptr, eps, out.ptr, invstd.ptr);
   // The backward needs the mean used here; the batch mean is freed by the caller, so copy it.
   const savedMean = batchStats ? mean.detach() : mean;
   record('batchNorm', out, [x, gamma, beta], (g) => {
     const dx = Tensor.empty(x.shape);
     const dgamma = Tensor.empty([c]);
     const dbeta = Tensor.empty([c]);
-    bnBackwardInto(x.ptr, g.ptr, rows, c, savedMean.ptr, invstd.ptr, gamma.ptr, dx.ptr, dgamma.ptr, dbeta.ptr, batchStats);
+    kernels().bnBackward(x.ptr, g.ptr, rows, c, savedMean.ptr, invstd.ptr, gamma.ptr, dx.ptr, dgamma.ptr, dbeta.ptr,
+      batchStats ? 1 : 0, workspace(c * 24, MODEL_SCRATCH_SLOT));
     return [dx, dgamma, dbeta];
   }, batchStats ? [savedMean, invstd] : [invstd]);
   if (out._node === null) {

@@ -102,20 +102,6 @@ for (const [name, xShape, size, options] of [
   hashes[name + 'GradX'] = fnv1a(x.grad.dataSync());
 }
 
-// BatchNormalization training step: sums split by channels (20: uneven 4-aligned ranges), the
-// normalising and dx passes by rows.
-{
-  const bn = W.nn.batchNorm({ momentum: 0.9 });
-  const x = W.randn([8, 32, 32, 20], { mean: 3 }).requireGrad();
-  const y = bn.apply(x, { training: true });
-  y.backward(W.randn(y.shape));
-  hashes.batchNorm = fnv1a(y.dataSync());
-  hashes.batchNormGradX = fnv1a(x.grad.dataSync());
-  hashes.batchNormGradGamma = fnv1a(bn.gamma.grad.dataSync());
-  hashes.batchNormGradBeta = fnv1a(bn.beta.grad.dataSync());
-  hashes.batchNormMoving = fnv1a(new Float32Array([...bn.movingMean.dataSync(), ...bn.movingVariance.dataSync()]));
-}
-
 hashes.seeded = seededComputation(W).weights;
 const graph = seededGraphComputation(W);
 hashes.seededGraph = graph.weightsAll;
