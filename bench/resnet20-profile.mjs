@@ -6,7 +6,7 @@
 // forward, backward-input and backward-filter, with the algorithm the library picks for it.
 import { Tensor, tensor, ops, noGrad, tidy } from 'wasm-cnn';
 import { conv2dGeometry } from '../dist/ops/conv/geometry.js';
-import { isDepthwise, isPointwise, useWinograd } from '../dist/ops/conv/algorithm.js';
+import { isDepthwise, isPointwise, useWinograd, useWinogradFilter } from '../dist/ops/conv/algorithm.js';
 import { median, fmt, mdTable } from './models.mjs';
 
 function layerKind(layer) {
@@ -81,6 +81,7 @@ export function profileSteps(trainer, steps) {
 function convAlgorithm(g) {
   if (isDepthwise(g)) return 'depthwise';
   if (isPointwise(g)) return 'pointwise GEMM';
+  if (useWinogradFilter(g)) return 'Winograd (all three)';
   if (useWinograd(g)) return 'Winograd (fwd, bwd-input) / im2col GEMM (bwd-filter)';
   return 'im2col + GEMM';
 }
