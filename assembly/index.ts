@@ -16,6 +16,7 @@ export * from './conv/depthwise';
 export * from './conv/depthwise-backward';
 export * from './conv/epilogue';
 export * from './conv/winograd';
+export * from './conv/winograd-filter';
 export * from './pool/max-forward';
 export * from './pool/max-backward';
 export * from './pool/avg';

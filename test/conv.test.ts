@@ -274,6 +274,30 @@ describe('Winograd F(2x2,3x3) path (3x3, stride 1, undilated, one group)', () =>
   });
 });
 
+/** Runs fn with some convTuning fields changed, restoring them afterwards. */
+function withConvTuning(changes: Partial<typeof convTuning>, fn: () => void): void {
+  const prev = { ...convTuning };
+  Object.assign(convTuning, changes);
+  try { fn(); } finally { Object.assign(convTuning, prev); }
+}
+
+describe('Winograd F(3x3,2x2) weight gradient (3x3, stride 1, 16+ channels)', () => {
+  const FILTER: Case[] = [
+    { x: [2, 6, 7, 16], f: [3, 3, 16, 16], p: 'same' },
+    { x: [1, 5, 9, 17], f: [3, 3, 17, 19], p: 'valid' },
+    { x: [2, 4, 9, 16], f: [3, 3, 16, 20], p: [[2, 0], [0, 1]] },
+    { x: [1, 3, 3, 16], f: [3, 3, 16, 16], p: 2 },
+    { x: [1, 9, 7, 16], f: [3, 3, 16, 18], p: 'same', act: 'relu' },
+  ];
+  test.each(FILTER.map((c) => [caseName(c), c] as const))('%s', (_name, c) => checkConv(c, 43));
+  it('every 3x3 stride-1 case of the tables with the path forced on (any channel count)', () =>
+    withConvTuning({ winogradMinChannels: 1, winogradFilterMinChannels: 1 }, () => {
+      for (const c of [...TABLE, ...FILTER]) checkConv(c, 7);
+    }));
+  it('tiles across chunk boundaries (16 tiles per chunk)', () =>
+    withConvTuning({ winogradChunkBytes: 1 }, () => checkConv({ x: [3, 7, 9, 16], f: [3, 3, 16, 17], p: 'same' }, 11)));
+});
+
 describe('conv2d property tests (random geometry vs reference)', () => {
   const geometry = fc.record({
     n: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 1, max: 7 }), w: fc.integer({ min: 1, max: 12 }),

@@ -408,6 +408,21 @@ export interface KernelExports {
    * assembly/conv/winograd.ts (args: usize, x: usize, U: usize, bias: usize, y: usize, act: i32, V: usize, Mb: usize, tilesPerChunk: i32, work: usize) -> void
    */
   conv2dWinograd(args: number, x: number, U: number, bias: number, y: number, act: number, V: number, Mb: number, tilesPerChunk: number, work: number): void;
+  /**
+   * Positions e0 .. e1 of the transformed weight gradient: Macc[e][ci][co] = sum over tiles of
+   * V[e][ci] * D[e][co]. V and D hold tilesPerChunk*16*C and tilesPerChunk*16*CO floats, `work`
+   * gemmWorkspaceBytes(C, CO, tilesPerChunk) bytes.
+   *
+   * assembly/conv/winograd-filter.ts (args: usize, x: usize, dy: usize, Macc: usize, V: usize, D: usize, tilesPerChunk: i32, work: usize, e0: i32, e1: i32) -> void
+   */
+  conv2dWinogradFilter(args: number, x: number, dy: number, Macc: number, V: number, D: number, tilesPerChunk: number, work: number, e0: number, e1: number): void;
+  /**
+   * dw[kh][kw][ci][co] = (G^T M G)[kh][kw] of Macc[e][ci][co], G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1];
+   * `plane` = C*CO floats (dw's and each Macc[e]'s layout match, so lanes run over the plane).
+   *
+   * assembly/conv/winograd-filter.ts (Macc: usize, dw: usize, plane: i32) -> void
+   */
+  winogradFilterOutput(Macc: number, dw: number, plane: number): void;
   /** assembly/pool/max-forward.ts (args: usize, x: usize, y: usize) -> void */
   maxPoolForward(args: number, x: number, y: number): void;
   /** assembly/pool/max-backward.ts (args: usize, x: usize, y: usize, dy: usize, dx: usize) -> void */
@@ -776,6 +791,8 @@ export const KERNEL_EXPORT_NAMES = [
   'winogradWeights',
   'winogradWeightsBytes',
   'conv2dWinograd',
+  'conv2dWinogradFilter',
+  'winogradFilterOutput',
   'maxPoolForward',
   'maxPoolBackward',
   'avgPoolForward',

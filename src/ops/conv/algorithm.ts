@@ -10,6 +10,8 @@ export const convTuning = {
   winogradMinChannels: 8,
   /** Depthwise forward: copy each image into a zero-padded buffer first ('auto': when it pays, see depthwisePads). */
   depthwisePad: 'auto' as 'auto' | boolean,
+  /** Winograd F(3x3,2x2) weight gradient for Winograd-eligible convs with at least this many input and output channels (0 = off). */
+  winogradFilterMinChannels: 16,
   /** Bytes of transformed tiles (input + products) per Winograd chunk. */
   winogradChunkBytes: 1 << 20,
 };
@@ -47,6 +49,16 @@ export function useWinograd(g: ConvGeometry): boolean {
   const min = convTuning.winogradMinChannels;
   return min > 0 && g.kH === 3 && g.kW === 3 && g.strideH === 1 && g.strideW === 1 && g.dilH === 1 &&
     g.dilW === 1 && g.groups === 1 && g.inC >= min && g.outC >= min;
+}
+
+/**
+ * The weight gradient through Winograd F(3x3,2x2) (assembly/conv/winograd-filter.ts): 2.25x fewer
+ * multiply-adds than im2col + GEMM. Its sums run in another order than im2col's, so it is taken
+ * from 16 channels up only, where no existing path's bits are pinned (docs/DESIGN-NOTES.md).
+ */
+export function useWinogradFilter(g: ConvGeometry): boolean {
+  const min = convTuning.winogradFilterMinChannels;
+  return min > 0 && useWinograd(g) && g.inC >= min && g.outC >= min;
 }
 
 /** Transformed tiles per Winograd chunk: about convTuning.winogradChunkBytes of V and M, whole 48-tile blocks. */

@@ -8,7 +8,7 @@ import { parallel, splitOutput, splitRows, splitThreads, PARALLEL_MIN_WORK } fro
 import { Activation } from '../../backend/kernels.generated.js';
 import { gemm as hostGemm } from '../../backend/gemm.js';
 import { shapeW, type ConvGeometry } from './geometry.js';
-import { chunkRows, convTuning, depthwisePads, isDepthwise, isDepthwiseForward, isPointwise, useWinograd, winogradChunkTiles } from './algorithm.js';
+import { chunkRows, convTuning, depthwisePads, isDepthwise, isDepthwiseForward, isPointwise, useWinograd, useWinogradFilter, winogradChunkTiles } from './algorithm.js';
 import { convArgs, partArgs, partOffsets, partScratch } from './parts.js';
 import { winogradWeightsFor } from './winograd-cache.js';
 import { profileStepKind } from '../../backend/profile.js';
@@ -144,6 +144,28 @@ export function backpropInputInto(g: ConvGeometry, dy: number, w: number, dx: nu
   }));
 }
 
+/**
+ * dw through Winograd F(3x3,2x2): each thread owns whole transformed positions (all tiles, in the
+ * same chunks), so every sum is the single-threaded one; then one output transform.
+ */
+function winogradFilterInto(g: ConvGeometry, x: number, dy: number, dw: number): void {
+  const k = kernels();
+  const C = g.inC, CO = g.outC;
+  const tiles = g.batch * Math.ceil(g.outH / 2) * Math.ceil(g.outW / 2);
+  const tc = winogradChunkTiles(tiles, C, CO);
+  const threads = splitThreads();
+  const es = threads > 1 && tiles * 16 * C * CO >= PARALLEL_MIN_WORK ? splitRows(16, threads) : [[0, 16]];
+  // A part's column buffer holds its V [tc][16][C] then its D [tc][16][CO].
+  const scratch = partScratch(es.length, tc * 16 * (C + CO) * 4, k.gemmWorkspaceBytes(C, CO, tc));
+  const macc = workspace(16 * C * CO * 4, WorkspaceSlot.Weights);
+  const args = convArgs(g);
+  parallel(k.conv2dWinogradFilter, es.map(([e0, e1], t) => {
+    const v = scratch.col(t);
+    return [args, x, dy, macc, v, v + tc * 16 * C * 4, tc, scratch.work(t), e0, e1];
+  }));
+  k.winogradFilterOutput(macc, dw, C * CO);
+}
+
 /** dw = the gradient of conv2d w.r.t. its HWIO weights, from x and dy. */
 export function backpropFilterInto(g: ConvGeometry, x: number, dy: number, dw: number): void {
   const k = kernels();
@@ -158,6 +180,7 @@ export function backpropFilterInto(g: ConvGeometry, x: number, dy: number, dw: n
     parallel(k.depthwiseBackwardFilterRange, cos.map(([c0, c1]) => [args, x, dy, dw, c0, c1]));
     return;
   }
+  if (useWinogradFilter(g)) { winogradFilterInto(g, x, dy, dw); return; }
   const Cg = g.inC / g.groups, Og = g.outC / g.groups, K = g.kH * g.kW * Cg;
   if (g.inC === 1 && g.groups === 1 && g.outC % 8 === 0 && !isPointwise(g) && convTuning.directSingleChannel) {
     // One input channel (a first layer): dw tiles in registers over zero-padded images, no

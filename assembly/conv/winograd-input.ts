@@ -1,0 +1,83 @@
+// The Winograd F(2x2, 3x3) input transform, shared by the forward convolution (winograd.ts) and
+// the weight gradient (winograd-filter.ts); not a kernel export.
+import { off } from '../simd';
+import { ConvArgs } from './args';
+
+/** Number of 2x2 output tiles of the batch (odd output sizes round up). */
+@inline export function winoTileCount(a: ConvArgs): i32 {
+  return a.batch * ((a.outH + 1) >> 1) * ((a.outW + 1) >> 1);
+}
+
+/** V[r][4i+j][c] = (B^T d B)[i][j] for the 4x4 input patch d of tile t0+r (zeros outside x). */
+export function winoInput(a: ConvArgs, x: usize, V: usize, t0: i32, tc: i32): void {
+  const H = a.inH, W = a.inW, C = a.inC;
+  const tH = (a.outH + 1) >> 1, tW = (a.outW + 1) >> 1;
+  let tw = t0 % tW;
+  let t = t0 / tW;
+  let th = t % tH;
+  let n = t / tH;
+  const zero = f32x4.splat(0);
+  const rowB = off(W * C), colB = off(C), eB = off(C);
+  for (let r = 0; r < tc; r++) {
+    const r0 = 2 * th - a.padTop, c0 = 2 * tw - a.padLeft;
+    let rowMask = 0, colMask = 0;
+    for (let i = 0; i < 4; i++) {
+      if (<u32>(r0 + i) < <u32>H) rowMask |= 1 << i;
+      if (<u32>(c0 + i) < <u32>W) colMask |= 1 << i;
+    }
+    const base = x + off(((n * H + r0) * W + c0) * C);
+    const vt = V + (<usize>r * 16 * C << 2);
+    let c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const bc = base + off(c), vc = vt + off(c);
+      // Pass 1, per column j: (B^T d)[.][j], B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+      for (let j = 0; j < 4; j++) {
+        const okc = (colMask >> j) & 1;
+        const pj = bc + <usize>j * colB;
+        const d0 = okc & rowMask ? v128.load(pj) : zero;
+        const d1 = okc & (rowMask >> 1) ? v128.load(pj + rowB) : zero;
+        const d2 = okc & (rowMask >> 2) ? v128.load(pj + 2 * rowB) : zero;
+        const d3 = okc & (rowMask >> 3) ? v128.load(pj + 3 * rowB) : zero;
+        const q = vc + <usize>j * eB;
+        v128.store(q, f32x4.sub(d0, d2));
+        v128.store(q + 4 * eB, f32x4.add(d1, d2));
+        v128.store(q + 8 * eB, f32x4.sub(d2, d1));
+        v128.store(q + 12 * eB, f32x4.sub(d1, d3));
+      }
+      // Pass 2, per row i: (. B)[i][.].
+      for (let i = 0; i < 4; i++) {
+        const q = vc + <usize>(4 * i) * eB;
+        const s0 = v128.load(q), s1 = v128.load(q + eB), s2 = v128.load(q + 2 * eB), s3 = v128.load(q + 3 * eB);
+        v128.store(q, f32x4.sub(s0, s2));
+        v128.store(q + eB, f32x4.add(s1, s2));
+        v128.store(q + 2 * eB, f32x4.sub(s2, s1));
+        v128.store(q + 3 * eB, f32x4.sub(s1, s3));
+      }
+    }
+    for (; c < C; c++) {
+      const bc = base + off(c), vc = vt + off(c);
+      for (let j = 0; j < 4; j++) {
+        const okc = (colMask >> j) & 1;
+        const pj = bc + <usize>j * colB;
+        const d0: f32 = okc & rowMask ? load<f32>(pj) : 0;
+        const d1: f32 = okc & (rowMask >> 1) ? load<f32>(pj + rowB) : 0;
+        const d2: f32 = okc & (rowMask >> 2) ? load<f32>(pj + 2 * rowB) : 0;
+        const d3: f32 = okc & (rowMask >> 3) ? load<f32>(pj + 3 * rowB) : 0;
+        const q = vc + <usize>j * eB;
+        store<f32>(q, d0 - d2);
+        store<f32>(q + 4 * eB, d1 + d2);
+        store<f32>(q + 8 * eB, d2 - d1);
+        store<f32>(q + 12 * eB, d1 - d3);
+      }
+      for (let i = 0; i < 4; i++) {
+        const q = vc + <usize>(4 * i) * eB;
+        const s0 = load<f32>(q), s1 = load<f32>(q + eB), s2 = load<f32>(q + 2 * eB), s3 = load<f32>(q + 3 * eB);
+        store<f32>(q, s0 - s2);
+        store<f32>(q + eB, s1 + s2);
+        store<f32>(q + 2 * eB, s2 - s1);
+        store<f32>(q + 3 * eB, s1 - s3);
+      }
+    }
+    if (++tw == tW) { tw = 0; if (++th == tH) { th = 0; n++; } }
+  }
+}
