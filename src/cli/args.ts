@@ -3,6 +3,7 @@
 // as UsageError, and the options of `wasm-cnn train` checked against the presets.
 import { parseArgs } from 'node:util';
 import type { AugmentOptions } from '../data/augment.js';
+import { planAugment } from '../data/augment-options.js';
 import { PRESETS, OPTIMIZERS, SCHEDULES } from './presets.js';
 
 export class UsageError extends Error {
@@ -77,21 +78,45 @@ function intArg(name: string, v: string | undefined, fallback: number, min: numb
   return Number(v);
 }
 
+/** `--augment` words that take a number, and the data.augment option each sets. */
+const NUMERIC_AUGMENTS: Record<string, (v: number) => AugmentOptions> = {
+  rotate: (v) => ({ rotation: v }),
+  zoom: (v) => ({ zoom: v }),
+  brightness: (v) => ({ brightness: v }),
+  contrast: (v) => ({ contrast: v }),
+  cutout: (v) => ({ cutout: { size: v } }),
+};
+const AUGMENT_WORDS = 'flip, vflip, crop[:PAD], rotate:DEG, zoom:F, brightness:F, contrast:F, cutout:N or none';
+
 export function parseAugment(text: string): AugmentOptions | null {
-  const out: AugmentOptions = {};
+  let out: AugmentOptions = {};
   for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
     const [name, arg] = part.split(':');
     if (name === 'none' && arg === undefined) continue;
     if (name === 'flip' && arg === undefined) { out.flipHorizontal = true; continue; }
+    if (name === 'vflip' && arg === undefined) { out.flipVertical = true; continue; }
     if (name === 'crop') {
       const pad = arg === undefined ? 2 : /^\d+$/.test(arg) ? Number(arg) : NaN;
       if (!Number.isInteger(pad)) throw new UsageError(`--augment: crop padding must be an integer, got '${arg}'`);
       out.randomCrop = { padding: pad };
       continue;
     }
-    throw new UsageError(`--augment: unknown augmentation '${part}' (use flip, crop[:PAD] or none)`);
+    const numeric = Object.hasOwn(NUMERIC_AUGMENTS, name) ? NUMERIC_AUGMENTS[name] : undefined;
+    if (numeric) {
+      const v = arg !== undefined && /^\d+(\.\d+)?$/.test(arg) ? Number(arg) : NaN;
+      if (Number.isNaN(v)) throw new UsageError(`--augment: ${name} needs a number, as in ${name}:${name === 'rotate' ? '15' : name === 'cutout' ? '8' : '0.2'}, got '${part}'`);
+      out = { ...out, ...numeric(v) };
+      continue;
+    }
+    throw new UsageError(`--augment: unknown augmentation '${part}' (use ${AUGMENT_WORDS})`);
   }
-  return Object.keys(out).length ? out : null;
+  if (!Object.keys(out).length) return null;
+  try {
+    planAugment(out); // the ranges data.augment accepts, reported before training starts
+  } catch (e) {
+    throw new UsageError(`--augment: ${(e as Error).message.replace(/^augment: /, '')}`);
+  }
+  return out;
 }
 
 /** Parses `train` options (argv without the command word). Throws UsageError. */

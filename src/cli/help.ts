@@ -42,8 +42,11 @@ Model and training (defaults come from the model preset):
   --lr X                 (initial) learning rate
   --schedule NAME        learning rate per epoch: constant, cosine (annealed from --lr towards 0
                          over the epochs) or step (x0.1 at half and at three quarters of the epochs)
-  --augment LIST         comma-separated: flip (random horizontal flip), crop[:PAD] (random crop
-                         of the zero-padded image, PAD pixels, default 2), none; drawn afresh for every batch
+  --augment LIST         comma-separated: flip / vflip (random horizontal / vertical flip), crop[:PAD]
+                         (random crop of the zero-padded image, PAD pixels, default 2), rotate:DEG
+                         (up to DEG degrees either way), zoom:F (scale in [1-F, 1+F)), brightness:F,
+                         contrast:F, cutout:N (an N x N square of zeros), none; drawn afresh for
+                         every batch
   --seed N               seed of every random draw (initial weights, shuffling, dropout,
                          augmentation): the same seed gives the same run (default 1)
 
