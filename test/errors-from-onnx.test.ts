@@ -18,8 +18,10 @@ bad('Model.fromOnnx: a truncated file', () => Model.fromOnnx(resnet.subarray(0, 
   FormatError, 'Model.fromOnnx', 'not a valid ONNX model');
 bad('Model.fromOnnx: not bytes', () => Model.fromOnnx('model.onnx' as never),
   ValueError, 'Model.fromOnnx', "expects the .onnx file's bytes", 'string');
-bad('Model.fromOnnx: an unknown option', () => Model.fromOnnx(resnet, { layout: 'NCHW' } as never),
-  ValueError, 'Model.fromOnnx', "unknown option 'layout'");
+bad('Model.fromOnnx: an unknown option', () => Model.fromOnnx(resnet, { format: 'NCHW' } as never),
+  ValueError, 'Model.fromOnnx', "unknown option 'format'", 'known: name, layout');
+bad('Model.fromOnnx: an unknown layout', () => Model.fromOnnx(resnet, { layout: 'NCHW' } as never),
+  ValueError, 'Model.fromOnnx', "option 'layout' must be 'graph' or 'NHWC'", '"NCHW"');
 bad('Model.fromOnnx: an op no layer computes', () => fromOnnx([node('Conv', ['x', 'w'], ['c']), node('Erf', ['c'], ['y'])], [w]),
   FormatError, "node 'y' (Erf)", 'is not supported as a layer', 'supported ops: Add, AveragePool');
 bad('Model.fromOnnx: a conv whose weight is computed', () => fromOnnx([node('Relu', ['x'], ['r']), node('Conv', ['x', 'r'], ['y'])], []),

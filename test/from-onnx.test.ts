@@ -26,17 +26,11 @@ const input = (s: Stored): Tensor => tensor(values(s), s.shape);
 const load = (name: string) => Model.fromOnnx(new Uint8Array(readFileSync(new URL(`from_onnx_${name}.onnx`, dir))));
 const maxAbs = (v: ArrayLike<number>) => Array.from(v).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 
-/** The model's weight holding a PyTorch parameter or buffer: layer `<module>`, Keras weight name by kind. */
+/** The model's weight holding a PyTorch parameter or buffer: the one whose name ends with its initializer name. */
 function weightOf(model: Model, torchName: string): Tensor {
-  const dot = torchName.lastIndexOf('.');
-  const layer = model.getLayer(torchName.slice(0, dot));
-  const kind = torchName.slice(dot + 1);
-  const keras: Record<string, string> = layer.className === 'BatchNormalization'
-    ? { weight: 'gamma', bias: 'beta', running_mean: 'moving_mean', running_var: 'moving_variance' }
-    : { weight: layer.className === 'DepthwiseConv2D' ? 'depthwise_kernel' : 'kernel', bias: 'bias' };
-  const w = layer.weights().find((t) => t.name === `${layer.name}/${keras[kind]}`);
-  if (!w) throw new Error(`no weight for ${torchName} in layer ${layer.name}`);
-  return w;
+  const found = model.weights().filter((w) => w.name!.endsWith(`/${torchName}`));
+  if (found.length !== 1) throw new Error(`${found.length} weights named .../${torchName}`);
+  return found[0];
 }
 
 describe('Model.fromOnnx: torchvision networks with batch norm kept', () => {
@@ -44,10 +38,14 @@ describe('Model.fromOnnx: torchvision networks with batch norm kept', () => {
     const e = expected[name];
     const model = await load(name);
     try {
-      // Every PyTorch parameter is a trainable parameter of the model, and nothing else is.
+      // Every PyTorch parameter is a trainable parameter of the model named '<layer>/<its name>', and
+      // nothing else is; the moving statistics are the non-trainable weights, named the same way.
       const params = new Set(model.parameters());
       for (const p of Object.keys(e.gradients)) expect(params.has(weightOf(model, p)), p).toBe(true);
       expect(params.size).toBe(Object.keys(e.gradients).length);
+      for (const b of Object.keys(e.moving)) expect(params.has(weightOf(model, b)), b).toBe(false);
+      expect(model.parameters().slice(0, 2).map((p) => p.name)).toEqual(name === 'resnet18'
+        ? ['conv1/conv1.weight', 'bn1/bn1.weight'] : ['features.0.0/features.0.0.weight', 'features.0.1/features.0.1.weight']);
       expect(model.layers.some((l) => l.className === 'BatchNormalization')).toBe(true);
       if (name === 'mobilenet_v2') expect(model.layers.some((l) => l.className === 'DepthwiseConv2D')).toBe(true);
       const want = values(e.output);
@@ -163,7 +161,7 @@ describe('Model.fromOnnx: fine-tuning', () => {
 });
 
 describe('Model.fromOnnx: layouts', () => {
-  it('a graph model through toOnnx (NHWC and NCHW files) and back computes the same', async () => {
+  it('a graph model through toOnnx (NHWC and NCHW files) and back computes the same, taking the file\'s layout', async () => {
     const input = nn.input({ shape: [8, 8, 3] });
     let x = nn.activation('relu6').apply(nn.batchNorm().apply(nn.conv2d({ filters: 8, kernelSize: 3, padding: 'same' }).apply(input)));
     const d = nn.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 1 }).apply(x);
@@ -176,13 +174,19 @@ describe('Model.fromOnnx: layouts', () => {
     try {
       const want = tidy(() => original.predict(xb).dataSync());
       for (const layout of ['NHWC', 'NCHW'] as const) {
-        const back = await Model.fromOnnx(original.toOnnx({ layout }));
-        try {
-          const classes = new Set(back.layers.map((l) => l.className));
-          for (const c of ['DepthwiseConv2D', 'BatchNormalization', 'Multiply', 'Concatenate', 'MaxPooling2D']) expect(classes.has(c), c).toBe(true);
-          expectClose(tidy(() => back.predict(xb).dataSync()), want, { rtol: 1e-6, atol: 1e-6, what: `${layout} file` });
-        } finally {
-          back.dispose();
+        const bytes = original.toOnnx({ layout });
+        // The file's own layout by default (an NHWC file takes NHWC images as is), NHWC images when asked.
+        for (const [option, fed] of [[undefined, layout === 'NCHW' ? ops.transpose(xb, [0, 3, 1, 2]) : xb], ['NHWC', xb]] as const) {
+          const back = await Model.fromOnnx(bytes, option ? { layout: option } : {});
+          try {
+            const classes = back.layers.map((l) => l.className);
+            for (const c of ['DepthwiseConv2D', 'BatchNormalization', 'Multiply', 'Concatenate', 'MaxPooling2D']) expect(classes, c).toContain(c);
+            expect(classes.filter((c) => c === 'Permute').length, `${layout} file, layout ${option}`).toBe(layout === 'NCHW' && !option ? 1 : 0);
+            expectClose(tidy(() => back.predict(fed).dataSync()), want, { rtol: 1e-6, atol: 1e-6, what: `${layout} file, layout ${option}` });
+          } finally {
+            back.dispose();
+            if (fed !== xb) fed.dispose();
+          }
         }
       }
     } finally {
@@ -199,21 +203,58 @@ describe('Model.fromOnnx: layouts', () => {
       : [node('Flatten', ['x'], ['f']), node('MatMul', ['f', 'B'], ['m']), node('Add', ['m', 'C'], ['y'])];
     const model = await Model.fromOnnx(onnxModel(nodes, [f32('B', [8, 3], B), f32('C', [3], C)], [['x', ['N', 2, 2, 2]]], ['y']));
     try {
-      expect(model.layers.map((l) => l.className)).toEqual(['InputLayer', 'Flatten', 'Dense']);
+      expect(model.layers.map((l) => l.className)).toEqual(['InputLayer', 'Permute', 'Flatten', 'Dense']);
       const xs = Array.from({ length: 2 * 8 }, (_, i) => Math.fround(Math.cos(3 * i)));
-      const x = tensor(xs, [2, 2, 2, 2]); // NHWC: [n, h, w, c]
+      const x = tensor(xs, [2, 2, 2, 2]); // the file's NCHW: [n, c, h, w]
       // Naive float64: the file flattens (c, h, w).
       const want: number[] = [];
       for (let n = 0; n < 2; n++) {
         for (let o = 0; o < 3; o++) {
           let acc = C[o];
-          for (let c = 0; c < 2; c++) for (let h = 0; h < 2; h++) for (let w = 0; w < 2; w++) acc += xs[((n * 2 + h) * 2 + w) * 2 + c] * B[(c * 4 + h * 2 + w) * 3 + o];
+          for (let c = 0; c < 2; c++) for (let h = 0; h < 2; h++) for (let w = 0; w < 2; w++) acc += xs[((n * 2 + c) * 2 + h) * 2 + w] * B[(c * 4 + h * 2 + w) * 3 + o];
           want.push(acc);
         }
       }
       expectClose(tidy(() => model.predict(x).dataSync()), want, { rtol: 1e-6, atol: 1e-6 });
       x.dispose();
     } finally {
+      model.dispose();
+    }
+  });
+});
+
+describe('Model.fromOnnx: 4-D outputs', () => {
+  it('come back in the graph\'s layout (equal to loadOnnx\'s run), or NHWC with { layout: \'NHWC\' }; training reaches through the permutes', async () => {
+    const wv = Array.from({ length: 4 * 2 * 9 }, (_, i) => Math.fround(Math.sin(0.53 * i) * 0.5));
+    const bytes = onnxModel([
+      node('Conv', ['x', 'head.weight', 'head.bias'], ['c'], [ints('kernel_shape', [3, 3]), ints('pads', [1, 1, 1, 1])]),
+      node('Relu', ['c'], ['map']),
+      node('GlobalAveragePool', ['map'], ['pooled']),
+    ], [f32('head.weight', [4, 2, 3, 3], wv), f32('head.bias', [4], [0.1, -0.2, 0.3, 0])], [['x', ['N', 2, 5, 6]]], ['map', 'pooled']);
+    const model = await Model.fromOnnx(bytes);
+    const nhwc = await Model.fromOnnx(bytes, { layout: 'NHWC' });
+    const net = await loadOnnx(bytes);
+    const x = randn([2, 2, 5, 6]);
+    try {
+      expect(model.parameters().map((p) => p.name)).toEqual(['head/head.weight', 'head/head.bias']);
+      expect(model.outputShapes).toEqual([[4, 5, 6], [4, 1, 1]]);
+      const want = tidy(() => Object.values(net.run({ x })).map((t) => t.dataSync()));
+      const got = tidy(() => (model.predict(x) as unknown as Tensor[]).map((t) => t.dataSync()));
+      got.forEach((g, i) => expectClose(g, want[i], { rtol: 1e-5, atol: 1e-6, what: `output ${i}` }));
+      expect(nhwc.outputShapes).toEqual([[5, 6, 4], [1, 1, 4]]);
+      const gotNhwc = tidy(() => ops.transpose((nhwc.predict(ops.transpose(x, [0, 2, 3, 1])) as unknown as Tensor[])[0], [0, 3, 1, 2]).dataSync());
+      expectClose(gotNhwc, want[0], { rtol: 1e-5, atol: 1e-6, what: 'NHWC model' });
+      // d(sum of the map)/d(bias) = the number of positive outputs per channel: the gradient flows through both permutes.
+      tidy(() => {
+        const [map] = model.forward(x, { training: true }) as Tensor[];
+        ops.sum(map).backward();
+        const positives = [0, 1, 2, 3].map((o) => Array.from(want[0]).filter((v, i) => Math.floor(i / 30) % 4 === o && v > 0).length);
+        expect(Array.from(model.parameters()[1].grad!.dataSync())).toEqual(positives);
+      });
+    } finally {
+      x.dispose();
+      net.dispose();
+      nhwc.dispose();
       model.dispose();
     }
   });
@@ -246,12 +287,12 @@ describe('Model.fromOnnx: the other ops', () => {
     const bytes = onnxModel(nodes, inits, [['x', ['N', C, 11, 10]]], ['y']);
     const model = await Model.fromOnnx(bytes);
     const net = await loadOnnx(bytes);
-    const x = randn([2, 11, 10, C]);
+    const x = randn([2, C, 11, 10]);
     try {
       const classes = model.layers.map((l) => l.className);
       expect(classes.filter((c) => c === 'ZeroPadding2D').length).toBe(4); // Pad, the ceil-mode max pool's extra row, two counted average pads
       for (const c of ['PReLU', 'MaxPooling2D', 'AveragePooling2D', 'Concatenate', 'GlobalAveragePooling2D', 'Dense']) expect(classes, c).toContain(c);
-      const want = tidy(() => net.predict(ops.transpose(x, [0, 3, 1, 2])).dataSync());
+      const want = tidy(() => net.predict(x).dataSync());
       expectClose(tidy(() => model.predict(x).dataSync()), want, { rtol: 1e-5, atol: 1e-6 });
     } finally {
       x.dispose();

@@ -6,6 +6,10 @@
 // images of those classes. Prints the test accuracy on the new classes before and after, and checks
 // that the backbone's weights did not move.
 //
+// The imported model takes the file's own layout, NCHW here as from PyTorch: [n, 1, 28, 28] images (with
+// one channel the same values as the [n, 28, 28, 1] the backbone was trained on), and its parameters keep
+// the file's initializer names.
+//
 // Run:  node examples/node/fine-tune.mjs                      (1-3 minutes on one core of a shared machine)
 //       node examples/node/fine-tune.mjs --onnx net.onnx      (a backbone exported elsewhere: 1x28x28 input)
 // Flags: --threads N, --pretrain N (images of the first five classes), --finetune N (images of the
@@ -55,7 +59,9 @@ function smallResNet(classes) {
   return new Model({ inputs: input, outputs: logits, name: 'backbone' });
 }
 
-const newClasses = { train: split('train', 5, flags.finetune), test: split('t10k', 5, Infinity) };
+/** A split as NCHW [n, 1, 28, 28] images: one channel, so the same values in another shape. */
+const nchw = ({ x, y }) => ({ x: x.reshape([x.shape[0], 1, 28, 28]), y });
+const newClasses = { train: nchw(split('train', 5, flags.finetune)), test: nchw(split('t10k', 5, Infinity)) };
 console.log(`${backendInfo().threads} thread(s); fine-tuning on ${newClasses.train.x.shape[0]} images of sandal/shirt/sneaker/bag/ankle boot, ` +
   `testing on ${newClasses.test.x.shape[0]}`);
 
@@ -76,8 +82,9 @@ if (flags.onnx) {
   backbone.dispose();
 }
 
-// The imported network as a graph Model (taking NHWC images); its last dense layer is the old head.
+// The imported network as a graph Model taking the file's NCHW images; its last dense layer is the old head.
 const imported = await Model.fromOnnx(onnxBytes);
+console.log(`imported: input ${JSON.stringify(imported.inputShape)}, parameters ${imported.parameters().slice(0, 2).map((p) => p.name).join(', ')}, ...`);
 const oldHead = imported.layers.findLast((l) => l.className === 'Dense');
 const features = oldHead.inboundNodes[0].inputs[0];
 const head = nn.dense({ units: 5, name: 'new_head' }).apply(features);

@@ -74,3 +74,4 @@ export type { Regularizer, RegularizerJSON, RegularizerSpec } from './regularize
 /** Keras' weight regularisers, for a layer's `kernelRegularizer` / `biasRegularizer`. */
 export const regularizers = { l1, l2, l1l2 };
 export * from './preprocessing.js';
+export { Permute, permute, type PermuteOptions } from './reshaping.js';

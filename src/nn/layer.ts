@@ -24,6 +24,11 @@ export interface LayerOptions {
   inputShape?: readonly number[];
   /** When false the layer is frozen: no gradients, no updates, moving statistics used as in inference. Default true. */
   trainable?: boolean;
+  /**
+   * Names for some of the layer's weights in place of the Keras ones, e.g. `{ kernel: 'conv1.weight' }`
+   * (an imported network keeps its own names): the parameter is then `<layer>/conv1.weight`.
+   */
+  weightNames?: Record<string, string>;
 }
 
 /** Serialised layer: the Keras class name and the options that rebuild it. */
@@ -51,6 +56,8 @@ export abstract class Layer {
   protected readonly _nonTrainable: Tensor[] = [];
   /** Every application of this layer to symbolic tensors, in order (a shared layer has several). */
   readonly inboundNodes: GraphNode[] = [];
+  /** The weightNames option: a weight's own name by its Keras name. */
+  private readonly weightRenames: Readonly<Record<string, string>> | null;
 
   constructor(opts: LayerOptions | undefined, layerType: string) {
     if (opts !== undefined && (opts === null || typeof opts !== 'object' || Array.isArray(opts))) {
@@ -66,6 +73,7 @@ export abstract class Layer {
       throw new ValueError(`${layerType}: option 'trainable' must be a boolean, got ${fmtOpt(o.trainable)}`);
     }
     this._isTrainable = o.trainable ?? true;
+    this.weightRenames = o.weightNames === undefined ? null : checkWeightNames(layerType, o.weightNames);
     if (o.inputShape !== undefined) {
       if (!Array.isArray(o.inputShape) || o.inputShape.length === 0 || !o.inputShape.every((d) => Number.isInteger(d) && d > 0)) {
         throw new ValueError(`${layerType}: option 'inputShape' must be an array of positive integers (one sample, no batch axis), got ${fmtOpt(o.inputShape)}`);
@@ -123,6 +131,7 @@ export abstract class Layer {
     const nT = this._trainable.length, nN = this._nonTrainable.length;
     try {
       this.createWeights(inputShape);
+      this.checkRenamedWeights(this._trainable.length - nT + this._nonTrainable.length - nN);
     } catch (e) {
       // E.g. out of memory after the kernel but before the bias: drop the partial weights so
       // a later build starts clean.
@@ -133,6 +142,18 @@ export abstract class Layer {
     this.inputShape = inputShape.slice();
     this.outputShape = out;
     return out.slice();
+  }
+
+  /** Every weightNames key must be one of the weights just created (a typo would otherwise be ignored). */
+  private checkRenamedWeights(created: number): void {
+    if (!this.weightRenames) return;
+    const own = new Set(this.weights().slice(-created).map((w) => w.name!));
+    const keras = Object.keys(this.weightRenames);
+    const unknown = keras.filter((k) => !own.has(this.weightRenames![k]));
+    if (unknown.length > 0) {
+      const names = this.weights().map((w) => Object.keys(this.weightRenames!).find((k) => this.weightRenames![k] === w.name) ?? w.name);
+      throw new ValueError(`${this.label}: option 'weightNames' renames ${fmtOpt(unknown)}, which ${unknown.length === 1 ? 'is not a weight' : 'are not weights'} of the layer (its weights: ${names.join(', ') || 'none'})`);
+    }
   }
 
   /** Layers with parameters accept only the input shape they were built for (others: any). */
@@ -248,13 +269,14 @@ export abstract class Layer {
     const cfg: Record<string, unknown> = { name: this.name || this.baseName, ...this.config() };
     if (!this.trainable) cfg.trainable = false;
     if (this.declaredInputShape) cfg.inputShape = this.declaredInputShape.slice();
+    if (this.weightRenames) cfg.weightNames = { ...this.weightRenames };
     return { className: this.className, config: cfg };
   }
 
   /** Creates a trainable parameter: kept out of tidy, requires grad, named as Keras. */
   protected addWeight(name: string, shape: readonly number[], init: Initializer, trainable = true): Tensor {
     const t = keep(init.init(shape));
-    t.name = name;
+    t.name = this.weightRenames?.[name] ?? name;
     if (trainable) { t.requireGrad(); t.requiresGrad = this._isTrainable; this._trainable.push(t); }
     else this._nonTrainable.push(t);
     return t;
@@ -265,6 +287,17 @@ export abstract class Layer {
       throw new ShapeError(`${this.label}: expects ${what} (batch, ${rank === 3 ? 'height, width, channels' : `${rank} axes`}), got input of shape ${fmtBatchShape(shape)}`);
     }
   }
+}
+
+/** The weightNames option: Keras weight name -> a non-empty name without '/' or spaces (the '<layer>/<weight>' split stays unambiguous). */
+function checkWeightNames(layer: string, v: unknown): Record<string, string> {
+  const ok = v !== null && typeof v === 'object' && !Array.isArray(v) &&
+    Object.values(v).every((n) => typeof n === 'string' && n !== '' && !/[/\s]/.test(n));
+  if (!ok) throw new ValueError(`${layer}: option 'weightNames' must map weight names to non-empty names without '/' or spaces, e.g. { kernel: 'conv1.weight' }, got ${fmtOpt(v)}`);
+  const names = Object.values(v as Record<string, string>);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) throw new ValueError(`${layer}: option 'weightNames' gives two weights the name '${twice}'`);
+  return { ...(v as Record<string, string>) };
 }
 
 /** Keras style: (None, 7, 7, 64). */
@@ -347,7 +380,7 @@ export function optInitializer(layer: string, opts: Record<string, unknown>, key
 /** Rejects option keys a layer does not know (a typo would otherwise be silently ignored). */
 export function checkKeys(layer: string, opts: object | undefined, known: readonly string[]): void {
   if (!opts) return;
-  const all = [...known, 'name', 'inputShape', 'trainable'];
+  const all = [...known, 'name', 'inputShape', 'trainable', 'weightNames'];
   for (const k of Object.keys(opts)) {
     if (!all.includes(k)) throw new ValueError(`${layer}: unknown option '${k}' (known: ${all.join(', ')})`);
   }

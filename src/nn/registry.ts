@@ -4,7 +4,7 @@ import { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPoolin
 import { Dense, Flatten, Dropout, Activation, PReLU } from './core.js';
 import { BatchNormalization } from './normalization.js';
 import { UpSampling2D, Resizing } from './resizing.js';
-import { Cropping2D, Reshape } from './reshaping.js';
+import { Cropping2D, Reshape, Permute } from './reshaping.js';
 import type { Layer, LayerJSON } from './layer.js';
 import { Conv1D } from './conv1d.js';
 import { SeparableConv2D } from './separable.js';
@@ -24,6 +24,7 @@ const CLASSES: Record<string, LayerClass> = {
   GroupNormalization,
   Add, Subtract, Multiply, Average, Maximum, Concatenate,
   RandomFlip, RandomRotation, RandomZoom, RandomContrast, RandomBrightness,
+  Permute,
 };
 
 /** Rebuilds a layer from its toJSON() form; ValueError for an unknown class. */

@@ -1,6 +1,7 @@
 // Reshaping layers (no parameters): Cropping2D (rows and columns off the image borders, through
-// ops.slice so the gradient flows back into the kept pixels) and Reshape (Keras' target shape
-// without the batch axis, one axis may be -1).
+// ops.slice so the gradient flows back into the kept pixels), Reshape (Keras' target shape
+// without the batch axis, one axis may be -1) and Permute (Keras' axis order without the batch axis,
+// 1-based, through ops.transpose, whose gradient is the inverse transpose).
 import type { Tensor } from '../tensor.js';
 import { ShapeError, ValueError, fmtValue } from '../errors.js';
 import { ops } from './ops.js';
@@ -83,5 +84,44 @@ export class Reshape extends Layer {
   protected config(): Record<string, unknown> { return { targetShape: this.targetShape.slice() }; }
 }
 
+export interface PermuteOptions extends LayerOptions {
+  /** The input axis each output axis takes, batch axis excluded, counted from 1 (Keras): [2, 3, 1] turns [C, H, W] into [H, W, C]. */
+  dims: number[];
+}
+
+export class Permute extends Layer {
+  readonly className: string = 'Permute';
+  readonly baseName: string = 'permute';
+  readonly dims: number[];
+
+  constructor(opts: PermuteOptions) {
+    const L = 'permute';
+    super(opts, L);
+    checkKeys(L, opts, ['dims']);
+    const d: unknown = opts?.dims;
+    if (d === undefined) throw new ValueError(`${L}: option 'dims' is required`);
+    const isPermutation = Array.isArray(d) && d.length > 0 && d.every((v) => Number.isInteger(v) && v >= 1 && v <= d.length) && new Set(d).size === d.length;
+    if (!isPermutation) {
+      throw new ValueError(`${L}: option 'dims' must be a permutation of 1..n (the sample axes, batch axis excluded, counted from 1), got ${fmtValue(d)}`);
+    }
+    this.dims = (d as number[]).slice();
+  }
+
+  computeOutputShape(shape: readonly number[]): number[] {
+    if (shape.length !== this.dims.length) {
+      throw new ShapeError(`${this.label}: dims ${fmtValue(this.dims)} permute ${this.dims.length} sample axes, got input ${fmtBatchShape(shape)} with ${shape.length}`);
+    }
+    return this.dims.map((d) => shape[d - 1]);
+  }
+
+  protected call(x: Tensor): Tensor {
+    this.computeOutputShape(x.shape.slice(1));
+    return ops.transpose(x, [0, ...this.dims]);
+  }
+
+  protected config(): Record<string, unknown> { return { dims: this.dims.slice() }; }
+}
+
 export const cropping2d = (opts?: Cropping2DOptions): Cropping2D => new Cropping2D(opts);
 export const reshape = (opts: ReshapeOptions): Reshape => new Reshape(opts);
+export const permute = (opts: PermuteOptions): Permute => new Permute(opts);

@@ -9,7 +9,7 @@ import type {
   Activation, PReLU, Conv1D, SeparableConv2D,
 } from '../../nn/index.js';
 import type { GlobalAveragePooling2D, LayerNormalization, GroupNormalization } from '../../nn/index.js';
-import type { UpSampling2D, Resizing, Cropping2D, Reshape } from '../../nn/index.js';
+import type { UpSampling2D, Resizing, Cropping2D, Reshape, Permute } from '../../nn/index.js';
 import type { ActivationName } from '../../nn/activations.js';
 import { exportLayerNorm, exportGroupNorm, layerNormReadsNCHW } from './export-norms.js';
 import { exportUpSampling, exportResizing, exportCropping, exportReshape } from './export-resampling.js';
@@ -274,8 +274,15 @@ export function exportLayer(g: GraphBuilder, opset: number, layer: Layer, input:
       toNHWC(base); // the target shape reads the channel-last order
       cur = { name: exportReshape(g, cur.name, layer as Reshape, base), rank: outShape.length + 1, nchw: false };
       break;
+    case 'Permute': {
+      // One Transpose: the layer's axis order read through the value's order in the file (NCHW or as is).
+      const fileOrder = cur.nchw ? [0, 3, 1, 2] : Array.from({ length: cur.rank }, (_, i) => i);
+      const perm = [0, ...(layer as Permute).dims].map((axis) => fileOrder.indexOf(axis));
+      cur = { name: g.node('Transpose', [cur.name], base, [attrInts('perm', perm)]), rank: outShape.length + 1, nchw: false };
+      break;
+    }
     default:
-      throw new ValueError(`${where} has no ONNX export (supported: Conv2D, DepthwiseConv2D, SeparableConv2D, Conv1D, Conv2DTranspose, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D, BatchNormalization, Dropout, Flatten, Dense, Activation, PReLU, UpSampling2D, Resizing, Cropping2D, Reshape, LayerNormalization, GroupNormalization, the merge layers and nested models)`);
+      throw new ValueError(`${where} has no ONNX export (supported: Conv2D, DepthwiseConv2D, SeparableConv2D, Conv1D, Conv2DTranspose, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D, BatchNormalization, Dropout, Flatten, Dense, Activation, PReLU, UpSampling2D, Resizing, Cropping2D, Reshape, Permute, LayerNormalization, GroupNormalization, the merge layers and nested models)`);
   }
   return cur;
 }

@@ -1,7 +1,8 @@
 // One converter per ONNX op type for Model.fromOnnx: each checks its node and applies the layer
 // that computes the same thing on NHWC values, with the node's float initializers copied into the
 // layer's weights (converted to the layer's layout). A layer with weights is named after its weight
-// initializer ('layer1.0.conv1.weight' -> layer 'layer1.0.conv1'); the others after their node.
+// initializer ('layer1.0.conv1.weight' -> layer 'layer1.0.conv1') and its weights after their
+// initializers (parameter 'layer1.0.conv1/layer1.0.conv1.weight'); the others after their node.
 import { nn, FormatError, type Tensor } from '../../index.js';
 import { samePadding, windowOutputSize } from '../../geometry.js';
 import { Attributes } from './attributes.js';
@@ -31,6 +32,16 @@ function oihwToHwio(w: Float32Array, [O, I, kh, kw]: number[]): Float32Array {
 function weightLayerName(state: ConversionState, node: NodeMsg, weight: NamedConst): string {
   const prefix = weight.name.replace(/[._/:]?(weight|kernel|W)(:0)?$/, '');
   return state.names.take(prefix && prefix !== weight.name ? prefix : node.name || weight.name, (node.opType ?? 'layer').toLowerCase());
+}
+
+/** The weightNames option keeping each weight's initializer name ('/' and spaces, which weight names cannot hold, become '_'). */
+function initializerNames(byKerasName: Record<string, NamedConst | string | null | undefined>): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const [keras, c] of Object.entries(byKerasName)) {
+    const name = typeof c === 'string' ? c : c?.name;
+    if (name) names[keras] = name.replace(/[/\s]/g, '_');
+  }
+  return names;
 }
 
 const nodeLayerName = (state: ConversionState, node: NodeMsg): string => state.names.take(node.name ?? '', (node.opType ?? 'layer').toLowerCase());
@@ -114,9 +125,11 @@ const conv: Converter = (state, node, label) => {
     kernelSize: [kh, kw] as [number, number], strides: strides as [number, number], dilation: dilation as [number, number],
     padding, useBias: b !== null, biasInitializer: 'zeros' as const, name: weightLayerName(state, node, w),
   };
-  const layer = groups > 1 && groups === C
-    ? new nn.DepthwiseConv2D({ ...common, depthMultiplier: O / C, depthwiseInitializer: 'zeros' })
-    : new nn.Conv2D({ ...common, filters: O, groups, kernelInitializer: 'zeros' });
+  const depthwise = groups > 1 && groups === C;
+  const weightNames = initializerNames({ [depthwise ? 'depthwise_kernel' : 'kernel']: w, bias: b });
+  const layer = depthwise
+    ? new nn.DepthwiseConv2D({ ...common, depthMultiplier: O / C, depthwiseInitializer: 'zeros', weightNames })
+    : new nn.Conv2D({ ...common, filters: O, groups, kernelInitializer: 'zeros', weightNames });
   applyLayer(state, node, layer, [x]);
   setWeight(layer.kernel, oihwToHwio(w.float!, w.dims), label, 'W');
   if (b) setWeight(layer.bias, b.float!, label, 'B');
@@ -137,6 +150,7 @@ const batchNormalization: Converter = (state, node, label) => {
   });
   const layer = new nn.BatchNormalization({
     momentum: a.float('momentum', 0.9), epsilon: a.float('epsilon', 1e-5), name: weightLayerName(state, node, scale),
+    weightNames: initializerNames({ gamma: scale, beta: bias, moving_mean: mean, moving_variance: variance }),
   });
   applyLayer(state, node, layer, [x]);
   setWeight(layer.gamma, scale.float!, label, 'scale');
@@ -147,12 +161,12 @@ const batchNormalization: Converter = (state, node, label) => {
 
 /** Gemm (A [N, K] times B, plus C) and MatMul by a constant (with the Add of a bias that follows it) as a dense layer. */
 function dense(state: ConversionState, node: NodeMsg, label: string, kernel: Float32Array, K: number, N: number,
-               bias: Float32Array | null, name: string, output: string | undefined): void {
+               bias: Float32Array | null, name: string, weightNames: Record<string, string>, output: string | undefined): void {
   const x = state.value(node.input?.[0], label, 'A');
   const s = x.t.sampleShape;
   if (s.length !== 1 || s[0] !== K) throw new FormatError(`${W}: ${label}: expects A of shape [N, ${K}], got [N, ${s.join(', ')}]`);
   if (x.chw) kernel = rowsToNhwcOrder(kernel, x.chw, N);
-  const layer = new nn.Dense({ units: N, useBias: bias !== null, kernelInitializer: 'zeros', name });
+  const layer = new nn.Dense({ units: N, useBias: bias !== null, kernelInitializer: 'zeros', name, weightNames });
   state.track(layer);
   state.define(output, { t: layer.apply(x.t), nonNegative: false, chw: null });
   setWeight(layer.kernel, kernel, label, 'the weight');
@@ -197,7 +211,7 @@ const gemm: Converter = (state, node, label) => {
     bias = new Float32Array(N);
     for (let n = 0; n < N; n++) bias[n] = beta * c.float![c.float!.length === 1 ? 0 : n];
   }
-  dense(state, node, label, kernel, K, N, bias, weightLayerName(state, node, b), node.output?.[0]);
+  dense(state, node, label, kernel, K, N, bias, weightLayerName(state, node, b), initializerNames({ kernel: b, bias: c }), node.output?.[0]);
 };
 
 const matMul: Converter = (state, node, label) => {
@@ -213,10 +227,10 @@ const matMul: Converter = (state, node, label) => {
   const bias = biasName ? state.consts.get(biasName) : undefined;
   if (add && bias?.float && bias.float.length === N && bias.dims.every((d, i) => d === 1 || i === bias.dims.length - 1)) {
     state.consumed.add(add);
-    dense(state, node, label, b.float!, K, N, bias.float, weightLayerName(state, node, b), add.output?.[0]);
+    dense(state, node, label, b.float!, K, N, bias.float, weightLayerName(state, node, b), initializerNames({ kernel: b, bias: biasName }), add.output?.[0]);
     return;
   }
-  dense(state, node, label, b.float!, K, N, null, weightLayerName(state, node, b), out);
+  dense(state, node, label, b.float!, K, N, null, weightLayerName(state, node, b), initializerNames({ kernel: b }), out);
 };
 
 /** Unary activations as an activation layer; `nonNegative` when the output cannot be below 0. */
@@ -279,7 +293,7 @@ const prelu: Converter = (state, node, label) => {
   const perChannel = slope.float!.length === C && slope.dims.filter((d) => d !== 1).length <= 1;
   if (!perChannel && slope.float!.length !== 1) throw new FormatError(`${W}: ${label}: slope of shape ${JSON.stringify(slope.dims)} is not supported (one value, or one per channel)`);
   const shared = s.map((_, i) => i + 1).filter((i) => !perChannel || i < s.length);
-  const layer = new nn.PReLU({ sharedAxes: shared, name: weightLayerName(state, node, slope) });
+  const layer = new nn.PReLU({ sharedAxes: shared, name: weightLayerName(state, node, slope), weightNames: initializerNames({ alpha: slope }) });
   applyLayer(state, node, layer, [x]);
   setWeight(layer.alpha, slope.float!, label, 'slope');
 };

@@ -1,20 +1,27 @@
 // ONNX -> trainable graph Model (`Model.fromOnnx`): each node becomes one of the library's layers
 // applied with the functional API (nn.input, layer.apply, new Model), so the result trains, freezes,
 // saves and exports like any model built here. Values that are 4-D in the file (NCHW) are NHWC
-// inside, so the model takes NHWC images like every wasm-cnn model; weights are converted once (OIHW
-// -> HWIO, Gemm's B -> [in, out]). The op converters live in to-model-ops.ts.
+// inside, where the layers compute; permute layers at the inputs and before 4-D outputs keep the
+// model's own inputs and outputs in the graph's layout (so predict equals loadOnnx's run), unless
+// { layout: 'NHWC' } asks for NHWC images as every wasm-cnn model takes them. Weights are converted
+// once (OIHW -> HWIO, Gemm's B -> [in, out]). The op converters live in to-model-ops.ts.
 //
 // Like the importer, this module is loaded on demand and reaches the library through its main entry.
-import { Model, nn, FormatError, ShapeError, ValueError } from '../../index.js';
+import { Model, nn, Tensor, FormatError, ShapeError, ValueError } from '../../index.js';
 import { int64, DT, type ModelMsg, type NodeMsg, type ValueInfoMsg } from './proto.js';
 import { onnx } from './pb.js';
-import { decodeTensor } from './tensor-data.js';
+import { decodeTensor, isFloatConst } from './tensor-data.js';
 import { ConversionState, nodeLabel } from './to-model-state.js';
 import { CONVERTERS, NHWC_TO_NCHW, SUPPORTED_FROM_ONNX_OPS } from './to-model-ops.js';
 
 export interface FromOnnxOptions {
   /** The model's name; default the graph's name when it is a valid one, else 'onnx_model'. */
   name?: string;
+  /**
+   * The layout of the model's 4-D inputs and outputs: 'graph' (default) as the file has them (NCHW for
+   * PyTorch exports, so `predict` equals `loadOnnx`'s `run`), or 'NHWC' images as every wasm-cnn model takes them.
+   */
+  layout?: 'graph' | 'NHWC';
 }
 
 const WHERE = 'Model.fromOnnx';
@@ -39,7 +46,9 @@ function renamed(e: unknown): unknown {
  */
 export function modelFromOnnx(bytes: Uint8Array | ArrayBuffer | ArrayBufferView, options: FromOnnxOptions = {}): Model {
   if (options === null || typeof options !== 'object') throw new ValueError(`${WHERE}: options must be an object, got ${String(options)}`);
-  for (const k of Object.keys(options)) if (k !== 'name') throw new ValueError(`${WHERE}: unknown option '${k}' (known: name)`);
+  for (const k of Object.keys(options)) if (k !== 'name' && k !== 'layout') throw new ValueError(`${WHERE}: unknown option '${k}' (known: name, layout)`);
+  const layout = options.layout ?? 'graph';
+  if (layout !== 'graph' && layout !== 'NHWC') throw new ValueError(`${WHERE}: option 'layout' must be 'graph' or 'NHWC', got ${JSON.stringify(options.layout)}`);
   let model: ModelMsg;
   try {
     model = codec.ModelProto.decode(asBytes(bytes));
@@ -54,7 +63,7 @@ export function modelFromOnnx(bytes: Uint8Array | ArrayBuffer | ArrayBufferView,
   if (opset === null || opset < 1 || opset > 1000) throw new FormatError(`${WHERE}: the model imports no valid default-domain (ai.onnx) opset version`);
   const state = new ConversionState(opset, graph.node ?? []);
   try {
-    return build(state, graph, modelName(options.name, graph.name));
+    return build(state, graph, modelName(options.name, graph.name), layout === 'graph');
   } catch (e) {
     state.disposeLayers();
     throw renamed(e);
@@ -76,30 +85,60 @@ function readAsNhwc(state: ConversionState, name: string): boolean {
   });
 }
 
-/** One sample's NHWC (or feature) shape from a graph input's declared NCHW (or NHWC) / [N, F] shape. */
-function sampleShape(v: ValueInfoMsg, nhwc: boolean): number[] {
+/** One sample's shape ([C, H, W], [H, W, C] or [features]) from a graph input's declared shape. */
+function sampleShape(v: ValueInfoMsg): number[] {
   const dims = (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimValue !== undefined && d.dimValue !== null ? int64(d.dimValue) : null));
   const sample = dims.slice(1);
   if ((dims.length !== 4 && dims.length !== 2) || sample.some((d) => d === null || d < 1)) {
     throw new FormatError(`${WHERE}: graph input '${v.name}' must be [N, C, H, W] or [N, features] with every axis but the batch known, got ${JSON.stringify(dims.map((d) => d ?? '?'))}`);
   }
-  const s = sample as number[];
-  return s.length === 3 && !nhwc ? [s[1], s[2], s[0]] : s;
+  return sample as number[];
 }
 
-function build(state: ConversionState, graph: NonNullable<ModelMsg['graph']>, name: string): Model {
+/** [C, H, W] samples -> [H, W, C] (Keras Permute counts sample axes from 1), and back. */
+const TO_CHANNELS_LAST = [2, 3, 1];
+const TO_CHANNELS_FIRST = [3, 1, 2];
+
+/** `t` through a permute layer of `dims` named after `base`. */
+function permuted(state: ConversionState, t: nn.SymbolicTensor, dims: number[], base: string): nn.SymbolicTensor {
+  return state.track(nn.permute({ dims, name: state.names.take(base) })).apply(t);
+}
+
+/** The most one reservation asks for (a tensor holds at most 1 GiB). */
+const MAX_RESERVE_FLOATS = 2 ** 28 - 1024;
+
+/**
+ * The layers allocate their weights one by one, and the wasm allocator grows memory by doubling as
+ * they come (up to twice the weights). One block of their total, freed at once, grows it once; the
+ * weights then fill that block. Best effort: without the memory the weights are allocated as they come.
+ */
+function reserveWeightMemory(state: ConversionState): void {
+  let floats = 0;
+  for (const c of state.consts.values()) if (isFloatConst(c)) floats += c.dims.reduce((p, d) => p * d, 1);
+  if (floats === 0) return;
+  try {
+    Tensor.empty([Math.min(floats, MAX_RESERVE_FLOATS)]).dispose();
+  } catch { /* out of memory here: the weights themselves will say so */ }
+}
+
+function build(state: ConversionState, graph: NonNullable<ModelMsg['graph']>, name: string, graphLayout: boolean): Model {
   for (const [i, t] of (graph.initializer ?? []).entries()) {
     if (!t.name) throw new FormatError(`${WHERE}: initializer #${i} has no name`);
     state.consts.set(t.name, { ...decodeTensor(t, `initializer '${t.name}'`), name: t.name });
   }
+  reserveWeightMemory(state);
   for (const n of state.nodes) for (const i of n.input ?? []) if (i) state.readers.set(i, [...(state.readers.get(i) ?? []), n]);
   const inputs = (graph.input ?? []).filter((v) => !state.consts.has(v.name ?? '')).map((v, i) => {
     if (!v.name) throw new FormatError(`${WHERE}: graph input #${i} has no name`);
     const elem = v.type?.tensorType?.elemType;
     if (elem !== undefined && elem !== DT.FLOAT && elem !== 0) throw new FormatError(`${WHERE}: graph input '${v.name}' has data type ${elem}; only float32 inputs are supported`);
     const nhwc = readAsNhwc(state, v.name);
-    const t = nn.input({ shape: sampleShape(v, nhwc), name: state.names.take(v.name) });
-    state.values.set(v.name, { t, nonNegative: false, chw: null, nhwcInFile: nhwc && t.sampleShape.length === 3 });
+    const shape = sampleShape(v);
+    const image = shape.length === 3;
+    const nchwImage = image && !nhwc;
+    const t = nn.input({ shape: nchwImage && !graphLayout ? [shape[1], shape[2], shape[0]] : shape, name: state.names.take(v.name) });
+    const inside = nchwImage && graphLayout ? permuted(state, t, TO_CHANNELS_LAST, `${v.name}_to_nhwc`) : t;
+    state.values.set(v.name, { t: inside, nonNegative: false, chw: null, nhwcInFile: nhwc && image });
     return t;
   });
   if (inputs.length === 0) throw new FormatError(`${WHERE}: the graph has no (non-initializer) input`);
@@ -127,7 +166,8 @@ function build(state: ConversionState, graph: NonNullable<ModelMsg['graph']>, na
       throw new FormatError(`${WHERE}: graph output ${v.name ? `'${v.name}'` : `#${i}`} is ${v.name && state.consts.has(v.name) ? 'a constant' : 'not computed by any node'}; outputs must depend on the inputs`);
     }
     if (value.chw) throw new FormatError(`${WHERE}: graph output '${v.name}' flattens an image in NCHW order, which an NHWC model does not reproduce; end the graph with a pooled or dense output`);
-    return value.t;
+    const nchwImage = value.t.sampleShape.length === 3 && !value.nhwcInFile;
+    return nchwImage && graphLayout ? permuted(state, value.t, TO_CHANNELS_FIRST, `${v.name}_to_nchw`) : value.t;
   });
   if (outputs.length === 0) throw new FormatError(`${WHERE}: the graph has no outputs`);
   const model = new Model({ inputs: inputs.length === 1 ? inputs[0] : inputs, outputs: outputs.length === 1 ? outputs[0] : outputs, name });
