@@ -3,7 +3,7 @@
 // as UsageError, and the options of `wasm-cnn train` checked against the presets.
 import { parseArgs } from 'node:util';
 import type { AugmentOptions } from '../data/augment.js';
-import { planAugment } from '../data/augment-options.js';
+import { _planAugment as planAugment } from '../index.js';
 import { PRESETS, OPTIMIZERS, SCHEDULES } from './presets.js';
 
 export class UsageError extends Error {
