@@ -10,7 +10,11 @@ input x[i] = 2 sin(0.731 i + 0.1) over the flat index of the batch-1 input, and 
 every model with its input shape, output shape and file size. The vision transformers (ViT, Swin)
 are not CNNs and are not exported.
 
-Usage: /usr/bin/python3 bench/export-zoo.py [--out bench/out/zoo] [--opset 13] [--only resnet18,vgg11]
+`--all` exports every classification CNN torchvision lists (`models.list_models`: every width and depth
+of each family, 67 models) instead of one per family. It leaves out the transformers (ViT, Swin,
+MaxViT) and RegNetY-128GF, whose 2.6 GB of weights exceed the 2 GB a single protobuf file can hold.
+
+Usage: /usr/bin/python3 bench/export-zoo.py [--out bench/out/zoo] [--opset 13] [--only resnet18,vgg11] [--all]
 (Debian's python3-torch and python3-torchvision). The files are large (VGG-11 is 507 MB) and are
 not committed.
 """
@@ -34,6 +38,12 @@ CLASSIFICATION = [
     "squeezenet1_0", "squeezenet1_1", "vgg11", "vgg11_bn", "wide_resnet50_2",
 ]
 SEGMENTATION = ["fcn_resnet50", "deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large"]
+NOT_CNN = ("vit_", "swin_", "maxvit_")
+OVER_PROTOBUF_LIMIT = ["regnet_y_128gf"]
+
+
+def every_classification_cnn():
+    return [n for n in models.list_models(module=models) if not n.startswith(NOT_CNN) and n not in OVER_PROTOBUF_LIMIT]
 
 
 class SegmentationOut(nn.Module):
@@ -79,9 +89,10 @@ def main():
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out", "zoo"))
     parser.add_argument("--opset", type=int, default=13)
     parser.add_argument("--only", default="")
+    parser.add_argument("--all", action="store_true")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    names = CLASSIFICATION + SEGMENTATION
+    names = (every_classification_cnn() if args.all else CLASSIFICATION) + SEGMENTATION
     if args.only:
         names = [n for n in names if n in args.only.split(",")]
     manifest_path = os.path.join(args.out, "manifest.json")
