@@ -98,4 +98,17 @@ describe('wasm-cnn train --data <image folder>', () => {
     expect(size.code).toBe(2);
     expect(size.stderr).toMatch(/--image-size must be an integer >= 1, got '0'/);
   });
+
+  it('--save creates missing folders, and a path it cannot write fails before training', () => {
+    const nested = join(dir, 'new', 'deeper', 'model.wcnn');
+    const ok = cli(['train', '--data', FIXTURE, '--image-size', '16', '--validation-split', '0.25', '--seed', '1', '--epochs', '1', '--quiet', '--save', nested]);
+    expect(ok.code).toBe(0);
+    expect(existsSync(nested)).toBe(true);
+    writeFileSync(join(dir, 'plain-file'), 'x');
+    const bad = cli(['train', '--data', FIXTURE, '--image-size', '16', '--validation-split', '0.25', '--seed', '1', '--epochs', '1', '--quiet', '--save', join(dir, 'plain-file', 'model.wcnn')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--save .*plain-file.model\.wcnn: cannot write there/);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stdout).not.toMatch(/^training:/m);
+  });
 });

@@ -4,15 +4,33 @@
 // model.json's `userDefinedMetadata` (tfjs' field for application data), so predict can name the
 // classes and resize any photo as training did. A path ending in .wcnn gets the packed single file,
 // any other path a directory (model.json + weights.bin).
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { FormatError, type Model } from '../index.js';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { FormatError, ValueError, type Model } from '../index.js';
 
 export interface ModelMetadata {
   classNames: string[];
   /** The [height, width] training images were resized to. */
   imageSize: [number, number];
   channels: number;
+}
+
+/** The directory a save to `path` writes into: the packed file's parent, or the model directory itself. */
+const saveDir = (path: string): string => (/\.wcnn$/i.test(path) ? dirname(path) : path);
+
+/**
+ * Creates the directory a save to `path` needs and checks that it can be written, so a bad `--save`
+ * fails before training rather than after it.
+ */
+export function prepareSavePath(path: string): void {
+  const dir = saveDir(path);
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    if (/\.wcnn$/i.test(path) && existsSync(path) && statSync(path).isDirectory()) throw new Error('it is a directory');
+  } catch (e) {
+    throw new ValueError(`--save ${path}: cannot write there (${(e as Error).message})`);
+  }
 }
 
 /** Saves `model` to `path` (a .wcnn file or a directory) with `meta` in model.json. */
@@ -28,9 +46,9 @@ export async function saveWithClassNames(model: Model, path: string, meta: Model
       weights = a.weights as Uint8Array;
     },
   });
+  mkdirSync(saveDir(path), { recursive: true });
   if (/\.wcnn$/i.test(path)) { writeFileSync(path, packed); return; }
   const j = json as unknown as { weights: { file: string } };
-  mkdirSync(path, { recursive: true });
   writeFileSync(join(path, j.weights.file), weights!);
   writeFileSync(join(path, 'model.json'), JSON.stringify(j, null, 1));
 }

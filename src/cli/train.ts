@@ -8,7 +8,7 @@ import { UsageError, type TrainOptions } from './args.js';
 import { PRESETS, buildPreset } from './presets.js';
 import { loadData } from './data.js';
 import { dataLayout, loadFolderData, streamingConfusion, type DataLayout } from './data-folder.js';
-import { saveWithClassNames } from './model-file.js';
+import { prepareSavePath, saveWithClassNames } from './model-file.js';
 import { formatConfusion, formatScores, fmtSeconds } from './report.js';
 import { defaultIo, type Io } from './io.js';
 
@@ -114,6 +114,7 @@ async function trainOn(src: TrainingSource, o: TrainOptions, io: Io, t0: number)
   const info = backendInfo();
   io.out(`data: ${label}: ${nTrain} training / ${nTest} test images, ${h}x${w}x${c}, ${k} classes (loaded in ${fmtSeconds((tLoaded - t0) / 1000)})`);
 
+  if (o.save !== undefined) prepareSavePath(o.save);
   const model = buildPreset(PRESETS[o.model], [h, w, c], k);
   model.compile({
     optimizer: makeOptimizer(o.optimizer, makeSchedule(o.schedule, o.lr, o.epochs)),
