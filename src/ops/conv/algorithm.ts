@@ -10,6 +10,8 @@ export const convTuning = {
   winogradMinChannels: 8,
   /** Depthwise forward: copy each image into a zero-padded buffer first ('auto': when it pays, see depthwisePads). */
   depthwisePad: 'auto' as 'auto' | boolean,
+  /** Depthwise forward, multiplier 1: the unrolled kernels for three-tap rows (same sums, same bits). */
+  depthwiseUnrolled: true,
   /** Winograd F(3x3,2x2) weight gradient for Winograd-eligible convs with at least this many input and output channels (0 = off). */
   winogradFilterMinChannels: 16,
   /** Bytes of transformed tiles (input + products) per Winograd chunk. */

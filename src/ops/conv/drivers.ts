@@ -42,7 +42,7 @@ function depthwiseForwardInto(g: ConvGeometry, x: number, w: number, b: number, 
   const scratch = pad ? partScratch(parts.length, 0, bytes) : null;
   parallel(k.depthwiseForward, parts.map((p, t) => {
     const [xo, yo] = partOffsets(g, p);
-    return [args[t], x + 4 * xo, w, b, y + 4 * yo, act, scratch ? scratch.work(t) : 0];
+    return [args[t], x + 4 * xo, w, b, y + 4 * yo, act, scratch ? scratch.work(t) : 0, convTuning.depthwiseUnrolled ? 1 : 0];
   }));
 }
 

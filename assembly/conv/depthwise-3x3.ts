@@ -1,0 +1,58 @@
+// Depthwise forward for three-tap kernel rows (kW == 3, multiplier 1, undilated columns), stride 1
+// or 2: four channels x four interior output pixels, the taps unrolled and each input column
+// loaded once per kernel row and applied to every output pixel it feeds. Each accumulator still
+// receives the bias, then the taps kernel row by kernel row, left to right: the sums and their bits
+// are those of the generic tile in depthwise.ts.
+import { Activation } from '../activation';
+import { madd } from '../simd';
+
+/** Whether dwTile4K3 handles this kernel row: three taps, stride 1 or 2, undilated. */
+@inline export function isK3Row(kW: i32, strideW: i32, dilW: i32): bool {
+  return kW == 3 && dilW == 1 && (strideW == 1 || strideW == 2);
+}
+
+/**
+ * Four channels x four output pixels. xr: pixel 0's input at tap (first row, 0); c4: bytes per
+ * input (and output) pixel; xrowStep: bytes to the next kernel row's input; rows: kernel rows;
+ * wr: the weights of tap (first row, 0) for these channels; vb: the bias; yp: pixel 0's output.
+ */
+@inline export function dwTile4K3(xr: usize, c4: usize, xrowStep: usize, rows: i32, wr: usize, vb: v128,
+                                  act: i32, yp: usize, stride2: bool): void {
+  let a0 = vb, a1 = vb, a2 = vb, a3 = vb;
+  const c4x2 = c4 << 1;
+  for (let r = 0; r < rows; r++) {
+    const wa = v128.load(wr), wb = v128.load(wr + c4), wc = v128.load(wr + c4x2);
+    let p = xr;
+    if (stride2) {
+      // Pixel q reads columns 2q, 2q+1, 2q+2.
+      let x = v128.load(p); a0 = madd(x, wa, a0); p += c4;
+      x = v128.load(p); a0 = madd(x, wb, a0); p += c4;
+      x = v128.load(p); a0 = madd(x, wc, a0); a1 = madd(x, wa, a1); p += c4;
+      x = v128.load(p); a1 = madd(x, wb, a1); p += c4;
+      x = v128.load(p); a1 = madd(x, wc, a1); a2 = madd(x, wa, a2); p += c4;
+      x = v128.load(p); a2 = madd(x, wb, a2); p += c4;
+      x = v128.load(p); a2 = madd(x, wc, a2); a3 = madd(x, wa, a3); p += c4;
+      x = v128.load(p); a3 = madd(x, wb, a3); p += c4;
+      x = v128.load(p); a3 = madd(x, wc, a3);
+    } else {
+      // Pixel q reads columns q, q+1, q+2.
+      let x = v128.load(p); a0 = madd(x, wa, a0); p += c4;
+      x = v128.load(p); a0 = madd(x, wb, a0); a1 = madd(x, wa, a1); p += c4;
+      x = v128.load(p); a0 = madd(x, wc, a0); a1 = madd(x, wb, a1); a2 = madd(x, wa, a2); p += c4;
+      x = v128.load(p); a1 = madd(x, wc, a1); a2 = madd(x, wb, a2); a3 = madd(x, wa, a3); p += c4;
+      x = v128.load(p); a2 = madd(x, wc, a2); a3 = madd(x, wb, a3); p += c4;
+      x = v128.load(p); a3 = madd(x, wc, a3);
+    }
+    xr += xrowStep;
+    wr += c4 * 3;
+  }
+  if (act == Activation.Relu) {
+    const zero = f32x4.splat(0);
+    a0 = f32x4.max(a0, zero); a1 = f32x4.max(a1, zero);
+    a2 = f32x4.max(a2, zero); a3 = f32x4.max(a3, zero);
+  }
+  v128.store(yp, a0);
+  v128.store(yp + c4, a1);
+  v128.store(yp + c4x2, a2);
+  v128.store(yp + c4x2 + c4, a3);
+}
