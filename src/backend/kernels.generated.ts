@@ -340,9 +340,9 @@ export interface KernelExports {
    * costs ~3x an interior one) that is faster than the clipped path; padding zeros add 0 * w terms,
    * as an im2col conv (and PyTorch's) does.
    *
-   * assembly/conv/depthwise.ts (args: usize, x: usize, w: usize, bias: usize, y: usize, act: i32, work: usize) -> void
+   * assembly/conv/depthwise.ts (args: usize, x: usize, w: usize, bias: usize, y: usize, act: i32, work: usize, unrolled: i32) -> void
    */
-  depthwiseForward(args: number, x: number, w: number, bias: number, y: number, act: number, work: number): void;
+  depthwiseForward(args: number, x: number, w: number, bias: number, y: number, act: number, work: number, unrolled: number): void;
   /**
    * Bytes of `work` for the padded paths (depthwiseForward with work, conv2dBackwardFilterSingle):
    * the head and one padded image.
