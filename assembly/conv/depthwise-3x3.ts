@@ -56,3 +56,35 @@ import { madd } from '../simd';
   v128.store(yp + c4x2, a2);
   v128.store(yp + c4x2 + c4, a3);
 }
+
+/**
+ * Four channels x four output pixels of a kernel row of any width, stride 1, undilated: a window
+ * of four input columns slides along the row, one new column and one weight vector per tap. The
+ * same arguments and order of sums as dwTile4K3.
+ */
+@inline export function dwTile4Slide(xr: usize, c4: usize, xrowStep: usize, rows: i32, kW: i32, wr: usize, vb: v128,
+                                     act: i32, yp: usize): void {
+  let a0 = vb, a1 = vb, a2 = vb, a3 = vb;
+  for (let r = 0; r < rows; r++) {
+    let x0 = v128.load(xr), x1 = v128.load(xr + c4), x2 = v128.load(xr + (c4 << 1));
+    let p = xr + c4 * 3;
+    let wp = wr;
+    for (let kw = 0; kw < kW; kw++) {
+      const x3 = v128.load(p), w = v128.load(wp);
+      a0 = madd(x0, w, a0); a1 = madd(x1, w, a1); a2 = madd(x2, w, a2); a3 = madd(x3, w, a3);
+      x0 = x1; x1 = x2; x2 = x3;
+      p += c4; wp += c4;
+    }
+    xr += xrowStep;
+    wr += c4 * kW;
+  }
+  if (act == Activation.Relu) {
+    const zero = f32x4.splat(0);
+    a0 = f32x4.max(a0, zero); a1 = f32x4.max(a1, zero);
+    a2 = f32x4.max(a2, zero); a3 = f32x4.max(a3, zero);
+  }
+  v128.store(yp, a0);
+  v128.store(yp + c4, a1);
+  v128.store(yp + (c4 << 1), a2);
+  v128.store(yp + (c4 << 1) + c4, a3);
+}

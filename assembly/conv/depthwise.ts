@@ -6,7 +6,7 @@ import { Activation } from '../activation';
 import { off, madd } from '../simd';
 import { ConvArgs, ceilDiv } from './args';
 import { PAD_ARGS_BYTES, paddedH, paddedW, paddedHead, paddedImage, padImage } from './padded';
-import { isK3Row, dwTile4K3 } from './depthwise-3x3';
+import { isK3Row, dwTile4K3, dwTile4Slide } from './depthwise-3x3';
 
 /**
  * Depthwise forward (any multiplier m). Output columns whose window row lies wholly inside the
@@ -273,6 +273,11 @@ function dwQuad1(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, a
       const vb = bias ? v128.load(bias + off(c)) : zero;
       if (stride2) dwTile4K3(x0 + off(c), off(C), xrowStep, rows, w0 + off(c), vb, act, yp + off(c), true);
       else dwTile4K3(x0 + off(c), off(C), xrowStep, rows, w0 + off(c), vb, act, yp + off(c), false);
+    }
+  } else if (unrolled && a.strideW == 1 && a.dilW == 1) {
+    for (; c + 4 <= C; c += 4) {
+      const vb = bias ? v128.load(bias + off(c)) : zero;
+      dwTile4Slide(x0 + off(c), off(C), xrowStep, rows, kW, w0 + off(c), vb, act, yp + off(c));
     }
   }
   for (; c + 8 <= C; c += 8) {

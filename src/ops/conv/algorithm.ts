@@ -12,6 +12,8 @@ export const convTuning = {
   depthwisePad: 'auto' as 'auto' | boolean,
   /** Depthwise forward, multiplier 1: the unrolled kernels for three-tap rows (same sums, same bits). */
   depthwiseUnrolled: true,
+  /** Grouped convs with at most this many input and output channels per group skip im2col + GEMM (0 = off). */
+  groupedDirectMaxChannels: 16,
   /** Winograd F(3x3,2x2) weight gradient for Winograd-eligible convs with at least this many input and output channels (0 = off). */
   winogradFilterMinChannels: 16,
   /** Bytes of transformed tiles (input + products) per Winograd chunk. */
@@ -84,4 +86,15 @@ export function depthwisePads(g: ConvGeometry): boolean {
   const clipped = g.padLeft > 0 || g.padTop > 0 || (g.outW - 1) * g.strideW + (g.kW - 1) * g.dilW >= g.inW + g.padLeft ||
     (g.outH - 1) * g.strideH + (g.kH - 1) * g.dilH >= g.inH + g.padTop;
   return clipped;
+}
+
+/**
+ * A grouped conv of small groups (ResNeXt, RegNet): the direct kernel (assembly/conv/grouped.ts),
+ * whose per-group GEMMs would be a few columns wide. Its sums run in (kh, kw, channel) order, not
+ * the GEMM's; no seeded model has a grouped conv, so no pinned bits move (docs/DESIGN-NOTES.md).
+ */
+export function useGroupedDirect(g: ConvGeometry): boolean {
+  const max = convTuning.groupedDirectMaxChannels;
+  const Cg = g.inC / g.groups, Og = g.outC / g.groups;
+  return max > 0 && g.groups > 1 && Cg > 1 && Cg <= max && Og <= max && Og % 4 === 0 && !isPointwise(g);
 }

@@ -8,7 +8,7 @@ import { parallel, splitOutput, splitRows, splitThreads, PARALLEL_MIN_WORK } fro
 import { Activation } from '../../backend/kernels.generated.js';
 import { gemm as hostGemm } from '../../backend/gemm.js';
 import { shapeW, type ConvGeometry } from './geometry.js';
-import { chunkRows, convTuning, depthwisePads, isDepthwise, isDepthwiseForward, isPointwise, useWinograd, useWinogradFilter, winogradChunkTiles } from './algorithm.js';
+import { chunkRows, convTuning, depthwisePads, isDepthwise, isDepthwiseForward, isPointwise, useGroupedDirect, useWinograd, useWinogradFilter, winogradChunkTiles } from './algorithm.js';
 import { convArgs, partArgs, partOffsets, partScratch } from './parts.js';
 import { winogradWeightsFor } from './winograd-cache.js';
 import { profileStepKind } from '../../backend/profile.js';
@@ -46,6 +46,16 @@ function depthwiseForwardInto(g: ConvGeometry, x: number, w: number, b: number, 
   }));
 }
 
+/** Grouped conv of small groups over the pool: parts by images or output rows, no scratch. */
+function groupedForwardInto(g: ConvGeometry, x: number, w: number, b: number, y: number, act: Activation): void {
+  const parts = splitOutput(g.batch, g.outH, g.batch * g.outH * g.outW * g.kH * g.kW * g.outC * (g.inC / g.groups));
+  const args = partArgs(g, parts);
+  parallel(kernels().groupedForward, parts.map((p, t) => {
+    const [xo, yo] = partOffsets(g, p);
+    return [args[t], x + 4 * xo, w, b, y + 4 * yo, act];
+  }));
+}
+
 /** y = conv2d(x, w) (+ b, then the activation `act`). */
 export function forwardInto(g: ConvGeometry, x: number, w: number, b: number, y: number, act: Activation): void {
   const k = kernels();
@@ -65,6 +75,7 @@ export function forwardInto(g: ConvGeometry, x: number, w: number, b: number, y:
     k.conv2dForward(convArgs(g), x, w, b, y, act, 0, M, work);
     return;
   }
+  if (useGroupedDirect(g)) { profileStepKind('conv grouped direct'); groupedForwardInto(g, x, w, b, y, act); return; }
   profileStepKind(g.groups > 1 ? 'conv im2col-gemm (grouped)' : 'conv im2col-gemm');
   const rows = chunkRows(M, K);
   // Rows of the im2col GEMM are independent, so chunk boundaries (which move with the split) do not matter.
