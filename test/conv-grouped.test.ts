@@ -36,6 +36,24 @@ describe('grouped conv2d forward, direct kernel', () => {
     expectClose(y, c.act === 'relu' ? ref.y.map((v) => Math.max(v, 0)) : ref.y, { ...reductionTolerance(c.f[0] * c.f[1] * c.f[2]), what: 'y' });
   });
 
+  it('gives the bits of im2col + GEMM (bias first, then the taps in (kh, kw, channel) order)', () => {
+    const prev = convTuning.groupedDirectMaxChannels;
+    try {
+      for (const c of CASES) {
+        const opts = { strides: c.s, dilation: c.d, padding: c.p, groups: c.g, activation: c.act };
+        const xv = randomValues(c.x.reduce((a, b) => a * b), 11), wv = randomValues(c.f.reduce((a, b) => a * b), 12);
+        const bv = c.bias === false ? null : randomValues(c.f[3], 13);
+        const run = (max: number) => {
+          convTuning.groupedDirectMaxChannels = max;
+          return tidy(() => Array.from(ops.conv2d(tensor(xv, c.x), tensor(wv, c.f), bv && tensor(bv, [c.f[3]]), opts).dataSync()));
+        };
+        expect(run(16), name(c)).toEqual(run(0));
+      }
+    } finally {
+      convTuning.groupedDirectMaxChannels = prev;
+    }
+  });
+
   it('takes groups of 2-16 channels with outputs per group a multiple of 4, not depthwise, pointwise or larger groups', () => {
     const direct = (x: number[], f: number[], groups: number) => useGroupedDirect(conv2dGeometry(x, f, { groups, padding: 'same' }, 'conv2d'));
     expect(direct([1, 8, 8, 32], [3, 3, 8, 32], 4)).toBe(true);

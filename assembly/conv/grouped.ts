@@ -1,8 +1,8 @@
 // Grouped convolution forward without im2col, for small groups (a few input and output channels
 // each, as in ResNeXt and RegNet): vectorised over a group's output channels with each input value
 // broadcast, four interior output pixels at a time so each weight vector serves four pixels.
-// Every output sums the bias, then its taps in (kh, kw, input channel) order, on every path: the
-// bits do not depend on how the rows are split over threads.
+// Every output sums the bias, then its taps in (kh, kw, input channel) order on every path: the
+// order of im2col + GEMM, and independent of how the rows are split over threads.
 import { Activation } from '../activation';
 import { off, madd } from '../simd';
 import { ConvArgs, ceilDiv } from './args';

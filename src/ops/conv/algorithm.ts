@@ -90,8 +90,8 @@ export function depthwisePads(g: ConvGeometry): boolean {
 
 /**
  * A grouped conv of small groups (ResNeXt, RegNet): the direct kernel (assembly/conv/grouped.ts),
- * whose per-group GEMMs would be a few columns wide. Its sums run in (kh, kw, channel) order, not
- * the GEMM's; no seeded model has a grouped conv, so no pinned bits move (docs/DESIGN-NOTES.md).
+ * whose per-group GEMMs would be a few columns wide. It sums in the GEMM's order (bias, then
+ * (kh, kw, channel)), so the bits are the im2col path's (docs/DESIGN-NOTES.md).
  */
 export function useGroupedDirect(g: ConvGeometry): boolean {
   const max = convTuning.groupedDirectMaxChannels;
