@@ -65,6 +65,9 @@ convCase('depthwiseB1K7', [1, 41, 38, 40], [7, 7, 1, 40], { groups: 40, padding:
 // Grouped, small groups: the direct kernel (batch split, batch 1 row split, 4 to 16 per group).
 convCase('groupedDirectB1', [1, 45, 43, 48], [3, 3, 8, 48], { groups: 6, padding: 1, strides: 2, activation: 'relu' }, true);
 convCase('groupedDirectB3', [3, 29, 31, 64], [3, 3, 16, 64], { groups: 4, padding: 'same' });
+// Dilation beyond the map: the dead outer taps dropped (a 1x1 GEMM, and rows only).
+convCase('deadTapsB1', [1, 14, 14, 32], [3, 3, 32, 48], { dilation: 18, padding: 18 }, true);
+convCase('deadTapRowsB1', [1, 9, 40, 16], [3, 3, 16, 24], { dilation: [12, 2], padding: [[12, 12], [2, 2]] }, true);
 // A single input channel takes the direct (depthwise forward) kernel.
 convCase('singleChannel', [32, 28, 28, 1], [3, 3, 1, 32], { padding: 'same' });
 // ... batch 1: output-row split, each part padding its own band of rows (multiplier > 1 pads).

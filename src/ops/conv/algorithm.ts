@@ -14,6 +14,8 @@ export const convTuning = {
   depthwiseUnrolled: true,
   /** Grouped convs with at most this many input and output channels per group skip im2col + GEMM (0 = off). */
   groupedDirectMaxChannels: 16,
+  /** Forward convs drop kernel taps that read only padding (src/ops/conv/live-taps.ts). */
+  dropDeadTaps: true,
   /** Winograd F(3x3,2x2) weight gradient for Winograd-eligible convs with at least this many input and output channels (0 = off). */
   winogradFilterMinChannels: 16,
   /** Bytes of transformed tiles (input + products) per Winograd chunk. */

@@ -11,6 +11,7 @@ import { shapeW, type ConvGeometry } from './geometry.js';
 import { chunkRows, convTuning, depthwisePads, isDepthwise, isDepthwiseForward, isPointwise, useGroupedDirect, useWinograd, useWinogradFilter, winogradChunkTiles } from './algorithm.js';
 import { convArgs, partArgs, partOffsets, partScratch } from './parts.js';
 import { winogradWeightsFor } from './winograd-cache.js';
+import { withoutDeadTaps } from './live-taps.js';
 import { profileStepKind } from '../../backend/profile.js';
 
 /** Winograd F(2x2,3x3): flip = 1 runs the backward-input conv of `g` (already transposed by the caller). */
@@ -61,6 +62,8 @@ export function forwardInto(g: ConvGeometry, x: number, w: number, b: number, y:
   const k = kernels();
   const M = g.batch * g.outH * g.outW;
   if (M === 0 || g.outC === 0) return;
+  const live = convTuning.dropDeadTaps ? withoutDeadTaps(g, w) : null;
+  if (live) { forwardInto(live.g, x, live.w, b, y, act); return; }
   if (isDepthwiseForward(g)) {
     profileStepKind(g.groups > 1 ? 'conv depthwise' : 'conv direct (1 input channel)');
     depthwiseForwardInto(g, x, w, b, y, act);
