@@ -3,8 +3,8 @@
 // loaded once per kernel row and applied to every output pixel it feeds. Each accumulator still
 // receives the bias, then the taps kernel row by kernel row, left to right: the sums and their bits
 // are those of the generic tile in depthwise.ts.
-import { Activation } from '../activation';
 import { madd } from '../simd';
+import { storeQuad } from './tile-store';
 
 /** Whether dwTile4K3 handles this kernel row: three taps, stride 1 or 2, undilated. */
 @inline export function isK3Row(kW: i32, strideW: i32, dilW: i32): bool {
@@ -46,15 +46,7 @@ import { madd } from '../simd';
     xr += xrowStep;
     wr += c4 * 3;
   }
-  if (act == Activation.Relu) {
-    const zero = f32x4.splat(0);
-    a0 = f32x4.max(a0, zero); a1 = f32x4.max(a1, zero);
-    a2 = f32x4.max(a2, zero); a3 = f32x4.max(a3, zero);
-  }
-  v128.store(yp, a0);
-  v128.store(yp + c4, a1);
-  v128.store(yp + c4x2, a2);
-  v128.store(yp + c4x2 + c4, a3);
+  storeQuad(yp, c4, a0, a1, a2, a3, act);
 }
 
 /**
@@ -78,13 +70,5 @@ import { madd } from '../simd';
     xr += xrowStep;
     wr += c4 * kW;
   }
-  if (act == Activation.Relu) {
-    const zero = f32x4.splat(0);
-    a0 = f32x4.max(a0, zero); a1 = f32x4.max(a1, zero);
-    a2 = f32x4.max(a2, zero); a3 = f32x4.max(a3, zero);
-  }
-  v128.store(yp, a0);
-  v128.store(yp + c4, a1);
-  v128.store(yp + (c4 << 1), a2);
-  v128.store(yp + (c4 << 1) + c4, a3);
+  storeQuad(yp, c4, a0, a1, a2, a3, act);
 }

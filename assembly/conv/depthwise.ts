@@ -6,6 +6,7 @@ import { Activation } from '../activation';
 import { off, madd } from '../simd';
 import { ConvArgs, ceilDiv } from './args';
 import { PAD_ARGS_BYTES, paddedH, paddedW, paddedHead, paddedImage, padImage } from './padded';
+import { storeQuad } from './tile-store';
 import { isK3Row, dwTile4K3, dwTile4Slide } from './depthwise-3x3';
 
 /**
@@ -244,15 +245,7 @@ function dwPixel(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, a
     xr += xrowStep;
     wr += <usize>kW * wStep;
   }
-  if (act == Activation.Relu) {
-    const zero = f32x4.splat(0);
-    vacc0 = f32x4.max(vacc0, zero); vacc1 = f32x4.max(vacc1, zero);
-    vacc2 = f32x4.max(vacc2, zero); vacc3 = f32x4.max(vacc3, zero);
-  }
-  v128.store(yp, vacc0);
-  v128.store(yp + yStep, vacc1);
-  v128.store(yp + 2 * yStep, vacc2);
-  v128.store(yp + 3 * yStep, vacc3);
+  storeQuad(yp, yStep, vacc0, vacc1, vacc2, vacc3, act);
 }
 
 /** Four interior output pixels ow .. ow+3, multiplier 1: tiles of 8 and 4 channels, scalar tail. */

@@ -6,6 +6,7 @@
 import { Activation } from '../activation';
 import { off, madd } from '../simd';
 import { ConvArgs, ceilDiv } from './args';
+import { storeQuad } from './tile-store';
 
 /** y = grouped conv2d(x, w) (+ bias, then relu when act == Activation.Relu); outC / groups % 4 == 0. */
 export function groupedForward(args: usize, x: usize, w: usize, bias: usize, y: usize, act: i32): void {
@@ -87,25 +88,26 @@ function groupedQuad(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usiz
     let j = 0;
     for (; j + 8 <= Og; j += 8) {
       const co = g * Og + j;
-      groupedTile8(xg, ps, xrowStep, tapStep, rows, kW, Cg, w0 + off(co), off(CO),
-        bias ? v128.load(bias + off(co)) : zero, bias ? v128.load(bias + off(co), 16) : zero, act, yp + off(co), off(CO));
+      groupedTile(xg, ps, xrowStep, tapStep, rows, kW, Cg, w0 + off(co), off(CO),
+        bias ? v128.load(bias + off(co)) : zero, bias ? v128.load(bias + off(co), 16) : zero, act, yp + off(co), off(CO), true);
     }
     for (; j < Og; j += 4) {
       const co = g * Og + j;
-      groupedTile4(xg, ps, xrowStep, tapStep, rows, kW, Cg, w0 + off(co), off(CO),
-        bias ? v128.load(bias + off(co)) : zero, act, yp + off(co), off(CO));
+      groupedTile(xg, ps, xrowStep, tapStep, rows, kW, Cg, w0 + off(co), off(CO),
+        bias ? v128.load(bias + off(co)) : zero, zero, act, yp + off(co), off(CO), false);
     }
   }
 }
 
 /**
- * Eight output channels x four pixels, the 8 accumulators in registers over all taps. xr: pixel
- * 0's input at tap (first row, 0), channel 0 of the group; ps: bytes to the next pixel's input;
- * wr: the weights of (first row, 0, channel 0) for these outputs, ciStep bytes per input channel
- * (taps and channels follow each other in w, so one pointer walks them all).
+ * Eight output channels (wide) or four x four pixels, the accumulators in registers over all taps.
+ * xr: pixel 0's input at tap (first row, 0), channel 0 of the group; ps: bytes to the next pixel's
+ * input; wr: the weights of (first row, 0, channel 0) for these outputs, ciStep bytes per input
+ * channel (taps and channels follow each other in w, so one pointer walks them all). wide is a
+ * constant at each call site, so each caller gets its own loop.
  */
-@inline function groupedTile8(xr: usize, ps: usize, xrowStep: usize, tapStep: usize, rows: i32, kW: i32, Cg: i32,
-                              wr: usize, ciStep: usize, vb0: v128, vb1: v128, act: i32, yp: usize, yStep: usize): void {
+@inline function groupedTile(xr: usize, ps: usize, xrowStep: usize, tapStep: usize, rows: i32, kW: i32, Cg: i32,
+                             wr: usize, ciStep: usize, vb0: v128, vb1: v128, act: i32, yp: usize, yStep: usize, wide: bool): void {
   let a00 = vb0, a01 = vb1, a10 = vb0, a11 = vb1, a20 = vb0, a21 = vb1, a30 = vb0, a31 = vb1;
   let wp = wr;
   for (let r = 0; r < rows; r++) {
@@ -113,59 +115,20 @@ function groupedQuad(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usiz
     for (let kw = 0; kw < kW; kw++) {
       let xp = xk;
       for (let ci = 0; ci < Cg; ci++) {
-        const w0 = v128.load(wp), w1 = v128.load(wp, 16);
-        let v = v128.load32_splat(xp);
-        a00 = madd(v, w0, a00); a01 = madd(v, w1, a01);
-        v = v128.load32_splat(xp + ps);
-        a10 = madd(v, w0, a10); a11 = madd(v, w1, a11);
-        v = v128.load32_splat(xp + (ps << 1));
-        a20 = madd(v, w0, a20); a21 = madd(v, w1, a21);
-        v = v128.load32_splat(xp + (ps << 1) + ps);
-        a30 = madd(v, w0, a30); a31 = madd(v, w1, a31);
+        const w0 = v128.load(wp);
+        const v0 = v128.load32_splat(xp), v1 = v128.load32_splat(xp + ps);
+        const v2 = v128.load32_splat(xp + (ps << 1)), v3 = v128.load32_splat(xp + (ps << 1) + ps);
+        a00 = madd(v0, w0, a00); a10 = madd(v1, w0, a10); a20 = madd(v2, w0, a20); a30 = madd(v3, w0, a30);
+        if (wide) {
+          const w1 = v128.load(wp, 16);
+          a01 = madd(v0, w1, a01); a11 = madd(v1, w1, a11); a21 = madd(v2, w1, a21); a31 = madd(v3, w1, a31);
+        }
         xp += 4; wp += ciStep;
       }
       xk += tapStep;
     }
     xr += xrowStep;
   }
-  if (act == Activation.Relu) {
-    const zero = f32x4.splat(0);
-    a00 = f32x4.max(a00, zero); a01 = f32x4.max(a01, zero); a10 = f32x4.max(a10, zero); a11 = f32x4.max(a11, zero);
-    a20 = f32x4.max(a20, zero); a21 = f32x4.max(a21, zero); a30 = f32x4.max(a30, zero); a31 = f32x4.max(a31, zero);
-  }
-  v128.store(yp, a00); v128.store(yp, a01, 16);
-  yp += yStep; v128.store(yp, a10); v128.store(yp, a11, 16);
-  yp += yStep; v128.store(yp, a20); v128.store(yp, a21, 16);
-  yp += yStep; v128.store(yp, a30); v128.store(yp, a31, 16);
-}
-
-/** groupedTile8 for four output channels. */
-@inline function groupedTile4(xr: usize, ps: usize, xrowStep: usize, tapStep: usize, rows: i32, kW: i32, Cg: i32,
-                              wr: usize, ciStep: usize, vb: v128, act: i32, yp: usize, yStep: usize): void {
-  let a0 = vb, a1 = vb, a2 = vb, a3 = vb;
-  let wp = wr;
-  for (let r = 0; r < rows; r++) {
-    let xk = xr;
-    for (let kw = 0; kw < kW; kw++) {
-      let xp = xk;
-      for (let ci = 0; ci < Cg; ci++) {
-        const wv = v128.load(wp);
-        a0 = madd(v128.load32_splat(xp), wv, a0);
-        a1 = madd(v128.load32_splat(xp + ps), wv, a1);
-        a2 = madd(v128.load32_splat(xp + (ps << 1)), wv, a2);
-        a3 = madd(v128.load32_splat(xp + (ps << 1) + ps), wv, a3);
-        xp += 4; wp += ciStep;
-      }
-      xk += tapStep;
-    }
-    xr += xrowStep;
-  }
-  if (act == Activation.Relu) {
-    const zero = f32x4.splat(0);
-    a0 = f32x4.max(a0, zero); a1 = f32x4.max(a1, zero); a2 = f32x4.max(a2, zero); a3 = f32x4.max(a3, zero);
-  }
-  v128.store(yp, a0);
-  v128.store(yp + yStep, a1);
-  v128.store(yp + (yStep << 1), a2);
-  v128.store(yp + (yStep << 1) + yStep, a3);
+  storeQuad(yp, yStep, a00, a10, a20, a30, act);
+  if (wide) storeQuad(yp + 16, yStep, a01, a11, a21, a31, act);
 }
