@@ -36,39 +36,59 @@ function groupedImage(a: ConvArgs, x: usize, w: usize, bias: usize, y: usize, ac
   }
 }
 
-/** One output pixel, taps clipped to the image: four output channels at a time. */
+/**
+ * One output pixel, taps clipped to the image: eight output channels at a time (two independent
+ * sums in flight, the pixel path being latency-bound), then four.
+ */
 function groupedPixel(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, act: i32,
                       khLo: i32, khHi: i32, ow: i32): void {
-  const W = a.inW, C = a.inC, CO = a.outC, kW = a.kW, G = a.groups;
+  const W = a.inW, C = a.inC, CO = a.outC, G = a.groups;
   const Cg = C / G, Og = CO / G;
   const iw0 = ow * a.strideW - a.padLeft;
   const kwLo = iw0 < 0 ? ceilDiv(-iw0, a.dilW) : 0;
-  const kwHi = min(kW, ceilDiv(W - iw0, a.dilW));
-  const xrowStep = off(a.dilH * W * C), tapStep = off(a.dilW * C), ciStep = off(CO);
+  const kwHi = min(a.kW, ceilDiv(W - iw0, a.dilW));
+  const xrowStep = off(a.dilH * W * C);
   const yp = yrow + off(ow * CO);
   const zero = f32x4.splat(0);
   for (let g = 0; g < G; g++) {
     const xg = xrow + off((iw0 + kwLo * a.dilW) * C + g * Cg) + <usize>khLo * xrowStep;
-    for (let j = 0; j < Og; j += 4) {
+    let j = 0;
+    for (; j + 8 <= Og; j += 8) {
       const co = g * Og + j;
-      let acc = bias ? v128.load(bias + off(co)) : zero;
-      let xr = xg;
-      for (let kh = khLo; kh < khHi; kh++) {
-        let xp = xr;
-        for (let kw = kwLo; kw < kwHi; kw++) {
-          let wp = w + off((kh * kW + kw) * Cg * CO + co);
-          for (let ci = 0; ci < Cg; ci++) {
-            acc = madd(v128.load32_splat(xp + off(ci)), v128.load(wp), acc);
-            wp += ciStep;
-          }
-          xp += tapStep;
-        }
-        xr += xrowStep;
-      }
-      if (act == Activation.Relu) acc = f32x4.max(acc, zero);
-      v128.store(yp + off(co), acc);
+      groupedPixelTile(a, xg, w, co, khLo, khHi, kwLo, kwHi, bias ? v128.load(bias + off(co)) : zero,
+        bias ? v128.load(bias + off(co), 16) : zero, act, yp + off(co), true);
+    }
+    for (; j < Og; j += 4) {
+      const co = g * Og + j;
+      groupedPixelTile(a, xg, w, co, khLo, khHi, kwLo, kwHi, bias ? v128.load(bias + off(co)) : zero, zero, act, yp + off(co), false);
     }
   }
+}
+
+/** Output channels co .. co+7 (wide) or co .. co+3 of one pixel over taps [khLo,khHi) x [kwLo,kwHi). */
+@inline function groupedPixelTile(a: ConvArgs, xg: usize, w: usize, co: i32, khLo: i32, khHi: i32, kwLo: i32, kwHi: i32,
+                                  vb0: v128, vb1: v128, act: i32, yp: usize, wide: bool): void {
+  const C = a.inC, CO = a.outC, kW = a.kW, Cg = C / a.groups;
+  const xrowStep = off(a.dilH * a.inW * C), tapStep = off(a.dilW * C), ciStep = off(CO);
+  let acc0 = vb0, acc1 = vb1;
+  let xr = xg;
+  for (let kh = khLo; kh < khHi; kh++) {
+    let xp = xr;
+    for (let kw = kwLo; kw < kwHi; kw++) {
+      let wp = w + off((kh * kW + kw) * Cg * CO + co);
+      for (let ci = 0; ci < Cg; ci++) {
+        const v = v128.load32_splat(xp + off(ci));
+        acc0 = madd(v, v128.load(wp), acc0);
+        if (wide) acc1 = madd(v, v128.load(wp, 16), acc1);
+        wp += ciStep;
+      }
+      xp += tapStep;
+    }
+    xr += xrowStep;
+  }
+  if (act == Activation.Relu) { const zero = f32x4.splat(0); acc0 = f32x4.max(acc0, zero); acc1 = f32x4.max(acc1, zero); }
+  v128.store(yp, acc0);
+  if (wide) v128.store(yp, acc1, 16);
 }
 
 /** Four interior output pixels ow .. ow+3: tiles of 8 output channels of a group, then of 4. */
