@@ -37,3 +37,4 @@ export * from './norm/backward';
 export * from './augment-affine';
 export * from './augment-color';
 export * from './gemv';
+export * from './conv/grouped';

@@ -6,6 +6,8 @@ import { Activation } from '../activation';
 import { off, madd } from '../simd';
 import { ConvArgs, ceilDiv } from './args';
 import { PAD_ARGS_BYTES, paddedH, paddedW, paddedHead, paddedImage, padImage } from './padded';
+import { storeQuad } from './tile-store';
+import { isK3Row, dwTile4K3, dwTile4Slide } from './depthwise-3x3';
 
 /**
  * Depthwise forward (any multiplier m). Output columns whose window row lies wholly inside the
@@ -16,11 +18,12 @@ import { PAD_ARGS_BYTES, paddedH, paddedW, paddedHead, paddedImage, padImage } f
  * costs ~3x an interior one) that is faster than the clipped path; padding zeros add 0 * w terms,
  * as an im2col conv (and PyTorch's) does.
  */
-export function depthwiseForward(args: usize, x: usize, w: usize, bias: usize, y: usize, act: i32, work: usize): void {
+export function depthwiseForward(args: usize, x: usize, w: usize, bias: usize, y: usize, act: i32, work: usize,
+                                 unrolled: i32): void {
   const a = changetype<ConvArgs>(args);
   const imgIn = <usize>a.inH * a.inW * a.inC << 2, imgOut = <usize>a.outH * a.outW * a.outC << 2;
   if (work == 0) {
-    for (let n = 0; n < a.batch; n++) dwForwardImage(a, x + <usize>n * imgIn, w, bias, y + <usize>n * imgOut, act);
+    for (let n = 0; n < a.batch; n++) dwForwardImage(a, x + <usize>n * imgIn, w, bias, y + <usize>n * imgOut, act, unrolled);
     return;
   }
   // The padded image's geometry (no padding, every tap inside) at the head of `work`.
@@ -34,7 +37,7 @@ export function depthwiseForward(args: usize, x: usize, w: usize, bias: usize, y
   const buf = paddedImage(work, a);
   for (let n = 0; n < a.batch; n++) {
     padImage(a, x + <usize>n * imgIn, buf, p.inH, p.inW);
-    dwForwardImage(p, buf, w, bias, y + <usize>n * imgOut, act);
+    dwForwardImage(p, buf, w, bias, y + <usize>n * imgOut, act, unrolled);
   }
 }
 
@@ -48,7 +51,7 @@ export function depthwisePaddedBytes(args: usize): i32 {
 }
 
 /** One image of depthwiseForward: x and y point at the image's input and output. */
-function dwForwardImage(a: ConvArgs, x: usize, w: usize, bias: usize, y: usize, act: i32): void {
+function dwForwardImage(a: ConvArgs, x: usize, w: usize, bias: usize, y: usize, act: i32, unrolled: i32): void {
   const H = a.inH, W = a.inW, Ho = a.outH, Wo = a.outW, CO = a.outC;
   const kH = a.kH, kW = a.kW, sh = a.strideH, sw = a.strideW, dh = a.dilH, dw = a.dilW;
   const m = CO / a.inC;
@@ -65,7 +68,7 @@ function dwForwardImage(a: ConvArgs, x: usize, w: usize, bias: usize, y: usize, 
     const yrow = y + off(oh * Wo * CO);
     let ow = 0;
     for (; ow < owA; ow++) dwPixel(a, xrow, w, bias, yrow, act, khLo, khHi, ow, m);
-    if (m == 1) for (; ow + 4 <= owB; ow += 4) dwQuad1(a, xrow, w, bias, yrow, act, khLo, khHi, ow);
+    if (m == 1) for (; ow + 4 <= owB; ow += 4) dwQuad1(a, xrow, w, bias, yrow, act, khLo, khHi, ow, unrolled);
     else for (; ow + 4 <= owB; ow += 4) dwQuadM(a, xrow, w, bias, yrow, act, khLo, khHi, ow, m);
     for (; ow < Wo; ow++) dwPixel(a, xrow, w, bias, yrow, act, khLo, khHi, ow, m);
   }
@@ -242,20 +245,12 @@ function dwPixel(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, a
     xr += xrowStep;
     wr += <usize>kW * wStep;
   }
-  if (act == Activation.Relu) {
-    const zero = f32x4.splat(0);
-    vacc0 = f32x4.max(vacc0, zero); vacc1 = f32x4.max(vacc1, zero);
-    vacc2 = f32x4.max(vacc2, zero); vacc3 = f32x4.max(vacc3, zero);
-  }
-  v128.store(yp, vacc0);
-  v128.store(yp + yStep, vacc1);
-  v128.store(yp + 2 * yStep, vacc2);
-  v128.store(yp + 3 * yStep, vacc3);
+  storeQuad(yp, yStep, vacc0, vacc1, vacc2, vacc3, act);
 }
 
 /** Four interior output pixels ow .. ow+3, multiplier 1: tiles of 8 and 4 channels, scalar tail. */
 function dwQuad1(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, act: i32,
-                 khLo: i32, khHi: i32, ow: i32): void {
+                 khLo: i32, khHi: i32, ow: i32, unrolled: i32): void {
   const W = a.inW, C = a.inC, kW = a.kW;
   const iw0 = ow * a.strideW - a.padLeft;
   const ps = off(a.strideW * C);             // next output pixel's input, bytes
@@ -265,6 +260,19 @@ function dwQuad1(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, a
   const zero = f32x4.splat(0);
   const x0 = xrow + off(iw0 * C) + <usize>khLo * xrowStep, w0 = w + off(khLo * kW * C);
   let c = 0;
+  if (unrolled && isK3Row(kW, a.strideW, a.dilW)) {
+    const stride2 = a.strideW == 2;
+    for (; c + 4 <= C; c += 4) {
+      const vb = bias ? v128.load(bias + off(c)) : zero;
+      if (stride2) dwTile4K3(x0 + off(c), off(C), xrowStep, rows, w0 + off(c), vb, act, yp + off(c), true);
+      else dwTile4K3(x0 + off(c), off(C), xrowStep, rows, w0 + off(c), vb, act, yp + off(c), false);
+    }
+  } else if (unrolled && a.strideW == 1 && a.dilW == 1) {
+    for (; c + 4 <= C; c += 4) {
+      const vb = bias ? v128.load(bias + off(c)) : zero;
+      dwTile4Slide(x0 + off(c), off(C), xrowStep, rows, kW, w0 + off(c), vb, act, yp + off(c));
+    }
+  }
   for (; c + 8 <= C; c += 8) {
     dwTile8(x0 + off(c), ps, xrowStep, tapStep, rows, kW, w0 + off(c), wStep,
       bias ? v128.load(bias + off(c)) : zero, bias ? v128.load(bias + off(c), 16) : zero, act,

@@ -340,9 +340,9 @@ export interface KernelExports {
    * costs ~3x an interior one) that is faster than the clipped path; padding zeros add 0 * w terms,
    * as an im2col conv (and PyTorch's) does.
    *
-   * assembly/conv/depthwise.ts (args: usize, x: usize, w: usize, bias: usize, y: usize, act: i32, work: usize) -> void
+   * assembly/conv/depthwise.ts (args: usize, x: usize, w: usize, bias: usize, y: usize, act: i32, work: usize, unrolled: i32) -> void
    */
-  depthwiseForward(args: number, x: number, w: number, bias: number, y: number, act: number, work: number): void;
+  depthwiseForward(args: number, x: number, w: number, bias: number, y: number, act: number, work: number, unrolled: number): void;
   /**
    * Bytes of `work` for the padded paths (depthwiseForward with work, conv2dBackwardFilterSingle):
    * the head and one padded image.
@@ -722,6 +722,12 @@ export interface KernelExports {
    * assembly/gemv.ts (N: i32, K: i32, a: usize, kStepBytes: i32, b: usize, ldb: i32, c: usize, accumulate: i32, bias: usize, act: i32) -> void
    */
   gemvRowB(N: number, K: number, a: number, kStepBytes: number, b: number, ldb: number, c: number, accumulate: number, bias: number, act: number): void;
+  /**
+   * y = grouped conv2d(x, w) (+ bias, then relu when act == Activation.Relu); outC / groups % 4 == 0.
+   *
+   * assembly/conv/grouped.ts (args: usize, x: usize, w: usize, bias: usize, y: usize, act: i32) -> void
+   */
+  groupedForward(args: number, x: number, w: number, bias: number, y: number, act: number): void;
 }
 
 /**
@@ -851,6 +857,7 @@ export const KERNEL_EXPORT_NAMES = [
   'augmentAffine',
   'augmentColor',
   'gemvRowB',
+  'groupedForward',
 ] as const;
 
 export type KernelName = (typeof KERNEL_EXPORT_NAMES)[number];

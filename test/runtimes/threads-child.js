@@ -60,6 +60,14 @@ convCase('depthwise', [6, 40, 40, 64], [3, 3, 1, 64], { groups: 64, padding: 'sa
 convCase('depthwiseS2', [5, 41, 39, 48], [3, 3, 1, 48], { groups: 48, padding: 'same', strides: 2 });
 convCase('depthwiseM2', [3, 36, 36, 32], [5, 5, 1, 64], { groups: 32, padding: 2 });
 convCase('depthwiseB1', [1, 112, 112, 64], [3, 3, 1, 64], { groups: 64, padding: 'same' });
+convCase('depthwiseB1S2K3', [1, 57, 45, 36], [3, 3, 1, 36], { groups: 36, padding: 'same', strides: 2, activation: 'relu' }, true);
+convCase('depthwiseB1K7', [1, 41, 38, 40], [7, 7, 1, 40], { groups: 40, padding: 3 }, true);
+// Grouped, small groups: the direct kernel (batch split, batch 1 row split, 4 to 16 per group).
+convCase('groupedDirectB1', [1, 45, 43, 48], [3, 3, 8, 48], { groups: 6, padding: 1, strides: 2, activation: 'relu' }, true);
+convCase('groupedDirectB3', [3, 29, 31, 64], [3, 3, 16, 64], { groups: 4, padding: 'same' });
+// Dilation beyond the map: the dead outer taps dropped (a 1x1 GEMM, and rows only).
+convCase('deadTapsB1', [1, 14, 14, 32], [3, 3, 32, 48], { dilation: 18, padding: 18 }, true);
+convCase('deadTapRowsB1', [1, 9, 40, 16], [3, 3, 16, 24], { dilation: [12, 2], padding: [[12, 12], [2, 2]] }, true);
 // A single input channel takes the direct (depthwise forward) kernel.
 convCase('singleChannel', [32, 28, 28, 1], [3, 3, 1, 32], { padding: 'same' });
 // ... batch 1: output-row split, each part padding its own band of rows (multiplier > 1 pads).

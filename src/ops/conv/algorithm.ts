@@ -10,6 +10,12 @@ export const convTuning = {
   winogradMinChannels: 8,
   /** Depthwise forward: copy each image into a zero-padded buffer first ('auto': when it pays, see depthwisePads). */
   depthwisePad: 'auto' as 'auto' | boolean,
+  /** Depthwise forward, multiplier 1: the unrolled kernels for three-tap rows (same sums, same bits). */
+  depthwiseUnrolled: true,
+  /** Grouped convs with at most this many input and output channels per group skip im2col + GEMM (0 = off). */
+  groupedDirectMaxChannels: 16,
+  /** Forward convs drop kernel taps that read only padding (src/ops/conv/live-taps.ts). */
+  dropDeadTaps: true,
   /** Winograd F(3x3,2x2) weight gradient for Winograd-eligible convs with at least this many input and output channels (0 = off). */
   winogradFilterMinChannels: 16,
   /** Bytes of transformed tiles (input + products) per Winograd chunk. */
@@ -82,4 +88,15 @@ export function depthwisePads(g: ConvGeometry): boolean {
   const clipped = g.padLeft > 0 || g.padTop > 0 || (g.outW - 1) * g.strideW + (g.kW - 1) * g.dilW >= g.inW + g.padLeft ||
     (g.outH - 1) * g.strideH + (g.kH - 1) * g.dilH >= g.inH + g.padTop;
   return clipped;
+}
+
+/**
+ * A grouped conv of small groups (ResNeXt, RegNet): the direct kernel (assembly/conv/grouped.ts),
+ * whose per-group GEMMs would be a few columns wide. It sums in the GEMM's order (bias, then
+ * (kh, kw, channel)), so the bits are the im2col path's (docs/DESIGN-NOTES.md).
+ */
+export function useGroupedDirect(g: ConvGeometry): boolean {
+  const max = convTuning.groupedDirectMaxChannels;
+  const Cg = g.inC / g.groups, Og = g.outC / g.groups;
+  return max > 0 && g.groups > 1 && Cg > 1 && Cg <= max && Og <= max && Og % 4 === 0 && !isPointwise(g);
 }

@@ -8,9 +8,10 @@ import { parallel, splitOutput, splitRows, splitThreads, PARALLEL_MIN_WORK } fro
 import { Activation } from '../../backend/kernels.generated.js';
 import { gemm as hostGemm } from '../../backend/gemm.js';
 import { shapeW, type ConvGeometry } from './geometry.js';
-import { chunkRows, convTuning, depthwisePads, isDepthwise, isDepthwiseForward, isPointwise, useWinograd, useWinogradFilter, winogradChunkTiles } from './algorithm.js';
+import { chunkRows, convTuning, depthwisePads, isDepthwise, isDepthwiseForward, isPointwise, useGroupedDirect, useWinograd, useWinogradFilter, winogradChunkTiles } from './algorithm.js';
 import { convArgs, partArgs, partOffsets, partScratch } from './parts.js';
 import { winogradWeightsFor } from './winograd-cache.js';
+import { withoutDeadTaps } from './live-taps.js';
 import { profileStepKind } from '../../backend/profile.js';
 
 /** Winograd F(2x2,3x3): flip = 1 runs the backward-input conv of `g` (already transposed by the caller). */
@@ -42,7 +43,17 @@ function depthwiseForwardInto(g: ConvGeometry, x: number, w: number, b: number, 
   const scratch = pad ? partScratch(parts.length, 0, bytes) : null;
   parallel(k.depthwiseForward, parts.map((p, t) => {
     const [xo, yo] = partOffsets(g, p);
-    return [args[t], x + 4 * xo, w, b, y + 4 * yo, act, scratch ? scratch.work(t) : 0];
+    return [args[t], x + 4 * xo, w, b, y + 4 * yo, act, scratch ? scratch.work(t) : 0, convTuning.depthwiseUnrolled ? 1 : 0];
+  }));
+}
+
+/** Grouped conv of small groups over the pool: parts by images or output rows, no scratch. */
+function groupedForwardInto(g: ConvGeometry, x: number, w: number, b: number, y: number, act: Activation): void {
+  const parts = splitOutput(g.batch, g.outH, g.batch * g.outH * g.outW * g.kH * g.kW * g.outC * (g.inC / g.groups));
+  const args = partArgs(g, parts);
+  parallel(kernels().groupedForward, parts.map((p, t) => {
+    const [xo, yo] = partOffsets(g, p);
+    return [args[t], x + 4 * xo, w, b, y + 4 * yo, act];
   }));
 }
 
@@ -51,6 +62,8 @@ export function forwardInto(g: ConvGeometry, x: number, w: number, b: number, y:
   const k = kernels();
   const M = g.batch * g.outH * g.outW;
   if (M === 0 || g.outC === 0) return;
+  const live = convTuning.dropDeadTaps ? withoutDeadTaps(g, w) : null;
+  if (live) { forwardInto(live.g, x, live.w, b, y, act); return; }
   if (isDepthwiseForward(g)) {
     profileStepKind(g.groups > 1 ? 'conv depthwise' : 'conv direct (1 input channel)');
     depthwiseForwardInto(g, x, w, b, y, act);
@@ -65,6 +78,7 @@ export function forwardInto(g: ConvGeometry, x: number, w: number, b: number, y:
     k.conv2dForward(convArgs(g), x, w, b, y, act, 0, M, work);
     return;
   }
+  if (useGroupedDirect(g)) { profileStepKind('conv grouped direct'); groupedForwardInto(g, x, w, b, y, act); return; }
   profileStepKind(g.groups > 1 ? 'conv im2col-gemm (grouped)' : 'conv im2col-gemm');
   const rows = chunkRows(M, K);
   // Rows of the im2col GEMM are independent, so chunk boundaries (which move with the split) do not matter.
