@@ -21,6 +21,7 @@ not committed.
 import argparse
 import json
 import os
+import sys
 import time
 import warnings
 
@@ -28,6 +29,9 @@ import torch
 import torch.nn as nn
 from torchvision import models
 from torchvision.models import segmentation
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures", "onnx"))
+from gen_onnx_zoo import SegmentationOut  # noqa: E402  (the test fixtures' wrapper of a segmentation model's 'out' map)
 
 warnings.filterwarnings("ignore")
 
@@ -44,16 +48,6 @@ OVER_PROTOBUF_LIMIT = ["regnet_y_128gf"]
 
 def every_classification_cnn():
     return [n for n in models.list_models(module=models) if not n.startswith(NOT_CNN) and n not in OVER_PROTOBUF_LIMIT]
-
-
-class SegmentationOut(nn.Module):
-    """A segmentation model's 'out' map (torchvision's models return a dict)."""
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x):
-        return self.model(x)["out"]
 
 
 def randomize_bn(model, gen):
