@@ -63,9 +63,10 @@ export const conv: OpHandler = (node) => {
     const ph = spatialPads(autoPad, pads, xt.shape[1], dilatedExtent(kh, dil[0]), strides[0], 0);
     const pw = spatialPads(autoPad, pads, xt.shape[2], dilatedExtent(kw, dil[1]), strides[1], 1);
     const options = { strides: strides as [number, number], dilation: dil as [number, number], groups: group, padding: [ph, pw] as [[number, number], [number, number]] };
+    // A 2-D Conv always runs through its fusion (which may hold nothing to fuse); a 1-D one goes
+    // back to the graph's [N, M, L] layout.
     if (fusion) { env.set(fusion.output, runFused(env, fusion, node.readFloat.bind(node), xt, wt, bias, options)); return; }
     const y = ops.conv2d(xt, wt, bias, options);
-    // A 1-D result goes back to the graph's [N, M, L] layout.
     env.set(out, floatValue(ops.reshape(logical(floatValue(y, true)), [y.shape[0], y.shape[3], y.shape[2]])));
   };
 };
