@@ -55,8 +55,10 @@ const f = Math.fround;
  */
 export function resizeInto(pixels: Uint8Array, inH: number, inW: number, o: ResolvedImageOptions, out: Float32Array, offset: number): void {
   const C = o.channels, outH = o.height, outW = o.width;
-  const scaled = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) scaled[i] = pixels[i] * o.scale;
+  // Scaled as read (rounded to float32 as toFloat stores it): only the source pixels the taps reach are touched.
+  const scale = o.scale;
+  const scaled = (i: number) => f(pixels[i] * scale);
+  const nearest = o.interpolation === 'nearest';
   const mode = { method: o.interpolation, mode: 'halfPixel' as const };
   const rowTable = new DataView(resizeTable(inH, outH, mode)), colTable = new DataView(resizeTable(inW, outW, mode));
   const entry = (t: DataView, k: number) => [t.getInt32(16 * k, true), t.getInt32(16 * k + 4, true), t.getFloat32(16 * k + 8, true), t.getFloat32(16 * k + 12, true)];
@@ -67,8 +69,8 @@ export function resizeInto(pixels: Uint8Array, inH: number, inW: number, o: Reso
     for (let ox = 0; ox < outW; ox++) {
       const [x0, x1, w0, w1] = cols[ox];
       for (let c = 0; c < C; c++) {
-        const a = scaled[base + x0 * C + c];
-        dst[ox * C + c] = o.interpolation === 'nearest' ? a : f(f(w0 * a) + f(w1 * scaled[base + x1 * C + c]));
+        const a = scaled(base + x0 * C + c);
+        dst[ox * C + c] = nearest ? a : f(f(w0 * a) + f(w1 * scaled(base + x1 * C + c)));
       }
     }
   };
@@ -76,7 +78,7 @@ export function resizeInto(pixels: Uint8Array, inH: number, inW: number, o: Reso
   for (let oy = 0; oy < outH; oy++) {
     const [y0, y1, w0, w1] = entry(rowTable, oy);
     const dst = out.subarray(offset + oy * rowLen, offset + (oy + 1) * rowLen);
-    if (o.interpolation === 'nearest') { resampleRow(y0, dst); continue; }
+    if (nearest) { resampleRow(y0, dst); continue; }
     resampleRow(y0, r0);
     resampleRow(y1, r1);
     for (let i = 0; i < rowLen; i++) dst[i] = f(f(w0 * r0[i]) + f(w1 * r1[i]));
