@@ -18,4 +18,11 @@ export class DisposedError extends Error {
   constructor(message: string) { super(message); this.name = 'DisposedError'; }
 }
 
+/** Rejects option keys `where` does not know (a typo would otherwise be silently ignored). */
+export function rejectUnknownOptions(where: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new ValueError(`${where}: unknown option '${key}' (known: ${known.join(', ')})`);
+  }
+}
+
 export { fmtShape, fmtValue } from './fmt.js';

@@ -1,6 +1,6 @@
 // The options of data.augment: their documentation, checks and normalised form. Every option is
 // checked before the first random draw, so a bad call leaves the seeded generator untouched.
-import { ValueError, fmtValue } from '../errors.js';
+import { ValueError, fmtValue, rejectUnknownOptions } from '../errors.js';
 
 export interface AugmentOptions {
   /** Mirror each image left-right with probability 0.5. */
@@ -67,9 +67,7 @@ export function planAugment(options: AugmentOptions): AugmentPlan {
   if (options === null || typeof options !== 'object') {
     throw new ValueError(`augment: options must be an object, got ${options === null ? 'null' : typeof options}`);
   }
-  for (const k of Object.keys(options)) {
-    if (!KNOWN.includes(k)) throw new ValueError(`augment: unknown option '${k}' (known: ${KNOWN.join(', ')})`);
-  }
+  rejectUnknownOptions('augment', options, KNOWN);
   const { flipHorizontal = false, flipVertical = false, randomCrop } = options;
   if (typeof flipHorizontal !== 'boolean') throw new ValueError(`augment: flipHorizontal must be a boolean, got ${fmtValue(flipHorizontal)}`);
   if (typeof flipVertical !== 'boolean') throw new ValueError(`augment: flipVertical must be a boolean, got ${fmtValue(flipVertical)}`);

@@ -7,7 +7,7 @@
 // seeded pipeline gives the same order in every run and every runtime, and fit can resume at
 // any epoch with that epoch's order.
 import { Tensor, tidy } from '../tensor.js';
-import { ValueError, fmtValue } from '../errors.js';
+import { ValueError, fmtValue, rejectUnknownOptions } from '../errors.js';
 import { describe } from '../ops/util.js';
 import { nextU32, nextInt, randomStream, withRandomStream, type RandomStream } from '../random.js';
 import { tensorsOf, markOwned, release, disown, isOwned, stackElements, sliceRow } from './dataset-elements.js';
@@ -42,7 +42,7 @@ function checkCount(where: string, name: string, v: unknown, min: number): numbe
 function checkOptions(where: string, options: unknown, known: string[]): Record<string, unknown> {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new ValueError(`${where}: options must be an object, got ${describe(options)}`);
-  for (const key of Object.keys(options)) if (!known.includes(key)) throw new ValueError(`${where}: unknown option '${key}' (known: ${known.join(', ')})`);
+  rejectUnknownOptions(where, options, known);
   return options as Record<string, unknown>;
 }
 

@@ -2,7 +2,7 @@
 // it runs in every runtime). The header is read and its pixel count checked first; every decoder
 // failure becomes a FormatError.
 import { Tensor } from '../tensor.js';
-import { FormatError, ValueError, fmtValue } from '../errors.js';
+import { FormatError, ValueError, fmtValue, rejectUnknownOptions } from '../errors.js';
 import { getLimits } from '../limits.js';
 import { imageCodecs } from './image-codecs.js';
 import { readImageHeader } from './image-header.js';
@@ -125,7 +125,7 @@ export function decodeImage(bytes: Uint8Array | ArrayBuffer, options: DecodeImag
   if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
   if (!(bytes instanceof Uint8Array)) throw new ValueError(`decodeImage: bytes must be a Uint8Array or ArrayBuffer, got ${fmtValue(bytes)}`);
   if (options === null || typeof options !== 'object') throw new ValueError(`decodeImage: options must be an object, got ${fmtValue(options)}`);
-  for (const key of Object.keys(options)) if (key !== 'channels') throw new ValueError(`decodeImage: unknown option '${key}' (known: channels)`);
+  rejectUnknownOptions('decodeImage', options, ['channels']);
   const { channels } = options;
   if (channels !== undefined && channels !== 1 && channels !== 3 && channels !== 4) {
     throw new ValueError(`decodeImage: channels must be 1, 3 or 4, got ${fmtValue(channels)}`);

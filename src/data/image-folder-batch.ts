@@ -6,7 +6,7 @@
 // `ops.resize(data.toFloat(data.decodeImage(bytes, { channels }), { scale }), size, { method })`
 // in every runtime.
 import { Tensor } from '../tensor.js';
-import { ValueError } from '../errors.js';
+import { ValueError, rejectUnknownOptions } from '../errors.js';
 import { describe } from '../ops/util.js';
 import { resizeTable } from '../ops/resize/geometry.js';
 import { decodeRawImage, toChannels } from './decode-image.js';
@@ -25,7 +25,7 @@ export function decodeImageBatch(images: readonly (Uint8Array | ArrayBuffer)[], 
   const where = 'decodeImageBatch';
   if (!Array.isArray(images) || images.length === 0) throw new ValueError(`${where}: images must be a non-empty array of Uint8Array / ArrayBuffer, got ${describe(images)}`);
   if (options === null || typeof options !== 'object') throw new ValueError(`${where}: options must be an object with imageSize, got ${describe(options)}`);
-  for (const key of Object.keys(options)) if (!KNOWN.includes(key)) throw new ValueError(`${where}: unknown option '${key}' (known: ${KNOWN.join(', ')})`);
+  rejectUnknownOptions(where, options, KNOWN);
   if (options.imageSize === undefined) throw new ValueError(`${where}: option imageSize ([height, width]) is required`);
   const o = resolveImageOptions(where, options, ValueError);
   const names = options.names;

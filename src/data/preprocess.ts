@@ -1,7 +1,7 @@
 // Image preprocessing on [H, W, C] or [N, H, W, C] tensors: pixels to normalised floats, a
 // centred crop, and browser pixel sources (ImageData, canvas, ImageBitmap, video) to a tensor.
 import { Tensor } from '../tensor.js';
-import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue, rejectUnknownOptions } from '../errors.js';
 import { checkLimit } from '../limits.js';
 import { luma } from './decode-image.js';
 
@@ -36,7 +36,7 @@ export interface ToFloatOptions {
 export function toFloat(img: Tensor, options: ToFloatOptions = {}): Tensor {
   checkImage('toFloat', img);
   if (options === null || typeof options !== 'object') throw new ValueError(`toFloat: options must be an object, got ${fmtValue(options)}`);
-  for (const key of Object.keys(options)) if (!['scale', 'mean', 'std'].includes(key)) throw new ValueError(`toFloat: unknown option '${key}' (known: scale, mean, std)`);
+  rejectUnknownOptions('toFloat', options, ['scale', 'mean', 'std']);
   const C = img.shape[img.rank - 1];
   const scale = options.scale ?? 1 / 255;
   if (typeof scale !== 'number' || !Number.isFinite(scale)) throw new ValueError(`toFloat: scale must be a finite number, got ${fmtValue(scale)}`);

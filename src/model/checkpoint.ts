@@ -3,7 +3,7 @@
 // such a file restores all of it, so `fit({ initialEpoch })` continues bit for bit. The section's
 // layout is src/io/training-state.ts (docs/FORMAT.md).
 import type { Tensor } from '../tensor.js';
-import { FormatError, ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
+import { FormatError, ShapeError, ValueError, fmtShape, fmtValue, rejectUnknownOptions } from '../errors.js';
 import { describe } from '../ops/util.js';
 import { getRandomState, setRandomState, randomStream, type RandomStream } from '../random.js';
 import { encodeWeights, type ModelJSON } from '../io/format.js';
@@ -29,7 +29,7 @@ export interface SaveOptions {
 /** save()'s options checked: true when they ask for a checkpoint. */
 export function includeOptimizer(model: string, options: SaveOptions): boolean {
   if (options === null || typeof options !== 'object') throw new ValueError(`${model}.save: options must be { includeOptimizer? }, got ${describe(options)}`);
-  for (const k of Object.keys(options)) if (k !== 'includeOptimizer') throw new ValueError(`${model}.save: unknown option '${k}' (known: includeOptimizer)`);
+  rejectUnknownOptions(`${model}.save`, options, ['includeOptimizer']);
   const include = options.includeOptimizer ?? false;
   if (typeof include !== 'boolean') throw new ValueError(`${model}.save: option 'includeOptimizer' must be a boolean, got ${fmtValue(include)}`);
   return include;

@@ -6,7 +6,7 @@
 // and run by graph.ts; the workflow lives next to this file: compile.ts, training.ts,
 // callbacks.ts, metrics.ts, summary.ts, serialization.ts.
 import { Tensor } from '../tensor.js';
-import { ShapeError, ValueError, fmtValue } from '../errors.js';
+import { ShapeError, ValueError, fmtValue, rejectUnknownOptions } from '../errors.js';
 import { describe } from '../ops/util.js';
 import { fmtBatchShape, type Layer, type ApplyOptions } from '../nn/layer.js';
 import { SymbolicTensor, isSymbolic } from '../nn/symbolic.js';
@@ -70,9 +70,7 @@ export class Model {
     if (config === null || typeof config !== 'object' || Array.isArray(config)) {
       throw new ValueError(`Model: expects { inputs, outputs, name? }, got ${describe(config)}`);
     }
-    for (const k of Object.keys(config)) {
-      if (!['inputs', 'outputs', 'name'].includes(k)) throw new ValueError(`Model: unknown option '${k}' (known: inputs, outputs, name)`);
-    }
+    rejectUnknownOptions('Model', config, ['inputs', 'outputs', 'name']);
     const n = config.name ?? 'model';
     if (typeof n !== 'string' || n === '' || /[/\s]/.test(n)) throw new ValueError(`Model: option 'name' must be a non-empty string without '/' or spaces, got ${fmtValue(n)}`);
     this.name = n;

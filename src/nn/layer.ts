@@ -5,7 +5,7 @@
 // A single-input layer defines computeOutputShape / createWeights / call / config; a layer with
 // several inputs (merge layers) or outputs (a nested model) overrides buildNode / callNode.
 import { Tensor, keep } from '../tensor.js';
-import { ShapeError, ValueError, fmtShape, fmtValue as fmtOpt } from '../errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue as fmtOpt, rejectUnknownOptions } from '../errors.js';
 import { getInitializer, type Initializer, type InitializerSpec } from './initializers.js';
 import { describe } from '../ops/util.js';
 import { dilatedExtent, samePadding, windowOutputSize } from '../geometry.js';
@@ -380,10 +380,7 @@ export function optInitializer(layer: string, opts: Record<string, unknown>, key
 /** Rejects option keys a layer does not know (a typo would otherwise be silently ignored). */
 export function checkKeys(layer: string, opts: object | undefined, known: readonly string[]): void {
   if (!opts) return;
-  const all = [...known, 'name', 'inputShape', 'trainable', 'weightNames'];
-  for (const k of Object.keys(opts)) {
-    if (!all.includes(k)) throw new ValueError(`${layer}: unknown option '${k}' (known: ${all.join(', ')})`);
-  }
+  rejectUnknownOptions(layer, opts, [...known, 'name', 'inputShape', 'trainable', 'weightNames']);
 }
 
 /** Output length of a windowed op along one axis (TensorFlow's rules). */

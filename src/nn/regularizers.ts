@@ -3,7 +3,7 @@
 // l1: f * sum(|w|); l2: f * sum(w^2); l1l2 both. Saved in model.json as Keras serialises them:
 // `{ className: 'L2', config: { l2: 0.01 } }`.
 import type { Tensor } from '../tensor.js';
-import { ValueError, fmtValue } from '../errors.js';
+import { ValueError, fmtValue, rejectUnknownOptions } from '../errors.js';
 import { ops } from './ops.js';
 
 /** A regulariser: its penalty on one weight (a differentiable scalar) and its saved form. */
@@ -61,9 +61,7 @@ export function l1l2(options: { l1?: number; l2?: number } = {}): Regularizer {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new ValueError(`${where}: options must be { l1?, l2? }, got ${fmtValue(options)}`);
   }
-  for (const k of Object.keys(options)) {
-    if (k !== 'l1' && k !== 'l2') throw new ValueError(`${where}: unknown option '${k}' (known: l1, l2)`);
-  }
+  rejectUnknownOptions(where, options, ['l1', 'l2']);
   return make(factor(where, 'l1', options.l1 ?? 0), factor(where, 'l2', options.l2 ?? 0), 'L1L2');
 }
 

@@ -3,7 +3,7 @@
 // Kernels: assembly/norm/ (f64 statistics; the mean kept as hi + lo so large offsets stay exact).
 import { Tensor, record, type TensorLike } from '../tensor.js';
 import { kernels, workspace, WorkspaceSlot } from '../backend/wasm.js';
-import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue, rejectUnknownOptions } from '../errors.js';
 import { asFloat, normAxis, describe } from './util.js';
 
 export interface LayerNormOptions {
@@ -27,9 +27,7 @@ const STAT_STRIDE = 3;
 function readOptions(op: string, opts: unknown, keys: string[]): Record<string, unknown> {
   if (opts === undefined) return {};
   if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new ValueError(`${op}: options must be an object, got ${describe(opts)}`);
-  for (const k of Object.keys(opts)) {
-    if (!keys.includes(k)) throw new ValueError(`${op}: unknown option '${k}' (known: ${keys.join(', ')})`);
-  }
+  rejectUnknownOptions(op, opts, keys);
   return opts as Record<string, unknown>;
 }
 

@@ -3,7 +3,7 @@
 // by every optimizer. Subclasses only describe their state buffers and call their one fused
 // kernel (assembly/optim.ts) per tensor.
 import { Tensor, keep, fillTensor, sameShape } from '../tensor.js';
-import { DisposedError, ShapeError, ValueError, fmtShape } from '../errors.js';
+import { DisposedError, ShapeError, ValueError, fmtShape, rejectUnknownOptions } from '../errors.js';
 import { describe } from '../ops/util.js';
 import { kernels } from '../backend/wasm.js';
 import type { LrSchedule } from './schedules.js';
@@ -411,9 +411,7 @@ export function checkOptions(opt: string, options: unknown, known: readonly stri
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new ValueError(`${opt}: options must be an object, got ${describe(options)}`);
   }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new ValueError(`${opt}: unknown option '${key}' (known: ${known.join(', ')})`);
-  }
+  rejectUnknownOptions(opt, options, known);
   return options as Record<string, unknown>;
 }
 

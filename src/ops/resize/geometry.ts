@@ -13,7 +13,7 @@
 //   (PyTorch 'nearest-exact', TF2 tf.image.resize); floor(src) for asymmetric (PyTorch 'nearest');
 //   round half up for alignCorners (TF align_corners=True). Indices are computed in exact
 //   integer arithmetic, so ties never depend on rounding.
-import { ValueError, fmtValue } from '../../errors.js';
+import { ValueError, fmtValue, rejectUnknownOptions } from '../../errors.js';
 import { describe } from '../util.js';
 
 export type ResizeMethod = 'nearest' | 'bilinear';
@@ -36,11 +36,7 @@ export function resolveResizeOptions(options: ResizeOptions | undefined, op: str
     throw new ValueError(`${op}: options must be an object, got ${describe(options)}`);
   }
   const o = options ?? {};
-  for (const k of Object.keys(o)) {
-    if (k !== 'method' && k !== 'alignCorners' && k !== 'halfPixelCenters') {
-      throw new ValueError(`${op}: unknown option '${k}' (known: method, alignCorners, halfPixelCenters)`);
-    }
-  }
+  rejectUnknownOptions(op, o, ['method', 'alignCorners', 'halfPixelCenters']);
   const method = o.method ?? 'nearest';
   if (method !== 'nearest' && method !== 'bilinear') {
     throw new ValueError(`${op}: option 'method' must be 'nearest' or 'bilinear', got ${fmtValue(method)}`);
