@@ -41,6 +41,7 @@ function options() {
 }
 
 const log = (...a) => console.error(...a);
+const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
 const cpuMsSince = (c0) => { const d = process.cpuUsage(c0); return (d.user + d.system) / 1000; };
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -189,7 +190,12 @@ async function benchModel(W, opt, name, m, file, model) {
       }
       const samples = new Map(cases.map((c) => [c.key, []]));
       for (let r = 0; r < opt.repeats; r++) {
-        for (const c of cases) { const m = await c.time(calls.get(c.key)); samples.get(c.key).push(opt.cpu ? m.cpuMs : m.ms); }
+        for (const c of cases) {
+          // A pause lets the previous case's idle threads stop spinning before this case's clock starts.
+          await settle();
+          const m = await c.time(calls.get(c.key));
+          samples.get(c.key).push(opt.cpu ? m.cpuMs : m.ms);
+        }
       }
       const med = (k) => (samples.has(k) ? median(samples.get(k)) : NaN);
       const row = [name, String(b)];
