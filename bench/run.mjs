@@ -8,8 +8,12 @@
 //   3-4. MNIST CNN inference and training images/s (bench/models.mjs)
 //   5. cold start (bench/coldstart.mjs)
 //   6. conv2d on two threads vs one (bench/threads.mjs)
+//   7. real networks: torchvision CNNs vs onnxruntime-web, batch 1 and 8, 1 and 2 threads
+//      (bench/zoo.mjs in a child process; needs bench/export-zoo.py's exports, else says how to make them)
+//   8. training a ResNet-20-like network vs PyTorch (bench/resnet20-train.mjs --torch in a child process)
 //
-//   node bench/run.mjs [--quick] [--only gemm,conv,models,coldstart,threads] [--no-write]
+//   node bench/run.mjs [--quick] [--with zoo,train] [--only gemm,conv,models,coldstart,threads,zoo,train] [--no-write]
+//        [--zoo-dir bench/out/zoo] [--zoo-only a,b]
 import { writeFileSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +31,11 @@ const only = onlyArg
   ? new Set((onlyArg.includes('=') ? onlyArg.split('=')[1] : argv[argv.indexOf(onlyArg) + 1] ?? '').split(','))
   : null;
 const want = (s) => !only || only.has(s);
+const withArg = argv.find((a) => a.startsWith('--with'));
+const extra = new Set([
+  ...(withArg ? (withArg.includes('=') ? withArg.split('=')[1] : argv[argv.indexOf(withArg) + 1] ?? '').split(',') : []),
+  ...(only ? [...only].filter((s) => s === 'zoo' || s === 'train') : []),
+]);
 const REPEATS = quick ? 5 : 7;
 const MIN_MS = quick ? 80 : 200;
 
@@ -530,6 +539,44 @@ async function sectionConv(ctx) {
   ].join('\n');
 }
 
+// ------------------------------------------------------------- 7-8. real networks, training
+
+/** Value of `--name=v` / `--name v`, or `fallback`. */
+function flag(name, fallback) {
+  const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return fallback;
+  return argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1];
+}
+
+/** Runs a bench script in its own process (its memory and threads end with it) and returns its stdout. */
+function runScript(script, args) {
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${script} exited with ${r.status ?? r.signal}`);
+  return r.stdout.trim();
+}
+
+function sectionZoo() {
+  const dir = flag('zoo-dir', fileURLToPath(new URL('./out/zoo', import.meta.url)));
+  const head = '## 7. Real networks: torchvision CNNs, wasm-cnn vs onnxruntime-web';
+  if (!existsSync(`${dir}/manifest.json`)) {
+    return `${head}\n\nn/a: no exports in ${dir}; make them with \`/usr/bin/python3 bench/export-zoo.py --out ${dir}\` (about 2.5 GB).`;
+  }
+  log(`real networks from ${dir} ...`);
+  const args = ['--dir', dir, '--batches', '1,8', '--threads', '1,2', '--no-profile', ...(quick ? ['--quick'] : ['--repeats', '5'])];
+  const zooOnly = flag('zoo-only', '');
+  if (zooOnly) args.push('--only', zooOnly);
+  const body = runScript('./zoo.mjs', args).replace(/^## .*\n/, '');
+  return [head, body, '', `Reproduce: \`node bench/zoo.mjs ${args.join(' ').replace(dir, '<dir>')}\`; per-kind profiles: drop \`--no-profile\`.`].join('\n');
+}
+
+function sectionTrain() {
+  log('ResNet-20-like training vs PyTorch ...');
+  const args = ['--torch', '--threads=1,2', `--rounds=${quick ? 3 : 7}`, '--steps=2'];
+  return ['## 8. Training a real network: ResNet-20-like, batch 64, vs PyTorch', '', runScript('./resnet20-train.mjs', args), '',
+    `Reproduce: \`node bench/resnet20-train.mjs ${args.join(' ')}\` (PyTorch: Debian python3-torch, \`bench/pytorch-resnet20.py\`).`].join('\n');
+}
+
 // ------------------------------------------------------------------------------ main
 
 async function main() {
@@ -577,13 +624,16 @@ async function main() {
       'Reproduce: `node bench/threads.mjs [--rounds=N] [--only=<shape>]`.',
     ].join('\n');
   });
+  // Opt-in (--with or --only): they need the zoo exports and PyTorch, and take tens of minutes.
+  if (extra.has('zoo')) await section('zoo', sectionZoo);
+  if (extra.has('train')) await section('train', sectionTrain);
   const total = (performance.now() - t0) / 1000;
   const cmd = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
   const md = [
     '# wasm-cnn benchmark results',
     '',
     `Command: \`${cmd}\` (${total.toFixed(0)} s: ${timings.join(', ')}). Every figure is the median of >= 5 repeats after`
-      + ' warm-up, in one Node process on one thread; ratios `a ÷ b` printed as e.g. `1.35x`.',
+      + ' warm-up (sections 7-8 say their own), in one Node process on one thread unless the section says otherwise; ratios `a ÷ b` printed as e.g. `1.35x`.',
     '',
     machine,
     '- Compared: @tensorflow/tfjs-core, -backend-wasm (SIMD, single thread in Node), -backend-cpu, -layers 4.22.0;'
