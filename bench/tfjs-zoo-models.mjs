@@ -1,6 +1,6 @@
 // MobileNetV2 and ResNet-50 rebuilt layer by layer with the tfjs-layers functional API (tf.input /
 // tf.model), in the layer order of keras.applications (mobilenet_v2.py, resnet.py), NHWC, with
-// seeded random weights (Keras' default initialisers, each layer its own seed). They exist so the
+// seeded random weights (see `seededInit`). They exist so the
 // real-network benchmark can time tfjs-backend-wasm and tfjs-backend-cpu on the networks that
 // wasm-cnn runs from torchvision's ONNX exports.
 //
@@ -33,10 +33,27 @@ export function countParams(model) {
   return { total: trainable + frozen, trainable };
 }
 
-/** A source of per-layer seeds, so two builds with the same seed get the same weights. */
-function seeder(seed) {
+/**
+ * Seeded initialisers, one seed per weight, so two builds with the same seed get the same weights.
+ * Kernels are He-normal on the fan-out (torchvision's conv init) and batch norms get non-trivial
+ * statistics as bench/export-zoo.py gives the torchvision models: with Keras' defaults (Glorot
+ * kernels, identity batch norms) MobileNetV2's activations shrink layer by layer to zero, through
+ * subnormal floats, whose arithmetic is slow on x86 and would distort the timing.
+ */
+function seededInit(tfl, seed) {
   let next = seed >>> 0;
-  return () => (next = (Math.imul(next, 1664525) + 1013904223) >>> 0);
+  const nextSeed = () => (next = (Math.imul(next, 1664525) + 1013904223) >>> 0);
+  const I = tfl.initializers;
+  return {
+    kernel: () => I.varianceScaling({ scale: 2, mode: 'fanOut', distribution: 'normal', seed: nextSeed() }),
+    dense: () => I.glorotUniform({ seed: nextSeed() }),
+    batchNorm: () => ({
+      gammaInitializer: I.randomNormal({ mean: 1, stddev: 0.1, seed: nextSeed() }),
+      betaInitializer: I.randomNormal({ mean: 0, stddev: 0.1, seed: nextSeed() }),
+      movingMeanInitializer: I.randomNormal({ mean: 0, stddev: 0.1, seed: nextSeed() }),
+      movingVarianceInitializer: I.randomUniform({ minval: 0.75, maxval: 1.25, seed: nextSeed() }),
+    }),
+  };
 }
 
 /** Keras' _make_divisible: rounds channel counts to a multiple of `divisor`, never down by more than 10%. */
@@ -52,11 +69,10 @@ function makeDivisible(v, divisor = 8) {
  */
 export function mobileNetV2(tfl, { alpha = 1.0, size = 224, classes = 1000, seed = 1 } = {}) {
   const L = tfl.layers;
-  const nextSeed = seeder(seed);
-  const glorot = () => tfl.initializers.glorotUniform({ seed: nextSeed() });
-  const bn = (name) => L.batchNormalization({ axis: -1, epsilon: 1e-3, momentum: 0.999, name });
+  const init = seededInit(tfl, seed);
+  const bn = (name) => L.batchNormalization({ axis: -1, epsilon: 1e-3, momentum: 0.999, name, ...init.batchNorm() });
   const relu6 = (name) => L.reLU({ maxValue: 6, name });
-  const conv1x1 = (filters, name) => L.conv2d({ filters, kernelSize: 1, padding: 'same', useBias: false, kernelInitializer: glorot(), name });
+  const conv1x1 = (filters, name) => L.conv2d({ filters, kernelSize: 1, padding: 'same', useBias: false, kernelInitializer: init.kernel(), name });
 
   const invertedResidual = (x, filters, stride, expansion, id) => {
     const inChannels = x.shape[3];
@@ -75,7 +91,7 @@ export function mobileNetV2(tfl, { alpha = 1.0, size = 224, classes = 1000, seed
     }
     x = L.depthwiseConv2d({
       kernelSize: 3, strides: stride, padding: stride === 2 ? 'valid' : 'same', useBias: false,
-      depthwiseInitializer: glorot(), name: `${prefix}depthwise`,
+      depthwiseInitializer: init.kernel(), name: `${prefix}depthwise`,
     }).apply(x);
     x = bn(`${prefix}depthwise_BN`).apply(x);
     x = relu6(`${prefix}depthwise_relu`).apply(x);
@@ -87,7 +103,7 @@ export function mobileNetV2(tfl, { alpha = 1.0, size = 224, classes = 1000, seed
   const input = tfl.input({ shape: [size, size, 3], name: 'input_1' });
   let x = L.conv2d({
     filters: makeDivisible(32 * alpha, 8), kernelSize: 3, strides: 2, padding: 'same', useBias: false,
-    kernelInitializer: glorot(), name: 'Conv1',
+    kernelInitializer: init.kernel(), name: 'Conv1',
   }).apply(input);
   x = bn('bn_Conv1').apply(x);
   x = relu6('Conv1_relu').apply(x);
@@ -106,7 +122,7 @@ export function mobileNetV2(tfl, { alpha = 1.0, size = 224, classes = 1000, seed
   x = bn('Conv_1_bn').apply(x);
   x = relu6('out_relu').apply(x);
   x = L.globalAveragePooling2d({ name: 'global_average_pooling2d' }).apply(x);
-  const output = L.dense({ units: classes, activation: 'softmax', kernelInitializer: glorot(), name: 'predictions' }).apply(x);
+  const output = L.dense({ units: classes, activation: 'softmax', kernelInitializer: init.dense(), name: 'predictions' }).apply(x);
   return tfl.model({ inputs: input, outputs: output, name: `mobilenetv2_${alpha.toFixed(2)}_${size}` });
 }
 
@@ -120,11 +136,11 @@ export function mobileNetV2(tfl, { alpha = 1.0, size = 224, classes = 1000, seed
 export function resNet50(tfl, { size = 224, classes = 1000, seed = 1, strideOn = '1x1' } = {}) {
   if (strideOn !== '1x1' && strideOn !== '3x3') throw new Error(`resNet50: strideOn must be '1x1' or '3x3', got ${strideOn}`);
   const L = tfl.layers;
-  const nextSeed = seeder(seed);
+  const init = seededInit(tfl, seed);
   const conv = (filters, kernelSize, strides, name, padding = 'valid') => L.conv2d({
-    filters, kernelSize, strides, padding, kernelInitializer: tfl.initializers.glorotUniform({ seed: nextSeed() }), name,
+    filters, kernelSize, strides, padding, kernelInitializer: init.kernel(), name,
   });
-  const bn = (name) => L.batchNormalization({ axis: -1, epsilon: 1.001e-5, name });
+  const bn = (name) => L.batchNormalization({ axis: -1, epsilon: 1.001e-5, name, ...init.batchNorm() });
   const relu = (name) => L.activation({ activation: 'relu', name });
 
   const bottleneck = (x, filters, stride, projection, name) => {
@@ -160,7 +176,7 @@ export function resNet50(tfl, { size = 224, classes = 1000, seed = 1, strideOn =
   x = stack(x, 256, 6, 2, 'conv4');
   x = stack(x, 512, 3, 2, 'conv5');
   x = L.globalAveragePooling2d({ name: 'avg_pool' }).apply(x);
-  const output = L.dense({ units: classes, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: nextSeed() }), name: 'predictions' }).apply(x);
+  const output = L.dense({ units: classes, activation: 'softmax', kernelInitializer: init.dense(), name: 'predictions' }).apply(x);
   return tfl.model({ inputs: input, outputs: output, name: 'resnet50' });
 }
 
@@ -199,10 +215,14 @@ async function main() {
   for (const [name, options] of variants) {
     const { model, params, macs } = buildChecked(tfl, name, options);
     const want = EXPECTED[name];
-    const y = model.predict(tf.zeros([1, 224, 224, 3]));
+    const x = tf.tensor4d(Float32Array.from({ length: 224 * 224 * 3 }, (_, i) => 2 * Math.sin(0.731 * i + 0.1)), [1, 224, 224, 3]);
+    const y = model.predict(x);
+    const probs = y.dataSync();
     const label = name + (options.strideOn ? ` (stride on ${options.strideOn})` : '');
     console.log(`${label}: output [${y.shape}], ${model.layers.length} layers, params ${M(params.total)} (trainable ${M(params.trainable)};`
-      + ` torchvision ${M(want.torchvisionParams)}), multiply-adds ${M(macs)} (torchvision ${M(want.torchvisionMacs)}, ratio ${(macs / want.torchvisionMacs).toFixed(3)})`);
+      + ` torchvision ${M(want.torchvisionParams)}), multiply-adds ${M(macs)} (torchvision ${M(want.torchvisionMacs)}, ratio ${(macs / want.torchvisionMacs).toFixed(3)}),`
+      + ` softmax output ${Math.min(...probs).toExponential(2)}..${Math.max(...probs).toExponential(2)} (uniform: 1e-3)`);
+    x.dispose();
     y.dispose();
     model.dispose();
   }
