@@ -3,7 +3,7 @@
 // thread): each variant is a model loaded with one setting, the variants run round-robin in this
 // process, medians of the rounds; the outputs of the variants are compared bit for bit.
 //
-//   node bench/alexnet-shuffle-ab.mjs [--dir /work/zoo] [--rounds 9] [--only shuffle,alexnet] [--profile]
+//   node bench/alexnet-shuffle-ab.mjs [--dir /work/zoo] [--rounds 9] [--only shuffle,alexnet] [--profile] [--cpu]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -12,6 +12,8 @@ const value = (name, dflt) => { const i = argv.indexOf(`--${name}`); return i < 
 const dir = value('dir', new URL('./out/zoo', import.meta.url).pathname);
 const rounds = Number(value('rounds', 9));
 const only = value('only', 'shuffle,alexnet').split(',');
+// --cpu: this process's CPU time per run instead of wall time (steadier when other processes share the cores).
+const cpu = argv.includes('--cpu');
 
 const W = await import('../dist/index.js');
 const { channelShuffleTuning } = await import('../dist/io/onnx/fusion-shuffle.js');
@@ -52,10 +54,11 @@ for (const key of only) {
   for (let r = 0; r < rounds + 1; r++) {
     for (let i = 0; i < c.variants.length; i++) {
       c.variants[i].run();
-      const t0 = performance.now();
+      const t0 = performance.now(), c0 = process.cpuUsage();
       const y = models[i].predict(x);
       const data = y.dataSync();
-      const dt = performance.now() - t0;
+      const used = process.cpuUsage(c0);
+      const dt = cpu ? (used.user + used.system) / 1000 : performance.now() - t0;
       if (r === 0) outs[i] = Float32Array.from(data); else times[i].push(dt);
       y.dispose();
     }
