@@ -11,6 +11,7 @@ import { int64, DT, type ModelMsg, type NodeMsg, type ValueInfoMsg } from './pro
 import { onnx } from './pb.js';
 import { addConst, finishConsts, newGraphState, nodeLabel, NodeContext, type GraphState, type Step } from './graph-context.js';
 import { fuseGelu } from './fusion.js';
+import { channelShuffleStep, fuseChannelShuffle } from './fusion-shuffle.js';
 import { ConstantFolder } from './fold.js';
 import { fusedGeluStep } from './ops/activation.js';
 import { opHandler, SUPPORTED_ONNX_OPS } from './ops/index.js';
@@ -33,6 +34,8 @@ function compileNode(graph: GraphState, node: NodeMsg, index: number): Step | nu
   const nodeContext = new NodeContext(graph, node, index);
   const geluInput = graph.gelu.get(node);
   if (geluInput) return fusedGeluStep(nodeContext, geluInput);
+  const shuffle = channelShuffleStep(graph, nodeContext);
+  if (shuffle) return shuffle;
   const handler = opHandler(nodeContext.opType);
   if (!handler) throw new FormatError(`loadOnnx: ${nodeContext.label} is not supported (supported ops: ${SUPPORTED_ONNX_OPS.join(', ')})`);
   return handler(nodeContext);
@@ -138,6 +141,7 @@ function build(state: GraphState, graph: NonNullable<ModelMsg['graph']>): OnnxMo
     if (n.opType === 'Constant' && !(n.domain ?? '') && n.output?.[0] && !state.host.has(n.output[0])) compileNode(state, n, index);
   }
   fuseGelu(state);
+  fuseChannelShuffle(state);
 
   const defined = new Set<string>([...state.host.keys(), ...inputs.map((v) => v.name)]);
   const steps: CompiledStep[] = [];

@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// A/B of the import-time and algorithm choices made for AlexNet and ShuffleNetV2 (batch 1, one
+// thread): each variant is a model loaded with one setting, the variants run round-robin in this
+// process, medians of the rounds; the outputs of the variants are compared bit for bit.
+//
+//   node bench/alexnet-shuffle-ab.mjs [--dir /work/zoo] [--rounds 9] [--only shuffle,alexnet] [--profile] [--cpu]
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const argv = process.argv.slice(2);
+const value = (name, dflt) => { const i = argv.indexOf(`--${name}`); return i < 0 ? dflt : argv[i + 1]; };
+const dir = value('dir', new URL('./out/zoo', import.meta.url).pathname);
+const rounds = Number(value('rounds', 9));
+const only = value('only', 'shuffle,alexnet').split(',');
+// --cpu: this process's CPU time per run instead of wall time (steadier when other processes share the cores).
+const cpu = argv.includes('--cpu');
+
+const W = await import('../dist/index.js');
+const { channelShuffleTuning } = await import('../dist/io/onnx/fusion-shuffle.js');
+const { convTuning } = await import('../dist/ops/conv/algorithm.js');
+await W.init({ threads: 1 });
+W.setNumThreads(1);
+
+const wave = (n) => Float32Array.from({ length: n }, (_, i) => 2 * Math.sin(0.731 * i + 0.1));
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
+
+/** Variants: a name, a setter applied at load, and a setter applied around each run. */
+const cases = {
+  shuffle: {
+    file: 'shufflenet_v2_x1_0.onnx',
+    variants: [
+      { name: 'unfused shuffle', load: () => { channelShuffleTuning.fuse = false; }, run: () => {} },
+      { name: 'fused shuffle', load: () => { channelShuffleTuning.fuse = true; }, run: () => {} },
+    ],
+  },
+  alexnet: {
+    file: 'alexnet.onnx',
+    variants: [
+      { name: 'winograd 3x3', load: () => {}, run: () => { convTuning.winogradMinChannels = 8; } },
+      { name: 'im2col 3x3', load: () => {}, run: () => { convTuning.winogradMinChannels = 0; } },
+    ],
+  },
+};
+
+for (const key of only) {
+  const c = cases[key];
+  const bytes = readFileSync(join(dir, c.file));
+  const x = W.keep(W.tensor(wave(3 * 224 * 224), [1, 3, 224, 224]));
+  const models = c.variants.map((v) => { v.load(); const m = W.loadOnnxSync ? W.loadOnnxSync(bytes) : null; return m; });
+  for (let i = 0; i < c.variants.length; i++) if (!models[i]) models[i] = await (c.variants[i].load(), W.loadOnnx(bytes));
+  channelShuffleTuning.fuse = true;
+  const times = c.variants.map(() => []);
+  const outs = [];
+  for (let r = 0; r < rounds + 1; r++) {
+    for (let i = 0; i < c.variants.length; i++) {
+      c.variants[i].run();
+      const t0 = performance.now(), c0 = process.cpuUsage();
+      const y = models[i].predict(x);
+      const data = y.dataSync();
+      const used = process.cpuUsage(c0);
+      const dt = cpu ? (used.user + used.system) / 1000 : performance.now() - t0;
+      if (r === 0) outs[i] = Float32Array.from(data); else times[i].push(dt);
+      y.dispose();
+    }
+  }
+  convTuning.winogradMinChannels = 8;
+  const base = median(times[0]);
+  for (let i = 0; i < c.variants.length; i++) {
+    const bits = new Uint32Array(outs[i].buffer), ref = new Uint32Array(outs[0].buffer);
+    const differ = bits.reduce((n, b, k) => n + (b !== ref[k] ? 1 : 0), 0);
+    console.log(`${c.file} | ${c.variants[i].name} | ${median(times[i]).toFixed(2)} ms | ${(base / median(times[i])).toFixed(2)}x | ${differ} output floats differ from '${c.variants[0].name}'`);
+  }
+  if (argv.includes('--profile')) {
+    for (let i = 0; i < c.variants.length; i++) {
+      c.variants[i].run();
+      W.startOpProfile();
+      for (let r = 0; r < 3; r++) models[i].predict(x).dispose();
+      const prof = W.stopOpProfile();
+      console.log(`  ${c.variants[i].name}: ` + prof.slice(0, 12).map((p) => `${p.kind} ${(p.ms / 3).toFixed(2)} ms /${p.calls / 3}`).join(', '));
+    }
+    convTuning.winogradMinChannels = 8;
+  }
+  models.forEach((m) => m.dispose());
+  x.dispose();
+}
