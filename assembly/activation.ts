@@ -8,4 +8,6 @@ export const enum Activation {
   None = 0,
   /** max(output, 0). */
   Relu = 1,
+  /** output * sigmoid(output), with the bits of unary Sigmoid then Mul (depthwiseForward only). */
+  Silu = 2,
 }

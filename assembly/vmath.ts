@@ -8,9 +8,9 @@ import { EXP_Q0, EXP_Q1, EXP_Q2, EXP_Q3, EXP_Q4, EXP_Q5, expTaylor64, TANH_S, TA
 
 export const EXP_LO: f32 = -87.0;
 export const EXP_HI: f32 = 88.0;
-const LOG2E: f32 = 1.44269504;
-const LN2_HI: f32 = 0.693359375;
-const LN2_LO: f32 = -2.12194440e-4;
+export const LOG2E: f32 = 1.44269504;
+export const LN2_HI: f32 = 0.693359375;
+export const LN2_LO: f32 = -2.12194440e-4;
 
 /** expm1(r) for |r| <= ln2/2: r + r^2 * Q(r). */
 // @ts-ignore: decorator

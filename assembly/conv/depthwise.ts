@@ -8,6 +8,7 @@ import { ConvArgs, ceilDiv } from './args';
 import { PAD_ARGS_BYTES, paddedH, paddedW, paddedHead, paddedImage, padImage } from './padded';
 import { storeQuad } from './tile-store';
 import { isK3Row, dwTile4K3, dwTile4Slide } from './depthwise-3x3';
+import { siluRun } from '../elementwise/silu-lanes';
 
 /**
  * Depthwise forward (any multiplier m). Output columns whose window row lies wholly inside the
@@ -71,6 +72,8 @@ function dwForwardImage(a: ConvArgs, x: usize, w: usize, bias: usize, y: usize, 
     if (m == 1) for (; ow + 4 <= owB; ow += 4) dwQuad1(a, xrow, w, bias, yrow, act, khLo, khHi, ow, unrolled);
     else for (; ow + 4 <= owB; ow += 4) dwQuadM(a, xrow, w, bias, yrow, act, khLo, khHi, ow, m);
     for (; ow < Wo; ow++) dwPixel(a, xrow, w, bias, yrow, act, khLo, khHi, ow, m);
+    // Silu on the row just stored, while it is in cache (the tiles store silu's input).
+    if (act == Activation.Silu) siluRun(yrow, yrow, Wo * CO);
   }
 }
 

@@ -728,6 +728,12 @@ export interface KernelExports {
    * assembly/conv/grouped.ts (args: usize, x: usize, w: usize, bias: usize, y: usize, act: i32) -> void
    */
   groupedForward(args: number, x: number, w: number, bias: number, y: number, act: number): void;
+  /**
+   * y[i] = x[i] * sigmoid(x[i]) for i < n (x == y allowed), sigmoid as unary.ts computes it.
+   *
+   * assembly/elementwise/silu.ts (x: usize, y: usize, n: i32) -> void
+   */
+  siluSigmoidMul(x: number, y: number, n: number): void;
 }
 
 /**
@@ -858,6 +864,7 @@ export const KERNEL_EXPORT_NAMES = [
   'augmentColor',
   'gemvRowB',
   'groupedForward',
+  'siluSigmoidMul',
 ] as const;
 
 export type KernelName = (typeof KERNEL_EXPORT_NAMES)[number];
@@ -971,6 +978,8 @@ export const Activation = {
   None: 0,
   /** max(output, 0). */
   Relu: 1,
+  /** output * sigmoid(output), with the bits of unary Sigmoid then Mul (depthwiseForward only). */
+  Silu: 2,
 } as const;
 export type Activation = (typeof Activation)[keyof typeof Activation];
 

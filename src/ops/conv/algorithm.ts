@@ -20,6 +20,11 @@ export const convTuning = {
   winogradFilterMinChannels: 16,
   /** Bytes of transformed tiles (input + products) per Winograd chunk. */
   winogradChunkBytes: 1 << 20,
+  /**
+   * A fused conv's silu (same bits every way): 'twoPass' (Sigmoid into scratch, then Mul), 'onePass'
+   * (assembly/elementwise/silu.ts), 'inKernel' (depthwise convs apply it row by row, others one pass).
+   */
+  siluEpilogue: 'inKernel' as 'twoPass' | 'onePass' | 'inKernel',
 };
 
 /**

@@ -12,6 +12,7 @@ import { ValueError, fmtValue } from '../../errors.js';
 import { conv2dGeometry, shapeOut, type Conv2dOptions } from './geometry.js';
 import { forwardInto } from './drivers.js';
 import { checkBias, convOperands } from './args.js';
+import { convTuning, isDepthwiseForward } from './algorithm.js';
 
 export type FusedActivation = 'linear' | 'relu' | 'clip' | 'hardSwish' | 'silu' | 'sigmoid';
 
@@ -43,9 +44,12 @@ export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Con
   const r = epilogue.residual ?? null;
   const residualFits = r !== null && r.dtype === 'float32' && r.rank === 4 && r.shape.every((d, i) => d === shape[i]);
   const y = Tensor.empty(shape);
-  // A relu alone runs in the conv kernel's epilogue (the bits of conv2d's fused relu).
-  const inKernel = r === null && act === 'relu';
-  forwardInto(g, x.ptr, w.ptr, bias ? bias.ptr : 0, y.ptr, inKernel ? Activation.Relu : Activation.None);
+  // A relu alone runs in the conv kernel's epilogue (the bits of conv2d's fused relu), and so does
+  // a silu alone in the depthwise kernel (the bits of the separate passes).
+  const kernelAct = r !== null ? Activation.None : act === 'relu' ? Activation.Relu :
+    act === 'silu' && convTuning.siluEpilogue === 'inKernel' && isDepthwiseForward(g) ? Activation.Silu : Activation.None;
+  const inKernel = kernelAct !== Activation.None;
+  forwardInto(g, x.ptr, w.ptr, bias ? bias.ptr : 0, y.ptr, kernelAct);
   if (r !== null && !residualFits) return { y, fused: false };
   const n = y.size;
   if (r !== null) parallel(kernels().binarySame, elementRanges(n).map(([i0, i1]) => [BinaryOp.Add, y.ptr + 4 * i0, r.ptr + 4 * i0, y.ptr + 4 * i0, i1 - i0]));
@@ -66,6 +70,10 @@ function applyActivation(y: Tensor, act: FusedActivation, lo: number, hi: number
     case 'hardSwish': unaryInPlace(UnaryOp.HardSwish); return;
     case 'sigmoid': unaryInPlace(UnaryOp.Sigmoid); return;
     case 'silu': {
+      if (convTuning.siluEpilogue !== 'twoPass') {
+        parallel(k.siluSigmoidMul, elementRanges(n).map(([i0, i1]) => [p + 4 * i0, p + 4 * i0, i1 - i0]));
+        return;
+      }
       // x * sigmoid(x) as Sigmoid then Mul: the sigmoid into scratch, then the product in place.
       const s = workspace(4 * n, WorkspaceSlot.Columns);
       parallel(k.unary, elementRanges(n).map(([i0, i1]) => [UnaryOp.Sigmoid, p + 4 * i0, s + 4 * i0, i1 - i0, 0, 0]));
