@@ -2,7 +2,7 @@
 // memory and runs slices of kernels on request. Jobs arrive through a control block in that
 // memory (Atomics.wait / notify), not postMessage, so a dispatch costs microseconds.
 // Runs in Node worker_threads and in browser Web Workers alike.
-import { CTRL, MAX_ARGS, ARGS_BYTE_OFFSET, kernelImports } from './backend/protocol.js';
+import { CTRL, MAX_ARGS, ARGS_BYTE_OFFSET, kernelImports, pollWhile } from './backend/protocol.js';
 import { importNodeBuiltin } from './backend/node-builtin.js';
 
 interface Start { module: WebAssembly.Module; memory: WebAssembly.Memory; ctrl: number; index: number; names: string[] }
@@ -17,12 +17,17 @@ async function main(post: (m: unknown) => void, onMessage: (fn: (m: any) => void
     // Read the job counter before saying ready: a job sent right after 'ready' must not be missed.
     let seen = Atomics.load(i32, CTRL.SEQ);
     post('ready');
+    let justRan = false;
     for (;;) {
       // A job is a change of SEQ, not a return from wait: a wake-up without a new SEQ (an
       // interrupt, a timeout) must not run the last job again. The timeout only re-checks.
-      const seq = Atomics.load(i32, CTRL.SEQ);
+      // Right after a job the worker polls a while first: the next layer's job usually follows
+      // within microseconds, sooner than a sleeping thread wakes.
+      const seq = justRan ? pollWhile(i32, CTRL.SEQ, seen, Atomics.load(i32, CTRL.SPIN)) : Atomics.load(i32, CTRL.SEQ);
+      justRan = false;
       if (seq === seen) { Atomics.wait(i32, CTRL.SEQ, seen, 1000); continue; }
       seen = seq;
+      justRan = true;
       if (Atomics.load(i32, CTRL.STOP)) break;
       if (index >= Atomics.load(i32, CTRL.THREADS)) continue;
       try {

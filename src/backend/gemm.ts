@@ -2,11 +2,9 @@
 // the worker pool. Every output element sums over k in the same order whatever the tile, row
 // range or column range it falls in, so the result is bit-identical for any thread count.
 import { kernels, workspace, threadCount, align16, WorkspaceSlot } from './wasm.js';
-import { parallel, splitRows } from './parallel.js';
+import { parallel, splitRows, splitTuning } from './parallel.js';
 import { Activation } from './kernels.generated.js';
 
-/** Below this many multiply-adds a job is not worth waking workers for (~tens of µs). */
-const PARALLEL_MIN_MACS = 1 << 21;
 /** Row alignment of a thread's slice: whole micro-tiles of both builds (4 and 6 rows). */
 const ROW_ALIGN = 12;
 /** Column alignment when too few rows to split (batch-1 dense layers): whole 8-column tiles. */
@@ -24,7 +22,7 @@ function gemvInto(N: number, K: number, a: number, aStride: number, b: number, l
   const k = kernels();
   const n4 = N - (N % 4);
   const threads = threadCount();
-  const parts = threads > 1 && N * K >= PARALLEL_MIN_MACS ? splitRows(n4, threads, 16) : [[0, n4]];
+  const parts = threads > 1 && N * K >= splitTuning.gemmMacs ? splitRows(n4, threads, 16) : [[0, n4]];
   parallel(k.gemvRowB, parts.map(([n0, n1]) => [
     n1 - n0, K, a, 4 * aStride, b + 4 * n0, ldb, c + 4 * n0, +accumulate, bias ? bias + 4 * n0 : 0, act,
   ]));
@@ -47,9 +45,11 @@ export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: 
     gemvInto(N, K, a, transA ? lda : 1, b, ldb, c, accumulate, bias, act);
     return;
   }
-  const big = threads > 1 && M * N * K >= PARALLEL_MIN_MACS;
-  if (big && M < threads * ROW_ALIGN && N >= threads * COL_ALIGN) {
-    // Too few rows for every thread: split the columns (each part reads its own columns of B).
+  const big = threads > 1 && M * N * K >= splitTuning.gemmMacs;
+  const fewRows = M < threads * ROW_ALIGN || (splitTuning.gemmColumnsWhenWider && N > M);
+  if (big && fewRows && N >= threads * COL_ALIGN) {
+    // Too few rows for every thread, or fewer rows than columns: split the columns (each part
+    // packs only its own columns of B, the larger operand, and reads all of A).
     const parts = splitRows(N, threads, COL_ALIGN);
     const wsBytes = align16(k.gemmWorkspaceBytes(M, Math.max(...parts.map(([n0, n1]) => n1 - n0)), K));
     const work = workspace(wsBytes * parts.length, WorkspaceSlot.Work);

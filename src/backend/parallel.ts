@@ -34,8 +34,25 @@ export function splitRows(rows: number, parts: number, align = 1): [number, numb
   return out;
 }
 
-/** Below this many multiply-adds (or window reads for pooling) a kernel runs on one thread. */
-export const PARALLEL_MIN_WORK = 1 << 20;
+/**
+ * Work below which a kernel runs on one thread, per kind of kernel (docs/DESIGN-NOTES.md, "Work
+ * floors"): a parallel region costs a dispatch plus the threads meeting at its end, which small
+ * work does not repay.
+ */
+export const splitTuning = {
+  /** Convolution, pooling and resize: multiply-adds (or window reads). */
+  work: 1 << 20,
+  /** GEMM (dense, pointwise conv): multiply-adds. */
+  gemmMacs: 1 << 21,
+  /** Elementwise passes: elements. */
+  elements: 1 << 18,
+  /**
+   * GEMM over threads: split the output columns instead of the rows when there are more columns
+   * than rows (a batch-1 pointwise conv on a 7x7 or 14x14 map). Each thread then packs only its
+   * columns of B and all of A (of the two, A is the smaller); false: rows unless too few of them.
+   */
+  gemmColumnsWhenWider: true,
+};
 
 /** One thread's share of an NHWC output: images [n0, n1) or (batch 1) output rows [oh0, oh1). */
 export interface OutputPart { n0: number; n1: number; oh0: number; oh1: number }
@@ -46,7 +63,7 @@ export interface OutputPart { n0: number; n1: number; oh0: number; oh1: number }
  */
 export function splitOutput(batch: number, outH: number, work: number, allowRows = true, rowAlign = 1): OutputPart[] {
   const threads = splitThreads();
-  if (threads < 2 || work < PARALLEL_MIN_WORK) return [{ n0: 0, n1: batch, oh0: 0, oh1: outH }];
+  if (threads < 2 || work < splitTuning.work) return [{ n0: 0, n1: batch, oh0: 0, oh1: outH }];
   if (batch > 1) return splitRows(batch, threads).map(([n0, n1]) => ({ n0, n1, oh0: 0, oh1: outH }));
   if (batch === 1 && allowRows) return splitRows(outH, threads, rowAlign).map(([oh0, oh1]) => ({ n0: 0, n1: 1, oh0, oh1 }));
   return [{ n0: 0, n1: batch, oh0: 0, oh1: outH }];

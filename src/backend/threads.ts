@@ -1,9 +1,20 @@
 // The kernel worker pool: N-1 workers plus the calling thread run slices of one kernel over
 // the shared wasm memory. Work is always split by output rows, so results are bit-identical
 // for any thread count. Jobs go through a control block in shared memory (see protocol.ts).
-import { CTRL, MAX_ARGS, MAX_THREADS, ARGS_BYTE_OFFSET } from './protocol.js';
+import { CTRL, MAX_ARGS, MAX_THREADS, ARGS_BYTE_OFFSET, pollWhile } from './protocol.js';
 import { importNodeBuiltin } from './node-builtin.js';
 import type { KernelFunction } from './parallel.js';
+
+/**
+ * How long a thread polls before it sleeps: a worker for the next job after finishing one, the
+ * calling thread for the workers' end of a job (docs/DESIGN-NOTES.md, "Waking the pool").
+ */
+export const poolTuning = { spinMicros: 100 };
+
+/** Sets poolTuning.spinMicros (for benchmarks comparing spin bounds in one process). */
+export function setPoolSpin(micros: number): void {
+  poolTuning.spinMicros = micros;
+}
 
 export interface Pool {
   threads: number;
@@ -93,14 +104,13 @@ export async function startPool(threads: number, module: WebAssembly.Module, mem
       Atomics.store(c, CTRL.THREADS, n);
       Atomics.store(c, CTRL.ERROR, 0);
       Atomics.store(c, CTRL.PENDING, n - 1);
+      Atomics.store(c, CTRL.SPIN, poolTuning.spinMicros);
       Atomics.add(c, CTRL.SEQ, 1);
       Atomics.notify(c, CTRL.SEQ);
       let error: unknown = null;
       try { kernel(...argsPerThread[0]); } catch (e) { error = e; }
-      for (let spins = 0; ; spins++) {
-        const p = Atomics.load(c, CTRL.PENDING);
-        if (p === 0) break;
-        if (spins > 2000) Atomics.wait(c, CTRL.PENDING, p, 50);
+      for (let p = Atomics.load(c, CTRL.PENDING); p !== 0; p = Atomics.load(c, CTRL.PENDING)) {
+        if (pollWhile(c, CTRL.PENDING, p, poolTuning.spinMicros, 2000) === p) Atomics.wait(c, CTRL.PENDING, p, 50);
       }
       if (error) throw error;
       const failed = Atomics.load(c, CTRL.ERROR);

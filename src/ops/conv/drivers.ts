@@ -4,7 +4,7 @@
 // Kernels: assembly/conv/.
 import { sizeOf } from '../../tensor.js';
 import { kernels, workspace, align16, WorkspaceSlot } from '../../backend/wasm.js';
-import { parallel, splitOutput, splitRows, splitThreads, PARALLEL_MIN_WORK } from '../../backend/parallel.js';
+import { parallel, splitOutput, splitRows, splitThreads, splitTuning } from '../../backend/parallel.js';
 import { Activation } from '../../backend/kernels.generated.js';
 import { gemm as hostGemm } from '../../backend/gemm.js';
 import { shapeW, type ConvGeometry } from './geometry.js';
@@ -139,7 +139,7 @@ export function backpropInputInto(g: ConvGeometry, dy: number, w: number, dx: nu
   const rows = chunkRows(M, K);
   const colBytes = rows * K * 4, workBytes = k.gemmWorkspaceBytes(rows, K, Og);
   const threads = splitThreads();
-  if (g.batch === 1 && threads > 1 && M * K * Og * g.groups >= PARALLEL_MIN_WORK) {
+  if (g.batch === 1 && threads > 1 && M * K * Og * g.groups >= splitTuning.work) {
     // One image: each thread owns a band of dx rows, runs the GEMM for the output rows that
     // reach it and scatters only into its band (bit-identical to one thread; see the kernel).
     const bands = splitRows(g.inH, threads);
@@ -168,7 +168,7 @@ function winogradFilterInto(g: ConvGeometry, x: number, dy: number, dw: number):
   const tiles = g.batch * Math.ceil(g.outH / 2) * Math.ceil(g.outW / 2);
   const tc = winogradChunkTiles(tiles, C, CO);
   const threads = splitThreads();
-  const es = threads > 1 && tiles * 16 * C * CO >= PARALLEL_MIN_WORK ? splitRows(16, threads) : [[0, 16]];
+  const es = threads > 1 && tiles * 16 * C * CO >= splitTuning.work ? splitRows(16, threads) : [[0, 16]];
   // A part's column buffer holds its V [tc][16][C] then its D [tc][16][CO].
   const scratch = partScratch(es.length, tc * 16 * (C + CO) * 4, k.gemmWorkspaceBytes(C, CO, tc));
   const macc = workspace(16 * C * CO * 4, WorkspaceSlot.Weights);
@@ -189,7 +189,7 @@ export function backpropFilterInto(g: ConvGeometry, x: number, dy: number, dw: n
   if (isDepthwise(g)) {
     // Split by output channels (whole 8-channel tiles): each dw element's sum over images, rows
     // and columns is untouched.
-    const cos = threads > 1 && M * g.kH * g.kW * g.outC >= PARALLEL_MIN_WORK ? splitRows(g.outC, threads, 8) : [[0, g.outC]];
+    const cos = threads > 1 && M * g.kH * g.kW * g.outC >= splitTuning.work ? splitRows(g.outC, threads, 8) : [[0, g.outC]];
     const args = convArgs(g);
     parallel(k.depthwiseBackwardFilterRange, cos.map(([c0, c1]) => [args, x, dy, dw, c0, c1]));
     return;
@@ -199,7 +199,7 @@ export function backpropFilterInto(g: ConvGeometry, x: number, dy: number, dw: n
   if (g.inC === 1 && g.groups === 1 && g.outC % 8 === 0 && !isPointwise(g) && convTuning.directSingleChannel) {
     // One input channel (a first layer): dw tiles in registers over zero-padded images, no
     // im2col or GEMM packing (same bits as the GEMM path). Threads take 8-channel blocks of dw.
-    const cos = threads > 1 && M * K * g.outC >= PARALLEL_MIN_WORK ? splitRows(g.outC, threads, 8) : [[0, g.outC]];
+    const cos = threads > 1 && M * K * g.outC >= splitTuning.work ? splitRows(g.outC, threads, 8) : [[0, g.outC]];
     const args = convArgs(g);
     const scratch = partScratch(cos.length, 0, k.depthwisePaddedBytes(args));
     parallel(k.conv2dBackwardFilterSingle, cos.map(([o0, o1], t) => [args, x, dy, dw, scratch.work(t), o0, o1]));
@@ -213,7 +213,7 @@ export function backpropFilterInto(g: ConvGeometry, x: number, dy: number, dw: n
     return;
   }
   const rows = chunkRows(M, K);
-  if (g.groups === 1 && threads > 1 && M * K * Og >= PARALLEL_MIN_WORK && K >= 24) {
+  if (g.groups === 1 && threads > 1 && M * K * Og >= splitTuning.work && K >= 24) {
     // The reduction over M is never split: each thread owns whole rows (taps x input channels)
     // of dw, aligned to whole GEMM micro-tiles, and runs every chunk itself with an im2col of just
     // its columns.
@@ -225,7 +225,7 @@ export function backpropFilterInto(g: ConvGeometry, x: number, dy: number, dw: n
       [args, x, dy, dw, scratch.col(t), rows, scratch.work(t), k0, k1]));
     return;
   }
-  if (g.groups === 1 && threads > 1 && M * K * Og >= PARALLEL_MIN_WORK && Og >= 16) {
+  if (g.groups === 1 && threads > 1 && M * K * Og >= splitTuning.work && Og >= 16) {
     // Short dw rows (K < 24): split its columns (output channels) instead, each thread repeating
     // the im2col (K floats per output row: cheap next to K*Og multiply-adds).
     const cs = splitRows(Og, threads, 8);
