@@ -38,3 +38,4 @@ export * from './augment-affine';
 export * from './augment-color';
 export * from './gemv';
 export * from './conv/grouped';
+export * from './conv/winograd-products';
