@@ -39,3 +39,4 @@ export * from './augment-color';
 export * from './gemv';
 export * from './conv/grouped';
 export * from './elementwise/silu';
+export * from './conv/winograd-products';

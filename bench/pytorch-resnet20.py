@@ -3,8 +3,9 @@
 
 Run:  /usr/bin/python3 bench/pytorch-resnet20.py [--threads 1,2] [--rounds 7] [--steps 3] [--batch 64]
       (Debian's python3-torch). Prints, per thread count, the median images/s over the rounds.
-      --serve: read 'THREADS STEPS' lines on stdin, answer each with the seconds those STEPS
-      training steps took (bench/resnet20-train.mjs --torch drives this, alternating with wasm-cnn).
+      --serve: read 'THREADS STEPS' lines on stdin, answer each with 'WALL CPU': the wall-clock and
+      process CPU seconds those STEPS training steps took (bench/resnet20-train.mjs --torch drives
+      this, alternating with wasm-cnn).
 
 The network is bench/pytorch-resnet.py's ResNet (the twin of examples/node/architectures.mjs'
 resnet) with 3 blocks per stage and 3 input channels, NCHW here:
@@ -62,13 +63,14 @@ class Trainer:
         self.y = torch.randint(0, 10, (batch,), generator=g)
 
     def step(self, n):
-        t0 = time.perf_counter()
+        """Runs n steps; returns (wall seconds, this process's CPU seconds)."""
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(n):
             self.opt.zero_grad()
             loss = F.cross_entropy(self.model(self.x), self.y)
             loss.backward()
             self.opt.step()
-        return time.perf_counter() - t0
+        return time.perf_counter() - t0, time.process_time() - c0
 
 
 def serve(trainer):
@@ -76,7 +78,8 @@ def serve(trainer):
     for line in sys.stdin:
         threads, steps = (int(v) for v in line.split())
         torch.set_num_threads(threads)
-        print(f'{trainer.step(steps):.6f}', flush=True)
+        wall, cpu = trainer.step(steps)
+        print(f'{wall:.6f} {cpu:.6f}', flush=True)
 
 
 def main():
@@ -101,7 +104,7 @@ def main():
     for _ in range(a.rounds):
         for t in counts:
             torch.set_num_threads(t)
-            samples[t].append(a.batch * a.steps / trainer.step(a.steps))
+            samples[t].append(a.batch * a.steps / trainer.step(a.steps)[0])
     for t in counts:
         print(f'{t} thread{"s" if t > 1 else ""}: {statistics.median(samples[t]):.0f} images/s '
               f'(median of {a.rounds} x {a.steps} steps; samples {", ".join(f"{s:.0f}" for s in samples[t])})')

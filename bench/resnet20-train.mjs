@@ -6,7 +6,9 @@
 // backward, SGD lr 0.01 momentum 0.9) per step on a seeded random batch. Prints the median
 // images/s of timed steps per thread count; with --torch, bench/pytorch-resnet20.py's identical
 // network in a PyTorch child process is timed alternately (same thread count, one at a time) and
-// the ratio wasm-cnn ÷ PyTorch is printed. --profile adds where a step's time goes.
+// the ratio wasm-cnn ÷ PyTorch is printed twice: the ratio of the median images/s and the median
+// of each round's ratio (the pair ran back to back, so it shares that moment's load), by wall clock
+// and again by each process's CPU time. --profile adds where a step's time goes.
 //
 //   node bench/resnet20-train.mjs [--threads=1,2] [--rounds=7] [--steps=3] [--torch] [--profile]
 //
@@ -50,15 +52,18 @@ export function buildTrainer() {
   });
   const x = tensor(seededUniform(BATCH * 32 * 32 * 3, 7), [BATCH, 32, 32, 3]);
   const y = tensor(Int32Array.from(seededUniform(BATCH, 11), (v) => Math.floor(v * 10)), [BATCH], 'int32');
-  const step = (n) => {
-    const t0 = performance.now();
+  /** n steps; the wall-clock seconds and this process's CPU seconds (all its threads) they took. */
+  const timedSteps = (n) => {
+    const t0 = performance.now(), c0 = process.cpuUsage();
     for (let i = 0; i < n; i++) model.trainOnBatch(x, y);
-    return (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
+    return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
   };
-  return { model, optimizer, x, y, step };
+  const step = (n) => timedSteps(n).wall;
+  return { model, optimizer, x, y, step, timedSteps };
 }
 
-/** bench/pytorch-resnet20.py --serve as a child: run(threads, steps) resolves to its seconds. */
+/** bench/pytorch-resnet20.py --serve as a child: run(threads, steps) resolves to { wall, cpu } seconds. */
 async function startTorch() {
   const script = fileURLToPath(new URL('./pytorch-resnet20.py', import.meta.url));
   const child = spawn('/usr/bin/python3', [script, '--serve', `--batch=${BATCH}`], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -73,7 +78,8 @@ async function startTorch() {
     run: async (threads, steps) => {
       const answer = next();
       child.stdin.write(`${threads} ${steps}\n`);
-      return Number(await answer);
+      const [wall, cpu] = (await answer).split(' ').map(Number);
+      return { wall, cpu };
     },
     stop: () => child.stdin.end(),
   };
@@ -92,7 +98,8 @@ async function main() {
   console.log(`ResNet-20-like (${trainer.model.countParams?.() ?? ''} parameters), batch ${BATCH}, wasm-cnn ${info.variant} build, ` +
     `${info.threads} threads started, ${os.cpus()[0]?.model ?? ''}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')}`);
 
-  const samples = new Map(counts.map((t) => [t, { wasm: [], torch: [] }]));
+  // Images/s per round by wall clock (wasm, torch) and by process CPU time (wasmCpu, torchCpu).
+  const samples = new Map(counts.map((t) => [t, { wasm: [], torch: [], wasmCpu: [], torchCpu: [] }]));
   for (const t of counts) {
     setNumThreads(t);
     trainer.step(warmup);
@@ -102,22 +109,31 @@ async function main() {
     for (const t of counts) {
       setNumThreads(t);
       const s = samples.get(t);
-      s.wasm.push((BATCH * steps) / trainer.step(steps));
-      if (torch) s.torch.push((BATCH * steps) / (await torch.run(t, steps)));
+      const w = trainer.timedSteps(steps);
+      s.wasm.push((BATCH * steps) / w.wall);
+      s.wasmCpu.push((BATCH * steps) / w.cpu);
+      if (torch) {
+        const p = await torch.run(t, steps);
+        s.torch.push((BATCH * steps) / p.wall);
+        s.torchCpu.push((BATCH * steps) / p.cpu);
+      }
     }
     console.error(`round ${r + 1}/${rounds}: ${counts.map((t) => `${t}t ${fmt(samples.get(t).wasm.at(-1))}${torch ? ` / torch ${fmt(samples.get(t).torch.at(-1))}` : ''}`).join(', ')}`);
   }
   torch?.stop();
 
-  const rows = counts.map((t) => {
-    const s = samples.get(t);
-    const w = median(s.wasm), p = torch ? median(s.torch) : NaN;
-    const paired = torch ? `${median(s.wasm.map((v, i) => v / s.torch[i])).toFixed(2)}x` : 'n/a';
+  const table = (wasmKey, torchKey) => counts.map((t) => {
+    const s = samples.get(t), ws = s[wasmKey], ps = s[torchKey];
+    const w = median(ws), p = torch ? median(ps) : NaN;
+    const paired = torch ? `${median(ws.map((v, i) => v / ps[i])).toFixed(2)}x` : 'n/a';
     return [`${t} thread${t > 1 ? 's' : ''}`, fmt(w), torch ? fmt(p) : 'not run (--torch)', torch ? `${(w / p).toFixed(2)}x` : 'n/a', paired,
-      `${fmt(Math.min(...s.wasm))}-${fmt(Math.max(...s.wasm))}`];
+      `${fmt(Math.min(...ws))}-${fmt(Math.max(...ws))}`];
   });
-  console.log(`\nTraining images/s, median of ${rounds} rounds x ${steps} steps (after ${warmup} warm-up steps), alternating:\n`);
-  console.log(mdTable(['threads', 'wasm-cnn', 'PyTorch', 'wasm-cnn ÷ PyTorch', 'median of per-round ratios', 'wasm-cnn range'], rows));
+  const header = ['threads', 'wasm-cnn', 'PyTorch', 'ratio of medians (wasm-cnn ÷ PyTorch)', 'median of per-round ratios', 'wasm-cnn range'];
+  console.log(`\nTraining images/s by wall clock, median of ${rounds} rounds x ${steps} steps (after ${warmup} warm-up steps), alternating:\n`);
+  console.log(mdTable(header, table('wasm', 'torch')));
+  console.log(`\nThe same steps by each process's CPU time (robust to other processes holding the cores; with more than one thread it counts every thread's time, so it measures work, not speed):\n`);
+  console.log(mdTable(header, table('wasmCpu', 'torchCpu')));
 
   if (option('profile', false) === true) {
     for (const t of counts) {

@@ -445,3 +445,34 @@ describe('conv2d errors', () => {
     });
   });
 });
+
+describe("Winograd's products without packing (winograd-products.ts: both channel counts <= 32, output channels a multiple of 8)", () => {
+  const DIRECT: Case[] = [
+    { x: [2, 6, 7, 16], f: [3, 3, 16, 16], p: 'same' }, // 32 tiles: whole 4-tile groups
+    { x: [1, 5, 9, 9], f: [3, 3, 9, 24], p: 'valid' }, // 12 tiles, odd input channels
+    { x: [3, 5, 5, 17], f: [3, 3, 17, 8], p: 'same', act: 'relu' }, // 27 tiles: 3 left over
+    { x: [1, 4, 6, 32], f: [3, 3, 32, 32], p: [[2, 0], [0, 1]] },
+  ];
+  test.each(DIRECT.map((c) => [caseName(c), c] as const))('%s', (_name, c) => checkConv(c, 47));
+  it('gives the packed GEMM path\'s bits (forward and input gradient), also across chunk boundaries', () => {
+    for (const c of DIRECT) {
+      for (const chunk of [convTuning.winogradChunkBytes, 1]) {
+        const x = tensor(randomValues(size(c.x), 3), c.x);
+        const w = tensor(randomValues(size(c.f), 4), c.f);
+        const run = (maxChannels: number) => {
+          let y: number[] = [], dx: number[] = [];
+          withConvTuning({ winogradDirectMaxChannels: maxChannels, winogradChunkBytes: chunk }, () => tidy(() => {
+            const yt = ops.conv2d(x, w, null, { padding: c.p });
+            y = Array.from(yt.dataSync());
+            dx = Array.from(ops.conv2dBackpropInput(c.x, ops.mul(yt, 0.5), w, { padding: c.p }).dataSync());
+          }));
+          return { y, dx };
+        };
+        const direct = run(32), packed = run(0);
+        expect(direct.y, `${caseName(c)} forward, chunk ${chunk}`).toEqual(packed.y);
+        expect(direct.dx, `${caseName(c)} input gradient, chunk ${chunk}`).toEqual(packed.dx);
+        x.dispose(); w.dispose();
+      }
+    }
+  });
+});

@@ -30,32 +30,25 @@ export function winoInput(a: ConvArgs, x: usize, V: usize, t0: i32, tc: i32): vo
     let c = 0;
     for (; c + 4 <= C; c += 4) {
       const bc = base + off(c), vc = vt + off(c);
-      // Pass 1, per column j: (B^T d)[.][j], B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
-      for (let j = 0; j < 4; j++) {
-        const okc = (colMask >> j) & 1;
-        const pj = bc + <usize>j * colB;
-        const d0 = okc & rowMask ? v128.load(pj) : zero;
-        const d1 = okc & (rowMask >> 1) ? v128.load(pj + rowB) : zero;
-        const d2 = okc & (rowMask >> 2) ? v128.load(pj + 2 * rowB) : zero;
-        const d3 = okc & (rowMask >> 3) ? v128.load(pj + 3 * rowB) : zero;
-        const q = vc + <usize>j * eB;
-        v128.store(q, f32x4.sub(d0, d2));
-        v128.store(q + 4 * eB, f32x4.add(d1, d2));
-        v128.store(q + 8 * eB, f32x4.sub(d2, d1));
-        v128.store(q + 12 * eB, f32x4.sub(d1, d3));
-      }
-      // Pass 2, per row i: (. B)[i][.].
-      for (let i = 0; i < 4; i++) {
-        const q = vc + <usize>(4 * i) * eB;
-        const s0 = v128.load(q), s1 = v128.load(q + eB), s2 = v128.load(q + 2 * eB), s3 = v128.load(q + 3 * eB);
-        v128.store(q, f32x4.sub(s0, s2));
-        v128.store(q + eB, f32x4.add(s1, s2));
-        v128.store(q + 2 * eB, f32x4.sub(s2, s1));
-        v128.store(q + 3 * eB, f32x4.sub(s1, s3));
-      }
+      // B^T d (B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]) row by row in registers, each row
+      // then times B (storeRowB): the scalar tail's operations without a round trip through V.
+      const m0 = colMask & 1 ? rowMask : 0, m1 = (colMask >> 1) & 1 ? rowMask : 0;
+      const m2 = (colMask >> 2) & 1 ? rowMask : 0, m3 = (colMask >> 3) & 1 ? rowMask : 0;
+      const p1 = bc + colB, p2 = p1 + colB, p3 = p2 + colB;
+      const d20 = m0 & 4 ? v128.load(bc + 2 * rowB) : zero, d21 = m1 & 4 ? v128.load(p1 + 2 * rowB) : zero;
+      const d22 = m2 & 4 ? v128.load(p2 + 2 * rowB) : zero, d23 = m3 & 4 ? v128.load(p3 + 2 * rowB) : zero;
+      const d10 = m0 & 2 ? v128.load(bc + rowB) : zero, d11 = m1 & 2 ? v128.load(p1 + rowB) : zero;
+      const d12 = m2 & 2 ? v128.load(p2 + rowB) : zero, d13 = m3 & 2 ? v128.load(p3 + rowB) : zero;
+      storeRowB(vc, eB, 0, f32x4.sub(m0 & 1 ? v128.load(bc) : zero, d20), f32x4.sub(m1 & 1 ? v128.load(p1) : zero, d21),
+        f32x4.sub(m2 & 1 ? v128.load(p2) : zero, d22), f32x4.sub(m3 & 1 ? v128.load(p3) : zero, d23));
+      storeRowB(vc, eB, 1, f32x4.add(d10, d20), f32x4.add(d11, d21), f32x4.add(d12, d22), f32x4.add(d13, d23));
+      storeRowB(vc, eB, 2, f32x4.sub(d20, d10), f32x4.sub(d21, d11), f32x4.sub(d22, d12), f32x4.sub(d23, d13));
+      storeRowB(vc, eB, 3, f32x4.sub(d10, m0 & 8 ? v128.load(bc + 3 * rowB) : zero), f32x4.sub(d11, m1 & 8 ? v128.load(p1 + 3 * rowB) : zero),
+        f32x4.sub(d12, m2 & 8 ? v128.load(p2 + 3 * rowB) : zero), f32x4.sub(d13, m3 & 8 ? v128.load(p3 + 3 * rowB) : zero));
     }
     for (; c < C; c++) {
       const bc = base + off(c), vc = vt + off(c);
+      // Pass 1, per column j: (B^T d)[.][j]; pass 2, per row i: (. B)[i][.].
       for (let j = 0; j < 4; j++) {
         const okc = (colMask >> j) & 1;
         const pj = bc + <usize>j * colB;
@@ -80,4 +73,13 @@ export function winoInput(a: ConvArgs, x: usize, V: usize, t0: i32, tc: i32): vo
     }
     if (++tw == tW) { tw = 0; if (++th == tH) { th = 0; n++; } }
   }
+}
+
+/** Row i of (B^T d) B from row i of B^T d: [s0 - s2, s1 + s2, s2 - s1, s1 - s3] at positions 4i .. 4i+3. */
+@inline function storeRowB(vc: usize, eB: usize, i: i32, s0: v128, s1: v128, s2: v128, s3: v128): void {
+  const q = vc + <usize>(4 * i) * eB;
+  v128.store(q, f32x4.sub(s0, s2));
+  v128.store(q + eB, f32x4.add(s1, s2));
+  v128.store(q + 2 * eB, f32x4.sub(s2, s1));
+  v128.store(q + 3 * eB, f32x4.sub(s1, s3));
 }

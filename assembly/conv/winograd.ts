@@ -9,6 +9,7 @@ import { Activation } from '../activation';
 import { off } from '../simd';
 import { ConvArgs } from './args';
 import { winoInput } from './winograd-input';
+import { winogradProducts } from './winograd-products';
 
 /**
  * U[e][k][j] = (G g G^T)[e] for the 3x3 kernel g of input channel k and output channel j.
@@ -97,16 +98,18 @@ export function winogradWeightsBytes(C: i32, CO: i32): i32 {
 /**
  * y = conv2d(x, w) (+ bias, relu) for a 3x3 kernel, stride 1, dilation 1, one group, any padding,
  * with U from winogradWeights. V and Mb hold tilesPerChunk*16*C and tilesPerChunk*16*CO floats.
+ * direct = 1 (CO a multiple of 8) multiplies without packing (winograd-products.ts): same bits.
  */
 export function conv2dWinograd(args: usize, x: usize, U: usize, bias: usize, y: usize, act: i32,
-                               V: usize, Mb: usize, tilesPerChunk: i32, work: usize): void {
+                               V: usize, Mb: usize, tilesPerChunk: i32, work: usize, direct: i32): void {
   const a = changetype<ConvArgs>(args);
   const C = a.inC, CO = a.outC;
   const T = a.batch * ((a.outH + 1) >> 1) * ((a.outW + 1) >> 1);
   for (let t0 = 0; t0 < T; t0 += tilesPerChunk) {
     const tc = min(tilesPerChunk, T - t0);
     winoInput(a, x, V, t0, tc);
-    for (let e = 0; e < 16; e++) {
+    if (direct) winogradProducts(V, U, Mb, tc, C, CO);
+    else for (let e = 0; e < 16; e++) {
       gemm(0, 0, tc, CO, C, V + off(e * C), 16 * C, U + (<usize>e * C * CO << 2), CO, Mb + off(e * CO), 16 * CO,
         0, 0, Activation.None, work);
     }

@@ -404,10 +404,11 @@ export interface KernelExports {
   /**
    * y = conv2d(x, w) (+ bias, relu) for a 3x3 kernel, stride 1, dilation 1, one group, any padding,
    * with U from winogradWeights. V and Mb hold tilesPerChunk*16*C and tilesPerChunk*16*CO floats.
+   * direct = 1 (CO a multiple of 8) multiplies without packing (winograd-products.ts): same bits.
    *
-   * assembly/conv/winograd.ts (args: usize, x: usize, U: usize, bias: usize, y: usize, act: i32, V: usize, Mb: usize, tilesPerChunk: i32, work: usize) -> void
+   * assembly/conv/winograd.ts (args: usize, x: usize, U: usize, bias: usize, y: usize, act: i32, V: usize, Mb: usize, tilesPerChunk: i32, work: usize, direct: i32) -> void
    */
-  conv2dWinograd(args: number, x: number, U: number, bias: number, y: number, act: number, V: number, Mb: number, tilesPerChunk: number, work: number): void;
+  conv2dWinograd(args: number, x: number, U: number, bias: number, y: number, act: number, V: number, Mb: number, tilesPerChunk: number, work: number, direct: number): void;
   /**
    * Positions e0 .. e1 of the transformed weight gradient: Macc[e][ci][co] = sum over tiles of
    * V[e][ci] * D[e][co]. V and D hold tilesPerChunk*16*C and tilesPerChunk*16*CO floats, `work`
@@ -734,6 +735,12 @@ export interface KernelExports {
    * assembly/elementwise/silu.ts (x: usize, y: usize, n: i32) -> void
    */
   siluSigmoidMul(x: number, y: number, n: number): void;
+  /**
+   * V: [tc][16][C], U: [16][C][CO], M: [tc][16][CO]; CO a multiple of 8.
+   *
+   * assembly/conv/winograd-products.ts (V: usize, U: usize, Mb: usize, tc: i32, C: i32, CO: i32) -> void
+   */
+  winogradProducts(V: number, U: number, Mb: number, tc: number, C: number, CO: number): void;
 }
 
 /**
@@ -865,6 +872,7 @@ export const KERNEL_EXPORT_NAMES = [
   'gemvRowB',
   'groupedForward',
   'siluSigmoidMul',
+  'winogradProducts',
 ] as const;
 
 export type KernelName = (typeof KERNEL_EXPORT_NAMES)[number];

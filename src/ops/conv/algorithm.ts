@@ -18,6 +18,8 @@ export const convTuning = {
   dropDeadTaps: true,
   /** Winograd F(3x3,2x2) weight gradient for Winograd-eligible convs with at least this many input and output channels (0 = off). */
   winogradFilterMinChannels: 16,
+  /** Winograd forward: the 16 products without GEMM packing when both channel counts are at most this (0 = off). */
+  winogradDirectMaxChannels: 32,
   /** Bytes of transformed tiles (input + products) per Winograd chunk. */
   winogradChunkBytes: 1 << 20,
   /**
@@ -70,6 +72,16 @@ export function useWinograd(g: ConvGeometry): boolean {
 export function useWinogradFilter(g: ConvGeometry): boolean {
   const min = convTuning.winogradFilterMinChannels;
   return min > 0 && useWinograd(g) && g.inC >= min && g.outC >= min;
+}
+
+/**
+ * Winograd's 16 products straight from the transformed tiles (assembly/conv/winograd-products.ts)
+ * instead of 16 packed GEMMs: with few channels the packing costs as much as the multiply-adds.
+ * Same order of operations as the GEMM, so the same bits; output channels in whole 8-lane tiles.
+ */
+export function useWinogradDirectProducts(C: number, CO: number): boolean {
+  const max = convTuning.winogradDirectMaxChannels;
+  return C <= max && CO <= max && CO % 8 === 0;
 }
 
 /** Transformed tiles per Winograd chunk: about convTuning.winogradChunkBytes of V and M, whole 48-tile blocks. */

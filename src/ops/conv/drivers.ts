@@ -8,7 +8,7 @@ import { parallel, splitOutput, splitRows, splitThreads, splitTuning } from '../
 import { Activation } from '../../backend/kernels.generated.js';
 import { gemm as hostGemm } from '../../backend/gemm.js';
 import { shapeW, type ConvGeometry } from './geometry.js';
-import { chunkRows, convTuning, depthwisePads, isDepthwise, isDepthwiseForward, isPointwise, useGroupedDirect, useWinograd, useWinogradFilter, winogradChunkTiles } from './algorithm.js';
+import { chunkRows, convTuning, depthwisePads, isDepthwise, isDepthwiseForward, isPointwise, useGroupedDirect, useWinograd, useWinogradDirectProducts, useWinogradFilter, winogradChunkTiles } from './algorithm.js';
 import { convArgs, partArgs, partOffsets, partScratch } from './parts.js';
 import { winogradWeightsFor } from './winograd-cache.js';
 import { withoutDeadTaps } from './live-taps.js';
@@ -26,10 +26,11 @@ function winogradInto(g: ConvGeometry, x: number, w: number, flip: number, b: nu
   // A part's column buffer holds its V [tc][16][C] then its M [tc][16][CO].
   const scratch = partScratch(parts.length, tc * 16 * (C + CO) * 4, k.gemmWorkspaceBytes(tc, CO, C));
   const args = partArgs(g, parts);
+  const direct = useWinogradDirectProducts(C, CO) ? 1 : 0;
   parallel(k.conv2dWinograd, parts.map((p, t) => {
     const [xo, yo] = partOffsets(g, p);
     const v = scratch.col(t);
-    return [args[t], x + 4 * xo, U, b, y + 4 * yo, act, v, v + tc * 16 * C * 4, tc, scratch.work(t)];
+    return [args[t], x + 4 * xo, U, b, y + 4 * yo, act, v, v + tc * 16 * C * 4, tc, scratch.work(t), direct];
   }));
 }
 
