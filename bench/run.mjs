@@ -13,7 +13,7 @@
 //   8. training a ResNet-20-like network vs PyTorch (bench/resnet20-train.mjs --torch in a child process)
 //
 //   node bench/run.mjs [--quick] [--with zoo,train] [--only gemm,conv,models,coldstart,threads,zoo,train] [--no-write]
-//        [--zoo-dir bench/out/zoo] [--zoo-only a,b]
+//        [--zoo-dir bench/out/zoo] [--zoo-only a,b] [--zoo-batches 1,8]
 import { writeFileSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -563,7 +563,7 @@ function sectionZoo() {
     return `${head}\n\nn/a: no exports in ${dir}; make them with \`/usr/bin/python3 bench/export-zoo.py --out ${dir}\` (about 2.5 GB).`;
   }
   log(`real networks from ${dir} ...`);
-  const args = ['--dir', dir, '--batches', '1,8', '--threads', '1,2', '--no-profile', ...(quick ? ['--quick'] : ['--repeats', '5'])];
+  const args = ['--dir', dir, '--batches', flag('zoo-batches', '1,8'), '--threads', '1,2', '--no-profile', ...(quick ? ['--quick'] : ['--repeats', '5'])];
   const zooOnly = flag('zoo-only', '');
   if (zooOnly) args.push('--only', zooOnly);
   const body = runScript('./zoo.mjs', args).replace(/^## .*\n/, '');
