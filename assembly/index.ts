@@ -17,6 +17,7 @@ export * from './conv/depthwise-backward';
 export * from './conv/epilogue';
 export * from './conv/winograd';
 export * from './conv/winograd-filter';
+export * from './conv/winograd5';
 export * from './pool/max-forward';
 export * from './pool/max-backward';
 export * from './pool/avg';

@@ -424,6 +424,26 @@ export interface KernelExports {
    * assembly/conv/winograd-filter.ts (Macc: usize, dw: usize, plane: i32) -> void
    */
   winogradFilterOutput(Macc: number, dw: number, plane: number): void;
+  /**
+   * U[6e+f][k][j] = (G g G^T)[e][f] for the 5x5 kernel g (HWIO w) of input channel k, output channel j.
+   *
+   * assembly/conv/winograd5.ts (w: usize, U: usize, C: i32, CO: i32) -> void
+   */
+  winograd5Weights(w: number, U: number, C: number, CO: number): void;
+  /**
+   * Bytes of U for C input and CO output channels.
+   *
+   * assembly/conv/winograd5.ts (C: i32, CO: i32) -> i32
+   */
+  winograd5WeightsBytes(C: number, CO: number): number;
+  /**
+   * y = conv2d(x, w) (+ bias, relu) for a 5x5 kernel, stride 1, dilation 1, one group, any padding,
+   * C and CO multiples of 4, with U from winograd5Weights. V and Mb hold tilesPerChunk*36*C and
+   * tilesPerChunk*36*CO floats; `work` gemmWorkspaceBytes(tilesPerChunk, CO, C) bytes.
+   *
+   * assembly/conv/winograd5.ts (args: usize, x: usize, U: usize, bias: usize, y: usize, act: i32, V: usize, Mb: usize, tilesPerChunk: i32, work: usize) -> void
+   */
+  conv2dWinograd5(args: number, x: number, U: number, bias: number, y: number, act: number, V: number, Mb: number, tilesPerChunk: number, work: number): void;
   /** assembly/pool/max-forward.ts (args: usize, x: usize, y: usize) -> void */
   maxPoolForward(args: number, x: number, y: number): void;
   /** assembly/pool/max-backward.ts (args: usize, x: usize, y: usize, dy: usize, dx: usize) -> void */
@@ -812,6 +832,9 @@ export const KERNEL_EXPORT_NAMES = [
   'conv2dWinograd',
   'conv2dWinogradFilter',
   'winogradFilterOutput',
+  'winograd5Weights',
+  'winograd5WeightsBytes',
+  'conv2dWinograd5',
   'maxPoolForward',
   'maxPoolBackward',
   'avgPoolForward',

@@ -46,6 +46,9 @@ function convCase(name, xShape, wShape, options, bias = false) {
 convCase('conv', [8, 28, 28, 32], [3, 3, 32, 64], { padding: 'same' });
 convCase('winogradB1', [1, 57, 45, 32], [3, 3, 32, 48], { padding: 'same', activation: 'relu' }, true);
 convCase('winogradB3', [3, 31, 29, 16], [3, 3, 16, 40], { padding: 'valid' });
+// Winograd F(2x2,5x5) forward (5x5 s1, >= 32 channels): batch split and (batch 1) even-row split.
+convCase('winograd5B1', [1, 27, 25, 32], [5, 5, 32, 48], { padding: 2, activation: 'relu' }, true);
+convCase('winograd5B3', [3, 15, 17, 32], [5, 5, 32, 36], { padding: 'valid' });
 // im2col: strided / dilated / grouped / 1 input channel, batch 1 (row split) and batch > 1.
 convCase('im2colB1', [1, 112, 112, 3], [7, 7, 3, 64], { strides: 2, padding: 3 }, true);
 convCase('im2colB5', [5, 33, 35, 12], [5, 5, 12, 40], { strides: 2, padding: 'same', activation: 'relu' });
