@@ -18,6 +18,7 @@ export * from './conv/epilogue';
 export * from './conv/winograd';
 export * from './conv/winograd-filter';
 export * from './conv/winograd5';
+export * from './conv/space-to-depth';
 export * from './pool/max-forward';
 export * from './pool/max-backward';
 export * from './pool/avg';

@@ -313,6 +313,18 @@ describe('Winograd F(2x2,5x5) forward (5x5, stride 1, 32+ channels, multiples of
   });
 });
 
+describe('strided convs as Winograd 3x3 convs over a space-to-depth input (stride >= 3, 2s < k <= 3s)', () => {
+  const S2D: Case[] = [
+    { x: [1, 35, 35, 3], f: [11, 11, 3, 16], s: 4, p: 2 },
+    { x: [2, 29, 26, 3], f: [11, 9, 3, 8], s: 4, p: 'same', act: 'relu' },
+    { x: [1, 20, 23, 2], f: [7, 9, 2, 12], s: 3, p: 'valid' },
+    { x: [1, 17, 19, 4], f: [12, 12, 4, 8], s: 4, p: [[3, 5], [0, 6]] },
+  ];
+  test.each(S2D.map((c) => [caseName(c), c] as const))('%s', (_name, c) => checkConv(c, 53));
+  it('the same cases with the path off (im2col)', () =>
+    withConvTuning({ spaceToDepth: false }, () => { for (const c of S2D) checkConv(c, 19); }));
+});
+
 describe('Winograd F(3x3,2x2) weight gradient (3x3, stride 1, 16+ channels)', () => {
   const FILTER: Case[] = [
     { x: [2, 6, 7, 16], f: [3, 3, 16, 16], p: 'same' },

@@ -444,6 +444,19 @@ export interface KernelExports {
    * assembly/conv/winograd5.ts (args: usize, x: usize, U: usize, bias: usize, y: usize, act: i32, V: usize, Mb: usize, tilesPerChunk: i32, work: usize) -> void
    */
   conv2dWinograd5(args: number, x: number, U: number, bias: number, y: number, act: number, V: number, Mb: number, tilesPerChunk: number, work: number): void;
+  /**
+   * xs[n][a][b][(dy*s + dx)*C + c] = x[n][a*s + dy - padTop][b*s + dx - padLeft][c] for a < Hs,
+   * b < Ws: zero outside x. x is NHWC [N, H, W, C], xs [N, Hs, Ws, s*s*C].
+   *
+   * assembly/conv/space-to-depth.ts (x: usize, xs: usize, N: i32, H: i32, W: i32, C: i32, s: i32, padTop: i32, padLeft: i32, Hs: i32, Ws: i32) -> void
+   */
+  spaceToDepthInput(x: number, xs: number, N: number, H: number, W: number, C: number, s: number, padTop: number, padLeft: number, Hs: number, Ws: number): void;
+  /**
+   * ws[a][b][(dy*s + dx)*C + c][o] = w[a*s + dy][b*s + dx][c][o] for a, b < 3: zero past the kH x kW HWIO kernel.
+   *
+   * assembly/conv/space-to-depth.ts (w: usize, ws: usize, kH: i32, kW: i32, C: i32, CO: i32, s: i32) -> void
+   */
+  spaceToDepthWeights(w: number, ws: number, kH: number, kW: number, C: number, CO: number, s: number): void;
   /** assembly/pool/max-forward.ts (args: usize, x: usize, y: usize) -> void */
   maxPoolForward(args: number, x: number, y: number): void;
   /** assembly/pool/max-backward.ts (args: usize, x: usize, y: usize, dy: usize, dx: usize) -> void */
@@ -835,6 +848,8 @@ export const KERNEL_EXPORT_NAMES = [
   'winograd5Weights',
   'winograd5WeightsBytes',
   'conv2dWinograd5',
+  'spaceToDepthInput',
+  'spaceToDepthWeights',
   'maxPoolForward',
   'maxPoolBackward',
   'avgPoolForward',

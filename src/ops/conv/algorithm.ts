@@ -22,6 +22,8 @@ export const convTuning = {
   winogradDirectMaxChannels: 32,
   /** Winograd F(2x2,5x5) forward for 5x5 stride-1 undilated ungrouped convs with at least this many input and output channels, both multiples of 4 (0 = off). */
   winograd5MinChannels: 32,
+  /** Strided convs with kernels of 2s < k <= 3s taps as Winograd 3x3 convs over a space-to-depth input (see useSpaceToDepth). */
+  spaceToDepth: true,
   /** Bytes of transformed tiles (input + products) per Winograd chunk. */
   winogradChunkBytes: 1 << 20,
   /**
@@ -81,6 +83,24 @@ export function useWinograd5(g: ConvGeometry): boolean {
   const min = convTuning.winograd5MinChannels;
   return min > 0 && g.kH === 5 && g.kW === 5 && g.strideH === 1 && g.strideW === 1 && g.dilH === 1 &&
     g.dilW === 1 && g.groups === 1 && g.inC >= min && g.outC >= min && g.inC % 4 === 0 && g.outC % 4 === 0;
+}
+
+/**
+ * A forward conv of stride s (both ways, s >= 3) whose kernel spans 2s < k <= 3s taps, as a
+ * stride-1 3x3 conv over s x s pixel blocks of s*s*C channels (assembly/conv/space-to-depth.ts)
+ * that takes Winograd: AlexNet's 11x11 stride-4 first conv 1.6x (144 taps per block against 121,
+ * then 16 products per 2x2 tile against 36). Other sums than im2col's, so not below stride 3
+ * (no seeded path has one); gradients keep im2col + GEMM. The 3x3 conv's geometry, or null.
+ */
+export function spaceToDepthGeometry(g: ConvGeometry): ConvGeometry | null {
+  const s = g.strideH;
+  if (!convTuning.spaceToDepth || s < 3 || g.strideW !== s || g.dilH !== 1 || g.dilW !== 1 || g.groups !== 1 ||
+    g.kH <= 2 * s || g.kH > 3 * s || g.kW <= 2 * s || g.kW > 3 * s) return null;
+  const t: ConvGeometry = {
+    ...g, inH: g.outH + 2, inW: g.outW + 2, inC: g.inC * s * s, kH: 3, kW: 3, strideH: 1, strideW: 1,
+    padTop: 0, padBottom: 0, padLeft: 0, padRight: 0,
+  };
+  return useWinograd(t) ? t : null;
 }
 
 /**

@@ -8,7 +8,7 @@ import { parallel, splitOutput, splitRows, splitThreads, splitTuning } from '../
 import { Activation } from '../../backend/kernels.generated.js';
 import { gemm as hostGemm } from '../../backend/gemm.js';
 import { shapeW, type ConvGeometry } from './geometry.js';
-import { chunkRows, convTuning, depthwisePads, isDepthwise, isDepthwiseForward, isPointwise, useGroupedDirect, useWinograd, useWinograd5, useWinogradDirectProducts, useWinogradFilter, winogradChunkTiles } from './algorithm.js';
+import { chunkRows, convTuning, spaceToDepthGeometry, depthwisePads, isDepthwise, isDepthwiseForward, isPointwise, useGroupedDirect, useWinograd, useWinograd5, useWinogradDirectProducts, useWinogradFilter, winogradChunkTiles } from './algorithm.js';
 import { convArgs, partArgs, partOffsets, partScratch } from './parts.js';
 import { winogradWeightsFor } from './winograd-cache.js';
 import { withoutDeadTaps } from './live-taps.js';
@@ -52,6 +52,17 @@ function winograd5Into(g: ConvGeometry, x: number, w: number, b: number, y: numb
   }));
 }
 
+/** The strided conv `g` as the Winograd 3x3 conv `t` over its space-to-depth input (algorithm.ts spaceToDepthGeometry). */
+function spaceToDepthInto(g: ConvGeometry, t: ConvGeometry, x: number, w: number, b: number, y: number, act: Activation): void {
+  const k = kernels();
+  const s = g.strideH;
+  const xBytes = align16(t.batch * t.inH * t.inW * t.inC * 4), wBytes = 9 * t.inC * t.outC * 4;
+  const xs = workspace(xBytes + wBytes, WorkspaceSlot.Rearranged), ws = xs + xBytes;
+  k.spaceToDepthInput(x, xs, g.batch, g.inH, g.inW, g.inC, s, g.padTop, g.padLeft, t.inH, t.inW);
+  k.spaceToDepthWeights(w, ws, g.kH, g.kW, g.inC, g.outC, s);
+  winogradInto(t, xs, ws, 0, b, y, act);
+}
+
 /** Depthwise (or one-input-channel) conv forward over the pool: parts by images or output rows. */
 function depthwiseForwardInto(g: ConvGeometry, x: number, w: number, b: number, y: number, act: Activation): void {
   const k = kernels();
@@ -89,6 +100,8 @@ export function forwardInto(g: ConvGeometry, x: number, w: number, b: number, y:
     return;
   }
   if (useWinograd(g)) { profileStepKind('conv winograd'); winogradInto(g, x, w, 0, b, y, act); return; }
+  const s2d = spaceToDepthGeometry(g);
+  if (s2d) { profileStepKind('conv winograd (space-to-depth)'); spaceToDepthInto(g, s2d, x, w, b, y, act); return; }
   if (useWinograd5(g)) { profileStepKind('conv winograd 5x5'); winograd5Into(g, x, w, b, y, act); return; }
   const Cg = g.inC / g.groups, Og = g.outC / g.groups, K = g.kH * g.kW * Cg;
   if (isPointwise(g)) {
