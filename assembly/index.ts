@@ -39,6 +39,7 @@ export * from './norm/backward';
 export * from './augment-affine';
 export * from './augment-color';
 export * from './gemv';
+export * from './gemv-t';
 export * from './conv/grouped';
 export * from './elementwise/silu';
 export * from './conv/winograd-products';

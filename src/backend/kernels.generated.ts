@@ -757,6 +757,13 @@ export interface KernelExports {
    */
   gemvRowB(N: number, K: number, a: number, kStepBytes: number, b: number, ldb: number, c: number, accumulate: number, bias: number, act: number): void;
   /**
+   * c[0:N] for N a multiple of 4: one row of op(A) (element k at a + k * kStepBytes) times op(B)
+   * with B stored [N, K] (row stride ldb floats). Threads may take disjoint ranges of n.
+   *
+   * assembly/gemv-t.ts (N: i32, K: i32, a: usize, kStepBytes: i32, b: usize, ldb: i32, c: usize, accumulate: i32, bias: usize, act: i32) -> void
+   */
+  gemvRowBT(N: number, K: number, a: number, kStepBytes: number, b: number, ldb: number, c: number, accumulate: number, bias: number, act: number): void;
+  /**
    * y = grouped conv2d(x, w) (+ bias, then relu when act == Activation.Relu); outC / groups % 4 == 0.
    *
    * assembly/conv/grouped.ts (args: usize, x: usize, w: usize, bias: usize, y: usize, act: i32) -> void
@@ -908,6 +915,7 @@ export const KERNEL_EXPORT_NAMES = [
   'augmentAffine',
   'augmentColor',
   'gemvRowB',
+  'gemvRowBT',
   'groupedForward',
   'siluSigmoidMul',
   'winogradProducts',
