@@ -281,6 +281,50 @@ function withConvTuning(changes: Partial<typeof convTuning>, fn: () => void): vo
   try { fn(); } finally { Object.assign(convTuning, prev); }
 }
 
+describe('Winograd F(2x2,5x5) forward (5x5, stride 1, 32+ channels, multiples of 4)', () => {
+  const WINO5: Case[] = [
+    { x: [1, 9, 9, 32], f: [5, 5, 32, 32], p: 'same' },
+    { x: [2, 7, 10, 36], f: [5, 5, 36, 40], p: 'valid' },
+    { x: [1, 8, 9, 32], f: [5, 5, 32, 44], p: [[4, 0], [1, 3]] },
+    { x: [1, 3, 4, 32], f: [5, 5, 32, 32], p: 4 },
+    { x: [2, 11, 6, 40], f: [5, 5, 40, 32], p: 'same', act: 'relu' },
+  ];
+  test.each(WINO5.map((c) => [caseName(c), c] as const))('%s', (_name, c) => checkConv(c, 47));
+  it('few channels with the path forced on, and every case with it off (im2col)', () => {
+    const FEW: Case[] = [
+      { x: [1, 6, 7, 4], f: [5, 5, 4, 8], p: 'same' },
+      { x: [2, 5, 9, 8], f: [5, 5, 8, 4], p: 1, act: 'relu' },
+    ];
+    for (const min of [4, 0]) withConvTuning({ winograd5MinChannels: min }, () => { for (const c of [...FEW, ...WINO5]) checkConv(c, 13); });
+  });
+  it('tiles across chunk boundaries, and the cached weight transform (batch 1) matches the fresh one (batch 40) bit for bit', () => {
+    withConvTuning({ winogradChunkBytes: 1 }, () => checkConv({ x: [3, 7, 9, 32], f: [5, 5, 32, 36], p: 'same' }, 17));
+    const xs = randomValues(40 * 6 * 6 * 32, 63, -1, 1);
+    const w = tensor(randomValues(25 * 32 * 32, 64, -1, 1), [5, 5, 32, 32]);
+    tidy(() => {
+      const one = tensor(xs.slice(0, 6 * 6 * 32), [1, 6, 6, 32]), big = tensor(xs, [40, 6, 6, 32]);
+      for (const call of ['first', 'second']) {
+        const y1 = ops.conv2d(one, w, null, { padding: 'same' }).dataSync();
+        const yb = ops.conv2d(big, w, null, { padding: 'same' }).dataSync().slice(0, y1.length);
+        expect(Array.from(y1), `${call} call`).toEqual(Array.from(yb));
+      }
+    });
+    w.dispose();
+  });
+});
+
+describe('strided convs as Winograd 3x3 convs over a space-to-depth input (stride >= 3, 2s < k <= 3s)', () => {
+  const S2D: Case[] = [
+    { x: [1, 35, 35, 3], f: [11, 11, 3, 16], s: 4, p: 2 },
+    { x: [2, 29, 26, 3], f: [11, 9, 3, 8], s: 4, p: 'same', act: 'relu' },
+    { x: [1, 20, 23, 2], f: [7, 9, 2, 12], s: 3, p: 'valid' },
+    { x: [1, 17, 19, 4], f: [12, 12, 4, 8], s: 4, p: [[3, 5], [0, 6]] },
+  ];
+  test.each(S2D.map((c) => [caseName(c), c] as const))('%s', (_name, c) => checkConv(c, 53));
+  it('the same cases with the path off (im2col)', () =>
+    withConvTuning({ spaceToDepth: false }, () => { for (const c of S2D) checkConv(c, 19); }));
+});
+
 describe('Winograd F(3x3,2x2) weight gradient (3x3, stride 1, 16+ channels)', () => {
   const FILTER: Case[] = [
     { x: [2, 6, 7, 16], f: [3, 3, 16, 16], p: 'same' },

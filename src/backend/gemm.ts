@@ -10,25 +10,26 @@ const ROW_ALIGN = 12;
 /** Column alignment when too few rows to split (batch-1 dense layers): whole 8-column tiles. */
 const COL_ALIGN = 8;
 
-/** From this many multiply-adds a one-row product streams B row by row (gemvRowB). */
+/** From this many multiply-adds a one-row product streams B row by row (gemvRowB, or gemvRowBT for B stored [N, K]). */
 const GEMV_MIN_MACS = 1 << 16;
 
 /**
- * One row of A times B [K, N] with gemvRowB (gemm's bits): column ranges of whole 64-byte lines
- * per thread, the last N % 4 columns by gemm itself.
+ * One row of A times op(B) with gemvRowB (B [K, N]) or gemvRowBT (B stored [N, K]), gemm's bits:
+ * column ranges of whole 64-byte lines per thread, the last N % 4 columns by gemm itself.
  */
-function gemvInto(N: number, K: number, a: number, aStride: number, b: number, ldb: number, c: number,
+function gemvInto(transB: boolean, N: number, K: number, a: number, aStride: number, b: number, ldb: number, c: number,
                   accumulate: boolean, bias: number, act: Activation): void {
   const k = kernels();
   const n4 = N - (N % 4);
   const threads = threadCount();
   const parts = threads > 1 && N * K >= splitTuning.gemmMacs ? splitRows(n4, threads, 16) : [[0, n4]];
-  parallel(k.gemvRowB, parts.map(([n0, n1]) => [
-    n1 - n0, K, a, 4 * aStride, b + 4 * n0, ldb, c + 4 * n0, +accumulate, bias ? bias + 4 * n0 : 0, act,
+  const bAt = (n: number) => b + 4 * (transB ? n * ldb : n);
+  parallel(transB ? k.gemvRowBT : k.gemvRowB, parts.map(([n0, n1]) => [
+    n1 - n0, K, a, 4 * aStride, bAt(n0), ldb, c + 4 * n0, +accumulate, bias ? bias + 4 * n0 : 0, act,
   ]));
   if (n4 < N) {
     const work = workspace(k.gemmWorkspaceBytes(1, N - n4, K), WorkspaceSlot.Work);
-    k.gemm(aStride === 1 ? 0 : 1, 0, 1, N - n4, K, a, aStride === 1 ? K : aStride, b + 4 * n4, ldb, c + 4 * n4, N, +accumulate, bias ? bias + 4 * n4 : 0, act, work);
+    k.gemm(aStride === 1 ? 0 : 1, +transB, 1, N - n4, K, a, aStride === 1 ? K : aStride, bAt(n4), ldb, c + 4 * n4, N, +accumulate, bias ? bias + 4 * n4 : 0, act, work);
   }
 }
 
@@ -41,8 +42,8 @@ export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: 
                      accumulate = false, bias = 0, act: Activation = Activation.None): void {
   const k = kernels();
   const threads = threadCount();
-  if (M === 1 && !transB && N >= 16 && N * K >= GEMV_MIN_MACS) {
-    gemvInto(N, K, a, transA ? lda : 1, b, ldb, c, accumulate, bias, act);
+  if (M === 1 && N >= 16 && N * K >= GEMV_MIN_MACS && (!transB || splitTuning.gemvTransposedB)) {
+    gemvInto(transB, N, K, a, transA ? lda : 1, b, ldb, c, accumulate, bias, act);
     return;
   }
   const big = threads > 1 && M * N * K >= splitTuning.gemmMacs;

@@ -424,6 +424,39 @@ export interface KernelExports {
    * assembly/conv/winograd-filter.ts (Macc: usize, dw: usize, plane: i32) -> void
    */
   winogradFilterOutput(Macc: number, dw: number, plane: number): void;
+  /**
+   * U[6e+f][k][j] = (G g G^T)[e][f] for the 5x5 kernel g (HWIO w) of input channel k, output channel j.
+   *
+   * assembly/conv/winograd5.ts (w: usize, U: usize, C: i32, CO: i32) -> void
+   */
+  winograd5Weights(w: number, U: number, C: number, CO: number): void;
+  /**
+   * Bytes of U for C input and CO output channels.
+   *
+   * assembly/conv/winograd5.ts (C: i32, CO: i32) -> i32
+   */
+  winograd5WeightsBytes(C: number, CO: number): number;
+  /**
+   * y = conv2d(x, w) (+ bias, relu) for a 5x5 kernel, stride 1, dilation 1, one group, any padding,
+   * C and CO multiples of 4, with U from winograd5Weights. V and Mb hold tilesPerChunk*36*C and
+   * tilesPerChunk*36*CO floats; `work` gemmWorkspaceBytes(tilesPerChunk, CO, C) bytes.
+   *
+   * assembly/conv/winograd5.ts (args: usize, x: usize, U: usize, bias: usize, y: usize, act: i32, V: usize, Mb: usize, tilesPerChunk: i32, work: usize) -> void
+   */
+  conv2dWinograd5(args: number, x: number, U: number, bias: number, y: number, act: number, V: number, Mb: number, tilesPerChunk: number, work: number): void;
+  /**
+   * xs[n][a][b][(dy*s + dx)*C + c] = x[n][a*s + dy - padTop][b*s + dx - padLeft][c] for a < Hs,
+   * b < Ws: zero outside x. x is NHWC [N, H, W, C], xs [N, Hs, Ws, s*s*C].
+   *
+   * assembly/conv/space-to-depth.ts (x: usize, xs: usize, N: i32, H: i32, W: i32, C: i32, s: i32, padTop: i32, padLeft: i32, Hs: i32, Ws: i32) -> void
+   */
+  spaceToDepthInput(x: number, xs: number, N: number, H: number, W: number, C: number, s: number, padTop: number, padLeft: number, Hs: number, Ws: number): void;
+  /**
+   * ws[a][b][(dy*s + dx)*C + c][o] = w[a*s + dy][b*s + dx][c][o] for a, b < 3: zero past the kH x kW HWIO kernel.
+   *
+   * assembly/conv/space-to-depth.ts (w: usize, ws: usize, kH: i32, kW: i32, C: i32, CO: i32, s: i32) -> void
+   */
+  spaceToDepthWeights(w: number, ws: number, kH: number, kW: number, C: number, CO: number, s: number): void;
   /** assembly/pool/max-forward.ts (args: usize, x: usize, y: usize) -> void */
   maxPoolForward(args: number, x: number, y: number): void;
   /** assembly/pool/max-backward.ts (args: usize, x: usize, y: usize, dy: usize, dx: usize) -> void */
@@ -724,6 +757,13 @@ export interface KernelExports {
    */
   gemvRowB(N: number, K: number, a: number, kStepBytes: number, b: number, ldb: number, c: number, accumulate: number, bias: number, act: number): void;
   /**
+   * c[0:N] for N a multiple of 4: one row of op(A) (element k at a + k * kStepBytes) times op(B)
+   * with B stored [N, K] (row stride ldb floats). Threads may take disjoint ranges of n.
+   *
+   * assembly/gemv-t.ts (N: i32, K: i32, a: usize, kStepBytes: i32, b: usize, ldb: i32, c: usize, accumulate: i32, bias: usize, act: i32) -> void
+   */
+  gemvRowBT(N: number, K: number, a: number, kStepBytes: number, b: number, ldb: number, c: number, accumulate: number, bias: number, act: number): void;
+  /**
    * y = grouped conv2d(x, w) (+ bias, then relu when act == Activation.Relu); outC / groups % 4 == 0.
    *
    * assembly/conv/grouped.ts (args: usize, x: usize, w: usize, bias: usize, y: usize, act: i32) -> void
@@ -812,6 +852,11 @@ export const KERNEL_EXPORT_NAMES = [
   'conv2dWinograd',
   'conv2dWinogradFilter',
   'winogradFilterOutput',
+  'winograd5Weights',
+  'winograd5WeightsBytes',
+  'conv2dWinograd5',
+  'spaceToDepthInput',
+  'spaceToDepthWeights',
   'maxPoolForward',
   'maxPoolBackward',
   'avgPoolForward',
@@ -870,6 +915,7 @@ export const KERNEL_EXPORT_NAMES = [
   'augmentAffine',
   'augmentColor',
   'gemvRowB',
+  'gemvRowBT',
   'groupedForward',
   'siluSigmoidMul',
   'winogradProducts',

@@ -52,6 +52,11 @@ export const splitTuning = {
    * columns of B and all of A (of the two, A is the smaller); false: rows unless too few of them.
    */
   gemmColumnsWhenWider: true,
+  /**
+   * One-row products with B stored [N, K] (batch-1 dense layers on ONNX Gemm weights, transB)
+   * stream B four rows at a time (assembly/gemv-t.ts) instead of gemm's packed path: same bits.
+   */
+  gemvTransposedB: true,
 };
 
 /** One thread's share of an NHWC output: images [n0, n1) or (batch 1) output rows [oh0, oh1). */

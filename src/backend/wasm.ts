@@ -368,6 +368,8 @@ export enum WorkspaceSlot {
   Weights = 2,
   /** Small int arrays and argument blocks passed to kernels (`int32Args`, `argBlock`); INT_ARGS_BYTES long. */
   IntArgs = 3,
+  /** An input and weights rearranged into a cheaper conv (space-to-depth), live with Work, Columns and Weights. */
+  Rearranged = 4,
   /** Batch-norm statistics of the layers, live across their own kernel calls. */
   BatchNorm = 6,
   /** A batch's sample indices, live while the batch is gathered. */

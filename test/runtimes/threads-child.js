@@ -46,6 +46,12 @@ function convCase(name, xShape, wShape, options, bias = false) {
 convCase('conv', [8, 28, 28, 32], [3, 3, 32, 64], { padding: 'same' });
 convCase('winogradB1', [1, 57, 45, 32], [3, 3, 32, 48], { padding: 'same', activation: 'relu' }, true);
 convCase('winogradB3', [3, 31, 29, 16], [3, 3, 16, 40], { padding: 'valid' });
+// Winograd F(2x2,5x5) forward (5x5 s1, >= 32 channels): batch split and (batch 1) even-row split.
+convCase('winograd5B1', [1, 27, 25, 32], [5, 5, 32, 48], { padding: 2, activation: 'relu' }, true);
+convCase('winograd5B3', [3, 15, 17, 32], [5, 5, 32, 36], { padding: 'valid' });
+// Space-to-depth Winograd (stride >= 3, 2s < k <= 3s): batch 1 (even-row split) and batch 2.
+convCase('spaceToDepthB1', [1, 63, 59, 3], [11, 11, 3, 64], { strides: 4, padding: 2, activation: 'relu' }, true);
+convCase('spaceToDepthB2', [2, 40, 44, 4], [7, 8, 4, 24], { strides: 3, padding: 'same' });
 // im2col: strided / dilated / grouped / 1 input channel, batch 1 (row split) and batch > 1.
 convCase('im2colB1', [1, 112, 112, 3], [7, 7, 3, 64], { strides: 2, padding: 3 }, true);
 convCase('im2colB5', [5, 33, 35, 12], [5, 5, 12, 40], { strides: 2, padding: 'same', activation: 'relu' });

@@ -20,8 +20,17 @@ export const convTuning = {
   winogradFilterMinChannels: 16,
   /** Winograd forward: the 16 products without GEMM packing when both channel counts are at most this (0 = off). */
   winogradDirectMaxChannels: 32,
+  /** Winograd F(2x2,5x5) forward for 5x5 stride-1 undilated ungrouped convs with at least this many input and output channels, both multiples of 4 (0 = off). */
+  winograd5MinChannels: 32,
+  /** Strided convs with kernels of 2s < k <= 3s taps as Winograd 3x3 convs over a space-to-depth input (see useSpaceToDepth). */
+  spaceToDepth: true,
   /** Bytes of transformed tiles (input + products) per Winograd chunk. */
   winogradChunkBytes: 1 << 20,
+  /**
+   * Bytes of Winograd-transformed weights (with the copies they are checked against) kept between
+   * small calls; one entry may take a quarter. AlexNet's three 3x3 convs need 24 MB (1.07-1.14x).
+   */
+  winogradCacheBytes: 64 << 20,
   /**
    * A fused conv's silu (same bits every way): 'twoPass' (Sigmoid into scratch, then Mul), 'onePass'
    * (assembly/elementwise/silu.ts), 'inKernel' (depthwise convs apply it row by row, others one pass).
@@ -65,6 +74,36 @@ export function useWinograd(g: ConvGeometry): boolean {
 }
 
 /**
+ * Forward 5x5 convs through Winograd F(2x2,5x5) (assembly/conv/winograd5.ts): 36 multiply-adds
+ * per 2x2 output tile and channel pair against 100. Its sums run in another order than im2col's,
+ * so it is taken from 32 channels up only, where no existing path's bits are pinned (the LeNet
+ * MNIST nets' 5x5 convs have fewer). Gradients keep im2col + GEMM.
+ */
+export function useWinograd5(g: ConvGeometry): boolean {
+  const min = convTuning.winograd5MinChannels;
+  return min > 0 && g.kH === 5 && g.kW === 5 && g.strideH === 1 && g.strideW === 1 && g.dilH === 1 &&
+    g.dilW === 1 && g.groups === 1 && g.inC >= min && g.outC >= min && g.inC % 4 === 0 && g.outC % 4 === 0;
+}
+
+/**
+ * A forward conv of stride s (both ways, s >= 3) whose kernel spans 2s < k <= 3s taps, as a
+ * stride-1 3x3 conv over s x s pixel blocks of s*s*C channels (assembly/conv/space-to-depth.ts)
+ * that takes Winograd: AlexNet's 11x11 stride-4 first conv 1.6x (144 taps per block against 121,
+ * then 16 products per 2x2 tile against 36). Other sums than im2col's, so not below stride 3
+ * (no seeded path has one); gradients keep im2col + GEMM. The 3x3 conv's geometry, or null.
+ */
+export function spaceToDepthGeometry(g: ConvGeometry): ConvGeometry | null {
+  const s = g.strideH;
+  if (!convTuning.spaceToDepth || s < 3 || g.strideW !== s || g.dilH !== 1 || g.dilW !== 1 || g.groups !== 1 ||
+    g.kH <= 2 * s || g.kH > 3 * s || g.kW <= 2 * s || g.kW > 3 * s) return null;
+  const t: ConvGeometry = {
+    ...g, inH: g.outH + 2, inW: g.outW + 2, inC: g.inC * s * s, kH: 3, kW: 3, strideH: 1, strideW: 1,
+    padTop: 0, padBottom: 0, padLeft: 0, padRight: 0,
+  };
+  return useWinograd(t) ? t : null;
+}
+
+/**
  * The weight gradient through Winograd F(3x3,2x2) (assembly/conv/winograd-filter.ts): 2.25x fewer
  * multiply-adds than im2col + GEMM. Its sums run in another order than im2col's, so it is taken
  * from 16 channels up only, where no existing path's bits are pinned (docs/DESIGN-NOTES.md).
@@ -84,9 +123,16 @@ export function useWinogradDirectProducts(C: number, CO: number): boolean {
   return C <= max && CO <= max && CO % 8 === 0;
 }
 
-/** Transformed tiles per Winograd chunk: about convTuning.winogradChunkBytes of V and M, whole 48-tile blocks. */
-export function winogradChunkTiles(tiles: number, C: number, CO: number): number {
-  const tc = Math.floor(convTuning.winogradChunkBytes / (16 * (C + CO) * 4));
+/**
+ * Transformed tiles per Winograd chunk (16 transformed positions for F(2x2,3x3), 36 for F(2x2,5x5)):
+ * about convTuning.winogradChunkBytes of V and M, whole 48-tile blocks. Tiles that would need
+ * just two chunks go in one: each chunk packs (reads) all of U again, and with wide channels and
+ * few tiles (batch-1 13x13 maps: 49 tiles) that pass costs more than V and M outgrowing the
+ * cache (measured 1.06-1.28x on AlexNet's 3x3 convs).
+ */
+export function winogradChunkTiles(tiles: number, C: number, CO: number, positions = 16): number {
+  const tc = Math.floor(convTuning.winogradChunkBytes / (positions * (C + CO) * 4));
+  if (tiles <= 2 * tc) return Math.max(1, tiles);
   return Math.max(1, Math.min(tiles, tc >= 96 ? tc - (tc % 48) : Math.max(tc, 16)));
 }
 

@@ -8,7 +8,7 @@ import { parallel, splitOutput, splitRows, splitThreads, splitTuning } from '../
 import { Activation } from '../../backend/kernels.generated.js';
 import { gemm as hostGemm } from '../../backend/gemm.js';
 import { shapeW, type ConvGeometry } from './geometry.js';
-import { chunkRows, convTuning, depthwisePads, isDepthwise, isDepthwiseForward, isPointwise, useGroupedDirect, useWinograd, useWinogradDirectProducts, useWinogradFilter, winogradChunkTiles } from './algorithm.js';
+import { chunkRows, convTuning, spaceToDepthGeometry, depthwisePads, isDepthwise, isDepthwiseForward, isPointwise, useGroupedDirect, useWinograd, useWinograd5, useWinogradDirectProducts, useWinogradFilter, winogradChunkTiles } from './algorithm.js';
 import { convArgs, partArgs, partOffsets, partScratch } from './parts.js';
 import { winogradWeightsFor } from './winograd-cache.js';
 import { withoutDeadTaps } from './live-taps.js';
@@ -32,6 +32,35 @@ function winogradInto(g: ConvGeometry, x: number, w: number, flip: number, b: nu
     const v = scratch.col(t);
     return [args[t], x + 4 * xo, U, b, y + 4 * yo, act, v, v + tc * 16 * C * 4, tc, scratch.work(t), direct];
   }));
+}
+
+/** Winograd F(2x2,5x5) forward: parts split at even output rows, as winogradInto's. */
+function winograd5Into(g: ConvGeometry, x: number, w: number, b: number, y: number, act: Activation): void {
+  const k = kernels();
+  const C = g.inC, CO = g.outC;
+  const tiles = g.batch * Math.ceil(g.outH / 2) * Math.ceil(g.outW / 2);
+  const tc = winogradChunkTiles(tiles, C, CO, 36);
+  const U = winogradWeightsFor(w, C, CO, 0, tiles, 5);
+  const parts = splitOutput(g.batch, g.outH, g.batch * g.outH * g.outW * C * CO * 9, true, 2);
+  // A part's column buffer holds its V [tc][36][C] then its M [tc][36][CO].
+  const scratch = partScratch(parts.length, tc * 36 * (C + CO) * 4, k.gemmWorkspaceBytes(tc, CO, C));
+  const args = partArgs(g, parts);
+  parallel(k.conv2dWinograd5, parts.map((p, t) => {
+    const [xo, yo] = partOffsets(g, p);
+    const v = scratch.col(t);
+    return [args[t], x + 4 * xo, U, b, y + 4 * yo, act, v, v + tc * 36 * C * 4, tc, scratch.work(t)];
+  }));
+}
+
+/** The strided conv `g` as the Winograd 3x3 conv `t` over its space-to-depth input (algorithm.ts spaceToDepthGeometry). */
+function spaceToDepthInto(g: ConvGeometry, t: ConvGeometry, x: number, w: number, b: number, y: number, act: Activation): void {
+  const k = kernels();
+  const s = g.strideH;
+  const xBytes = align16(t.batch * t.inH * t.inW * t.inC * 4), wBytes = 9 * t.inC * t.outC * 4;
+  const xs = workspace(xBytes + wBytes, WorkspaceSlot.Rearranged), ws = xs + xBytes;
+  k.spaceToDepthInput(x, xs, g.batch, g.inH, g.inW, g.inC, s, g.padTop, g.padLeft, t.inH, t.inW);
+  k.spaceToDepthWeights(w, ws, g.kH, g.kW, g.inC, g.outC, s);
+  winogradInto(t, xs, ws, 0, b, y, act);
 }
 
 /** Depthwise (or one-input-channel) conv forward over the pool: parts by images or output rows. */
@@ -71,6 +100,9 @@ export function forwardInto(g: ConvGeometry, x: number, w: number, b: number, y:
     return;
   }
   if (useWinograd(g)) { profileStepKind('conv winograd'); winogradInto(g, x, w, 0, b, y, act); return; }
+  const s2d = spaceToDepthGeometry(g);
+  if (s2d) { profileStepKind('conv winograd (space-to-depth)'); spaceToDepthInto(g, s2d, x, w, b, y, act); return; }
+  if (useWinograd5(g)) { profileStepKind('conv winograd 5x5'); winograd5Into(g, x, w, b, y, act); return; }
   const Cg = g.inC / g.groups, Og = g.outC / g.groups, K = g.kH * g.kW * Cg;
   if (isPointwise(g)) {
     profileStepKind(g.groups > 1 ? 'conv 1x1 pointwise (grouped)' : 'conv 1x1 pointwise');

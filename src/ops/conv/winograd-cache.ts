@@ -7,11 +7,10 @@
 // memory reused by another. Large calls (training batches) transform into scratch: there the
 // transform is noise.
 import { kernels, workspace, WorkspaceSlot } from '../../backend/wasm.js';
+import { convTuning } from './algorithm.js';
 
 /** Largest tile count whose weight transform is cached (above it the transform is < ~2% of the conv). */
 const WINOGRAD_CACHE_MAX_TILES = 256;
-/** Bytes (weight copies + U) the cache may hold; least recently used entries go first. */
-const WINOGRAD_CACHE_BYTES = 16 << 20;
 interface WinogradEntry { copy: number; u: number; bytes: number }
 const winogradCache = new Map<string, WinogradEntry>();
 let winogradCacheBytes = 0;
@@ -19,20 +18,26 @@ let winogradCacheBytes = 0;
 /**
  * The Winograd-transformed weights U of `w` (C input, CO output channels) for a conv of `tiles`
  * tiles. flip = 1: w is the forward conv's [3,3,CO,C] weights, read rotated with channels swapped.
+ * size 5: w is a 5x5 kernel, transformed for F(2x2,5x5) (forward only).
  */
-export function winogradWeightsFor(w: number, C: number, CO: number, flip: number, tiles: number): number {
+export function winogradWeightsFor(w: number, C: number, CO: number, flip: number, tiles: number, size: 3 | 5 = 3): number {
   const k = kernels();
-  const wBytes = 9 * C * CO * 4, uBytes = k.winogradWeightsBytes(C, CO), bytes = wBytes + uBytes;
-  const transform = (u: number) => { k.winogradWeights(w, u, flip ? CO : C, flip ? C : CO, flip); return u; };
-  if (tiles > WINOGRAD_CACHE_MAX_TILES || bytes > WINOGRAD_CACHE_BYTES / 4) return transform(workspace(uBytes, WorkspaceSlot.Weights));
-  const key = `${w}:${C}:${CO}:${flip}`;
+  const wBytes = size * size * C * CO * 4;
+  const uBytes = size === 5 ? k.winograd5WeightsBytes(C, CO) : k.winogradWeightsBytes(C, CO), bytes = wBytes + uBytes;
+  const transform = (u: number) => {
+    if (size === 5) k.winograd5Weights(w, u, C, CO);
+    else k.winogradWeights(w, u, flip ? CO : C, flip ? C : CO, flip);
+    return u;
+  };
+  if (tiles > WINOGRAD_CACHE_MAX_TILES || bytes > convTuning.winogradCacheBytes / 4) return transform(workspace(uBytes, WorkspaceSlot.Weights));
+  const key = `${w}:${C}:${CO}:${flip}:${size}`;
   let e = winogradCache.get(key);
   if (e) {
     winogradCache.delete(key); // re-insert below: Map order is the LRU order
     winogradCache.set(key, e);
     if (k.sameBytes(e.copy, w, wBytes)) return e.u;
   } else {
-    while (winogradCacheBytes + bytes > WINOGRAD_CACHE_BYTES && winogradCache.size) {
+    while (winogradCacheBytes + bytes > convTuning.winogradCacheBytes && winogradCache.size) {
       const [oldest, old] = winogradCache.entries().next().value as [string, WinogradEntry];
       k.free(old.copy); k.free(old.u);
       winogradCacheBytes -= old.bytes;
