@@ -16,6 +16,7 @@ const CASES: Case[] = [
   { x: [1, 7, 7, 16], f: [3, 3, 16, 24], d: [9, 9], p: [[9, 9], [9, 9]] }, // only the centre: a 1x1 GEMM
   { x: [2, 6, 8, 8], f: [3, 3, 8, 12], d: [7, 3], p: [[7, 7], [3, 3]], act: 'relu' }, // rows pruned, columns kept
   { x: [1, 5, 5, 6], f: [5, 5, 6, 8], d: [4, 4], p: [[8, 8], [8, 8]] }, // 5x5 -> 3x3 (stride 1: Winograd needs 8+ channels)
+  { x: [2, 2, 2, 16], f: [7, 7, 16, 16], d: [1, 1], p: [[3, 3], [3, 3]] }, // 7x7 -> 3x3 on a 2x2 map: Winograd
   { x: [1, 6, 6, 16], f: [3, 3, 1, 16], g: 16, d: [6, 6], p: [[6, 6], [6, 6]] }, // depthwise -> 1x1 depthwise
   { x: [1, 9, 9, 8], f: [3, 3, 4, 8], g: 2, s: [2, 2], d: [10, 10], p: [[10, 10], [10, 10]] }, // grouped, strided
 ];
@@ -38,15 +39,20 @@ describe('dead kernel taps', () => {
     const pads = refPads(c.p, c.x[1], c.x[2], c.f[0], c.f[1], strides, dilation);
     const ref = refConv2d(xv, c.x, wv, c.f, bv, { strides, dilation, pads, groups });
     const yRef = c.act === 'relu' ? ref.y.map((v) => Math.max(v, 0)) : ref.y;
-    const prev = convTuning.dropDeadTaps;
+    const prev = { drop: convTuning.dropDeadTaps, cache: convTuning.winogradCacheBytes };
     try {
-      for (const drop of [true, false]) {
+      // Cache 0: a Winograd conv transforms its weights into scratch, not the cache, which must
+      // not be where the live taps were copied to (twice: the second call finds the scratch
+      // already large enough, so nothing is reallocated between the copy and the transform).
+      for (const [drop, cache] of [[true, prev.cache], [true, 0], [true, 0], [false, prev.cache]] as const) {
         convTuning.dropDeadTaps = drop;
+        convTuning.winogradCacheBytes = cache;
         const y = tidy(() => ops.conv2d(tensor(xv, c.x), tensor(wv, c.f), tensor(bv, [c.f[3]]), { strides, dilation, padding: c.p, groups, activation: c.act }).dataSync().slice());
-        expectClose(y, yRef, { ...reductionTolerance(c.f[0] * c.f[1] * c.f[2]), what: `y (drop ${drop})` });
+        expectClose(y, yRef, { ...reductionTolerance(c.f[0] * c.f[1] * c.f[2]), what: `y (drop ${drop}, Winograd cache ${cache} bytes)` });
       }
     } finally {
-      convTuning.dropDeadTaps = prev;
+      convTuning.dropDeadTaps = prev.drop;
+      convTuning.winogradCacheBytes = prev.cache;
     }
   });
 });

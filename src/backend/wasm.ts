@@ -370,6 +370,8 @@ export enum WorkspaceSlot {
   IntArgs = 3,
   /** An input and weights rearranged into a cheaper conv (space-to-depth), live with Work, Columns and Weights. */
   Rearranged = 4,
+  /** A conv's weights without its dead taps (live-taps.ts): live through the smaller conv's own use of the slots above. */
+  LiveTaps = 5,
   /** Batch-norm statistics of the layers, live across their own kernel calls. */
   BatchNorm = 6,
   /** A batch's sample indices, live while the batch is gathered. */

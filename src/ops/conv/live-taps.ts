@@ -22,7 +22,7 @@ export function liveTapRange(k: number, dil: number, pad: number, stride: number
 }
 
 /**
- * `g` without its dead leading and trailing taps, and w's live taps copied into the Weights
+ * `g` without its dead leading and trailing taps, and w's live taps copied into the LiveTaps
  * workspace slot (live until the next conv call); null when every tap is live (or none is).
  */
 export function withoutDeadTaps(g: ConvGeometry, w: number): { g: ConvGeometry; w: number } | null {
@@ -35,7 +35,7 @@ export function withoutDeadTaps(g: ConvGeometry, w: number): { g: ConvGeometry; 
   const dilH = kH === 1 ? 1 : g.dilH, dilW = kW === 1 ? 1 : g.dilW;
   const tap = (g.inC / g.groups) * g.outC; // floats per tap in HWIO
   const k = kernels();
-  const dst = workspace(kH * kW * tap * 4, WorkspaceSlot.Weights);
+  const dst = workspace(kH * kW * tap * 4, WorkspaceSlot.LiveTaps);
   for (let kh = 0; kh < kH; kh++) k.copy(w + ((h0 + kh) * g.kW + w0) * tap * 4, dst + kh * kW * tap * 4, kW * tap);
   return {
     g: {
