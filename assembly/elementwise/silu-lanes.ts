@@ -75,8 +75,8 @@ function sigmoidS(x: f32): f32 {
 
 /**
  * y[i] = x[i] * sigmoid(x[i]) for i < n (x == y allowed). Blocks of BLOCK floats whose lanes are
- * all in range run two vectors at a time without the per-vector check and branch (-|x| as x with
- * its sign bit set: the same bits as neg(abs(x))), which lets the engine overlap the two exps.
+ * all in range run four vectors at a time without the per-vector check and branch (-|x| as x with
+ * its sign bit set: the same bits as neg(abs(x))), which lets the engine overlap the four exps.
  */
 // @ts-ignore: decorator
 @inline export function siluRun(x: usize, y: usize, n: i32): void {
@@ -91,12 +91,14 @@ function sigmoidS(x: f32): f32 {
     let ok = inRange(v128.load(xb), sign, lo);
     for (let j = 1; j < BLOCK / 4; j++) ok = v128.and(ok, inRange(v128.load(xb + off(4 * j)), sign, lo));
     if (i32x4.all_true(ok)) {
-      for (let j = 0; j < BLOCK; j += 8) {
-        const v0 = v128.load(xb + off(j)), v1 = v128.load(xb + off(j), 16);
+      for (let j = 0; j < BLOCK; j += 16) {
+        const p = xb + off(j), q = yb + off(j);
+        const v0 = v128.load(p), v1 = v128.load(p, 16), v2 = v128.load(p, 32), v3 = v128.load(p, 48);
         const s0 = siluInRange(v0, v128.or(v0, sign), round, log2e, ln2hi, ln2lo, q0, q1, q2, q3, q4, q5, one, bias127);
         const s1 = siluInRange(v1, v128.or(v1, sign), round, log2e, ln2hi, ln2lo, q0, q1, q2, q3, q4, q5, one, bias127);
-        v128.store(yb + off(j), s0);
-        v128.store(yb + off(j), s1, 16);
+        const s2 = siluInRange(v2, v128.or(v2, sign), round, log2e, ln2hi, ln2lo, q0, q1, q2, q3, q4, q5, one, bias127);
+        const s3 = siluInRange(v3, v128.or(v3, sign), round, log2e, ln2hi, ln2lo, q0, q1, q2, q3, q4, q5, one, bias127);
+        v128.store(q, s0); v128.store(q, s1, 16); v128.store(q, s2, 32); v128.store(q, s3, 48);
       }
     } else {
       for (let j = 0; j < BLOCK; j += 4) {
