@@ -1,7 +1,8 @@
 // Depthwise conv2d forward (multiplier 1): the unrolled three-tap-row kernels
-// (assembly/conv/depthwise-3x3.ts) against the float64 reference, and bit for bit against the
-// generic channel-tile kernel they replace (same sums in the same order), over strides, paddings,
-// widths that leave border and remainder pixels, channel counts off multiples of 4, and batches.
+// (assembly/conv/depthwise-3x3.ts) and the stride-2 sliding tile (assembly/conv/depthwise-stride2.ts)
+// against the float64 reference, and bit for bit against the generic channel-tile kernel they
+// replace (same sums in the same order), over strides, paddings, kernel widths, widths that leave
+// border and remainder pixels, channel counts off multiples of 4, and batches.
 import { describe, it, expect } from 'vitest';
 import { tensor, ops, tidy } from '../src/index.js';
 import { convTuning } from '../src/ops/conv/algorithm.js';
@@ -23,6 +24,13 @@ const CASES: Case[] = [
   { x: [1, 12, 12, 9], k: [5, 3], p: [[2, 2], [1, 1]] }, // five kernel rows, three taps
   { x: [1, 12, 12, 8], k: [3, 3], d: [2, 1], p: [[2, 2], [1, 1]] }, // rows dilated, columns not
   { x: [1, 13, 13, 8], k: [3, 3], p: [[3, 0], [4, 2]] }, // uneven padding, more than the kernel
+  // Stride-2 rows of other widths (the sliding stride-2 tile).
+  { x: [1, 14, 14, 24], k: [5, 5], s: [2, 2], p: 'same', act: 'relu' },
+  { x: [1, 23, 21, 12], k: [5, 5], s: [2, 2], p: [[2, 2], [2, 2]] },
+  { x: [2, 19, 27, 10], k: [5, 5], s: [2, 2], p: 'valid', bias: false }, // two 4-channel tiles, 2 channels in the scalar tail
+  { x: [1, 12, 30, 8], k: [3, 4], s: [1, 2], p: [[1, 1], [1, 2]] }, // even row width
+  { x: [1, 9, 25, 4], k: [1, 7], s: [2, 2], p: [[0, 0], [3, 3]] },
+  { x: [1, 9, 17, 4], k: [2, 1], s: [2, 2], p: 'valid' }, // one tap per row
 ];
 
 const name = (c: Case) => `x=${JSON.stringify(c.x)} k=${c.k} s=${c.s ?? [1, 1]} d=${c.d ?? [1, 1]} p=${JSON.stringify(c.p)}${c.act ? ' relu' : ''}${c.bias === false ? ' no bias' : ''}`;

@@ -8,6 +8,7 @@ import { ConvArgs, ceilDiv } from './args';
 import { PAD_ARGS_BYTES, paddedH, paddedW, paddedHead, paddedImage, padImage } from './padded';
 import { storeQuad } from './tile-store';
 import { isK3Row, dwTile4K3, dwTile4Slide } from './depthwise-3x3';
+import { dwTile4Slide2 } from './depthwise-stride2';
 import { siluRun } from '../elementwise/silu-lanes';
 
 /**
@@ -263,7 +264,13 @@ function dwQuad1(a: ConvArgs, xrow: usize, w: usize, bias: usize, yrow: usize, a
   const zero = f32x4.splat(0);
   const x0 = xrow + off(iw0 * C) + <usize>khLo * xrowStep, w0 = w + off(khLo * kW * C);
   let c = 0;
-  if (unrolled && isK3Row(kW, a.strideW, a.dilW)) {
+  if (unrolled && a.strideW == 2 && a.dilW == 1 && kW != 3) {
+    // Three-tap rows keep dwTile4K3 below (faster there than the sliding windows).
+    for (; c + 4 <= C; c += 4) {
+      const vb = bias ? v128.load(bias + off(c)) : zero;
+      dwTile4Slide2(x0 + off(c), off(C), xrowStep, rows, kW, w0 + off(c), vb, act, yp + off(c));
+    }
+  } else if (unrolled && isK3Row(kW, a.strideW, a.dilW)) {
     const stride2 = a.strideW == 2;
     for (; c + 4 <= C; c += 4) {
       const vb = bias ? v128.load(bias + off(c)) : zero;

@@ -10,7 +10,7 @@ export const convTuning = {
   winogradMinChannels: 8,
   /** Depthwise forward: copy each image into a zero-padded buffer first ('auto': when it pays, see depthwisePads). */
   depthwisePad: 'auto' as 'auto' | boolean,
-  /** Depthwise forward, multiplier 1: the unrolled kernels for three-tap rows (same sums, same bits). */
+  /** Depthwise forward, multiplier 1: the unrolled kernels for three-tap and stride-2 rows (same sums, same bits). */
   depthwiseUnrolled: true,
   /** Grouped convs with at most this many input and output channels per group skip im2col + GEMM (0 = off). */
   groupedDirectMaxChannels: 16,
