@@ -39,7 +39,7 @@ export function backendInfo(): BackendInfo {
 }
 
 export type { InitOptions } from './backend/wasm.js';
-export { shutdown, setNumThreads } from './backend/wasm.js';
+export { shutdown, setNumThreads, setThreadSpin } from './backend/wasm.js';
 export { Tensor, tidy, keep, noGrad, type DType, type NestedArray } from './tensor.js';
 export { tensor, zeros, ones, full, randn, randu } from './creation.js';
 export { setSeed } from './random.js';

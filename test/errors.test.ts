@@ -3,7 +3,7 @@
 // optimizer steps, fit, Sequential.add, load.
 import { describe, it, expect } from 'vitest';
 import {
-  init, setNumThreads, tensor, ones, full, randn, randu, tidy, keep, setSeed, ops, nn, losses, optim, data, Sequential, Model, loadOnnx, Tensor, ShapeError, ValueError, FormatError, DisposedError, LimitError, setLimits,
+  init, setNumThreads, setThreadSpin, tensor, ones, full, randn, randu, tidy, keep, setSeed, ops, nn, losses, optim, data, Sequential, Model, loadOnnx, Tensor, ShapeError, ValueError, FormatError, DisposedError, LimitError, setLimits,
 } from '../src/index.js';
 import { GraphNode, type SymbolicTensor } from '../src/nn/symbolic.js';
 import { encodeIdx } from '../src/data/idx.js';
@@ -305,6 +305,9 @@ bad('init: options a string', () => init('wasm' as any), ValueError, 'init', 'op
 bad('setNumThreads: 2 without a pool', () => setNumThreads(2), ValueError, 'setNumThreads', '1 to 1', 'init({ threads })', '2');
 bad('setNumThreads: 0', () => setNumThreads(0), ValueError, 'setNumThreads', '0');
 bad('setNumThreads: 1.5', () => setNumThreads(1.5), ValueError, 'setNumThreads', '1.5');
+bad('setThreadSpin: -1', () => setThreadSpin(-1), ValueError, 'setThreadSpin', '0 to 1000000', '-1');
+bad('setThreadSpin: 0.5', () => setThreadSpin(0.5), ValueError, 'setThreadSpin', '0.5');
+bad('setThreadSpin: "100"', () => setThreadSpin('100' as any), ValueError, 'setThreadSpin', '"100"');
 
 errorTable('layers, models, training, io', 150);
 

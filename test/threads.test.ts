@@ -8,9 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const child = fileURLToPath(new URL('./runtimes/threads-child.js', import.meta.url));
-function run(threads: number, simd = 'baseline', use?: number): { threads: number; hashes: Record<string, string> } {
+function run(threads: number, simd = 'baseline', use?: number, spinMicros?: number): { threads: number; hashes: Record<string, string> } {
   const flags = simd === 'relaxed' ? ['--experimental-wasm-relaxed-simd'] : [];
-  const args = [...flags, child, String(threads), simd, ...(use ? [String(use)] : [])];
+  const args = [...flags, child, String(threads), simd, String(use ?? threads), ...(spinMicros === undefined ? [] : [String(spinMicros)])];
   const out = execFileSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
@@ -34,6 +34,13 @@ describe('threads', () => {
     expect(three.hashes).toEqual(one.hashes);
     expect(limited.hashes).toEqual(one.hashes);
   }, 180_000);
+
+  it('threads that sleep at once between jobs (setThreadSpin(0)) give the same bits', () => {
+    const one = run(1);
+    const sleeping = run(2, 'baseline', 2, 0);
+    expect(sleeping.threads).toBe(2);
+    expect(sleeping.hashes).toEqual(one.hashes);
+  }, 120_000);
 
   it('the relaxed-SIMD build is bit-identical on 1 and 2 threads too', () => {
     const one = run(1, 'relaxed');

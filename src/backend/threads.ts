@@ -7,11 +7,13 @@ import type { KernelFunction } from './parallel.js';
 
 /**
  * How long a thread polls before it sleeps: a worker for the next job after finishing one, the
- * calling thread for the workers' end of a job (docs/DESIGN-NOTES.md, "Waking the pool").
+ * calling thread for the workers' end of a job (docs/DESIGN-NOTES.md, "Waking the pool"). A
+ * sleeping thread's wake-up costs tens to hundreds of microseconds (more inside a virtual
+ * machine), which a batch-1 network's many small kernels would pay at every layer.
  */
-export const poolTuning = { spinMicros: 100 };
+export const poolTuning = { spinMicros: 5000 };
 
-/** Sets poolTuning.spinMicros (for benchmarks comparing spin bounds in one process). */
+/** Sets poolTuning.spinMicros (validated by the public setThreadSpin). */
 export function setPoolSpin(micros: number): void {
   poolTuning.spinMicros = micros;
 }

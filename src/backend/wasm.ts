@@ -2,7 +2,7 @@
 // pointers and fresh memory views. Everything here is runtime-neutral: no Node built-in is
 // imported statically (Node's fs is loaded lazily only when no wasm source is given).
 import { ValueError, fmtValue } from '../errors.js';
-import { startPool, canBlock, hardwareThreads, type Pool } from './threads.js';
+import { startPool, canBlock, hardwareThreads, setPoolSpin, type Pool } from './threads.js';
 import { CTRL_BYTES, MAX_THREADS, isKernelBuild, kernelImports } from './protocol.js';
 import { importNodeBuiltin } from './node-builtin.js';
 import { engineHasRelaxedSimd, engineHasSimd } from './features.js';
@@ -269,6 +269,23 @@ export function setNumThreads(n: number): void {
     throw new ValueError(`setNumThreads: n must be an integer from 1 to ${max} (the threads init() started${max === 1 ? '; pass init({ threads }) for more' : ''}), got ${fmtValue(n)}`);
   }
   b.threads = n;
+}
+
+/** Longest poll setThreadSpin accepts: one second. */
+const MAX_SPIN_MICROS = 1_000_000;
+
+/**
+ * How many microseconds kernel threads poll for the next job (a worker) or for the workers' end
+ * of a job (the calling thread) before they sleep; default 5000. Polling keeps the next layer's
+ * dispatch at a fraction of a microsecond instead of a sleeping thread's wake-up; 0 makes idle
+ * threads sleep at once, which suits a machine whose cores other processes need. Results do not
+ * depend on it. Throws a ValueError for anything but an integer from 0 to 1,000,000.
+ */
+export function setThreadSpin(micros: number): void {
+  if (typeof micros !== 'number' || !Number.isInteger(micros) || micros < 0 || micros > MAX_SPIN_MICROS) {
+    throw new ValueError(`setThreadSpin: micros must be an integer from 0 to ${MAX_SPIN_MICROS}, got ${fmtValue(micros)}`);
+  }
+  setPoolSpin(micros);
 }
 
 export function backend(): BackendState {

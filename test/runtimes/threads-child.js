@@ -9,6 +9,8 @@ import { seededGraphComputation } from './seeded-graph.js';
 await W.init({ simd: process.argv[3] ?? 'baseline', threads: Number(process.argv[2]) });
 // Optional 4th argument: use fewer of the pool's threads from now on (setNumThreads).
 if (process.argv[4]) W.setNumThreads(Number(process.argv[4]));
+// Optional 5th argument: microseconds the threads poll before they sleep (setThreadSpin).
+if (process.argv[5]) W.setThreadSpin(Number(process.argv[5]));
 W.setSeed(7);
 const hashes = {};
 const a = W.randn([300, 256]).requireGrad();
