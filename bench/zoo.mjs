@@ -9,7 +9,7 @@
 //
 //   /usr/bin/python3 bench/export-zoo.py                 # once: writes bench/out/zoo
 //   node bench/zoo.mjs [--dir bench/out/zoo] [--only resnet18,mobilenet_v2] [--quick]
-//        [--batches 1,8] [--threads 1,2] [--no-ort] [--no-profile] [--no-bench] [--repeats N] [--cpu]
+//        [--batches 1,8] [--threads 1,2] [--no-ort] [--no-profile] [--no-bench] [--repeats N] [--cpu] [--settle MS]
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -37,11 +37,13 @@ function options() {
     profile: !argv.includes('--no-profile'),
     bench: !argv.includes('--no-bench'),
     cpu: argv.includes('--cpu'),
+    // onnxruntime-web's 2-thread pool keeps about one core busy for ~60 ms after a run.
+    settleMs: Number(value('settle', 300)),
   };
 }
 
 const log = (...a) => console.error(...a);
-const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
+
 const cpuMsSince = (c0) => { const d = process.cpuUsage(c0); return (d.user + d.system) / 1000; };
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -192,7 +194,7 @@ async function benchModel(W, opt, name, m, file, model) {
       for (let r = 0; r < opt.repeats; r++) {
         for (const c of cases) {
           // A pause lets the previous case's idle threads stop spinning before this case's clock starts.
-          await settle();
+          await new Promise((resolve) => setTimeout(resolve, opt.settleMs));
           const m = await c.time(calls.get(c.key));
           samples.get(c.key).push(opt.cpu ? m.cpuMs : m.ms);
         }
