@@ -10,25 +10,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { optionValue, csv, median } from './cli.mjs';
 
 const argv = process.argv.slice(2);
-const value = (name, dflt) => {
-  const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (i < 0) return dflt;
-  return argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1];
-};
-const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const value = (name, dflt) => optionValue(argv, name, dflt);
+const list = csv;
 const dir = value('dir', fileURLToPath(new URL('./out/zoo', import.meta.url)));
 const only = list(value('only', 'mobilenet_v2,efficientnet_b0,shufflenet_v2_x1_0,resnet50'));
 const rounds = Number(value('rounds', 9));
 const spins = list(value('spins', '0,100')).map(Number);
 const floors = list(value('floors', '1')).map(Number);
 const columns = list(value('columns', 'on'));
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
-};
 
 const W = await import('../dist/index.js');
 const { setPoolSpin } = await import('../dist/backend/threads.js');

@@ -14,17 +14,14 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
+import { optionValue, csv, median } from './cli.mjs';
 
 const wave = (n) => Float32Array.from({ length: n }, (_, i) => 2 * Math.sin(0.731 * i + 0.1));
 
 function options() {
   const argv = process.argv.slice(2);
-  const value = (name, dflt) => {
-    const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-    if (i < 0) return dflt;
-    return argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1];
-  };
-  const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
+  const value = (name, dflt) => optionValue(argv, name, dflt);
+  const list = csv;
   const quick = argv.includes('--quick');
   return {
     dir: value('dir', fileURLToPath(new URL('./out/zoo', import.meta.url))),
@@ -45,11 +42,6 @@ function options() {
 const log = (...a) => console.error(...a);
 
 const cpuMsSince = (c0) => { const d = process.cpuUsage(c0); return (d.user + d.system) / 1000; };
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length === 0 ? NaN : s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
-};
 const ms = (x) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)) : 'n/a');
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
 const table = (header, rows) => [header, header.map((_, i) => (i ? '--:' : ':--')), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
