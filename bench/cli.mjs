@@ -1,4 +1,7 @@
-// What the bench scripts share: reading `--name value` / `--name=value` options and medians.
+// What the bench scripts share: reading `--name value` / `--name=value` options, medians, and
+// the manifest of bench/export-zoo.py's exports.
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** The value of option --name in argv (`--name value` or `--name=value`), else fallback. */
 export function optionValue(argv, name, fallback) {
@@ -17,4 +20,14 @@ export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const h = s.length >> 1;
   return s.length === 0 ? NaN : s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
+/** bench/export-zoo.py's manifest.json in dir; exits saying how to make it when it is missing. */
+export function zooManifest(dir) {
+  const path = join(dir, 'manifest.json');
+  if (!existsSync(path)) {
+    console.error(`no ${path}: run /usr/bin/python3 bench/export-zoo.py --out ${dir} first`);
+    process.exit(1);
+  }
+  return JSON.parse(readFileSync(path, 'utf8'));
 }

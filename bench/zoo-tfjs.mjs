@@ -10,12 +10,13 @@
 //   node bench/zoo-tfjs.mjs [--dir bench/out/zoo] [--only mobilenet_v2,resnet50] [--batches 1,8]
 //        [--threads 1,2] [--repeats 7] [--cpu-repeats 3] [--cpu-batches 1] [--no-cpu] [--quick]
 //        [--resnet-stride 3x3|1x1]
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { optionValue, csv, median } from './cli.mjs';
+import { optionValue, csv, median, zooManifest } from './cli.mjs';
+import { shortError, timingWorker } from './timing-worker.mjs';
 
 const MODELS = ['mobilenet_v2', 'resnet50'];
 const wave = (n) => Float32Array.from({ length: n }, (_, i) => 2 * Math.sin(0.731 * i + 0.1));
@@ -24,7 +25,6 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
 const ms = (x) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)) : 'n/a');
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
 const table = (header, rows) => [header, header.map((_, i) => (i > 1 ? '--:' : ':--')), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
-const short = (e) => String(e?.message ?? e).split('\n')[0].replace(/\|/g, '/').slice(0, 160);
 
 function options() {
   const argv = process.argv.slice(2);
@@ -46,17 +46,8 @@ function options() {
 
 /** A tfjs configuration in a worker: { ready: Promise<{error?, threads?, output?}>, time(calls, batch), stop() }. */
 function tfjsWorker(config) {
-  const w = new Worker(fileURLToPath(import.meta.url), { workerData: config });
-  let pending = null;
-  const ready = new Promise((res) => { pending = res; });
-  w.on('message', (m) => { const p = pending; pending = null; p?.(m); });
-  w.on('error', (e) => { const p = pending; pending = null; p?.({ error: short(e) }); });
-  const ask = (msg) => new Promise((res) => { pending = res; w.postMessage(msg); });
-  return {
-    ready,
-    time: async (calls, batch) => { const r = await ask({ calls, batch }); if (r.error) throw new Error(r.error); return r; },
-    stop: async () => { await Promise.race([ask({ stop: true }), new Promise((r) => setTimeout(r, 2000))]); await w.terminate(); },
-  };
+  const w = timingWorker(fileURLToPath(import.meta.url), config);
+  return { ready: w.ready, time: (calls, batch) => w.time({ calls, batch }), stop: w.stop };
 }
 
 /** Largest |a - b| over the compared prefix, relative to max |b|. */
@@ -69,12 +60,7 @@ function relDiff(a, b) {
 
 async function main() {
   const opt = options();
-  const manifestPath = join(opt.dir, 'manifest.json');
-  if (!existsSync(manifestPath)) {
-    log(`no ${manifestPath}: run /usr/bin/python3 bench/export-zoo.py --out ${opt.dir} first`);
-    process.exit(1);
-  }
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  const manifest = zooManifest(opt.dir);
   const names = opt.only.filter((n) => MODELS.includes(n) && manifest[n]);
   const W = await import('../dist/index.js');
   const maxThreads = Math.max(...opt.threads);
@@ -209,7 +195,7 @@ async function worker() {
     parentPort.postMessage({ threads: actualThreads, output: y.dataSync().slice(0, 1000), params: built.params, macs: built.macs, layers: model.layers.length });
     y.dispose();
   } catch (e) {
-    parentPort.postMessage({ error: short(e) });
+    parentPort.postMessage({ error: shortError(e) });
   }
   parentPort.on('message', ({ calls, batch, stop }) => {
     if (stop) { parentPort.postMessage({ stopped: true }); return; }

@@ -12,9 +12,10 @@
 //        [--batches 1,8] [--threads 1,2] [--no-ort] [--no-profile] [--no-bench] [--repeats N] [--cpu] [--settle MS]
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { optionValue, csv, median } from './cli.mjs';
+import { optionValue, csv, median, zooManifest } from './cli.mjs';
+import { shortError, timingWorker } from './timing-worker.mjs';
 
 const wave = (n) => Float32Array.from({ length: n }, (_, i) => 2 * Math.sin(0.731 * i + 0.1));
 
@@ -45,31 +46,16 @@ const cpuMsSince = (c0) => { const d = process.cpuUsage(c0); return (d.user + d.
 const ms = (x) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)) : 'n/a');
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
 const table = (header, rows) => [header, header.map((_, i) => (i ? '--:' : ':--')), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
-const short = (e) => String(e?.message ?? e).split('\n')[0].replace(/\|/g, '/').slice(0, 160);
 
-/** An onnxruntime-web instance in a worker: { ready: Promise<{error?, output?}>, time(calls, dims?), stop() }. */
+/** onnxruntime-web with `threads` threads in a worker: time(calls, dims?) runs calls on the (new) input. */
 function ortWorker(file, threads, dims, checkLength) {
-  const w = new Worker(fileURLToPath(import.meta.url), { workerData: { file, threads, dims, checkLength } });
-  let pending = null;
-  const ready = new Promise((res) => { pending = res; });
-  w.on('message', (m) => { const p = pending; pending = null; p?.(m); });
-  w.on('error', (e) => { const p = pending; pending = null; p?.({ error: short(e) }); });
-  const ask = (msg) => new Promise((res) => { pending = res; w.postMessage(msg); });
-  return {
-    ready,
-    time: async (calls, newDims) => { const r = await ask({ calls, dims: newDims }); if (r.error) throw new Error(r.error); return r; },
-    stop: async () => { await Promise.race([ask({ stop: true }), new Promise((r) => setTimeout(r, 2000))]); await w.terminate(); },
-  };
+  const w = timingWorker(fileURLToPath(import.meta.url), { file, threads, dims, checkLength });
+  return { ready: w.ready, time: (calls, newDims) => w.time({ calls, dims: newDims }), stop: w.stop };
 }
 
 async function main() {
   const opt = options();
-  const manifestPath = join(opt.dir, 'manifest.json');
-  if (!existsSync(manifestPath)) {
-    log(`no ${manifestPath}: run /usr/bin/python3 bench/export-zoo.py --out ${opt.dir} first`);
-    process.exit(1);
-  }
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  const manifest = zooManifest(opt.dir);
   const names = Object.keys(manifest).filter((n) => opt.only.length === 0 || opt.only.includes(n));
   const W = await import('../dist/index.js');
   const maxThreads = Math.max(...opt.threads);
@@ -88,8 +74,8 @@ async function main() {
     try {
       model = await W.loadOnnx(readFileSync(file));
     } catch (e) {
-      skipped.push([name, short(e)]);
-      log(`${name}: skipped, wasm-cnn cannot load it: ${short(e)}`);
+      skipped.push([name, shortError(e)]);
+      log(`${name}: skipped, wasm-cnn cannot load it: ${shortError(e)}`);
       continue;
     }
     try {
@@ -97,8 +83,8 @@ async function main() {
       rows.push(...result.rows);
       if (result.profile) profiles.push(result.profile);
     } catch (e) {
-      skipped.push([name, short(e)]);
-      log(`${name}: failed: ${short(e)}`);
+      skipped.push([name, shortError(e)]);
+      log(`${name}: failed: ${shortError(e)}`);
     } finally {
       model.dispose();
     }
