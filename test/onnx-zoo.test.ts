@@ -34,6 +34,7 @@ const KEY_OPS: Record<string, string[]> = {
   shufflenet_v2: ['Shape', 'Gather', 'Div', 'Slice', 'Transpose'],
   shufflenet_v2_opset11: ['Shape', 'Gather', 'Div', 'Slice', 'Transpose'],
   deeplabv3_mobilenet_v3: ['Resize', 'GlobalAveragePool', 'Conv'],
+  densenet: ['Concat', 'BatchNormalization', 'Relu'],
 };
 
 const argmax = (v: ArrayLike<number>): number => {

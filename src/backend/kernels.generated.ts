@@ -655,6 +655,22 @@ export interface KernelExports {
    */
   batchNormForward(x: number, mean: number, variance: number, gamma: number, beta: number, out: number, rows: number, C: number, eps: number, scratch: number): void;
   /**
+   * scale[c] = gamma[c] / sqrt(variance[c] + eps) (gamma 0: 1 / sqrt(...)): batchNormForward's per-channel factor.
+   *
+   * assembly/batch-norm/forward.ts (variance: usize, gamma: usize, C: i32, eps: f32, scale: usize) -> void
+   */
+  batchNormScale(variance: number, gamma: number, C: number, eps: number, scale: number): void;
+  /**
+   * Rows [r0, r1) of the batch norm (with batchNormScale's `scale`) of the channel-wise concatenation
+   * of `count` NHWC sources, written to out [rows, outC]: sources holds `count` pairs of i32 (data
+   * pointer, channels); source j's channels follow source j-1's. relu != 0 applies max(., 0).
+   * Each element's operations are batchNormForward's (then the Relu kernel's), so a Concat ->
+   * BatchNormalization -> Relu chain run as this one pass gives the bits of the three ops.
+   *
+   * assembly/batch-norm/forward.ts (sources: usize, count: i32, r0: i32, r1: i32, mean: usize, scale: usize, beta: usize, out: usize, outC: i32, relu: i32) -> void
+   */
+  batchNormConcatRows(sources: number, count: number, r0: number, r1: number, mean: number, scale: number, beta: number, out: number, outC: number, relu: number): void;
+  /**
    * The layer's backward (gradients of bnForward). dbeta = sum g, dgamma = sum g * xhat. With `training` the mean and
    * variance are the batch's own, so dx = gamma*invstd/rows * (rows*g - dbeta - xhat*dgamma);
    * otherwise they are constants and dx = g * gamma * invstd. `scratch` holds 2*c f64.
@@ -902,6 +918,8 @@ export const KERNEL_EXPORT_NAMES = [
   'bnUpdateMoving',
   'bnForward',
   'batchNormForward',
+  'batchNormScale',
+  'batchNormConcatRows',
   'bnBackward',
   'batchNormBackward',
   'resizeForward',

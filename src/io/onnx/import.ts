@@ -12,6 +12,7 @@ import { onnx } from './pb.js';
 import { addConst, finishConsts, newGraphState, nodeLabel, NodeContext, type GraphState, type Step } from './graph-context.js';
 import { fuseGelu } from './fusion.js';
 import { channelShuffleStep, fuseChannelShuffle } from './fusion-shuffle.js';
+import { batchNormChainStep, fuseBatchNormChains } from './fusion-norm.js';
 import { ConstantFolder } from './fold.js';
 import { fusedGeluStep } from './ops/activation.js';
 import { opHandler, SUPPORTED_ONNX_OPS } from './ops/index.js';
@@ -36,6 +37,8 @@ function compileNode(graph: GraphState, node: NodeMsg, index: number): Step | nu
   if (geluInput) return fusedGeluStep(nodeContext, geluInput);
   const shuffle = channelShuffleStep(graph, nodeContext);
   if (shuffle) return shuffle;
+  const norm = batchNormChainStep(graph, nodeContext);
+  if (norm) return norm;
   const handler = opHandler(nodeContext.opType);
   if (!handler) throw new FormatError(`loadOnnx: ${nodeContext.label} is not supported (supported ops: ${SUPPORTED_ONNX_OPS.join(', ')})`);
   return handler(nodeContext);
@@ -142,6 +145,7 @@ function build(state: GraphState, graph: NonNullable<ModelMsg['graph']>): OnnxMo
   }
   fuseGelu(state);
   fuseChannelShuffle(state);
+  fuseBatchNormChains(state);
 
   const defined = new Set<string>([...state.host.keys(), ...inputs.map((v) => v.name)]);
   const steps: CompiledStep[] = [];
