@@ -2,7 +2,7 @@
 // memory and runs slices of kernels on request. Jobs arrive through a control block in that
 // memory (Atomics.wait / notify), not postMessage, so a dispatch costs microseconds.
 // Runs in Node worker_threads and in browser Web Workers alike.
-import { CTRL, MAX_ARGS, ARGS_BYTE_OFFSET, kernelImports, pollWhile } from './backend/protocol.js';
+import { CTRL, MAX_ARGS, MAX_THREADS, ARGS_BYTE_OFFSET, claimPart, kernelImports, pollWhile } from './backend/protocol.js';
 import { importNodeBuiltin } from './backend/node-builtin.js';
 
 interface Start { module: WebAssembly.Module; memory: WebAssembly.Memory; ctrl: number; index: number; names: string[] }
@@ -13,7 +13,7 @@ async function main(post: (m: unknown) => void, onMessage: (fn: (m: any) => void
     const instance = await WebAssembly.instantiate(module, kernelImports(memory));
     const fns = names.map((n) => (instance.exports as any)[n] as (...a: number[]) => number);
     const i32 = new Int32Array(memory.buffer, ctrl, CTRL.WORDS);
-    const args = new Float64Array(memory.buffer, ctrl + ARGS_BYTE_OFFSET, MAX_ARGS * 64);
+    const args = new Float64Array(memory.buffer, ctrl + ARGS_BYTE_OFFSET, MAX_ARGS * MAX_THREADS);
     // Read the job counter before saying ready: a job sent right after 'ready' must not be missed.
     let seen = Atomics.load(i32, CTRL.SEQ);
     post('ready');
@@ -29,18 +29,21 @@ async function main(post: (m: unknown) => void, onMessage: (fn: (m: any) => void
       seen = seq;
       justRan = true;
       if (Atomics.load(i32, CTRL.STOP)) break;
-      if (index >= Atomics.load(i32, CTRL.THREADS)) continue;
-      try {
-        const fn = fns[Atomics.load(i32, CTRL.FN)];
-        const n = Atomics.load(i32, CTRL.NARGS);
-        const base = index * MAX_ARGS;
-        const a: number[] = [];
-        for (let k = 0; k < n; k++) a.push(args[base + k]);
-        fn(...a);
-      } catch {
-        Atomics.store(i32, CTRL.ERROR, index + 1);
+      // Take parts until none is left; this may be a later job than the one that woke us, whose
+      // FN and arguments are complete once a part of it can be claimed.
+      for (let part = claimPart(i32); part >= 0; part = claimPart(i32)) {
+        try {
+          const fn = fns[Atomics.load(i32, CTRL.FN)];
+          const n = Atomics.load(i32, CTRL.NARGS);
+          const base = part * MAX_ARGS;
+          const a: number[] = [];
+          for (let k = 0; k < n; k++) a.push(args[base + k]);
+          fn(...a);
+        } catch {
+          Atomics.store(i32, CTRL.ERROR, index + 1);
+        }
+        if (Atomics.sub(i32, CTRL.PENDING, 1) === 1) Atomics.notify(i32, CTRL.PENDING);
       }
-      if (Atomics.sub(i32, CTRL.PENDING, 1) === 1) Atomics.notify(i32, CTRL.PENDING);
     }
     post('stopped');
   });

@@ -96,29 +96,37 @@ export function winogradWeightsBytes(C: i32, CO: i32): i32 {
 }
 
 /**
- * y = conv2d(x, w) (+ bias, relu) for a 3x3 kernel, stride 1, dilation 1, one group, any padding,
- * with U from winogradWeights. V and Mb hold tilesPerChunk*16*C and tilesPerChunk*16*CO floats.
- * direct = 1 (CO a multiple of 8) multiplies without packing (winograd-products.ts): same bits.
+ * Output channels [co0, co1) of y = conv2d(x, w) (+ bias, relu) for a 3x3 kernel, stride 1,
+ * dilation 1, one group, any padding, with U from winogradWeights. V and Mb hold
+ * tilesPerChunk*16*C and tilesPerChunk*16*(co1 - co0) floats. A channel range computes its
+ * columns of the same GEMMs, so its outputs have the bits of the whole conv's (threads split a
+ * small map by channels: each reads only its columns of U). direct = 1 (the whole channel range,
+ * CO a multiple of 8) multiplies without packing (winograd-products.ts): same bits.
  */
 export function conv2dWinograd(args: usize, x: usize, U: usize, bias: usize, y: usize, act: i32,
-                               V: usize, Mb: usize, tilesPerChunk: i32, work: usize, direct: i32): void {
+                               V: usize, Mb: usize, tilesPerChunk: i32, work: usize, direct: i32,
+                               co0: i32, co1: i32): void {
   const a = changetype<ConvArgs>(args);
-  const C = a.inC, CO = a.outC;
+  const C = a.inC, CO = a.outC, nco = co1 - co0;
+  assert(0 <= co0 && co0 <= co1 && co1 <= CO && (!direct || nco == CO));
   const T = a.batch * ((a.outH + 1) >> 1) * ((a.outW + 1) >> 1);
   for (let t0 = 0; t0 < T; t0 += tilesPerChunk) {
     const tc = min(tilesPerChunk, T - t0);
     winoInput(a, x, V, t0, tc);
     if (direct) winogradProducts(V, U, Mb, tc, C, CO);
     else for (let e = 0; e < 16; e++) {
-      gemm(0, 0, tc, CO, C, V + off(e * C), 16 * C, U + (<usize>e * C * CO << 2), CO, Mb + off(e * CO), 16 * CO,
+      gemm(0, 0, tc, nco, C, V + off(e * C), 16 * C, U + (<usize>(e * C * CO + co0) << 2), CO, Mb + off(e * nco), 16 * nco,
         0, 0, Activation.None, work);
     }
-    winoOutput(a, Mb, bias, y, act, t0, tc);
+    winoOutput(a, Mb, bias, y, act, t0, tc, co0, nco);
   }
 }
 
-/** y tile = A^T m A (+ bias, relu), A^T = [1 1 1 0; 0 1 -1 -1]; the bottom/right of odd sizes clipped. */
-function winoOutput(a: ConvArgs, Mb: usize, bias: usize, y: usize, act: i32, t0: i32, tc: i32): void {
+/**
+ * y tile = A^T m A (+ bias, relu), A^T = [1 1 1 0; 0 1 -1 -1], for output channels [co0, co0 + nco)
+ * (Mb holds just those); the bottom/right of odd sizes clipped.
+ */
+function winoOutput(a: ConvArgs, Mb: usize, bias: usize, y: usize, act: i32, t0: i32, tc: i32, co0: i32, nco: i32): void {
   const Ho = a.outH, Wo = a.outW, CO = a.outC;
   const tH = (Ho + 1) >> 1, tW = (Wo + 1) >> 1;
   let tw = t0 % tW;
@@ -126,14 +134,16 @@ function winoOutput(a: ConvArgs, Mb: usize, bias: usize, y: usize, act: i32, t0:
   let th = t % tH;
   let n = t / tH;
   const zero = f32x4.splat(0);
-  const eB = off(CO), rowB = off(Wo * CO);
+  // eB: one transformed position in Mb; pixB, rowB: one output pixel and row in y.
+  const eB = off(nco), pixB = off(CO), rowB = off(Wo * CO);
+  const biasC = bias ? bias + off(co0) : 0;
   for (let r = 0; r < tc; r++) {
     const oh = 2 * th, ow = 2 * tw;
     const row1 = oh + 1 < Ho, col1 = ow + 1 < Wo;
-    const mt = Mb + (<usize>r * 16 * CO << 2);
-    const y00 = y + off(((n * Ho + oh) * Wo + ow) * CO);
+    const mt = Mb + (<usize>r * 16 * nco << 2);
+    const y00 = y + off(((n * Ho + oh) * Wo + ow) * CO + co0);
     let c = 0;
-    for (; c + 4 <= CO; c += 4) {
+    for (; c + 4 <= nco; c += 4) {
       const p = mt + off(c);
       // s = A^T m, column by column: s0j = m0j + m1j + m2j, s1j = m1j - m2j - m3j.
       let m0 = v128.load(p), m1 = v128.load(p + 4 * eB), m2 = v128.load(p + 8 * eB), m3 = v128.load(p + 12 * eB);
@@ -145,7 +155,7 @@ function winoOutput(a: ConvArgs, Mb: usize, bias: usize, y: usize, act: i32, t0:
       m0 = v128.load(p + 3 * eB); m1 = v128.load(p + 7 * eB); m2 = v128.load(p + 11 * eB); m3 = v128.load(p + 15 * eB);
       const s03 = f32x4.add(f32x4.add(m0, m1), m2), s13 = f32x4.sub(f32x4.sub(m1, m2), m3);
       // Y = s A: Yi0 = si0 + si1 + si2, Yi1 = si1 - si2 - si3.
-      const vb = bias ? v128.load(bias + off(c)) : zero;
+      const vb = biasC ? v128.load(biasC + off(c)) : zero;
       let y0 = f32x4.add(vb, f32x4.add(f32x4.add(s00, s01), s02));
       let y1 = f32x4.add(vb, f32x4.sub(f32x4.sub(s01, s02), s03));
       let y2 = f32x4.add(vb, f32x4.add(f32x4.add(s10, s11), s12));
@@ -153,13 +163,13 @@ function winoOutput(a: ConvArgs, Mb: usize, bias: usize, y: usize, act: i32, t0:
       if (act == Activation.Relu) { y0 = f32x4.max(y0, zero); y1 = f32x4.max(y1, zero); y2 = f32x4.max(y2, zero); y3 = f32x4.max(y3, zero); }
       const q = y00 + off(c);
       v128.store(q, y0);
-      if (col1) v128.store(q + eB, y1);
+      if (col1) v128.store(q + pixB, y1);
       if (row1) {
         v128.store(q + rowB, y2);
-        if (col1) v128.store(q + rowB + eB, y3);
+        if (col1) v128.store(q + rowB + pixB, y3);
       }
     }
-    for (; c < CO; c++) {
+    for (; c < nco; c++) {
       const p = mt + off(c);
       const s00 = load<f32>(p) + load<f32>(p + 4 * eB) + load<f32>(p + 8 * eB);
       const s10 = load<f32>(p + 4 * eB) - load<f32>(p + 8 * eB) - load<f32>(p + 12 * eB);
@@ -169,16 +179,16 @@ function winoOutput(a: ConvArgs, Mb: usize, bias: usize, y: usize, act: i32, t0:
       const s12 = load<f32>(p + 6 * eB) - load<f32>(p + 10 * eB) - load<f32>(p + 14 * eB);
       const s03 = load<f32>(p + 3 * eB) + load<f32>(p + 7 * eB) + load<f32>(p + 11 * eB);
       const s13 = load<f32>(p + 7 * eB) - load<f32>(p + 11 * eB) - load<f32>(p + 15 * eB);
-      const b: f32 = bias ? load<f32>(bias + off(c)) : 0;
+      const b: f32 = biasC ? load<f32>(biasC + off(c)) : 0;
       let y0 = b + (s00 + s01 + s02), y1 = b + (s01 - s02 - s03);
       let y2 = b + (s10 + s11 + s12), y3 = b + (s11 - s12 - s13);
       if (act == Activation.Relu) { y0 = max(y0, <f32>0); y1 = max(y1, <f32>0); y2 = max(y2, <f32>0); y3 = max(y3, <f32>0); }
       const q = y00 + off(c);
       store<f32>(q, y0);
-      if (col1) store<f32>(q + eB, y1);
+      if (col1) store<f32>(q + pixB, y1);
       if (row1) {
         store<f32>(q + rowB, y2);
-        if (col1) store<f32>(q + rowB + eB, y3);
+        if (col1) store<f32>(q + rowB + pixB, y3);
       }
     }
     if (++tw == tW) { tw = 0; if (++th == tH) { th = 0; n++; } }

@@ -402,13 +402,16 @@ export interface KernelExports {
    */
   winogradWeightsBytes(C: number, CO: number): number;
   /**
-   * y = conv2d(x, w) (+ bias, relu) for a 3x3 kernel, stride 1, dilation 1, one group, any padding,
-   * with U from winogradWeights. V and Mb hold tilesPerChunk*16*C and tilesPerChunk*16*CO floats.
-   * direct = 1 (CO a multiple of 8) multiplies without packing (winograd-products.ts): same bits.
+   * Output channels [co0, co1) of y = conv2d(x, w) (+ bias, relu) for a 3x3 kernel, stride 1,
+   * dilation 1, one group, any padding, with U from winogradWeights. V and Mb hold
+   * tilesPerChunk*16*C and tilesPerChunk*16*(co1 - co0) floats. A channel range computes its
+   * columns of the same GEMMs, so its outputs have the bits of the whole conv's (threads split a
+   * small map by channels: each reads only its columns of U). direct = 1 (the whole channel range,
+   * CO a multiple of 8) multiplies without packing (winograd-products.ts): same bits.
    *
-   * assembly/conv/winograd.ts (args: usize, x: usize, U: usize, bias: usize, y: usize, act: i32, V: usize, Mb: usize, tilesPerChunk: i32, work: usize, direct: i32) -> void
+   * assembly/conv/winograd.ts (args: usize, x: usize, U: usize, bias: usize, y: usize, act: i32, V: usize, Mb: usize, tilesPerChunk: i32, work: usize, direct: i32, co0: i32, co1: i32) -> void
    */
-  conv2dWinograd(args: number, x: number, U: number, bias: number, y: number, act: number, V: number, Mb: number, tilesPerChunk: number, work: number, direct: number): void;
+  conv2dWinograd(args: number, x: number, U: number, bias: number, y: number, act: number, V: number, Mb: number, tilesPerChunk: number, work: number, direct: number, co0: number, co1: number): void;
   /**
    * Positions e0 .. e1 of the transformed weight gradient: Macc[e][ci][co] = sum over tiles of
    * V[e][ci] * D[e][co]. V and D hold tilesPerChunk*16*C and tilesPerChunk*16*CO floats, `work`

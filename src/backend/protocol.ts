@@ -1,16 +1,23 @@
 // Layout of the control block that the main thread and kernel workers share (in wasm memory).
 export const CTRL = {
   SEQ: 0,       // bumped for every job (workers wait on it)
-  PENDING: 1,   // workers still running the current job
+  PENDING: 1,   // parts of the current job not finished yet
   FN: 2,        // index of the export to call
-  NARGS: 3,     // arguments per thread
+  NARGS: 3,     // arguments per part
   STOP: 4,      // 1: workers exit
-  THREADS: 5,   // threads taking part in the current job (thread 0 = main)
+  PARTS: 5,     // parts of the current job (argument lists)
   ERROR: 6,     // 1 + index of a worker whose kernel threw
   SPIN: 7,      // microseconds a thread polls for the next job (or the job's end) before it sleeps
+  CLAIM: 8,     // the job's generation << PART_BITS | its next unclaimed part (claimPart)
   WORDS: 16,
 } as const;
+/** Low bits of CLAIM holding the next part; all ones: the job is closed while the next one is written. */
+export const PART_BITS = 12;
+export const CLOSED = (1 << PART_BITS) - 1;
+/** Generations wrap at 2^19, so CLAIM stays a positive int32. */
+export const GENERATION_MASK = (1 << 19) - 1;
 export const MAX_ARGS = 24;
+/** Parts (argument lists) one job may have, and so threads taking part at once. */
 export const MAX_THREADS = 64;
 export const ARGS_BYTE_OFFSET = 64;
 export const CTRL_BYTES = ARGS_BYTE_OFFSET + MAX_ARGS * MAX_THREADS * 8;
@@ -27,6 +34,22 @@ export function pollWhile(i32: Int32Array, index: number, value: number, micros:
     const v = Atomics.load(i32, index);
     if (v !== value) return v;
     if (polls >= minPolls && (polls & 63) === 0 && performance.now() >= deadline) return v;
+  }
+}
+
+/**
+ * Takes the next unclaimed part of the current job for the calling thread: its index, or -1 when
+ * every part is taken. Parts go to whichever thread asks first, so a late or descheduled worker
+ * leaves its share to the others instead of holding up the job. A thread that read CLAIM before
+ * the main thread closed it for the next job fails its compare-exchange, as the generation
+ * differs; a successful claim therefore sees the FN, NARGS and argument lists of its own job.
+ */
+export function claimPart(i32: Int32Array): number {
+  for (;;) {
+    const w = Atomics.load(i32, CTRL.CLAIM);
+    const next = w & CLOSED;
+    if (next >= Atomics.load(i32, CTRL.PARTS)) return -1;
+    if (Atomics.compareExchange(i32, CTRL.CLAIM, w, w + 1) === w) return next;
   }
 }
 

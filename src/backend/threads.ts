@@ -1,7 +1,9 @@
-// The kernel worker pool: N-1 workers plus the calling thread run slices of one kernel over
-// the shared wasm memory. Work is always split by output rows, so results are bit-identical
-// for any thread count. Jobs go through a control block in shared memory (see protocol.ts).
-import { CTRL, MAX_ARGS, MAX_THREADS, ARGS_BYTE_OFFSET, pollWhile } from './protocol.js';
+// The kernel worker pool: N-1 workers plus the calling thread run the parts (argument lists) of
+// one kernel over the shared wasm memory, each part claimed by whichever thread asks first. Work
+// is always split by output, and a part's result does not depend on the thread that runs it, so
+// results are bit-identical for any thread count. Jobs go through a control block in shared
+// memory (see protocol.ts).
+import { CTRL, MAX_ARGS, MAX_THREADS, ARGS_BYTE_OFFSET, CLOSED, GENERATION_MASK, PART_BITS, claimPart, pollWhile } from './protocol.js';
 import { importNodeBuiltin } from './node-builtin.js';
 import type { KernelFunction } from './parallel.js';
 
@@ -20,7 +22,11 @@ export function setPoolSpin(micros: number): void {
 
 export interface Pool {
   threads: number;
-  /** Runs `kernel`, one of the exports the pool was started with, once per entry of argsPerThread (entry 0 on the calling thread). */
+  /**
+   * Runs `kernel`, one of the exports the pool was started with, once per entry of argsPerThread:
+   * the calling thread and the workers claim entries until none is left, then the call returns
+   * when every entry has run.
+   */
   run(kernel: KernelFunction, argsPerThread: readonly (readonly number[])[]): void;
   terminate(): Promise<void>;
 }
@@ -90,6 +96,7 @@ export async function startPool(threads: number, module: WebAssembly.Module, mem
   const i32 = () => new Int32Array(memory.buffer, ctrl, CTRL.WORDS);
   const f64 = () => new Float64Array(memory.buffer, ctrl + ARGS_BYTE_OFFSET, MAX_ARGS * MAX_THREADS);
   const jobs = new Map(names.map((name, index) => [exportOf(name), { name, index }]));
+  let generation = 0;
   return {
     threads,
     run(kernel, argsPerThread) {
@@ -97,20 +104,29 @@ export async function startPool(threads: number, module: WebAssembly.Module, mem
       if (n === 1) { kernel(...argsPerThread[0]); return; }
       const job = jobs.get(kernel);
       if (!job) throw new Error('wasm-cnn: parallel() was given a function that is not a kernel export');
+      if (n > MAX_THREADS) throw new Error(`wasm-cnn: parallel() was given ${n} parts, more than ${MAX_THREADS}`);
       const c = i32();
       const a = f64();
+      // Close the last job's claims first: a worker that read them must not take a part of this
+      // job before its arguments are written.
+      Atomics.store(c, CTRL.CLAIM, (generation << PART_BITS) | CLOSED);
       const nargs = argsPerThread[0].length;
-      for (let t = 1; t < n; t++) for (let k = 0; k < nargs; k++) a[t * MAX_ARGS + k] = argsPerThread[t][k];
+      for (let t = 0; t < n; t++) for (let k = 0; k < nargs; k++) a[t * MAX_ARGS + k] = argsPerThread[t][k];
       Atomics.store(c, CTRL.FN, job.index);
       Atomics.store(c, CTRL.NARGS, nargs);
-      Atomics.store(c, CTRL.THREADS, n);
+      Atomics.store(c, CTRL.PARTS, n);
       Atomics.store(c, CTRL.ERROR, 0);
-      Atomics.store(c, CTRL.PENDING, n - 1);
+      Atomics.store(c, CTRL.PENDING, n);
       Atomics.store(c, CTRL.SPIN, poolTuning.spinMicros);
+      generation = (generation + 1) & GENERATION_MASK;
+      Atomics.store(c, CTRL.CLAIM, generation << PART_BITS);
       Atomics.add(c, CTRL.SEQ, 1);
       Atomics.notify(c, CTRL.SEQ);
       let error: unknown = null;
-      try { kernel(...argsPerThread[0]); } catch (e) { error = e; }
+      for (let part = claimPart(c); part >= 0; part = claimPart(c)) {
+        try { kernel(...argsPerThread[part]); } catch (e) { error ??= e; }
+        Atomics.sub(c, CTRL.PENDING, 1);
+      }
       for (let p = Atomics.load(c, CTRL.PENDING); p !== 0; p = Atomics.load(c, CTRL.PENDING)) {
         if (pollWhile(c, CTRL.PENDING, p, poolTuning.spinMicros, 2000) === p) Atomics.wait(c, CTRL.PENDING, p, 50);
       }

@@ -48,6 +48,8 @@ function convCase(name, xShape, wShape, options, bias = false) {
 convCase('conv', [8, 28, 28, 32], [3, 3, 32, 64], { padding: 'same' });
 convCase('winogradB1', [1, 57, 45, 32], [3, 3, 32, 48], { padding: 'same', activation: 'relu' }, true);
 convCase('winogradB3', [3, 31, 29, 16], [3, 3, 16, 40], { padding: 'valid' });
+// Batch 1 on a map of 7 tile rows: output channels split (90 = 48 + 42, scalar tails), forward and backward-input.
+convCase('winogradChannelsB1', [1, 13, 11, 40], [3, 3, 40, 90], { padding: 'same', activation: 'relu' }, true);
 // Winograd F(2x2,5x5) forward (5x5 s1, >= 32 channels): batch split and (batch 1) even-row split.
 convCase('winograd5B1', [1, 27, 25, 32], [5, 5, 32, 48], { padding: 2, activation: 'relu' }, true);
 convCase('winograd5B3', [3, 15, 17, 32], [5, 5, 32, 36], { padding: 'valid' });

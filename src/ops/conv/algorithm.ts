@@ -24,6 +24,11 @@ export const convTuning = {
   winograd5MinChannels: 32,
   /** Strided convs with kernels of 2s < k <= 3s taps as Winograd 3x3 convs over a space-to-depth input (see useSpaceToDepth). */
   spaceToDepth: true,
+  /**
+   * Winograd at batch 1 on fewer than this many tile rows per thread (maps below 8 rows per
+   * thread) splits output channels over the threads instead of rows (0 = never).
+   */
+  winogradChannelSplitTileRows: 4,
   /** Bytes of transformed tiles (input + products) per Winograd chunk. */
   winogradChunkBytes: 1 << 20,
   /**

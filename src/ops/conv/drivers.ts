@@ -21,17 +21,45 @@ function winogradInto(g: ConvGeometry, x: number, w: number, flip: number, b: nu
   const tiles = g.batch * Math.ceil(g.outH / 2) * Math.ceil(g.outW / 2);
   const tc = winogradChunkTiles(tiles, C, CO);
   const U = winogradWeightsFor(w, C, CO, flip, tiles);
+  const work = g.batch * g.outH * g.outW * C * CO * 4;
+  const direct = useWinogradDirectProducts(C, CO) ? 1 : 0;
+  const channels = direct ? null : winogradChannelParts(g, work);
+  if (channels) {
+    // Each part: every tile, its output channels (its columns of U), in its own V and M.
+    const nMax = Math.max(...channels.map(([c0, c1]) => c1 - c0));
+    const scratch = partScratch(channels.length, tc * 16 * (C + nMax) * 4, k.gemmWorkspaceBytes(tc, nMax, C));
+    const args = convArgs(g);
+    parallel(k.conv2dWinograd, channels.map(([c0, c1], t) => {
+      const v = scratch.col(t);
+      return [args, x, U, b, y, act, v, v + tc * 16 * C * 4, tc, scratch.work(t), 0, c0, c1];
+    }));
+    return;
+  }
   // Tiles are independent (2x2 output blocks), so parts split at even output rows.
-  const parts = splitOutput(g.batch, g.outH, g.batch * g.outH * g.outW * C * CO * 4, true, 2);
+  const parts = splitOutput(g.batch, g.outH, work, true, 2);
   // A part's column buffer holds its V [tc][16][C] then its M [tc][16][CO].
   const scratch = partScratch(parts.length, tc * 16 * (C + CO) * 4, k.gemmWorkspaceBytes(tc, CO, C));
   const args = partArgs(g, parts);
-  const direct = useWinogradDirectProducts(C, CO) ? 1 : 0;
   parallel(k.conv2dWinograd, parts.map((p, t) => {
     const [xo, yo] = partOffsets(g, p);
     const v = scratch.col(t);
-    return [args[t], x + 4 * xo, U, b, y + 4 * yo, act, v, v + tc * 16 * C * 4, tc, scratch.work(t), direct];
+    return [args[t], x + 4 * xo, U, b, y + 4 * yo, act, v, v + tc * 16 * C * 4, tc, scratch.work(t), direct, 0, CO];
   }));
+}
+
+/**
+ * Output-channel ranges (whole 8-column GEMM tiles) for a Winograd conv of one image on a small
+ * map, or null to split rows. With few tile rows a row split is uneven (7 tile rows of a 14x14
+ * map go 4 + 3) and every thread streams all of U (16 MB for 512 channels); a channel split is
+ * even and each thread reads its own columns of U, at the cost of every part transforming the
+ * whole input (16·C per tile against 16·C·CO/threads multiply-adds).
+ */
+function winogradChannelParts(g: ConvGeometry, work: number): [number, number][] | null {
+  const threads = splitThreads();
+  const tileRows = Math.ceil(g.outH / 2);
+  if (threads < 2 || g.batch !== 1 || work < splitTuning.work || tileRows >= convTuning.winogradChannelSplitTileRows * threads) return null;
+  if (g.outC < 16 * threads) return null;
+  return splitRows(g.outC, threads, 8);
 }
 
 /** Winograd F(2x2,5x5) forward: parts split at even output rows, as winogradInto's. */
