@@ -25,17 +25,22 @@ W.setNumThreads(threads);
 const wave = (n) => Float32Array.from({ length: n }, (_, i) => 2 * Math.sin(0.731 * i + 0.1));
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
 
-const shuffleSwitches = (fuse, fuseConcat, fuseSplit) => Object.assign(channelShuffleTuning, { fuse, fuseConcat, fuseSplit });
+const { shapeMemoTuning } = await import('../dist/io/onnx/shape-memo.js');
+const shuffleSwitches = (fuse, fuseConcat, fuseSplit, memo) => {
+  Object.assign(channelShuffleTuning, { fuse, fuseConcat, fuseSplit });
+  shapeMemoTuning.enabled = memo;
+};
 
 /** Variants: a name, a setter applied at load, and a setter applied around each run. */
 const cases = {
   shuffle: {
     file: 'shufflenet_v2_x1_0.onnx',
     variants: [
-      { name: 'unfused shuffle', load: () => shuffleSwitches(false, false, false), run: () => {} },
-      { name: 'fused shuffle', load: () => shuffleSwitches(true, false, false), run: () => {} },
-      { name: '+ concat', load: () => shuffleSwitches(true, true, false), run: () => {} },
-      { name: '+ concat + split', load: () => shuffleSwitches(true, true, true), run: () => {} },
+      { name: 'unfused shuffle', load: () => shuffleSwitches(false, false, false, false), run: () => {} },
+      { name: 'fused shuffle', load: () => shuffleSwitches(true, false, false, false), run: () => {} },
+      { name: '+ concat', load: () => shuffleSwitches(true, true, false, false), run: () => {} },
+      { name: '+ concat + split', load: () => shuffleSwitches(true, true, true, false), run: () => {} },
+      { name: '+ shape memo', load: () => shuffleSwitches(true, true, true, true), run: () => {} },
     ],
   },
   alexnet: {
@@ -53,7 +58,7 @@ for (const key of only) {
   const x = W.keep(W.tensor(wave(3 * 224 * 224), [1, 3, 224, 224]));
   const models = c.variants.map((v) => { v.load(); const m = W.loadOnnxSync ? W.loadOnnxSync(bytes) : null; return m; });
   for (let i = 0; i < c.variants.length; i++) if (!models[i]) models[i] = await (c.variants[i].load(), W.loadOnnx(bytes));
-  shuffleSwitches(true, true, true);
+  shuffleSwitches(true, true, true, true);
   const times = c.variants.map(() => []);
   const outs = [];
   for (let r = 0; r < rounds + 1; r++) {
