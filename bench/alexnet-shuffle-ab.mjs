@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // A/B of the import-time and algorithm choices made for AlexNet and ShuffleNetV2 (batch 1, one
-// thread): each variant is a model loaded with one setting, the variants run round-robin in this
+// thread, --threads N for more): each variant is a model loaded with one setting, the variants run round-robin in this
 // process, medians of the rounds; the outputs of the variants are compared bit for bit.
 //
-//   node bench/alexnet-shuffle-ab.mjs [--dir /work/zoo] [--rounds 9] [--only shuffle,alexnet] [--profile] [--cpu]
+//   node bench/alexnet-shuffle-ab.mjs [--dir /work/zoo] [--rounds 9] [--only shuffle,alexnet] [--profile] [--cpu] [--threads 1]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -18,19 +18,29 @@ const cpu = argv.includes('--cpu');
 const W = await import('../dist/index.js');
 const { channelShuffleTuning } = await import('../dist/io/onnx/fusion-shuffle.js');
 const { convTuning } = await import('../dist/ops/conv/algorithm.js');
-await W.init({ threads: 1 });
-W.setNumThreads(1);
+const threads = Number(value('threads', 1));
+await W.init({ threads });
+W.setNumThreads(threads);
 
 const wave = (n) => Float32Array.from({ length: n }, (_, i) => 2 * Math.sin(0.731 * i + 0.1));
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
+
+const { shapeMemoTuning } = await import('../dist/io/onnx/shape-memo.js');
+const shuffleSwitches = (fuse, fuseConcat, fuseSplit, memo) => {
+  Object.assign(channelShuffleTuning, { fuse, fuseConcat, fuseSplit });
+  shapeMemoTuning.enabled = memo;
+};
 
 /** Variants: a name, a setter applied at load, and a setter applied around each run. */
 const cases = {
   shuffle: {
     file: 'shufflenet_v2_x1_0.onnx',
     variants: [
-      { name: 'unfused shuffle', load: () => { channelShuffleTuning.fuse = false; }, run: () => {} },
-      { name: 'fused shuffle', load: () => { channelShuffleTuning.fuse = true; }, run: () => {} },
+      { name: 'unfused shuffle', load: () => shuffleSwitches(false, false, false, false), run: () => {} },
+      { name: 'fused shuffle', load: () => shuffleSwitches(true, false, false, false), run: () => {} },
+      { name: '+ concat', load: () => shuffleSwitches(true, true, false, false), run: () => {} },
+      { name: '+ concat + split', load: () => shuffleSwitches(true, true, true, false), run: () => {} },
+      { name: '+ shape memo', load: () => shuffleSwitches(true, true, true, true), run: () => {} },
     ],
   },
   alexnet: {
@@ -48,7 +58,7 @@ for (const key of only) {
   const x = W.keep(W.tensor(wave(3 * 224 * 224), [1, 3, 224, 224]));
   const models = c.variants.map((v) => { v.load(); const m = W.loadOnnxSync ? W.loadOnnxSync(bytes) : null; return m; });
   for (let i = 0; i < c.variants.length; i++) if (!models[i]) models[i] = await (c.variants[i].load(), W.loadOnnx(bytes));
-  channelShuffleTuning.fuse = true;
+  shuffleSwitches(true, true, true, true);
   const times = c.variants.map(() => []);
   const outs = [];
   for (let r = 0; r < rounds + 1; r++) {

@@ -75,4 +75,5 @@ export { startOpProfile, stopOpProfile, type OpProfileRow } from './backend/prof
 export { opProfileActive as _opProfileActive, profileNow as _profileNow, profileSection as _profileSection, profileStep as _profileStep } from './backend/profile.js';
 export { conv2dFused as _conv2dFused } from './ops/conv/fused.js';
 export { batchNormConcat as _batchNormConcat } from './ops/batch-norm-concat.js';
+export { interleaveChannels as _interleaveChannels, type ChannelRun as _ChannelRun } from './ops/interleave.js';
 export { planAugment as _planAugment } from './data/augment-options.js';

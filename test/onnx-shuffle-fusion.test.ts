@@ -1,15 +1,16 @@
 // loadOnnx runs ShuffleNet's channel shuffle (Reshape to [N, g, C/g, H, W] -> Transpose(0, 2, 1, 3, 4)
-// -> Reshape to [N, C, H, W]) as one permutation of the NHWC channels (src/io/onnx/fusion-shuffle.ts).
-// The values must be exactly those of the three nodes run one by one (a shuffle only moves floats),
+// -> Reshape to [N, C, H, W]) as one permutation of the NHWC channels (src/io/onnx/fusion-shuffle.ts),
+// with two groups also the Concat before it and the two Slices cutting it in halves after it.
+// The values must be exactly those of the nodes run one by one (a shuffle only moves floats),
 // on the reduced ShuffleNetV2 fixtures (opsets 11 and 13, dynamic batch, batch 1 and 2) and on
-// hand-made graphs checked against an index-loop reference; shapes that are no shuffle at run time
-// must take the three nodes' own path.
+// hand-made graphs checked against an index-loop reference; shapes and slices that are no shuffle
+// or no halves at run time must take the nodes' own path.
 import { describe, it, expect, afterEach } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { loadOnnx, tensor, startOpProfile, stopOpProfile, type Tensor } from '../src/index.js';
+import { loadOnnx, tensor, startOpProfile, stopOpProfile, type OnnxModel, type Tensor } from '../src/index.js';
 import { channelShuffleTuning } from '../src/io/onnx/fusion-shuffle.js';
 import { maxAbsDiff } from './harness/close.js';
-import { i64, ints, node, model } from './harness/onnx-graph.js';
+import { i64, int, ints, node, model } from './harness/onnx-graph.js';
 
 const dir = new URL('./fixtures/onnx/', import.meta.url);
 const expected = JSON.parse(readFileSync(new URL('zoo_expected.json', dir), 'utf8')) as {
@@ -19,18 +20,31 @@ const wave = (n: number) => Array.from({ length: n }, (_, i) => Math.fround(2 * 
 const size = (d: number[]) => d.reduce((a, b) => a * b, 1);
 const bits = (t: Tensor) => Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer));
 
-/** Loads `bytes` with the shuffle fused or not, and the number of 'layout' steps one run takes. */
-async function load(bytes: Uint8Array, fuse: boolean, x: Tensor) {
-  channelShuffleTuning.fuse = fuse;
+type Switches = typeof channelShuffleTuning;
+const ALL_FUSED: Switches = { fuse: true, fuseConcat: true, fuseSplit: true };
+const SHUFFLE_ONLY: Switches = { fuse: true, fuseConcat: false, fuseSplit: false };
+const UNFUSED: Switches = { fuse: false, fuseConcat: false, fuseSplit: false };
+const VARIANTS: Switches[] = [UNFUSED, SHUFFLE_ONLY, { fuse: true, fuseConcat: true, fuseSplit: false }, { fuse: true, fuseConcat: false, fuseSplit: true }, ALL_FUSED];
+
+/** Loads `bytes` with the given fusion switches, and the number of steps of each kind one run of `feeds` takes. */
+async function loadWith(bytes: Uint8Array, switches: Switches, feeds: (net: OnnxModel) => Record<string, Tensor>) {
+  Object.assign(channelShuffleTuning, switches);
   const net = await loadOnnx(bytes);
-  channelShuffleTuning.fuse = true;
+  Object.assign(channelShuffleTuning, ALL_FUSED);
   startOpProfile();
-  net.predict(x).dispose();
-  const layoutSteps = stopOpProfile().find((p) => p.kind === 'layout')?.calls ?? 0;
-  return { net, layoutSteps };
+  for (const t of Object.values(net.run(feeds(net)))) t.dispose();
+  const profile = stopOpProfile();
+  const steps = (kind: string) => profile.find((p) => p.kind === kind)?.calls ?? 0;
+  return { net, steps };
 }
 
-afterEach(() => { channelShuffleTuning.fuse = true; });
+/** Loads `bytes` with the shuffle alone fused or nothing fused, and the number of 'layout' steps one run takes. */
+async function load(bytes: Uint8Array, fuse: boolean, x: Tensor) {
+  const { net, steps } = await loadWith(bytes, fuse ? SHUFFLE_ONLY : UNFUSED, (m) => ({ [m.inputNames[0]]: x }));
+  return { net, layoutSteps: steps('layout') };
+}
+
+afterEach(() => { Object.assign(channelShuffleTuning, ALL_FUSED); });
 
 describe('ShuffleNetV2 with the channel shuffle fused', () => {
   it.each(['shufflenet_v2', 'shufflenet_v2_opset11'])('%s: the bits of the unfused graph at batch 1 and 2, PyTorch\'s values', async (name) => {
@@ -53,6 +67,19 @@ describe('ShuffleNetV2 with the channel shuffle fused', () => {
       }
       a.dispose(); b.dispose();
     }
+    // With the Concats and Slices around the shuffles fused too (and each alone): the same bits, half the Slice steps.
+    const unfusedSlices = (await loadWith(bytes, UNFUSED, (m) => ({ [m.inputNames[0]]: x1 })));
+    for (const switches of VARIANTS.slice(2)) {
+      const v = await loadWith(bytes, switches, (m) => ({ [m.inputNames[0]]: x1 }));
+      if (switches.fuseSplit) expect(v.steps('concat / split (Slice)') * 2).toBe(unfusedSlices.steps('concat / split (Slice)'));
+      for (const x of [x1, x2]) {
+        const a = v.net.predict(x), b = unfused.net.predict(x);
+        expect(bits(a)).toEqual(bits(b));
+        a.dispose(); b.dispose();
+      }
+      v.net.dispose();
+    }
+    unfusedSlices.net.dispose();
     x1.dispose(); x2.dispose();
     fused.net.dispose(); unfused.net.dispose();
   });
@@ -114,5 +141,100 @@ describe('hand-made channel shuffles', () => {
     expect(bits(a)).toEqual(bits(b));
     a.dispose(); b.dispose(); input.dispose();
     fused.net.dispose(); unfused.net.dispose();
+  });
+});
+
+/**
+ * ShuffleNetV2's unit boundary: Concat(a, b) on the channels -> shuffle of two groups -> two
+ * Slices, with Shape nodes reading the concat and the shuffled value (as the exports compute the
+ * specs) and their shapes as graph outputs. `a`, `b`: [N, ca, H, W] and [N, cb, H, W].
+ */
+function unitGraph(o: { ca?: number; cb?: number; split?: number[]; slices: [number[], number[], number[]][]; conv?: boolean; between?: boolean }) {
+  const ca = o.ca ?? 10, cb = o.cb ?? 10, C = ca + cb;
+  const inits = [i64('split', o.split ?? [0, 2, C / 2, -1, 5]), i64('back', [0, C, 4, 5])];
+  const nodes = [];
+  if (o.conv) {
+    // 1x1 convs: a and b reach the concat in NHWC, as in the network.
+    const weight = (name: string, c: number) => ({ name, dims: [c, c, 1, 1], dataType: 1, rawData: new Uint8Array(Float32Array.from({ length: c * c }, (_, i) => Math.fround(Math.cos(i))).buffer) });
+    inits.push(weight('wa', ca), weight('wb', cb));
+    nodes.push(node('Conv', ['xa', 'wa'], ['a'], [ints('kernel_shape', [1, 1])]), node('Conv', ['xb', 'wb'], ['b'], [ints('kernel_shape', [1, 1])]));
+  }
+  const [ia, ib] = o.conv ? ['a', 'b'] : ['xa', 'xb'];
+  nodes.push(node('Concat', [ia, ib], ['c'], [int('axis', 1)]), node('Shape', ['c'], ['shape_c']), ...shuffleNodes('c'), node('Shape', ['y'], ['shape_y']));
+  o.slices.forEach(([starts, ends, axes], k) => {
+    inits.push(i64(`starts${k}`, starts), i64(`ends${k}`, ends), i64(`axes${k}`, axes));
+    nodes.push(node('Slice', ['y', `starts${k}`, `ends${k}`, `axes${k}`], [`y${k}`]));
+    if (k === 0 && o.between) nodes.push(node('Relu', ['y0'], ['r0']));
+  });
+  const outputs = ['shape_c', 'shape_y', 'y0', 'y1', ...(o.between ? ['r0'] : [])];
+  return { bytes: model(nodes, inits, [['xa', ['N', ca, 4, 5]], ['xb', ['N', cb, 4, 5]]], outputs), C };
+}
+
+/** Channels [c0, c1) and rows [h0, h1) (default all 4) of a slice. */
+type Block = [number, number] | [number, number, number, number];
+
+/** The index-loop values of the unit graph without convs: concat, shuffle of `groups`, then each slice's block. */
+function unitReference(a: ArrayLike<number>, b: ArrayLike<number>, N: number, ca: number, cb: number, groups: number, blocks: Block[]) {
+  const C = ca + cb, P = 4 * 5;
+  const c = (n: number, ch: number, p: number) => (ch < ca ? a[(n * ca + ch) * P + p] : b[(n * cb + ch - ca) * P + p]);
+  const shuffled = (n: number, k: number, p: number) => c(n, (k % groups) * (C / groups) + Math.floor(k / groups), p);
+  return blocks.map(([c0, c1, h0 = 0, h1 = 4]) => {
+    const out: number[] = [];
+    for (let n = 0; n < N; n++) for (let k = c0; k < c1; k++) for (let p = h0 * 5; p < h1 * 5; p++) out.push(Math.fround(shuffled(n, k, p)));
+    return out;
+  });
+}
+
+describe('the Concat before a two-group shuffle and the Slices after it', () => {
+  const HUGE = 2 ** 62;
+  const wave2 = (n: number) => wave(n + 7).slice(7);
+  const cases: { name: string; slices: [number[], number[], number[]][]; blocks: Block[]; ca?: number; cb?: number; split?: number[]; groups?: number; between?: boolean }[] = [
+    { name: 'halves, ends past the end', slices: [[[0], [10], [1]], [[10], [HUGE], [1]]], blocks: [[0, 10], [10, 20]] },
+    { name: 'halves the other way round, negative starts and axes', slices: [[[-10], [HUGE], [-3]], [[0], [-10], [1]]], blocks: [[10, 20], [0, 10]] },
+    { name: 'halves that also name whole spatial axes', slices: [[[0, 0], [10, HUGE], [1, 2]], [[0, 10], [HUGE, 20], [3, 1]]], blocks: [[0, 10], [10, 20]] },
+    { name: 'no halves: quarter and rest', slices: [[[0], [5], [1]], [[5], [20], [1]]], blocks: [[0, 5], [5, 20]] },
+    { name: 'no halves: both the first half', slices: [[[0], [10], [1]], [[0], [10], [1]]], blocks: [[0, 10], [0, 10]] },
+    { name: 'no halves: a slice of the rows too', slices: [[[0, 0], [10, 2], [1, 2]], [[10], [20], [1]]], blocks: [[0, 10, 0, 2], [10, 20]] },
+    { name: 'concat of unequal parts (8 + 12 channels)', ca: 8, cb: 12, slices: [[[0], [10], [1]], [[10], [20], [1]]], blocks: [[0, 10], [10, 20]] },
+    { name: 'four groups: the nodes\' own path', split: [0, 4, 5, -1, 5], groups: 4, slices: [[[0], [10], [1]], [[10], [20], [1]]], blocks: [[0, 10], [10, 20]] },
+    { name: 'a node between the slices reads the first: not fused', between: true, slices: [[[0], [10], [1]], [[10], [20], [1]]], blocks: [[0, 10], [10, 20]] },
+  ];
+  it.each(cases)('$name: the nodes\' values, bit for bit', async ({ slices, blocks, ca = 10, cb = 10, split, groups = 2, between }) => {
+    const { bytes, C } = unitGraph({ ca, cb, split, slices, between });
+    for (const N of [1, 2]) {
+      const xa = tensor(wave(N * ca * 20), [N, ca, 4, 5]), xb = tensor(wave2(N * cb * 20), [N, cb, 4, 5]);
+      const want = unitReference(xa.dataSync(), xb.dataSync(), N, ca, cb, groups, blocks);
+      for (const switches of VARIANTS) {
+        const { net, steps } = await loadWith(bytes, switches, () => ({ xa, xb }));
+        // Where the pattern is found, one step runs both Slices: in one pass when they take the halves, else one by one.
+        expect(steps('concat / split (Slice)')).toBe(switches.fuse && switches.fuseSplit && !between ? 1 : 2);
+        const out = net.run({ xa, xb });
+        expect(Array.from(out.shape_c.dataSync())).toEqual([N, C, 4, 5]);
+        expect(Array.from(out.shape_y.dataSync())).toEqual([N, C, 4, 5]);
+        [out.y0, out.y1].forEach((y, k) => {
+          expect(y.shape).toEqual([N, blocks[k][1] - blocks[k][0], (blocks[k][3] ?? 4) - (blocks[k][2] ?? 0), 5]);
+          expect(Array.from(y.dataSync())).toEqual(want[k]);
+        });
+        if (between) expect(Array.from(out.r0.dataSync())).toEqual(want[0].map((v) => Math.max(v, 0)));
+        for (const t of Object.values(out)) t.dispose();
+        net.dispose();
+      }
+      xa.dispose(); xb.dispose();
+    }
+  });
+
+  it('after 1x1 convs (NHWC parts): the bits of the unfused graph', async () => {
+    const { bytes } = unitGraph({ conv: true, slices: [[[0], [10], [1]], [[10], [HUGE], [1]]] });
+    const xa = tensor(wave(2 * 10 * 20), [2, 10, 4, 5]), xb = tensor(wave2(2 * 10 * 20), [2, 10, 4, 5]);
+    const results = [];
+    for (const switches of [UNFUSED, ALL_FUSED]) {
+      const { net } = await loadWith(bytes, switches, () => ({ xa, xb }));
+      const out = net.run({ xa, xb });
+      results.push([bits(out.y0), bits(out.y1)]);
+      for (const t of Object.values(out)) t.dispose();
+      net.dispose();
+    }
+    expect(results[1]).toEqual(results[0]);
+    xa.dispose(); xb.dispose();
   });
 });

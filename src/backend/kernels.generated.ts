@@ -622,6 +622,14 @@ export interface KernelExports {
    */
   stridedCopy(rank: number, shape: number, src: number, srcStrides: number, dst: number, dstStrides: number): void;
   /**
+   * Two channel runs interleaved, row by row: dst[2c] = a[c], dst[2c + 1] = b[c] for c < cols, in
+   * each of `rows` rows (strides in floats). A channel shuffle of two groups read straight from the
+   * two tensors a concat would join, or written as the channel blocks the next layer slices it into.
+   *
+   * assembly/shape.ts (a: usize, aStride: i32, b: usize, bStride: i32, dst: usize, dstStride: i32, rows: i32, cols: i32) -> void
+   */
+  interleavePairs(a: number, aStride: number, b: number, bStride: number, dst: number, dstStride: number, rows: number, cols: number): void;
+  /**
    * dst[b, c, r] = src[b, r, c]: a batch of [rows, cols] matrices transposed, 4x4 SIMD blocks in 32x32 tiles.
    *
    * assembly/shape.ts (src: usize, dst: usize, batch: i32, rows: i32, cols: i32) -> void
@@ -916,6 +924,7 @@ export const KERNEL_EXPORT_NAMES = [
   'softmax',
   'softmaxBackward',
   'stridedCopy',
+  'interleavePairs',
   'transpose2d',
   'bnMoments',
   'bnUpdateMoving',

@@ -14,6 +14,7 @@ import { fuseGelu } from './fusion.js';
 import { channelShuffleStep, fuseChannelShuffle } from './fusion-shuffle.js';
 import { batchNormChainStep, fuseBatchNormChains } from './fusion-norm.js';
 import { ConstantFolder } from './fold.js';
+import { ShapeArithmetic } from './shape-memo.js';
 import { fusedGeluStep } from './ops/activation.js';
 import { opHandler, SUPPORTED_ONNX_OPS } from './ops/index.js';
 import { createModel, warmUp, type CompiledStep, type OnnxModel, type OnnxValueInfo } from './runner.js';
@@ -150,6 +151,7 @@ function build(state: GraphState, graph: NonNullable<ModelMsg['graph']>): OnnxMo
   const defined = new Set<string>([...state.host.keys(), ...inputs.map((v) => v.name)]);
   const steps: CompiledStep[] = [];
   const folder = new ConstantFolder(state);
+  const shapeArithmetic = new ShapeArithmetic(state);
   state.nodes.forEach((node, index) => {
     const label = nodeLabel(node, index);
     if (!node.opType) throw new FormatError(`loadOnnx: node #${index} has no op type`);
@@ -166,9 +168,9 @@ function build(state: GraphState, graph: NonNullable<ModelMsg['graph']>): OnnxMo
     }
     const step = compileNode(state, node, index);
     for (const o of node.output ?? []) if (o) defined.add(o);
-    if (step && !folder.fold(node, step, label)) steps.push({ step, label });
+    if (step && !folder.fold(node, step, label)) steps.push({ step, label, shapeOutputs: shapeArithmetic.classify(node) });
   });
   for (const o of outputs) if (!defined.has(o.name)) throw new FormatError(`loadOnnx: graph output '${o.name}' is not computed by any node`);
   finishConsts(state);
-  return createModel(state, inputs, outputs, steps);
+  return createModel(state, inputs, outputs, steps, shapeArithmetic.memoizable);
 }

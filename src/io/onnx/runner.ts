@@ -4,7 +4,7 @@ import { Tensor, tidy, noGrad, zeros, tensor as makeTensor, ShapeError, ValueErr
 import { fmtShape, sizeOf } from '../../fmt.js';
 import { MAX_ELEMENTS } from './limits.js';
 import type { GraphState, Step } from './graph-context.js';
-import { Env, floatValue, logical } from './values.js';
+import { Env, floatValue, logical, type Value } from './values.js';
 import { runProfiled } from './profile.js';
 
 export interface OnnxValueInfo {
@@ -29,14 +29,20 @@ export interface OnnxModel {
   dispose(): void;
 }
 
-/** A compiled node: its step and the label its errors carry. */
-export interface CompiledStep { step: Step; label: string }
+/** A compiled node: its step, the label its errors carry, and its outputs when it is shape arithmetic (shape-memo.ts). */
+export interface CompiledStep { step: Step; label: string; shapeOutputs?: string[] | null }
 
-/** The OnnxModel running `steps` over the graph's constants; it owns the graph's kept tensors. */
-export function createModel(graph: GraphState, inputs: OnnxValueInfo[], outputs: OnnxValueInfo[], steps: CompiledStep[]): OnnxModel {
+/**
+ * The OnnxModel running `steps` over the graph's constants; it owns the graph's kept tensors. With
+ * `memoizeShapes`, a run with the input shapes of the last complete run takes that run's shape
+ * arithmetic results instead of running those steps.
+ */
+export function createModel(graph: GraphState, inputs: OnnxValueInfo[], outputs: OnnxValueInfo[], steps: CompiledStep[], memoizeShapes = false): OnnxModel {
   let disposed = false;
   const inputNames = inputs.map((v) => v.name);
   const outputNames = outputs.map((v) => v.name);
+  const valueSteps = steps.filter((s) => !s.shapeOutputs);
+  let shapeMemo: { key: string; values: Map<string, Value> } | null = null;
 
   const run = (feeds: Record<string, Tensor>): Record<string, Tensor> => {
     if (disposed) throw new DisposedError('onnx model was disposed and cannot run');
@@ -64,8 +70,13 @@ export function createModel(graph: GraphState, inputs: OnnxValueInfo[], outputs:
           throw withContext(e, label);
         }
       };
-      if (_opProfileActive()) runProfiled(steps, env, runStep);
-      else for (const s of steps) runStep(s);
+      const key = memoizeShapes ? inputs.map((info) => feeds[info.name].shape.join(',')).join(';') : null;
+      const memo = key !== null && shapeMemo?.key === key ? shapeMemo.values : null;
+      if (memo) for (const [name, v] of memo) env.set(name, v);
+      const toRun = memo ? valueSteps : steps;
+      if (_opProfileActive()) runProfiled(toRun, env, runStep);
+      else for (const s of toRun) runStep(s);
+      if (key !== null && !memo) shapeMemo = { key, values: shapeValues(steps, env) };
       const result: Record<string, Tensor> = {};
       const fresh = (t: Tensor) => (t._persistent || inputNames.some((n) => feeds[n] === t) ? t.detach() : t);
       for (const name of outputNames) {
@@ -95,6 +106,18 @@ export function createModel(graph: GraphState, inputs: OnnxValueInfo[], outputs:
       for (const t of graph.owned) t.dispose();
     },
   };
+}
+
+/** The values the shape-arithmetic steps set in `env`. */
+function shapeValues(steps: CompiledStep[], env: Env): Map<string, Value> {
+  const values = new Map<string, Value>();
+  for (const s of steps) {
+    for (const name of s.shapeOutputs ?? []) {
+      const v = env.get(name);
+      if (v) values.set(name, v);
+    }
+  }
+  return values;
 }
 
 /** An integer output as an int32 tensor; an int64 value int32 cannot hold is an error, not a wrapped number. */

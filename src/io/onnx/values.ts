@@ -15,9 +15,29 @@ export interface FloatValue { kind: 'f'; t: Tensor; nhwc: boolean }
 /** Host integers (int64/int32/bool tensors): shapes, axes, indices. */
 export interface IntValue { kind: 'i'; dims: number[]; data: number[] }
 export type Value = FloatValue | IntValue;
+/**
+ * A float value a fused step has not computed (yet), because the fusion computes what its reader
+ * needs from the value's sources; its other readers only ask its shape (Shape nodes).
+ */
+export interface DeferredValue {
+  /** Its shape, in the graph's layout. */
+  dims: number[];
+  /** Computes the value and sets it (for a reader the fusion could not serve after all). */
+  compute(): void;
+}
 /** The values of one run, by name, and how many integer elements the run has created. */
 export class Env extends Map<string, Value> {
   intElements = 0;
+  /** Values known by their shape only, until `compute` sets them. */
+  readonly deferred = new Map<string, DeferredValue>();
+
+  /** Computes `name` now if it is deferred. */
+  materialize(name: string): void {
+    const d = this.deferred.get(name);
+    if (!d) return;
+    this.deferred.delete(name);
+    d.compute();
+  }
 }
 /** The element kind of a value, known while the graph compiles. */
 export type DType = 'f' | 'i';

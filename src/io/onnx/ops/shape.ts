@@ -258,7 +258,8 @@ export const shape: OpHandler = (node) => {
   node.declareOutput('i');
   const out = node.output;
   return (env) => {
-    const data = shapeOf(env.get(x)!).slice(start, end === null ? undefined : end);
+    const v = env.get(x);
+    const data = (v ? shapeOf(v) : env.deferred.get(x)!.dims).slice(start, end === null ? undefined : end);
     env.set(out, { kind: 'i', dims: [data.length], data });
   };
 };
