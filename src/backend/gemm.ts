@@ -2,7 +2,7 @@
 // the worker pool. Every output element sums over k in the same order whatever the tile, row
 // range or column range it falls in, so the result is bit-identical for any thread count.
 import { kernels, workspace, threadCount, align16, WorkspaceSlot } from './wasm.js';
-import { parallel, splitRows, splitTuning } from './parallel.js';
+import { parallel, splitParts, splitRows, splitTuning } from './parallel.js';
 import { Activation } from './kernels.generated.js';
 
 /** Row alignment of a thread's slice: whole micro-tiles of both builds (4 and 6 rows). */
@@ -22,7 +22,7 @@ function gemvInto(transB: boolean, N: number, K: number, a: number, aStride: num
   const k = kernels();
   const n4 = N - (N % 4);
   const threads = threadCount();
-  const parts = threads > 1 && N * K >= splitTuning.gemmMacs ? splitRows(n4, threads, 16) : [[0, n4]];
+  const parts = threads > 1 && N * K >= splitTuning.gemmMacs ? splitRows(n4, splitParts(), 16) : [[0, n4]];
   const bAt = (n: number) => b + 4 * (transB ? n * ldb : n);
   parallel(transB ? k.gemvRowBT : k.gemvRowB, parts.map(([n0, n1]) => [
     n1 - n0, K, a, 4 * aStride, bAt(n0), ldb, c + 4 * n0, +accumulate, bias ? bias + 4 * n0 : 0, act,
@@ -51,7 +51,7 @@ export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: 
   if (big && fewRows && N >= threads * COL_ALIGN) {
     // Too few rows for every thread, or fewer rows than columns: split the columns (each part
     // packs only its own columns of B, the larger operand, and reads all of A).
-    const parts = splitRows(N, threads, COL_ALIGN);
+    const parts = splitRows(N, splitParts(), COL_ALIGN);
     const wsBytes = align16(k.gemmWorkspaceBytes(M, Math.max(...parts.map(([n0, n1]) => n1 - n0)), K));
     const work = workspace(wsBytes * parts.length, WorkspaceSlot.Work);
     parallel(k.gemm, parts.map(([n0, n1], t) => [
@@ -61,7 +61,7 @@ export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: 
     ]));
     return;
   }
-  const parts = big ? splitRows(M, threads, ROW_ALIGN) : [[0, M]];
+  const parts = big ? splitRows(M, splitParts(), ROW_ALIGN) : [[0, M]];
   const wsBytes = align16(k.gemmWorkspaceBytes(parts.length > 1 ? parts[0][1] : M, N, K));
   const work = workspace(wsBytes * parts.length, WorkspaceSlot.Work);
   if (parts.length === 1) {

@@ -22,6 +22,19 @@ export function splitThreads(): number {
   return Math.min(threadCount(), 16);
 }
 
+/** Parts of one split at most: a conv's parts each take a 64-byte argument block of the 1 KB IntArgs slot. */
+const MAX_PARTS = 16;
+
+/**
+ * Parts a kernel that splits over the pool is cut into: splitTuning.partsPerThread per thread.
+ * The pool hands parts to whichever thread asks first, so with more parts than threads a core
+ * slowed by its neighbours (a busy SMT sibling on the host) takes fewer of them.
+ */
+export function splitParts(): number {
+  const threads = splitThreads();
+  return threads < 2 ? 1 : Math.min(MAX_PARTS, threads * splitTuning.partsPerThread);
+}
+
 /** Splits rows [0, rows) into `parts` contiguous ranges aligned to `align` rows. */
 export function splitRows(rows: number, parts: number, align = 1): [number, number][] {
   const units = Math.ceil(rows / align);
@@ -40,6 +53,8 @@ export function splitRows(rows: number, parts: number, align = 1): [number, numb
  * work does not repay.
  */
 export const splitTuning = {
+  /** Parts per thread of a split kernel (splitParts). */
+  partsPerThread: 1,
   /** Convolution, pooling and resize: multiply-adds (or window reads). */
   work: 1 << 20,
   /** GEMM (dense, pointwise conv): multiply-adds. */
@@ -69,7 +84,8 @@ export interface OutputPart { n0: number; n1: number; oh0: number; oh1: number }
 export function splitOutput(batch: number, outH: number, work: number, allowRows = true, rowAlign = 1): OutputPart[] {
   const threads = splitThreads();
   if (threads < 2 || work < splitTuning.work) return [{ n0: 0, n1: batch, oh0: 0, oh1: outH }];
-  if (batch > 1) return splitRows(batch, threads).map(([n0, n1]) => ({ n0, n1, oh0: 0, oh1: outH }));
-  if (batch === 1 && allowRows) return splitRows(outH, threads, rowAlign).map(([oh0, oh1]) => ({ n0: 0, n1: 1, oh0, oh1 }));
+  const parts = splitParts();
+  if (batch > 1) return splitRows(batch, parts).map(([n0, n1]) => ({ n0, n1, oh0: 0, oh1: outH }));
+  if (batch === 1 && allowRows) return splitRows(outH, parts, rowAlign).map(([oh0, oh1]) => ({ n0: 0, n1: 1, oh0, oh1 }));
   return [{ n0: 0, n1: batch, oh0: 0, oh1: outH }];
 }

@@ -4,7 +4,7 @@
 // Kernels: assembly/conv/.
 import { sizeOf } from '../../tensor.js';
 import { kernels, workspace, align16, WorkspaceSlot } from '../../backend/wasm.js';
-import { parallel, splitOutput, splitRows, splitThreads, splitTuning } from '../../backend/parallel.js';
+import { parallel, splitOutput, splitParts, splitRows, splitThreads, splitTuning } from '../../backend/parallel.js';
 import { Activation } from '../../backend/kernels.generated.js';
 import { gemm as hostGemm } from '../../backend/gemm.js';
 import { shapeW, type ConvGeometry } from './geometry.js';
@@ -59,7 +59,7 @@ function winogradChannelParts(g: ConvGeometry, work: number): [number, number][]
   const tileRows = Math.ceil(g.outH / 2);
   if (threads < 2 || g.batch !== 1 || work < splitTuning.work || tileRows >= convTuning.winogradChannelSplitTileRows * threads) return null;
   if (g.outC < 16 * threads) return null;
-  return splitRows(g.outC, threads, 8);
+  return splitRows(g.outC, splitParts(), 8);
 }
 
 /** Winograd F(2x2,5x5) forward: parts split at even output rows, as winogradInto's. */
