@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// A/B of the import-time and algorithm choices made for AlexNet and ShuffleNetV2 (batch 1, one
-// thread, --threads N for more): each variant is a model loaded with one setting, the variants run round-robin in this
-// process, medians of the rounds; the outputs of the variants are compared bit for bit.
+// A/B of the import-time and algorithm choices made for zoo models (batch 1, one thread, --threads N
+// for more): ShuffleNetV2's fused channel shuffle, AlexNet's Winograd, DenseNet-121's fused
+// Concat -> BatchNormalization -> Relu, ResNet-50's Winograd channel split (a 2-thread choice: run
+// it with --threads 2). Each variant is a model loaded with one setting, the variants run
+// round-robin in this process, medians of the rounds; the outputs are compared bit for bit.
 //
-//   node bench/alexnet-shuffle-ab.mjs [--dir /work/zoo] [--rounds 9] [--only shuffle,alexnet] [--profile] [--cpu] [--threads 1]
+//   node bench/import-ab.mjs [--dir bench/out/zoo] [--rounds 9] [--only shuffle,alexnet,densenet,resnet50] [--profile] [--cpu] [--threads 1]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -11,13 +13,14 @@ const argv = process.argv.slice(2);
 const value = (name, dflt) => { const i = argv.indexOf(`--${name}`); return i < 0 ? dflt : argv[i + 1]; };
 const dir = value('dir', new URL('./out/zoo', import.meta.url).pathname);
 const rounds = Number(value('rounds', 9));
-const only = value('only', 'shuffle,alexnet').split(',');
+const only = value('only', 'shuffle,alexnet,densenet,resnet50').split(',');
 // --cpu: this process's CPU time per run instead of wall time (steadier when other processes share the cores).
 const cpu = argv.includes('--cpu');
 
 const W = await import('../dist/index.js');
 const { channelShuffleTuning } = await import('../dist/io/onnx/fusion-shuffle.js');
 const { convTuning } = await import('../dist/ops/conv/algorithm.js');
+const { batchNormFusionTuning } = await import('../dist/io/onnx/fusion-norm.js');
 const threads = Number(value('threads', 1));
 await W.init({ threads });
 W.setNumThreads(threads);
@@ -50,7 +53,22 @@ const cases = {
       { name: 'im2col 3x3', load: () => {}, run: () => { convTuning.winogradMinChannels = 0; } },
     ],
   },
+  densenet: {
+    file: 'densenet121.onnx',
+    variants: [
+      { name: 'Concat, BatchNormalization, Relu', load: () => { batchNormFusionTuning.fuse = false; }, run: () => {} },
+      { name: 'fused into one pass', load: () => { batchNormFusionTuning.fuse = true; }, run: () => {} },
+    ],
+  },
+  resnet50: {
+    file: 'resnet50.onnx',
+    variants: [
+      { name: 'winograd split by rows', load: () => {}, run: () => { convTuning.winogradChannelSplitTileRows = 0; } },
+      { name: 'small maps split by channels', load: () => {}, run: () => { convTuning.winogradChannelSplitTileRows = 4; } },
+    ],
+  },
 };
+const defaults = { winogradMinChannels: convTuning.winogradMinChannels, winogradChannelSplitTileRows: convTuning.winogradChannelSplitTileRows };
 
 for (const key of only) {
   const c = cases[key];
@@ -73,7 +91,8 @@ for (const key of only) {
       y.dispose();
     }
   }
-  convTuning.winogradMinChannels = 8;
+  Object.assign(convTuning, defaults);
+  batchNormFusionTuning.fuse = true;
   const base = median(times[0]);
   for (let i = 0; i < c.variants.length; i++) {
     const bits = new Uint32Array(outs[i].buffer), ref = new Uint32Array(outs[0].buffer);
@@ -88,7 +107,7 @@ for (const key of only) {
       const prof = W.stopOpProfile();
       console.log(`  ${c.variants[i].name}: ` + prof.slice(0, 12).map((p) => `${p.kind} ${(p.ms / 3).toFixed(2)} ms /${p.calls / 3}`).join(', '));
     }
-    convTuning.winogradMinChannels = 8;
+    Object.assign(convTuning, defaults);
   }
   models.forEach((m) => m.dispose());
   x.dispose();
