@@ -46,30 +46,6 @@ export function stridedCopy(rank: i32, shape: usize, src: usize, srcStrides: usi
 }
 
 /**
- * transpose2d of [2, cols] matrices: the two rows interleaved, four columns per step (a channel
- * shuffle of two groups, ShuffleNet's, is a batch of these).
- */
-function interleave2(src: usize, dst: usize, batch: i32, cols: i32): void {
-  const rowBytes = <usize>cols << 2;
-  for (let b = 0; b < batch; b++) {
-    const s0 = src + <usize>b * 2 * rowBytes, s1 = s0 + rowBytes;
-    const d = dst + <usize>b * 2 * rowBytes;
-    let c = 0;
-    for (; c + 4 <= cols; c += 4) {
-      const off = <usize>c << 2;
-      const v0 = v128.load(s0 + off), v1 = v128.load(s1 + off);
-      v128.store(d + 2 * off, v128.shuffle<f32>(v0, v1, 0, 4, 1, 5));
-      v128.store(d + 2 * off + 16, v128.shuffle<f32>(v0, v1, 2, 6, 3, 7));
-    }
-    for (; c < cols; c++) {
-      const off = <usize>c << 2;
-      store<u32>(d + 2 * off, load<u32>(s0 + off));
-      store<u32>(d + 2 * off + 4, load<u32>(s1 + off));
-    }
-  }
-}
-
-/**
  * Two channel runs interleaved, row by row: dst[2c] = a[c], dst[2c + 1] = b[c] for c < cols, in
  * each of `rows` rows (strides in floats). A channel shuffle of two groups read straight from the
  * two tensors a concat would join, or written as the channel blocks the next layer slices it into.
@@ -95,7 +71,8 @@ export function interleavePairs(a: usize, aStride: i32, b: usize, bStride: i32, 
 
 /** dst[b, c, r] = src[b, r, c]: a batch of [rows, cols] matrices transposed, 4x4 SIMD blocks in 32x32 tiles. */
 export function transpose2d(src: usize, dst: usize, batch: i32, rows: i32, cols: i32): void {
-  if (rows == 2) { interleave2(src, dst, batch, cols); return; }
+  // [2, cols] matrices (a channel shuffle of two groups, ShuffleNet's): their two rows interleaved.
+  if (rows == 2) { interleavePairs(src, 2 * cols, src + (<usize>cols << 2), 2 * cols, dst, 2 * cols, batch, cols); return; }
   const TILE = 32;
   const rowBytes = <usize>cols << 2;
   const colBytes = <usize>rows << 2;

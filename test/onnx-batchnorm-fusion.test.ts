@@ -8,7 +8,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { loadOnnx, tensor, startOpProfile, stopOpProfile, type Tensor } from '../src/index.js';
 import { batchNormFusionTuning } from '../src/io/onnx/fusion-norm.js';
-import { maxAbsDiff } from './harness/close.js';
+import { expectSameBitsAndPyTorch, waveBatches } from './harness/fusion.js';
 import { runChild, haveDist } from './harness/child.js';
 import { f32, flt, int, node, model } from './harness/onnx-graph.js';
 
@@ -18,7 +18,6 @@ const expected = JSON.parse(readFileSync(new URL('zoo_expected.json', dir), 'utf
 };
 const wave = (n: number, k = 0.1) => Array.from({ length: n }, (_, i) => Math.fround(2 * Math.sin(0.731 * i + k)));
 const size = (d: number[]) => d.reduce((a, b) => a * b, 1);
-const bits = (t: Tensor) => Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer));
 
 /** Loads `bytes` with the chains fused or not; the steps of one run by kind. */
 async function load(bytes: Uint8Array, fuse: boolean, feeds: Record<string, Tensor>) {
@@ -38,24 +37,13 @@ describe('DenseNet with Concat -> BatchNormalization -> Relu fused', () => {
   it('the bits of the unfused graph at batch 1 and 2, PyTorch\'s values, no Concat or Relu steps', async () => {
     const e = expected.models.densenet;
     const bytes = new Uint8Array(readFileSync(new URL('densenet.onnx', dir)));
-    const one = wave(size(e.inputShape));
-    const x1 = tensor(one, e.inputShape);
-    const x2 = tensor([...one, ...one], [2, ...e.inputShape.slice(1)]);
+    const [x1, x2] = waveBatches(e.inputShape);
     const fused = await load(bytes, true, { input: x1 });
     const unfused = await load(bytes, false, { input: x1 });
     expect(unfused.calls('concat / split (Concat)')).toBeGreaterThan(3);
     expect(fused.calls('concat / split (Concat)')).toBe(0);
     expect(fused.calls('elementwise (Relu)')).toBeLessThan(unfused.calls('elementwise (Relu)'));
-    for (const x of [x1, x2]) {
-      const a = fused.net.predict(x), b = unfused.net.predict(x);
-      expect(bits(a)).toEqual(bits(b));
-      const ours = a.dataSync();
-      const scale = Math.max(...e.output.map(Math.abs));
-      for (let k = 0; k < x.shape[0]; k++) {
-        expect(maxAbsDiff(ours.subarray(k * e.output.length, (k + 1) * e.output.length), e.output)).toBeLessThanOrEqual(1e-4 * scale);
-      }
-      a.dispose(); b.dispose();
-    }
+    expectSameBitsAndPyTorch(fused.net, unfused.net, [x1, x2], e.output);
     x1.dispose(); x2.dispose();
     fused.net.dispose(); unfused.net.dispose();
   });

@@ -9,16 +9,14 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { loadOnnx, tensor, startOpProfile, stopOpProfile, type OnnxModel, type Tensor } from '../src/index.js';
 import { channelShuffleTuning } from '../src/io/onnx/fusion-shuffle.js';
-import { maxAbsDiff } from './harness/close.js';
+import { bits, expectSameBitsAndPyTorch, waveBatches, waveInput as wave } from './harness/fusion.js';
 import { i64, int, ints, node, model } from './harness/onnx-graph.js';
 
 const dir = new URL('./fixtures/onnx/', import.meta.url);
 const expected = JSON.parse(readFileSync(new URL('zoo_expected.json', dir), 'utf8')) as {
   models: Record<string, { inputShape: number[]; output: number[] }>;
 };
-const wave = (n: number) => Array.from({ length: n }, (_, i) => Math.fround(2 * Math.sin(0.731 * i + 0.1)));
 const size = (d: number[]) => d.reduce((a, b) => a * b, 1);
-const bits = (t: Tensor) => Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer));
 
 type Switches = typeof channelShuffleTuning;
 const ALL_FUSED: Switches = { fuse: true, fuseConcat: true, fuseSplit: true };
@@ -50,23 +48,12 @@ describe('ShuffleNetV2 with the channel shuffle fused', () => {
   it.each(['shufflenet_v2', 'shufflenet_v2_opset11'])('%s: the bits of the unfused graph at batch 1 and 2, PyTorch\'s values', async (name) => {
     const e = expected.models[name];
     const bytes = new Uint8Array(readFileSync(new URL(`${name}.onnx`, dir)));
-    const one = wave(size(e.inputShape));
-    const x1 = tensor(one, e.inputShape);
-    const x2 = tensor([...one, ...one], [2, ...e.inputShape.slice(1)]);
+    const [x1, x2] = waveBatches(e.inputShape);
     const fused = await load(bytes, true, x1);
     const unfused = await load(bytes, false, x1);
     // Each shuffle leaves one step of its three, and its output needs no permutation back to NCHW.
     expect(fused.layoutSteps).toBeLessThan(unfused.layoutSteps - 2);
-    for (const x of [x1, x2]) {
-      const a = fused.net.predict(x), b = unfused.net.predict(x);
-      expect(bits(a)).toEqual(bits(b));
-      const ours = a.dataSync();
-      const scale = Math.max(...e.output.map(Math.abs));
-      for (let k = 0; k < x.shape[0]; k++) {
-        expect(maxAbsDiff(ours.subarray(k * e.output.length, (k + 1) * e.output.length), e.output)).toBeLessThanOrEqual(1e-4 * scale);
-      }
-      a.dispose(); b.dispose();
-    }
+    expectSameBitsAndPyTorch(fused.net, unfused.net, [x1, x2], e.output);
     // With the Concats and Slices around the shuffles fused too (and each alone): the same bits, half the Slice steps.
     const unfusedSlices = (await loadWith(bytes, UNFUSED, (m) => ({ [m.inputNames[0]]: x1 })));
     for (const switches of VARIANTS.slice(2)) {
