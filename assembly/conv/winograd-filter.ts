@@ -9,7 +9,7 @@ import { gemm } from '../gemm';
 import { Activation } from '../activation';
 import { off } from '../simd';
 import { ConvArgs } from './args';
-import { winoInput, winoTileCount } from './winograd-input';
+import { winoInput, winoTileCount, tileImage, tileRow, tileCol } from './winograd-input';
 
 /**
  * Positions e0 .. e1 of the transformed weight gradient: Macc[e][ci][co] = sum over tiles of
@@ -35,13 +35,11 @@ export function conv2dWinogradFilter(args: usize, x: usize, dy: usize, Macc: usi
 /** D[r][4i+j][co] = (A dy A^T)[i][j] for the 2x2 output-gradient tile t0+r (zeros past the bottom/right edge). */
 function winoGradOutput(a: ConvArgs, dy: usize, D: usize, t0: i32, tc: i32): void {
   const Ho = a.outH, Wo = a.outW, CO = a.outC;
-  const tW = (Wo + 1) >> 1, perImage = ((Ho + 1) >> 1) * tW;
   const zero = f32x4.splat(0);
   const eB = off(CO), rowB = off(Wo * CO);
   for (let r = 0; r < tc; r++) {
     // Tile t covers output rows oh, oh+1 and columns ow, ow+1 of image n.
-    const t = t0 + r, n = t / perImage, inImage = t % perImage;
-    const oh = 2 * (inImage / tW), ow = 2 * (inImage % tW);
+    const t = t0 + r, n = tileImage(a, t), oh = tileRow(a, t), ow = tileCol(a, t);
     const row1 = oh + 1 < Ho, col1 = ow + 1 < Wo;
     const p00 = dy + off(((n * Ho + oh) * Wo + ow) * CO);
     const dt = D + (<usize>r * 16 * CO << 2);

@@ -1,30 +1,50 @@
 // The Winograd F(2x2, 3x3) input transform, shared by the forward convolution (winograd.ts) and
-// the weight gradient (winograd-filter.ts); not a kernel export.
+// the weight gradient (winograd-filter.ts), and the 2x2 output tiles' geometry every Winograd
+// kernel walks (also winograd5.ts); not a kernel export.
 import { off } from '../simd';
 import { ConvArgs } from './args';
 
-/** Number of 2x2 output tiles of the batch (odd output sizes round up). */
+/** Number of 2x2 output tiles of one image (odd output sizes round up). */
+@inline function tilesPerImage(a: ConvArgs): i32 {
+  return ((a.outH + 1) >> 1) * ((a.outW + 1) >> 1);
+}
+
+/** Number of 2x2 output tiles of the batch. */
 @inline export function winoTileCount(a: ConvArgs): i32 {
-  return a.batch * ((a.outH + 1) >> 1) * ((a.outW + 1) >> 1);
+  return a.batch * tilesPerImage(a);
+}
+
+/** The image of tile t (tiles go image by image, row by row). */
+@inline export function tileImage(a: ConvArgs, t: i32): i32 {
+  return t / tilesPerImage(a);
+}
+
+/** The top output row of tile t. */
+@inline export function tileRow(a: ConvArgs, t: i32): i32 {
+  return 2 * ((t % tilesPerImage(a)) / ((a.outW + 1) >> 1));
+}
+
+/** The left output column of tile t. */
+@inline export function tileCol(a: ConvArgs, t: i32): i32 {
+  return 2 * (t % ((a.outW + 1) >> 1));
+}
+
+/** Bit i set where start + i is inside [0, size), for i < taps: a tile's rows or columns that read x. */
+@inline export function inBoundsMask(start: i32, taps: i32, size: i32): i32 {
+  let mask = 0;
+  for (let i = 0; i < taps; i++) if (<u32>(start + i) < <u32>size) mask |= 1 << i;
+  return mask;
 }
 
 /** V[r][4i+j][c] = (B^T d B)[i][j] for the 4x4 input patch d of tile t0+r (zeros outside x). */
 export function winoInput(a: ConvArgs, x: usize, V: usize, t0: i32, tc: i32): void {
   const H = a.inH, W = a.inW, C = a.inC;
-  const tH = (a.outH + 1) >> 1, tW = (a.outW + 1) >> 1;
-  let tw = t0 % tW;
-  let t = t0 / tW;
-  let th = t % tH;
-  let n = t / tH;
   const zero = f32x4.splat(0);
   const rowB = off(W * C), colB = off(C), eB = off(C);
   for (let r = 0; r < tc; r++) {
-    const r0 = 2 * th - a.padTop, c0 = 2 * tw - a.padLeft;
-    let rowMask = 0, colMask = 0;
-    for (let i = 0; i < 4; i++) {
-      if (<u32>(r0 + i) < <u32>H) rowMask |= 1 << i;
-      if (<u32>(c0 + i) < <u32>W) colMask |= 1 << i;
-    }
+    const t = t0 + r, n = tileImage(a, t);
+    const r0 = tileRow(a, t) - a.padTop, c0 = tileCol(a, t) - a.padLeft;
+    const rowMask = inBoundsMask(r0, 4, H), colMask = inBoundsMask(c0, 4, W);
     const base = x + off(((n * H + r0) * W + c0) * C);
     const vt = V + (<usize>r * 16 * C << 2);
     let c = 0;
@@ -71,7 +91,6 @@ export function winoInput(a: ConvArgs, x: usize, V: usize, t0: i32, tc: i32): vo
         store<f32>(q + 3 * eB, s1 - s3);
       }
     }
-    if (++tw == tW) { tw = 0; if (++th == tH) { th = 0; n++; } }
   }
 }
 

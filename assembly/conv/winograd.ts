@@ -8,7 +8,7 @@ import { gemm } from '../gemm';
 import { Activation } from '../activation';
 import { off } from '../simd';
 import { ConvArgs } from './args';
-import { winoInput } from './winograd-input';
+import { winoInput, winoTileCount, tileImage, tileRow, tileCol } from './winograd-input';
 import { winogradProducts } from './winograd-products';
 
 /**
@@ -109,7 +109,7 @@ export function conv2dWinograd(args: usize, x: usize, U: usize, bias: usize, y: 
   const a = changetype<ConvArgs>(args);
   const C = a.inC, CO = a.outC, nco = co1 - co0;
   assert(0 <= co0 && co0 <= co1 && co1 <= CO && (!direct || nco == CO));
-  const T = a.batch * ((a.outH + 1) >> 1) * ((a.outW + 1) >> 1);
+  const T = winoTileCount(a);
   for (let t0 = 0; t0 < T; t0 += tilesPerChunk) {
     const tc = min(tilesPerChunk, T - t0);
     winoInput(a, x, V, t0, tc);
@@ -128,17 +128,12 @@ export function conv2dWinograd(args: usize, x: usize, U: usize, bias: usize, y: 
  */
 function winoOutput(a: ConvArgs, Mb: usize, bias: usize, y: usize, act: i32, t0: i32, tc: i32, co0: i32, nco: i32): void {
   const Ho = a.outH, Wo = a.outW, CO = a.outC;
-  const tH = (Ho + 1) >> 1, tW = (Wo + 1) >> 1;
-  let tw = t0 % tW;
-  let t = t0 / tW;
-  let th = t % tH;
-  let n = t / tH;
   const zero = f32x4.splat(0);
   // eB: one transformed position in Mb; pixB, rowB: one output pixel and row in y.
   const eB = off(nco), pixB = off(CO), rowB = off(Wo * CO);
   const biasC = bias ? bias + off(co0) : 0;
   for (let r = 0; r < tc; r++) {
-    const oh = 2 * th, ow = 2 * tw;
+    const t = t0 + r, n = tileImage(a, t), oh = tileRow(a, t), ow = tileCol(a, t);
     const row1 = oh + 1 < Ho, col1 = ow + 1 < Wo;
     const mt = Mb + (<usize>r * 16 * nco << 2);
     const y00 = y + off(((n * Ho + oh) * Wo + ow) * CO + co0);
@@ -191,6 +186,5 @@ function winoOutput(a: ConvArgs, Mb: usize, bias: usize, y: usize, act: i32, t0:
         if (col1) store<f32>(q + rowB + pixB, y3);
       }
     }
-    if (++tw == tW) { tw = 0; if (++th == tH) { th = 0; n++; } }
   }
 }

@@ -9,6 +9,7 @@ import { gemm } from '../gemm';
 import { Activation } from '../activation';
 import { off } from '../simd';
 import { ConvArgs } from './args';
+import { inBoundsMask, tileCol, tileImage, tileRow, winoTileCount } from './winograd-input';
 
 /** Row e of G g for the five taps g0..g4 of one kernel column or row. */
 @inline function gRow(e: i32, g0: f64, g1: f64, g2: f64, g3: f64, g4: f64): f64 {
@@ -58,7 +59,7 @@ export function conv2dWinograd5(args: usize, x: usize, U: usize, bias: usize, y:
                                 V: usize, Mb: usize, tilesPerChunk: i32, work: usize): void {
   const a = changetype<ConvArgs>(args);
   const C = a.inC, CO = a.outC;
-  const T = a.batch * ((a.outH + 1) >> 1) * ((a.outW + 1) >> 1);
+  const T = winoTileCount(a);
   for (let t0 = 0; t0 < T; t0 += tilesPerChunk) {
     const tc = min(tilesPerChunk, T - t0);
     wino5Input(a, x, V, t0, tc);
@@ -89,20 +90,12 @@ export function conv2dWinograd5(args: usize, x: usize, U: usize, bias: usize, y:
 /** V[r][6i+j][c] = (B^T d B)[i][j] for the 6x6 input patch d of tile t0+r (zeros outside x). */
 function wino5Input(a: ConvArgs, x: usize, V: usize, t0: i32, tc: i32): void {
   const H = a.inH, W = a.inW, C = a.inC;
-  const tH = (a.outH + 1) >> 1, tW = (a.outW + 1) >> 1;
-  let tw = t0 % tW;
-  let t = t0 / tW;
-  let th = t % tH;
-  let n = t / tH;
   const zero = f32x4.splat(0);
   const rowB = off(W * C), colB = off(C), eB = off(C);
   for (let r = 0; r < tc; r++) {
-    const r0 = 2 * th - a.padTop, c0 = 2 * tw - a.padLeft;
-    let rowMask = 0, colMask = 0;
-    for (let i = 0; i < 6; i++) {
-      if (<u32>(r0 + i) < <u32>H) rowMask |= 1 << i;
-      if (<u32>(c0 + i) < <u32>W) colMask |= 1 << i;
-    }
+    const t = t0 + r, n = tileImage(a, t);
+    const r0 = tileRow(a, t) - a.padTop, c0 = tileCol(a, t) - a.padLeft;
+    const rowMask = inBoundsMask(r0, 6, H), colMask = inBoundsMask(c0, 6, W);
     const base = x + off(((n * H + r0) * W + c0) * C);
     const vt = V + (<usize>r * 36 * C << 2);
     for (let c = 0; c < C; c += 4) {
@@ -122,7 +115,6 @@ function wino5Input(a: ConvArgs, x: usize, V: usize, t0: i32, tc: i32): void {
           v128.load(q + 3 * eB), v128.load(q + 4 * eB), v128.load(q + 5 * eB));
       }
     }
-    if (++tw == tW) { tw = 0; if (++th == tH) { th = 0; n++; } }
   }
 }
 
@@ -138,15 +130,10 @@ function wino5Input(a: ConvArgs, x: usize, V: usize, t0: i32, tc: i32): void {
 /** y tile = A^T m A (+ bias, relu); the bottom/right of odd sizes clipped. */
 function wino5Output(a: ConvArgs, Mb: usize, bias: usize, y: usize, act: i32, t0: i32, tc: i32): void {
   const Ho = a.outH, Wo = a.outW, CO = a.outC;
-  const tH = (Ho + 1) >> 1, tW = (Wo + 1) >> 1;
-  let tw = t0 % tW;
-  let t = t0 / tW;
-  let th = t % tH;
-  let n = t / tH;
   const zero = f32x4.splat(0);
   const eB = off(CO), rowB = off(Wo * CO), rB = 6 * eB;
   for (let r = 0; r < tc; r++) {
-    const oh = 2 * th, ow = 2 * tw;
+    const t = t0 + r, n = tileImage(a, t), oh = tileRow(a, t), ow = tileCol(a, t);
     const row1 = oh + 1 < Ho, col1 = ow + 1 < Wo;
     const mt = Mb + (<usize>r * 36 * CO << 2);
     const y00 = y + off(((n * Ho + oh) * Wo + ow) * CO);
@@ -185,6 +172,5 @@ function wino5Output(a: ConvArgs, Mb: usize, bias: usize, y: usize, act: i32, t0
         if (col1) v128.store(q + rowB + eB, y3);
       }
     }
-    if (++tw == tW) { tw = 0; if (++th == tH) { th = 0; n++; } }
   }
 }
