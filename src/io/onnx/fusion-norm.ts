@@ -5,11 +5,12 @@
 // the normalised, rectified channels where the Concat would have put them (_batchNormConcat),
 // with the bits of the three ops. A BatchNormalization with neither still runs as this step (its
 // rows split over the threads). Values that are not 4-D run the nodes one by one.
-import { _batchNormConcat, ops, type Tensor } from '../../index.js';
+import { _batchNormConcat } from '../../index.js';
 import type { NodeMsg } from './proto.js';
 import { NodeContext, type GraphState, type Step } from './graph-context.js';
 import { isFloatConst } from './tensor-data.js';
 import { opHandler } from './ops/index.js';
+import { batchNormNode, batchNormOf } from './ops/normalization.js';
 import { floatValue, logicalShape, nhwcOf, type Env, type FloatValue, type Value } from './values.js';
 
 /** Switch for benchmarks and tests: off, every node runs on its own. */
@@ -72,23 +73,26 @@ export function batchNormChainStep(graph: GraphState, bn: NodeContext): Step | n
   const chain = found.get(graph)?.get(bn.node);
   if (!chain) return null;
   const compile = (n: NodeMsg) => opHandler(n.opType!)!(new NodeContext(graph, n, graph.nodes.indexOf(n)))!;
-  const unfused = [...(chain.concat ? [compile(chain.concat)] : []), opHandler('BatchNormalization')!(bn)!, ...(chain.relu ? [compile(chain.relu)] : [])];
-  const sources = chain.concat ? chain.concat.input! : [bn.node.input![0]];
-  const eps = bn.attributes(['epsilon', 'momentum', 'spatial', 'training_mode']).float('epsilon', 1e-5);
-  const flat = (t: Tensor) => ops.reshape(t, [-1]);
-  const [gamma, beta, mean, variance] = bn.node.input!.slice(1).map((n) => bn.preparedConst(n, flat));
+  const concatStep = chain.concat ? compile(chain.concat) : null;
+  const reluStep = chain.relu ? compile(chain.relu) : null;
+  const b = batchNormNode(bn);
+  const sources = chain.concat ? chain.concat.input! : [b.x];
   const out = chain.relu ? chain.relu.output![0] : bn.output;
   return (env: Env) => {
+    const [gamma, beta, mean, variance] = b.params(env);
     const vs = sources.map((n) => env.get(n));
     if (vs.every(isFloat4)) {
       const shapes = vs.map(logicalShape);
       const [N, , H, W] = shapes[0];
       if (shapes.every((s) => s[0] === N && s[2] === H && s[3] === W)) {
         const ts = vs.map((v) => nhwcOf(v, bn.label));
-        env.set(out, floatValue(_batchNormConcat(ts, { mean, variance, gamma, beta, epsilon: eps }, !!chain.relu), true));
+        env.set(out, floatValue(_batchNormConcat(ts, { mean, variance, gamma, beta, epsilon: b.eps }, !!chain.relu), true));
         return;
       }
     }
-    for (const step of unfused) step(env);
+    // The nodes one by one, the batch norm with the parameters prepared above.
+    concatStep?.(env);
+    env.set(bn.output, batchNormOf(bn.readFloat(env, b.x), [gamma, beta, mean, variance], b.eps, bn.label));
+    reluStep?.(env);
   };
 }

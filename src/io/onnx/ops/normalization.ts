@@ -2,8 +2,8 @@
 // channel axis of any rank.
 import { ops, FormatError, ShapeError, type Tensor } from '../../../index.js';
 import { fmtShape } from '../../../fmt.js';
-import type { OpHandler } from '../graph-context.js';
-import { floatValue, nhwcOf, permute, type FloatValue } from '../values.js';
+import type { NodeContext, OpHandler } from '../graph-context.js';
+import { floatValue, nhwcOf, permute, type Env, type FloatValue } from '../values.js';
 
 /** `fn` applied to the channels-last form of the (N, C, D1, ...) value v (NHWC for 4-D), in v's layout. */
 function onChannelsLast(v: FloatValue, label: string, fn: (t: Tensor) => Tensor): FloatValue {
@@ -15,7 +15,16 @@ function onChannelsLast(v: FloatValue, label: string, fn: (t: Tensor) => Tensor)
   return floatValue(permute(fn(permute(v.t, perm)), inv));
 }
 
-export const batchNormalization: OpHandler = (node) => {
+/** A BatchNormalization node, checked: its input, epsilon, and its four parameters at run time. */
+export interface BatchNormNode {
+  x: string;
+  eps: number;
+  /** [scale, B, input_mean, input_var], flattened: prepared once where they are constants. */
+  params(env: Env): Tensor[];
+}
+
+/** Checks a BatchNormalization node and prepares its constant parameters (declares its output). */
+export function batchNormNode(node: NodeContext): BatchNormNode {
   const { label } = node;
   const a = node.attributes(['epsilon', 'momentum', 'spatial', 'training_mode', 'is_test', 'consumed_inputs']);
   const x = node.requiredInput(0, 'X');
@@ -24,17 +33,25 @@ export const batchNormalization: OpHandler = (node) => {
   node.rejectExtraOutputs();
   if (a.int('training_mode', 0) !== 0) throw new FormatError(`loadOnnx: ${label}: training_mode=1 is not supported (inference only)`);
   if (a.int('spatial', 1) !== 1) throw new FormatError(`loadOnnx: ${label}: spatial=0 is not supported`);
-  const eps = a.float('epsilon', 1e-5);
   const consts = names.map((n) => (node.hostFloat(n) ? node.preparedConst(n, (t) => ops.reshape(t, [-1])) : null));
   node.declareOutput();
-  const out = node.output;
-  return (env) => {
-    const v = node.readFloat(env, x);
-    const [scale, bias, mean, variance] = names.map((n, i) => consts[i] ?? ops.reshape(node.readFloat(env, n).t, [-1]));
-    const bn = (t: Tensor) => ops.batchNorm(t, mean, variance, scale, bias, eps);
-    if (v.t.rank < 2) throw new ShapeError(`${label}: input must have a channel axis (N, C, ...), got ${fmtShape(v.t.shape)}`);
-    env.set(out, onChannelsLast(v, label, bn));
+  return {
+    x,
+    eps: a.float('epsilon', 1e-5),
+    params: (env) => names.map((n, i) => consts[i] ?? ops.reshape(node.readFloat(env, n).t, [-1])),
   };
+}
+
+/** The batch norm of v over its channel axis, in v's layout; [scale, B, mean, var] as batchNormNode's params. */
+export function batchNormOf(v: FloatValue, [scale, bias, mean, variance]: Tensor[], eps: number, label: string): FloatValue {
+  if (v.t.rank < 2) throw new ShapeError(`${label}: input must have a channel axis (N, C, ...), got ${fmtShape(v.t.shape)}`);
+  return onChannelsLast(v, label, (t) => ops.batchNorm(t, mean, variance, scale, bias, eps));
+}
+
+export const batchNormalization: OpHandler = (node) => {
+  const b = batchNormNode(node);
+  const out = node.output;
+  return (env) => env.set(out, batchNormOf(node.readFloat(env, b.x), b.params(env), b.eps, node.label));
 };
 
 /** InstanceNormalization: each sample's channel normalised over its spatial axes, then scale and B per channel. */
