@@ -3,6 +3,7 @@
 // kernel walks (also winograd5.ts); not a kernel export.
 import { off } from '../simd';
 import { ConvArgs } from './args';
+import { Activation } from '../activation';
 
 /** Number of 2x2 output tiles of one image (odd output sizes round up). */
 @inline function tilesPerImage(a: ConvArgs): i32 {
@@ -27,6 +28,25 @@ import { ConvArgs } from './args';
 /** The left output column of tile t. */
 @inline export function tileCol(a: ConvArgs, t: i32): i32 {
   return 2 * (t % ((a.outW + 1) >> 1));
+}
+
+/**
+ * One 2x2 output tile of four channels: y = bias + the tile's sums (relu when act is Relu), stored
+ * at q for the pixels inside the output (pixB, rowB: one pixel and one row in bytes).
+ */
+@inline export function storeOutputTile(q: usize, pixB: usize, rowB: usize, row1: bool, col1: bool, act: i32,
+                                        vb: v128, s0: v128, s1: v128, s2: v128, s3: v128): void {
+  let y0 = f32x4.add(vb, s0), y1 = f32x4.add(vb, s1), y2 = f32x4.add(vb, s2), y3 = f32x4.add(vb, s3);
+  if (act == Activation.Relu) {
+    const zero = f32x4.splat(0);
+    y0 = f32x4.max(y0, zero); y1 = f32x4.max(y1, zero); y2 = f32x4.max(y2, zero); y3 = f32x4.max(y3, zero);
+  }
+  v128.store(q, y0);
+  if (col1) v128.store(q + pixB, y1);
+  if (row1) {
+    v128.store(q + rowB, y2);
+    if (col1) v128.store(q + rowB + pixB, y3);
+  }
 }
 
 /** Bit i set where start + i is inside [0, size), for i < taps: a tile's rows or columns that read x. */

@@ -8,7 +8,7 @@ import { gemm } from '../gemm';
 import { Activation } from '../activation';
 import { off } from '../simd';
 import { ConvArgs } from './args';
-import { winoInput, winoTileCount, tileImage, tileRow, tileCol } from './winograd-input';
+import { storeOutputTile, winoInput, winoTileCount, tileImage, tileRow, tileCol } from './winograd-input';
 import { winogradProducts } from './winograd-products';
 
 /**
@@ -150,19 +150,9 @@ function winoOutput(a: ConvArgs, Mb: usize, bias: usize, y: usize, act: i32, t0:
       m0 = v128.load(p + 3 * eB); m1 = v128.load(p + 7 * eB); m2 = v128.load(p + 11 * eB); m3 = v128.load(p + 15 * eB);
       const s03 = f32x4.add(f32x4.add(m0, m1), m2), s13 = f32x4.sub(f32x4.sub(m1, m2), m3);
       // Y = s A: Yi0 = si0 + si1 + si2, Yi1 = si1 - si2 - si3.
-      const vb = biasC ? v128.load(biasC + off(c)) : zero;
-      let y0 = f32x4.add(vb, f32x4.add(f32x4.add(s00, s01), s02));
-      let y1 = f32x4.add(vb, f32x4.sub(f32x4.sub(s01, s02), s03));
-      let y2 = f32x4.add(vb, f32x4.add(f32x4.add(s10, s11), s12));
-      let y3 = f32x4.add(vb, f32x4.sub(f32x4.sub(s11, s12), s13));
-      if (act == Activation.Relu) { y0 = f32x4.max(y0, zero); y1 = f32x4.max(y1, zero); y2 = f32x4.max(y2, zero); y3 = f32x4.max(y3, zero); }
-      const q = y00 + off(c);
-      v128.store(q, y0);
-      if (col1) v128.store(q + pixB, y1);
-      if (row1) {
-        v128.store(q + rowB, y2);
-        if (col1) v128.store(q + rowB + pixB, y3);
-      }
+      storeOutputTile(y00 + off(c), pixB, rowB, row1, col1, act, biasC ? v128.load(biasC + off(c)) : zero,
+        f32x4.add(f32x4.add(s00, s01), s02), f32x4.sub(f32x4.sub(s01, s02), s03),
+        f32x4.add(f32x4.add(s10, s11), s12), f32x4.sub(f32x4.sub(s11, s12), s13));
     }
     for (; c < nco; c++) {
       const p = mt + off(c);

@@ -9,7 +9,7 @@ import { gemm } from '../gemm';
 import { Activation } from '../activation';
 import { off } from '../simd';
 import { ConvArgs } from './args';
-import { inBoundsMask, tileCol, tileImage, tileRow, winoTileCount } from './winograd-input';
+import { inBoundsMask, storeOutputTile, tileCol, tileImage, tileRow, winoTileCount } from './winograd-input';
 
 /** Row e of G g for the five taps g0..g4 of one kernel column or row. */
 @inline function gRow(e: i32, g0: f64, g1: f64, g2: f64, g3: f64, g4: f64): f64 {
@@ -158,19 +158,8 @@ function wino5Output(a: ConvArgs, Mb: usize, bias: usize, y: usize, act: i32, t0
       p0 += eB;
       m0 = v128.load(p0); m1 = v128.load(p0 + rB); m2 = v128.load(p0 + 2 * rB); m3 = v128.load(p0 + 3 * rB); m4 = v128.load(p0 + 4 * rB); m5 = v128.load(p0 + 5 * rB);
       const s05 = at0(m0, m1, m2, m3, m4), s15 = at1(m1, m2, m3, m4, m5);
-      const vb = bias ? v128.load(bias + off(c)) : zero;
-      let y0 = f32x4.add(vb, at0(s00, s01, s02, s03, s04));
-      let y1 = f32x4.add(vb, at1(s01, s02, s03, s04, s05));
-      let y2 = f32x4.add(vb, at0(s10, s11, s12, s13, s14));
-      let y3 = f32x4.add(vb, at1(s11, s12, s13, s14, s15));
-      if (act == Activation.Relu) { y0 = f32x4.max(y0, zero); y1 = f32x4.max(y1, zero); y2 = f32x4.max(y2, zero); y3 = f32x4.max(y3, zero); }
-      const q = y00 + off(c);
-      v128.store(q, y0);
-      if (col1) v128.store(q + eB, y1);
-      if (row1) {
-        v128.store(q + rowB, y2);
-        if (col1) v128.store(q + rowB + eB, y3);
-      }
+      storeOutputTile(y00 + off(c), eB, rowB, row1, col1, act, bias ? v128.load(bias + off(c)) : zero,
+        at0(s00, s01, s02, s03, s04), at1(s01, s02, s03, s04, s05), at0(s10, s11, s12, s13, s14), at1(s11, s12, s13, s14, s15));
     }
   }
 }
