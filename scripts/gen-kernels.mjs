@@ -276,7 +276,7 @@ export function generate() {
   if (blocks.length) {
     s += '\n/** Stores each field at its byte offset from `ptr` (all fields 32-bit integers). */\n';
     s += 'function writeInt32Block<F extends string>(heap: Int32Array, ptr: number, offsets: Readonly<Record<F, number>>, fields: Readonly<Record<F, number>>): void {\n';
-    s += '  for (const name in offsets) heap[(ptr + offsets[name]) >> 2] = fields[name];\n}\n';
+    s += '  for (const name in offsets) heap[(ptr + offsets[name]) >>> 2] = fields[name];\n}\n';
   }
 
   for (const e of enumList) {

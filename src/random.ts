@@ -158,13 +158,13 @@ export function fillTruncatedNormal(ptr: number, n: number, mean: number, std: n
   try {
     const f = new Float32Array(k.memory.buffer);
     const u = new Uint32Array(k.memory.buffer);
-    const base = ptr >> 2;
+    const base = ptr >>> 2;
     for (let i = 0; i < n; i++) {
       while (Math.abs(f[base + i]) > 2) {
-        u[pair >> 2] = nextU32();
-        u[(pair >> 2) + 1] = nextU32();
+        u[pair >>> 2] = nextU32();
+        u[(pair >>> 2) + 1] = nextU32();
         k.bitsToNormal(pair, 2, 0, 1);
-        f[base + i] = f[pair >> 2];
+        f[base + i] = f[pair >>> 2];
       }
       f[base + i] = mean + std * f[base + i];
     }

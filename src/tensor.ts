@@ -101,7 +101,7 @@ export class Tensor {
 
   /** @internal a view of the values in wasm memory: valid only until the next allocation. */
   view(): Float32Array | Int32Array {
-    const p = this.ptr >> 2;
+    const p = this.ptr >>> 2;
     return this.dtype === 'int32' ? heapI32().subarray(p, p + this.size) : heapF32().subarray(p, p + this.size);
   }
 
@@ -460,7 +460,7 @@ function addNew(a: Tensor, b: Tensor): Tensor {
 
 export function fillTensor(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
   const t = Tensor.empty(shape, dtype);
-  if (dtype === 'int32') heapI32().fill(value, t.ptr >> 2, (t.ptr >> 2) + t.size);
+  if (dtype === 'int32') heapI32().fill(value, t.ptr >>> 2, (t.ptr >>> 2) + t.size);
   else kernels().fill(t.ptr, t.size, value);
   return t;
 }

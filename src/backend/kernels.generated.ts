@@ -1053,7 +1053,7 @@ export function writePoolArgs(heap: Int32Array, ptr: number, fields: PoolArgsFie
 
 /** Stores each field at its byte offset from `ptr` (all fields 32-bit integers). */
 function writeInt32Block<F extends string>(heap: Int32Array, ptr: number, offsets: Readonly<Record<F, number>>, fields: Readonly<Record<F, number>>): void {
-  for (const name in offsets) heap[(ptr + offsets[name]) >> 2] = fields[name];
+  for (const name in offsets) heap[(ptr + offsets[name]) >>> 2] = fields[name];
 }
 
 /** `Activation` of assembly/activation.ts. */

@@ -426,7 +426,7 @@ const INT_ARGS_BYTES = 256 * 4;
 /** Copies a small int array into the IntArgs slot at int `offset` (for shapes/strides passed to kernels). */
 export function int32Args(values: ArrayLike<number>, offset = 0): number {
   const base = workspace(INT_ARGS_BYTES, WorkspaceSlot.IntArgs);
-  heapI32().set(values as any, (base >> 2) + offset);
+  heapI32().set(values as any, (base >>> 2) + offset);
   return base + offset * 4;
 }
 

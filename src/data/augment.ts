@@ -134,7 +134,7 @@ export function augmentWithParams(x: Tensor, params: Int32Array): Tensor {
   const out = Tensor.empty(x.shape);
   if (out.size === 0) return out;
   const p = workspace(params.length * 4, WorkspaceSlot.Work);
-  heapI32().set(params, p >> 2);
+  heapI32().set(params, p >>> 2);
   kernels().augmentFlipCrop(x.ptr, out.ptr, p, n, h, w, c);
   return out;
 }

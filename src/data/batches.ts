@@ -20,7 +20,7 @@ export function takeRows(t: Tensor, order: Int32Array | null, start: number, cou
     return out;
   }
   const idx = workspace(count * 4, WorkspaceSlot.BatchIndices);
-  heapI32().set(order.subarray(start, start + count), idx >> 2);
+  heapI32().set(order.subarray(start, start + count), idx >>> 2);
   kernels().gatherRows(t.ptr, idx, count, rowSize, out.ptr);
   return out;
 }

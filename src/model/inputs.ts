@@ -41,11 +41,11 @@ export function checkLabels(model: Model, y: Tensor, what: string, out: number[]
   if (y.dtype === 'int32') {
     const i = kernels().firstLabelOutOfRange(y.ptr, y.size, classes);
     if (i >= 0) {
-      throw new ValueError(`${model.name}.${what}: label ${heapI32()[(y.ptr >> 2) + i]} at index ${i} is out of range for ${classes} classes (labels must be integers in [0, ${classes - 1}])`);
+      throw new ValueError(`${model.name}.${what}: label ${heapI32()[(y.ptr >>> 2) + i]} at index ${i} is out of range for ${classes} classes (labels must be integers in [0, ${classes - 1}])`);
     }
   } else {
     const v = heapF32();
-    const base = y.ptr >> 2;
+    const base = y.ptr >>> 2;
     for (let i = 0; i < y.size; i++) {
       const l = v[base + i];
       if (!(Number.isInteger(l) && l >= 0 && l < classes)) {

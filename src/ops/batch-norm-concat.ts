@@ -49,7 +49,7 @@ export function batchNormConcat(xs: readonly Tensor[], p: BatchNormParams, relu:
   const sources = ts.filter((t) => t.size > 0);
   const table = workspace(8 * sources.length, WorkspaceSlot.Columns);
   const heap = heapI32();
-  sources.forEach((t, j) => { heap[(table >> 2) + 2 * j] = t.ptr; heap[(table >> 2) + 2 * j + 1] = t.shape[t.rank - 1]; });
+  sources.forEach((t, j) => { heap[(table >>> 2) + 2 * j] = t.ptr; heap[(table >>> 2) + 2 * j + 1] = t.shape[t.rank - 1]; });
   parallel(k.batchNormConcatRows, rowRanges(rows, C).map(([r0, r1]) => [
     table, sources.length, r0, r1, mean!.ptr, scale, beta ? beta.ptr : 0, out.ptr, C, relu ? 1 : 0,
   ]));
