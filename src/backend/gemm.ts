@@ -5,8 +5,6 @@ import { kernels, workspace, threadCount, align16, WorkspaceSlot } from './wasm.
 import { parallel, splitParts, splitRows, splitTuning } from './parallel.js';
 import { Activation } from './kernels.generated.js';
 
-/** Row alignment of a thread's slice: whole micro-tiles of both builds (4 and 6 rows). */
-const ROW_ALIGN = 12;
 /** Column alignment when too few rows to split (batch-1 dense layers): whole 8-column tiles. */
 const COL_ALIGN = 8;
 
@@ -47,7 +45,9 @@ export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: 
     return;
   }
   const big = threads > 1 && M * N * K >= splitTuning.gemmMacs;
-  const fewRows = M < threads * ROW_ALIGN || (splitTuning.gemmColumnsWhenWider && N > M);
+  // A thread's rows are whole micro-tiles of this build (5 rows baseline, 6 relaxed), twice over.
+  const rowAlign = 2 * k.gemmTileRows();
+  const fewRows = M < threads * rowAlign || (splitTuning.gemmColumnsWhenWider && N > M);
   if (big && fewRows && N >= threads * COL_ALIGN) {
     // Too few rows for every thread, or fewer rows than columns: split the columns (each part
     // packs only its own columns of B, the larger operand, and reads all of A).
@@ -61,7 +61,7 @@ export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: 
     ]));
     return;
   }
-  const parts = big ? splitRows(M, splitParts(), ROW_ALIGN) : [[0, M]];
+  const parts = big ? splitRows(M, splitParts(), rowAlign) : [[0, M]];
   const wsBytes = align16(k.gemmWorkspaceBytes(parts.length > 1 ? parts[0][1] : M, N, K));
   const work = workspace(wsBytes * parts.length, WorkspaceSlot.Work);
   if (parts.length === 1) {

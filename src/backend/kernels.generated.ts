@@ -25,6 +25,12 @@ export interface KernelExports {
    */
   memoryBytes(): number;
   /**
+   * Rows of this build's main C tile: the host splits rows over threads in multiples of it.
+   *
+   * assembly/gemm.ts (no arguments) -> i32
+   */
+  gemmTileRows(): number;
+  /**
    * Scratch bytes gemm(…, M, N, K, …) needs: packed B (KC x NC), one packed A micro-panel, an edge tile.
    *
    * assembly/gemm.ts (M: i32, N: i32, K: i32) -> i32
@@ -818,6 +824,7 @@ export const KERNEL_EXPORT_NAMES = [
   'alloc',
   'free',
   'memoryBytes',
+  'gemmTileRows',
   'gemmWorkspaceBytes',
   'gemm',
   'copy',

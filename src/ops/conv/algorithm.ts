@@ -1,6 +1,7 @@
 // Which kernel path a convolution takes (depthwise, pointwise GEMM, Winograd, im2col + GEMM) and
 // the tuning knobs those choices and the chunk sizes read. Pure functions of a ConvGeometry.
 import type { ConvGeometry } from './geometry.js';
+import { kernels } from '../../backend/wasm.js';
 
 /** Tunables for benchmarks: bytes of im2col scratch per chunk of output rows, and the path switches. */
 export const convTuning = {
@@ -65,10 +66,11 @@ export function isPointwise(g: ConvGeometry): boolean {
     g.padLeft === 0 && g.outH === g.inH && g.outW === g.inW;
 }
 
-/** Output rows per im2col chunk: about convTuning.chunkBytes of columns, a multiple of 48 rows (whole GEMM row tiles of 4 or 6). */
+/** Output rows per im2col chunk: about convTuning.chunkBytes of columns, whole GEMM row tiles (12 of them) when that many fit. */
 export function chunkRows(M: number, K: number): number {
+  const align = 12 * kernels().gemmTileRows();
   let rows = Math.floor(convTuning.chunkBytes / (K * 4));
-  rows = rows >= 96 ? rows - (rows % 48) : Math.max(rows, 16);
+  rows = rows >= 2 * align ? rows - (rows % align) : Math.max(rows, 16);
   return Math.max(1, Math.min(rows, M));
 }
 
