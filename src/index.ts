@@ -72,7 +72,7 @@ export { LimitError } from './errors.js';
 export { setLimits, getLimits, type Limits } from './limits.js';
 export type { FitDatasetOptions, DatasetInput } from './model/fit-dataset.js';
 export { startOpProfile, stopOpProfile, type OpProfileRow } from './backend/profile.js';
-export { opProfileActive as _opProfileActive, profileNow as _profileNow, profileSection as _profileSection, profileStep as _profileStep } from './backend/profile.js';
+export { opProfileActive as _opProfileActive, profileNow as _profileNow, profileSection as _profileSection, profileStep as _profileStep, profileStepKind as _profileStepKind } from './backend/profile.js';
 export { conv2dFused as _conv2dFused } from './ops/conv/fused.js';
 export { batchNormConcat as _batchNormConcat } from './ops/batch-norm-concat.js';
 export { interleaveChannels as _interleaveChannels, type ChannelRun as _ChannelRun } from './ops/interleave.js';

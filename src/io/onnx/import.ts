@@ -13,6 +13,7 @@ import { addConst, finishConsts, newGraphState, nodeLabel, NodeContext, type Gra
 import { fuseGelu } from './fusion.js';
 import { channelShuffleStep, fuseChannelShuffle } from './fusion-shuffle.js';
 import { batchNormChainStep, fuseBatchNormChains } from './fusion-norm.js';
+import { fuseLayerNorm, layerNormStep } from './fusion-layernorm.js';
 import { ConstantFolder } from './fold.js';
 import { ShapeArithmetic } from './shape-memo.js';
 import { fusedGeluStep } from './ops/activation.js';
@@ -40,6 +41,8 @@ function compileNode(graph: GraphState, node: NodeMsg, index: number): Step | nu
   if (shuffle) return shuffle;
   const norm = batchNormChainStep(graph, nodeContext);
   if (norm) return norm;
+  const layerNorm = layerNormStep(graph, nodeContext);
+  if (layerNorm) return layerNorm;
   const handler = opHandler(nodeContext.opType);
   if (!handler) throw new FormatError(`loadOnnx: ${nodeContext.label} is not supported (supported ops: ${SUPPORTED_ONNX_OPS.join(', ')})`);
   return handler(nodeContext);
@@ -147,6 +150,7 @@ function build(state: GraphState, graph: NonNullable<ModelMsg['graph']>): OnnxMo
   fuseGelu(state);
   fuseChannelShuffle(state);
   fuseBatchNormChains(state);
+  fuseLayerNorm(state);
 
   const defined = new Set<string>([...state.host.keys(), ...inputs.map((v) => v.name)]);
   const steps: CompiledStep[] = [];
