@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // A/B of the import-time and algorithm choices made for zoo models (batch 1, one thread, --threads N
 // for more): ShuffleNetV2's fused channel shuffle, AlexNet's Winograd, DenseNet-121's fused
-// Concat -> BatchNormalization -> Relu, ResNet-50's Winograd channel split (a 2-thread choice: run
-// it with --threads 2). Each variant is a model loaded with one setting, the variants run
+// Concat -> BatchNormalization -> Relu, ConvNeXt-T's fused layer norms, ResNet-50's Winograd
+// channel split (a 2-thread choice: run it with --threads 2). Each variant is a model loaded with one setting, the variants run
 // round-robin in this process, medians of the rounds; the outputs are compared bit for bit.
 //
-//   node bench/import-ab.mjs [--dir bench/out/zoo] [--rounds 9] [--only shuffle,alexnet,densenet,resnet50] [--profile] [--cpu] [--threads 1]
+//   node bench/import-ab.mjs [--dir bench/out/zoo] [--rounds 9] [--only shuffle,alexnet,densenet,convnext,resnet50] [--profile] [--cpu] [--threads 1]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -21,6 +21,7 @@ const W = await import('../dist/index.js');
 const { channelShuffleTuning } = await import('../dist/io/onnx/fusion-shuffle.js');
 const { convTuning } = await import('../dist/ops/conv/algorithm.js');
 const { batchNormFusionTuning } = await import('../dist/io/onnx/fusion-norm.js');
+const { layerNormFusionTuning } = await import('../dist/io/onnx/fusion-layernorm.js');
 const threads = Number(value('threads', 1));
 await W.init({ threads });
 W.setNumThreads(threads);
@@ -58,6 +59,13 @@ const cases = {
     variants: [
       { name: 'Concat, BatchNormalization, Relu', load: () => { batchNormFusionTuning.fuse = false; }, run: () => {} },
       { name: 'fused into one pass', load: () => { batchNormFusionTuning.fuse = true; }, run: () => {} },
+    ],
+  },
+  convnext: {
+    file: 'convnext_tiny.onnx',
+    variants: [
+      { name: 'layer norms node by node', load: () => { layerNormFusionTuning.fuse = false; }, run: () => {} },
+      { name: 'one layerNorm step each', load: () => { layerNormFusionTuning.fuse = true; }, run: () => {} },
     ],
   },
   resnet50: {
