@@ -49,19 +49,19 @@ export function resolvePadding1d(padding: unknown, length: number, extent: numbe
 
 /** Resolves conv1d's options (pure; throws on misuse, naming the 1-D shapes). */
 export function conv1dGeometry(xShape: readonly number[], wShape: readonly number[], options: Conv1dOptions = {}, op = 'conv1d'): Conv1dGeometry {
-  const shapes = `(input ${fmtShape(xShape)}, weights ${fmtShape(wShape)})`;
+  const shapes = () => `(input ${fmtShape(xShape)}, weights ${fmtShape(wShape)})`;
   const stride = single(options.strides, 1, op, 'strides');
   const dilation = single(options.dilation, 1, op, 'dilation');
   const groups = checkGroups(options.groups, op);
   const [batch, length, inC] = xShape;
   const [k, wIn, outC] = wShape;
-  if (k < 1) throw new ShapeError(`${op}: the kernel must have at least 1 tap, got ${k} ${shapes}`);
+  if (k < 1) throw new ShapeError(`${op}: the kernel must have at least 1 tap, got ${k} ${shapes()}`);
   checkGroupChannels(inC, wIn, outC, groups, op, shapes);
   const extent = dilatedExtent(k, dilation);
   const [padLeft, padRight] = resolvePadding1d(options.padding ?? 'valid', length, extent, stride, op);
   const padded = length + padLeft + padRight;
   if (padded < extent) {
-    throw new ShapeError(`${op}: kernel ${k}${dilation > 1 ? ` (dilated to ${extent})` : ''} is longer than the padded input ${padded} ${shapes}`);
+    throw new ShapeError(`${op}: kernel ${k}${dilation > 1 ? ` (dilated to ${extent})` : ''} is longer than the padded input ${padded} ${shapes()}`);
   }
   return {
     batch, length, inC, k, outC, outLength: windowOutputSize(length, extent, stride, padLeft, padRight),

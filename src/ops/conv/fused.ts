@@ -9,7 +9,7 @@ import { Activation, BinaryOp, UnaryOp } from '../../backend/kernels.generated.j
 import { elementRanges } from '../../backend/elementwise.js';
 import { parallel } from '../../backend/parallel.js';
 import { ValueError, fmtValue } from '../../errors.js';
-import { conv2dGeometry, shapeOut, type Conv2dOptions } from './geometry.js';
+import { conv2dGeometry, shapeOut, type Conv2dOptions, type ConvGeometry } from './geometry.js';
 import { forwardInto } from './drivers.js';
 import { checkBias, convOperands } from './args.js';
 import { convTuning, isDepthwiseForward } from './algorithm.js';
@@ -37,8 +37,8 @@ export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Con
   const act = epilogue.activation ?? 'linear';
   if (!ACTIVATIONS.includes(act)) throw new ValueError(`${op}: activation must be one of ${ACTIVATIONS.join(', ')}, got ${fmtValue(act)}`);
   let bb: unknown;
-  ({ x, w, bias: bb, options } = convOperands(op, x, w, b, { ...options, activation: 'linear' }, 'HWIO: [kernelH, kernelW, inChannels/groups, outChannels]'));
-  const g = conv2dGeometry(x.shape, w.shape, options, op);
+  ({ x, w, bias: bb } = convOperands(op, x, w, b, options, 'HWIO: [kernelH, kernelW, inChannels/groups, outChannels]'));
+  const g = geometryOf(x, w, options, op);
   const bias = bb == null ? null : checkBias(bb, g.outC, op, w.shape);
   const shape = shapeOut(g);
   const r = epilogue.residual ?? null;
@@ -55,6 +55,27 @@ export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Con
   if (r !== null) parallel(kernels().binarySame, elementRanges(n).map(([i0, i1]) => [BinaryOp.Add, y.ptr + 4 * i0, r.ptr + 4 * i0, y.ptr + 4 * i0, i1 - i0]));
   if (!inKernel) applyActivation(y, act, epilogue.clipMin ?? -Infinity, epilogue.clipMax ?? Infinity);
   return { y, fused: true };
+}
+
+/**
+ * The last geometry resolved for each options object, with the shapes it was resolved for: a
+ * caller that keeps one options object per layer and input shape (the ONNX importer's conv
+ * steps) skips resolving and checking it again on every run. Options objects are not modified
+ * after their first call.
+ */
+const resolved = new WeakMap<object, { x: readonly number[]; w: readonly number[]; g: ConvGeometry }>();
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function geometryOf(x: Tensor, w: Tensor, options: Conv2dOptions, op: string): ConvGeometry {
+  const last = resolved.get(options);
+  if (last && sameDims(last.x, x.shape) && sameDims(last.w, w.shape)) return last.g;
+  const g = conv2dGeometry(x.shape, w.shape, options, op);
+  resolved.set(options, { x: x.shape, w: w.shape, g });
+  return g;
 }
 
 /** The activation in place on y, with the kernel the separate op runs. */

@@ -68,13 +68,13 @@ export function resolvePadding(padding: Padding2d, inH: number, inW: number, kH:
 }
 
 /** Channels against groups: both channel counts divisible, the weights' inputs times groups = inC. */
-export function checkGroupChannels(inC: number, wIn: number, outC: number, groups: number, op: string, shapes: string): void {
-  if (inC % groups !== 0) throw new ValueError(`${op}: groups ${groups} must divide the input channels ${inC} ${shapes}`);
-  if (outC % groups !== 0) throw new ValueError(`${op}: groups ${groups} must divide the output channels ${outC} ${shapes}`);
+export function checkGroupChannels(inC: number, wIn: number, outC: number, groups: number, op: string, shapes: () => string): void {
+  if (inC % groups !== 0) throw new ValueError(`${op}: groups ${groups} must divide the input channels ${inC} ${shapes()}`);
+  if (outC % groups !== 0) throw new ValueError(`${op}: groups ${groups} must divide the output channels ${outC} ${shapes()}`);
   if (wIn * groups !== inC) {
     throw new ShapeError(groups === 1
-      ? `${op}: input has ${inC} channels but weights expect ${wIn} ${shapes}`
-      : `${op}: input has ${inC} channels but weights expect ${wIn} per group x ${groups} groups = ${wIn * groups} ${shapes}`);
+      ? `${op}: input has ${inC} channels but weights expect ${wIn} ${shapes()}`
+      : `${op}: input has ${inC} channels but weights expect ${wIn} per group x ${groups} groups = ${wIn * groups} ${shapes()}`);
   }
 }
 
@@ -89,7 +89,8 @@ export function checkGroups(groups: unknown, op: string): number {
 /** Resolves conv2d's options against the input [N,H,W,C] and HWIO weight shapes (pure; throws on misuse). */
 export function conv2dGeometry(xShape: readonly number[], wShape: readonly number[],
                                options: Conv2dOptions = {}, op = 'conv2d'): ConvGeometry {
-  const shapes = `(input ${fmtShape(xShape)}, weights ${fmtShape(wShape)})`;
+  // Built only for an error message: most calls are valid and run every step.
+  const shapes = () => `(input ${fmtShape(xShape)}, weights ${fmtShape(wShape)})`;
   if (xShape.length !== 4) throw new ShapeError(`${op}: input must be rank 4 (NHWC), got shape ${fmtShape(xShape)}`);
   if (wShape.length !== 4) throw new ShapeError(`${op}: weights must be rank 4 (HWIO: [kernelH, kernelW, inChannels/groups, outChannels]), got shape ${fmtShape(wShape)}`);
   const [strideH, strideW] = pair(options.strides, 1, op, 'strides');
@@ -97,14 +98,14 @@ export function conv2dGeometry(xShape: readonly number[], wShape: readonly numbe
   const groups = checkGroups(options.groups, op);
   const [batch, inH, inW, inC] = xShape;
   const [kH, kW, wIn, outC] = wShape;
-  if (kH < 1 || kW < 1) throw new ShapeError(`${op}: the kernel must be at least 1x1, got ${kH}x${kW} ${shapes}`);
+  if (kH < 1 || kW < 1) throw new ShapeError(`${op}: the kernel must be at least 1x1, got ${kH}x${kW} ${shapes()}`);
   checkGroupChannels(inC, wIn, outC, groups, op, shapes);
   const effKH = dilatedExtent(kH, dilH), effKW = dilatedExtent(kW, dilW);
   const [padTop, padBottom, padLeft, padRight] = resolvePadding(options.padding ?? 'valid', inH, inW, effKH, effKW, strideH, strideW, op);
   const padH = inH + padTop + padBottom, padW = inW + padLeft + padRight;
   if (padH < effKH || padW < effKW) {
     const dil = dilH > 1 || dilW > 1 ? ` (dilated to ${effKH}x${effKW})` : '';
-    throw new ShapeError(`${op}: kernel ${kH}x${kW}${dil} is larger than the padded input ${padH}x${padW} ${shapes}`);
+    throw new ShapeError(`${op}: kernel ${kH}x${kW}${dil} is larger than the padded input ${padH}x${padW} ${shapes()}`);
   }
   return {
     batch, inH, inW, inC,
@@ -122,7 +123,8 @@ export function conv2dGeometry(xShape: readonly number[], wShape: readonly numbe
  */
 export function conv2dTransposeGeometry(xShape: readonly number[], wShape: readonly number[],
                                         options: Conv2dTransposeOptions = {}, op = 'conv2dTranspose'): ConvGeometry {
-  const shapes = `(input ${fmtShape(xShape)}, weights ${fmtShape(wShape)})`;
+  // Built only for an error message: most calls are valid and run every step.
+  const shapes = () => `(input ${fmtShape(xShape)}, weights ${fmtShape(wShape)})`;
   if (xShape.length !== 4) throw new ShapeError(`${op}: input must be rank 4 (NHWC), got shape ${fmtShape(xShape)}`);
   if (wShape.length !== 4) throw new ShapeError(`${op}: weights must be rank 4 ([kernelH, kernelW, outChannels, inChannels]), got shape ${fmtShape(wShape)}`);
   const [strideH, strideW] = pair(options.strides, 1, op, 'strides');
@@ -133,8 +135,8 @@ export function conv2dTransposeGeometry(xShape: readonly number[], wShape: reado
   }
   const [batch, inH, inW, inC] = xShape;
   const [kH, kW, outC, wIn] = wShape;
-  if (kH < 1 || kW < 1) throw new ShapeError(`${op}: the kernel must be at least 1x1, got ${kH}x${kW} ${shapes}`);
-  if (wIn !== inC) throw new ShapeError(`${op}: input has ${inC} channels but weights expect ${wIn} ${shapes}`);
+  if (kH < 1 || kW < 1) throw new ShapeError(`${op}: the kernel must be at least 1x1, got ${kH}x${kW} ${shapes()}`);
+  if (wIn !== inC) throw new ShapeError(`${op}: input has ${inC} channels but weights expect ${wIn} ${shapes()}`);
   const effKH = dilatedExtent(kH, dilH), effKW = dilatedExtent(kW, dilW);
   // The full extent of the forward convolution whose output is x: (in - 1)*s + k.
   const fullH = transposedOutputSize(inH, effKH, strideH), fullW = transposedOutputSize(inW, effKW, strideW);
@@ -160,7 +162,7 @@ export function conv2dTransposeGeometry(xShape: readonly number[], wShape: reado
     outW = transposedOutputSize(inW, effKW, strideW, l, r, opW);
     padTop = t; padLeft = l;
   }
-  if (outH < 1 || outW < 1) throw new ShapeError(`${op}: padding ${fmtValue(padding)} leaves an empty output ${outH}x${outW} ${shapes}`);
+  if (outH < 1 || outW < 1) throw new ShapeError(`${op}: padding ${fmtValue(padding)} leaves an empty output ${outH}x${outW} ${shapes()}`);
   return {
     batch, inH: outH, inW: outW, inC: outC, outH: inH, outW: inW, outC: inC,
     kH, kW, strideH, strideW, dilH, dilW,

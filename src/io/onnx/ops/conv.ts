@@ -52,6 +52,17 @@ export const conv: OpHandler = (node) => {
   const fusion = oneD ? null : convFusion(node.graph, node.node);
   node.declareOutput();
   const out = node.output;
+  // One options object per input size and kernel, reused while they stay (the conv then skips
+  // resolving it again; see conv2dFused).
+  let last: { h: number; w: number; kh: number; kw: number; options: ConvOptions } | null = null;
+  const optionsFor = (h: number, w: number, kh: number, kw: number): ConvOptions => {
+    if (last && last.h === h && last.w === w && last.kh === kh && last.kw === kw) return last.options;
+    const ph = spatialPads(autoPad, pads, h, dilatedExtent(kh, dil[0]), strides[0], 0);
+    const pw = spatialPads(autoPad, pads, w, dilatedExtent(kw, dil[1]), strides[1], 1);
+    const options: ConvOptions = { strides: strides as [number, number], dilation: dil as [number, number], groups: group, padding: [ph, pw] };
+    last = { h, w, kh, kw, options };
+    return options;
+  };
   return (env) => {
     const xv = node.readFloat(env, x);
     const xt = oneD ? nhwcOf(floatValue(lift1d(xv.t, label)), label) : nhwcOf(xv, label);
@@ -59,10 +70,7 @@ export const conv: OpHandler = (node) => {
     const wt = wConst ?? toKernelLayout(wRead());
     if (wt.rank !== 4) throw new ShapeError(`${label}: weights must be 4-D (M, C/group, kH, kW), got ${fmtShape(node.readFloat(env, w).t.shape)}`);
     const bias = bConst ?? (b ? node.readFloat(env, b).t : null);
-    const [kh, kw] = [wt.shape[0], wt.shape[1]];
-    const ph = spatialPads(autoPad, pads, xt.shape[1], dilatedExtent(kh, dil[0]), strides[0], 0);
-    const pw = spatialPads(autoPad, pads, xt.shape[2], dilatedExtent(kw, dil[1]), strides[1], 1);
-    const options = { strides: strides as [number, number], dilation: dil as [number, number], groups: group, padding: [ph, pw] as [[number, number], [number, number]] };
+    const options = optionsFor(xt.shape[1], xt.shape[2], wt.shape[0], wt.shape[1]);
     // A 2-D Conv always runs through its fusion (which may hold nothing to fuse); a 1-D one goes
     // back to the graph's [N, M, L] layout.
     if (fusion) { env.set(fusion.output, runFused(env, fusion, node.readFloat.bind(node), xt, wt, bias, options)); return; }
