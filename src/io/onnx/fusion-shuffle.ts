@@ -124,6 +124,8 @@ export function fuseChannelShuffle(graph: GraphState): void {
       graph.fused.add(split[0]);
       patterns.set(split[1], pattern);
     }
+    // The pass may run at any of these nodes' steps and reads its sources there.
+    for (const n of [last, concat, ...(split ?? [])]) for (const i of n?.input ?? []) if (i) graph.pinned.add(i);
   }
   found.set(graph, patterns);
 }

@@ -39,12 +39,17 @@ export interface GraphState {
   fused: Set<NodeMsg>;
   /** The last node of each exact-gelu pattern -> the pattern's input. */
   gelu: Map<NodeMsg, string>;
+  /**
+   * Values a fused step may read after the step of the node that reads them in the graph (a
+   * fusion's sources): a run frees them only when it ends. The inputs of `fused` nodes count too.
+   */
+  pinned: Set<string>;
 }
 
 export function newGraphState(opset: number, nodes: NodeMsg[]): GraphState {
   return {
     opset, consts: new Map(), host: new Map(), claimed: new Map(), dtypes: new Map(), uses: new Map(), readers: new Map(), graphOutputs: new Set(),
-    owned: [], nodes, fused: new Set(), gelu: new Map(),
+    owned: [], nodes, fused: new Set(), gelu: new Map(), pinned: new Set(),
   };
 }
 

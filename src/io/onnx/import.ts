@@ -48,6 +48,36 @@ function compileNode(graph: GraphState, node: NodeMsg, index: number): Step | nu
   return handler(nodeContext);
 }
 
+/**
+ * Gives each step the values it is the last reader of: node outputs that are no graph output, not
+ * pinned and read by no fused node (a fused node's reads happen in another node's step, which may
+ * come later), so the run can free them as soon as that step is done. A value whose last reader has no step of
+ * its own is released by the next step.
+ */
+function assignLastReads(graph: GraphState, steps: CompiledStep[], stepNodes: number[]): void {
+  const lastReader = new Map<string, number>();
+  const never = new Set<string>([...graph.graphOutputs, ...graph.pinned]);
+  graph.nodes.forEach((n, index) => {
+    for (const i of n.input ?? []) {
+      if (!i) continue;
+      if (graph.fused.has(n)) never.add(i);
+      else lastReader.set(i, index);
+    }
+  });
+  const produced = new Set<string>();
+  for (const n of graph.nodes) if (n.opType !== 'Constant') for (const o of n.output ?? []) if (o) produced.add(o);
+  let s = 0;
+  const byStep = new Map<number, string[]>();
+  const sorted = [...lastReader].filter(([name]) => produced.has(name) && !never.has(name)).sort((a, b) => a[1] - b[1]);
+  for (const [name, index] of sorted) {
+    while (s < stepNodes.length && stepNodes[s] < index) s++;
+    if (s === stepNodes.length) break;
+    const list = byStep.get(s);
+    if (list) list.push(name); else byStep.set(s, [name]);
+  }
+  for (const [step, names] of byStep) steps[step].lastReads = names;
+}
+
 const codec = onnx as unknown as { ModelProto: { decode(bytes: Uint8Array): ModelMsg } };
 
 /** Parses ModelProto bytes; malformed or truncated protobuf is a FormatError. */
@@ -154,6 +184,8 @@ function build(state: GraphState, graph: NonNullable<ModelMsg['graph']>): OnnxMo
 
   const defined = new Set<string>([...state.host.keys(), ...inputs.map((v) => v.name)]);
   const steps: CompiledStep[] = [];
+  /** The node index of each step. */
+  const stepNodes: number[] = [];
   const folder = new ConstantFolder(state);
   const shapeArithmetic = new ShapeArithmetic(state);
   state.nodes.forEach((node, index) => {
@@ -172,9 +204,13 @@ function build(state: GraphState, graph: NonNullable<ModelMsg['graph']>): OnnxMo
     }
     const step = compileNode(state, node, index);
     for (const o of node.output ?? []) if (o) defined.add(o);
-    if (step && !folder.fold(node, step, label)) steps.push({ step, label, shapeOutputs: shapeArithmetic.classify(node) });
+    if (step && !folder.fold(node, step, label)) {
+      steps.push({ step, label, shapeOutputs: shapeArithmetic.classify(node) });
+      stepNodes.push(index);
+    }
   });
   for (const o of outputs) if (!defined.has(o.name)) throw new FormatError(`loadOnnx: graph output '${o.name}' is not computed by any node`);
+  assignLastReads(state, steps, stepNodes);
   finishConsts(state);
   return createModel(state, inputs, outputs, steps, shapeArithmetic.memoizable);
 }

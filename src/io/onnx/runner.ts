@@ -29,8 +29,11 @@ export interface OnnxModel {
   dispose(): void;
 }
 
-/** A compiled node: its step, the label its errors carry, and its outputs when it is shape arithmetic (shape-memo.ts). */
-export interface CompiledStep { step: Step; label: string; shapeOutputs?: string[] | null }
+/**
+ * A compiled node: its step, the label its errors carry, its outputs when it is shape arithmetic
+ * (shape-memo.ts), and the values no later step reads (freed once it has run).
+ */
+export interface CompiledStep { step: Step; label: string; shapeOutputs?: string[] | null; lastReads?: string[] }
 
 /**
  * The OnnxModel running `steps` over the graph's constants; it owns the graph's kept tensors. With
@@ -63,12 +66,16 @@ export function createModel(graph: GraphState, inputs: OnnxValueInfo[], outputs:
     return tidy(() => noGrad(() => {
       const env = new Env(graph.consts);
       for (const info of inputs) env.set(info.name, floatValue(feeds[info.name]));
-      const runStep = ({ step, label }: CompiledStep) => {
+      const feedTensors = inputs.map((info) => feeds[info.name]);
+      const runStep = ({ step, label, lastReads }: CompiledStep) => {
         try {
           step(env);
         } catch (e) {
           throw withContext(e, label);
         }
+        // A value no later step reads gives its memory back now, so the next outputs reuse
+        // blocks still in cache instead of fresh ones (the run's tidy frees the rest).
+        if (lastReads) for (const name of lastReads) env.release(name, feedTensors);
       };
       const key = memoizeShapes ? inputs.map((info) => feeds[info.name].shape.join(',')).join(';') : null;
       const memo = key !== null && shapeMemo?.key === key ? shapeMemo.values : null;

@@ -30,6 +30,42 @@ export class Env extends Map<string, Value> {
   intElements = 0;
   /** Values known by their shape only, until `compute` sets them. */
   readonly deferred = new Map<string, DeferredValue>();
+  /** How many names hold each tensor (an Identity, or a free reshape, may give one tensor two names). */
+  private readonly holders = new Map<Tensor, number>();
+
+  constructor(entries?: Iterable<readonly [string, Value]>) {
+    super(); // the entries are set below, once the fields above exist
+    if (entries) for (const [name, v] of entries) this.set(name, v);
+  }
+
+  override set(name: string, v: Value): this {
+    const old = super.get(name);
+    if (old?.kind === 'f') this.drop(old.t);
+    if (v.kind === 'f') this.holders.set(v.t, (this.holders.get(v.t) ?? 0) + 1);
+    return super.set(name, v);
+  }
+
+  override delete(name: string): boolean {
+    const old = super.get(name);
+    if (old?.kind === 'f') this.drop(old.t);
+    return super.delete(name);
+  }
+
+  private drop(t: Tensor): void {
+    const n = (this.holders.get(t) ?? 1) - 1;
+    if (n > 0) this.holders.set(t, n); else this.holders.delete(t);
+  }
+
+  /**
+   * Forgets the float value `name` after its last reader and frees its tensor when no other name
+   * holds it and it is not a kept tensor (a weight) or one of `owned` (the caller's inputs).
+   */
+  release(name: string, owned: readonly Tensor[]): void {
+    const v = super.get(name);
+    if (v?.kind !== 'f') return; // integer values stay: they are host arrays, and the shape memo keeps them
+    this.delete(name);
+    if (!this.holders.has(v.t) && !v.t._persistent && !owned.includes(v.t)) v.t.dispose();
+  }
 
   /** Computes `name` now if it is deferred. */
   materialize(name: string): void {
