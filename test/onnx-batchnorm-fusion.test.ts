@@ -6,9 +6,9 @@
 // nodes' own path.
 import { describe, it, expect, afterEach } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { loadOnnx, tensor, startOpProfile, stopOpProfile, type Tensor } from '../src/index.js';
+import { loadOnnx, tensor, type Tensor } from '../src/index.js';
 import { batchNormFusionTuning } from '../src/io/onnx/fusion-norm.js';
-import { expectSameBitsAndPyTorch, waveBatches } from './harness/fusion.js';
+import { expectSameBitsAndPyTorch, loadWithFusion, waveBatches } from './harness/fusion.js';
 import { runChild, haveDist } from './harness/child.js';
 import { f32, flt, int, node, model } from './harness/onnx-graph.js';
 
@@ -20,16 +20,8 @@ const wave = (n: number, k = 0.1) => Array.from({ length: n }, (_, i) => Math.fr
 const size = (d: number[]) => d.reduce((a, b) => a * b, 1);
 
 /** Loads `bytes` with the chains fused or not; the steps of one run by kind. */
-async function load(bytes: Uint8Array, fuse: boolean, feeds: Record<string, Tensor>) {
-  batchNormFusionTuning.fuse = fuse;
-  const net = await loadOnnx(bytes);
-  batchNormFusionTuning.fuse = true;
-  startOpProfile();
-  for (const t of Object.values(net.run(feeds))) t.dispose();
-  const rows = stopOpProfile();
-  const calls = (kind: string) => rows.find((p) => p.kind === kind)?.calls ?? 0;
-  return { net, calls };
-}
+const load = (bytes: Uint8Array, fuse: boolean, feeds: Record<string, Tensor>) =>
+  loadWithFusion(bytes, (on) => { batchNormFusionTuning.fuse = on; }, fuse, feeds);
 
 afterEach(() => { batchNormFusionTuning.fuse = true; });
 

@@ -6,9 +6,9 @@
 // own path with their values.
 import { describe, it, expect, afterEach } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { loadOnnx, tensor, startOpProfile, stopOpProfile, type Tensor } from '../src/index.js';
+import { tensor, type Tensor } from '../src/index.js';
 import { layerNormFusionTuning } from '../src/io/onnx/fusion-layernorm.js';
-import { waveBatches } from './harness/fusion.js';
+import { loadWithFusion, waveBatches } from './harness/fusion.js';
 import { maxAbsDiff } from './harness/close.js';
 import { f32, i64, ints, node, model } from './harness/onnx-graph.js';
 
@@ -19,15 +19,9 @@ const expected = JSON.parse(readFileSync(new URL('zoo_expected.json', dir), 'utf
 const wave = (n: number, k = 0.1) => Array.from({ length: n }, (_, i) => Math.fround(2 * Math.sin(0.731 * i + k)));
 const LN_KINDS = ['ReduceMean', 'elementwise (Pow)', 'elementwise (Sqrt)', 'elementwise (Sub)'];
 
-/** Loads `bytes` with the patterns fused or not; the steps of one run by kind. */
+/** Loads `bytes` with the patterns fused or not; the steps of one run by kind, and of the decomposition's kinds. */
 async function load(bytes: Uint8Array, fuse: boolean, feeds: Record<string, Tensor>) {
-  layerNormFusionTuning.fuse = fuse;
-  const net = await loadOnnx(bytes);
-  layerNormFusionTuning.fuse = true;
-  startOpProfile();
-  for (const t of Object.values(net.run(feeds))) t.dispose();
-  const rows = stopOpProfile();
-  const calls = (kind: string) => rows.find((p) => p.kind === kind)?.calls ?? 0;
+  const { net, calls } = await loadWithFusion(bytes, (on) => { layerNormFusionTuning.fuse = on; }, fuse, feeds);
   return { net, calls, lnCalls: LN_KINDS.reduce((s, k) => s + calls(k), 0) };
 }
 

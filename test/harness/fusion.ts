@@ -1,7 +1,7 @@
 // Checks shared by the importer's fusion tests: a fused graph must give the unfused graph's bits
 // and PyTorch's values, at batch 1 and on a batch of the same sample twice.
 import { expect } from 'vitest';
-import { tensor, type Tensor, type OnnxModel } from '../../src/index.js';
+import { tensor, loadOnnx, startOpProfile, stopOpProfile, type Tensor, type OnnxModel } from '../../src/index.js';
 import { maxAbsDiff } from './close.js';
 
 /** A float tensor's bits, to compare results exactly. */
@@ -28,4 +28,19 @@ export function expectSameBitsAndPyTorch(fused: OnnxModel, unfused: OnnxModel, x
     }
     a.dispose(); b.dispose();
   }
+}
+
+/**
+ * Loads `bytes` with a fusion switched on or off (`setFuse`, back on afterwards) and runs it once
+ * on `feeds`: the model and how many steps of each profiled kind that run took.
+ */
+export async function loadWithFusion(bytes: Uint8Array, setFuse: (on: boolean) => void, fuse: boolean, feeds: Record<string, Tensor>) {
+  setFuse(fuse);
+  let net: OnnxModel;
+  try { net = await loadOnnx(bytes); } finally { setFuse(true); }
+  startOpProfile();
+  for (const t of Object.values(net.run(feeds))) t.dispose();
+  const rows = stopOpProfile();
+  const calls = (kind: string) => rows.find((p) => p.kind === kind)?.calls ?? 0;
+  return { net, calls };
 }
