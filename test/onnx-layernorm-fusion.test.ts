@@ -37,6 +37,9 @@ describe('ConvNeXt (opset 13) with its layer norms fused', () => {
     expect(unfused.lnCalls).toBeGreaterThan(20);
     expect(fused.lnCalls).toBe(0);
     expect(fused.calls('normalization (LayerNorm)')).toBe(unfused.calls('ReduceMean') / 2);
+    // Its exact gelus (Div, Erf, Add, Mul, Mul) are one step each, profiled as Gelu.
+    expect(fused.calls('elementwise (Gelu)')).toBeGreaterThan(0);
+    expect(fused.calls('elementwise (Erf)')).toBe(0);
     const scale = Math.max(...e.output.map(Math.abs));
     for (const net of [fused.net, unfused.net]) {
       const y = net.predict(x1);

@@ -1,7 +1,7 @@
 // Activations: functions of one float input that keep its layout (Relu, Sigmoid, Tanh,
 // LeakyRelu, Elu, Gelu, Clip, HardSigmoid, HardSwish, Softplus, Erf), PRelu with its slope input,
 // and Softmax / LogSoftmax along an axis.
-import { ops, FormatError, ShapeError, type Tensor } from '../../../index.js';
+import { ops, FormatError, ShapeError, _profileStepKind, type Tensor } from '../../../index.js';
 import { sizeOf } from '../../../fmt.js';
 import type { NodeContext, OpHandler, Step } from '../graph-context.js';
 import { floatValue, logical, TO_NHWC, type Env } from '../values.js';
@@ -40,11 +40,18 @@ export const gelu: OpHandler = (node) => {
   return unaryStep(node, (t) => ops.gelu(t));
 };
 
-/** The step of an exact gelu written out with Erf (found by fuseGelu), on the pattern's `input`. */
+/**
+ * The step of an exact gelu written out with Erf (found by fuseGelu), on the pattern's `input`;
+ * profiled as a Gelu rather than as the Mul whose node it runs at.
+ */
 export function fusedGeluStep(node: NodeContext, input: string): Step {
   node.declareOutput();
   const out = node.output;
-  return (env) => { const v = node.readFloat(env, input); env.set(out, floatValue(ops.gelu(v.t), v.nhwc)); };
+  return (env) => {
+    _profileStepKind('elementwise (Gelu)');
+    const v = node.readFloat(env, input);
+    env.set(out, floatValue(ops.gelu(v.t), v.nhwc));
+  };
 }
 
 export const clip: OpHandler = (node) => {
