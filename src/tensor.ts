@@ -208,8 +208,11 @@ export function disposedError(t: Tensor, op?: string, arg?: string): DisposedErr
 }
 
 export { sizeOf };
+/** Whether two shapes are equal (a plain loop: conv steps compare shapes on every run). */
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 export function checkShape(shape: readonly number[], op: string): void {
   if (!Array.isArray(shape)) {

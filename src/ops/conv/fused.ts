@@ -3,7 +3,7 @@
 // Each step is the kernel the separate op would run, on the same operands in the same order, so
 // the result has the bits of conv2d followed by ops.add and the activation op, without their
 // output tensors and passes over fresh memory. No gradient is recorded (the ONNX importer's use).
-import { Tensor } from '../../tensor.js';
+import { Tensor, sameShape } from '../../tensor.js';
 import { kernels, workspace, WorkspaceSlot } from '../../backend/wasm.js';
 import { Activation, BinaryOp, UnaryOp } from '../../backend/kernels.generated.js';
 import { elementRanges } from '../../backend/elementwise.js';
@@ -64,15 +64,10 @@ export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Con
  * after their first call.
  */
 const resolved = new WeakMap<object, { x: readonly number[]; w: readonly number[]; g: ConvGeometry }>();
-function sameDims(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 function geometryOf(x: Tensor, w: Tensor, options: Conv2dOptions, op: string): ConvGeometry {
   const last = resolved.get(options);
-  if (last && sameDims(last.x, x.shape) && sameDims(last.w, w.shape)) return last.g;
+  if (last && sameShape(last.x, x.shape) && sameShape(last.w, w.shape)) return last.g;
   const g = conv2dGeometry(x.shape, w.shape, options, op);
   resolved.set(options, { x: x.shape, w: w.shape, g });
   return g;
