@@ -11,6 +11,7 @@ import { ops, _profileStepKind as profileStepKind, type Tensor } from '../../ind
 import type { NodeMsg } from './proto.js';
 import { NodeContext, type GraphState, type Step } from './graph-context.js';
 import { opHandler } from './ops/index.js';
+import { onlyReader, plainNode, producerOf } from './fusion.js';
 import { floatValue, logical, type Env } from './values.js';
 
 /** Switch for benchmarks and tests: off, the nodes run one by one. */
@@ -27,9 +28,7 @@ interface LayerNormPattern {
 
 const found = new WeakMap<GraphState, Map<NodeMsg, LayerNormPattern>>();
 
-const plainOp = (n: NodeMsg | undefined, op: string, inputs: number): n is NodeMsg =>
-  !!n && n.opType === op && !(n.domain ?? '') && (n.output ?? []).length === 1 && !!n.output![0] &&
-  (n.input ?? []).length === inputs && (n.input ?? []).every((i) => !!i);
+const plainOp = (n: NodeMsg | undefined, op: string, inputs: number): n is NodeMsg => !!n && n.opType === op && plainNode(n, inputs);
 
 /** A ReduceMean over the last axis only, dims kept: axes [-1] as an attribute (before opset 18) or a constant input. */
 function meanOverLastAxis(graph: GraphState, n: NodeMsg | undefined): n is NodeMsg {
@@ -57,9 +56,9 @@ function scalarConst(graph: GraphState, name: string): number | null {
  * The name of a float constant of dims [..1, C] (a vector over the last axis) that `name` is, or
  * is an Identity of (PyTorch's exports share equal weights through Identity nodes); else null.
  */
-function vectorConst(graph: GraphState, producer: Map<string, NodeMsg>, name: string): string | null {
+function vectorConst(graph: GraphState, name: string): string | null {
   for (let hops = 0; hops < 8 && !graph.host.has(name); hops++) {
-    const n = producer.get(name);
+    const n = producerOf(graph, name);
     if (!plainOp(n, 'Identity', 1)) return null;
     name = n.input![0];
   }
@@ -73,10 +72,7 @@ function vectorConst(graph: GraphState, producer: Map<string, NodeMsg>, name: st
  */
 export function fuseLayerNorm(graph: GraphState): void {
   if (!layerNormFusionTuning.fuse) return;
-  const readersOf = (name: string): NodeMsg[] | null => (graph.graphOutputs.has(name) ? null : graph.readers.get(name) ?? []);
-  const only = (name: string): NodeMsg | undefined => { const r = readersOf(name); return r && r.length === 1 ? r[0] : undefined; };
-  const producer = new Map<string, NodeMsg>();
-  for (const n of graph.nodes) for (const o of n.output ?? []) if (o) producer.set(o, n);
+  const only = (name: string) => onlyReader(graph, name);
   const patterns = new Map<NodeMsg, LayerNormPattern>();
   for (const mean of graph.nodes) {
     if (graph.fused.has(mean) || !meanOverLastAxis(graph, mean)) continue;
@@ -84,8 +80,8 @@ export function fuseLayerNorm(graph: GraphState): void {
     const sub = only(mean.output![0]);
     if (!plainOp(sub, 'Sub', 2) || sub.input![0] !== x || sub.input![1] !== mean.output![0]) continue;
     const d = sub.output![0];
-    const dReaders = readersOf(d);
-    if (!dReaders || dReaders.length !== 2) continue;
+    const dReaders = graph.readers.get(d) ?? [];
+    if (graph.graphOutputs.has(d) || dReaders.length !== 2) continue;
     const pow = dReaders.find((n) => n.opType === 'Pow');
     const div = dReaders.find((n) => n.opType === 'Div');
     if (!plainOp(pow, 'Pow', 2) || pow.input![0] !== d || scalarConst(graph, pow.input![1]) !== 2) continue;
@@ -108,7 +104,7 @@ export function fuseLayerNorm(graph: GraphState): void {
       const n = only(last.output![0]);
       if (!plainOp(n, op, 2) || (n.attribute ?? []).length || graph.fused.has(n)) return null;
       const other = n.input![0] === last.output![0] ? n.input![1] : n.input![0];
-      const vector = other === last.output![0] ? null : vectorConst(graph, producer, other);
+      const vector = other === last.output![0] ? null : vectorConst(graph, other);
       if (!vector) return null;
       nodes.push(n);
       last = n;

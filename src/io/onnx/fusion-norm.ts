@@ -10,6 +10,7 @@ import type { NodeMsg } from './proto.js';
 import { NodeContext, type GraphState, type Step } from './graph-context.js';
 import { isFloatConst } from './tensor-data.js';
 import { opHandler } from './ops/index.js';
+import { onlyReader, producerOf } from './fusion.js';
 import { batchNormNode, batchNormOf } from './ops/normalization.js';
 import { floatValue, logicalShape, nhwcOf, type Env, type FloatValue, type Value } from './values.js';
 
@@ -47,17 +48,13 @@ function channelConcat(n: NodeMsg | undefined): n is NodeMsg {
  */
 export function fuseBatchNormChains(graph: GraphState): void {
   if (!batchNormFusionTuning.fuse) return;
-  const producer = new Map<string, NodeMsg>();
-  for (const n of graph.nodes) for (const o of n.output ?? []) if (o) producer.set(o, n);
-  const onlyReader = (name: string): NodeMsg | undefined =>
-    !graph.graphOutputs.has(name) && graph.uses.get(name) === 1 ? graph.readers.get(name)?.[0] : undefined;
   const chains = new Map<NodeMsg, NormChain>();
   for (const bn of graph.nodes) {
     if (graph.fused.has(bn) || !constantBatchNorm(graph, bn)) continue;
     const x = bn.input![0];
-    const source = producer.get(x);
-    const concat = channelConcat(source) && !graph.fused.has(source) && onlyReader(x) === bn ? source : null;
-    const reader = onlyReader(bn.output![0]);
+    const source = producerOf(graph, x);
+    const concat = channelConcat(source) && !graph.fused.has(source) && onlyReader(graph, x) === bn ? source : null;
+    const reader = onlyReader(graph, bn.output![0]);
     const relu = reader && reader.opType === 'Relu' && oneOutput(reader) && noAttributes(reader) && !graph.fused.has(reader) ? reader : null;
     if (concat) graph.fused.add(concat);
     if (relu) graph.fused.add(relu);

@@ -15,7 +15,10 @@ export interface ConvFusion {
   clipMax: number;
 }
 
-const plainNode = (n: NodeMsg, inputs: number): boolean =>
+// Graph lookups the fusion passes share (this file's, fusion-norm.ts's and fusion-layernorm.ts's).
+
+/** A default-domain node with one output and exactly `inputs` inputs, all present. */
+export const plainNode = (n: NodeMsg, inputs: number): boolean =>
   !(n.domain ?? '') && (n.output ?? []).length === 1 && !!n.output![0] && (n.input ?? []).length === inputs && (n.input ?? []).every((i) => !!i);
 
 /** Graph index of the node defining each value (values defined by no node are absent). */
@@ -30,6 +33,17 @@ function producerIndex(graph: GraphState, name: string): number {
   return m.get(name) ?? -1;
 }
 
+/** The node defining value `name`, if any. */
+export function producerOf(graph: GraphState, name: string): NodeMsg | undefined {
+  const i = producerIndex(graph, name);
+  return i < 0 ? undefined : graph.nodes[i];
+}
+
+/** The one node reading `name` when nothing else sees it (no other reader, not a graph output). */
+export function onlyReader(graph: GraphState, name: string): NodeMsg | undefined {
+  return !graph.graphOutputs.has(name) && graph.uses.get(name) === 1 ? graph.readers.get(name)?.[0] : undefined;
+}
+
 /**
  * The elementwise nodes a Conv's step can run in place on its output: a value read only by the
  * next node of the chain and not a graph output is never seen by any other node, so the chain
@@ -40,11 +54,9 @@ function producerIndex(graph: GraphState, name: string): number {
 export function convFusion(graph: GraphState, conv: NodeMsg): ConvFusion {
   const convIndex = producerIndex(graph, conv.output![0]);
   const fusion: ConvFusion = { output: conv.output![0], residual: null, activation: 'linear', clipMin: -Infinity, clipMax: Infinity };
-  const private1 = (name: string): boolean => !graph.graphOutputs.has(name) && graph.uses.get(name) === 1;
-  const onlyReader = (name: string): NodeMsg | null => (private1(name) ? graph.readers.get(name)?.[0] ?? null : null);
   const fuse = (n: NodeMsg) => { graph.fused.add(n); fusion.output = n.output![0]; };
 
-  const add = onlyReader(fusion.output);
+  const add = onlyReader(graph, fusion.output);
   if (add && add.opType === 'Add' && plainNode(add, 2) && !(add.attribute ?? []).length) {
     const other = add.input![0] === fusion.output ? add.input![1] : add.input![0];
     const defined = graph.host.has(other) || producerIndex(graph, other) < convIndex;
@@ -65,7 +77,7 @@ export function convFusion(graph: GraphState, conv: NodeMsg): ConvFusion {
     // x * Sigmoid(x) (silu) and x * HardSigmoid(x) (hard-swish): the gate reads x and only the Mul reads the gate.
     const gate = readers.find((n) => n.opType === 'Sigmoid' || n.opType === 'HardSigmoid');
     const mul = readers.find((n) => n.opType === 'Mul');
-    if (gate && mul && plainNode(gate, 1) && plainNode(mul, 2) && !(mul.attribute ?? []).length && onlyReader(gate.output![0]) === mul &&
+    if (gate && mul && plainNode(gate, 1) && plainNode(mul, 2) && !(mul.attribute ?? []).length && onlyReader(graph, gate.output![0]) === mul &&
         mul.input!.includes(x) && mul.input!.includes(gate.output![0]) && gateConstants(gate)) {
       fusion.activation = gate.opType === 'Sigmoid' ? 'silu' : 'hardSwish';
       graph.fused.add(gate);

@@ -51,8 +51,8 @@ function compileNode(graph: GraphState, node: NodeMsg, index: number): Step | nu
 /**
  * Gives each step the values it is the last reader of: node outputs that are no graph output, not
  * pinned and read by no fused node (a fused node's reads happen in another node's step, which may
- * come later), so the run can free them as soon as that step is done. A value whose last reader has no step of
- * its own is released by the next step.
+ * come later), so the run can free them as soon as that step is done. A value whose last reader
+ * has no step of its own is released by the next step.
  */
 function assignLastReads(graph: GraphState, steps: CompiledStep[], stepNodes: number[]): void {
   const lastReader = new Map<string, number>();
